@@ -1,0 +1,1 @@
+"""OneStop: one-stop government services."""

@@ -1,0 +1,78 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from onestop.core.models import TimeStampedModel
+
+
+class User(AbstractUser):
+    """Everyone who signs in: citizens, business representatives and staff.
+
+    The resident ID is stored encrypted (`resident_id_enc`, Fernet with the node key) with a
+    keyed blind index (`resident_id_index`, HMAC-SHA256) for exact lookup; it is shown masked
+    on every screen that does not need it.
+    """
+
+    class Kind(models.TextChoices):
+        CITIZEN = "citizen", _("Citizen")
+        BUSINESS = "business", _("Business representative")
+        STAFF = "staff", _("Staff")
+
+    class RealNameLevel(models.IntegerChoices):
+        NONE = 0, _("Not verified")
+        BASIC = 1, _("Name and ID checked")
+        VERIFIED = 2, _("Verified in person or by face")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN)
+    real_name = models.CharField(_("real name"), max_length=60, blank=True)
+    resident_id_enc = models.TextField(_("resident ID (encrypted)"), blank=True, editable=False)
+    resident_id_index = models.CharField(
+        _("resident ID blind index"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    resident_id_masked = models.CharField(_("resident ID"), max_length=18, blank=True, editable=False)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
+    organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    real_name_level = models.PositiveSmallIntegerField(
+        _("real-name level"), choices=RealNameLevel.choices, default=RealNameLevel.NONE
+    )
+    region = models.ForeignKey(
+        "org.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+
+class StaffRole(TimeStampedModel):
+    """A role a staff member holds, scoped to a region and (for most roles) a department."""
+
+    class Role(models.TextChoices):
+        WINDOW_CLERK = "window_clerk", _("Window clerk")
+        DEPARTMENT_OFFICER = "department_officer", _("Department officer")
+        HOTLINE_AGENT = "hotline_agent", _("Hotline agent")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        ADMINISTRATOR = "administrator", _("Administrator")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "org.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "department"], name="accounts_staffrole_unique"
+            ),
+        ]
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} {self.department_id or self.region_id}"

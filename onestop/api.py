@@ -1,0 +1,42 @@
+"""The node's HTTP API (/api/v1): one router per app, one error shape for domain errors."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+from django.utils.translation import gettext as _
+
+from onestop.core.errors import DomainError
+
+api = NinjaAPI(
+    title="OneStop API",
+    version="1",
+    description="One-stop government services: catalogue, search and more.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": _("The request is not valid."), "details": exc.errors},
+        status=422,
+    )
+
+
+def _register() -> None:
+    from onestop.catalog.api import router as catalog_router
+    from onestop.knowledge.api import router as knowledge_router
+    from onestop.org.api import router as org_router
+
+    api.add_router("", org_router)
+    api.add_router("", catalog_router)
+    api.add_router("", knowledge_router)
+
+
+_register()

@@ -1,0 +1,18 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from onestop.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("onestop.accounts.urls")),
+    path("", include("onestop.catalog.urls")),
+    path("", include("onestop.knowledge.urls")),
+    path("", include("onestop.web.urls")),
+]
+
+handler404 = "onestop.web.views.page_not_found"
+handler500 = "onestop.web.views.server_error"

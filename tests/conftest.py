@@ -1,0 +1,1 @@
+"""Shared fixtures. Test data is built through services, not raw ORM writes."""
