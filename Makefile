@@ -66,7 +66,7 @@ messages: install ## Extract and compile translations (zh-hans, en)
 	cd onestop && ../$(BIN)/django-admin compilemessages
 
 openapi: install ## Rewrite docs/api/openapi.json from the code
-	$(BIN)/onestop export_openapi > docs/api/openapi.json
+	DATA_DIR=$$(mktemp -d) $(BIN)/onestop export_openapi_schema --api onestop.api.api --indent 2 --sorted --output docs/api/openapi.json
 
 screenshots: install browser ## Refresh docs/screenshots/ from a live server
 	$(BIN)/pytest tests/e2e -k screenshots -p no:xdist --screenshots

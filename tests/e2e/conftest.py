@@ -1,0 +1,109 @@
+"""Real-browser journeys: Playwright drives Debian's chromium against a live server.
+
+Every page a journey visits is checked with axe-core (WCAG 2.1 AA). The browser is never
+downloaded: when /usr/bin/chromium is missing (and `make browser` could not install it), the
+journeys are reported as skipped with the reason, never as passed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make are
+# still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots", action="store_true", help="write docs/screenshots/ from the journeys"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip(f"{CHROMIUM} is not installed (run `make browser` as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+class AxeChecker:
+    def __init__(self) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+
+    def check(self, page: Any) -> None:
+        results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        violations = results.response["violations"]
+        summary = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
+            for v in violations
+        ]
+        assert violations == [], f"axe violations on {page.url}:\n" + "\n".join(summary)
+
+
+@pytest.fixture(scope="session")
+def axe() -> AxeChecker:
+    return AxeChecker()
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Any:
+    enabled = request.config.getoption("--screenshots")
+
+    def take(page: Any, name: str) -> None:
+        if enabled:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+    return take
+
+
+@pytest.fixture
+def seeded_live_server(live_server: Any, transactional_db: None) -> Any:
+    """A live server over a database holding the demo seed."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    return live_server
