@@ -4,6 +4,8 @@ Items belong to one region; the same template item in another region shares `tem
 (the code without its 8-digit division + township prefix, e.g. `SP-XK-0001`).
 """
 
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +46,10 @@ class Item(BilingualNameMixin, TimeStampedModel):
     conditions_en = models.JSONField(_("acceptance conditions (English)"), default=list)
     steps = models.JSONField(_("processing steps"), default=list)
     special_steps = models.JSONField(_("special steps"), default=list)
-    statutory_days = models.PositiveSmallIntegerField(_("statutory limit (working days)"))
+    # NULL: the law sets no time limit for this item (common for public services and filings).
+    statutory_days = models.PositiveSmallIntegerField(
+        _("statutory limit (working days)"), null=True, blank=True
+    )
     promised_days = models.PositiveSmallIntegerField(
         _("promised limit (working days, 0 = on the spot)")
     )
@@ -100,6 +105,9 @@ class Material(BilingualNameMixin, models.Model):
         verbose_name = _("material")
         verbose_name_plural = _("materials")
 
+    def __str__(self) -> str:
+        return f"{self.item_id}:{self.key}"
+
 
 class Scenario(BilingualNameMixin, TimeStampedModel):
     """A "one thing" bundle (高效办成一件事) of one region."""
@@ -114,7 +122,9 @@ class Scenario(BilingualNameMixin, TimeStampedModel):
     summary_en = models.TextField(_("summary (English)"), blank=True)
     variants = models.JSONField(_("variant questions"), default=list)
     form_schema = models.JSONField(_("merged form (JSON Schema)"), default=dict)
-    items = models.ManyToManyField(Item, through="ScenarioItem", related_name="scenarios")
+    items: models.ManyToManyField[Item, ScenarioItem] = models.ManyToManyField(
+        Item, through="ScenarioItem", related_name="scenarios"
+    )
 
     class Meta:
         ordering = ["region_id", "slug"]
@@ -133,5 +143,10 @@ class ScenarioItem(models.Model):
     class Meta:
         ordering = ["scenario_id", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["scenario", "item"], name="catalog_scenarioitem_unique"),
+            models.UniqueConstraint(
+                fields=["scenario", "item"], name="catalog_scenarioitem_unique"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario_id}:{self.item_id}"

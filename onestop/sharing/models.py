@@ -12,7 +12,9 @@ class Dataset(BilingualNameMixin, TimeStampedModel):
         CONSENT = "consent", _("Consent of the data subject")
 
     key = models.SlugField(_("key"), max_length=60, primary_key=True)
-    provider_kind = models.ForeignKey("org.DepartmentKind", on_delete=models.PROTECT, related_name="+")
+    provider_kind = models.ForeignKey(
+        "org.DepartmentKind", on_delete=models.PROTECT, related_name="+"
+    )
     sensitivity = models.CharField(_("sensitivity"), max_length=30)
     subject = models.CharField(_("subject"), max_length=20)
     basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices)

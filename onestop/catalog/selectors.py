@@ -1,0 +1,229 @@
+"""Reads of the catalogue. The catalogue is public: no actor is needed to read it.
+
+Public contract (the portal, search and API call these):
+`item_list`, `item_get`, `scenario_list`, `scenario_get`, `scenario_items`,
+`scenario_comparison`, `popular_items`, `themes`, `material_source_label`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+
+from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario, ScenarioItem
+from onestop.catalog.themes import THEME_KEYS, THEMES
+from onestop.core.errors import NotFound, ValidationFailed
+
+# Same floor (4): sharing and credentials are reached through their selectors.
+from onestop.credentials.selectors import licence_type_get
+from onestop.sharing.selectors import dataset_get
+
+# Materials the government already holds: fetched or generated, never submitted by the applicant.
+HELD_SOURCES = frozenset(
+    {Material.Source.DATASET, Material.Source.LICENCE, Material.Source.GENERATED}
+)
+
+
+def _check_choice(value: str | None, allowed: Any, field: str) -> None:
+    if value is not None and value not in allowed:
+        raise ValidationFailed(
+            _("The value %(value)s is not allowed for %(field)s.")
+            % {"value": value, "field": field},
+            details=[{"field": field, "value": value, "allowed": sorted(allowed)}],
+        )
+
+
+def _audience_q(audience: str, prefix: str = "") -> Q:
+    """`person`/`enterprise` also match items for both; `both` matches only those."""
+    if audience == Audience.BOTH:
+        return Q(**{f"{prefix}audience": Audience.BOTH})
+    return Q(**{f"{prefix}audience__in": [audience, Audience.BOTH]})
+
+
+def item_list(
+    *,
+    region: str,
+    department: str | None = None,
+    type: str | None = None,
+    audience: str | None = None,
+    scenario: str | None = None,
+    theme: str | None = None,
+) -> QuerySet[Item]:
+    """Items of a region, ordered by code.
+
+    `department` is a department code (`371121-tax`) or a kind key (`tax`) and matches the
+    competent or the implementing department. `scenario` is a scenario slug of the region.
+    Unknown `type`, `audience` or `theme` values raise ValidationFailed.
+    """
+    _check_choice(type, set(ItemType.values), "type")
+    _check_choice(audience, set(Audience.values), "audience")
+    _check_choice(theme, THEME_KEYS, "theme")
+    qs = Item.objects.filter(region_id=region).select_related(
+        "competent_department__kind", "implementing_department__kind"
+    )
+    if department:
+        qs = qs.filter(
+            Q(competent_department_id=department)
+            | Q(implementing_department_id=department)
+            | Q(competent_department__kind_id=department)
+            | Q(implementing_department__kind_id=department)
+        )
+    if type:
+        qs = qs.filter(type=type)
+    if audience:
+        qs = qs.filter(_audience_q(audience))
+    if scenario:
+        qs = qs.filter(scenarios__slug=scenario, scenarios__region_id=region)
+    if theme:
+        # JSON containment is not available on SQLite; the quoted key in the JSON text is exact.
+        qs = qs.annotate(themes_text=Cast("themes", TextField())).filter(
+            themes_text__contains=f'"{theme}"'
+        )
+    return qs.order_by("code")
+
+
+def item_get(*, code: str) -> Item:
+    """One item with its departments and materials (in position order)."""
+    try:
+        return (
+            Item.objects.select_related(
+                "region", "competent_department__kind", "implementing_department__kind"
+            )
+            .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("position")))
+            .get(code=code)
+        )
+    except Item.DoesNotExist:
+        raise NotFound(
+            _("There is no item with the code %(code)s.") % {"code": code}, code="item_not_found"
+        ) from None
+
+
+def scenario_list(*, region: str, audience: str | None = None) -> QuerySet[Scenario]:
+    """Scenarios of a region, ordered by slug, with the lead department."""
+    _check_choice(audience, set(Audience.values), "audience")
+    qs = Scenario.objects.filter(region_id=region).select_related("lead_department__kind")
+    if audience:
+        qs = qs.filter(_audience_q(audience))
+    return qs.order_by("slug")
+
+
+def scenario_get(*, region: str, slug: str) -> Scenario:
+    try:
+        return Scenario.objects.select_related("lead_department__kind", "region").get(
+            region_id=region, slug=slug
+        )
+    except Scenario.DoesNotExist:
+        raise NotFound(
+            _("There is no scenario %(slug)s in this region.") % {"slug": slug},
+            code="scenario_not_found",
+        ) from None
+
+
+def scenario_items(*, scenario: Scenario) -> list[Item]:
+    """The items of a scenario in bundle order, with departments and materials."""
+    entries = (
+        ScenarioItem.objects.filter(scenario=scenario)
+        .select_related("item__competent_department__kind", "item__implementing_department__kind")
+        .prefetch_related(
+            Prefetch("item__materials", queryset=Material.objects.order_by("position"))
+        )
+        .order_by("position", "item__code")
+    )
+    return [entry.item for entry in entries]
+
+
+def scenario_comparison(*, scenario: Scenario) -> dict[str, dict[str, int]]:
+    """What the applicant faces item by item versus bundled (see docs/catalog.md).
+
+    Item by item: every item's own materials are counted (shared ones once per item), visits
+    and promised days are summed (an on-the-spot item adds 0 days), one form per item.
+    Bundled: materials are distinct by key; a key the applicant must supply for any item counts
+    as `materials`, a key every item fulfils from shared data, an e-licence or the system counts
+    as `materials_held`; at most one visit (none when no item needs one); days are the longest
+    promised limit (the departments work in parallel); one form.
+    """
+    items = scenario_items(scenario=scenario)
+    submitted: set[str] = set()
+    all_keys: set[str] = set()
+    n_materials = 0
+    for item in items:
+        for material in item.materials.all():
+            n_materials += 1
+            all_keys.add(material.key)
+            if material.source_type not in HELD_SOURCES:
+                submitted.add(material.key)
+    visits = [item.visits for item in items]
+    days = [item.promised_days for item in items]
+    return {
+        "item_by_item": {
+            "items": len(items),
+            "materials": n_materials,
+            "materials_held": 0,
+            "visits": sum(visits),
+            "days": sum(days),
+            "forms": len(items),
+        },
+        "bundled": {
+            "items": len(items),
+            "materials": len(submitted),
+            "materials_held": len(all_keys - submitted),
+            "visits": min(1, max(visits, default=0)),
+            "days": max(days, default=0),
+            "forms": 1 if items else 0,
+        },
+    }
+
+
+def popular_items(*, region: str, limit: int = 8) -> list[Item]:
+    """The most asked-for items of a region (popularity, then code)."""
+    qs = Item.objects.filter(region_id=region).select_related(
+        "competent_department__kind", "implementing_department__kind"
+    )
+    return list(qs.order_by("-popularity", "code")[:limit])
+
+
+def themes(*, region: str | None = None) -> list[dict[str, Any]]:
+    """The theme vocabulary with item counts in a region (default: this node's region)."""
+    counts = dict.fromkeys(THEME_KEYS, 0)
+    for item_themes in Item.objects.filter(region_id=region or settings.NODE_REGION).values_list(
+        "themes", flat=True
+    ):
+        for key in item_themes or []:
+            if key in counts:
+                counts[key] += 1
+    return [
+        {
+            "key": t.key,
+            "name": t.name,
+            "name_zh": t.name_zh,
+            "name_en": t.name_en,
+            "count": counts[t.key],
+        }
+        for t in THEMES
+    ]
+
+
+def material_source_label(material: Material) -> str:
+    """Where a material comes from, in the current language."""
+    if material.source_type == Material.Source.DATASET and material.source_dataset:
+        try:
+            dataset = dataset_get(key=material.source_dataset)
+        except NotFound:
+            return _("Shared data: %(dataset)s") % {"dataset": material.source_dataset}
+        return _("Shared data: %(dataset)s (%(provider)s)") % {
+            "dataset": dataset.name,
+            "provider": dataset.provider_kind.name,
+        }
+    if material.source_type == Material.Source.LICENCE and material.source_licence:
+        try:
+            licence = licence_type_get(key=material.source_licence)
+        except NotFound:
+            return _("E-licence: %(licence)s") % {"licence": material.source_licence}
+        return _("E-licence: %(licence)s") % {"licence": licence.name}
+    if material.source_type == Material.Source.GENERATED:
+        return _("Generated by the system")
+    return _("Provided by the applicant")
