@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "onestop.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from onestop.accounts import seed  # noqa: F401, PLC0415  (registers the accounts seed step)

@@ -27,10 +27,19 @@ class User(AbstractUser):
     real_name = models.CharField(_("real name"), max_length=60, blank=True)
     resident_id_enc = models.TextField(_("resident ID (encrypted)"), blank=True, editable=False)
     resident_id_index = models.CharField(
-        _("resident ID blind index"), max_length=64, null=True, blank=True, unique=True, editable=False
+        _("resident ID blind index"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
     )
-    resident_id_masked = models.CharField(_("resident ID"), max_length=18, blank=True, editable=False)
-    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
+    resident_id_masked = models.CharField(
+        _("resident ID"), max_length=18, blank=True, editable=False
+    )
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, db_index=True
+    )
     organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     real_name_level = models.PositiveSmallIntegerField(

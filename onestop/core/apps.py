@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "onestop.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from onestop.core import seed  # noqa: F401, PLC0415  (registers the calendar seed step)

@@ -6,3 +6,6 @@ class OrgConfig(AppConfig):
     name = "onestop.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from onestop.org import seed  # noqa: F401, PLC0415  (registers the org seed step)

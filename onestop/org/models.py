@@ -50,7 +50,12 @@ class Department(BilingualNameMixin, TimeStampedModel):
     class Meta:
         ordering = ["region_id", "kind_id"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "kind"], name="org_department_region_kind"),
+            # One department of each kind per region, except townships: a county has many.
+            models.UniqueConstraint(
+                fields=["region", "kind"],
+                condition=~models.Q(kind="township"),
+                name="org_department_region_kind",
+            ),
         ]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
@@ -106,11 +111,21 @@ class OpeningHours(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
+    comprehensive_only = models.BooleanField(
+        _("comprehensive windows only"),
+        default=False,
+        help_text=_("Only the comprehensive windows are open in this period (e.g. Saturday)."),
+    )
 
     class Meta:
         ordering = ["centre_id", "weekday", "opens"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="org_hours_order"),
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="org_hours_order"
+            ),
         ]
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"

@@ -1,0 +1,66 @@
+"""Users and staff roles in the admin. The resident ID is only ever shown masked here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from onestop.accounts.models import StaffRole, User
+
+
+class StaffRoleInline(admin.TabularInline[StaffRole, User]):
+    model = StaffRole
+    extra = 0
+    fields = ["role", "region", "department"]
+    autocomplete_fields = ["region", "department"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "real_name", "kind", "resident_id_masked", "real_name_level"]
+    list_filter = ["kind", "real_name_level", "is_staff", "is_active"]
+    search_fields = ["username", "real_name", "organisation_name", "uscc"]
+    readonly_fields = ["resident_id_masked", "last_login", "date_joined"]
+    inlines = [StaffRoleInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (
+            _("Identity"),
+            {
+                "fields": (
+                    "kind",
+                    "real_name",
+                    "resident_id_masked",
+                    "real_name_level",
+                    "phone",
+                    "email",
+                    "region",
+                )
+            },
+        ),
+        (_("Business"), {"fields": ("uscc", "organisation_name")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "kind", "real_name", "password1", "password2"),
+            },
+        ),
+    )
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin[StaffRole]):
+    list_display = ["user", "role", "region", "department"]
+    list_filter = ["role", "region"]
+    search_fields = ["user__username", "user__real_name", "department__code"]
+    autocomplete_fields = ["user", "region", "department"]
+    list_select_related = ["user", "region", "department"]

@@ -1,0 +1,154 @@
+"""Who may do what: roles scoped by region and department, and ownership.
+
+A staff role (`StaffRole`) is held in one region and, for department roles, one department.
+A role held in a region covers the regions below it (GB/T 2260 codes nest: ``370000`` covers
+``3711xx``, ``371100`` covers ``3711xx``). Superusers may do everything.
+
+Other apps build their own policies on `has_role`, `staff_regions` and `staff_departments`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from onestop.accounts.models import StaffRole, User
+from onestop.core.permissions import Permission
+
+Role = StaffRole.Role
+
+
+class Action(StrEnum):
+    """Actions of this app that `core.permissions.Permission` does not name (yet)."""
+
+    USER_FIND = "staff:user:find"
+    RESIDENT_ID_REVEAL = "self:resident_id:reveal"
+    STAFF_CREATE = Permission.ACCOUNTS_MANAGE.value
+    PROFILE_VIEW = Permission.CITIZEN_PROFILE_VIEW.value
+    ORG_MANAGE = Permission.ORG_MANAGE.value
+
+
+def region_covers(scope: str, code: str) -> bool:
+    """Whether a role held in region `scope` reaches region `code` (same or below)."""
+    if len(scope) != 6 or len(code) != 6:
+        return scope == code
+    if scope == code:
+        return True
+    if scope.endswith("0000"):
+        return code[:2] == scope[:2]
+    if scope.endswith("00"):
+        return code[:4] == scope[:4]
+    return False
+
+
+def _roles(user: Any) -> list[StaffRole]:
+    """The user's roles, read once per user object (request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return []
+    cached: list[StaffRole] | None = getattr(user, "_onestop_roles", None)
+    if cached is None:
+        cached = list(StaffRole.objects.filter(user_id=user.pk))
+        user._onestop_roles = cached
+    return cached
+
+
+def forget_roles(user: Any) -> None:
+    """Drop the roles read into `user` (after its roles changed)."""
+    if hasattr(user, "_onestop_roles"):
+        del user._onestop_roles
+
+
+def _code(obj: Any, attr: str = "code") -> str | None:
+    if obj is None:
+        return None
+    if isinstance(obj, str):
+        return obj
+    value = getattr(obj, attr, None)
+    return str(value) if value is not None else None
+
+
+def _region_of(obj: Any) -> str | None:
+    """The region code of a region, department, centre, window or user, or a code string."""
+    if obj is None:
+        return None
+    if isinstance(obj, str):
+        return obj.split("-", 1)[0]
+    region_id = getattr(obj, "region_id", None)
+    if region_id:
+        return str(region_id)
+    if getattr(obj, "centre_id", None):
+        return _region_of(obj.centre)
+    code = getattr(obj, "code", None)
+    if isinstance(code, str) and len(code) == 6 and code.isdigit():
+        return code
+    return None
+
+
+def has_role(user: Any, role: str, region: Any = None, department: Any = None) -> bool:
+    """Whether `user` holds `role` reaching `region` and/or `department`.
+
+    `region` is a region or its code; `department` a department or its code
+    (``<region>-<kind>``). A role without a department reaches every department of its
+    region(s); a role with one reaches that department only.
+    """
+    region_code = _region_of(region)
+    department_code = _code(department)
+    if department_code is not None and region_code is None:
+        region_code = department_code.split("-", 1)[0]
+    for held in _roles(user):
+        if held.role != role:
+            continue
+        if region_code is not None and not region_covers(held.region_id, region_code):
+            continue
+        if (
+            department_code is not None
+            and held.department_id is not None
+            and held.department_id != department_code
+        ):
+            continue
+        return True
+    return False
+
+
+def is_staff_member(user: Any) -> bool:
+    return bool(_roles(user)) or bool(getattr(user, "is_superuser", False))
+
+
+def staff_regions(user: Any) -> set[str]:
+    """Codes of the regions in which `user` holds any role."""
+    return {held.region_id for held in _roles(user)}
+
+
+def staff_departments(user: Any) -> set[str]:
+    """Codes of the departments for which `user` holds a department-scoped role."""
+    return {held.department_id for held in _roles(user) if held.department_id is not None}
+
+
+def is_administrator_of(user: Any, region: Any) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return region is not None and has_role(user, Role.ADMINISTRATOR, region=region)
+
+
+def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
+    """Whether `actor` may do `action` to `obj`.
+
+    - ``region:org:manage``: an administrator of the object's region (region, department,
+      centre, window, or a region code);
+    - ``region:accounts:manage``: an administrator of that region (a region code or object);
+    - ``staff:user:find``: any staff member;
+    - ``self:profile:view`` and ``self:resident_id:reveal``: the user themself only.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if not getattr(actor, "is_active", True):
+        return False
+    if action in (Action.RESIDENT_ID_REVEAL, Action.PROFILE_VIEW):
+        return isinstance(obj, User) and obj.pk is not None and obj.pk == actor.pk
+    if getattr(actor, "is_superuser", False):
+        return True
+    if action in (Action.ORG_MANAGE, Action.STAFF_CREATE):
+        return is_administrator_of(actor, _region_of(obj))
+    if action == Action.USER_FIND:
+        return is_staff_member(actor)
+    return False

@@ -1,0 +1,87 @@
+"""Demo-seed step of `accounts`: a citizen, a business representative and staff.
+
+DEVELOPMENT DATA ONLY: every demo account has the password `DEMO_PASSWORD`, and the resident
+ID and credit code below are synthetic (valid check digits, nobody's real number).
+"""
+
+from __future__ import annotations
+
+from onestop.accounts import services
+from onestop.accounts.models import StaffRole, User
+from onestop.core import seeding
+from onestop.org.models import Department, Region
+
+DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105  (published demo password)
+
+# 371121 (Wulian) + 1993-03-15 + sequence 123 + check digit X; synthetic.
+CITIZEN = {"username": "citizen", "real_name": "张伟", "resident_id": "37112119930315123X"}
+# 91 (enterprise) + 371121 + MA3C5D7E8 + check digit U; synthetic.
+BUSINESS = {
+    "username": "business",
+    "real_name": "李娜",
+    "uscc": "91371121MA3C5D7E8U",
+    "organisation_name": "五莲县示例农业科技有限公司（演示）",  # noqa: RUF001  (Chinese punctuation),
+}
+R = StaffRole.Role
+STAFF: list[tuple[str, str, list[tuple[str, str, str | None]]]] = [
+    ("clerk", "王芳", [(R.WINDOW_CLERK, "371121", None)]),
+    ("officer-ps", "刘强", [(R.DEPARTMENT_OFFICER, "371121", "371121-public-security")]),
+    (
+        "officer-hr",
+        "陈静",
+        [(R.DEPARTMENT_OFFICER, "371121", "371121-human-resources-social-security")],
+    ),
+    ("agent", "杨洋", [(R.HOTLINE_AGENT, "371121", None)]),
+    ("supervisor", "赵磊", [(R.SUPERVISOR, "371121", None)]),
+    ("admin", "周敏", [(R.ADMINISTRATOR, "371121", None)]),
+    ("clerk-gy", "吴涛", [(R.WINDOW_CLERK, "320707", None)]),
+    ("officer-gy", "孙丽", [(R.DEPARTMENT_OFFICER, "320707", "320707-public-security")]),
+]
+
+
+def _ensure_roles(user: User, roles: list[tuple[str, str, str | None]]) -> int:
+    added = 0
+    for role, region, department in roles:
+        exists = StaffRole.objects.filter(
+            user=user, role=role, region_id=region, department_id=department
+        ).exists()
+        if not exists:
+            staff_role = StaffRole(
+                user=user,
+                role=role,
+                region=Region.objects.get(code=region),
+                department=Department.objects.get(code=department) if department else None,
+            )
+            staff_role.full_clean()
+            staff_role.save()
+            added += 1
+    return added
+
+
+@seeding.register(order=30, name="accounts")
+def seed_accounts() -> str:
+    created = 0
+    if not User.objects.filter(username=CITIZEN["username"]).exists():
+        user = services.citizen_register(password=DEMO_PASSWORD, **CITIZEN)
+        user.real_name_level = User.RealNameLevel.VERIFIED
+        user.save(update_fields=["real_name_level"])
+        created += 1
+    if not User.objects.filter(username=BUSINESS["username"]).exists():
+        services.business_register(password=DEMO_PASSWORD, **BUSINESS)
+        created += 1
+    for username, real_name, roles in STAFF:
+        existing = User.objects.filter(username=username).first()
+        if existing is None:
+            user = services._staff_create(
+                username=username, password=DEMO_PASSWORD, real_name=real_name, roles=roles
+            )
+            created += 1
+        else:
+            user = existing
+            created += _ensure_roles(user, roles)
+        if username == "admin" and not (user.is_staff and user.is_superuser):
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+    names = [CITIZEN["username"], BUSINESS["username"], *(name for name, _n, _r in STAFF)]
+    pairs = ", ".join(f"{name}/{DEMO_PASSWORD}" for name in names)
+    return f"{created} changed; demo logins (username/password, development data only): {pairs}"

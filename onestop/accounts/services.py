@@ -1,0 +1,244 @@
+"""Writes to accounts: registration of citizens and businesses, staff, identity look-ups.
+
+The resident ID is never stored in clear: it is kept encrypted with the node key, a keyed
+blind index finds a person by exact ID, and a masked copy is what screens show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from onestop.accounts import policies
+from onestop.accounts.models import StaffRole, User
+from onestop.core import crypto, identity
+from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onestop.org import selectors as org_selectors
+from onestop.org.models import Department, Region
+
+RoleSpec = tuple[str, str, str | None]
+
+
+def _check_username(username: str) -> str:
+    username = (username or "").strip()
+    field = User._meta.get_field("username")
+    try:
+        field.run_validators(username)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), code="invalid_username") from exc
+    if not username:
+        raise ValidationFailed(_("Choose a user name."), code="invalid_username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(
+            _("This user name is taken: please choose another."), code="duplicate_username"
+        )
+    return username
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            " ".join(exc.messages), code="invalid_password", details={"password": exc.messages}
+        ) from exc
+
+
+def _check_real_name(real_name: str) -> str:
+    real_name = (real_name or "").strip()
+    if not real_name:
+        raise ValidationFailed(_("Enter your real name."), code="invalid_real_name")
+    if len(real_name) > 60:
+        raise ValidationFailed(
+            _("A real name has at most 60 characters."), code="invalid_real_name"
+        )
+    return real_name
+
+
+def _check_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if phone and not (phone.isdigit() and 7 <= len(phone) <= 15):
+        raise ValidationFailed(_("Enter a phone number of digits only."), code="invalid_phone")
+    return phone
+
+
+def _region_or_none(code: str) -> Region | None:
+    try:
+        return org_selectors.region_get(code=code)
+    except NotFound:
+        return None
+
+
+def _save_new(user: User, password: str) -> User:
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise ValidationFailed(
+            _("The data is not valid: please check the fields."), details=exc.message_dict
+        ) from exc
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise Conflict(_("An account with these details already exists.")) from exc
+    return user
+
+
+def citizen_register(
+    *, username: str, password: str, real_name: str, resident_id: str, phone: str = ""
+) -> User:
+    """Register a citizen with a checked resident ID (real-name level 1).
+
+    Raises `ValidationFailed` on bad input and `Conflict` when the user name or the resident ID
+    is already registered; nothing is written then.
+    """
+    username = _check_username(username)
+    real_name = _check_real_name(real_name)
+    rid = identity.validate_resident_id(resident_id)
+    phone = _check_phone(phone)
+    index = crypto.blind_index(rid)
+    with transaction.atomic():
+        if User.objects.filter(resident_id_index=index).exists():
+            raise Conflict(
+                _(
+                    "An account with this resident ID already exists. Sign in, or reset the "
+                    "password of that account."
+                ),
+                code="duplicate_resident_id",
+            )
+        user = User(
+            username=username,
+            kind=User.Kind.CITIZEN,
+            real_name=real_name,
+            resident_id_enc=crypto.encrypt_pii(rid),
+            resident_id_index=index,
+            resident_id_masked=identity.mask_resident_id(rid),
+            phone=phone,
+            real_name_level=User.RealNameLevel.BASIC,
+            region=_region_or_none(rid[:6]),
+        )
+        return _save_new(user, password)
+
+
+def business_register(
+    *, username: str, password: str, real_name: str, uscc: str, organisation_name: str
+) -> User:
+    """Register a business representative for the organisation with the code `uscc`."""
+    username = _check_username(username)
+    real_name = _check_real_name(real_name)
+    code = identity.validate_uscc(uscc)
+    organisation_name = (organisation_name or "").strip()
+    if not organisation_name:
+        raise ValidationFailed(
+            _("Enter the name of the organisation."), code="invalid_organisation_name"
+        )
+    with transaction.atomic():
+        user = User(
+            username=username,
+            kind=User.Kind.BUSINESS,
+            real_name=real_name,
+            uscc=code,
+            organisation_name=organisation_name,
+            real_name_level=User.RealNameLevel.BASIC,
+            region=_region_or_none(code[2:8]),
+        )
+        return _save_new(user, password)
+
+
+def _resolve_roles(roles: Sequence[RoleSpec]) -> list[tuple[str, Region, Department | None]]:
+    if not roles:
+        raise ValidationFailed(_("A staff member needs at least one role."), code="no_role")
+    resolved: list[tuple[str, Region, Department | None]] = []
+    valid_roles = set(StaffRole.Role.values)
+    for role, region_code, department_code in roles:
+        if role not in valid_roles:
+            raise ValidationFailed(
+                _("%(role)s is not a staff role.") % {"role": role}, code="invalid_role"
+            )
+        region = org_selectors.region_get(code=region_code)
+        department = None
+        if department_code is not None:
+            department = org_selectors.department_get(code=department_code)
+            if department.region_id != region.code:
+                raise ValidationFailed(
+                    _("The department %(department)s is not in region %(region)s.")
+                    % {"department": department_code, "region": region_code},
+                    code="invalid_role",
+                )
+        elif role == StaffRole.Role.DEPARTMENT_OFFICER:
+            raise ValidationFailed(
+                _("A department officer needs a department."), code="invalid_role"
+            )
+        resolved.append((role, region, department))
+    return resolved
+
+
+def _staff_create(
+    *, username: str, password: str, real_name: str, roles: Sequence[RoleSpec]
+) -> User:
+    username = _check_username(username)
+    real_name = _check_real_name(real_name)
+    resolved = _resolve_roles(roles)
+    is_admin = any(role == StaffRole.Role.ADMINISTRATOR for role, _r, _d in resolved)
+    with transaction.atomic():
+        user = User(
+            username=username,
+            kind=User.Kind.STAFF,
+            real_name=real_name,
+            region=resolved[0][1],
+            real_name_level=User.RealNameLevel.VERIFIED,
+            is_staff=is_admin,
+        )
+        _save_new(user, password)
+        for role, region, department in resolved:
+            staff_role = StaffRole(user=user, role=role, region=region, department=department)
+            staff_role.full_clean()
+            staff_role.save()
+    return user
+
+
+def staff_create(
+    *,
+    actor: User,
+    username: str,
+    password: str,
+    real_name: str,
+    roles: Sequence[RoleSpec],
+) -> User:
+    """Create a staff member with `roles` = ``[(role, region_code, department_code|None)]``.
+
+    The actor must administer every region named in the roles.
+    """
+    for _role, region_code, _department in roles:
+        if not policies.can(actor, policies.Action.STAFF_CREATE, region_code):
+            raise PermissionDenied(
+                _("Only an administrator of region %(region)s may give roles in it.")
+                % {"region": region_code}
+            )
+    return _staff_create(username=username, password=password, real_name=real_name, roles=roles)
+
+
+def user_find_by_resident_id(*, actor: User, resident_id: str) -> User:
+    """Find the person with this resident ID (staff only)."""
+    if not policies.can(actor, policies.Action.USER_FIND, None):
+        raise PermissionDenied(_("Only staff may look people up by resident ID."))
+    rid = identity.validate_resident_id(resident_id)
+    user = User.objects.filter(resident_id_index=crypto.blind_index(rid)).first()
+    if user is None:
+        raise NotFound(_("Nobody with this resident ID has an account."))
+    return user
+
+
+def resident_id_reveal(*, actor: User, user: User) -> str:
+    """The resident ID in clear, for its owner only."""
+    if not policies.can(actor, policies.Action.RESIDENT_ID_REVEAL, user):
+        raise PermissionDenied(_("Only the holder may see a resident ID in full."))
+    if not user.resident_id_enc:
+        raise NotFound(_("This account has no resident ID."))
+    return crypto.decrypt_pii(user.resident_id_enc)

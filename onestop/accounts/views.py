@@ -1,0 +1,71 @@
+"""Sign-in, registration and the account page. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from onestop.accounts import selectors, services
+from onestop.accounts.forms import CitizenRegisterForm
+from onestop.accounts.models import User
+from onestop.core.errors import DomainError
+
+# Which form field a service error code belongs to.
+ERROR_FIELDS = {
+    "invalid_username": "username",
+    "duplicate_username": "username",
+    "invalid_real_name": "real_name",
+    "invalid_resident_id": "resident_id",
+    "duplicate_resident_id": "resident_id",
+    "invalid_phone": "phone",
+    "invalid_password": "password1",
+}
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:me")
+    form = CitizenRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.citizen_register(
+                username=data["username"],
+                password=data["password1"],
+                real_name=data["real_name"],
+                resident_id=data["resident_id"],
+                phone=data["phone"],
+            )
+        except DomainError as exc:
+            field = ERROR_FIELDS.get(exc.code)
+            if field == "password1" and isinstance(exc.details, dict):
+                for message in exc.details.get("password", []):
+                    form.add_error("password1", message)
+            else:
+                form.add_error(field, str(exc.message))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return HttpResponseRedirect(reverse("accounts:me"))
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101  (login_required guarantees it)
+    roles = selectors.staff_role_list(actor=user, user=user)
+    return render(
+        request,
+        "accounts/me.html",
+        {
+            "account": user,
+            "roles": roles,
+            "real_name_level": user.get_real_name_level_display(),
+            "kind": user.get_kind_display(),
+        },
+    )

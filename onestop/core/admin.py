@@ -1,0 +1,50 @@
+"""Administrators maintain the official calendar here (or with `onestop calendar_load`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from onestop.core import calendar
+from onestop.core.models import CalendarDay, CalendarYear
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
+    list_display = ["year", "source", "updated_at"]
+    search_fields = ["year", "source"]
+
+    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        calendar.invalidate(obj.year)
+
+    def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
+        super().delete_model(request, obj)
+        calendar.invalidate(obj.year)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
+        super().delete_queryset(request, queryset)
+        calendar.invalidate()
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        calendar.invalidate()  # the date itself may have moved to another year
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        super().delete_model(request, obj)
+        calendar.invalidate(obj.date.year)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
+        super().delete_queryset(request, queryset)
+        calendar.invalidate()

@@ -1,0 +1,148 @@
+"""Demo-seed step of `org`: regions, department kinds, departments and service centres."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from onestop.core import seeding
+from onestop.core.seed import sync_row
+from onestop.org.models import (
+    Department,
+    DepartmentKind,
+    OpeningHours,
+    Region,
+    ServiceCentre,
+    Window,
+)
+
+
+def _load(name: str) -> Any:
+    path = Path(settings.BASE_DIR) / "data" / "seed" / name
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _seed_regions() -> int:
+    changed = 0
+    # Parents first: the file lists provinces before their cities and counties.
+    for row in _load("regions.json"):
+        _, did = sync_row(
+            Region,
+            {"code": row["code"]},
+            {
+                "name_zh": row["name_zh"],
+                "name_en": row.get("name_en", ""),
+                "level": row["level"],
+                "parent_id": row.get("parent"),
+            },
+        )
+        changed += did
+    return changed
+
+
+def _seed_departments() -> int:
+    data = _load("departments.json")
+    abbr: dict[str, str] = _load("catalog.json").get("dept_abbr", {})
+    changed = 0
+    for kind in data["kinds"]:
+        _, did = sync_row(
+            DepartmentKind,
+            {"key": kind["key"]},
+            {
+                "name_zh": kind["name_zh"],
+                "name_en": kind.get("name_en", ""),
+                "abbr": abbr.get(kind["key"], ""),
+                "category": kind.get("category", ""),
+                "duties_zh": kind.get("duties_zh", ""),
+                "duties_en": kind.get("duties_en", ""),
+            },
+        )
+        changed += did
+    for dept in data["departments"]:
+        _, did = sync_row(
+            Department,
+            {"code": dept["code"]},
+            {
+                "name_zh": dept["name_zh"],
+                "name_en": dept.get("name_en", ""),
+                "region_id": dept["region"],
+                "kind_id": dept["kind"],
+            },
+        )
+        changed += did
+    return changed
+
+
+def _time(text: str) -> datetime.time:
+    return datetime.time.fromisoformat(text)
+
+
+def _seed_centre(row: dict[str, Any]) -> int:
+    centre, changed = sync_row(
+        ServiceCentre,
+        {"slug": row["slug"]},
+        {
+            "region_id": row["region"],
+            "name_zh": row["name_zh"],
+            "name_en": row.get("name_en", ""),
+            "address_zh": row["address_zh"],
+            "address_en": row.get("address_en", ""),
+            "phone": row.get("phone", ""),
+            "latitude": Decimal(row["latitude"]) if row.get("latitude") else None,
+            "longitude": Decimal(row["longitude"]) if row.get("longitude") else None,
+        },
+    )
+    count = int(changed)
+    for w in row["windows"]:
+        window, did = sync_row(
+            Window,
+            {"centre": centre, "number": w["number"]},
+            {
+                "name_zh": w["name_zh"],
+                "name_en": w.get("name_en", ""),
+                "comprehensive": bool(w.get("comprehensive")),
+            },
+        )
+        count += did
+        wanted = {f"{row['region']}-{kind}" for kind in w.get("departments", [])}
+        current = set(window.departments.values_list("code", flat=True))
+        if wanted != current:
+            window.departments.set(Department.objects.filter(code__in=wanted))
+            count += 1
+    wanted_hours = {
+        (day, _time(h["opens"]), _time(h["closes"]), bool(h.get("comprehensive_only")))
+        for h in row.get("hours", [])
+        for day in h["weekdays"]
+    }
+    current_hours = set(
+        OpeningHours.objects.filter(centre=centre).values_list(
+            "weekday", "opens", "closes", "comprehensive_only"
+        )
+    )
+    if wanted_hours != current_hours:
+        OpeningHours.objects.filter(centre=centre).delete()
+        for day, opens, closes, only in sorted(wanted_hours):
+            hours = OpeningHours(
+                centre=centre, weekday=day, opens=opens, closes=closes, comprehensive_only=only
+            )
+            hours.full_clean()
+            hours.save()
+        count += 1
+    return count
+
+
+@seeding.register(order=20, name="org")
+def seed_org() -> str:
+    changed = _seed_regions() + _seed_departments()
+    centres = _load("centres.json")["centres"]
+    for row in centres:
+        changed += _seed_centre(row)
+    return (
+        f"{Region.objects.count()} regions, {Department.objects.count()} departments, "
+        f"{len(centres)} service centres (demo addresses), {changed} changed"
+    )

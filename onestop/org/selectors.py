@@ -1,0 +1,103 @@
+"""Reads of the organisation. The organisation is public information: nothing is scoped."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from onestop.core.errors import NotFound
+from onestop.org.models import (
+    Department,
+    DepartmentKind,
+    OpeningHours,
+    Region,
+    ServiceCentre,
+    Window,
+)
+
+
+def region_list() -> QuerySet[Region]:
+    return Region.objects.order_by("code")
+
+
+def region_get(*, code: str) -> Region:
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise NotFound(_("There is no region with the code %(code)s.") % {"code": code})
+    return region
+
+
+def department_list(*, region: str | None = None, kind: str | None = None) -> QuerySet[Department]:
+    """Departments, optionally of one region and/or kind; an unknown code raises NotFound."""
+    departments = Department.objects.select_related("region", "kind").order_by(
+        "region_id", "kind_id"
+    )
+    if region is not None:
+        region_get(code=region)
+        departments = departments.filter(region_id=region)
+    if kind is not None:
+        if not DepartmentKind.objects.filter(key=kind).exists():
+            raise NotFound(_("There is no department kind %(kind)s.") % {"kind": kind})
+        departments = departments.filter(kind_id=kind)
+    return departments
+
+
+def department_get(*, code: str) -> Department:
+    department = Department.objects.select_related("region", "kind").filter(code=code).first()
+    if department is None:
+        raise NotFound(_("There is no department with the code %(code)s.") % {"code": code})
+    return department
+
+
+def department_kind_list() -> QuerySet[DepartmentKind]:
+    return DepartmentKind.objects.order_by("key")
+
+
+def _centres() -> QuerySet[ServiceCentre]:
+    return ServiceCentre.objects.select_related("region").prefetch_related(
+        Prefetch(
+            "windows",
+            queryset=Window.objects.order_by("number").prefetch_related(
+                Prefetch("departments", queryset=Department.objects.select_related("kind"))
+            ),
+        ),
+        Prefetch("hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
+    )
+
+
+def centre_list(*, region: str) -> QuerySet[ServiceCentre]:
+    """The service centres of `region`, with windows (and their departments) and hours."""
+    region_get(code=region)
+    return _centres().filter(region_id=region).order_by("slug")
+
+
+def centre_for_department(
+    *, department: Department | str
+) -> list[tuple[ServiceCentre, list[Window]]]:
+    """Where the department's items are accepted: each centre of its region with the windows
+    that accept them (comprehensive windows and the department's own windows)."""
+    if isinstance(department, str):
+        department = department_get(code=department)
+    centres = _centres().filter(region_id=department.region_id).order_by("slug")
+    result: list[tuple[ServiceCentre, list[Window]]] = []
+    for centre in centres:
+        windows = [
+            window
+            for window in centre.windows.all()
+            if window.comprehensive
+            or any(d.code == department.code for d in window.departments.all())
+        ]
+        if windows:
+            result.append((centre, windows))
+    return result
+
+
+__all__ = [
+    "centre_for_department",
+    "centre_list",
+    "department_get",
+    "department_kind_list",
+    "department_list",
+    "region_get",
+    "region_list",
+]
