@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # floor 2
     "onestop.org",
     "onestop.accounts",
+    "onestop.ledger",  # floor 3
     # floor 4
     "onestop.catalog",
     "onestop.sharing",

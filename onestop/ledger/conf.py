@@ -1,0 +1,17 @@
+"""Settings of the ledger, with their defaults (none of them is required)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def origin() -> str:
+    """The log's checkpoint origin and note key name (setting LEDGER_ORIGIN)."""
+    default = f"onestop.{settings.NODE_REGION}.example/ledger"
+    return str(getattr(settings, "LEDGER_ORIGIN", "") or default)
+
+
+def witness_name() -> str:
+    """The name this node cosigns other logs' checkpoints under (setting LEDGER_WITNESS_NAME)."""
+    default = f"onestop.{settings.NODE_REGION}.example/witness"
+    return str(getattr(settings, "LEDGER_WITNESS_NAME", "") or default)

@@ -1,0 +1,110 @@
+"""Tables of the append-only log. Rows are written only by `services`; nothing is ever updated
+except the single `LogHead` row, which also serialises appends (select_for_update)."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class LogHead(models.Model):
+    """The one row (pk=1) that says how big the log is.
+
+    `frontier` holds the hashes of the perfect subtrees that make up the tree of `size` leaves
+    (largest first, 32 bytes each), so an append needs no other read.
+    """
+
+    size = models.PositiveBigIntegerField(_("tree size"), default=0)
+    frontier = models.BinaryField(_("frontier"), default=b"")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("log head")
+        verbose_name_plural = _("log heads")
+
+    def __str__(self) -> str:
+        return f"size {self.size}"
+
+
+class Entry(models.Model):
+    """One leaf. Its leaf data is the canonical JSON of {"kind": kind, "payload": payload}."""
+
+    index = models.PositiveBigIntegerField(_("index"), primary_key=True)
+    leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["index"]
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.kind}"
+
+
+class Subtree(models.Model):
+    """A completed perfect subtree of level >= 1: the hash of leaves
+    [index * 2**level, (index + 1) * 2**level). Level 0 is `Entry.leaf_hash`."""
+
+    level = models.PositiveSmallIntegerField(_("level"))
+    index = models.PositiveBigIntegerField(_("index"))
+    hash = models.BinaryField(_("hash"), max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_subtree_level_index"),
+        ]
+        verbose_name = _("subtree")
+        verbose_name_plural = _("subtrees")
+
+    def __str__(self) -> str:
+        return f"L{self.level}#{self.index}"
+
+
+class Checkpoint(models.Model):
+    """A signed checkpoint this node published (at most one per tree size and key)."""
+
+    size = models.PositiveBigIntegerField(_("tree size"))
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    kid = models.CharField(_("key id"), max_length=64)
+    note = models.TextField(_("signed note"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-size", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["size", "kid"], name="ledger_checkpoint_size_kid"),
+        ]
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's tlog-cosignature/v1 over one checkpoint body, as received and verified."""
+
+    origin = models.CharField(_("log origin"), max_length=255)
+    size = models.PositiveBigIntegerField(_("tree size"))
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    witness_name = models.CharField(_("witness name"), max_length=255)
+    witness_key_id = models.BinaryField(_("witness key id"), max_length=4)
+    timestamp = models.PositiveBigIntegerField(_("cosignature time (Unix seconds)"))
+    line = models.TextField(_("signature line"))
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-size", "witness_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "size", "witness_name", "timestamp"],
+                name="ledger_cosignature_unique",
+            ),
+        ]
+        verbose_name = _("cosignature")
+        verbose_name_plural = _("cosignatures")
+
+    def __str__(self) -> str:
+        return f"{self.witness_name} @ {self.origin} {self.size}"

@@ -1,0 +1,167 @@
+"""Writes to the ledger: appending entries, publishing signed checkpoints, cosignatures.
+
+Appends are serialised on the single `LogHead` row (select_for_update; SQLite's IMMEDIATE
+transactions serialise writers as well). Call `entry_append` inside your own transaction: the
+entry commits or rolls back with your change, and the head row stays locked until you commit,
+so keep those transactions short.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.core import keys
+from onestop.core.errors import ValidationFailed
+from onestop.ledger import conf, merkle, note, selectors
+from onestop.ledger.canonical import NotCanonical, leaf_data
+from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Subtree
+
+KIND_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
+
+
+def _leaf(kind: str, payload: Mapping[str, Any]) -> bytes:
+    if not isinstance(kind, str) or not KIND_RE.match(kind):
+        raise ValidationFailed(
+            _("The entry kind must be 1 to 64 lower-case letters, digits or ._:- characters."),
+            details={"kind": kind},
+        )
+    if not isinstance(payload, dict):
+        raise ValidationFailed(_("The entry payload must be a JSON object."))
+    try:
+        return leaf_data(kind, payload)
+    except NotCanonical as exc:
+        raise ValidationFailed(
+            _("The entry payload cannot be written as canonical JSON: %(reason)s")
+            % {"reason": str(exc)}
+        ) from exc
+
+
+def _lock_head() -> LogHead:
+    head, _created = LogHead.objects.select_for_update().get_or_create(pk=1)
+    return head
+
+
+def _frontier(head: LogHead) -> list[bytes]:
+    raw = bytes(head.frontier)
+    return [raw[i : i + merkle.HASH_SIZE] for i in range(0, len(raw), merkle.HASH_SIZE)]
+
+
+def entries_append_batch(*, items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Entry]:
+    """Append `(kind, payload)` pairs in order, in one transaction; returns the new entries.
+
+    Every item is validated before anything is written: one bad item appends nothing.
+    """
+    leaves = [(kind, dict(payload), _leaf(kind, payload)) for kind, payload in items]
+    if not leaves:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        head = _lock_head()
+        frontier = _frontier(head)
+        size = head.size
+        entries: list[Entry] = []
+        subtrees: list[Subtree] = []
+        for kind, payload, data in leaves:
+            h = merkle.leaf_hash(data)
+            entries.append(
+                Entry(index=size, leaf_hash=h, kind=kind, payload=payload, created_at=now)
+            )
+            frontier, completed = merkle.append(frontier, size, h)
+            subtrees.extend(Subtree(level=lv, index=ix, hash=hv) for lv, ix, hv in completed)
+            size += 1
+        Entry.objects.bulk_create(entries, batch_size=500)
+        Subtree.objects.bulk_create(subtrees, batch_size=500)
+        head.size = size
+        head.frontier = b"".join(frontier)
+        head.save(update_fields=["size", "frontier", "updated_at"])
+    return entries
+
+
+def entry_append(*, kind: str, payload: Mapping[str, Any]) -> Entry:
+    """Append one entry; its leaf data is canonical JSON of {"kind": kind, "payload": payload}.
+
+    `kind` names the record type (e.g. "sharing.access"); `payload` is a JSON object of strings,
+    integers (|n| < 2**53), booleans, null, lists and objects: floats are refused. Prefer a
+    salted hash of personal data over the data itself: the log is replicated and never erased.
+    """
+    return entries_append_batch(items=[(kind, payload)])[0]
+
+
+def checkpoint_publish() -> Checkpoint:
+    """The signed checkpoint of the current tree, signed with the node's current key.
+
+    A checkpoint already signed for this size and key is returned as it is.
+    """
+    kid, private_key = keys.current_signing_key()
+    size = selectors.tree_size()
+    existing = Checkpoint.objects.filter(size=size, kid=kid).first()
+    if existing is not None:
+        return existing
+    root = selectors.root_hash(size=size)
+    body = note.Checkpoint(conf.origin(), size, root).text
+    signed = note.assemble(body, [note.sign(body, conf.origin(), private_key)])
+    try:
+        with transaction.atomic():
+            return Checkpoint.objects.create(size=size, root_hash=root, kid=kid, note=signed)
+    except IntegrityError:  # another worker published the same checkpoint first
+        return Checkpoint.objects.get(size=size, kid=kid)
+
+
+def checkpoint_cosign(*, signed_note: str, log_vkey: str, timestamp: int | None = None) -> str:
+    """Act as a witness for another node's log: verify its checkpoint against its key and
+    return our cosignature/v1 line (append it to the note to get the cosigned checkpoint).
+
+    Checking consistency with what this witness saw before is the tlog-witness protocol's job.
+    """
+    try:
+        log_verifier = note.parse_vkey(log_vkey)
+        checkpoint = note.verify_checkpoint(signed_note, log_verifier)
+    except note.NoteError as exc:
+        raise ValidationFailed(
+            _("The checkpoint does not verify against the log's key: %(reason)s")
+            % {"reason": str(exc)}
+        ) from exc
+    _kid, private_key = keys.current_signing_key()
+    when = int(time.time()) if timestamp is None else timestamp
+    return note.cosign(checkpoint.text, conf.witness_name(), private_key, when)
+
+
+def cosignature_add(*, signed_note: str, witness_vkey: str) -> Cosignature:
+    """Store a witness's cosignature on one of this node's checkpoints, after checking it.
+
+    `signed_note` is our checkpoint with the witness's cosignature line; `witness_vkey` is the
+    witness's cosignature/v1 verifier key (``name+id+base64(0x04 || key)``).
+    """
+    try:
+        witness = note.parse_vkey(witness_vkey)
+        checkpoint, timestamp = note.verify_cosignature(signed_note, witness)
+    except note.NoteError as exc:
+        raise ValidationFailed(
+            _("The cosignature does not verify: %(reason)s") % {"reason": str(exc)}
+        ) from exc
+    if checkpoint.origin != conf.origin() or not Checkpoint.objects.filter(
+        size=checkpoint.size, root_hash=checkpoint.root_hash
+    ).exists():
+        raise ValidationFailed(_("The cosigned checkpoint was not published by this node."))
+    line = note.find_signature(signed_note, witness).line
+    with transaction.atomic():
+        cosignature, _created = Cosignature.objects.get_or_create(
+            origin=checkpoint.origin,
+            size=checkpoint.size,
+            witness_name=witness.name,
+            timestamp=timestamp,
+            defaults={
+                "root_hash": checkpoint.root_hash,
+                "witness_key_id": witness.key_id,
+                "line": line,
+            },
+        )
+    return cosignature
+
