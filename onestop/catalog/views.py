@@ -1,0 +1,228 @@
+"""The citizen-facing catalogue pages: browse, item guide, one-thing bundles.
+
+Thin views: parse the query, call a selector, render. The home page's catalogue sections are
+contributed to `onestop.web` through its registry (web is on a lower floor and cannot import us).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from onestop.catalog import selectors
+from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario
+from onestop.core.errors import NotFound, ValidationFailed
+from onestop.org import selectors as org_selectors
+from onestop.web import registry
+
+ITEMS_PER_PAGE = 20
+# How the catalogue writes "no fee"; the page then states it in the reader's language.
+NO_FEE = frozenset({"", "不收费", "免费", "无", "0", "免收费用"})
+ONLINE_DEPTH = {
+    1: _lazy("Level 1: information online, apply in person"),
+    2: _lazy("Level 2: forms downloadable online"),
+    3: _lazy("Level 3: apply online, collect the result in person"),
+    4: _lazy("Level 4: fully online"),
+}
+
+
+@registry.provides("home")
+def home_sections(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+    region = settings.NODE_REGION
+    scenarios = list(selectors.scenario_list(region=region))
+    person = [s for s in scenarios if s.audience in (Audience.PERSON, Audience.BOTH)]
+    enterprise = [s for s in scenarios if s.audience in (Audience.ENTERPRISE, Audience.BOTH)]
+    return {
+        "scenarios_person": person,
+        "scenarios_enterprise": enterprise,
+        "scenario_groups": [
+            {"label": _("For individuals"), "scenarios": person},
+            {"label": _("For businesses"), "scenarios": enterprise},
+        ],
+        "popular_items": selectors.popular_items(region=region, limit=8),
+        "themes": [t for t in selectors.themes(region=region) if t["count"]],
+    }
+
+
+@registry.provides("department")
+def department_items(
+    request: HttpRequest, *, department: Any = None, **kwargs: Any
+) -> dict[str, Any]:
+    """The items a department handles (as competent or implementing department)."""
+    if department is None:
+        return {}
+    return {
+        "department_items": list(
+            selectors.item_list(region=department.region_id, department=department.code)
+        )
+    }
+
+
+def _choice(request: HttpRequest, name: str, allowed: set[str]) -> str | None:
+    """A filter value from the query string; an unknown value is ignored, not an error page."""
+    value = request.GET.get(name, "").strip()
+    return value if value in allowed else None
+
+
+def item_list(request: HttpRequest) -> HttpResponse:
+    region = settings.NODE_REGION
+    departments = list(org_selectors.department_list(region=region))
+    themes = selectors.themes(region=region)
+    filters = {
+        "theme": _choice(request, "theme", {t["key"] for t in themes}),
+        "audience": _choice(
+            request, "audience", {Audience.PERSON.value, Audience.ENTERPRISE.value}
+        ),
+        "type": _choice(request, "type", set(ItemType.values)),
+        "department": _choice(request, "department", {d.code for d in departments}),
+    }
+    try:
+        items = selectors.item_list(region=region, **filters)
+    except ValidationFailed:  # pragma: no cover - values are checked above
+        items = selectors.item_list(region=region)
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "departments": departments,
+        "themes": themes,
+        "audiences": [
+            (Audience.PERSON.value, _("Individuals")),
+            (Audience.ENTERPRISE.value, _("Businesses")),
+        ],
+        "types": ItemType.choices,
+        "active_theme": next((t for t in themes if t["key"] == filters["theme"]), None),
+        "active_department": next(
+            (d for d in departments if d.code == filters["department"]), None
+        ),
+    }
+    template = "catalog/item_list.html"
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        template = "catalog/_item_results.html"
+    return render(request, template, context)
+
+
+def _material_rows(item: Item) -> list[dict[str, Any]]:
+    return [
+        {"material": m, "source": selectors.material_source_label(m)} for m in item.materials.all()
+    ]
+
+
+def item_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        item = selectors.item_get(code=code)
+    except NotFound as error:
+        raise Http404(str(error.message)) from None
+    language_en = (request.LANGUAGE_CODE or "").startswith("en")
+    conditions = (item.conditions_en if language_en and item.conditions_en else None) or (
+        item.conditions_zh
+    )
+    context = {
+        "item": item,
+        "conditions": conditions,
+        "no_fee": item.fee_zh.strip() in NO_FEE,
+        "online_depth_label": ONLINE_DEPTH.get(item.online_depth, str(item.online_depth)),
+        "materials": _material_rows(item),
+        "places": org_selectors.centre_for_department(department=item.implementing_department),
+        "scenarios": list(item.scenarios.filter(region_id=item.region_id).order_by("slug")),
+    }
+    return render(request, "catalog/item_detail.html", context)
+
+
+def scenario_list(request: HttpRequest) -> HttpResponse:
+    scenarios = list(selectors.scenario_list(region=settings.NODE_REGION))
+    groups = [
+        {
+            "label": _("For individuals"),
+            "scenarios": [s for s in scenarios if s.audience != Audience.ENTERPRISE],
+        },
+        {
+            "label": _("For businesses"),
+            "scenarios": [s for s in scenarios if s.audience != Audience.PERSON],
+        },
+    ]
+    return render(request, "catalog/scenario_list.html", {"groups": groups})
+
+
+def _variant_answers(
+    scenario: Scenario, request: HttpRequest
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The variant questions with the chosen option, and the item codes the answers exclude."""
+    questions: list[dict[str, Any]] = []
+    excluded: set[str] = set()
+    for question in scenario.variants or []:
+        key = str(question.get("key", ""))
+        options = question.get("options", [])
+        chosen = request.GET.get(key, "")
+        if not any(str(o.get("value")) == chosen for o in options):
+            chosen = ""
+        for option in options:
+            if chosen and str(option.get("value")) == chosen:
+                excluded.update(option.get("exclude_items", []))
+        questions.append({"key": key, "question": question, "options": options, "chosen": chosen})
+    return questions, excluded
+
+
+def _merged_materials(items: list[Item]) -> list[dict[str, Any]]:
+    """One row per distinct material key across the applicable items (one set of materials)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in items:
+        for material in item.materials.all():
+            row = merged.get(material.key)
+            if row is None:
+                row = merged[material.key] = {
+                    "material": material,
+                    "source": selectors.material_source_label(material),
+                    "items": [],
+                    "required": False,
+                    "held": material.source_type != Material.Source.APPLICANT,
+                }
+            row["items"].append(item)
+            row["required"] = row["required"] or material.required
+            if material.source_type == Material.Source.APPLICANT:
+                row["held"] = False
+    return list(merged.values())
+
+
+def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        scenario = selectors.scenario_get(region=settings.NODE_REGION, slug=slug)
+    except NotFound as error:
+        raise Http404(str(error.message)) from None
+    items = selectors.scenario_items(scenario=scenario)
+    questions, excluded = _variant_answers(scenario, request)
+    applicable = [item for item in items if item.code not in excluded]
+    comparison = selectors.scenario_comparison(scenario=scenario)
+    rows = [
+        (_("Items to apply for"), "items"),
+        (_("Materials to hand in"), "materials"),
+        (_("On-site visits"), "visits"),
+        (_("Working days (promised)"), "days"),
+        (_("Forms to fill in"), "forms"),
+    ]
+    table = [
+        {
+            "label": label,
+            "before": comparison["item_by_item"][key],
+            "after": comparison["bundled"][key],
+        }
+        for label, key in rows
+    ]
+    context = {
+        "scenario": scenario,
+        "items": items,
+        "applicable": applicable,
+        "excluded": [item for item in items if item.code in excluded],
+        "questions": questions,
+        "answered": any(q["chosen"] for q in questions),
+        "comparison": comparison,
+        "comparison_rows": table,
+        "materials": _merged_materials(applicable),
+    }
+    return render(request, "catalog/scenario_detail.html", context)

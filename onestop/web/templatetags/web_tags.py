@@ -1,0 +1,57 @@
+"""Template helpers of the portal shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def bilingual(obj: Any, field: str) -> Any:
+    """`{{ item|bilingual:"fee" }}` reads `fee_en` in English (when filled) else `fee_zh`."""
+    language = get_language() or "zh-hans"
+    english = getattr(obj, f"{field}_en", None) if language.startswith("en") else None
+    if english:
+        return english
+    return getattr(obj, f"{field}_zh", "")
+
+
+@register.filter
+def pick(data: Any, field: str) -> Any:
+    """The same as `bilingual` for dicts: `{{ option|pick:"label" }}`."""
+    if not isinstance(data, dict):
+        return ""
+    language = get_language() or "zh-hans"
+    if language.startswith("en") and data.get(f"{field}_en"):
+        return data[f"{field}_en"]
+    return data.get(f"{field}_zh") or data.get(field, "")
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (e.g. the page number)."""
+    request: HttpRequest | None = context.get("request")
+    params = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: dict[str, Any], prefix: str, exact: bool = False) -> str:
+    """`usa-current` (and aria-current) for the primary nav link of the current section."""
+    request: HttpRequest | None = context.get("request")
+    if request is None:
+        return ""
+    path = request.path
+    matches = path == prefix if exact else path.startswith(prefix)
+    return "usa-current" if matches else ""
