@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("onestop.accounts.urls")),
     path("", include("onestop.catalog.urls")),
+    path("", include("onestop.org.urls")),
     path("", include("onestop.knowledge.urls")),
     path("", include("onestop.web.urls")),
 ]
