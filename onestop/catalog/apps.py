@@ -6,3 +6,6 @@ class CatalogConfig(AppConfig):
     name = "onestop.catalog"
     label = "catalog"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        from onestop.catalog import seed  # noqa: F401  (registers the demo-seed step)

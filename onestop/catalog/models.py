@@ -43,9 +43,9 @@ class Item(BilingualNameMixin, TimeStampedModel):
     applicant_scope_zh = models.TextField(_("applicant scope (Chinese)"), blank=True)
     applicant_scope_en = models.TextField(_("applicant scope (English)"), blank=True)
     conditions_zh = models.JSONField(_("acceptance conditions (Chinese)"), default=list)
-    conditions_en = models.JSONField(_("acceptance conditions (English)"), default=list)
+    conditions_en = models.JSONField(_("acceptance conditions (English)"), default=list, blank=True)
     steps = models.JSONField(_("processing steps"), default=list)
-    special_steps = models.JSONField(_("special steps"), default=list)
+    special_steps = models.JSONField(_("special steps"), default=list, blank=True)
     # NULL: the law sets no time limit for this item (common for public services and filings).
     statutory_days = models.PositiveSmallIntegerField(
         _("statutory limit (working days)"), null=True, blank=True
@@ -60,8 +60,8 @@ class Item(BilingualNameMixin, TimeStampedModel):
     visits = models.PositiveSmallIntegerField(_("on-site visits"))
     online_depth = models.PositiveSmallIntegerField(_("online depth (1-4)"))
     cross_province = models.BooleanField(_("can be handled across provinces"), default=False)
-    form_fields = models.JSONField(_("form fields"), default=list)
-    themes = models.JSONField(_("themes"), default=list)
+    form_fields = models.JSONField(_("form fields"), default=list, blank=True)
+    themes = models.JSONField(_("themes"), default=list, blank=True)
     popularity = models.PositiveIntegerField(_("popularity"), default=0)
 
     class Meta:
@@ -120,8 +120,8 @@ class Scenario(BilingualNameMixin, TimeStampedModel):
     )
     summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
     summary_en = models.TextField(_("summary (English)"), blank=True)
-    variants = models.JSONField(_("variant questions"), default=list)
-    form_schema = models.JSONField(_("merged form (JSON Schema)"), default=dict)
+    variants = models.JSONField(_("variant questions"), default=list, blank=True)
+    form_schema = models.JSONField(_("merged form (JSON Schema)"), default=dict, blank=True)
     items: models.ManyToManyField[Item, ScenarioItem] = models.ManyToManyField(
         Item, through="ScenarioItem", related_name="scenarios"
     )

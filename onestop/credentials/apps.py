@@ -6,3 +6,6 @@ class CredentialsConfig(AppConfig):
     name = "onestop.credentials"
     label = "credentials"
     verbose_name = _("E-licences")
+
+    def ready(self) -> None:
+        from onestop.credentials import seed  # noqa: F401  (registers the demo-seed step)

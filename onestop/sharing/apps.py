@@ -6,3 +6,6 @@ class SharingConfig(AppConfig):
     name = "onestop.sharing"
     label = "sharing"
     verbose_name = _("Data sharing")
+
+    def ready(self) -> None:
+        from onestop.sharing import seed  # noqa: F401  (registers the demo-seed step)
