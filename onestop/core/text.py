@@ -68,7 +68,8 @@ def _clean(words: list[str]) -> list[str]:
             # Latin on anything that is not a letter or digit.
             for part in _LATIN.findall(word):
                 folded = _fold_latin(part)
-                if folded and folded not in STOPWORDS:
+                # Single letters are what is left of "e-licence" or "don't": noise.
+                if len(folded) > 1 and folded not in STOPWORDS:
                     out.append(folded)
             continue
         if word in STOPWORDS:

@@ -6,3 +6,6 @@ class KnowledgeConfig(AppConfig):
     name = "onestop.knowledge"
     label = "knowledge"
     verbose_name = _("Knowledge")
+
+    def ready(self) -> None:
+        from onestop.knowledge import seed  # noqa: F401  (registers the search-index seed step)

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from onestop.knowledge import views
+
 app_name = "knowledge"
-urlpatterns: list = []
+urlpatterns = [
+    path("search/", views.search, name="search"),
+]
