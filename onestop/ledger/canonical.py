@@ -10,11 +10,11 @@ from typing import Any
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
-class NotCanonical(ValueError):
+class NotCanonicalError(ValueError):
     """The value cannot be encoded as canonical JSON."""
 
 
-def _encode(value: Any, out: list[str]) -> None:
+def _encode(value: Any, out: list[str]) -> None:  # noqa: PLR0912 - one branch per JSON type
     if value is None:
         out.append("null")
     elif value is True:
@@ -23,7 +23,7 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append("false")
     elif isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
-            raise NotCanonical(f"integer {value} is outside the JSON safe range")
+            raise NotCanonicalError(f"integer {value} is outside the JSON safe range")
         out.append(str(int(value)))
     elif isinstance(value, str):
         out.append(json.dumps(value, ensure_ascii=False))
@@ -36,7 +36,7 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append("]")
     elif isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
-            raise NotCanonical("object keys must be strings")
+            raise NotCanonicalError("object keys must be strings")
         out.append("{")
         # RFC 8785 §3.2.3: sort by the UTF-16 code units of the keys.
         for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
@@ -47,7 +47,7 @@ def _encode(value: Any, out: list[str]) -> None:
             _encode(value[key], out)
         out.append("}")
     else:
-        raise NotCanonical(f"{type(value).__name__} is not allowed in a ledger payload")
+        raise NotCanonicalError(f"{type(value).__name__} is not allowed in a ledger payload")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -57,7 +57,7 @@ def canonical_json(value: Any) -> bytes:
     try:
         return "".join(out).encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates
-        raise NotCanonical("strings must be valid Unicode") from exc
+        raise NotCanonicalError("strings must be valid Unicode") from exc
 
 
 def leaf_data(kind: str, payload: Any) -> bytes:

@@ -52,10 +52,8 @@ def mth(leaf_hashes: Sequence[bytes]) -> bytes:
     if not leaf_hashes:
         return EMPTY_ROOT
     frontier: list[bytes] = []
-    size = 0
-    for h in leaf_hashes:
+    for size, h in enumerate(leaf_hashes):
         frontier, _ = append(frontier, size, h)
-        size += 1
     return frontier_root(frontier)
 
 
@@ -210,9 +208,7 @@ def _check_hash(value: bytes, what: str) -> None:
         raise ProofError(f"{what} is {len(value)} bytes, not {HASH_SIZE}")
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """The root implied by an inclusion proof (RFC 9162 §2.1.3.2 steps 1-4)."""
     if not 0 <= index < size:
         raise ProofError(f"index {index} is not in a tree of size {size}")
@@ -245,7 +241,7 @@ def verify_inclusion(
         raise ProofError("inclusion proof does not lead to the root hash")
 
 
-def verify_consistency(
+def verify_consistency(  # noqa: PLR0912 - RFC 9162 §2.1.4.2, step by step
     first: int, second: int, proof: Sequence[bytes], first_root: bytes, second_root: bytes
 ) -> None:
     """Raise ProofError unless `proof` shows the tree (first, first_root) is a prefix of the tree

@@ -110,7 +110,7 @@ class Verifier:
 
 def parse_vkey(vkey: str) -> Verifier:
     """Parse ``<name>+<hex key id>+<base64(type || key)>`` and check the key id matches."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)
     if len(parts) != 3:
         raise NoteError("a verifier key has three '+'-separated parts")
     name, hex_id, blob_b64 = parts

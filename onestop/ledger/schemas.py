@@ -17,7 +17,7 @@ HASH = "base64 (RFC 4648, padded) of the 32-byte SHA-256 hash"
 class EntryOut(Schema):
     index: int = Field(description="Position of the entry in the log, from 0.")
     leaf_hash: str = Field(
-        description=f'RFC 9162 leaf hash SHA-256(0x00 || leaf data), {HASH}. The leaf data is '
+        description=f"RFC 9162 leaf hash SHA-256(0x00 || leaf data), {HASH}. The leaf data is "
         'the canonical JSON (RFC 8785) of {"kind": kind, "payload": payload}.'
     )
     kind: str = Field(description="Record type, e.g. sharing.access.")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from onestop.core import keys
 from onestop.core.errors import ValidationFailed
 from onestop.ledger import conf, merkle, note, selectors
-from onestop.ledger.canonical import NotCanonical, leaf_data
+from onestop.ledger.canonical import NotCanonicalError, leaf_data
 from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Subtree
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
@@ -36,7 +36,7 @@ def _leaf(kind: str, payload: Mapping[str, Any]) -> bytes:
         raise ValidationFailed(_("The entry payload must be a JSON object."))
     try:
         return leaf_data(kind, payload)
-    except NotCanonical as exc:
+    except NotCanonicalError as exc:
         raise ValidationFailed(
             _("The entry payload cannot be written as canonical JSON: %(reason)s")
             % {"reason": str(exc)}
@@ -58,7 +58,7 @@ def entries_append_batch(*, items: Iterable[tuple[str, Mapping[str, Any]]]) -> l
 
     Every item is validated before anything is written: one bad item appends nothing.
     """
-    leaves = [(kind, dict(payload), _leaf(kind, payload)) for kind, payload in items]
+    leaves = [(kind, payload, _leaf(kind, payload)) for kind, payload in items]
     if not leaves:
         return []
     now = timezone.now()
@@ -146,9 +146,12 @@ def cosignature_add(*, signed_note: str, witness_vkey: str) -> Cosignature:
         raise ValidationFailed(
             _("The cosignature does not verify: %(reason)s") % {"reason": str(exc)}
         ) from exc
-    if checkpoint.origin != conf.origin() or not Checkpoint.objects.filter(
-        size=checkpoint.size, root_hash=checkpoint.root_hash
-    ).exists():
+    if (
+        checkpoint.origin != conf.origin()
+        or not Checkpoint.objects.filter(
+            size=checkpoint.size, root_hash=checkpoint.root_hash
+        ).exists()
+    ):
         raise ValidationFailed(_("The cosigned checkpoint was not published by this node."))
     line = note.find_signature(signed_note, witness).line
     with transaction.atomic():
@@ -164,4 +167,3 @@ def cosignature_add(*, signed_note: str, witness_vkey: str) -> Cosignature:
             },
         )
     return cosignature
-

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from onestop.ledger import merkle, note, selectors
-from onestop.ledger.canonical import NotCanonical, leaf_data
+from onestop.ledger.canonical import NotCanonicalError, leaf_data
 from onestop.ledger.models import Checkpoint, Entry, LogHead, Subtree
 
 CHUNK = 5000
 
 
-class Mismatch(Exception):
+class MismatchError(Exception):
     """The first stored value that does not match its recomputation."""
 
     def __init__(self, message: str, *, index: int | None = None) -> None:
@@ -50,76 +50,94 @@ def _level(level: int) -> Iterator[tuple[int, bytes]]:
         yield index, bytes(h)
 
 
-def verify_log() -> Report:
-    """Raise Mismatch at the first entry, subtree, head or checkpoint that does not verify."""
-    report = Report()
-    head = LogHead.objects.filter(pk=1).first()
-    size = head.size if head else 0
-    report.size = size
-
-    # Level 0: every leaf hash from its data; build level 1 from the verified leaves.
+def _check_leaves(size: int) -> list[bytes]:
+    """Level 0: every leaf hash from its data. Returns the frontier of the verified leaves."""
     frontier: list[bytes] = []
     expected = 0
     for index, kind, payload, stored in _leaves():
         if index != expected:
-            raise Mismatch(f"entry {expected} is missing", index=expected)
+            raise MismatchError(f"entry {expected} is missing", index=expected)
         try:
             computed = merkle.leaf_hash(leaf_data(kind, payload))
-        except NotCanonical as exc:
-            raise Mismatch(
+        except NotCanonicalError as exc:
+            raise MismatchError(
                 f"entry {index}: payload is not canonical JSON ({exc})", index=index
             ) from exc
         if computed != stored:
-            raise Mismatch(f"entry {index}: leaf hash does not match its data", index=index)
+            raise MismatchError(f"entry {index}: leaf hash does not match its data", index=index)
         frontier, _ = merkle.append(frontier, index, stored)
         expected += 1
     if expected != size:
-        raise Mismatch(f"the log head says {size} entries but {expected} are stored")
+        raise MismatchError(f"the log head says {size} entries but {expected} are stored")
+    return frontier
 
-    # Level L >= 1: each stored node must be the hash of its two verified children.
+
+def _check_level(level: int, size: int, below: Iterator[tuple[int, bytes]]) -> int:
+    """Each stored node of `level` must hash its two (verified) children from `below`."""
+    count = 0
+    for index, stored in _level(level):
+        if index != count:
+            raise MismatchError(f"subtree level {level} index {count} is missing")
+        (li, left), (ri, right) = next(below), next(below)
+        if (li, ri) != (2 * index, 2 * index + 1):
+            raise MismatchError(f"subtree level {level} index {index} has no children")
+        if merkle.node_hash(left, right) != stored:
+            first = index << level
+            raise MismatchError(
+                f"subtree level {level} index {index} (entries {first}.."
+                f"{first + (1 << level) - 1}) does not match its children",
+                index=first,
+            )
+        count += 1
+    if count != size >> level:
+        raise MismatchError(f"level {level} has {count} subtrees, expected {size >> level}")
+    return count
+
+
+def _check_subtrees(size: int) -> int:
+    total = 0
     below = _leaf_hashes()
     level = 1
     while size >> level:
-        count = 0
-        for index, stored in _level(level):
-            if index != count:
-                raise Mismatch(f"subtree level {level} index {count} is missing")
-            (li, left), (ri, right) = next(below), next(below)
-            assert (li, ri) == (2 * index, 2 * index + 1)  # noqa: S101 - children verified above
-            if merkle.node_hash(left, right) != stored:
-                first = index << level
-                raise Mismatch(
-                    f"subtree level {level} index {index} (entries {first}.."
-                    f"{first + (1 << level) - 1}) does not match its children",
-                    index=first,
-                )
-            count += 1
-        if count != size >> level:
-            raise Mismatch(f"level {level} has {count} subtrees, expected {size >> level}")
-        report.subtrees += count
+        total += _check_level(level, size, below)
         below = _level(level)
         level += 1
     if Subtree.objects.filter(level__gte=level).exists():
-        raise Mismatch("there are subtrees beyond the size of the log")
+        raise MismatchError("there are subtrees beyond the size of the log")
+    return total
 
-    # The head's frontier and root, then every published checkpoint.
-    stored_frontier = bytes(head.frontier) if head else b""
-    if stored_frontier != b"".join(frontier):
-        raise Mismatch("the log head's frontier does not match the entries")
-    report.root_hash = merkle.frontier_root(frontier)
-    if selectors.root_hash(size=size) != report.root_hash:
-        raise Mismatch("the root hash from stored subtrees does not match the entries")
+
+def _check_checkpoints(size: int) -> int:
+    """Every published checkpoint verifies with one of the node's keys and matches the log."""
+    count = 0
     verifiers = selectors.log_verifiers()
     for checkpoint in Checkpoint.objects.order_by("size").iterator():
         if checkpoint.size > size:
-            raise Mismatch(f"checkpoint {checkpoint.size} is larger than the log")
+            raise MismatchError(f"checkpoint {checkpoint.size} is larger than the log")
         try:
             text, _signed = note.open_note(checkpoint.note, verifiers)
             body = note.parse_checkpoint(text)
         except note.NoteError as exc:
-            raise Mismatch(f"checkpoint {checkpoint.size} does not verify: {exc}") from exc
-        root = selectors.root_hash(size=checkpoint.size) if checkpoint.size else merkle.EMPTY_ROOT
+            raise MismatchError(f"checkpoint {checkpoint.size} does not verify: {exc}") from exc
+        root = selectors.root_hash(size=checkpoint.size)
         if body.size != checkpoint.size or body.root_hash != root:
-            raise Mismatch(f"checkpoint {checkpoint.size} does not match the log")
-        report.checkpoints += 1
+            raise MismatchError(f"checkpoint {checkpoint.size} does not match the log")
+        count += 1
+    return count
+
+
+def verify_log() -> Report:
+    """Raise MismatchError at the first entry, subtree, head or checkpoint that does not
+    verify; leaves first (so a changed row is named by its index), then each level up."""
+    head = LogHead.objects.filter(pk=1).first()
+    size = head.size if head else 0
+    frontier = _check_leaves(size)
+    report = Report(size=size, subtrees=_check_subtrees(size))
+    stored_frontier = bytes(head.frontier) if head else b""
+    if stored_frontier != b"".join(frontier):
+        raise MismatchError("the log head's frontier does not match the entries")
+    report.root_hash = merkle.frontier_root(frontier)
+    if selectors.root_hash(size=size) != report.root_hash:
+        raise MismatchError("the root hash from stored subtrees does not match the entries")
+    report.checkpoints = _check_checkpoints(size)
     return report

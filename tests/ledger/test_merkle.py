@@ -132,11 +132,11 @@ def test_consistency_proofs_round_trip(second):
 
 
 def test_append_completes_perfect_subtrees_and_keeps_the_root():
-    frontier, size, completed = [], 0, []
-    for h in HASHES[:8]:
-        frontier, done = merkle.append(frontier, size, h)
-        completed.extend((level, index) for level, index, _ in done)
-        size += 1
+    frontier, completed = [], []
+    for index, h in enumerate(HASHES[:8]):
+        frontier, done = merkle.append(frontier, index, h)
+        completed.extend((lv, ix) for lv, ix, _ in done)
+        size = index + 1
         assert merkle.frontier_root(frontier) == merkle.mth(HASHES[:size])
         assert len(frontier) == bin(size).count("1")
     assert completed == [(1, 0), (1, 1), (2, 0), (1, 2), (1, 3), (2, 1), (3, 0)]

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from onestop.ledger.note import b64
-from onestop.ledger.verify import Mismatch, verify_log
+from onestop.ledger.verify import MismatchError, verify_log
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             report = verify_log()
-        except Mismatch as exc:
+        except MismatchError as exc:
             raise CommandError(f"ledger does not verify: {exc}") from exc
         self.stdout.write(
             f"ledger ok: {report.size} entries, {report.subtrees} subtrees, "

@@ -1,0 +1,97 @@
+"""Roots and proofs read from the stored subtrees, checked against merkle.py."""
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+
+from onestop.core.errors import NotFound, ValidationFailed
+from onestop.ledger import merkle, selectors, services
+from onestop.ledger.canonical import leaf_data
+
+pytestmark = pytest.mark.django_db
+
+N = 37
+
+
+@pytest.fixture
+def log():
+    items = [("test.record", {"i": i}) for i in range(N)]
+    services.entries_append_batch(items=items[:20])
+    for kind, payload in items[20:]:
+        services.entry_append(kind=kind, payload=payload)
+    return [merkle.leaf_hash(leaf_data(k, p)) for k, p in items]
+
+
+def test_roots_at_every_size(log):
+    for size in range(1, N + 1):
+        assert selectors.root_hash(size=size) == merkle.mth(log[:size])
+    assert selectors.root_hash() == merkle.mth(log)
+
+
+def test_inclusion_proofs_round_trip(log):
+    for size in (1, 2, 3, 8, 13, 32, N):
+        root = merkle.mth(log[:size])
+        for index in range(size):
+            proof = selectors.inclusion_proof(index=index, size=size)
+            assert proof == merkle.inclusion_proof(index, log[:size])
+            merkle.verify_inclusion(index, size, log[index], proof, root)
+
+
+def test_consistency_proofs_round_trip(log):
+    for second in (1, 5, 16, 17, N):
+        for first in range(1, second + 1):
+            proof = selectors.consistency_proof(first=first, second=second)
+            assert proof == merkle.consistency_proof(first, log[:second])
+            merkle.verify_consistency(
+                first, second, proof, merkle.mth(log[:first]), merkle.mth(log[:second])
+            )
+
+
+@pytest.mark.django_db(transaction=True)  # committed data survives closing the connection
+def test_answers_are_the_same_after_a_restart(log, django_assert_max_num_queries):
+    before = (
+        selectors.root_hash(size=29),
+        selectors.inclusion_proof(index=11, size=29),
+        selectors.consistency_proof(first=7, second=29),
+    )
+    for cache in caches.all():
+        cache.clear()
+    connection.close()
+    assert selectors.tree_size() == N  # reconnects
+    with django_assert_max_num_queries(9):
+        after = (
+            selectors.root_hash(size=29),
+            selectors.inclusion_proof(index=11, size=29),
+            selectors.consistency_proof(first=7, second=29),
+        )
+    assert after == before
+
+
+def test_proof_costs_a_constant_number_of_queries(log, django_assert_num_queries):
+    with django_assert_num_queries(3):  # head size, leaf hashes, subtrees
+        selectors.inclusion_proof(index=5, size=N)
+    with django_assert_num_queries(3):
+        selectors.root_hash(size=N)
+
+
+def test_bad_sizes_and_indexes(log):
+    with pytest.raises(ValidationFailed):
+        selectors.inclusion_proof(index=0, size=0)
+    with pytest.raises(ValidationFailed):
+        selectors.inclusion_proof(index=0, size=N + 1)
+    with pytest.raises(ValidationFailed):
+        selectors.inclusion_proof(index=5, size=5)
+    with pytest.raises(ValidationFailed):
+        selectors.consistency_proof(first=6, second=5)
+    with pytest.raises(ValidationFailed):
+        selectors.consistency_proof(first=0, second=5)
+    with pytest.raises(ValidationFailed):
+        selectors.consistency_proof(first=1, second=N + 1)
+    with pytest.raises(NotFound):
+        selectors.entry_get(index=N)
+    assert selectors.entry_get(index=N - 1).payload == {"i": N - 1}
+
+
+def test_empty_log_root():
+    assert selectors.tree_size() == 0
+    assert selectors.root_hash() == merkle.EMPTY_ROOT
