@@ -23,6 +23,7 @@ BUSINESS = {
     "organisation_name": "五莲县示例农业科技有限公司（演示）",  # noqa: RUF001  (Chinese punctuation),
 }
 R = StaffRole.Role
+ADMIN = ("admin", "周敏", "371121")  # administrator of Wulian, also superuser
 STAFF: list[tuple[str, str, list[tuple[str, str, str | None]]]] = [
     ("clerk", "王芳", [(R.WINDOW_CLERK, "371121", None)]),
     ("officer-ps", "刘强", [(R.DEPARTMENT_OFFICER, "371121", "371121-public-security")]),
@@ -33,7 +34,6 @@ STAFF: list[tuple[str, str, list[tuple[str, str, str | None]]]] = [
     ),
     ("agent", "杨洋", [(R.HOTLINE_AGENT, "371121", None)]),
     ("supervisor", "赵磊", [(R.SUPERVISOR, "371121", None)]),
-    ("admin", "周敏", [(R.ADMINISTRATOR, "371121", None)]),
     ("clerk-gy", "吴涛", [(R.WINDOW_CLERK, "320707", None)]),
     ("officer-gy", "孙丽", [(R.DEPARTMENT_OFFICER, "320707", "320707-public-security")]),
 ]
@@ -69,19 +69,34 @@ def seed_accounts() -> str:
     if not User.objects.filter(username=BUSINESS["username"]).exists():
         services.business_register(password=DEMO_PASSWORD, **BUSINESS)
         created += 1
+    admin = User.objects.filter(username=ADMIN[0]).first()
+    if admin is None:
+        admin = services.administrator_bootstrap(
+            username=ADMIN[0],
+            password=DEMO_PASSWORD,
+            real_name=ADMIN[1],
+            region_code=ADMIN[2],
+            superuser=True,
+        )
+        created += 1
     for username, real_name, roles in STAFF:
         existing = User.objects.filter(username=username).first()
         if existing is None:
-            user = services._staff_create(
-                username=username, password=DEMO_PASSWORD, real_name=real_name, roles=roles
+            services.staff_create(
+                actor=admin,
+                username=username,
+                password=DEMO_PASSWORD,
+                real_name=real_name,
+                roles=roles,
             )
             created += 1
         else:
-            user = existing
-            created += _ensure_roles(user, roles)
-        if username == "admin" and not (user.is_staff and user.is_superuser):
-            user.is_staff = user.is_superuser = True
-            user.save(update_fields=["is_staff", "is_superuser"])
-    names = [CITIZEN["username"], BUSINESS["username"], *(name for name, _n, _r in STAFF)]
+            created += _ensure_roles(existing, roles)
+    names = [
+        CITIZEN["username"],
+        BUSINESS["username"],
+        ADMIN[0],
+        *(name for name, _n, _r in STAFF),
+    ]
     pairs = ", ".join(f"{name}/{DEMO_PASSWORD}" for name in names)
     return f"{created} changed; demo logins (username/password, development data only): {pairs}"

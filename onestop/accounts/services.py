@@ -180,7 +180,12 @@ def _resolve_roles(roles: Sequence[RoleSpec]) -> list[tuple[str, Region, Departm
 
 
 def _staff_create(
-    *, username: str, password: str, real_name: str, roles: Sequence[RoleSpec]
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    roles: Sequence[RoleSpec],
+    superuser: bool = False,
 ) -> User:
     username = _check_username(username)
     real_name = _check_real_name(real_name)
@@ -193,7 +198,8 @@ def _staff_create(
             real_name=real_name,
             region=resolved[0][1],
             real_name_level=User.RealNameLevel.VERIFIED,
-            is_staff=is_admin,
+            is_staff=is_admin or superuser,
+            is_superuser=superuser,
         )
         _save_new(user, password)
         for role, region, department in resolved:
@@ -222,6 +228,20 @@ def staff_create(
                 % {"region": region_code}
             )
     return _staff_create(username=username, password=password, real_name=real_name, roles=roles)
+
+
+def administrator_bootstrap(
+    *, username: str, password: str, real_name: str, region_code: str, superuser: bool = False
+) -> User:
+    """Create an administrator of `region_code` without an actor: the first account of a node
+    (what `createsuperuser` is to Django). Call it from the command line or the seed only."""
+    return _staff_create(
+        username=username,
+        password=password,
+        real_name=real_name,
+        roles=[(StaffRole.Role.ADMINISTRATOR, region_code, None)],
+        superuser=superuser,
+    )
 
 
 def user_find_by_resident_id(*, actor: User, resident_id: str) -> User:

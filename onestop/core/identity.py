@@ -17,8 +17,12 @@ def validate_resident_id(s: str) -> str:
     Raises `ValidationFailed` (code ``invalid_resident_id``) with a message that says what is
     wrong: the length, the characters, the check digit, or the birth date or place.
     """
-    value = ric.compact(s or "")
+    value = "".join((s or "").split()).upper()
     try:
+        if len(value) == 18 and not (
+            value.isascii() and value[:17].isdigit() and value[17] in "0123456789X"
+        ):
+            raise stdnum_errors.InvalidFormat()
         return str(ric.validate(value))
     except stdnum_errors.InvalidLength:
         message = _("A resident ID has 18 characters.")
@@ -33,7 +37,7 @@ def validate_resident_id(s: str) -> str:
 
 def validate_uscc(s: str) -> str:
     """Return the unified social credit code in its compact form (18 characters)."""
-    value = uscc.compact(s or "")
+    value = "".join((s or "").split()).upper()
     try:
         return str(uscc.validate(value))
     except stdnum_errors.InvalidLength:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,12 @@ from onestop.org.models import (
 def _load(name: str) -> Any:
     path = Path(settings.BASE_DIR) / "data" / "seed" / name
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _dept_abbr() -> dict[str, str]:
+    abbr = _dept_abbr()
+    return abbr
 
 
 def _seed_regions() -> int:

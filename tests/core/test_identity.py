@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from onestop.core.errors import ValidationFailed
+from onestop.core.identity import mask_phone, mask_resident_id, validate_resident_id, validate_uscc
+
+VALID_ID = "37112119930315123X"
+VALID_USCC = "91371121MA3C5D7E8U"
+
+
+def test_valid_resident_id_is_returned_compact() -> None:
+    assert validate_resident_id(VALID_ID) == VALID_ID
+    assert validate_resident_id(" 371121 19930315 123x ") == VALID_ID
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("3711211993031512", "A resident ID has 18 characters."),
+        ("37112119930315123A", "A resident ID has 17 digits followed by a digit or the letter X."),
+        ("371121199303151231", "The last character of this resident ID does not match"),
+        ("", "A resident ID has 18 characters."),
+    ],
+)
+def test_bad_resident_id_says_what_is_wrong(value: str, message: str) -> None:
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        validate_resident_id(value)
+    assert str(caught.value.message).startswith(message)
+    assert caught.value.code == "invalid_resident_id"
+
+
+def test_resident_id_with_impossible_birth_date() -> None:
+    body = "37112119931315123"  # month 13
+    from stdnum.cn import ric
+
+    value = body + ric.calc_check_digit(body + "0")
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        validate_resident_id(value)
+    assert str(caught.value.message) == (
+        "The birth date or the region code of this resident ID is not valid."
+    )
+
+
+def test_uscc() -> None:
+    assert validate_uscc(VALID_USCC.lower()) == VALID_USCC
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        validate_uscc("91371121MA3C5D7E8A")
+    assert caught.value.code == "invalid_uscc"
+    assert str(caught.value.message).startswith("The last character of this unified social")
+    with pytest.raises(ValidationFailed):
+        validate_uscc("9137112")
+
+
+def test_masks() -> None:
+    assert mask_resident_id(VALID_ID) == "3711**********123X"
+    assert mask_resident_id("1234") == "****"
+    assert mask_resident_id("") == ""
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("12345") == "1****"
+    assert mask_phone("") == ""
