@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from onestop.core import calendar
+from onestop.core.errors import ValidationFailed
 from onestop.core.models import CalendarDay, CalendarYear
 
 
@@ -30,8 +32,26 @@ class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
         calendar.invalidate()
 
 
+class CalendarDayForm(forms.ModelForm[CalendarDay]):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, kind = data.get("date"), data.get("kind")
+        if day and kind:
+            # The same checks as `calendar_load`, minus duplicates (the unique date covers them).
+            try:
+                calendar._check_entries(day.year, [calendar.DayEntry(day, kind, "")])
+            except ValidationFailed as exc:
+                raise forms.ValidationError(str(exc.message)) from exc
+        return data
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
+    form = CalendarDayForm
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"

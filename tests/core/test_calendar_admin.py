@@ -1,0 +1,54 @@
+"""Administrators maintain the calendar in the Django admin; the cache follows at once."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from onestop.accounts import services as accounts
+from onestop.core import calendar
+from onestop.core.models import CalendarDay
+from onestop.org.seed import seed_org
+
+
+@pytest.fixture
+def admin_client(db: None, client: Client, settings: Any) -> Client:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    seed_org()
+    admin = accounts.administrator_bootstrap(
+        username="root",
+        password="correct-horse-battery",
+        real_name="r",
+        region_code="371121",
+        superuser=True,
+    )
+    client.force_login(admin)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def test_admin_refuses_a_weekday_as_adjusted_workday(admin_client: Client) -> None:
+    calendar.calendar_year_load(year=2027, source="notice", days=[])
+    response = admin_client.post(
+        "/admin/core/calendarday/add/", {"date": "2027-03-03", "kind": "workday", "name": "x"}
+    )
+    assert response.status_code == 200
+    assert "only a Saturday or a Sunday can be an adjusted workday" in response.content.decode()
+    assert CalendarDay.objects.count() == 0
+
+
+def test_admin_change_is_seen_at_once(admin_client: Client) -> None:
+    calendar.calendar_year_load(year=2027, source="notice", days=[])
+    assert calendar.is_working_day(datetime.date(2027, 3, 3)) is True
+    response = admin_client.post(
+        "/admin/core/calendarday/add/", {"date": "2027-03-03", "kind": "holiday", "name": "x"}
+    )
+    assert response.status_code == 302
+    assert calendar.is_working_day(datetime.date(2027, 3, 3)) is False
