@@ -3,7 +3,7 @@
 `search` is the public contract (the portal, the API and the hotline call it). The pipeline:
 validate -> tokenise (jieba search mode) + colloquial synonym expansion -> full-text candidates
 (FTS5 bm25 on SQLite, ts_rank_cd on PostgreSQL) -> embedding nearest neighbours (numpy cosine
-over a per-region matrix cached in the process) -> reciprocal-rank fusion, with a small prior
+over a per-region matrix cached in the process) -> weighted fusion of normalised scores, with a small prior
 for scenario bundles when the question reads like a life event. See docs/search.md.
 """
 
@@ -33,11 +33,11 @@ EMBEDDING_CANDIDATES = 50
 # Below this cosine a neighbour is noise, not a match (a query of random letters scores
 # about 0.1-0.2 against every document; real paraphrases score 0.35 and above).
 MIN_COSINE = 0.30
-# Reciprocal-rank fusion: score = sum(weight / (RRF_K + rank)). A small k lets the top of
-# each list count for more, which suits a catalogue of a few hundred documents.
-RRF_K = 10
-WEIGHT_FULLTEXT = 1.0
-WEIGHT_EMBEDDING = 1.0
+# Weighted fusion of normalised scores: full-text scores are divided by the best one of the
+# query; cosines are mapped from [MIN_COSINE, 1] to [0, 1]. Unlike rank fusion this keeps the
+# size of a gap: a document that matches one generic word stays far below an exact match.
+WEIGHT_FULLTEXT = 0.5
+WEIGHT_EMBEDDING = 0.5
 # Scenario bundles answer life-event questions better than any one of their items.
 SCENARIO_PRIOR = 1.3
 # A question that matches an item of a bundle is partly a question about the bundle: the
@@ -194,12 +194,14 @@ def search(
     tokens += [t for t in tokenize_for_search(" ".join(expansion.terms)) if t not in tokens]
 
     fused: dict[int, float] = {}
-    for rank, (pk, _score) in enumerate(
-        fulltext.candidates(tokens=tokens, region=region, limit=FULLTEXT_CANDIDATES)
-    ):
-        fused[pk] = fused.get(pk, 0.0) + WEIGHT_FULLTEXT / (RRF_K + rank + 1)
-    for rank, (pk, _score) in enumerate(_neighbours(text, region, EMBEDDING_CANDIDATES)):
-        fused[pk] = fused.get(pk, 0.0) + WEIGHT_EMBEDDING / (RRF_K + rank + 1)
+    textual = fulltext.candidates(tokens=tokens, region=region, limit=FULLTEXT_CANDIDATES)
+    top = max((score for _pk, score in textual), default=0.0)
+    for pk, score in textual:
+        if top > 0:
+            fused[pk] = fused.get(pk, 0.0) + WEIGHT_FULLTEXT * score / top
+    for pk, cosine in _neighbours(text, region, EMBEDDING_CANDIDATES):
+        semantic = (cosine - MIN_COSINE) / (1 - MIN_COSINE)
+        fused[pk] = fused.get(pk, 0.0) + WEIGHT_EMBEDDING * semantic
     if not fused:
         return []
 
@@ -224,7 +226,7 @@ def search(
             fused[doc.pk] = 0.0
             documents.append(doc)
 
-    best = (WEIGHT_FULLTEXT + WEIGHT_EMBEDDING) / (RRF_K + 1) * (1 + BUNDLE_SHARE) * SCENARIO_PRIOR
+    best = (WEIGHT_FULLTEXT + WEIGHT_EMBEDDING) * (1 + BUNDLE_SHARE) * SCENARIO_PRIOR
     hits = []
     for doc in documents:
         score = fused[doc.pk]
