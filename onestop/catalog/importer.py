@@ -485,6 +485,10 @@ def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checke
 
     items: list[Row] = []
     codes: set[str] = set()
+    # Every code in the file, even of rows with errors: their children are not "unknown items".
+    all_codes = {
+        remap_code(str(r.values.get("code") or ""), reg.region) for r in sheets.get("items", [])
+    }
     for r in typed["items"]:
         v = r.values
         ok = _required(errors, r, "code", "name_zh", "fee_zh", "result_name_zh")
@@ -566,10 +570,10 @@ def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checke
             items.append(r)
 
     materials = _check_children(
-        typed["materials"], codes, errors, lambda r: _check_material(r, reg, errors)
+        typed["materials"], all_codes, errors, lambda r: _check_material(r, reg, errors)
     )
     form_fields = _check_children(
-        typed["form_fields"], codes, errors, lambda r: _check_form_field(r, reg, errors)
+        typed["form_fields"], all_codes, errors, lambda r: _check_form_field(r, reg, errors)
     )
 
     scenarios: list[Row] = []
@@ -612,7 +616,7 @@ def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checke
             errors.at(
                 r, "scenario", _("There is no scenario %(slug)s in the file.") % {"slug": slug}
             )
-        elif code not in codes:
+        elif code not in all_codes:
             errors.at(r, "item_code", _("There is no item %(code)s in the file.") % {"code": code})
         elif code in scenario_items.get(slug, []):
             errors.at(

@@ -55,15 +55,18 @@ class ImportResult:
         )
 
 
-def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[M, str]:
+def _upsert(
+    model: type[M], lookup: dict[str, Any], values: dict[str, Any], checked: list[str]
+) -> tuple[M, str]:
     """Create or update one row, writing only when a value differs.
 
-    Returns the row and "created", "updated" or "unchanged".
+    `checked` names fields already checked against the registries (their foreign keys are not
+    looked up again). Returns the row and "created", "updated" or "unchanged".
     """
     obj = model._default_manager.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
-        obj.full_clean()
+        obj.full_clean(exclude=checked)
         obj.save()
         return obj, "created"
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
@@ -71,7 +74,7 @@ def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> t
         return obj, "unchanged"
     for name in changed:
         setattr(obj, name, values[name])
-    obj.full_clean()
+    obj.full_clean(exclude=checked)
     fields = [name.removesuffix("_id") if name.endswith("_id") else name for name in changed]
     if any(f.name == "updated_at" for f in model._meta.get_fields()):
         fields.append("updated_at")
@@ -205,20 +208,14 @@ def _write(items: list[dict[str, Any]], scenarios: list[dict[str, Any]]) -> dict
     )
     ids: dict[str, int] = {}
     for record in items:
-        item, state = _upsert(Item, {"code": record["code"]}, record["values"])
+        item, state = _upsert(
+            Item,
+            {"code": record["code"]},
+            record["values"],
+            ["region", "competent_department", "implementing_department"],
+        )
         ids[record["code"]] = item.pk
-        wanted = {m["key"]: m for m in record["materials"]}
-        stale = item.materials.exclude(key__in=list(wanted))
-        material_changed = stale.exists()
-        if material_changed:
-            stale.delete()
-        for key, values in wanted.items():
-            _material, mstate = _upsert(
-                Material,
-                {"item": item, "key": key},
-                {k: v for k, v in values.items() if k != "key"},
-            )
-            material_changed |= mstate != "unchanged"
+        material_changed = _write_materials(item, record["materials"])
         if state == "unchanged" and material_changed:
             state = "updated"
         counts[f"items_{state}"] += 1
@@ -226,20 +223,54 @@ def _write(items: list[dict[str, Any]], scenarios: list[dict[str, Any]]) -> dict
         values = dict(record["values"])
         region_id = values.pop("region_id")
         scenario, state = _upsert(
-            Scenario, {"region_id": region_id, "slug": record["slug"]}, values
+            Scenario,
+            {"region_id": region_id, "slug": record["slug"]},
+            values,
+            ["region", "lead_department"],
         )
         wanted_ids = [ids[code] for code in record["items"]]
         current = list(scenario.entries.order_by("position").values_list("item_id", flat=True))
         if current != wanted_ids:
             scenario.entries.all().delete()
-            for position, item_id in enumerate(wanted_ids):
-                entry = ScenarioItem(scenario=scenario, item_id=item_id, position=position)
-                entry.full_clean()
-                entry.save()
+            # Items and their order come from the checked file; the constraint is the DB's.
+            ScenarioItem.objects.bulk_create(
+                ScenarioItem(scenario=scenario, item_id=item_id, position=position)
+                for position, item_id in enumerate(wanted_ids)
+            )
             if state == "unchanged":
                 state = "updated"
         counts[f"scenarios_{state}"] += 1
     return counts
+
+
+def _write_materials(item: Item, materials: list[dict[str, Any]]) -> bool:
+    """Bring the item's materials in line with `materials`; whether anything was written."""
+    existing = {m.key: m for m in item.materials.all()}
+    wanted = {m["key"]: m for m in materials}
+    stale = [m.pk for key, m in existing.items() if key not in wanted]
+    if stale:
+        Material.objects.filter(pk__in=stale).delete()
+    new: list[Material] = []
+    changed = bool(stale)
+    for key, values in wanted.items():
+        material = existing.get(key)
+        if material is None:
+            material = Material(item=item, **values)
+            # Keys are unique per item in the checked file; the constraint is checked by the DB.
+            material.full_clean(exclude=["item"], validate_constraints=False)
+            new.append(material)
+            continue
+        diff = [name for name, value in values.items() if getattr(material, name) != value]
+        if diff:
+            for name in diff:
+                setattr(material, name, values[name])
+            material.full_clean(exclude=["item"], validate_constraints=False)
+            material.save(update_fields=diff)
+            changed = True
+    if new:
+        Material.objects.bulk_create(new)
+        changed = True
+    return changed
 
 
 def catalog_export(*, region: str, fmt: str) -> bytes:

@@ -84,8 +84,4 @@ def catalogue(registries: None, document: dict[str, Any]) -> None:
     """The demo catalogue of both regions, imported as the seed does."""
     from onestop.catalog.seed import seed_catalog
 
-    try:
-        seed_catalog()
-    except Exception as exc:
-        print(getattr(exc, "details", None))
-        raise
+    seed_catalog()
