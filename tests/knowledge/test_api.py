@@ -1,0 +1,93 @@
+import pytest
+
+from onestop.knowledge.models import SearchDocument
+from onestop.knowledge.services import index_rebuild
+
+URL = "/api/v1/search"
+
+
+@pytest.fixture
+def indexed(small_catalogue, settings):
+    settings.NODE_REGION = "371121"
+    index_rebuild()
+    return small_catalogue
+
+
+def test_search_returns_scenarios_with_slug_and_items_with_code(client, indexed):
+    response = client.get(URL, {"q": "孩子刚出生要办什么", "limit": 3})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body) == 3
+    assert body[0] == {
+        "kind": "scenario",
+        "slug": "newborn",
+        "title": "新生儿出生一件事",
+        "score": body[0]["score"],
+    }
+    for hit in body:
+        assert set(hit) == ({"kind", "slug", "title", "score"} if hit["kind"] == "scenario"
+                            else {"kind", "code", "title", "score"})
+
+
+def test_english_titles(client, indexed):
+    response = client.get(URL, {"q": "open a restaurant", "lang": "en", "limit": 1})
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "kind": "scenario",
+            "slug": "restaurant-opening",
+            "title": "Opening a restaurant",
+            "score": response.json()[0]["score"],
+        }
+    ]
+
+
+def test_no_match_is_an_empty_list(client, indexed):
+    response = client.get(URL, {"q": "qwxzv plmok"})
+
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "message"),
+    [
+        ({}, "query_empty", "Enter something to search for."),
+        ({"q": "   "}, "query_empty", "Enter something to search for."),
+        ({"q": "a" * 10_240}, "query_too_long", "Your search is too long. Use at most 200 characters."),
+        ({"q": "出生", "lang": "de"}, "invalid_language", "The language must be zh-hans or en."),
+        ({"q": "出生", "limit": "0"}, "invalid_limit", "The number of results must be between 1 and 50."),
+        ({"q": "出生", "limit": "100"}, "invalid_limit", "The number of results must be between 1 and 50."),
+        ({"q": "出生", "limit": "many"}, "invalid_limit", "The number of results must be between 1 and 50."),
+    ],
+)
+def test_bad_input_is_400_with_the_error_shape(client, indexed, params, code, message):
+    before = SearchDocument.objects.count()
+
+    response = client.get(URL, params)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == code
+    assert body["message"] == message
+    assert set(body) <= {"code", "message", "details"}
+    assert SearchDocument.objects.count() == before
+
+
+def test_error_message_is_translated_to_the_request_language(client, indexed):
+    from django.utils import translation
+
+    with translation.override("en"):
+        response = client.get(URL, {"q": ""}, headers={"accept-language": "en"})
+
+    assert response.status_code == 400
+    assert response.json()["message"] == "Enter something to search for."
+
+
+def test_search_operation_is_in_the_openapi_document(client):
+    schema = client.get("/api/v1/openapi.json").json()
+
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/search"]["get"]["parameters"]}
+    assert parameters == {"q", "lang", "limit"}
