@@ -23,7 +23,14 @@ class MaterialInline(admin.TabularInline):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "type", "audience", "implementing_department", "promised_days")
+    list_display = (
+        "code",
+        "name_zh",
+        "type",
+        "audience",
+        "implementing_department",
+        "promised_days",
+    )
     list_filter = ("region", "type", "audience")
     search_fields = ("code", "name_zh", "name_en")
     list_select_related = ("implementing_department",)

@@ -18,11 +18,11 @@ router = Router(tags=["catalog"])
 
 @router.get("/items", response=list[ItemOut])
 @paginate(LimitOffsetPagination)
-def items(
+def items(  # noqa: PLR0917 - ninja reads the query filters from the signature
     request: HttpRequest,
     region: str | None = None,
     department: str | None = None,
-    type: str | None = None,  # noqa: A002 - the public filter name
+    type: str | None = None,
     audience: str | None = None,
     scenario: str | None = None,
     theme: str | None = None,

@@ -6,6 +6,9 @@ provident fund, medical insurance, business registration, tax). Other items scor
 "one thing" bundles use them. Scores are relative; they are not counts.
 """
 
+# Item names are Chinese catalogue data, full-width punctuation included.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 from collections.abc import Iterable

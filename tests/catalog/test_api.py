@@ -58,13 +58,18 @@ def test_items_list_with_department_filter(client: Client, catalogue: None) -> N
     assert response.status_code == 200
     codes = [i["code"] for i in response.json()["items"]]
     assert "37112100SW-QT-0001" in codes
-    assert all("-tax" in (i["competent_department"] + i["implementing_department"]) for i in response.json()["items"])
+    assert all(
+        "-tax" in (i["competent_department"] + i["implementing_department"])
+        for i in response.json()["items"]
+    )
 
 
 @pytest.mark.parametrize(
     ("param", "value"), [("type", "permit"), ("audience", "alien"), ("theme", "space")]
 )
-def test_items_list_bad_filter_is_400(client: Client, catalogue: None, param: str, value: str) -> None:
+def test_items_list_bad_filter_is_400(
+    client: Client, catalogue: None, param: str, value: str
+) -> None:
     response = client.get("/api/v1/items", {param: value})
     assert response.status_code == 400
     body = response.json()
@@ -127,7 +132,7 @@ def test_scenario_detail(client: Client, catalogue: None) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["lead_department"] == "320707-health"
-    assert [i["code"] for i in body["items"]][0] == "32070700WJ-GG-0002"
+    assert body["items"][0]["code"] == "32070700WJ-GG-0002"
     assert body["form_schema"]["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert body["comparison"]["bundled"]["forms"] == 1
     assert body["comparison"]["item_by_item"]["forms"] == len(body["items"])

@@ -1,6 +1,9 @@
 """Importing and exporting the catalogue: happy path, region remap, idempotence, round trips,
 and broken files that must be rejected row by row with nothing written."""
 
+# Expected values are Chinese catalogue text, full-width punctuation included.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import copy
