@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.json"
@@ -18,6 +19,7 @@ def test_openapi_document_has_not_drifted(tmp_path):
     assert current == committed, "docs/api/openapi.json is stale: run `make openapi` and commit it"
 
 
+@pytest.mark.django_db
 def test_openapi_served_and_docs_page_uses_local_assets(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200

@@ -31,8 +31,7 @@ class Command(BaseCommand):
             "onestop.wsgi:application",
             "--bind", f"{opts['host']}:{opts['port']}",
             "--workers", str(opts["workers"]),
-            "--access-logfile", "-",
-            "--graceful-timeout", "10",
+            "--config", "python:onestop.gunicorn_conf",
         ]
         procs = [subprocess.Popen(web)]  # noqa: S603 - fixed argv, no shell
         if not opts["no_worker"]:
