@@ -1,9 +1,9 @@
 """The node's HTTP API (/api/v1): one router per app, one error shape for domain errors."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
-from django.utils.translation import gettext as _
 
 from onestop.core.errors import DomainError
 

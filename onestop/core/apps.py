@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from onestop.core import seed  # noqa: F401, PLC0415  (registers the calendar seed step)
+        from onestop.core import seed  # noqa: F401  (registers the calendar seed step)

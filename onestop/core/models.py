@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,16 +20,14 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name_zh
+
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
-
         lang = get_language() or "zh-hans"
         if lang.startswith("en") and self.name_en:
             return self.name_en
-        return self.name_zh
-
-    def __str__(self) -> str:
         return self.name_zh
 
 

@@ -46,7 +46,7 @@ def sync_row(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> 
 
 def package_years() -> dict[int, list[calendar.DayEntry]]:
     """Every year `chinese_calendar` knows, as the days to load."""
-    from chinese_calendar import constants  # noqa: PLC0415  (only the seed needs it)
+    from chinese_calendar import constants
 
     chinese = {holiday.value: holiday.chinese for holiday in constants.Holiday}
     years: dict[int, list[calendar.DayEntry]] = defaultdict(list)

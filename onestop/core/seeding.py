@@ -19,8 +19,11 @@ class SeedStep:
 _steps: dict[str, SeedStep] = {}
 
 
-def register(*, order: int, name: str) -> Callable[[Callable[[], str | None]], Callable[[], str | None]]:
-    def decorator(fn: Callable[[], str | None]) -> Callable[[], str | None]:
+StepFn = Callable[[], str | None]
+
+
+def register(*, order: int, name: str) -> Callable[[StepFn], StepFn]:
+    def decorator(fn: StepFn) -> StepFn:
         _steps[name] = SeedStep(order=order, name=name, run=fn)
         return fn
 

@@ -29,15 +29,19 @@ class Command(BaseCommand):
         web = [
             os.path.join(bindir, "gunicorn"),
             "onestop.wsgi:application",
-            "--bind", f"{opts['host']}:{opts['port']}",
-            "--workers", str(opts["workers"]),
-            "--config", "python:onestop.gunicorn_conf",
+            "--bind",
+            f"{opts['host']}:{opts['port']}",
+            "--workers",
+            str(opts["workers"]),
+            "--config",
+            "python:onestop.gunicorn_conf",
         ]
         procs = [subprocess.Popen(web)]  # noqa: S603 - fixed argv, no shell
         if not opts["no_worker"]:
             worker = [sys.executable, "-m", "onestop", "db_worker", "--queue-name", "default"]
             procs.append(subprocess.Popen(worker))  # noqa: S603
-        self.stdout.write(f"OneStop serving on http://{opts['host']}:{opts['port']}/ (Ctrl-C stops)")
+        url = f"http://{opts['host']}:{opts['port']}/"
+        self.stdout.write(f"OneStop serving on {url} (Ctrl-C stops)")
 
         stopping = False
 
