@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,49 +12,11 @@ SEED = Path(settings.BASE_DIR) / "data" / "seed"
 
 
 def load_org() -> None:
-    """Regions, department kinds (with item-code abbreviations) and departments of both regions.
+    """Regions, department kinds (with item-code abbreviations) and departments of both regions,
+    loaded by the org app's own seed step."""
+    from onestop.org.seed import seed_org
 
-    Uses the org seed when it can run on its own; otherwise loads regions.json and
-    departments.json, keeping one department per region and kind.
-    """
-    from onestop.org.models import Department, DepartmentKind, Region
-
-    regions = json.loads((SEED / "regions.json").read_text(encoding="utf-8"))
-    data = json.loads((SEED / "departments.json").read_text(encoding="utf-8"))
-    abbr = json.loads((SEED / "catalog.json").read_text(encoding="utf-8"))["dept_abbr"]
-    for row in regions:
-        Region.objects.get_or_create(
-            code=row["code"],
-            defaults={
-                "name_zh": row["name_zh"],
-                "name_en": row["name_en"],
-                "level": row["level"],
-                "parent_id": row["parent"],
-            },
-        )
-    for row in data["kinds"]:
-        DepartmentKind.objects.get_or_create(
-            key=row["key"],
-            defaults={
-                "name_zh": row["name_zh"],
-                "name_en": row["name_en"],
-                "abbr": abbr.get(row["key"], ""),
-            },
-        )
-    seen: set[tuple[str, str]] = set()
-    for row in data["departments"]:
-        if (row["region"], row["kind"]) in seen:
-            continue
-        seen.add((row["region"], row["kind"]))
-        Department.objects.get_or_create(
-            code=row["code"],
-            defaults={
-                "name_zh": row["name_zh"],
-                "name_en": row["name_en"],
-                "region_id": row["region"],
-                "kind_id": row["kind"],
-            },
-        )
+    seed_org()
 
 
 def load_registries() -> None:
