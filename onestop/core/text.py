@@ -17,22 +17,28 @@ import rjieba
 
 # Function words that carry no meaning for finding a service. Kept short on purpose: a word
 # such as 办理 or 申请 is generic too, but it is part of item names and harmless for BM25.
-ZH_STOPWORDS = frozenset(
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ZH_STOPWORDS = _words(
     """
     的 了 着 过 吗 呢 吧 啊 呀 哦 嘛 么 是 在 有 和 与 及 或 也 都 就 还 又 才 把 被 给 让 对 从
     我 我们 你 你们 您 他 她 它 他们 她们 咱 咱们 自己 这 那 这个 那个 这些 那些 哪 哪些 哪里 哪儿
     什么 怎么 怎么办 怎样 怎么样 如何 为什么 多少 几 要 想 我要 我想 想要 需要 应该 可以 能 能不能
     会 得 请问 请 一下 一个 个 刚 刚刚 已经 马上 现在 准备 打算 办 去 到 该 上 下 里 中 等 啥 咋
-    """.split()
+    """
 )
-EN_STOPWORDS = frozenset(
+EN_STOPWORDS = _words(
     """
     a an the i me my mine we our you your he she his her it its they them their this that these
     those is are was were be been being am do does did doing have has had having will would shall
     should can could may might must to of in on at by for with from about into as and or but if
     so than then there here what which who whom whose when where why how just only also very
     want wants need needs going get got please help apply applying some any all not no yes
-    """.split()
+    """
 )
 STOPWORDS = ZH_STOPWORDS | EN_STOPWORDS
 

@@ -2,9 +2,10 @@
 
 `search` is the public contract (the portal, the API and the hotline call it). The pipeline:
 validate -> tokenise (jieba search mode) + colloquial synonym expansion -> full-text candidates
-(FTS5 bm25 on SQLite, ts_rank_cd on PostgreSQL) -> embedding nearest neighbours (numpy cosine
-over a per-region matrix cached in the process) -> weighted fusion of normalised scores, with a small prior
-for scenario bundles when the question reads like a life event. See docs/search.md.
+(FTS5 bm25 on SQLite, idf-weighted ts_rank_cd on PostgreSQL) -> embedding nearest neighbours
+(numpy cosine over a per-region matrix cached in the process) -> weighted fusion of normalised
+scores, bundle propagation, and a small prior for scenario bundles when the question reads like
+a life event. See docs/search.md.
 """
 
 from __future__ import annotations

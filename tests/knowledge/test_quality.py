@@ -19,7 +19,7 @@ from onestop.knowledge.selectors import clear_cache, search
 from onestop.knowledge.services import index_rebuild
 
 REGION = "371121"
-S, I = "scenario", "item"
+S, ITEM = "scenario", "item"
 
 CHINESE = [
     ("孩子刚出生要办什么", S, "newborn"),
@@ -47,10 +47,10 @@ CHINESE = [
     ("企业被列入经营异常怎么办", S, "credit-repair"),
     ("开一家货运公司", S, "transport-business-opening"),
     ("破产管理人查询企业财产", S, "bankruptcy-info-verification"),
-    ("结婚", I, "37112100MZ-QR-0001"),
-    ("家人去世要办什么", I, "37112100GA-QR-0005"),
-    ("开公司", I, "37112100SP-XK-0002"),
-    ("身份证丢了", I, "37112100GA-QR-0002"),
+    ("结婚", ITEM, "37112100MZ-QR-0001"),
+    ("家人去世要办什么", ITEM, "37112100GA-QR-0005"),
+    ("开公司", ITEM, "37112100SP-XK-0002"),
+    ("身份证丢了", ITEM, "37112100GA-QR-0002"),
 ]
 ENGLISH = [
     ("my baby was just born", S, "newborn"),
@@ -73,10 +73,10 @@ ENGLISH = [
     ("remove my company from the abnormal operations list", S, "credit-repair"),
     ("start a trucking company", S, "transport-business-opening"),
     ("bankruptcy administrator needs company records", S, "bankruptcy-info-verification"),
-    ("I want to start a company", I, "37112100SP-XK-0002"),
-    ("we want to get married", I, "37112100MZ-QR-0001"),
-    ("my father passed away", I, "37112100GA-QR-0005"),
-    ("I lost my ID card", I, "37112100GA-QR-0002"),
+    ("I want to start a company", ITEM, "37112100SP-XK-0002"),
+    ("we want to get married", ITEM, "37112100MZ-QR-0001"),
+    ("my father passed away", ITEM, "37112100GA-QR-0005"),
+    ("I lost my ID card", ITEM, "37112100GA-QR-0002"),
 ]
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from onestop.core.errors import ValidationFailed
 from onestop.knowledge.models import SearchDocument
@@ -7,6 +8,11 @@ from onestop.knowledge.selectors import Hit, search
 from onestop.knowledge.services import index_item, index_rebuild
 
 from .conftest import OTHER_REGION, REGION
+
+EMPTY = "Enter something to search for."
+TOO_LONG = "Your search is too long. Use at most 200 characters."
+BAD_LANG = "The language must be zh-hans or en."
+BAD_LIMIT = "The number of results must be between 1 and 50."
 
 
 @pytest.fixture
@@ -71,9 +77,10 @@ def test_region_defaults_to_the_node_region_and_scopes_the_results(indexed):
     with override_settings(NODE_REGION=OTHER_REGION):
         hits = search(q="出生登记")
     assert _refs(hits) == [("item", "32070700GA-QR-0001")]
-    assert all(ref.startswith("37112100") or kind == "scenario" for kind, ref in _refs(
-        search(q="出生登记", region=REGION, limit=50)
-    ))
+    assert all(
+        ref.startswith("37112100") or kind == "scenario"
+        for kind, ref in _refs(search(q="出生登记", region=REGION, limit=50))
+    )
 
 
 def test_nonsense_finds_nothing(indexed):
@@ -111,29 +118,30 @@ def test_a_deleted_document_is_gone_from_the_embedding_matrix(indexed):
 @pytest.mark.parametrize(
     ("kwargs", "code", "message"),
     [
-        ({"q": ""}, "query_empty", "Enter something to search for."),
-        ({"q": "   \t\n "}, "query_empty", "Enter something to search for."),
-        ({"q": "\x00\x01\x1f"}, "query_empty", "Enter something to search for."),
-        ({"q": None}, "query_empty", "Enter something to search for."),
-        ({"q": "出" * 201}, "query_too_long", "Your search is too long. Use at most 200 characters."),
-        ({"q": "a" * 10_000}, "query_too_long", "Your search is too long. Use at most 200 characters."),
-        ({"q": "出生", "lang": "fr"}, "invalid_language", "The language must be zh-hans or en."),
-        ({"q": "出生", "lang": "zh"}, "invalid_language", "The language must be zh-hans or en."),
-        ({"q": "出生", "limit": 0}, "invalid_limit", "The number of results must be between 1 and 50."),
-        ({"q": "出生", "limit": 51}, "invalid_limit", "The number of results must be between 1 and 50."),
-        ({"q": "出生", "limit": "ten"}, "invalid_limit", "The number of results must be between 1 and 50."),
-        ({"q": "出生", "limit": -1}, "invalid_limit", "The number of results must be between 1 and 50."),
-        ({"q": "出生", "limit": True}, "invalid_limit", "The number of results must be between 1 and 50."),
+        ({"q": ""}, "query_empty", EMPTY),
+        ({"q": "   \t\n "}, "query_empty", EMPTY),
+        ({"q": "\x00\x01\x1f"}, "query_empty", EMPTY),
+        ({"q": None}, "query_empty", EMPTY),
+        ({"q": "出" * 201}, "query_too_long", TOO_LONG),
+        ({"q": "a" * 10_000}, "query_too_long", TOO_LONG),
+        ({"q": "出生", "lang": "fr"}, "invalid_language", BAD_LANG),
+        ({"q": "出生", "lang": "zh"}, "invalid_language", BAD_LANG),
+        ({"q": "出生", "limit": 0}, "invalid_limit", BAD_LIMIT),
+        ({"q": "出生", "limit": 51}, "invalid_limit", BAD_LIMIT),
+        ({"q": "出生", "limit": "ten"}, "invalid_limit", BAD_LIMIT),
+        ({"q": "出生", "limit": -1}, "invalid_limit", BAD_LIMIT),
+        ({"q": "出生", "limit": True}, "invalid_limit", BAD_LIMIT),
     ],
 )
 def test_bad_input_is_refused_with_a_translated_message(indexed, kwargs, code, message):
     before = list(SearchDocument.objects.values_list("id", "updated_at"))
 
-    with pytest.raises(ValidationFailed) as excinfo:
+    with translation.override("en"), pytest.raises(ValidationFailed) as excinfo:
         search(region=REGION, **kwargs)
 
     assert excinfo.value.code == code
-    assert str(excinfo.value.message) == message
+    with translation.override("en"):
+        assert str(excinfo.value.message) == message
     assert list(SearchDocument.objects.values_list("id", "updated_at")) == before
 
 
@@ -143,3 +151,11 @@ def test_exactly_200_characters_is_accepted(indexed):
 
 def test_an_empty_index_finds_nothing(db):
     assert search(q="出生登记", region=REGION) == []
+
+
+def test_messages_are_translated(indexed):
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as excinfo:
+        search(q=" ", region=REGION)
+
+    assert str(excinfo.value.message) != EMPTY
+    assert excinfo.value.code == "query_empty"

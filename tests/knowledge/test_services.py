@@ -10,9 +10,7 @@ from .conftest import OTHER_REGION, REGION
 
 
 def _docs(region=REGION):
-    return {
-        (d.kind, d.ref): d for d in SearchDocument.objects.filter(region=region).order_by("id")
-    }
+    return {(d.kind, d.ref): d for d in SearchDocument.objects.filter(region=region).order_by("id")}
 
 
 def test_rebuild_indexes_every_item_and_scenario_of_the_region(small_catalogue):
@@ -79,9 +77,9 @@ def test_rebuild_without_region_covers_every_region(small_catalogue):
     totals = index_rebuild()
 
     assert totals == {"documents": 8, "written": 8, "deleted": 0}
-    assert list(
-        SearchDocument.objects.filter(region=OTHER_REGION).values_list("kind", "ref")
-    ) == [("item", "32070700GA-QR-0001")]
+    assert list(SearchDocument.objects.filter(region=OTHER_REGION).values_list("kind", "ref")) == [
+        ("item", "32070700GA-QR-0001")
+    ]
 
 
 def test_rebuild_deletes_documents_that_left_the_catalogue(small_catalogue):
