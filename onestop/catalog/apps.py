@@ -8,4 +8,4 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
-        from onestop.catalog import seed  # noqa: F401, PLC0415 (registers the seed step once apps are ready)
+        from onestop.catalog import seed  # noqa: F401 (registers the seed step once apps are ready)

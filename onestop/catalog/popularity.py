@@ -7,7 +7,6 @@ provident fund, medical insurance, business registration, tax). Other items scor
 """
 
 # Item names are Chinese catalogue data, full-width punctuation included.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ Public contract (the portal, search and API call these):
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet, TextField
@@ -19,8 +20,12 @@ from onestop.catalog.themes import THEME_KEYS, THEMES
 from onestop.core.errors import NotFound, ValidationFailed
 
 # Same floor (4): sharing and credentials are reached through their selectors.
-from onestop.credentials.selectors import licence_type_get
-from onestop.sharing.selectors import dataset_get
+from onestop.credentials.selectors import licence_type_list
+from onestop.sharing.selectors import dataset_list
+
+if TYPE_CHECKING:
+    from onestop.credentials.models import LicenceType
+    from onestop.sharing.models import Dataset
 
 # Materials the government already holds: fetched or generated, never submitted by the applicant.
 HELD_SOURCES = frozenset(
@@ -207,21 +212,42 @@ def themes(*, region: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
+def material_source_labels(materials: Iterable[Material]) -> dict[int, str]:
+    """Where each material comes from, in the current language, keyed by material id.
+
+    Two queries at most, whatever the number of materials (one per registry).
+    """
+    materials = list(materials)
+    dataset_keys = {m.source_dataset for m in materials if m.source_type == Material.Source.DATASET}
+    licence_keys = {m.source_licence for m in materials if m.source_type == Material.Source.LICENCE}
+    datasets = (
+        {d.key: d for d in dataset_list().filter(key__in=dataset_keys)} if dataset_keys else {}
+    )
+    licences = (
+        {t.key: t for t in licence_type_list().filter(key__in=licence_keys)} if licence_keys else {}
+    )
+    return {m.pk: _source_label(m, datasets, licences) for m in materials}
+
+
 def material_source_label(material: Material) -> str:
-    """Where a material comes from, in the current language."""
+    """Where one material comes from, in the current language."""
+    return material_source_labels([material])[material.pk]
+
+
+def _source_label(
+    material: Material, datasets: dict[str, Dataset], licences: dict[str, LicenceType]
+) -> str:
     if material.source_type == Material.Source.DATASET and material.source_dataset:
-        try:
-            dataset = dataset_get(key=material.source_dataset)
-        except NotFound:
+        dataset = datasets.get(material.source_dataset)
+        if dataset is None:
             return _("Shared data: %(dataset)s") % {"dataset": material.source_dataset}
         return _("Shared data: %(dataset)s (%(provider)s)") % {
             "dataset": dataset.name,
             "provider": dataset.provider_kind.name,
         }
     if material.source_type == Material.Source.LICENCE and material.source_licence:
-        try:
-            licence = licence_type_get(key=material.source_licence)
-        except NotFound:
+        licence = licences.get(material.source_licence)
+        if licence is None:
             return _("E-licence: %(licence)s") % {"licence": material.source_licence}
         return _("E-licence: %(licence)s") % {"licence": licence.name}
     if material.source_type == Material.Source.GENERATED:

@@ -109,9 +109,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 def _material_rows(item: Item) -> list[dict[str, Any]]:
-    return [
-        {"material": m, "source": selectors.material_source_label(m)} for m in item.materials.all()
-    ]
+    materials = list(item.materials.all())
+    labels = selectors.material_source_labels(materials)
+    return [{"material": m, "source": labels[m.pk]} for m in materials]
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -172,13 +172,14 @@ def _variant_answers(
 def _merged_materials(items: list[Item]) -> list[dict[str, Any]]:
     """One row per distinct material key across the applicable items (one set of materials)."""
     merged: dict[str, dict[str, Any]] = {}
+    labels = selectors.material_source_labels(m for item in items for m in item.materials.all())
     for item in items:
         for material in item.materials.all():
             row = merged.get(material.key)
             if row is None:
                 row = merged[material.key] = {
                     "material": material,
-                    "source": selectors.material_source_label(material),
+                    "source": labels[material.pk],
                     "items": [],
                     "required": False,
                     "held": material.source_type != Material.Source.APPLICANT,
