@@ -42,11 +42,12 @@ browser: ## Install Debian's chromium and a CJK font for the browser tests (root
 	  else echo "warning: /usr/bin/chromium missing and not root; browser tests will be skipped"; fi; \
 	fi
 
+# Tests never touch the developer's data dir: keys, secret and uploads go to a throwaway one.
 test: install browser ## Install and run the whole suite (DATABASE_URL picks PostgreSQL)
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+	DATA_DIR=$$(mktemp -d -t onestop-test-XXXX) $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 test-fast: install ## Run the suite without the browser journeys
-	$(BIN)/pytest -n auto -m "not e2e" $(PYTEST_ARGS)
+	DATA_DIR=$$(mktemp -d -t onestop-test-XXXX) $(BIN)/pytest -n auto -m "not e2e" $(PYTEST_ARGS)
 
 lint: install ## ruff, ruff format --check, mypy and makemigrations --check
 	$(BIN)/ruff check .

@@ -8,6 +8,12 @@ import pytest
 from onestop.core import calendar
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots", action="store_true", help="e2e: write docs/screenshots/ from the journeys"
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache() -> Iterator[None]:
     """The working-day calendar is cached per process; never let one test's rows leak."""
