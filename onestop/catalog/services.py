@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from onestop.catalog import importer
+from onestop.catalog import hooks, importer
 from onestop.catalog.models import Item, Material, Scenario, ScenarioItem
 from onestop.catalog.policies import can
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -192,9 +192,12 @@ def catalog_import(
         )
     items = importer.build_items(checked, registry)
     scenarios = importer.build_scenarios(checked, registry, items)
+    region = registry.region
     with transaction.atomic():
-        counts = _write(items, scenarios)
-    return ImportResult(region=registry.region, **counts)
+        result = ImportResult(region=region, **_write(items, scenarios))
+        if result.changed:
+            transaction.on_commit(lambda: hooks.catalogue_changed(region))
+    return result
 
 
 def _write(items: list[dict[str, Any]], scenarios: list[dict[str, Any]]) -> dict[str, int]:

@@ -8,4 +8,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge")
 
     def ready(self) -> None:
-        from onestop.knowledge import seed  # noqa: F401  (registers the search-index seed step)
+        from onestop.catalog import hooks
+        from onestop.knowledge import seed, tasks  # noqa: F401  (seed registers its step)
+
+        @hooks.on_catalogue_changed
+        def reindex(region: str) -> None:
+            # The worker rebuilds the index; a catalogue import never waits for embeddings.
+            tasks.index_region.enqueue(region)
