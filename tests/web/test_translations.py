@@ -142,5 +142,5 @@ def test_not_found_page_is_chinese() -> None:
     response = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/no/such/page/")
     body = response.content.decode()
     assert response.status_code == 404
-    assert "<h1>页面不存在</h1>" in body
+    assert "<h1>页面没有找到</h1>" in body
     assert "Page not found" not in body
