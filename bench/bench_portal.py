@@ -3,6 +3,7 @@ seed size and with 10,000 generated items."""
 
 from __future__ import annotations
 
+import io
 import os
 import random
 
@@ -114,7 +115,7 @@ def main() -> None:
 
     from onestop.knowledge import services as knowledge
 
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0, stdout=io.StringIO())
     region = settings.NODE_REGION
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     repeat = 30 if QUICK else 200

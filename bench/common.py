@@ -21,6 +21,7 @@ def setup_django(prefix: str) -> Path:
     """Point the node at a fresh data dir (SQLite) unless DATABASE_URL says otherwise."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"onestop-bench-{prefix}-"))
     os.environ["DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onestop.settings")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     import django
@@ -29,6 +30,7 @@ def setup_django(prefix: str) -> Path:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
     return data_dir
 
 
