@@ -6,11 +6,20 @@ import datetime
 import logging
 
 import pytest
+from django.utils import translation
 
 from onestop.core import calendar
 from onestop.core.errors import ValidationFailed
 from onestop.core.models import CalendarDay, CalendarYear
 from onestop.core.seed import package_years, seed_calendar
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests match the English msgids of the domain errors."""
+    with translation.override("en"):
+        yield
+
 
 D = datetime.date
 

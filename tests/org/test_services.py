@@ -3,11 +3,20 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import translation
 
 from onestop.accounts.models import User
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from onestop.org import selectors, services
 from onestop.org.models import OpeningHours, ServiceCentre, Window
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests match the English msgids of the domain errors."""
+    with translation.override("en"):
+        yield
+
 
 T = datetime.time
 

@@ -3,9 +3,6 @@ in either language, the CSP blocks nothing, and the pages work with and without 
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +11,6 @@ from tests.portal.conftest import Portal
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PAGES = [
     "/",
@@ -30,23 +26,11 @@ PAGES = [
     "/items/unknown-code/",
 ]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls stay synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        pytest.skip(f"{CHROMIUM} is not installed (run `make browser` as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser: Any) -> Any:
+    """The session's one chromium (tests/conftest.py): one Playwright per process."""
+    return browser
 
 
 @pytest.fixture

@@ -108,33 +108,33 @@ def test_home_in_english(portal: Portal, en: Client) -> None:
 class TestBrowse:
     def test_all_items(self, portal: Portal, zh: Client) -> None:
         body = html(zh.get("/items/"))
-        assert "3 services found" in body
+        assert "共找到 3 个事项" in body
         for code in ("37112100SP-XK-0001", "37112100GA-BA-0001", "37112100GA-QR-0001"):
             assert f'href="/items/{code}/"' in body
 
     def test_audience_filter(self, portal: Portal, zh: Client) -> None:
         body = html(zh.get("/items/?audience=person"))
-        assert "1 service found" in body
+        assert "共找到 1 个事项" in body
         assert 'href="/items/37112100GA-QR-0001/"' in body
         assert 'href="/items/37112100SP-XK-0001/"' not in body
         assert '<option value="person" selected>' in body
 
     def test_theme_filter(self, portal: Portal, zh: Client) -> None:
         body = html(zh.get("/items/?theme=public-safety"))
-        assert "1 service found" in body
+        assert "共找到 1 个事项" in body
         assert 'href="/items/37112100GA-BA-0001/"' in body
 
     def test_type_and_department_filters(self, portal: Portal, zh: Client) -> None:
         body = html(zh.get(f"/items/?department={portal.police.code}"))
-        assert "2 services found" in body
+        assert "共找到 2 个事项" in body
         body = html(zh.get(f"/items/?department={portal.police.code}&type=filing"))
-        assert "1 service found" in body
+        assert "共找到 1 个事项" in body
         assert 'href="/items/37112100GA-BA-0001/"' in body
 
     def test_unknown_filter_values_are_ignored(self, portal: Portal, zh: Client) -> None:
         response = zh.get("/items/?theme=nope&type=bogus&audience=x&department=y")
         assert response.status_code == 200
-        assert "3 services found" in html(response)
+        assert "共找到 3 个事项" in html(response)
 
     def test_filter_form_works_without_javascript(self, portal: Portal, zh: Client) -> None:
         body = html(zh.get("/items/"))
@@ -150,7 +150,7 @@ class TestBrowse:
         assert response.status_code == 200
         assert body.lstrip().startswith('<section id="results"')
         assert "<html" not in body
-        assert "1 service found" in body
+        assert "共找到 1 个事项" in body
 
     def test_pagination(self, portal: Portal, zh: Client, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr("onestop.catalog.views.ITEMS_PER_PAGE", 2)
