@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from onestop.accounts import seed  # noqa: F401, PLC0415  (registers the accounts seed step)
+        from onestop.accounts import seed  # noqa: F401  (registers the accounts seed step)

@@ -20,7 +20,7 @@ BUSINESS = {
     "username": "business",
     "real_name": "李娜",
     "uscc": "91371121MA3C5D7E8U",
-    "organisation_name": "五莲县示例农业科技有限公司（演示）",  # noqa: RUF001  (Chinese punctuation),
+    "organisation_name": "五莲县示例农业科技有限公司（演示）",
 }
 R = StaffRole.Role
 ADMIN = ("admin", "周敏", "371121")  # administrator of Wulian, also superuser

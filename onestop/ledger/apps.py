@@ -8,4 +8,4 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self) -> None:
-        from onestop.ledger import seed  # noqa: F401, PLC0415 - registers the seed step
+        from onestop.ledger import seed  # noqa: F401 - registers the seed step

@@ -8,4 +8,4 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from onestop.org import seed  # noqa: F401, PLC0415  (registers the org seed step)
+        from onestop.org import seed  # noqa: F401  (registers the org seed step)

@@ -8,4 +8,4 @@ class SharingConfig(AppConfig):
     verbose_name = _("Data sharing")
 
     def ready(self) -> None:
-        from onestop.sharing import seed  # noqa: F401, PLC0415 (registers the seed step once apps are ready)
+        from onestop.sharing import seed  # noqa: F401 (registers the seed step once apps are ready)

@@ -1,7 +1,6 @@
 """Catalogue reads: filters, ordering, comparison rule, themes and source labels."""
 
 # Expected values are Chinese catalogue text, full-width punctuation included.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 and broken files that must be rejected row by row with nothing written."""
 
 # Expected values are Chinese catalogue text, full-width punctuation included.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
