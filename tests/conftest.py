@@ -3,11 +3,12 @@
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from onestop.core import calendar
+from onestop.core import calendar, crypto
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,10 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar_cache() -> Iterator[None]:
-    """The working-day calendar is cached per process; never let one test's rows leak."""
+def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Each test gets its own data dir (keys, secret, uploads) and no cached keys or calendar
+    year from another test. Passwords hash fast: no test is about the hasher's cost."""
+    settings.DATA_DIR = tmp_path
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    crypto.reset_key_cache()
     calendar.invalidate()
     yield
+    crypto.reset_key_cache()
     calendar.invalidate()
 
 

@@ -1,30 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from onestop.accounts import services
 from onestop.accounts.models import StaffRole, User
-from onestop.core import calendar, crypto
 from onestop.org.seed import seed_org
 
 PASSWORD = "correct-horse-battery"
 RESIDENT_ID = "37112119930315123X"
 OTHER_ID = "371121199507084569"
 USCC = "91371121MA3C5D7E8U"
-
-
-@pytest.fixture(autouse=True)
-def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.DATA_DIR = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    crypto.reset_key_cache()
-    calendar.invalidate()
-    yield
-    crypto.reset_key_cache()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 
@@ -12,15 +10,6 @@ from onestop.accounts.models import User
 from .conftest import PASSWORD, RESIDENT_ID
 
 LOGIN = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    """Tests do not run collectstatic, so the hashed-manifest storage has no manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.fixture

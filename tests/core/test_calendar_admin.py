@@ -16,11 +16,6 @@ from onestop.org.seed import seed_org
 
 @pytest.fixture
 def admin_client(db: None, client: Client, settings: Any) -> Client:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     seed_org()
     admin = accounts.administrator_bootstrap(
         username="root",

@@ -20,15 +20,6 @@ OTHER_REGION = "320707"
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # Pages render {% static %}; the manifest storage needs collectstatic, which tests skip.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
 def _fresh_matrix_cache():
     selectors.clear_cache()
     yield

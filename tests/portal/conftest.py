@@ -28,15 +28,6 @@ from onestop.sharing.models import Dataset
 REGION = "371121"
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    """Tests do not run collectstatic, so the hashed-manifest storage has no manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @dataclass
 class Portal:
     region: Region

@@ -14,14 +14,6 @@ from onestop.web.templatetags.web_tags import bilingual, pick, query_with
 from onestop.web.views import server_error
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
