@@ -1,12 +1,27 @@
-"""Reads of the e-licence type registry. The registry is public metadata."""
+"""Reads of `credentials`: the licence type registry (public metadata), wallets, issued
+lists, the node's keys and status lists, and verification.
+
+Contract for other apps: `wallet_licence_types(holder=)` and `wallet_list(holder=)`;
+`credential_verify(token=...)` verifies a presented e-licence.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onestop.core import keys
 from onestop.core.errors import NotFound
-from onestop.credentials.models import LicenceType
+from onestop.credentials import conf, policies, vc
+from onestop.credentials.models import Credential, LicenceType, StatusList
+from onestop.credentials.vc import VerificationResult
+
+__all__ = ["VerificationResult"]
 
 
 def licence_type_list() -> QuerySet[LicenceType]:
@@ -22,3 +37,127 @@ def licence_type_get(*, key: str) -> LicenceType:
             _("There is no e-licence type with the key %(key)s.") % {"key": key},
             code="licence_type_not_found",
         ) from None
+
+
+# --- wallets and issued lists -----------------------------------------------------------
+
+
+def _credentials() -> QuerySet[Credential]:
+    return Credential.objects.select_related("licence_type", "holder")
+
+
+def wallet_list(*, holder: Any) -> QuerySet[Credential]:
+    """Every e-licence issued to `holder` (revoked and expired ones too), newest first."""
+    if holder is None or getattr(holder, "pk", None) is None:
+        return Credential.objects.none()
+    return _credentials().filter(holder_id=holder.pk).order_by("-created_at", "id")
+
+
+def wallet_licence_types(*, holder: Any, now: datetime | None = None) -> set[str]:
+    """Keys of the licence types for which `holder` has a valid e-licence now
+    (within its validity, not revoked)."""
+    if holder is None or getattr(holder, "pk", None) is None:
+        return set()
+    now = now or timezone.now()
+    rows = Credential.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=now),
+        holder_id=holder.pk,
+        revoked_at__isnull=True,
+        valid_from__lte=now,
+    ).values_list("licence_type_id", flat=True)
+    return set(rows)
+
+
+def credential_get(*, actor: Any, id: Any) -> Credential:
+    """One e-licence, for its holder or the issuing department's staff; NotFound otherwise
+    (a stranger cannot tell whether the id exists)."""
+    credential = _credentials().filter(pk=id).first() if _is_uuid(id) else None
+    if credential is None or not policies.can(actor, policies.Action.VIEW, credential):
+        raise NotFound(_("There is no such e-licence."), code="credential_not_found")
+    return credential
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def issued_list(*, actor: Any) -> QuerySet[Credential]:
+    """The e-licences issued by the departments `actor` may revoke for, newest first."""
+    departments = Credential.objects.values_list("issuer_department", flat=True).distinct()
+    mine = [code for code in departments if policies.staff_of(actor, code)]
+    return _credentials().filter(issuer_department__in=mine).order_by("-created_at", "id")
+
+
+# --- keys and status lists --------------------------------------------------------------
+
+
+def node_jwks() -> dict[str, Any]:
+    """The node's public keys as a JWKS (current and rotated; OKP/Ed25519 with kid)."""
+    return vc.jwks_document(keys.public_keys())
+
+
+def status_list_get(*, key: str) -> StatusList:
+    status_list = StatusList.objects.filter(pk=key).first()
+    if status_list is None:
+        raise NotFound(_("There is no status list %(key)s.") % {"key": key})
+    return status_list
+
+
+def status_list_token(*, key: str, now: datetime | None = None) -> str:
+    """The signed BitstringStatusListCredential (vc+jwt) of list `key`, as of now."""
+    status_list = status_list_get(key=key)
+    revoked = Credential.objects.filter(
+        status_list=status_list, revoked_at__isnull=False
+    ).values_list("status_index", flat=True)
+    payload = vc.status_list_credential(
+        url=conf.status_list_url(status_list.key),
+        issuer={"id": conf.issuer_id()},
+        indexes=list(revoked),
+        size=status_list.size,
+        now=now or timezone.now(),
+    )
+    kid, key_ = keys.current_signing_key()
+    return vc.sign(payload, kid=kid, key=key_)
+
+
+def _local_status(url: str, index: int) -> bool | None:
+    key = conf.status_list_key(url)
+    if key is None:
+        return None
+    status_list = StatusList.objects.filter(pk=key).first()
+    if status_list is None or index >= status_list.size:
+        return None
+    return Credential.objects.filter(
+        status_list=status_list, status_index=index, revoked_at__isnull=False
+    ).exists()
+
+
+def credential_verify(
+    *,
+    token: Any,
+    jwks: dict[str, Any] | None = None,
+    status_list_token: str | None = None,
+    now: datetime | None = None,
+) -> VerificationResult:
+    """Verify an e-licence token: shape, header (vc+jwt, Ed25519), known kid, signature,
+    VC 2.0 payload, validity at `now` and the revocation bit.
+
+    Works offline from `jwks` and `status_list_token` (the signed status list the credential
+    points to); without them it uses this node's own keys and status lists.
+    """
+    keyset = jwks if jwks is not None else node_jwks()
+    if status_list_token is not None:
+        token_text = status_list_token
+
+        def lookup(url: str, index: int) -> bool | None:
+            bits = vc.status_list_bits(token_text, keyset, url=url)
+            return vc.bits_lookup({url: bits})(url, index)
+
+        status = lookup
+    else:
+        status = _local_status
+    return vc.verify(token, jwks=keyset, status=status, now=now or timezone.now())

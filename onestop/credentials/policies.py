@@ -1,0 +1,46 @@
+"""Who may issue and revoke e-licences.
+
+Only staff of the department that issues the licence type in this node's region:
+department officers of that department and administrators of the region (superusers too).
+Every signed-in user may see their own credentials; issuing staff see what their
+department issued.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from onestop.accounts.models import StaffRole
+from onestop.accounts.policies import has_role, is_administrator_of
+
+
+class Action(StrEnum):
+    ISSUE = "department:credential:issue"
+    REVOKE = "department:credential:revoke"
+    VIEW = "self:credential:view"
+
+
+def staff_of(actor: Any, department_code: str) -> bool:
+    """Whether `actor` is an officer of the department or an administrator of its region."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if not getattr(actor, "is_active", True):
+        return False
+    region = department_code.split("-", 1)[0]
+    if is_administrator_of(actor, region):
+        return True
+    return has_role(actor, StaffRole.Role.DEPARTMENT_OFFICER, department=department_code)
+
+
+def can(actor: Any, action: str, obj: Any = None) -> bool:
+    """`obj` is a department code for ISSUE, a credential for REVOKE and VIEW."""
+    if action == Action.ISSUE:
+        return isinstance(obj, str) and staff_of(actor, obj)
+    if action == Action.REVOKE:
+        return obj is not None and staff_of(actor, str(obj.issuer_department))
+    if action == Action.VIEW:
+        if actor is None or not getattr(actor, "is_authenticated", False) or obj is None:
+            return False
+        return bool(obj.holder_id == actor.pk) or staff_of(actor, str(obj.issuer_department))
+    return False
