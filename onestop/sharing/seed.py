@@ -1,20 +1,41 @@
-"""Demo-seed step of `sharing`: the registry of authoritative datasets (data/seed/datasets.json)."""
+"""Demo-seed steps of `sharing`: the dataset registry (data/seed/datasets.json), the sharing
+agreements (data/seed/sharing_agreements.json) and synthetic authoritative records with two
+example accesses (data/seed/sharing_demo.json; DEVELOPMENT DATA ONLY)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from onestop.core import seeding
-from onestop.sharing.services import dataset_upsert
+from onestop.core.errors import DomainError
+from onestop.sharing import selectors
+from onestop.sharing.models import Purpose
+from onestop.sharing.services import agreement_upsert, data_fetch, dataset_upsert, record_upsert
+
+
+def _load(name: str) -> Any:
+    path = Path(settings.BASE_DIR) / "data" / "seed" / name
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_datasets() -> list[dict[str, Any]]:
-    path = Path(settings.BASE_DIR) / "data" / "seed" / "datasets.json"
-    rows: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    rows: list[dict[str, Any]] = _load("datasets.json")
+    return rows
+
+
+def load_agreements() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _load("sharing_agreements.json")
+    return rows
+
+
+def load_demo_records() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _load("sharing_demo.json")["records"]
     return rows
 
 
@@ -23,3 +44,72 @@ def seed_datasets() -> str:
     rows = load_datasets()
     changed = sum(dataset_upsert(actor=None, row=row)[1] for row in rows)
     return f"{len(rows)} datasets, {changed} changed"
+
+
+@seeding.register(order=44, name="sharing-agreements")
+def seed_agreements() -> str:
+    rows = load_agreements()
+    changed = sum(agreement_upsert(actor=None, row=row)[1] for row in rows)
+    return f"{len(rows)} agreements, {changed} changed"
+
+
+# Two example accesses about the demo citizen, so the data tracker shows something: one
+# allowed by law, one refused (no agreement). Made once: the ledger is append-only.
+DEMO_ACCESSES = [
+    (
+        "officer-hr",
+        "household",
+        ["household_number", "registered_address"],
+        Purpose.ELIGIBILITY_CHECK,
+    ),
+    ("officer-ps", "social-insurance", ["pension_contribution_months"], Purpose.VERIFICATION),
+]
+
+
+def _demo_accesses() -> int:
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(
+            username__in=["citizen", *(a[0] for a in DEMO_ACCESSES)]
+        )
+    }
+    citizen = users.get("citizen")
+    if citizen is None:
+        return 0
+    index = selectors.subject_index_of(citizen)
+    if index is None or selectors.access_records_about(subject_index=index).exists():
+        return 0
+    made = 0
+    for username, dataset, fields, purpose in DEMO_ACCESSES:
+        if username not in users:
+            continue
+        # the refused example is meant to be refused (and is recorded)
+        with contextlib.suppress(DomainError):
+            data_fetch(
+                actor=users[username],
+                subject=citizen,
+                dataset=dataset,
+                fields=fields,
+                purpose=purpose,
+                case="371121-20261120-0001",
+            )
+        made += 1
+    return made
+
+
+@seeding.register(order=45, name="sharing-demo")
+def seed_demo_records() -> str:
+    rows = load_demo_records()
+    changed = sum(
+        record_upsert(
+            actor=None,
+            dataset=row["dataset"],
+            subject=row["subject"],
+            subject_kind=row["subject_kind"],
+            data=row["data"],
+            parties=row.get("parties", []),
+        )[1]
+        for row in rows
+    )
+    accesses = _demo_accesses()
+    return f"{len(rows)} records, {changed} changed; {accesses} example accesses"

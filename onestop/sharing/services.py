@@ -1,14 +1,41 @@
-"""Writes of the sharing registry."""
+"""Writes of `sharing`: the dataset registry, authoritative records, agreements, consent, and
+`data_fetch` — every release of data for a purpose, recorded and logged to the ledger.
+
+Public contract: `data_fetch`, `prefill`, `consent_grant`, `consent_withdraw` (see
+docs/sharing.md).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from onestop.core.errors import PermissionDenied
-from onestop.sharing.models import Dataset
+from onestop.accounts.policies import is_staff_member, staff_departments
+from onestop.core import crypto
+from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.ledger.canonical import canonical_json
+from onestop.ledger.services import entry_append
+from onestop.sharing import policies
+from onestop.sharing.models import (
+    AccessRecord,
+    Consent,
+    Dataset,
+    DatasetRecord,
+    Purpose,
+    SharingAgreement,
+)
+from onestop.sharing.selectors import dataset_get, find_record, normalise_key, subject_index_of
 
 
 def dataset_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[Dataset, bool]:
@@ -43,3 +70,398 @@ def dataset_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[Dataset, bool]:
         dataset.full_clean()
         dataset.save(update_fields=[n.removesuffix("_id") for n in changed] + ["updated_at"])
         return dataset, True
+
+
+# --- authoritative records (loaded by the demo seed; in production, by each provider's feed) ---
+
+
+def record_upsert(
+    *,
+    actor: Any,
+    dataset: str,
+    subject: str,
+    subject_kind: str,
+    data: dict[str, Any],
+    parties: Iterable[str] = (),
+) -> tuple[DatasetRecord, bool]:
+    """Create or replace the record of `subject` in `dataset` (system or superuser only).
+
+    `subject` and `parties` are subject keys in clear (resident IDs, credit codes, property
+    numbers); only their blind indexes are stored, and `data` is encrypted at rest. Writes only
+    when the decrypted data or the parties differ. Returns the record and whether it changed.
+    """
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("You may not change authoritative records."))
+    registry = dataset_get(key=dataset)
+    known = {str(f["key"]) for f in registry.fields}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValidationFailed(
+            _("These fields are not in the dataset %(dataset)s: %(fields)s.")
+            % {"dataset": dataset, "fields": ", ".join(unknown)},
+            details={"fields": unknown},
+        )
+    index = crypto.blind_index(normalise_key(subject))
+    party_indexes = " ".join(sorted(crypto.blind_index(normalise_key(p)) for p in parties))
+    with transaction.atomic():
+        record = (
+            DatasetRecord.objects.select_for_update()
+            .filter(dataset_id=dataset, subject_index=index)
+            .first()
+        )
+        if record is not None:
+            same = (
+                json.loads(crypto.decrypt_pii(record.data_enc)) == data
+                and record.party_indexes == party_indexes
+                and record.subject_kind == subject_kind
+            )
+            if same:
+                return record, False
+        else:
+            record = DatasetRecord(dataset_id=dataset, subject_index=index)
+        record.subject_kind = subject_kind
+        record.party_indexes = party_indexes
+        record.data_enc = crypto.encrypt_pii(json.dumps(data, ensure_ascii=False, sort_keys=True))
+        record.updated_at = timezone.now()
+        record.full_clean()
+        record.save()
+        return record, True
+
+
+def agreement_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[SharingAgreement, bool]:
+    """Create or update the agreement of a dataset with a consumer kind (system or superuser)."""
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("You may not change sharing agreements."))
+    purposes = list(row["purposes"])
+    bad = sorted(set(purposes) - set(Purpose.values))
+    if bad or not purposes:
+        raise ValidationFailed(
+            _("An agreement needs one or more known purposes."), details={"purposes": bad}
+        )
+    values = {
+        "purposes": purposes,
+        "legal_basis_zh": row["legal_basis_zh"],
+        "legal_basis_en": row.get("legal_basis_en", ""),
+    }
+    with transaction.atomic():
+        agreement = SharingAgreement.objects.filter(
+            dataset_id=row["dataset"], consumer_kind_id=row["consumer_kind"]
+        ).first()
+        if agreement is None:
+            agreement = SharingAgreement(
+                dataset_id=row["dataset"], consumer_kind_id=row["consumer_kind"], **values
+            )
+            agreement.full_clean()
+            agreement.save()
+            return agreement, True
+        changed = [name for name, value in values.items() if getattr(agreement, name) != value]
+        if not changed:
+            return agreement, False
+        for name in changed:
+            setattr(agreement, name, values[name])
+        agreement.full_clean()
+        agreement.save(update_fields=[*changed, "updated_at"])
+        return agreement, True
+
+
+# --- consent -------------------------------------------------------------------------------------
+
+
+def _consent_dataset(dataset: str) -> Dataset:
+    registry = dataset_get(key=dataset)
+    if registry.basis != Dataset.Basis.CONSENT:
+        raise ValidationFailed(
+            _("The dataset %(dataset)s is shared on a legal basis, not with consent.")
+            % {"dataset": registry.name},
+            code="not_consent_based",
+        )
+    return registry
+
+
+def consent_grant(*, actor: Any, dataset: str, purpose: str) -> Consent:
+    """The signed-in citizen or business consents to `dataset` being fetched for `purpose`."""
+    index = subject_index_of(actor)
+    if not policies.can(actor, policies.Action.CONSENT_MANAGE, None) or index is None:
+        raise PermissionDenied(_("Only the data subject may grant consent."))
+    registry = _consent_dataset(dataset)
+    if purpose not in Purpose.values:
+        raise ValidationFailed(_("Choose one of the registered purposes."), code="bad_purpose")
+    with transaction.atomic():
+        if Consent.objects.filter(
+            user=actor, dataset=registry, purpose=purpose, withdrawn_at__isnull=True
+        ).exists():
+            raise Conflict(_("You have already given this consent."))
+        consent = Consent(
+            user=actor,
+            subject_index=index,
+            dataset=registry,
+            purpose=purpose,
+            granted_at=timezone.now(),
+        )
+        consent.full_clean()
+        consent.save()
+        return consent
+
+
+def consent_withdraw(*, actor: Any, consent_id: int) -> Consent:
+    """Withdraw one of the actor's own active consents; later fetches relying on it are refused."""
+    if not policies.can(actor, policies.Action.CONSENT_MANAGE, None):
+        raise PermissionDenied(_("Only the data subject may withdraw consent."))
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update()
+            .filter(pk=consent_id, user_id=actor.pk, withdrawn_at__isnull=True)
+            .first()
+        )
+        if consent is None:
+            raise NotFound(_("You have no such active consent."))
+        consent.withdrawn_at = timezone.now()
+        consent.full_clean()
+        consent.save(update_fields=["withdrawn_at"])
+        return consent
+
+
+# --- fetching data for a purpose ------------------------------------------------------------------
+
+
+# Refusal reasons: the record keeps the code (language-neutral, committed to the ledger).
+REFUSALS = {
+    "no_purpose": _lazy("A purpose is required."),
+    "unknown_purpose": _lazy("The purpose is not a registered purpose."),
+    "unknown_dataset": _lazy("There is no such dataset."),
+    "no_fields": _lazy("Name the fields you need."),
+    "unknown_field": _lazy("Some fields are not in the dataset."),
+    "unknown_subject": _lazy("The data subject is not identified."),
+    "not_signed_in": _lazy("Sign in to fetch data."),
+    "no_agreement": _lazy(
+        "No sharing agreement lets your department fetch this dataset for this purpose."
+    ),
+    "no_consent": _lazy("The data subject has not consented to this use (or withdrew consent)."),
+    "not_authorised": _lazy(
+        "Only the data subject or an authorised department may fetch this data."
+    ),
+    "no_record": _lazy("The dataset holds no record for this subject."),
+}
+
+
+@dataclass
+class _Decision:
+    basis: str = ""
+    department: str | None = None
+    reason: str = ""
+    error: type[DomainError] = PermissionDenied
+    record: DatasetRecord | None = None
+
+
+def _staff_decision(
+    actor: Any, registry: Dataset, purpose: str, subject_index: str, decision: _Decision
+) -> None:
+    departments = sorted(staff_departments(actor))
+    decision.department = departments[0] if departments else None
+    agreements = {
+        a.consumer_kind_id: a
+        for a in SharingAgreement.objects.filter(dataset=registry)
+        if purpose in a.purposes
+    }
+    for code in departments:
+        agreement = agreements.get(code.split("-", 1)[1])
+        if agreement is not None:
+            decision.department = code
+            decision.basis = f"law: {agreement.legal_basis_zh}"
+            break
+    else:
+        decision.reason = "no_agreement"
+        return
+    if registry.basis == Dataset.Basis.CONSENT:
+        record = find_record(dataset=registry.key, subject_index=subject_index)
+        holders = {subject_index, *(record.party_indexes.split() if record else [])}
+        consented = Consent.objects.filter(
+            dataset=registry,
+            purpose=purpose,
+            subject_index__in=holders,
+            withdrawn_at__isnull=True,
+        ).exists()
+        if not consented:
+            decision.reason = "no_consent"
+            return
+        decision.basis = "consent"
+
+
+def _decide(
+    actor: Any, subject_index: str | None, registry: Dataset | None, fields: list[str], purpose: str
+) -> _Decision:
+    decision = _Decision()
+    if not purpose:
+        decision.reason = "no_purpose"
+    elif purpose not in Purpose.values:
+        decision.reason = "unknown_purpose"
+    elif registry is None:
+        decision.reason = "unknown_dataset"
+    elif not fields:
+        decision.reason = "no_fields"
+    elif set(fields) - {str(f["key"]) for f in registry.fields}:
+        decision.reason = "unknown_field"
+    elif subject_index is None:
+        decision.reason = "unknown_subject"
+    elif not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
+        decision.reason = "not_signed_in"
+    elif subject_index_of(actor) == subject_index:
+        decision.basis = "self"
+    elif is_staff_member(actor):
+        _staff_decision(actor, registry, purpose, subject_index, decision)
+    else:
+        decision.reason = "not_authorised"
+    if decision.reason or registry is None or subject_index is None:
+        return decision
+    decision.record = find_record(dataset=registry.key, subject_index=subject_index)
+    if decision.record is None:
+        decision.reason = "no_record"
+        decision.error = NotFound
+    return decision
+
+
+def data_fetch(
+    *,
+    actor: Any,
+    subject: Any,
+    dataset: str,
+    fields: Sequence[str],
+    purpose: str,
+    case: Any = None,
+) -> dict[str, Any]:
+    """Release `fields` of `subject`'s record in `dataset` to `actor` for `purpose`.
+
+    Allowed when the actor is the subject themself (basis ``self``), or a staff member of a
+    department whose kind has an agreement for this dataset and purpose (basis ``law: ...``) and,
+    for consent-based datasets, the subject has an active consent for the purpose (basis
+    ``consent``). Every call writes an `AccessRecord` and a ``sharing.access`` ledger entry.
+
+    Transactions: the record is written in its own atomic block, which has ended (committed,
+    when the caller holds no transaction) before a refusal is raised as `PermissionDenied`
+    (`NotFound` when no record exists), so the refusal survives. A caller that wraps this call
+    in its own transaction and lets the error roll that transaction back rolls the refusal back
+    as well: call it outside, or catch the error inside your transaction.
+    """
+    subject_index = subject_index_of(subject)
+    registry = Dataset.objects.filter(key=dataset).first()
+    wanted = [str(f) for f in fields]
+    decision = _decide(actor, subject_index, registry, wanted, str(purpose or ""))
+    allowed = not decision.reason
+    with transaction.atomic():
+        access = AccessRecord(
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_department_id=decision.department,
+            subject_index=subject_index or "",
+            dataset=str(dataset)[:60],
+            fields=wanted,
+            purpose=str(purpose or "")[:30],
+            basis=decision.basis[:500],
+            case_ref=_case_ref(case),
+            at=timezone.now(),
+            result=AccessRecord.Result.ALLOWED if allowed else AccessRecord.Result.REFUSED,
+            reason=decision.reason,
+            salt=secrets.token_hex(16),
+        )
+        access.commitment = access_commitment(access)
+        access.full_clean()
+        access.save()
+        entry = entry_append(
+            kind="sharing.access",
+            payload={"record": str(access.id), "commitment": access.commitment},
+        )
+        access.log_index = entry.index
+        access.save(update_fields=["log_index"])
+    if not allowed:
+        raise decision.error(
+            REFUSALS[decision.reason],
+            code="sharing_refused",
+            details={"record": str(access.id), "reason": decision.reason},
+        )
+    assert decision.record is not None  # noqa: S101 - allowed implies a record was found
+    data = json.loads(crypto.decrypt_pii(decision.record.data_enc))
+    return {name: data.get(name) for name in wanted}
+
+
+def _case_ref(case: Any) -> str:
+    if case is None:
+        return ""
+    for attr in ("number", "reference", "code"):
+        value = getattr(case, attr, None)
+        if value:
+            return str(value)[:60]
+    return str(case)[:60]
+
+
+def access_body(access: AccessRecord) -> dict[str, Any]:
+    """The committed fields of an access record, as canonical-JSON-ready values."""
+    return {
+        "id": str(access.id),
+        "actor": str(access.actor_id) if access.actor_id else "",
+        "department": access.actor_department_id or "",
+        "subject": access.subject_index,
+        "dataset": access.dataset,
+        "fields": list(access.fields),
+        "purpose": access.purpose,
+        "basis": access.basis,
+        "case": access.case_ref,
+        "at": access.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "result": access.result,
+        "reason": access.reason,
+    }
+
+
+def access_commitment(access: AccessRecord) -> str:
+    """SHA-256(salt || canonical JSON of `access_body`), hex: the value the ledger holds."""
+    return hashlib.sha256(
+        bytes.fromhex(access.salt) + canonical_json(access_body(access))
+    ).hexdigest()
+
+
+# --- pre-fill (Myinfo style) ----------------------------------------------------------------------
+
+
+def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Values of form fields whose ``prefill`` (or ``x-prefill``) is ``<dataset>.<field>``.
+
+    Fetched from the actor's own records through `data_fetch` (purpose ``prefill``, basis
+    ``self``: every fetch is recorded), one fetch per dataset that holds a record about the
+    actor. Returns ``{field key: {"value", "source"}}``; fields without data are left out.
+    """
+    index = subject_index_of(actor)
+    if index is None:
+        return {}
+    wanted: dict[str, list[tuple[str, str]]] = {}
+    for field in fields:
+        source = str(field.get("prefill") or field.get("x-prefill") or "")
+        if "." not in source:
+            continue
+        dataset, name = source.split(".", 1)
+        wanted.setdefault(dataset, []).append((str(field["key"]), name))
+    if not wanted:
+        return {}
+    held = set(
+        DatasetRecord.objects.filter(dataset_id__in=wanted)
+        .filter(Q(subject_index=index) | Q(party_indexes__contains=index))
+        .values_list("dataset_id", flat=True)
+    )
+    registries = {
+        d.key: d for d in Dataset.objects.filter(key__in=held).select_related("provider_kind")
+    }
+    result: dict[str, dict[str, Any]] = {}
+    for dataset in sorted(held):
+        registry = registries[dataset]
+        names = sorted({name for _key, name in wanted[dataset]})
+        try:
+            values = data_fetch(
+                actor=actor, subject=actor, dataset=dataset, fields=names, purpose=Purpose.PREFILL
+            )
+        except (PermissionDenied, NotFound, ValidationFailed):
+            continue
+        source = _("%(dataset)s (%(provider)s)") % {
+            "dataset": registry.name,
+            "provider": registry.provider_kind.name,
+        }
+        for key, name in wanted[dataset]:
+            if values.get(name) not in (None, ""):
+                result[key] = {"value": values[name], "source": source}
+    return result
