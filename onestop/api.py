@@ -31,14 +31,18 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 def _register() -> None:
     from onestop.catalog.api import router as catalog_router
+    from onestop.credentials.api import router as credentials_router
     from onestop.knowledge.api import router as knowledge_router
     from onestop.ledger.api import router as ledger_router
     from onestop.org.api import router as org_router
+    from onestop.sharing.api import router as sharing_router
 
     api.add_router("", org_router)
     api.add_router("", catalog_router)
     api.add_router("", knowledge_router)
     api.add_router("/ledger", ledger_router)
+    api.add_router("", sharing_router)
+    api.add_router("/credentials", credentials_router)
 
 
 _register()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("onestop.catalog.urls")),
     path("", include("onestop.org.urls")),
     path("", include("onestop.knowledge.urls")),
+    path("", include("onestop.credentials.urls")),
     path("", include("onestop.web.urls")),
 ]
 

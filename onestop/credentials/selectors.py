@@ -7,6 +7,7 @@ Contract for other apps: `wallet_licence_types(holder=)` and `wallet_list(holder
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,12 @@ def credential_get(*, actor: Any, id: Any) -> Credential:
     if credential is None or not policies.can(actor, policies.Action.VIEW, credential):
         raise NotFound(_("There is no such e-licence."), code="credential_not_found")
     return credential
+
+
+def credential_document(*, credential: Credential) -> dict[str, Any]:
+    """The VC document inside a credential this node issued (its stored token's payload)."""
+    payload: dict[str, Any] = json.loads(vc.b64url_decode(credential.token.split(".")[1]))
+    return payload
 
 
 def _is_uuid(value: Any) -> bool:

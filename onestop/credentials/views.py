@@ -1,0 +1,146 @@
+"""Pages of the e-licences: public verification, the citizen's wallet (page, PDF) and the
+issuing department's list with revocation. Views parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from onestop.core.errors import DomainError, NotFound
+from onestop.credentials import pdf, qr, selectors, services
+from onestop.credentials.models import Credential
+
+MAX_TOKEN_CHARS = 20_000
+
+
+@require_GET
+def verify_page(request: HttpRequest) -> HttpResponse:
+    """Anyone may verify: paste a token, or arrive from a QR code with ``?t=<token>``."""
+    token = request.GET.get("t")
+    context: dict[str, Any] = {"token": (token or "")[:MAX_TOKEN_CHARS]}
+    if token is not None:
+        if token.strip():
+            context["result"] = selectors.credential_verify(token=token[:MAX_TOKEN_CHARS])
+        else:
+            context["empty"] = True
+    return render(request, "credentials/verify.html", context)
+
+
+@require_GET
+def jwks_well_known(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(selectors.node_jwks())
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _state(credential: Credential) -> str:
+    now = timezone.now()
+    if credential.revoked_at is not None:
+        return "revoked"
+    if credential.valid_until is not None and credential.valid_until < now:
+        return "expired"
+    if credential.valid_from > now:
+        return "pending"
+    return "valid"
+
+
+@login_required
+@require_GET
+def wallet(request: HttpRequest) -> HttpResponse:
+    credentials = [
+        (credential, _state(credential))
+        for credential in selectors.wallet_list(holder=request.user)
+    ]
+    return render(request, "credentials/wallet.html", {"credentials": credentials})
+
+
+def _own(request: HttpRequest, credential_id: Any) -> Credential:
+    try:
+        return selectors.credential_get(actor=request.user, id=credential_id)
+    except NotFound as error:
+        raise Http404(str(error.message)) from None
+
+
+def _qr_for(request: HttpRequest, credential: Credential) -> Any:
+    return qr.make(request.build_absolute_uri(reverse("credentials:verify")), credential.token)
+
+
+@login_required
+@require_GET
+def wallet_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
+    credential = _own(request, credential_id)
+    code = _qr_for(request, credential)
+    context = {
+        "credential": credential,
+        "state": _state(credential),
+        "qr_uri": qr.data_uri(code),
+        "verify_link": qr.verify_link(
+            request.build_absolute_uri(reverse("credentials:verify")), credential.token
+        ),
+        "subject_rows": sorted(credential.subject.items()),
+        "document": selectors.credential_document(credential=credential),
+    }
+    return render(request, "credentials/wallet_detail.html", context)
+
+
+@login_required
+@require_GET
+def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
+    credential = _own(request, credential_id)
+    rows: list[tuple[str, Any]] = [
+        (_("Licence number"), credential.number),
+        (_("Holder"), credential.holder.organisation_name or credential.holder.real_name),
+        (_("Issued by"), selectors.credential_document(credential=credential)["issuer"]["name"]),
+        (_("Valid from"), timezone.localtime(credential.valid_from).date().isoformat()),
+        (
+            _("Valid until"),
+            timezone.localtime(credential.valid_until).date().isoformat()
+            if credential.valid_until
+            else _("No end date"),
+        ),
+        *((str(key), value) for key, value in sorted(credential.subject.items())),
+    ]
+    body = pdf.licence_pdf(
+        rows=rows, title=credential.licence_type.name, code=_qr_for(request, credential)
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="e-licence-{credential.id}.pdf"'
+    return response
+
+
+def _issued_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    credentials = [
+        (credential, _state(credential)) for credential in selectors.issued_list(actor=request.user)
+    ]
+    return render(
+        request,
+        "credentials/issued.html",
+        {"credentials": credentials, "error": error},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def issued(request: HttpRequest) -> HttpResponse:
+    return _issued_page(request)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
+    try:
+        credential = selectors.credential_get(actor=request.user, id=credential_id)
+        services.credential_revoke(
+            actor=request.user, credential=credential, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        return _issued_page(request, error=str(error.message), status=error.status)
+    return redirect(f"{reverse('credentials:issued')}?revoked={credential.id}")
