@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("onestop.org.urls")),
     path("", include("onestop.knowledge.urls")),
     path("", include("onestop.credentials.urls")),
+    path("", include("onestop.sharing.urls")),
     path("", include("onestop.web.urls")),
 ]
 
