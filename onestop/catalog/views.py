@@ -19,6 +19,9 @@ from onestop.catalog import selectors
 from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario
 from onestop.core.errors import NotFound, ValidationFailed
 from onestop.org import selectors as org_selectors
+from onestop.sharing import policies as sharing_policies
+from onestop.sharing import selectors as sharing_selectors
+from onestop.sharing import services as sharing_services
 from onestop.web import registry
 
 ITEMS_PER_PAGE = 20
@@ -108,10 +111,22 @@ def item_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _material_rows(item: Item) -> list[dict[str, Any]]:
+def _material_rows(item: Item, user: Any = None) -> list[dict[str, Any]]:
     materials = list(item.materials.all())
     labels = selectors.material_source_labels(materials)
-    return [{"material": m, "source": labels[m.pk]} for m in materials]
+    statuses = _personal_statuses(user, materials)
+    return [
+        {"material": m, "source": labels[m.pk], "status": statuses.get(m.pk)} for m in materials
+    ]
+
+
+def _personal_statuses(user: Any, materials: list[Material]) -> dict[int, dict[str, Any]]:
+    """For a signed-in citizen or business: which materials they need not hand in, and where
+    each comes from (`sharing.selectors.materials_status`, a fixed number of queries)."""
+    if not sharing_policies.is_data_subject(user) or not materials:
+        return {}
+    rows = sharing_selectors.materials_status(actor=user, materials=materials)
+    return {m.pk: row for m, row in zip(materials, rows, strict=True)}
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -128,7 +143,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
         "conditions": conditions,
         "no_fee": item.fee_zh.strip() in NO_FEE,
         "online_depth_label": ONLINE_DEPTH.get(item.online_depth, str(item.online_depth)),
-        "materials": _material_rows(item),
+        "materials": _material_rows(item, request.user),
         "places": org_selectors.centre_for_department(department=item.implementing_department),
         "scenarios": list(item.scenarios.filter(region_id=item.region_id).order_by("slug")),
     }
@@ -169,10 +184,11 @@ def _variant_answers(
     return questions, excluded
 
 
-def _merged_materials(items: list[Item]) -> list[dict[str, Any]]:
+def _merged_materials(items: list[Item], user: Any = None) -> list[dict[str, Any]]:
     """One row per distinct material key across the applicable items (one set of materials)."""
     merged: dict[str, dict[str, Any]] = {}
     labels = selectors.material_source_labels(m for item in items for m in item.materials.all())
+    statuses = _personal_statuses(user, [m for item in items for m in item.materials.all()])
     for item in items:
         for material in item.materials.all():
             row = merged.get(material.key)
@@ -186,9 +202,38 @@ def _merged_materials(items: list[Item]) -> list[dict[str, Any]]:
                 }
             row["items"].append(item)
             row["required"] = row["required"] or material.required
+            status = statuses.get(material.pk)
+            if status is not None and row.get("status", {}).get("status") != "to_submit":
+                row["status"] = status  # one item that needs it handed in decides
             if material.source_type == Material.Source.APPLICANT:
                 row["held"] = False
     return list(merged.values())
+
+
+def _prefill_section(request: HttpRequest, scenario: Scenario) -> dict[str, Any] | None:
+    """Myinfo-style: a signed-in citizen's details from government records, read-only, each
+    with its source (fetched through `sharing`, every fetch recorded). `?prefill=0` shows the
+    form without pre-fill: that route always exists."""
+    if not sharing_policies.is_data_subject(request.user):
+        return None
+    fields = sharing_selectors.schema_prefill_fields(scenario.form_schema or {})
+    if not fields:
+        return None
+    if request.GET.get("prefill") == "0":
+        return {"enabled": False, "rows": []}
+    values = sharing_services.prefill(actor=request.user, fields=fields)
+    language_en = (request.LANGUAGE_CODE or "").startswith("en")
+    rows = [
+        {
+            "key": f["key"],
+            "title": f["title_en"] if language_en else f["title_zh"],
+            "value": values[f["key"]]["value"],
+            "source": values[f["key"]]["source"],
+        }
+        for f in fields
+        if f["key"] in values
+    ]
+    return {"enabled": True, "rows": rows}
 
 
 def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -224,6 +269,7 @@ def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "answered": any(q["chosen"] for q in questions),
         "comparison": comparison,
         "comparison_rows": table,
-        "materials": _merged_materials(applicable),
+        "materials": _merged_materials(applicable, request.user),
+        "prefill": _prefill_section(request, scenario),
     }
     return render(request, "catalog/scenario_detail.html", context)

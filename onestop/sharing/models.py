@@ -143,7 +143,7 @@ class AccessRecord(models.Model):
     subject_index = models.CharField(_("subject blind index"), max_length=64, db_index=True)
     # A key, not a foreign key: a request for an unknown dataset is recorded (and refused) too.
     dataset = models.CharField(_("dataset"), max_length=60)
-    fields = models.JSONField(_("fields"), default=list)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
     purpose = models.CharField(_("purpose"), max_length=30, blank=True)
     basis = models.CharField(_("basis"), max_length=500, blank=True)
     case_ref = models.CharField(_("case reference"), max_length=60, blank=True)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('subject_index', models.CharField(db_index=True, max_length=64, verbose_name='subject blind index')),
                 ('dataset', models.CharField(max_length=60, verbose_name='dataset')),
-                ('fields', models.JSONField(default=list, verbose_name='fields')),
+                ('fields', models.JSONField(blank=True, default=list, verbose_name='fields')),
                 ('purpose', models.CharField(blank=True, max_length=30, verbose_name='purpose')),
                 ('basis', models.CharField(blank=True, max_length=500, verbose_name='basis')),
                 ('case_ref', models.CharField(blank=True, max_length=60, verbose_name='case reference')),
