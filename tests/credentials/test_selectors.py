@@ -40,3 +40,57 @@ def test_unknown_dataset_or_trust_level_is_refused(registry: None) -> None:
     assert LicenceType.objects.count() == 0
     with pytest.raises(NotFound):
         licence_type_get(key="x")
+
+
+# --- wallets ----------------------------------------------------------------------------
+
+
+def test_wallet_lists_only_the_holders_licences_and_valid_types(issue, world) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onestop.credentials.selectors import wallet_licence_types, wallet_list
+    from onestop.credentials.services import credential_revoke
+
+    now = timezone.now()
+    resident = issue()
+    household = issue(licence_type="household-register", valid_until=None)
+    expired = issue(
+        licence_type="residence-permit",
+        valid_from=now - timedelta(days=30),
+        valid_until=now - timedelta(days=1),
+    )
+    business = issue(
+        actor=world["admin"],
+        licence_type="business-licence",
+        holder=world["business"],
+        subject={"name": "示例公司"},
+    )
+
+    assert set(wallet_list(holder=world["citizen"])) == {resident, household, expired}
+    assert list(wallet_list(holder=world["business"])) == [business]
+    assert list(wallet_list(holder=world["officer-ps"])) == []
+    assert wallet_licence_types(holder=world["citizen"]) == {"resident-id", "household-register"}
+    assert wallet_licence_types(holder=world["business"]) == {"business-licence"}
+
+    credential_revoke(actor=world["officer-ps"], credential=household, reason="Moved away")
+    assert wallet_licence_types(holder=world["citizen"]) == {"resident-id"}
+    assert wallet_licence_types(holder=None) == set()
+
+
+def test_credential_get_is_for_the_holder_and_the_issuer(issue, world) -> None:
+    from onestop.credentials.selectors import credential_get, issued_list
+
+    credential = issue()
+    assert credential_get(actor=world["citizen"], id=credential.id) == credential
+    assert credential_get(actor=world["officer-ps"], id=str(credential.id)) == credential
+    for stranger in ("business", "officer-hr", "officer-gy"):
+        with pytest.raises(NotFound):
+            credential_get(actor=world[stranger], id=credential.id)
+    with pytest.raises(NotFound):
+        credential_get(actor=world["citizen"], id="not-a-uuid")
+    assert list(issued_list(actor=world["officer-ps"])) == [credential]
+    assert list(issued_list(actor=world["admin"])) == [credential]
+    assert list(issued_list(actor=world["officer-hr"])) == []
+    assert list(issued_list(actor=world["citizen"])) == []

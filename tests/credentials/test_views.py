@@ -1,0 +1,144 @@
+"""Pages: public verification, the wallet (page, QR, PDF) and the issuer's revoke list."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from onestop.accounts.models import User
+from onestop.credentials.models import Credential
+from onestop.ledger import selectors as ledger
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def test_verify_page_without_login(client: Any, issue: Any) -> None:
+    credential = issue(number="PAGE-1")
+    empty = client.get("/verify/", **EN)
+    assert empty.status_code == 200
+    assert "Verify an e-licence" in empty.content.decode()
+    assert "Valid e-licence" not in empty.content.decode()
+
+    page = client.get(f"/verify/?t={quote(credential.token)}", **EN)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Valid e-licence" in html
+    assert "PAGE-1" in html
+    assert "张*" in html
+    assert "张伟" not in html
+    assert "五莲县公安局" in html
+    assert "Not revoked" in html
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "garbage",
+        "https://evil.example/verify/?t=x",
+        "WIFI:S:home;T:WPA;P:secret;;",
+        "eyJ.eyJ.",
+        "%00%ff",
+        "a" * 25_000,
+    ],
+)
+def test_verify_page_garbage_qr_payloads(client: Any, world: dict[str, User], payload: str) -> None:
+    page = client.get("/verify/", {"t": payload}, **EN)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Not a valid e-licence" in html
+    assert "truncated, damaged or not a compact JWS" in html
+
+
+def test_verify_page_blank_and_altered(client: Any, issue: Any) -> None:
+    blank = client.get("/verify/?t=+", **EN).content.decode()
+    assert "Nothing to verify" in blank
+    token = issue().token
+    head, body, sig = token.split(".")
+    altered = client.get("/verify/", {"t": f"{head}.{body[:-2]}AA.{sig}"}, **EN).content.decode()
+    assert "Not a valid e-licence" in altered
+    assert "the credential was altered" in altered
+
+
+def test_wallet_needs_login_and_shows_only_own(
+    client: Any, issue: Any, world: dict[str, User]
+) -> None:
+    mine = issue(number="MINE-1")
+    theirs = issue(
+        actor=world["admin"],
+        licence_type="business-licence",
+        holder=world["business"],
+        subject={"name": "示例公司"},
+        number="THEIRS-1",
+    )
+    anonymous = client.get("/wallet/")
+    assert anonymous.status_code == 302
+    assert "/accounts/login/" in anonymous["Location"]
+
+    client.force_login(world["citizen"])
+    html = client.get("/wallet/", **EN).content.decode()
+    assert "MINE-1" in html
+    assert "THEIRS-1" not in html
+    assert client.get(f"/wallet/{theirs.id}/").status_code == 404
+    assert client.get(f"/wallet/{theirs.id}/pdf").status_code == 404
+    assert client.get("/wallet/nonsense/").status_code == 404
+
+    detail = client.get(f"/wallet/{mine.id}/", **EN)
+    assert detail.status_code == 200
+    page = detail.content.decode()
+    assert 'src="data:image/png;base64,' in page
+    assert mine.token in page
+    assert "http://testserver/verify/?t=" in page
+
+
+def test_wallet_pdf(client: Any, issue: Any, world: dict[str, User]) -> None:
+    credential = issue()
+    client.force_login(world["citizen"])
+    response = client.get(f"/wallet/{credential.id}/pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert b"STSong-Light" in response.content
+
+
+def test_issuer_revokes_from_the_list(client: Any, issue: Any, world: dict[str, User]) -> None:
+    credential = issue(number="REV-1")
+    client.force_login(world["officer-ps"])
+    listing = client.get("/credentials/issued/", **EN).content.decode()
+    assert "REV-1" in listing
+    assert f'action="/credentials/issued/{credential.id}/revoke"' in listing
+
+    response = client.post(f"/credentials/issued/{credential.id}/revoke", {"reason": "Lost"})
+    assert response.status_code == 302
+    assert Credential.objects.get(pk=credential.pk).revocation_reason == "Lost"
+    again = client.post(f"/credentials/issued/{credential.id}/revoke", {"reason": "x"}, **EN)
+    assert again.status_code == 409
+    assert "already been revoked" in again.content.decode()
+
+
+def test_other_department_cannot_revoke(client: Any, issue: Any, world: dict[str, User]) -> None:
+    credential = issue(number="KEEP-1")
+    size = ledger.tree_size()
+    client.force_login(world["officer-hr"])
+    assert "KEEP-1" not in client.get("/credentials/issued/", **EN).content.decode()
+    response = client.post(f"/credentials/issued/{credential.id}/revoke", {"reason": "x"}, **EN)
+    assert response.status_code == 404
+    assert Credential.objects.get(pk=credential.pk).revoked_at is None
+    assert ledger.tree_size() == size
+
+
+def test_revoke_needs_post_and_csrf(issue: Any, world: dict[str, User]) -> None:
+    from django.test import Client
+
+    credential = issue()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["officer-ps"])
+    assert client.get(f"/credentials/issued/{credential.id}/revoke").status_code == 405
+    assert (
+        client.post(f"/credentials/issued/{credential.id}/revoke", {"reason": "x"}).status_code
+        == 403
+    )
+    assert Credential.objects.get(pk=credential.pk).revoked_at is None
