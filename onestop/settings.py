@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onestop.org",
     "onestop.accounts",
     "onestop.ledger",  # floor 3
+    "onestop.workflow",  # floor 3
     # floor 4
     "onestop.catalog",
     "onestop.sharing",

@@ -1,0 +1,200 @@
+"""The SpiffWorkflow adapter: parsing, split serialisation, running, reading tasks and timers.
+
+No database here; `services` stores what these functions return. Every workflow runs with the
+restricted script environment of `sandbox`.
+
+Split storage (reference/workflow-engine.md §3.2): `BpmnWorkflowSerializer.to_dict` of a
+workflow holds the whole process spec (about two thirds of the bytes). `spec_dump` keeps the
+spec part ("spec", "subprocess_specs") once per definition version; `state_dump` keeps the rest
+per instance; `restore` puts them together again.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from onestop.core import calendar
+from onestop.workflow import sandbox
+
+SPEC_KEYS = ("spec", "subprocess_specs")
+VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    # Task data may hold plain dates (helpers return them); the default registry knows only
+    # datetime and timedelta.
+    registry.register(
+        datetime.date,
+        lambda v: {"value": v.isoformat()},
+        lambda v: datetime.date.fromisoformat(v["value"]),
+    )
+    return BpmnWorkflowSerializer(registry)
+
+
+serializer = _make_serializer()
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    xml: str
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    key: str
+    name: str
+    spec_json: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A user task waiting for a person."""
+
+    id: str
+    name: str
+    lane: str
+    title: str
+
+
+def sources_hash(bpmn: Source, dmns: Iterable[Source]) -> str:
+    """SHA-256 over the BPMN and the DMN files (sorted by name): the identity of a version."""
+    digest = hashlib.sha256()
+    for source in [bpmn, *sorted(dmns, key=lambda s: s.name)]:
+        data = source.xml.encode()
+        digest.update(f"{source.name}\n{len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+
+
+def _xml(source: Source) -> Any:
+    # Files come from administrators; entities and network access are off all the same.
+    return etree.fromstring(source.xml.encode(), parser=_XML_PARSER)
+
+
+def parse(*, key: str, bpmn: Source, dmns: Iterable[Source]) -> ParsedProcess:
+    """Parse and validate a process; raises SpiffWorkflow's ValidationException on errors."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(_xml(bpmn), filename=bpmn.name)
+    for dmn in dmns:
+        parser.add_dmn_xml(_xml(dmn), filename=dmn.name)
+    spec = parser.get_spec(key)
+    subprocess_specs = parser.get_subprocess_specs(key)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=sandbox.script_engine())
+    full = serializer.to_dict(workflow)
+    spec_json = {name: full[name] for name in SPEC_KEYS}
+    return ParsedProcess(key=key, name=spec.description or key, spec_json=spec_json)
+
+
+def start(spec_json: dict[str, Any], data: dict[str, Any]) -> BpmnWorkflow:
+    """A new workflow of the given spec, with `data` as its initial task data (not run yet)."""
+    # The converters pop keys from the dicts they restore: always hand them a copy.
+    spec_json = copy.deepcopy(spec_json)
+    spec = serializer.from_dict(spec_json["spec"])
+    subprocess_specs = {
+        name: serializer.from_dict(value) for name, value in spec_json["subprocess_specs"].items()
+    }
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=sandbox.script_engine())
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    return workflow
+
+
+def state_dump(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The instance part of the serialised workflow (spec removed), with the serializer version."""
+    full = serializer.to_dict(workflow)
+    for name in SPEC_KEYS:
+        full.pop(name, None)
+    full[VERSION_KEY] = serializer.VERSION
+    return dict(full)
+
+
+def restore(spec_json: dict[str, Any], state_json: dict[str, Any]) -> BpmnWorkflow:
+    """Re-attach the definition's spec to an instance's state and rebuild the workflow."""
+    full = copy.deepcopy(state_json)
+    full.update(copy.deepcopy({name: spec_json[name] for name in SPEC_KEYS}))
+    full.setdefault(VERSION_KEY, serializer.VERSION)
+    serializer.migrate(full)
+    workflow: BpmnWorkflow = serializer.from_dict(full)
+    workflow.script_engine = sandbox.script_engine()
+    return workflow
+
+
+def run(workflow: BpmnWorkflow, *, did_complete: Callable[[Task], None] | None = None) -> None:
+    """Run engine tasks (scripts, gateways, rules, fired timers) until only people or timers
+    are left."""
+    workflow.refresh_timers()
+    workflow.do_engine_steps(did_complete_task=did_complete)
+
+
+def ready_tasks(workflow: BpmnWorkflow) -> list[TaskView]:
+    tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
+    return [
+        TaskView(
+            id=str(task.id),
+            name=task.task_spec.bpmn_id or task.task_spec.name,
+            lane=task.task_spec.lane or "",
+            title=task.task_spec.bpmn_name or task.task_spec.name,
+        )
+        for task in tasks
+    ]
+
+
+def next_timer_due(workflow: BpmnWorkflow) -> datetime.datetime | None:
+    """The earliest due time among the workflow's pending timers (None if there is none)."""
+    due: list[datetime.datetime] = []
+    for event in workflow.waiting_events():
+        value = event.value
+        if isinstance(value, dict):  # cycle timers keep {"cycles", "next", "duration"}
+            value = value.get("next")
+        if not isinstance(value, str):
+            continue
+        try:
+            when = TimerEventDefinition.get_datetime(value)
+        except ValueError:
+            continue
+        due.append(when)
+    return min(due) if due else None
+
+
+def working_days_duration(
+    *, start: datetime.datetime, days: int, close_of_business: datetime.time | None = None
+) -> str:
+    """An ISO-8601 duration from `start` to the end of the working day `days` working days
+    later (official holidays and adjusted workdays from `core.calendar`).
+
+    SpiffWorkflow only knows calendar time, so the host computes the committed time limit
+    here and passes the result in as a process variable (e.g. `review_due`).
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    close = close_of_business or datetime.time(23, 59, 59)
+    local_start = start.astimezone(_local_zone())
+    due_day = calendar.add_working_days(local_start.date(), days)
+    due = datetime.datetime.combine(due_day, close, tzinfo=local_start.tzinfo)
+    seconds = max(0, int((due - local_start).total_seconds()))
+    return f"PT{seconds}S"
+
+
+def _local_zone() -> datetime.tzinfo:
+    from django.utils import timezone
+
+    return timezone.get_current_timezone()

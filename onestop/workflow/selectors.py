@@ -1,0 +1,61 @@
+"""Reads of the workflow app. The cases app scopes what a person may see (by case); these
+functions take an instance the caller already may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from SpiffWorkflow.util.task import TaskState
+
+from onestop.core.errors import NotFound
+from onestop.workflow import engine
+from onestop.workflow.engine import TaskView
+from onestop.workflow.models import ProcessDefinition, ProcessInstance, WorkflowEvent
+
+
+def definition_latest(*, key: str) -> ProcessDefinition:
+    definition = ProcessDefinition.objects.filter(key=key).order_by("-version").first()
+    if definition is None:
+        raise NotFound(_("There is no process called %(key)s.") % {"key": key})
+    return definition
+
+
+def definition_keys() -> list[str]:
+    """The keys of every loaded process (for the catalogue's item → process mapping)."""
+    return list(ProcessDefinition.objects.order_by("key").values_list("key", flat=True).distinct())
+
+
+def instance_get(*, business_key: str) -> ProcessInstance:
+    instance = (
+        ProcessInstance.objects.select_related("definition")
+        .filter(business_key=business_key)
+        .first()
+    )
+    if instance is None:
+        raise NotFound(
+            _("There is no process for %(business_key)s.") % {"business_key": business_key}
+        )
+    return instance
+
+
+def instance_events(*, instance: ProcessInstance) -> QuerySet[WorkflowEvent]:
+    return WorkflowEvent.objects.filter(instance=instance).order_by("at", "id")
+
+
+def ready_tasks(*, instance: ProcessInstance) -> list[TaskView]:
+    """The user tasks of the instance that wait for a person: id, name (the BPMN id), lane,
+    title."""
+    return engine.ready_tasks(engine.restore(instance.definition.spec_json, instance.state_json))
+
+
+def instance_variables(*, instance: ProcessInstance) -> dict[str, Any]:
+    """The process variables as they stand: the final data of a completed instance, else the
+    data the first waiting user task sees."""
+    workflow = engine.restore(instance.definition.spec_json, instance.state_json)
+    if workflow.is_completed():
+        return dict(workflow.data)
+    waiting = workflow.get_tasks(state=TaskState.READY, manual=True)
+    source = waiting[0] if waiting else workflow.last_task
+    return dict(source.data) if source is not None else {}
