@@ -57,7 +57,8 @@ def test_axe_finds_no_violation(
     for user, url in visits:
         page = _page(browser, site, user, locale)
         response = page.goto(site + url)
-        assert response is not None and response.status == 200, url
+        assert response is not None, url
+        assert response.status == 200, url
         result = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         violations = [v["id"] for v in result.response["violations"]]
         if violations:
