@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,12 @@ from onestop.core import calendar
 from onestop.workflow import sandbox
 
 SPEC_KEYS = ("spec", "subprocess_specs")
+
+# SpiffWorkflow logs every task state change at INFO; keep that out of the server log unless
+# the LOGGING setting asks for the "spiff" logger explicitly.
+_spiff_logger = logging.getLogger("spiff")
+if _spiff_logger.level == logging.NOTSET:
+    _spiff_logger.setLevel(logging.WARNING)
 VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -353,7 +353,12 @@ def _ready_user_task(workflow: BpmnWorkflow, task_id: str) -> Task:
         uid = uuid.UUID(str(task_id))
     except ValueError:
         uid = None
-    task = workflow.get_task_from_id(uid) if uid is not None else None
+    task: Task | None = None
+    if uid is not None:
+        try:
+            task = workflow.get_task_from_id(uid)
+        except TaskNotFoundException:
+            task = None
     if task is None or not task.task_spec.manual or task.state != TaskState.READY:
         raise NotFound(_("This task is not waiting to be done (any more)."))
     return task

@@ -1,0 +1,37 @@
+"""Engine helpers that need no process: working-day durations for timers."""
+
+import datetime
+import zoneinfo
+
+import pytest
+
+from onestop.workflow import engine
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.django_db
+def test_working_days_duration_skips_the_weekend():
+    # Friday 9 January 2026, 10:00; one working day later is Monday 12 January (end of day).
+    start = datetime.datetime(2026, 1, 9, 10, 0, tzinfo=SHANGHAI)
+    assert engine.working_days_duration(start=start, days=1) == f"PT{3 * 86400 + 50399}S"
+
+
+@pytest.mark.django_db
+def test_working_days_duration_zero_days_ends_today():
+    start = datetime.datetime(2026, 1, 9, 17, 0, tzinfo=SHANGHAI)
+    close = datetime.time(17, 30)
+    assert engine.working_days_duration(start=start, days=0, close_of_business=close) == "PT1800S"
+
+
+def test_working_days_duration_needs_an_aware_start():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        engine.working_days_duration(start=datetime.datetime(2026, 1, 9), days=1)  # noqa: DTZ001
+
+
+def test_sources_hash_depends_on_every_file():
+    bpmn = engine.Source("a.bpmn", "<a/>")
+    base = engine.sources_hash(bpmn, [engine.Source("a.dmn", "<d/>")])
+    assert base == engine.sources_hash(bpmn, [engine.Source("a.dmn", "<d/>")])
+    assert base != engine.sources_hash(bpmn, [engine.Source("a.dmn", "<e/>")])
+    assert base != engine.sources_hash(bpmn, [])
