@@ -139,10 +139,37 @@ def restore(spec_json: dict[str, Any], state_json: dict[str, Any]) -> BpmnWorkfl
     full = copy.deepcopy(state_json)
     full.update(copy.deepcopy({name: spec_json[name] for name in SPEC_KEYS}))
     full.setdefault(VERSION_KEY, serializer.VERSION)
+    _order_tasks(full)
+    for subprocess in (full.get("subprocesses") or {}).values():
+        _order_tasks(subprocess)
     serializer.migrate(full)
     workflow: BpmnWorkflow = serializer.from_dict(full)
     workflow.script_engine = sandbox.script_engine()
     return workflow
+
+
+def _order_tasks(workflow_dict: dict[str, Any]) -> None:
+    """Put the tasks of a serialised workflow in tree order (parents first), in place.
+
+    A task stores only its changes to its parent's data, so the serializer must restore a
+    parent before its children. PostgreSQL's jsonb does not keep the key order of the "tasks"
+    object (it sorts keys), so the order is rebuilt from "root" and each task's "children".
+    """
+    tasks = workflow_dict.get("tasks")
+    root = workflow_dict.get("root")
+    if not isinstance(tasks, dict) or root not in tasks:
+        return
+    ordered: dict[str, Any] = {}
+    stack = [root]
+    while stack:
+        task_id = stack.pop()
+        if task_id in ordered or task_id not in tasks:
+            continue
+        ordered[task_id] = tasks[task_id]
+        stack.extend(reversed(tasks[task_id].get("children") or []))
+    for task_id, task in tasks.items():  # anything unreachable keeps its place at the end
+        ordered.setdefault(task_id, task)
+    workflow_dict["tasks"] = ordered
 
 
 def run(workflow: BpmnWorkflow, *, did_complete: Callable[[Task], None] | None = None) -> None:

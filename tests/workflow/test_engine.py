@@ -1,11 +1,13 @@
 """Engine helpers that need no process: working-day durations for timers."""
 
 import datetime
+import json
+import uuid
 import zoneinfo
 
 import pytest
 
-from onestop.workflow import engine
+from onestop.workflow import engine, services
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -35,3 +37,26 @@ def test_sources_hash_depends_on_every_file():
     assert base == engine.sources_hash(bpmn, [engine.Source("a.dmn", "<d/>")])
     assert base != engine.sources_hash(bpmn, [engine.Source("a.dmn", "<e/>")])
     assert base != engine.sources_hash(bpmn, [])
+
+
+def test_restore_survives_a_store_that_sorts_keys():
+    """PostgreSQL's jsonb sorts object keys; task data must come back all the same."""
+
+    bpmn = services.PROCESSES_DIR / "item_standard.bpmn"
+    parsed = engine.parse(
+        key="item_standard", bpmn=engine.Source(bpmn.name, bpmn.read_text("utf-8")), dmns=[]
+    )
+    workflow = engine.start(
+        parsed.spec_json, {"special_steps": ["inspection"], "review_due": "P1D"}
+    )
+    engine.run(workflow)
+    stored = json.loads(json.dumps(engine.state_dump(workflow), sort_keys=True))
+    spec = json.loads(json.dumps(parsed.spec_json, sort_keys=True))
+
+    restored = engine.restore(spec, stored)
+
+    [view] = engine.ready_tasks(restored)
+    task = restored.get_task_from_id(uuid.UUID(view.id))
+    assert task.data["special_steps"] == ["inspection"]
+    assert task.data["review_due"] == "P1D"
+    assert task.data["accepted"] is True
