@@ -157,10 +157,10 @@ def _order_tasks(workflow_dict: dict[str, Any]) -> None:
     """
     tasks = workflow_dict.get("tasks")
     root = workflow_dict.get("root")
-    if not isinstance(tasks, dict) or root not in tasks:
+    if not isinstance(tasks, dict) or not isinstance(root, str) or root not in tasks:
         return
     ordered: dict[str, Any] = {}
-    stack = [root]
+    stack: list[str] = [root]
     while stack:
         task_id = stack.pop()
         if task_id in ordered or task_id not in tasks:
