@@ -110,6 +110,14 @@ def materials_status(*, actor: Any, materials: Iterable[Any]) -> list[dict[str, 
     held = _held_datasets(index, (m.source_dataset for m in materials))
     wallet = _wallet_licence_types(actor) if index is not None else set()
     labels = material_source_labels(materials)
+    licence_held = {
+        m.source_dataset
+        for m in materials
+        if m.source_type == Material.Source.LICENCE and m.source_dataset in held
+    }
+    registry = (
+        {d.key: d for d in dataset_list().filter(key__in=licence_held)} if licence_held else {}
+    )
     rows: list[dict[str, Any]] = []
     for m in materials:
         source = labels[m.pk]
@@ -121,8 +129,13 @@ def materials_status(*, actor: Any, materials: Iterable[Any]) -> list[dict[str, 
             m.source_dataset in held
         ):
             status = "held"
-            if m.source_type == Material.Source.LICENCE:
-                source = _("Shared data: %(dataset)s") % {"dataset": m.source_dataset}
+            dataset = registry.get(m.source_dataset)
+            if m.source_type == Material.Source.LICENCE and dataset is not None:
+                # no e-licence in the wallet, but the data behind it is shared
+                source = _("Shared data: %(dataset)s (%(provider)s)") % {
+                    "dataset": dataset.name,
+                    "provider": dataset.provider_kind.name,
+                }
         else:
             status = "to_submit"
         rows.append(

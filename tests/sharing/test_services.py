@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from onestop.accounts.models import User
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.django_db
 CITIZEN_ID = "37112119930315123X"
 SPOUSE_ID = "371121199408221249"
 BABY_ID = "371121202611100228"
+BIRTH = "Birth medical certificate records (Health Bureau)"
+RESIDENT = "Resident identity card records (Public Security Bureau)"
 
 
 def _last() -> AccessRecord:
@@ -193,7 +196,7 @@ def test_consent_dataset_needs_active_consent_and_withdrawal_refuses(
     demo: dict[str, User],
 ) -> None:
     citizen, officer = demo["citizen"], demo["officer-hr"]
-    fetch = {
+    fetch: dict[str, Any] = {
         "actor": officer,
         "subject": CITIZEN_ID,
         "dataset": "medical-insurance",
@@ -250,7 +253,7 @@ def test_property_owner_consent_covers_the_property(demo: dict[str, User]) -> No
         real_name="钱进",
         roles=[("department_officer", "371121", "371121-housing-urban-rural-development")],
     )
-    fetch = {
+    fetch: dict[str, Any] = {
         "actor": officer,
         "subject": "371121001003GB00012F00030502",
         "dataset": "real-estate",
@@ -346,21 +349,22 @@ def test_prefill_returns_values_with_sources_and_records_each_fetch(
     citizen = demo["citizen"]
     before = AccessRecord.objects.filter(subject_index=citizen.resident_id_index).count()
 
-    values = services.prefill(
-        actor=citizen,
-        fields=[
-            {"key": "child_name", "prefill": "birth-medical-certificate.child_name"},
-            {"key": "applicant_name", "prefill": "resident-id.name"},
-            {"key": "applicant_id_number", "x-prefill": "resident-id.id_number"},
-            {"key": "grade", "prefill": "disability.grade"},
-            {"key": "phone"},
-        ],
-    )
+    with translation.override("en"):
+        values = services.prefill(
+            actor=citizen,
+            fields=[
+                {"key": "child_name", "prefill": "birth-medical-certificate.child_name"},
+                {"key": "applicant_name", "prefill": "resident-id.name"},
+                {"key": "applicant_id_number", "x-prefill": "resident-id.id_number"},
+                {"key": "grade", "prefill": "disability.grade"},
+                {"key": "phone"},
+            ],
+        )
 
     assert values == {
-        "child_name": {"value": "张小雨", "source": "出生医学证明信息 (卫生健康局)"},
-        "applicant_name": {"value": "张伟", "source": "居民身份证信息 (公安局)"},
-        "applicant_id_number": {"value": CITIZEN_ID, "source": "居民身份证信息 (公安局)"},
+        "child_name": {"value": "张小雨", "source": BIRTH},
+        "applicant_name": {"value": "张伟", "source": RESIDENT},
+        "applicant_id_number": {"value": CITIZEN_ID, "source": RESIDENT},
     }
     new = AccessRecord.objects.filter(subject_index=citizen.resident_id_index).order_by(
         "log_index"
