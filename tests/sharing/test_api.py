@@ -102,10 +102,14 @@ def test_prefill_of_the_newborn_bundle(newborn: Any, demo: dict[str, User]) -> N
 
     assert response.status_code == 200
     body = response.json()
-    assert body["child_name"] == {"value": "张小雨", "source": "出生医学证明信息 (卫生健康局)"}
+    assert body["child_name"] == {
+        "value": "张小雨",
+        "source": "Birth medical certificate records (Health Bureau)",
+    }
     assert body["household_number"] == {
         "value": "371121007215",
-        "source": "户籍信息（含居住证信息） (公安局)",
+        "source": "Household registration (hukou) and residence permit records "
+        "(Public Security Bureau)",
     }
     assert "phone" not in body
     after = AccessRecord.objects.filter(subject_index=citizen.resident_id_index)
