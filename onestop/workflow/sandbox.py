@@ -174,8 +174,12 @@ def _compile(source: str, mode: str) -> Any:
     return code
 
 
+# Names task data may not use: they would hide a builtin or helper from every expression.
+RESERVED_NAMES = frozenset(HELPERS) | frozenset(_ALLOWED_BUILTINS) | {"var"}
+
+
 def _check_names(context: Mapping[str, Any], external: Mapping[str, Any]) -> None:
-    clash = (set(HELPERS) | set(_ALLOWED_BUILTINS) | {"var"}) & set(context)
+    clash = RESERVED_NAMES & set(context)
     if clash:
         raise ScriptRefused(
             "Task data overwrites a predefined name; rename: " + ", ".join(sorted(clash))

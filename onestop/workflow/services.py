@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 PROCESSES_DIR = Path(__file__).resolve().parent / "processes"
 SYSTEM_ACTOR = "system"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-_RESERVED = {*sandbox.HELPERS, "var"}
 
 Status = ProcessInstance.Status
 Kind = WorkflowEvent.Kind
@@ -128,12 +127,16 @@ def definitions_load_all(*, directory: Path = PROCESSES_DIR) -> list[ProcessDefi
 def _check_data(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationFailed(_("Process data must be an object of named values."))
-    bad = sorted(k for k in data if not isinstance(k, str) or not _NAME.match(k) or k in _RESERVED)
+    bad = sorted(
+        str(k)
+        for k in data
+        if not isinstance(k, str) or not _NAME.match(k) or k in sandbox.RESERVED_NAMES
+    )
     if bad:
         raise ValidationFailed(
             _("These process variable names are not allowed: %(names)s.")
-            % {"names": ", ".join(map(str, bad))},
-            details={"fields": list(map(str, bad))},
+            % {"names": ", ".join(bad)},
+            details={"fields": bad},
         )
     return dict(data)
 
@@ -415,7 +418,7 @@ def due_timers_refresh(*, now: Any = None, limit: int = 500) -> int:
         before = instance.version
         try:
             timers_refresh(instance=instance)
-        except ValidationFailed:
+        except Exception:  # one broken instance must not stop the others
             logger.exception("Timer refresh failed for process instance %s", pk)
             continue
         if instance.version != before:

@@ -288,7 +288,7 @@ def test_unknown_task_is_not_found_and_changes_nothing(definitions):
     assert (after.version, after.state_json) == (before.version, before.state_json)
 
 
-@pytest.mark.parametrize("key", ["_private", "date", "var", "1st", "has space"])
+@pytest.mark.parametrize("key", ["_private", "date", "var", "len", "1st", "has space"])
 def test_reserved_or_bad_variable_names_are_refused(definitions, key):
     with pytest.raises(ValidationFailed):
         start_standard(**{key: 1})
