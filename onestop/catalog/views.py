@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from onestop.catalog import selectors
 from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario
@@ -28,10 +28,10 @@ ITEMS_PER_PAGE = 20
 # How the catalogue writes "no fee"; the page then states it in the reader's language.
 NO_FEE = frozenset({"", "不收费", "免费", "无", "0", "免收费用"})
 ONLINE_DEPTH = {
-    1: _lazy("Level 1: information online, apply in person"),
-    2: _lazy("Level 2: forms downloadable online"),
-    3: _lazy("Level 3: apply online, collect the result in person"),
-    4: _lazy("Level 4: fully online"),
+    1: gettext_lazy("Level 1: information online, apply in person"),
+    2: gettext_lazy("Level 2: forms downloadable online"),
+    3: gettext_lazy("Level 3: apply online, collect the result in person"),
+    4: gettext_lazy("Level 4: fully online"),
 }
 
 
