@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from onestop.accounts import policies
 from onestop.accounts.models import StaffRole, User
-from onestop.core import crypto, identity
+from onestop.core import access_log, crypto, identity
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onestop.org import selectors as org_selectors
 from onestop.org.models import Department, Region
@@ -249,7 +249,17 @@ def user_find_by_resident_id(*, actor: User, resident_id: str) -> User:
     if not policies.can(actor, policies.Action.USER_FIND, None):
         raise PermissionDenied(_("Only staff may look people up by resident ID."))
     rid = identity.validate_resident_id(resident_id)
-    user = User.objects.filter(resident_id_index=crypto.blind_index(rid)).first()
+    index = crypto.blind_index(rid)
+    user = User.objects.filter(resident_id_index=index).first()
+    # The look-up itself is an access to the person's data, found or not: it is recorded.
+    access_log.record(
+        actor=actor,
+        subject_index=index,
+        dataset="accounts.profile",
+        fields=["real_name", "resident_id_masked", "phone"] if user else [],
+        purpose="verification",
+        basis="staff look-up by resident ID",
+    )
     if user is None:
         raise NotFound(_("Nobody with this resident ID has an account."))
     return user

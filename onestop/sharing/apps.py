@@ -8,4 +8,7 @@ class SharingConfig(AppConfig):
     verbose_name = _("Data sharing")
 
     def ready(self) -> None:
-        from onestop.sharing import seed  # noqa: F401 (registers the seed step once apps are ready)
+        from onestop.core import access_log
+        from onestop.sharing import seed, services  # noqa: F401 (seed registers its step)
+
+        access_log.set_recorder(services.access_record)

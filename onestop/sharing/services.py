@@ -347,19 +347,54 @@ def data_fetch(
     wanted = [str(f) for f in fields]
     decision = _decide(actor, subject_index, registry, wanted, str(purpose or ""))
     allowed = not decision.reason
+    access = _access_write(
+        actor=actor,
+        department=decision.department,
+        subject_index=subject_index or "",
+        dataset=str(dataset),
+        fields=wanted,
+        purpose=str(purpose or ""),
+        basis=decision.basis,
+        case_ref=_case_ref(case),
+        reason=decision.reason,
+    )
+    if not allowed:
+        raise decision.error(
+            REFUSALS[decision.reason],
+            code="sharing_refused",
+            details={"record": str(access.id), "reason": decision.reason},
+        )
+    assert decision.record is not None  # noqa: S101 - allowed implies a record was found
+    data = json.loads(crypto.decrypt_pii(decision.record.data_enc))
+    return {name: data.get(name) for name in wanted}
+
+
+def _access_write(
+    *,
+    actor: Any,
+    department: str | None,
+    subject_index: str,
+    dataset: str,
+    fields: list[str],
+    purpose: str,
+    basis: str,
+    case_ref: str = "",
+    reason: str = "",
+) -> AccessRecord:
+    """Write one access record and its ledger commitment, in their own atomic block."""
     with transaction.atomic():
         access = AccessRecord(
             actor=actor if getattr(actor, "pk", None) else None,
-            actor_department_id=decision.department,
-            subject_index=subject_index or "",
-            dataset=str(dataset)[:60],
-            fields=wanted,
-            purpose=str(purpose or "")[:30],
-            basis=decision.basis[:500],
-            case_ref=_case_ref(case),
+            actor_department_id=department,
+            subject_index=subject_index,
+            dataset=dataset[:60],
+            fields=fields,
+            purpose=purpose[:30],
+            basis=basis[:500],
+            case_ref=case_ref,
             at=timezone.now(),
-            result=AccessRecord.Result.ALLOWED if allowed else AccessRecord.Result.REFUSED,
-            reason=decision.reason,
+            result=AccessRecord.Result.REFUSED if reason else AccessRecord.Result.ALLOWED,
+            reason=reason,
             salt=secrets.token_hex(16),
         )
         access.commitment = access_commitment(access)
@@ -371,15 +406,31 @@ def data_fetch(
         )
         access.log_index = entry.index
         access.save(update_fields=["log_index"])
-    if not allowed:
-        raise decision.error(
-            REFUSALS[decision.reason],
-            code="sharing_refused",
-            details={"record": str(access.id), "reason": decision.reason},
-        )
-    assert decision.record is not None  # noqa: S101 - allowed implies a record was found
-    data = json.loads(crypto.decrypt_pii(decision.record.data_enc))
-    return {name: data.get(name) for name in wanted}
+    return access
+
+
+def access_record(
+    *,
+    actor: Any,
+    subject_index: str,
+    dataset: str,
+    fields: Sequence[str],
+    purpose: str,
+    basis: str,
+) -> AccessRecord:
+    """Record an access to a person's data that did not go through `data_fetch` (for example
+    a window clerk finding a citizen's account by resident ID). Registered as the
+    `core.access_log` recorder."""
+    departments = sorted(staff_departments(actor)) if is_staff_member(actor) else []
+    return _access_write(
+        actor=actor,
+        department=departments[0] if departments else None,
+        subject_index=subject_index,
+        dataset=dataset,
+        fields=[str(f) for f in fields],
+        purpose=purpose,
+        basis=basis,
+    )
 
 
 def _case_ref(case: Any) -> str:
