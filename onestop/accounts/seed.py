@@ -9,7 +9,7 @@ from __future__ import annotations
 from onestop.accounts import services
 from onestop.accounts.models import StaffRole, User
 from onestop.core import seeding
-from onestop.org.models import Department, Region
+from onestop.org.selectors import department_get, region_get
 
 DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105  (published demo password)
 
@@ -49,8 +49,8 @@ def _ensure_roles(user: User, roles: list[tuple[str, str, str | None]]) -> int:
             staff_role = StaffRole(
                 user=user,
                 role=role,
-                region=Region.objects.get(code=region),
-                department=Department.objects.get(code=department) if department else None,
+                region=region_get(code=region),
+                department=department_get(code=department) if department else None,
             )
             staff_role.full_clean()
             staff_role.save()
