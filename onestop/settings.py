@@ -54,12 +54,14 @@ INSTALLED_APPS = [
     "onestop.org",
     "onestop.accounts",
     "onestop.ledger",  # floor 3
+    "onestop.notify",  # floor 3
     "onestop.workflow",  # floor 3
     # floor 4
     "onestop.catalog",
     "onestop.sharing",
     "onestop.credentials",
     "onestop.knowledge",
+    "onestop.hotline",  # floor 5
 ]
 
 MIDDLEWARE = [
@@ -201,3 +203,11 @@ NINJA_PAGINATION_PER_PAGE = 20
 
 # Labels shown in the admin.
 ADMIN_SITE_HEADER = _("OneStop administration")
+
+# Notifications: channel adapters by import path (development adapters log the message).
+NOTIFY_SMS_BACKEND = env.str("NOTIFY_SMS_BACKEND", default="onestop.notify.channels.LogSMSBackend")
+NOTIFY_EMAIL_BACKEND = env.str(
+    "NOTIFY_EMAIL_BACKEND", default="onestop.notify.channels.LogEmailBackend"
+)
+NOTIFY_SMS_URL = env.str("NOTIFY_SMS_URL", default="")
+NOTIFY_SMS_TOKEN = env.str("NOTIFY_SMS_TOKEN", default="")

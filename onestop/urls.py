@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("onestop.knowledge.urls")),
     path("", include("onestop.credentials.urls")),
     path("", include("onestop.sharing.urls")),
+    path("", include("onestop.notify.urls")),
     path("", include("onestop.web.urls")),
 ]
 

@@ -1,0 +1,38 @@
+"""Reads of notify, scoped to the actor: a person sees their own in-app notifications only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from onestop.core.errors import NotFound
+from onestop.notify import policies
+from onestop.notify.models import Notification
+
+
+def notification_list(*, actor: Any) -> QuerySet[Notification]:
+    """The actor's in-app notifications, newest first (none for an anonymous actor)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        recipient_id=actor.pk, channel=Notification.Channel.IN_APP
+    ).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, actor: Any) -> int:
+    return notification_list(actor=actor).exclude(status=Notification.Status.READ).count()
+
+
+def notification_get(*, actor: Any, notification_id: uuid.UUID | str) -> Notification:
+    """One in-app notification of the actor; `NotFound` for anyone else's (no existence leak)."""
+    try:
+        notification = Notification.objects.get(pk=notification_id)
+    except (Notification.DoesNotExist, ValidationError, ValueError, TypeError):
+        notification = None
+    if notification is None or not policies.can(actor, policies.Action.READ, notification):
+        raise NotFound(_("There is no such notification."))
+    return notification

@@ -1,0 +1,270 @@
+"""Writes of notify: create notifications, deliver them, mark them read, send failed ones again.
+
+`notification_send` is the contract other apps call. Delivery runs in the background
+(`tasks.deliver`): a transient failure is retried up to `MAX_ATTEMPTS` times with a growing
+delay; after that (or at once for a permanent failure) the notification is marked failed with
+its error kept, and an administrator can send it again (`notification_resend`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.core import crypto
+from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.identity import mask_phone
+from onestop.notify import channels as channel_adapters
+from onestop.notify import policies, templates
+from onestop.notify.models import Notification
+
+logger = logging.getLogger(__name__)
+
+Channel = Notification.Channel
+Status = Notification.Status
+
+MAX_ATTEMPTS = 3
+# Seconds to wait before the 2nd and the 3rd attempt.
+BACKOFF_SECONDS = (60, 300)
+
+_PHONE = re.compile(r"\+?\d{5,20}")
+
+
+def _invalid(error: ValidationError) -> ValidationFailed:
+    details = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    return ValidationFailed(_("The notification is not valid."), details=details)
+
+
+def _language(user: Any) -> str:
+    """The recipient's language: a `language` attribute of the user if there is one (not yet
+    in accounts), else the node's default language."""
+    chosen = getattr(user, "language", "") if user is not None else ""
+    return str(chosen or settings.LANGUAGE_CODE)
+
+
+def _phone(raw: str) -> str:
+    value = re.sub(r"[\s\-()]", "", raw or "")
+    if not value:
+        raise ValidationFailed(_("An SMS needs a phone number."), code="no_phone")
+    if not _PHONE.fullmatch(value):
+        raise ValidationFailed(_("This is not a valid phone number."), code="invalid_phone")
+    return value
+
+
+def _email(raw: str) -> str:
+    value = (raw or "").strip()
+    if not value:
+        raise ValidationFailed(_("An e-mail needs an e-mail address."), code="no_email")
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationFailed(
+            _("This is not a valid e-mail address."), code="invalid_email"
+        ) from None
+    return value
+
+
+def _mask_email(address: str) -> str:
+    local, _sep, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _destinations(
+    wanted: list[str], user: Any, phone: str | None, email: str | None
+) -> dict[str, tuple[str, str]]:
+    """(encrypted, masked) destination per channel; raises before anything is written."""
+    found: dict[str, tuple[str, str]] = {}
+    for channel in wanted:
+        if channel == Channel.IN_APP:
+            if user is None or user.pk is None:
+                raise ValidationFailed(
+                    _("An in-app notification needs a recipient user."), code="no_recipient"
+                )
+            found[channel] = ("", "")
+        elif channel == Channel.SMS:
+            number = _phone(phone or getattr(user, "phone", "") or "")
+            found[channel] = (crypto.encrypt_pii(number), mask_phone(number))
+        else:
+            address = _email(email or getattr(user, "email", "") or "")
+            found[channel] = (crypto.encrypt_pii(address), _mask_email(address))
+    return found
+
+
+def _enqueue(notification_id: str, delay_seconds: int = 0) -> None:
+    from onestop.notify import tasks
+
+    task = tasks.deliver
+    if delay_seconds:
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+    task.enqueue(notification_id)
+
+
+def notification_send(
+    *,
+    template: str,
+    context: dict[str, Any],
+    recipient_user: Any = None,
+    recipient_phone: str | None = None,
+    recipient_email: str | None = None,
+    channels: tuple[str, ...] = ("in_app", "sms"),
+    dedupe_key: str | None = None,
+) -> list[Notification]:
+    """Create one notification per channel and queue its delivery after the commit.
+
+    Call inside the caller's transaction: if it rolls back, nothing is created or sent.
+    - ``in_app`` needs `recipient_user`; it is delivered at once (stored is delivered);
+    - ``sms`` needs `recipient_phone` or the user's phone;
+    - ``email`` needs `recipient_email` or the user's e-mail address.
+    With a `dedupe_key`, a channel that already has a notification under that key gets no
+    new one (the existing one is returned): a retried call sends nothing twice.
+    Raises `ValidationFailed` (nothing written) for an unknown template or channel, a context
+    missing a placeholder, or a missing/invalid destination.
+    """
+    wanted = list(dict.fromkeys(channels))
+    if not wanted:
+        raise ValidationFailed(_("Choose at least one channel."), code="no_channel")
+    known = set(Channel.values)
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise ValidationFailed(
+            _("There is no notification channel named “%(channel)s”.") % {"channel": unknown[0]},
+            code="unknown_channel",
+        )
+    rendered = templates.render(template, context, _language(recipient_user))
+    destinations = _destinations(wanted, recipient_user, recipient_phone, recipient_email)
+
+    result: list[Notification] = []
+    with transaction.atomic():
+        existing: dict[str, Notification] = {}
+        if dedupe_key is not None:
+            existing = {
+                n.channel: n
+                for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=wanted)
+            }
+        for channel in wanted:
+            if channel in existing:
+                result.append(existing[channel])
+                continue
+            encrypted, masked = destinations[channel]
+            now = timezone.now()
+            in_app = channel == Channel.IN_APP
+            notification = Notification(
+                recipient=recipient_user,
+                channel=channel,
+                destination_enc=encrypted,
+                destination_masked=masked,
+                template=template,
+                language=rendered.language,
+                subject=rendered.subject[:200],
+                body=rendered.body,
+                status=Status.DELIVERED if in_app else Status.QUEUED,
+                attempts=1 if in_app else 0,
+                sent_at=now if in_app else None,
+                dedupe_key=dedupe_key,
+            )
+            try:
+                notification.full_clean(validate_constraints=False)
+            except ValidationError as error:
+                raise _invalid(error) from None
+            try:
+                with transaction.atomic():
+                    notification.save(force_insert=True)
+            except IntegrityError:
+                # Another call with the same dedupe key won the race: keep its notification.
+                result.append(Notification.objects.get(dedupe_key=dedupe_key, channel=channel))
+                continue
+            if not in_app:
+                transaction.on_commit(partial(_enqueue, str(notification.pk)))
+            result.append(notification)
+    return result
+
+
+def notification_deliver(*, notification_id: str) -> str:
+    """Try to deliver one queued notification once; returns its status afterwards.
+
+    Only a queued notification is sent (a re-run after success does nothing). The channel is
+    called outside any transaction so no row lock is held over the network.
+    """
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None:
+            return "missing"
+        if notification.status != Status.QUEUED:
+            return str(notification.status)
+        notification.attempts += 1
+        notification.save(update_fields=["attempts"])
+
+    try:
+        outcome = channel_adapters.channel_for(notification.channel).send(notification)
+    except Exception as exc:  # a bug in an adapter must not lose the notification
+        logger.exception(
+            "notification %s: channel %s raised", notification.pk, notification.channel
+        )
+        outcome = channel_adapters.DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
+
+    with transaction.atomic():
+        fields = ["status", "last_error", "sent_at", "provider_ref"]
+        if outcome.ok:
+            notification.status = Status.DELIVERED if outcome.delivered else Status.SENT
+            notification.sent_at = timezone.now()
+            notification.provider_ref = outcome.provider_ref
+            notification.last_error = ""
+        elif outcome.retryable and notification.attempts < MAX_ATTEMPTS:
+            notification.last_error = outcome.error
+            delay = BACKOFF_SECONDS[min(notification.attempts, len(BACKOFF_SECONDS)) - 1]
+            transaction.on_commit(partial(_enqueue, str(notification.pk), delay))
+        else:
+            notification.status = Status.FAILED
+            notification.last_error = outcome.error
+            logger.warning(
+                "notification %s (%s) failed after %d attempt(s): %s",
+                notification.pk,
+                notification.channel,
+                notification.attempts,
+                outcome.error,
+            )
+        notification.save(update_fields=fields)
+    return str(notification.status)
+
+
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark the actor's own in-app notification read (again is a no-op).
+
+    Anyone else's notification is `NotFound`, as if it did not exist.
+    """
+    if not policies.can(actor, policies.Action.READ, notification):
+        raise NotFound(_("There is no such notification."))
+    with transaction.atomic():
+        locked = Notification.objects.select_for_update().get(pk=notification.pk)
+        if locked.status != Status.READ:
+            locked.status = Status.READ
+            locked.read_at = timezone.now()
+            locked.save(update_fields=["status", "read_at"])
+    notification.status, notification.read_at = locked.status, locked.read_at
+    return notification
+
+
+def notification_resend(*, actor: Any, notification: Notification) -> Notification:
+    """Queue a failed notification again (attempts start over; the last error is kept)."""
+    if not policies.can(actor, policies.Action.RESEND, notification):
+        raise PermissionDenied(_("You may not send notifications again."))
+    with transaction.atomic():
+        locked = Notification.objects.select_for_update().get(pk=notification.pk)
+        if locked.status != Status.FAILED:
+            raise Conflict(_("Only a failed notification can be sent again."), code="not_failed")
+        locked.status = Status.QUEUED
+        locked.attempts = 0
+        locked.save(update_fields=["status", "attempts"])
+        transaction.on_commit(partial(_enqueue, str(locked.pk)))
+    notification.status, notification.attempts = locked.status, locked.attempts
+    return notification

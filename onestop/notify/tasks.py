@@ -1,0 +1,14 @@
+"""Background work of notify (Django tasks API; run by `onestop db_worker`)."""
+
+from django_tasks import task
+
+from onestop.notify import services
+
+
+@task()
+def deliver(notification_id: str) -> str:
+    """Send one notification over its channel; returns its status afterwards.
+
+    A transient failure schedules this task again with a back-off (see `services`).
+    """
+    return services.notification_deliver(notification_id=notification_id)
