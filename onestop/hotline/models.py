@@ -1,0 +1,240 @@
+"""Tables of the 12345 hotline: categories, time-limit classes, work orders and their events.
+
+The lifecycle rules live in `transitions.py` and `services.py`; nothing here changes state.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from onestop.core.models import BilingualNameMixin, TimeStampedModel
+
+RESOLVE_FORMAT = RegexValidator(
+    r"^\d{1,3}(h|d|wd)$",
+    _("A resolution limit is a number followed by h (hours), d (days) or wd (working days)."),
+)
+
+
+class TimeLimitClass(BilingualNameMixin, TimeStampedModel):
+    """How fast a kind of request must be answered (`respond_hours`) and resolved (`resolve`:
+    ``"2h"`` wall-clock hours, ``"7d"`` calendar days, ``"5wd"`` working days)."""
+
+    key = models.SlugField(_("key"), max_length=40, primary_key=True)
+    respond_hours = models.DecimalField(_("respond within (hours)"), max_digits=6, decimal_places=2)
+    resolve = models.CharField(_("resolve within"), max_length=8, validators=[RESOLVE_FORMAT])
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("time-limit class")
+        verbose_name_plural = _("time-limit classes")
+
+
+class Category(BilingualNameMixin, TimeStampedModel):
+    """A node of the dispatch catalogue (派单目录); leaves name a default department kind."""
+
+    code = models.CharField(_("code"), max_length=120, primary_key=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    level = models.PositiveSmallIntegerField(_("level"))
+    description = models.TextField(_("description"), blank=True)
+    keywords = models.JSONField(_("keywords (Chinese)"), default=list, blank=True)
+    default_kind = models.ForeignKey(
+        "org.DepartmentKind", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    time_limit_class = models.ForeignKey(
+        TimeLimitClass, on_delete=models.PROTECT, null=True, blank=True, related_name="categories"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("hotline category")
+        verbose_name_plural = _("hotline categories")
+
+
+class TicketCounter(models.Model):
+    """The last sequence number given out per region and day; its row is the allocation lock."""
+
+    region = models.CharField(_("region"), max_length=6)
+    day = models.DateField(_("day"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="hotline_counter_unique"),
+        ]
+        verbose_name = _("work-order counter")
+        verbose_name_plural = _("work-order counters")
+
+    def __str__(self) -> str:
+        return f"{self.region}-{self.day:%Y%m%d}: {self.last}"
+
+
+class WorkOrder(models.Model):
+    """One request to the 12345 hotline (工单)."""
+
+    class RequestType(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultation")
+        COMPLAINT = "complaint", _("Complaint")
+        ASSISTANCE = "assistance", _("Request for help")
+        SUGGESTION = "suggestion", _("Suggestion")
+        REPORT = "report", _("Report")
+        PRAISE = "praise", _("Praise")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        WEB = "web", _("Web")
+        APP = "app", _("App")
+        OPEN311 = "open311", _("Open311")
+        SMS = "sms", _("SMS")
+        MINI_PROGRAM = "mini-program", _("Mini-program")
+        IN_PERSON = "in-person", _("In person")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Accepted")
+        ANSWERED = "answered", _("Answered on the call")
+        DISPATCHED = "dispatched", _("Dispatched")
+        SIGNED = "signed", _("Signed for")
+        RETURNED = "returned", _("Returned by the department")
+        IN_PROGRESS = "in_progress", _("In progress")
+        REPLIED = "replied", _("Replied")
+        CLOSED = "closed", _("Closed")
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    region = models.CharField(_("region"), max_length=6, db_index=True)
+    request_type = models.CharField(_("request type"), max_length=20, choices=RequestType.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="orders")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    contact_name = models.CharField(_("contact name"), max_length=60, blank=True)
+    contact_phone_enc = models.TextField(_("contact phone (encrypted)"), editable=False)
+    contact_phone_masked = models.CharField(_("contact phone"), max_length=20, editable=False)
+    contact_index = models.CharField(
+        _("contact phone blind index"), max_length=64, db_index=True, editable=False
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    township = models.CharField(_("township"), max_length=100, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    description = models.TextField(_("description"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    lead_department = models.ForeignKey(
+        "org.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hotline_orders",
+    )
+    assisting_departments = models.ManyToManyField(
+        "org.Department", blank=True, related_name="hotline_assisting"
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    reply_text = models.TextField(_("reply"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    callback_satisfied = models.BooleanField(_("citizen satisfied"), null=True, blank=True)
+    callback_resolved = models.BooleanField(_("problem resolved"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    extension_days = models.PositiveSmallIntegerField(
+        _("extension requested (working days)"), null=True, blank=True
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=100, null=True, blank=True, unique=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-number"]
+        indexes = [models.Index(fields=["status", "resolve_by"], name="hotline_due_idx")]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+def _upload_to(instance: Attachment, filename: str) -> str:
+    return f"hotline/{instance.order.number}/{instance.sha256[:16]}-{filename}"
+
+
+class Attachment(models.Model):
+    """A photo or document added to a work order (PDF, PNG or JPEG, checked by content)."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=_upload_to, max_length=300)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkOrderEvent(models.Model):
+    """One step of a work order's life: the audit trail (append-only)."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=30)
+    from_status = models.CharField(_("from status"), max_length=20, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    department = models.ForeignKey(
+        "org.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("work-order event")
+        verbose_name_plural = _("work-order events")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"

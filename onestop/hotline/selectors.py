@@ -1,0 +1,130 @@
+"""Reads of the 12345 hotline, scoped to the actor.
+
+Agents and supervisors see the orders of their region(s); department officers see the orders
+their department leads or assists with. An order outside the actor's scope is "not found":
+its existence is not revealed. The caller's phone is shown in full only to those who call the
+citizen (agents and the lead department's officers), and each such view is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.accounts.models import StaffRole
+from onestop.accounts.policies import has_role, staff_departments, staff_regions
+from onestop.core import access_log, crypto
+from onestop.core.errors import NotFound
+from onestop.hotline import policies, transitions
+from onestop.hotline.models import Category, WorkOrder, WorkOrderEvent
+
+Role = StaffRole.Role
+
+
+def _region_q(code: str) -> Q:
+    if len(code) == 6 and code.endswith("0000"):
+        return Q(region__startswith=code[:2])
+    if len(code) == 6 and code.endswith("00"):
+        return Q(region__startswith=code[:4])
+    return Q(region=code)
+
+
+def scope_q(actor: Any) -> Q | None:
+    """The orders `actor` may see as a filter; `None` means every order (a superuser)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return Q(pk__in=[])
+    if not getattr(actor, "is_active", True):
+        return Q(pk__in=[])
+    if getattr(actor, "is_superuser", False):
+        return None
+    scope = Q(pk__in=[])
+    for region in sorted(staff_regions(actor)):
+        if has_role(actor, Role.HOTLINE_AGENT, region=region) or has_role(
+            actor, Role.SUPERVISOR, region=region
+        ):
+            scope |= _region_q(region)
+    departments = sorted(staff_departments(actor))
+    if departments:
+        scope |= Q(lead_department__in=departments) | Q(assisting_departments__in=departments)
+    return scope
+
+
+def _scoped(actor: Any) -> QuerySet[WorkOrder]:
+    orders = WorkOrder.objects.select_related("category", "lead_department", "merged_into")
+    q = scope_q(actor)
+    if q is None:
+        return orders
+    ids = WorkOrder.objects.filter(q).values("pk")
+    return orders.filter(pk__in=ids)
+
+
+def ticket_list(
+    *,
+    actor: Any,
+    status: str | None = None,
+    overdue: bool | None = None,
+    now: datetime.datetime | None = None,
+) -> QuerySet[WorkOrder]:
+    """The orders `actor` may see, newest first; `overdue=True` keeps those whose resolution
+    time has passed while a department still owes the answer (`False`: the others)."""
+    orders = _scoped(actor)
+    if status:
+        orders = orders.filter(status=status)
+    if overdue is not None:
+        late = Q(
+            status__in=transitions.OPEN_FOR_DEPARTMENT,
+            resolve_by__lt=now or timezone.now(),
+        )
+        orders = orders.filter(late) if overdue else orders.exclude(late)
+    return orders.prefetch_related("assisting_departments").order_by("-created_at", "-number")
+
+
+def ticket_get(*, actor: Any, number: str) -> WorkOrder:
+    order = _scoped(actor).prefetch_related("assisting_departments").filter(number=number).first()
+    if order is None:
+        raise NotFound(
+            _("There is no work order %(number)s.") % {"number": number}, code="not_found"
+        )
+    return order
+
+
+def ticket_events(*, actor: Any, order: WorkOrder) -> QuerySet[WorkOrderEvent]:
+    """The audit trail of an order the actor may see."""
+    if not policies.can(actor, policies.VIEW, order):
+        raise NotFound(
+            _("There is no work order %(number)s.") % {"number": order.number}, code="not_found"
+        )
+    return order.events.select_related("actor").order_by("at", "id")
+
+
+def ticket_contact_phone(*, actor: Any, order: WorkOrder) -> str:
+    """The caller's phone: in full (and recorded in the access log) for hotline agents and the
+    lead department's officers, masked for everyone else."""
+    if not policies.can(actor, policies.CONTACT_VIEW, order):
+        return order.contact_phone_masked
+    phone = crypto.decrypt_pii(order.contact_phone_enc)
+    access_log.record(
+        actor=actor,
+        subject_index=order.contact_index,
+        dataset="hotline.contact",
+        fields=["contact_name", "contact_phone"],
+        purpose="application-processing",
+        basis=f"12345 work order {order.number}",
+    )
+    return phone
+
+
+def category_list() -> QuerySet[Category]:
+    """The dispatch catalogue (public)."""
+    return Category.objects.select_related("time_limit_class", "default_kind").order_by("code")
+
+
+def category_get(*, code: str) -> Category:
+    category = category_list().filter(code=code).first()
+    if category is None:
+        raise NotFound(_("There is no hotline category %(code)s.") % {"code": code})
+    return category

@@ -1,0 +1,812 @@
+"""Writes of the 12345 hotline: one service per lifecycle step (see `transitions.py`).
+
+Every step runs in `transaction.atomic` holding the order's row lock (`select_for_update`),
+checks the policy, checks the transition table against the locked row, saves, and appends a
+`WorkOrderEvent`; nothing changes when any check fails. Duplicates merged into an order follow
+its status. Notifications go out with `transaction.on_commit`, so a rolled-back step sends none.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import importlib
+import logging
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.core import crypto, identity
+from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onestop.hotline import policies, timelimits, transitions
+from onestop.hotline.models import (
+    Attachment,
+    Category,
+    TicketCounter,
+    TimeLimitClass,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from onestop.org import selectors as org_selectors
+from onestop.org.models import Department
+
+logger = logging.getLogger(__name__)
+
+S = WorkOrder.Status
+MAX_DESCRIPTION = 2000
+MAX_TEXT = 2000
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+RETURN_WINDOW_HOURS = 2  # default of settings.HOTLINE_RETURN_WINDOW_HOURS
+MAGIC: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
+    (b"%PDF-", "application/pdf", (".pdf",)),
+    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
+)
+
+
+def _now() -> datetime.datetime:
+    """The current time (one place, so that tests can move the clock)."""
+    return timezone.now()
+
+
+def _notify(
+    *,
+    template: str,
+    context: dict[str, Any],
+    recipient_phone: str | None = None,
+    recipient_user: Any = None,
+    channels: Sequence[str] = ("sms",),
+) -> None:
+    """Hand a message to `notify.services.notification_send`; a no-op while the notify app is
+    not installed (ImportError only: any other failure is a real error)."""
+    try:
+        module = importlib.import_module("onestop.notify.services")
+    except ImportError:
+        logger.info("notify is not installed; %s not sent", template)
+        return
+    module.notification_send(
+        recipient_phone=recipient_phone,
+        recipient_user=recipient_user,
+        template=template,
+        context=context,
+        channels=tuple(channels),
+    )
+
+
+def _notify_citizens(order: WorkOrder, template: str, context: dict[str, Any]) -> None:
+    """After commit: one message to the caller of `order` and of every order merged into it."""
+    recipients = ticket_recipients(order)
+
+    def send() -> None:
+        for recipient in recipients:
+            _notify(
+                template=template,
+                context={**context, "number": recipient["number"]},
+                recipient_phone=recipient["phone"],
+            )
+
+    transaction.on_commit(send)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _text(value: str | None, *, field: str, required: bool, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationFailed(
+            _("The %(field)s must not be empty.") % {"field": field},
+            code="invalid_text",
+            details={"field": field},
+        )
+    if len(text) > limit:
+        raise ValidationFailed(
+            _("The %(field)s has at most %(limit)s characters.") % {"field": field, "limit": limit},
+            code="invalid_text",
+            details={"field": field, "limit": limit},
+        )
+    return text
+
+
+def _phone(value: str) -> str:
+    phone = (value or "").strip().replace(" ", "").replace("-", "")
+    if not (phone.isascii() and phone.isdigit() and 7 <= len(phone) <= 15):
+        raise ValidationFailed(
+            _("Enter the caller's phone number, 7 to 15 digits."), code="invalid_phone"
+        )
+    return phone
+
+
+def _coordinate(value: Any, *, low: int, high: int, field: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or not low <= number <= high:
+        raise ValidationFailed(
+            _("The %(field)s must be a number from %(low)s to %(high)s.")
+            % {"field": field, "low": low, "high": high},
+            code="invalid_location",
+            details={"field": field},
+        )
+    return number.quantize(Decimal("0.000001"))
+
+
+def _category(code: str) -> Category:
+    category = (
+        Category.objects.select_related("time_limit_class", "parent__time_limit_class")
+        .filter(code=code)
+        .first()
+    )
+    if category is None:
+        raise ValidationFailed(
+            _("There is no hotline category %(code)s.") % {"code": code},
+            code="unknown_category",
+            details={"category": code},
+        )
+    return category
+
+
+def _department(code: str, *, region: str) -> Department:
+    try:
+        department = org_selectors.department_get(code=code)
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, code="unknown_department") from exc
+    if not department.region_id.startswith(region[:4]) or (
+        not region.endswith("00") and department.region_id != region
+    ):
+        raise ValidationFailed(
+            _("Department %(code)s is not in the region of this work order.") % {"code": code},
+            code="unknown_department",
+        )
+    return department
+
+
+def _full_clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        raise ValidationFailed(
+            " ".join(exc.messages), details=getattr(exc, "message_dict", None)
+        ) from exc
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def _allocate_number(region: str, moment: datetime.datetime) -> str:
+    """``<region>-<yyyymmdd>-<seq>``: the next number of the node's local day.
+
+    Call inside a transaction: the counter row stays locked until it commits, so concurrent
+    intakes (several workers, PostgreSQL or SQLite) never get the same number.
+    """
+    day = timelimits.local_date(moment)
+    TicketCounter.objects.get_or_create(region=region, day=day)  # savepoint-protected
+    counter = TicketCounter.objects.select_for_update().get(region=region, day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{region}-{day:%Y%m%d}-{counter.last:06d}"
+
+
+# --- the lifecycle core -----------------------------------------------------------------------
+
+
+def _locked(order: WorkOrder) -> WorkOrder:
+    """The order re-read under its row lock (call inside `transaction.atomic`)."""
+    return (
+        WorkOrder.objects.select_for_update()
+        .select_related("category__time_limit_class", "category__parent__time_limit_class")
+        .get(pk=order.pk)
+    )
+
+
+def _begin(actor: Any, order: WorkOrder, action: str) -> tuple[WorkOrder, transitions.Transition]:
+    """Lock `order`, then check who (PermissionDenied) and whether now (Conflict)."""
+    locked = _locked(order)
+    if not policies.can(actor, action, locked):
+        raise PermissionDenied(
+            _("You may not act on work order %(number)s this way.") % {"number": locked.number},
+            code="forbidden",
+        )
+    if locked.merged_into_id is not None:
+        raise Conflict(
+            _("Work order %(number)s was merged into %(master)s: act on that order.")
+            % {"number": locked.number, "master": locked.merged_into.number},  # type: ignore[union-attr]
+            code="merged",
+        )
+    return locked, transitions.transition_for(locked.status, action)
+
+
+def _event(
+    order: WorkOrder,
+    *,
+    kind: str,
+    actor: Any,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime.datetime | None = None,
+) -> WorkOrderEvent:
+    event = WorkOrderEvent(
+        order=order,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        department_id=order.lead_department_id,
+        reason=reason,
+        data=data or {},
+        at=at or _now(),
+    )
+    event.full_clean()
+    event.save()
+    return event
+
+
+def _finish(
+    order: WorkOrder,
+    step: transitions.Transition,
+    *,
+    actor: Any,
+    fields: Sequence[str],
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    kind: str | None = None,
+) -> WorkOrder:
+    """Save the step: status (when it moves) and `fields`, the event, and the duplicates."""
+    from_status = order.status
+    if step.target is not None:
+        order.status = step.target
+    _full_clean(order)
+    order.save(update_fields=[*{"status", *fields}, "updated_at"])
+    _event(
+        order,
+        kind=kind or step.action,
+        actor=actor,
+        from_status=from_status,
+        to_status=order.status,
+        reason=reason,
+        data=data,
+    )
+    _follow(order)
+    return order
+
+
+def _follow(master: WorkOrder) -> None:
+    """Orders merged into `master` take its status and handling department."""
+    WorkOrder.objects.filter(merged_into=master).update(
+        status=master.status,
+        lead_department=master.lead_department_id,
+        resolve_by=master.resolve_by,
+        reply_text=master.reply_text,
+        replied_at=master.replied_at,
+        closed_at=master.closed_at,
+        updated_at=_now(),
+    )
+
+
+def _time_limit_class(order: WorkOrder) -> TimeLimitClass:
+    """The category's class, else its parent's, else the general class."""
+    category = order.category
+    parent = category.parent
+    klass = category.time_limit_class or (parent.time_limit_class if parent else None)
+    if klass is None:
+        klass = TimeLimitClass.objects.get(key=timelimits.DEFAULT_CLASS)
+    return klass
+
+
+def _set_due_times(order: WorkOrder, start: datetime.datetime) -> None:
+    order.dispatched_at = start
+    order.signed_at = None
+    order.escalated_at = None
+    order.extension_days = None
+    order.respond_by, order.resolve_by = timelimits.due_times(_time_limit_class(order), start)
+
+
+_DISPATCH_FIELDS = (
+    "lead_department",
+    "dispatched_at",
+    "signed_at",
+    "respond_by",
+    "resolve_by",
+    "escalated_at",
+    "extension_days",
+)
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def ticket_create(
+    *,
+    actor: Any,
+    channel: str,
+    request_type: str,
+    category: str,
+    description: str,
+    contact_phone: str,
+    contact_name: str = "",
+    address: str = "",
+    township: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    region: str | None = None,
+    idempotency_key: str | None = None,
+) -> WorkOrder:
+    """Accept a request (受理). A retry with the same `idempotency_key` returns the order the
+    first call made, and creates nothing."""
+    region_code = region or str(settings.NODE_REGION)
+    if not policies.can(actor, policies.CREATE, region_code):
+        raise PermissionDenied(
+            _("Only hotline staff of this region may accept requests."), code="forbidden"
+        )
+    key = (idempotency_key or "").strip() or None
+    if key is not None:
+        if len(key) > 100:
+            raise ValidationFailed(
+                _("An idempotency key has at most 100 characters."), code="invalid_key"
+            )
+        existing = WorkOrder.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    if channel not in WorkOrder.Channel.values:
+        raise ValidationFailed(
+            _("Unknown channel %(channel)s.") % {"channel": channel}, code="invalid_channel"
+        )
+    if request_type not in WorkOrder.RequestType.values:
+        raise ValidationFailed(
+            _("Unknown request type %(type)s.") % {"type": request_type},
+            code="invalid_request_type",
+        )
+    text = _text(description, field=_("description"), required=True, limit=MAX_DESCRIPTION)
+    name = _text(contact_name, field=_("contact name"), required=False, limit=60)
+    phone = _phone(contact_phone)
+    found = _category(category)
+    lat = _coordinate(latitude, low=-90, high=90, field=_("latitude"))
+    lon = _coordinate(longitude, low=-180, high=180, field=_("longitude"))
+    try:
+        with transaction.atomic():
+            now = _now()
+            order = WorkOrder(
+                number=_allocate_number(region_code, now),
+                region=region_code,
+                request_type=request_type,
+                category=found,
+                channel=channel,
+                contact_name=name,
+                contact_phone_enc=crypto.encrypt_pii(phone),
+                contact_phone_masked=identity.mask_phone(phone),
+                contact_index=crypto.blind_index(phone),
+                address=_text(address, field=_("address"), required=False, limit=300),
+                township=_text(township, field=_("township"), required=False, limit=100),
+                latitude=lat,
+                longitude=lon,
+                description=text,
+                status=S.NEW,
+                idempotency_key=key,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                created_at=now,
+            )
+            _full_clean(order, exclude=["idempotency_key"])
+            order.save()
+            _event(
+                order,
+                kind="create",
+                actor=actor,
+                to_status=S.NEW,
+                data={"channel": channel, "category": found.code},
+                at=now,
+            )
+            _notify_citizens(order, "hotline.received", {"number": order.number})
+    except IntegrityError:
+        if key is not None:
+            existing = WorkOrder.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing
+        raise
+    return order
+
+
+def ticket_answer_on_spot(*, actor: Any, order: WorkOrder, text: str) -> WorkOrder:
+    """Close a consultation on the call with the answer given (即时办结)."""
+    answer = _text(text, field=_("answer"), required=True)
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "answer_on_spot")
+        if locked.request_type != WorkOrder.RequestType.CONSULTATION:
+            raise Conflict(
+                _("Only a consultation can be answered on the call."), code="not_consultation"
+            )
+        now = _now()
+        locked.reply_text, locked.replied_at, locked.closed_at = answer, now, now
+        return _finish(locked, step, actor=actor, fields=["reply_text", "replied_at", "closed_at"])
+
+
+def ticket_dispatch(
+    *, actor: Any, order: WorkOrder, department: str, assisting: Sequence[str] = ()
+) -> WorkOrder:
+    """Send the order to its lead `department`, with co-handling `assisting` departments;
+    the due times start now."""
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "dispatch")
+        lead = _department(department, region=locked.region)
+        helpers = _assisting(assisting, lead=lead, region=locked.region)
+        locked.lead_department = lead
+        _set_due_times(locked, _now())
+        locked.assisting_departments.set(helpers)
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=_DISPATCH_FIELDS,
+            data={"department": lead.code, "assisting": [d.code for d in helpers]},
+        )
+
+
+def _assisting(codes: Sequence[str], *, lead: Department, region: str) -> list[Department]:
+    helpers: list[Department] = []
+    for code in dict.fromkeys(codes):
+        if code == lead.code:
+            continue
+        helpers.append(_department(code, region=region))
+    return helpers
+
+
+def ticket_sign_for(*, actor: Any, order: WorkOrder) -> WorkOrder:
+    """The lead department signs for the order (签收)."""
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "sign_for")
+        locked.signed_at = _now()
+        return _finish(locked, step, actor=actor, fields=["signed_at"])
+
+
+def return_window() -> datetime.timedelta:
+    hours = getattr(settings, "HOTLINE_RETURN_WINDOW_HOURS", RETURN_WINDOW_HOURS)
+    return datetime.timedelta(hours=float(hours))
+
+
+def ticket_return(*, actor: Any, order: WorkOrder, reason: str) -> WorkOrder:
+    """The lead department sends a wrongly dispatched order back (退单), with a reason, within
+    the return window after dispatch; a supervisor then arbitrates."""
+    why = _text(reason, field=_("reason"), required=True, limit=500)
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "return")
+        assert locked.dispatched_at is not None  # noqa: S101 - dispatched before it can return
+        if _now() - locked.dispatched_at > return_window():
+            raise Conflict(
+                _(
+                    "The time to return this work order has passed: it may be returned within "
+                    "%(hours)s hours of dispatch."
+                )
+                % {"hours": f"{return_window().total_seconds() / 3600:g}"},
+                code="return_window_passed",
+            )
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=[],
+            reason=why,
+            data={"department": locked.lead_department_id},
+        )
+
+
+def ticket_arbitrate(
+    *,
+    actor: Any,
+    order: WorkOrder,
+    uphold: bool,
+    department: str | None = None,
+    assisting: Sequence[str] = (),
+    reason: str = "",
+) -> WorkOrder:
+    """A supervisor decides on a return: uphold it and re-dispatch to another `department`
+    (改派; due times start again), or reject it (the department keeps the order and its due
+    times, and must sign for it again)."""
+    why = _text(reason, field=_("reason"), required=False, limit=500)
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "arbitrate_uphold" if uphold else "arbitrate_reject")
+        returned_by = locked.lead_department_id
+        if not uphold:
+            locked.signed_at = None
+            return _finish(
+                locked,
+                step,
+                actor=actor,
+                fields=["signed_at"],
+                reason=why,
+                data={"decision": "reject", "department": returned_by},
+            )
+        if not department:
+            raise ValidationFailed(
+                _("Name the department the work order goes to instead."),
+                code="department_required",
+            )
+        lead = _department(department, region=locked.region)
+        if lead.code == returned_by:
+            raise ValidationFailed(
+                _("Upholding a return means dispatching to another department."),
+                code="same_department",
+            )
+        helpers = _assisting(assisting, lead=lead, region=locked.region)
+        locked.lead_department = lead
+        _set_due_times(locked, _now())
+        locked.assisting_departments.set(helpers)
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=_DISPATCH_FIELDS,
+            reason=why,
+            data={"decision": "uphold", "returned_by": returned_by, "department": lead.code},
+        )
+
+
+def ticket_start(*, actor: Any, order: WorkOrder) -> WorkOrder:
+    """The lead department starts handling (办理)."""
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "start")
+        return _finish(locked, step, actor=actor, fields=[])
+
+
+def ticket_reply(*, actor: Any, order: WorkOrder, text: str) -> WorkOrder:
+    """The lead department reports its result (办结); every merged caller is told."""
+    answer = _text(text, field=_("reply"), required=True)
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "reply")
+        locked.reply_text, locked.replied_at = answer, _now()
+        done = _finish(locked, step, actor=actor, fields=["reply_text", "replied_at"])
+        department = done.lead_department.name if done.lead_department else ""
+        _notify_citizens(
+            done,
+            "hotline.replied",
+            {"number": done.number, "reply": answer, "department": department},
+        )
+        return done
+
+
+def ticket_callback(
+    *, actor: Any, order: WorkOrder, satisfied: bool, resolved: bool, note: str = ""
+) -> WorkOrder:
+    """The hotline calls the citizen back (回访). Satisfied: closed. Unsatisfied: reopened and
+    dispatched again to the same department, with new due times."""
+    text = _text(note, field=_("note"), required=False, limit=MAX_TEXT)
+    action = "callback_satisfied" if satisfied else "callback_unsatisfied"
+    with transaction.atomic():
+        locked, step = _begin(actor, order, action)
+        locked.callback_satisfied, locked.callback_resolved = satisfied, resolved
+        fields = ["callback_satisfied", "callback_resolved"]
+        if satisfied:
+            locked.closed_at = _now()
+            fields.append("closed_at")
+        else:
+            locked.reopen_count += 1
+            _set_due_times(locked, _now())
+            fields += ["reopen_count", *_DISPATCH_FIELDS]
+        done = _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=fields,
+            reason=text,
+            data={"satisfied": satisfied, "resolved": resolved},
+            kind="callback" if satisfied else "reopen",
+        )
+        _notify_citizens(done, "hotline.callback", {"number": done.number, "satisfied": satisfied})
+        return done
+
+
+def ticket_extension_request(
+    *, actor: Any, order: WorkOrder, working_days: int, reason: str
+) -> WorkOrder:
+    """The lead department asks for more time (延期申请); a supervisor decides."""
+    why = _text(reason, field=_("reason"), required=True, limit=500)
+    if not 1 <= working_days <= 30:
+        raise ValidationFailed(_("An extension is 1 to 30 working days."), code="invalid_extension")
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "extension_request")
+        if locked.extension_days is not None:
+            raise Conflict(
+                _("An extension of this work order is already waiting for a decision."),
+                code="extension_pending",
+            )
+        locked.extension_days = working_days
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=["extension_days"],
+            reason=why,
+            data={"working_days": working_days},
+        )
+
+
+def ticket_extension_decide(
+    *, actor: Any, order: WorkOrder, approve: bool, reason: str = ""
+) -> WorkOrder:
+    """A supervisor approves (resolve_by moves by the days asked) or refuses an extension."""
+    why = _text(reason, field=_("reason"), required=False, limit=500)
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "extension_decide")
+        days = locked.extension_days
+        if days is None:
+            raise Conflict(
+                _("No extension of this work order is waiting for a decision."),
+                code="no_extension",
+            )
+        data: dict[str, Any] = {"approved": approve, "working_days": days}
+        if approve and locked.resolve_by is not None:
+            old = locked.resolve_by
+            locked.resolve_by = timelimits.extend(_time_limit_class(locked), old, days)
+            data |= {"from": old.isoformat(), "to": locked.resolve_by.isoformat()}
+        locked.extension_days = None
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=["extension_days", "resolve_by"],
+            reason=why,
+            data=data,
+        )
+
+
+def ticket_escalate(*, actor: Any, order: WorkOrder, reason: str = "") -> WorkOrder:
+    """Raise an order to the supervisors (督办), by a supervisor or (`actor=None`) by the
+    overdue sweep. An order is escalated once per dispatch."""
+    why = _text(reason, field=_("reason"), required=False, limit=500)
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "escalate")
+        if locked.escalated_at is not None:
+            raise Conflict(_("This work order has already been escalated."), code="escalated")
+        locked.escalated_at = _now()
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=["escalated_at"],
+            reason=why or _("Overdue."),
+            data={"resolve_by": locked.resolve_by.isoformat() if locked.resolve_by else None},
+        )
+
+
+def escalate_overdue(*, now: datetime.datetime | None = None) -> list[str]:
+    """Escalate every order whose resolution time has passed and that nobody escalated yet;
+    returns their numbers. Safe to run from several workers (each order is locked)."""
+    moment = now or _now()
+    due = WorkOrder.objects.filter(
+        status__in=transitions.OPEN_FOR_DEPARTMENT,
+        merged_into__isnull=True,
+        escalated_at__isnull=True,
+        resolve_by__lt=moment,
+    ).order_by("resolve_by", "pk")
+    done: list[str] = []
+    for order in due:
+        try:
+            ticket_escalate(actor=None, order=order)
+        except Conflict:
+            continue  # moved on or escalated by someone else meanwhile
+        done.append(order.number)
+    return done
+
+
+def ticket_merge(*, actor: Any, duplicate: WorkOrder, master: WorkOrder) -> WorkOrder:
+    """Merge `duplicate` into `master` (并单): it follows the master's status from now on and
+    its caller hears the master's reply. Orders already merged into `duplicate` move along."""
+    with transaction.atomic():
+        for each in sorted([duplicate, master], key=lambda o: o.pk):
+            _locked(each)  # lock both in a fixed order: no deadlock
+        locked, step = _begin(actor, duplicate, "merge")
+        target = _locked(master)
+        if target.pk == locked.pk:
+            raise Conflict(_("A work order cannot be merged into itself."), code="merge_self")
+        if target.merged_into_id is not None:
+            raise Conflict(
+                _("Work order %(number)s is itself merged: merge into its master instead.")
+                % {"number": target.number},
+                code="merge_into_merged",
+            )
+        if target.region != locked.region or not policies.can(actor, "merge", target):
+            raise PermissionDenied(
+                _("You may not merge into work order %(number)s.") % {"number": target.number},
+                code="forbidden",
+            )
+        if target.status in (S.ANSWERED, S.CLOSED):
+            raise Conflict(
+                _("Work order %(number)s is finished: it cannot take duplicates.")
+                % {"number": target.number},
+                code="master_finished",
+            )
+        WorkOrder.objects.filter(merged_into=locked).update(merged_into=target)
+        locked.merged_into = target
+        done = _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=["merged_into"],
+            data={"master": target.number},
+            kind="merge",
+        )
+        _event(target, kind="merged_in", actor=actor, data={"duplicate": locked.number})
+        _follow(target)
+        done.refresh_from_db()
+        return done
+
+
+def ticket_recipients(order: WorkOrder) -> list[dict[str, str]]:
+    """Who hears about `order`: its caller and the caller of every order merged into it,
+    ``[{"number", "name", "phone"}]`` with the phone in clear (for notifications only; never
+    show it)."""
+    master = order.merged_into if order.merged_into_id else order
+    assert master is not None  # noqa: S101 - merged_into_id set implies merged_into
+    orders = [master, *WorkOrder.objects.filter(merged_into=master).order_by("number")]
+    return [
+        {
+            "number": o.number,
+            "name": o.contact_name,
+            "phone": crypto.decrypt_pii(o.contact_phone_enc),
+        }
+        for o in orders
+    ]
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> tuple[str, tuple[str, ...]] | None:
+    """(content type, allowed extensions) of a PDF, PNG or JPEG by its first bytes."""
+    for magic, content_type, extensions in MAGIC:
+        if data.startswith(magic):
+            return content_type, extensions
+    return None
+
+
+def attachment_add(*, actor: Any, order: WorkOrder, name: str, data: bytes) -> Attachment:
+    """Attach a PDF, PNG or JPEG of at most 10 MB; the type is read from the content, and the
+    file name's extension must agree with it."""
+    if not policies.can(actor, policies.ATTACH, order):
+        raise PermissionDenied(
+            _("You may not add files to work order %(number)s.") % {"number": order.number},
+            code="forbidden",
+        )
+    filename = _text(name, field=_("file name"), required=True, limit=200).replace("/", "_")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationFailed(_("A file has at most 10 MB."), code="file_too_large")
+    if not data:
+        raise ValidationFailed(_("The file is empty."), code="file_empty")
+    sniffed = sniff(data)
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if sniffed is None or suffix not in sniffed[1]:
+        raise ValidationFailed(
+            _("Only PDF, PNG and JPEG files are accepted, and the file name must match them."),
+            code="file_type",
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        locked = _locked(order)
+        attachment = Attachment(
+            order=locked,
+            name=filename,
+            content_type=sniffed[0],
+            size=len(data),
+            sha256=digest,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        attachment.file.save(filename, ContentFile(data), save=False)
+        _full_clean(attachment)
+        attachment.save()
+        _event(
+            locked,
+            kind="attach",
+            actor=actor,
+            data={"name": filename, "sha256": digest, "size": len(data)},
+        )
+        return attachment
