@@ -109,6 +109,14 @@ def _enqueue(notification_id: str, delay_seconds: int = 0) -> None:
     task.enqueue(notification_id)
 
 
+def _existing(dedupe_key: str | None, wanted: list[str]) -> dict[str, Notification]:
+    if dedupe_key is None:
+        return {}
+    return {
+        n.channel: n for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=wanted)
+    }
+
+
 def notification_send(
     *,
     template: str,
@@ -145,12 +153,7 @@ def notification_send(
 
     result: list[Notification] = []
     with transaction.atomic():
-        existing: dict[str, Notification] = {}
-        if dedupe_key is not None:
-            existing = {
-                n.channel: n
-                for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=wanted)
-            }
+        existing = _existing(dedupe_key, wanted)
         for channel in wanted:
             if channel in existing:
                 result.append(existing[channel])

@@ -16,14 +16,16 @@ from onestop.notify.models import Notification
 
 
 def test_the_worker_delivers_a_queued_sms(
-    citizen: User, django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+    transactional_db: None, citizen: User, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
+    # A real commit (the worker closes database connections, so no test transaction).
+    with transaction.atomic():
         _in_app, sms = services.notification_send(
             template="case.submitted",
             context={"number": "371121-20261126-0007", "item": "出生医学证明"},
             recipient_user=citizen,
         )
+    assert DBTaskResult.objects.filter(task_path=tasks.deliver.module_path).count() == 1
     with caplog.at_level(logging.INFO, logger="onestop.notify.sms"):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     sms.refresh_from_db()
