@@ -1,0 +1,406 @@
+"""Indicators of the 12345 hotline: the three rates (三率) per handling unit per month, the
+composite score and ranking, and the month's volumes. See docs/insights.md for the formulas.
+
+These are read-only aggregate queries over the hotline's tables (`onestop.hotline.models`):
+`hotline.selectors` lists and fetches single orders but has no aggregate reads, so insights
+(floor 6, above hotline) counts in the database here and never writes. Every function runs a
+constant number of queries, whatever the number of orders: grouped `COUNT`s, no loop over
+orders in Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.core.errors import PermissionDenied, ValidationFailed
+from onestop.hotline import selectors as hotline_selectors
+from onestop.hotline.models import WorkOrder, WorkOrderEvent
+from onestop.hotline.transitions import OPEN_FOR_DEPARTMENT
+from onestop.insights import policies
+from onestop.org import selectors as org_selectors
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+PLACES = Decimal("0.0001")
+COUNTS = (
+    "dispatched",
+    "signed_on_time",
+    "callbacks",
+    "resolved",
+    "satisfied",
+    "overdue",
+    "returned",
+    "reopened",
+)
+
+# Weights of the composite score (hotline-practice.md §5.3: Zhungeer Banner weighs response
+# 30 %, resolution 35 %, satisfaction 35 %). A rate without a denominator is left out and the
+# weights of the others are scaled up to 100 %.
+WEIGHTS: dict[str, Decimal] = {
+    "response_rate": Decimal("0.30"),
+    "resolution_rate": Decimal("0.35"),
+    "satisfaction_rate": Decimal("0.35"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One handling unit's month: counts, the three rates (ratios 0–1, `None` when the
+    denominator is 0), the composite score and its rank (1 = best; `None`: unranked)."""
+
+    department: str
+    department_name: str
+    dispatched: int = 0
+    signed_on_time: int = 0
+    callbacks: int = 0
+    resolved: int = 0
+    satisfied: int = 0
+    overdue: int = 0
+    returned: int = 0
+    reopened: int = 0
+    response_rate: Decimal | None = None
+    resolution_rate: Decimal | None = None
+    satisfaction_rate: Decimal | None = None
+    composite: Decimal | None = None
+    rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Volume:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Volumes:
+    """Requests received in the month (merged duplicates left out)."""
+
+    total: int = 0
+    category_level1: list[Volume] = field(default_factory=list)
+    category_level2: list[Volume] = field(default_factory=list)
+    channel: list[Volume] = field(default_factory=list)
+    request_type: list[Volume] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    region: str
+    month: datetime.date
+    rows: list[Row]
+    volumes: Volumes
+    whole_region: bool  # False: the actor sees only their own department(s)
+
+
+# --- the month ---------------------------------------------------------------------------------
+
+
+def current_month(now: datetime.datetime | None = None) -> datetime.date:
+    """The first day of the current month in Asia/Shanghai."""
+    return timezone.localtime(now or timezone.now(), SHANGHAI).date().replace(day=1)
+
+
+def parse_month(value: str | None, *, now: datetime.datetime | None = None) -> datetime.date:
+    """``YYYY-MM`` → the month's first day; empty → the current month; otherwise
+    `ValidationFailed` (400)."""
+    text = (value or "").strip()
+    if not text:
+        return current_month(now)
+    match = MONTH.match(text)
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise ValidationFailed(
+            _("The month must be written as YYYY-MM (for example 2026-05), from 2000 on."),
+            code="invalid_month",
+            details={"month": text[:20]},
+        )
+    return datetime.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """[start, end) of `month` as aware datetimes, midnight to midnight in Asia/Shanghai."""
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    start = datetime.datetime.combine(first, datetime.time(0), tzinfo=SHANGHAI)
+    end = datetime.datetime.combine(following, datetime.time(0), tzinfo=SHANGHAI)
+    return start, end
+
+
+# --- scope -------------------------------------------------------------------------------------
+
+
+def _region_q(code: str, prefix: str = "") -> Q:
+    """Orders of region `code` and the regions below it (GB/T 2260 codes nest)."""
+    name = f"{prefix}region"
+    if len(code) == 6 and code.endswith("0000"):
+        return Q(**{f"{name}__startswith": code[:2]})
+    if len(code) == 6 and code.endswith("00"):
+        return Q(**{f"{name}__startswith": code[:4]})
+    return Q(**{name: code})
+
+
+def _check_region(region: str) -> str:
+    code = (region or "").strip()
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        raise ValidationFailed(_("A region is a six-digit GB/T 2260 code."), code="invalid_region")
+    return code
+
+
+def _scope(actor: Any, region: str) -> frozenset[str] | None:
+    if not policies.can(actor, policies.VIEW_HOTLINE, region):
+        raise PermissionDenied(
+            _(
+                "Only supervisors, administrators and department officers of this region may see "
+                "the hotline indicators."
+            ),
+            code="forbidden",
+        )
+    return policies.department_scope(actor, region)
+
+
+# --- the three rates ---------------------------------------------------------------------------
+
+
+def ratio(numerator: int, denominator: int) -> Decimal | None:
+    """numerator / denominator rounded half-up to 4 places; `None` when the denominator is 0."""
+    if denominator == 0:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def composite(row: Row) -> Decimal | None:
+    """The weighted mean of the rates the row has (`WEIGHTS`), `None` when it has none."""
+    present = [(w, getattr(row, name)) for name, w in WEIGHTS.items()]
+    present = [(w, r) for w, r in present if r is not None]
+    if not present:
+        return None
+    total = sum((w for w, _r in present), Decimal(0))
+    score = sum((w * r for w, r in present), Decimal(0)) / total
+    return score.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def rank(rows: list[Row]) -> list[Row]:
+    """Rows with their rank by composite score, best first ("1, 2, 2, 4" on ties), then the
+    unranked ones; equal scores are listed by department code."""
+    scored = sorted(
+        (r for r in rows if r.composite is not None),
+        key=lambda r: (-r.composite, r.department),  # type: ignore[operator]
+    )
+    ranked: list[Row] = []
+    for position, row in enumerate(scored, start=1):
+        same = ranked and ranked[-1].composite == row.composite
+        ranked.append(replace(row, rank=ranked[-1].rank if same else position))
+    rest = sorted((r for r in rows if r.composite is None), key=lambda r: r.department)
+    return ranked + [replace(r, rank=None) for r in rest]
+
+
+def _counts(
+    region: str,
+    departments: frozenset[str] | None,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+) -> dict[str, dict[str, int]]:
+    """Per lead department: the order counts (one query) and the return/reopen counts from the
+    audit trail (one query)."""
+    window = WorkOrder.objects.filter(
+        _region_q(region),
+        merged_into__isnull=True,
+        lead_department__isnull=False,
+        dispatched_at__gte=start,
+        dispatched_at__lt=end,
+    )
+    events = WorkOrderEvent.objects.filter(
+        _region_q(region, "order__"),
+        kind__in=("return", "reopen"),
+        order__merged_into__isnull=True,
+        department__isnull=False,
+        at__gte=start,
+        at__lt=end,
+    )
+    if departments is not None:
+        window = window.filter(lead_department__in=sorted(departments))
+        events = events.filter(department__in=sorted(departments))
+    called = Q(callback_satisfied__isnull=False)
+    grouped = (
+        window.order_by()
+        .values("lead_department")
+        .annotate(
+            dispatched=Count("pk"),
+            signed_on_time=Count(
+                "pk",
+                filter=Q(
+                    signed_at__isnull=False,
+                    respond_by__isnull=False,
+                    signed_at__lte=F("respond_by"),
+                ),
+            ),
+            callbacks=Count("pk", filter=called),
+            resolved=Count("pk", filter=called & Q(callback_resolved=True)),
+            satisfied=Count("pk", filter=Q(callback_satisfied=True)),
+            overdue=Count(
+                "pk",
+                filter=Q(status__in=OPEN_FOR_DEPARTMENT, resolve_by__lt=now)
+                | Q(replied_at__isnull=False, replied_at__gt=F("resolve_by")),
+            ),
+        )
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for values in grouped:
+        code = values.pop("lead_department")
+        counts[code].update(values)
+    audit = events.order_by().values("department", "kind").annotate(n=Count("order", distinct=True))
+    for values in audit:
+        name = "returned" if values["kind"] == "return" else "reopened"
+        counts[values["department"]][name] = values["n"]
+    return counts
+
+
+def _rows(
+    region: str,
+    departments: frozenset[str] | None,
+    month: datetime.date,
+    now: datetime.datetime,
+) -> list[Row]:
+    start, end = month_bounds(month)
+    if start > now:
+        return []  # a future month: nothing dispatched yet
+    counts = _counts(region, departments, start, end, now)
+    if not counts:
+        return []
+    names = {
+        d.code: str(d.name) for d in org_selectors.department_list().filter(code__in=sorted(counts))
+    }
+    rows: list[Row] = []
+    for code, values in counts.items():
+        row = Row(
+            department=code,
+            department_name=names.get(code, code),
+            **{name: values.get(name, 0) for name in COUNTS},  # type: ignore[arg-type]
+        )
+        row = replace(
+            row,
+            response_rate=ratio(row.signed_on_time, row.dispatched),
+            resolution_rate=ratio(row.resolved, row.callbacks),
+            satisfaction_rate=ratio(row.satisfied, row.callbacks),
+        )
+        rows.append(replace(row, composite=composite(row)))
+    return rank(rows)
+
+
+def three_rates(
+    *,
+    actor: Any,
+    region: str,
+    month: datetime.date,
+    now: datetime.datetime | None = None,
+) -> list[Row]:
+    """The three rates of every handling unit of `region` for `month` that `actor` may see
+    (a department officer: their own department only), ranked. Orders count in the month in
+    which they were (last) dispatched; merged duplicates are left out. Raises
+    `PermissionDenied` for anyone else, `ValidationFailed` for a malformed region."""
+    code = _check_region(region)
+    departments = _scope(actor, code)
+    return _rows(code, departments, month, now or timezone.now())
+
+
+# --- volumes -----------------------------------------------------------------------------------
+
+
+def _volumes(counter: dict[str, int], labels: dict[str, str]) -> list[Volume]:
+    return [
+        Volume(key=key, label=labels.get(key, key), count=n)
+        for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def _volumes_of(
+    region: str,
+    departments: frozenset[str] | None,
+    month: datetime.date,
+    now: datetime.datetime,
+) -> Volumes:
+    start, end = month_bounds(month)
+    if start > now:
+        return Volumes()
+    received = WorkOrder.objects.filter(
+        _region_q(region), merged_into__isnull=True, created_at__gte=start, created_at__lt=end
+    )
+    if departments is not None:
+        received = received.filter(lead_department__in=sorted(departments))
+    # One grouped query; its rows are bounded by categories x channels x request types.
+    grouped = list(
+        received.order_by().values("category", "channel", "request_type").annotate(n=Count("pk"))
+    )
+    if not grouped:
+        return Volumes()
+    categories = {c.code: c for c in hotline_selectors.category_list()}
+
+    def ancestor(code: str, level: int) -> str:
+        node = categories.get(code)
+        while node is not None and node.level > level and node.parent_id:
+            node = categories.get(node.parent_id)
+        return node.code if node is not None else code
+
+    level1: dict[str, int] = defaultdict(int)
+    level2: dict[str, int] = defaultdict(int)
+    channel: dict[str, int] = defaultdict(int)
+    request_type: dict[str, int] = defaultdict(int)
+    for values in grouped:
+        n = values["n"]
+        level1[ancestor(values["category"], 1)] += n
+        level2[ancestor(values["category"], 2)] += n
+        channel[values["channel"]] += n
+        request_type[values["request_type"]] += n
+    names = {code: str(c.name) for code, c in categories.items()}
+    return Volumes(
+        total=sum(level1.values()),
+        category_level1=_volumes(level1, names),
+        category_level2=_volumes(level2, names),
+        channel=_volumes(channel, {k: str(v) for k, v in WorkOrder.Channel.choices}),
+        request_type=_volumes(request_type, {k: str(v) for k, v in WorkOrder.RequestType.choices}),
+    )
+
+
+def hotline_volumes(
+    *,
+    actor: Any,
+    region: str,
+    month: datetime.date,
+    now: datetime.datetime | None = None,
+) -> Volumes:
+    """Requests received (created) in `month` in `region` by category (level 1 and level 2),
+    channel and request type, merged duplicates left out; a department officer counts only
+    the orders their department leads."""
+    code = _check_region(region)
+    departments = _scope(actor, code)
+    return _volumes_of(code, departments, month, now or timezone.now())
+
+
+def hotline_dashboard(
+    *,
+    actor: Any,
+    region: str,
+    month: datetime.date,
+    now: datetime.datetime | None = None,
+) -> Dashboard:
+    """`three_rates` and `hotline_volumes` of one month, checked once."""
+    code = _check_region(region)
+    departments = _scope(actor, code)
+    moment = now or timezone.now()
+    return Dashboard(
+        region=code,
+        month=month,
+        rows=_rows(code, departments, month, moment),
+        volumes=_volumes_of(code, departments, month, moment),
+        whole_region=departments is None,
+    )
