@@ -111,11 +111,11 @@ for _template in (
     MessageTemplate(
         key="hotline.callback",
         subject_zh="12345 回访",
-        body_zh="关于您的诉求 {number}，我们将回访您，请对办理结果作出评价。",
+        body_zh=("我们已就您的诉求 {number} 进行回访，感谢您的评价。如您不满意，诉求已重新交办。"),
         subject_en="12345 follow-up call",
         body_en=(
-            "About your request {number}: we will call you back to ask whether you are "
-            "satisfied with how it was handled."
+            "We have followed up on your request {number}. Thank you for your feedback; if you "
+            "were not satisfied, the request has been handed back for handling again."
         ),
     ),
     MessageTemplate(

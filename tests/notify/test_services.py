@@ -373,3 +373,15 @@ def test_a_concurrent_send_with_the_same_key_keeps_the_first(
     assert [n.pk for n in again] == [n.pk for n in first]
     assert Notification.objects.count() == 2
     assert len(_queued_tasks()) == 1
+
+
+def test_context_keys_a_template_does_not_use_are_ignored(db: None) -> None:
+    [sms] = services.notification_send(
+        template="hotline.callback",
+        context={"number": "371121-20261126-0003", "satisfied": False},
+        recipient_phone="13700001234",
+        channels=("sms",),
+    )
+    assert sms.body == (
+        "我们已就您的诉求 371121-20261126-0003 进行回访，感谢您的评价。如您不满意，诉求已重新交办。"
+    )
