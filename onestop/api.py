@@ -32,6 +32,8 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 def _register() -> None:
     from onestop.catalog.api import router as catalog_router
     from onestop.credentials.api import router as credentials_router
+    from onestop.hotline.api import router as hotline_router
+    from onestop.hotline.routing_api import router as hotline_routing_router
     from onestop.knowledge.api import router as knowledge_router
     from onestop.ledger.api import router as ledger_router
     from onestop.org.api import router as org_router
@@ -43,6 +45,8 @@ def _register() -> None:
     api.add_router("/ledger", ledger_router)
     api.add_router("", sharing_router)
     api.add_router("/credentials", credentials_router)
+    api.add_router("/hotline", hotline_router)
+    api.add_router("/hotline", hotline_routing_router)
 
 
 _register()

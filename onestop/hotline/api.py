@@ -1,0 +1,225 @@
+"""The 12345 work-order API (/api/v1/hotline) for staff: intake, lists, details and one
+operation per lifecycle step. Session authentication (staff sign in first); writes need the
+CSRF token like any form. Errors have the project's one shape ``{"code", "message"}``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Header, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.hotline import selectors, services
+from onestop.hotline.models import WorkOrder
+from onestop.hotline.schemas import (
+    AttachmentOut,
+    TicketActionIn,
+    TicketDetailOut,
+    TicketIn,
+    TicketListItemOut,
+)
+
+router = Router(tags=["hotline"])
+
+
+class NotSignedIn(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+def _staff(request: HttpRequest, *, write: bool = False) -> Any:
+    user = request.user
+    if not user.is_authenticated:
+        raise NotSignedIn(_("Sign in as hotline or department staff first."))
+    if write:
+        from ninja.utils import check_csrf
+
+        if check_csrf(request) is not None:
+            raise PermissionDenied(
+                _("The request did not carry a valid CSRF token."), code="csrf_failed"
+            )
+    return user
+
+
+def _summary(order: WorkOrder, phone: str) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "region": order.region,
+        "request_type": order.request_type,
+        "category": order.category_id,
+        "channel": order.channel,
+        "status": order.status,
+        "status_label": str(WorkOrder.Status(order.status).label),
+        "contact_name": order.contact_name,
+        "contact_phone": phone,
+        "address": order.address,
+        "township": order.township,
+        "latitude": order.latitude,
+        "longitude": order.longitude,
+        "description": order.description,
+        "lead_department": order.lead_department_id,
+        "assisting_departments": sorted(d.code for d in order.assisting_departments.all()),
+        "respond_by": order.respond_by,
+        "resolve_by": order.resolve_by,
+        "reply_text": order.reply_text,
+        "escalated": order.escalated_at is not None,
+        "merged_into": order.merged_into.number if order.merged_into else None,
+        "created_at": order.created_at,
+    }
+
+
+def _detail(actor: Any, order: WorkOrder, *, reveal: bool) -> dict[str, Any]:
+    phone = (
+        selectors.ticket_contact_phone(actor=actor, order=order)
+        if reveal
+        else order.contact_phone_masked
+    )
+    body = _summary(order, phone)
+    body["events"] = [
+        {
+            "kind": e.kind,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "department": e.department_id,
+            "reason": e.reason,
+            "at": e.at,
+        }
+        for e in selectors.ticket_events(actor=actor, order=order)
+    ]
+    return body
+
+
+@router.post("/tickets", response={201: TicketDetailOut}, summary="Accept a request")
+def ticket_create(
+    request: HttpRequest,
+    payload: TicketIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Status:
+    """Accept a request as a work order. Send an `Idempotency-Key` header: a retry with the
+    same key returns the first order and creates nothing."""
+    user = _staff(request, write=True)
+    order = services.ticket_create(actor=user, idempotency_key=idempotency_key, **payload.dict())
+    return Status(201, _detail(user, order, reveal=False))
+
+
+@router.get("/tickets", response=list[TicketListItemOut], summary="Work orders")
+@paginate
+def ticket_list(
+    request: HttpRequest, status: str | None = None, overdue: bool | None = None
+) -> QuerySet[WorkOrder]:
+    """The work orders you may see, newest first (agents and supervisors: their region;
+    officers: their departments' orders). Phones are masked here."""
+    user = _staff(request)
+    return selectors.ticket_list(actor=user, status=status, overdue=overdue)
+
+
+@router.get("/tickets/{number}", response=TicketDetailOut, summary="A work order")
+def ticket_get(request: HttpRequest, number: str) -> dict[str, Any]:
+    """One work order with its history. The caller's phone is in full for hotline agents and
+    the lead department's officers (each such view is recorded), masked for others."""
+    user = _staff(request)
+    order = selectors.ticket_get(actor=user, number=number)
+    return _detail(user, order, reveal=True)
+
+
+@router.post(
+    "/tickets/{number}/attachments", response={201: AttachmentOut}, summary="Attach a file"
+)
+def ticket_attach(request: HttpRequest, number: str, file: File[UploadedFile]) -> Status:
+    """Attach a PDF, PNG or JPEG of at most 10 MB (the type is checked from the content)."""
+    user = _staff(request, write=True)
+    order = selectors.ticket_get(actor=user, number=number)
+    if file.size is not None and file.size > services.MAX_ATTACHMENT_BYTES:
+        raise ValidationFailed(_("A file has at most 10 MB."), code="file_too_large")
+    attachment = services.attachment_add(
+        actor=user, order=order, name=file.name or "", data=file.read()
+    )
+    return Status(
+        201,
+        {
+            "name": attachment.name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        },
+    )
+
+
+def _need(value: Any, field: str) -> Any:
+    if value is None:
+        raise ValidationFailed(
+            _("The field %(field)s is required for this action.") % {"field": field},
+            code="missing_field",
+            details={"field": field},
+        )
+    return value
+
+
+Action = Callable[[Any, WorkOrder, TicketActionIn], WorkOrder]
+
+
+def _merge(user: Any, order: WorkOrder, p: TicketActionIn) -> WorkOrder:
+    master = selectors.ticket_get(actor=user, number=str(_need(p.master, "master")))
+    return services.ticket_merge(actor=user, duplicate=order, master=master)
+
+
+ACTIONS: dict[str, Action] = {
+    "answer_on_spot": lambda u, o, p: services.ticket_answer_on_spot(actor=u, order=o, text=p.text),
+    "dispatch": lambda u, o, p: services.ticket_dispatch(
+        actor=u, order=o, department=str(_need(p.department, "department")), assisting=p.assisting
+    ),
+    "sign_for": lambda u, o, p: services.ticket_sign_for(actor=u, order=o),
+    "return": lambda u, o, p: services.ticket_return(actor=u, order=o, reason=p.reason),
+    "arbitrate": lambda u, o, p: services.ticket_arbitrate(
+        actor=u,
+        order=o,
+        uphold=bool(_need(p.uphold, "uphold")),
+        department=p.department,
+        assisting=p.assisting,
+        reason=p.reason,
+    ),
+    "start": lambda u, o, p: services.ticket_start(actor=u, order=o),
+    "reply": lambda u, o, p: services.ticket_reply(actor=u, order=o, text=p.text),
+    "callback": lambda u, o, p: services.ticket_callback(
+        actor=u,
+        order=o,
+        satisfied=bool(_need(p.satisfied, "satisfied")),
+        resolved=bool(_need(p.resolved, "resolved")),
+        note=p.note,
+    ),
+    "extension_request": lambda u, o, p: services.ticket_extension_request(
+        actor=u, order=o, working_days=int(_need(p.working_days, "working_days")), reason=p.reason
+    ),
+    "extension_decide": lambda u, o, p: services.ticket_extension_decide(
+        actor=u, order=o, approve=bool(_need(p.approve, "approve")), reason=p.reason
+    ),
+    "escalate": lambda u, o, p: services.ticket_escalate(actor=u, order=o, reason=p.reason),
+    "merge": _merge,
+}
+
+
+@router.post("/tickets/{number}/{action}", response=TicketDetailOut, summary="Move a work order on")
+def ticket_action(
+    request: HttpRequest, number: str, action: str, payload: TicketActionIn
+) -> dict[str, Any]:
+    """One lifecycle step: `answer_on_spot`, `dispatch`, `sign_for`, `return`, `arbitrate`,
+    `start`, `reply`, `callback`, `extension_request`, `extension_decide`, `escalate` or
+    `merge` (see docs/hotline.md for who may do which from which status). A step the order's
+    status does not allow is 409; a step you may not take is 403; nothing changes either way.
+    """
+    user = _staff(request, write=True)
+    step = ACTIONS.get(action)
+    if step is None:
+        raise NotFound(
+            _("There is no work-order action %(action)s.") % {"action": action},
+            code="unknown_action",
+        )
+    order = selectors.ticket_get(actor=user, number=number)
+    done = step(user, order, payload)
+    return _detail(user, selectors.ticket_get(actor=user, number=done.number), reveal=False)

@@ -1,0 +1,115 @@
+"""Shapes of the hotline API (/api/v1/hotline)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class TicketIn(Schema):
+    channel: str
+    request_type: str
+    category: str
+    description: str
+    contact_phone: str
+    contact_name: str = ""
+    address: str = ""
+    township: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+class TicketActionIn(Schema):
+    """The fields of a lifecycle step; each action reads the ones it needs:
+
+    - ``answer_on_spot``, ``reply``: `text`;
+    - ``dispatch``: `department`, `assisting`;
+    - ``return``: `reason`;
+    - ``arbitrate``: `uphold`, `department` and `assisting` (when upheld), `reason`;
+    - ``callback``: `satisfied`, `resolved`, `note`;
+    - ``extension_request``: `working_days`, `reason`; ``extension_decide``: `approve`,
+      `reason`;
+    - ``escalate``: `reason`; ``merge``: `master` (the number of the order to merge into);
+    - ``sign_for``, ``start``: nothing.
+    """
+
+    text: str = ""
+    department: str | None = None
+    assisting: list[str] = []
+    reason: str = ""
+    uphold: bool | None = None
+    satisfied: bool | None = None
+    resolved: bool | None = None
+    note: str = ""
+    working_days: int | None = None
+    approve: bool | None = None
+    master: str | None = None
+
+
+class TicketOut(Schema):
+    number: str
+    region: str
+    request_type: str
+    category: str
+    channel: str
+    status: str
+    status_label: str
+    contact_name: str
+    contact_phone: str
+    address: str
+    township: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    description: str
+    lead_department: str | None
+    assisting_departments: list[str]
+    respond_by: datetime | None
+    resolve_by: datetime | None
+    reply_text: str
+    escalated: bool
+    merged_into: str | None
+    created_at: datetime
+
+
+class TicketEventOut(Schema):
+    kind: str
+    from_status: str
+    to_status: str
+    department: str | None
+    reason: str
+    at: datetime
+
+
+class TicketDetailOut(TicketOut):
+    events: list[TicketEventOut]
+
+
+class TicketListItemOut(Schema):
+    number: str
+    request_type: str
+    category: str = Field(alias="category_id")
+    status: str
+    contact_phone: str = Field(alias="contact_phone_masked")
+    lead_department: str | None = Field(alias="lead_department_id")
+    resolve_by: datetime | None
+    escalated: bool
+    merged_into: str | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_escalated(obj: Any) -> bool:
+        return obj.escalated_at is not None
+
+    @staticmethod
+    def resolve_merged_into(obj: Any) -> str | None:
+        return obj.merged_into.number if obj.merged_into_id else None
+
+
+class AttachmentOut(Schema):
+    name: str
+    content_type: str
+    size: int
+    sha256: str
