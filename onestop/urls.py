@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("onestop.credentials.urls")),
     path("", include("onestop.sharing.urls")),
     path("", include("onestop.notify.urls")),
+    path("", include("onestop.insights.urls")),
     path("", include("onestop.web.urls")),
 ]
 
