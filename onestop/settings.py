@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "onestop.credentials",
     "onestop.knowledge",
     "onestop.hotline",  # floor 5
+    "onestop.open311",  # floor 6
     "onestop.insights",  # floor 6
 ]
 

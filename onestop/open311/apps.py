@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class Open311Config(AppConfig):
+    name = "onestop.open311"
+    label = "open311"
+    verbose_name = _("Open311 GeoReport v2")
+
+    def ready(self) -> None:
+        from onestop.open311 import seed  # noqa: F401 (registers the seed step)

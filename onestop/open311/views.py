@@ -1,0 +1,338 @@
+"""The GeoReport v2 endpoints under ``/open311/v2/`` (plain Django views: the spec needs XML
+and JSON bodies and form-encoded POSTs). Each view parses, calls one selector or service, and
+renders; domain errors become the spec's ``errors`` body with 400, 403 or 404.
+
+POSTs come from other applications, not browsers, and authenticate by ``api_key``: they are
+exempt from CSRF.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.hotline.models import Category, WorkOrder
+from onestop.open311 import catalogue, selectors, services
+from onestop.open311.renderers import errors, render
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ATTRIBUTE_KEY = re.compile(r"^attribute\[([A-Za-z0-9_.-]+)\](\[\])?$")
+FIELDS = (
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "description",
+    "phone",
+    "first_name",
+    "last_name",
+    "email",
+)
+
+View = Callable[..., HttpResponse]
+
+
+def w3c(moment: datetime.datetime | None) -> str | None:
+    """A W3C date-time in China Standard Time (``2026-11-26T10:00:00+08:00``)."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment, SHANGHAI).isoformat(timespec="seconds")
+
+
+def _language(request: HttpRequest) -> str:
+    asked = (request.GET.get("lang") or request.GET.get("locale") or "").lower()
+    if asked.startswith("en"):
+        return "en"
+    if asked.startswith("zh"):
+        return "zh-hans"
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def georeport(view: View) -> View:
+    """Run `view` in the request's language and turn domain errors into GeoReport errors."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        with translation.override(_language(request)):
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except DomainError as exc:
+                status = 404 if isinstance(exc, NotFound) else 400
+                if isinstance(exc, PermissionDenied):
+                    status = 403
+                return errors(fmt, status, [(status, str(exc.message))])
+
+    return wrapper
+
+
+# --- representations ------------------------------------------------------------------------
+
+
+def _service(category: Category) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description,
+        "metadata": bool(catalogue.ATTRIBUTES),
+        "type": "realtime",
+        "keywords": ",".join(category.keywords or []),
+        "group": category.parent.name if category.parent else None,
+    }
+
+
+def _attribute(attribute: catalogue.Attribute) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "variable": True,
+        "code": attribute.code,
+        "datatype": attribute.datatype,
+        "required": attribute.required,
+        "datatype_description": str(attribute.datatype_description),
+        "order": attribute.order,
+        "description": str(attribute.description),
+    }
+    if attribute.choices:
+        labels = dict(WorkOrder.RequestType.choices) if attribute.code == "request_type" else {}
+        body["values"] = [
+            {"key": key, "name": str(labels.get(key, key))} for key in attribute.choices
+        ]
+    return body
+
+
+def _request(order: WorkOrder) -> dict[str, Any]:
+    """One service request; the caller's name and phone are never part of it."""
+    closed = catalogue.status_of(order) == "closed"
+    lead = order.lead_department
+    return {
+        "service_request_id": order.number,
+        "status": catalogue.status_of(order),
+        "status_notes": str(order.get_status_display()),
+        "service_name": order.category.name,
+        "service_code": order.category_id,
+        "description": order.description,
+        "agency_responsible": lead.name if lead is not None else None,
+        "service_notice": None,
+        "requested_datetime": w3c(order.created_at),
+        "updated_datetime": w3c((order.closed_at if closed else None) or order.updated_at),
+        "expected_datetime": w3c(order.resolve_by),
+        "address": order.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": order.latitude,
+        "long": order.longitude,
+        "media_url": None,
+    }
+
+
+# --- discovery and services -----------------------------------------------------------------
+
+
+@require_GET
+@georeport
+def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    changeset = w3c(selectors.changeset())
+    base = reverse("open311:discovery", kwargs={"fmt": fmt}).rsplit("/", 1)[0] + "/"
+    contact = getattr(settings, "OPEN311_CONTACT", "") or _(
+        "12345 government service hotline of region %(region)s"
+    ) % {"region": settings.NODE_REGION}
+    body = {
+        "changeset": changeset,
+        "contact": contact,
+        "key_service": _(
+            "API keys are issued by the node administrator "
+            "(Django admin, or: onestop open311_key create --name NAME --region CODE)."
+        ),
+        "endpoints": [
+            {
+                "specification": catalogue.SPECIFICATION,
+                "url": request.build_absolute_uri(base),
+                "changeset": changeset,
+                "type": "test" if settings.DEBUG else "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return render(fmt, "discovery", body)
+
+
+@require_GET
+@georeport
+def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    return render(fmt, "services", [_service(c) for c in selectors.service_list()])
+
+
+@require_GET
+@georeport
+def service_definition(request: HttpRequest, *, fmt: str, code: str) -> HttpResponse:
+    service = selectors.service_get(code=code)
+    body = {
+        "service_code": service.code,
+        "attributes": [_attribute(a) for a in catalogue.ATTRIBUTES],
+    }
+    return render(fmt, "service_definition", body)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def _request_in(request: HttpRequest) -> services.RequestIn:
+    data = services.RequestIn()
+    for name in FIELDS:
+        setattr(data, name, (request.POST.get(name) or "").strip())
+    for key, values in request.POST.lists():
+        if not key.startswith("attribute"):
+            continue  # unknown parameters are ignored, as the spec asks
+        match = ATTRIBUTE_KEY.match(key)
+        if match is None:
+            raise ValidationFailed(
+                _("%(key)s is not a valid attribute parameter: use attribute[CODE].")
+                % {"key": key},
+                code="invalid_attribute",
+            )
+        code = match.group(1)
+        if match.group(2) or len(values) != 1 or code in data.attributes:
+            raise ValidationFailed(
+                _("The attribute %(code)s takes exactly one value.") % {"code": code},
+                code="invalid_attribute",
+            )
+        value = values[0].strip()
+        if value:
+            data.attributes[code] = value
+    return data
+
+
+def _post(request: HttpRequest, fmt: str) -> HttpResponse:
+    key = request.POST.get("api_key") or request.GET.get("api_key")
+    client = selectors.client_authenticate(key=key)
+    data = _request_in(request)
+    media = [
+        (upload.name or "upload", upload.read())
+        for upload in [*request.FILES.getlist("media"), *request.FILES.getlist("media[]")]
+    ]
+    order = services.request_create(
+        client=client,
+        data=data,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        media=media,
+    )
+    body = [
+        {
+            "service_request_id": order.number,
+            "service_notice": _(
+                "Accepted by the 12345 hotline. Keep your phone at hand: the hotline calls back."
+            ),
+        }
+    ]
+    return render(fmt, "service_requests", body)
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _date(value: str, name: str) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed(
+            _("%(name)s is not a W3C date-time such as 2026-01-01T00:00:00+08:00.")
+            % {"name": name},
+            code="invalid_date",
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _window(request: HttpRequest) -> tuple[datetime.datetime, datetime.datetime]:
+    span = datetime.timedelta(days=catalogue.WINDOW_DAYS)
+    start_text = (request.GET.get("start_date") or "").strip()
+    end_text = (request.GET.get("end_date") or "").strip()
+    start = _date(start_text, "start_date") if start_text else None
+    end = _date(end_text, "end_date") if end_text else None
+    if start is None:
+        end = end or timezone.now()
+        start = end - span
+    elif end is None:
+        end = start + span
+    if end < start:
+        raise ValidationFailed(_("end_date is before start_date."), code="invalid_date")
+    if end - start > span:
+        raise ValidationFailed(
+            _("start_date and end_date may not span more than %(days)s days.")
+            % {"days": catalogue.WINDOW_DAYS},
+            code="invalid_date",
+        )
+    return start, end
+
+
+def _get_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    client = selectors.client_reader(key=request.GET.get("api_key"))
+    numbers = _split(request.GET.get("service_request_id"))
+    if len(numbers) > catalogue.MAX_RESULTS:
+        raise ValidationFailed(
+            _("Ask for at most %(limit)s service_request_id values.")
+            % {"limit": catalogue.MAX_RESULTS},
+            code="too_many_ids",
+        )
+    codes: list[str] = []
+    statuses: list[str] = []
+    start = end = None
+    if not numbers:
+        codes = _split(request.GET.get("service_code"))
+        known = {c.code for c in selectors.service_list().filter(code__in=codes)}
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise ValidationFailed(
+                _("There is no service %(code)s.") % {"code": unknown[0]},
+                code="unknown_service_code",
+            )
+        statuses = [s.lower() for s in _split(request.GET.get("status"))]
+        if any(s not in ("open", "closed") for s in statuses):
+            raise ValidationFailed(_("status is open, closed or both."), code="invalid_status")
+        start, end = _window(request)
+    orders = selectors.request_list(
+        actor=client.account,
+        numbers=numbers,
+        service_codes=codes,
+        statuses=statuses,
+        start=start,
+        end=end,
+    )
+    return render(fmt, "service_requests", [_request(o) for o in orders])
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@georeport
+def request_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _post(request, fmt)
+    return _get_list(request, fmt)
+
+
+@require_GET
+@georeport
+def request_detail(request: HttpRequest, *, fmt: str, number: str) -> HttpResponse:
+    client = selectors.client_reader(key=request.GET.get("api_key"))
+    order = selectors.request_get(actor=client.account, number=number)
+    return render(fmt, "service_requests", [_request(order)])
+
+
+@require_GET
+@georeport
+def token_detail(request: HttpRequest, *, fmt: str, token: str) -> HttpResponse:
+    # Every service is `realtime`: a POST returns the service_request_id at once and never a
+    # token, so no token can be looked up.
+    raise NotFound(_("There is no token %(token)s.") % {"token": token}, code="unknown_token")
