@@ -34,6 +34,7 @@ def _register() -> None:
     from onestop.credentials.api import router as credentials_router
     from onestop.hotline.api import router as hotline_router
     from onestop.hotline.routing_api import router as hotline_routing_router
+    from onestop.insights.api import router as insights_router
     from onestop.knowledge.api import router as knowledge_router
     from onestop.ledger.api import router as ledger_router
     from onestop.org.api import router as org_router
@@ -47,6 +48,7 @@ def _register() -> None:
     api.add_router("/credentials", credentials_router)
     api.add_router("/hotline", hotline_router)
     api.add_router("/hotline", hotline_routing_router)
+    api.add_router("/insights", insights_router)
 
 
 _register()

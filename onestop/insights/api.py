@@ -1,0 +1,59 @@
+"""The insights API (/api/v1/insights): the hotline's three rates of one month as JSON.
+Session authentication; the same scope as the page (supervisors and administrators: every
+handling unit; department officers: their own)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from onestop.core.errors import DomainError, PermissionDenied
+from onestop.insights import policies, selectors
+from onestop.insights.schemas import ThreeRatesOut
+
+router = Router(tags=["insights"])
+
+
+class NotSignedIn(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+def _number(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+@router.get(
+    "/hotline/three-rates",
+    response=ThreeRatesOut,
+    summary="The hotline's three rates per handling unit for one month",
+)
+def three_rates(request: HttpRequest, month: str | None = None) -> dict[str, Any]:
+    """`month` is ``YYYY-MM`` (default: the current month in Asia/Shanghai); a malformed month
+    is a 400, a future month has no rows."""
+    user = request.user
+    if not user.is_authenticated:
+        raise NotSignedIn(_("Sign in as a supervisor or department officer first."))
+    region = str(settings.NODE_REGION)
+    if not policies.can(user, policies.VIEW_HOTLINE, region):
+        raise PermissionDenied(
+            _(
+                "Only supervisors, administrators and department officers of this region may "
+                "see the hotline indicators."
+            ),
+            code="forbidden",
+        )
+    first = selectors.parse_month(month)
+    rows = selectors.three_rates(actor=user, region=region, month=first)
+    return {
+        "region": region,
+        "month": f"{first:%Y-%m}",
+        "weights": {k: float(v) for k, v in selectors.WEIGHTS.items()},
+        "rows": [{k: _number(v) for k, v in asdict(row).items()} for row in rows],
+    }
