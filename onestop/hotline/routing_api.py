@@ -1,0 +1,52 @@
+"""Routing API: POST /api/v1/hotline/classify suggests a category and a department."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from onestop.hotline import routing
+
+router = Router(tags=["hotline"])
+
+
+class ClassifyIn(Schema):
+    # Plain strings: routing.classify validates them and answers 400 with the domain error
+    # shape, instead of ninja's generic 422.
+    text: str = ""
+    region: str = ""
+
+
+class CategoryScoreOut(Schema):
+    code: str
+    score: float
+
+
+class DepartmentScoreOut(Schema):
+    code: str
+    kind: str
+    score: float
+
+
+class ClassifyOut(Schema):
+    categories: list[CategoryScoreOut]
+    departments: list[DepartmentScoreOut]
+    auto: bool
+
+
+@router.post(
+    "/classify",
+    response=ClassifyOut,
+    summary="Suggest the category and the department of a 12345 request",
+    description=(
+        "The request text (Chinese or English, at most 2,000 characters) and the region code. "
+        "Answers the five most likely level-2 categories and the three most likely departments "
+        "of that region, best first, with probabilities; `auto` is true when both top scores "
+        "reach the auto-dispatch threshold. Empty or over-long text, or an unknown region, "
+        "answers 400 with {code, message, details}."
+    ),
+)
+def classify(request: HttpRequest, payload: ClassifyIn) -> dict[str, Any]:
+    return routing.classify(text=payload.text, region=payload.region)
