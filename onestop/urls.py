@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("onestop.accounts.urls")),
     path("open311/v2/", include("onestop.open311.urls")),
+    path("hotline/", include("onestop.hotline.urls")),
     path("", include("onestop.catalog.urls")),
     path("", include("onestop.org.urls")),
     path("", include("onestop.knowledge.urls")),

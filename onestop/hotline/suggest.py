@@ -1,0 +1,192 @@
+"""Suggestions for the agent desk while a call is taken: an answer from the knowledge base (for
+consultations), the category and department the routing model proposes, with their confidence,
+and orders that are probably the same matter (duplicates to merge).
+
+Read-only: everything comes from hotline selectors, `routing.classify`, org selectors and
+knowledge selectors. A likely duplicate is an order the actor may see, of the same category,
+in the same township or within `DUPLICATE_RADIUS_M` metres when both have coordinates, created
+in the last `DUPLICATE_DAYS` days, not finished and not itself merged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from onestop.core.errors import DomainError
+from onestop.hotline import routing, selectors
+from onestop.hotline.models import WorkOrder
+
+DUPLICATE_RADIUS_M = 500
+DUPLICATE_DAYS = 7
+MAX_DUPLICATES = 5
+EARTH_RADIUS_M = 6_371_000
+S = WorkOrder.Status
+FINISHED = (S.ANSWERED, S.CLOSED)
+
+
+@dataclass
+class Choice:
+    code: str
+    name: str
+    score: float
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+@dataclass
+class Suggestions:
+    text: str
+    answer: Any = None  # knowledge.selectors.Answer | None
+    categories: list[Choice] = field(default_factory=list)
+    departments: list[Choice] = field(default_factory=list)
+    duplicates: list[WorkOrder] = field(default_factory=list)
+    auto: bool = False
+
+    @property
+    def top(self) -> tuple[Choice | None, Choice | None]:
+        return (
+            self.categories[0] if self.categories else None,
+            self.departments[0] if self.departments else None,
+        )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def duplicates(
+    *,
+    actor: Any,
+    category: str,
+    township: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    exclude: str | None = None,
+    now: datetime.datetime | None = None,
+) -> list[WorkOrder]:
+    """Likely duplicates (see the module docstring), newest first, at most MAX_DUPLICATES."""
+    township = (township or "").strip()
+    lat, lon = _decimal(latitude), _decimal(longitude)
+    has_point = lat is not None and lon is not None
+    if not category or (not township and not has_point):
+        return []
+    near = Q(pk__in=[])
+    if township:
+        near |= Q(township=township)
+    if has_point:
+        assert lat is not None  # noqa: S101 - has_point
+        assert lon is not None  # noqa: S101 - has_point
+        # A bounding box in the database, the exact radius below.
+        dlat = Decimal(DUPLICATE_RADIUS_M / 111_000)
+        dlon = Decimal(
+            DUPLICATE_RADIUS_M / (111_000 * max(0.01, math.cos(math.radians(float(lat)))))
+        )
+        near |= Q(
+            latitude__range=(lat - dlat, lat + dlat), longitude__range=(lon - dlon, lon + dlon)
+        )
+    since = (now or timezone.now()) - datetime.timedelta(days=DUPLICATE_DAYS)
+    orders = (
+        selectors.ticket_list(actor=actor)
+        .filter(near, category_id=category, created_at__gte=since, merged_into__isnull=True)
+        .exclude(status__in=FINISHED)
+    )
+    if exclude:
+        orders = orders.exclude(number=exclude)
+    found: list[WorkOrder] = []
+    for order in orders[: MAX_DUPLICATES * 4]:
+        same_township = bool(township) and order.township == township
+        close = (
+            has_point
+            and order.latitude is not None
+            and order.longitude is not None
+            and distance_m(float(lat), float(lon), float(order.latitude), float(order.longitude))  # type: ignore[arg-type]
+            <= DUPLICATE_RADIUS_M
+        )
+        if same_township or close:
+            found.append(order)
+        if len(found) == MAX_DUPLICATES:
+            break
+    return found
+
+
+def _answer(text: str, lang: str, region: str) -> Any:
+    from onestop.knowledge import selectors as knowledge
+
+    try:
+        return knowledge.answer(q=text, lang=lang, region=region)
+    except DomainError:
+        return None
+
+
+def suggest(
+    *,
+    actor: Any,
+    text: str,
+    region: str,
+    lang: str = "zh-hans",
+    request_type: str = "",
+    category: str = "",
+    township: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+) -> Suggestions:
+    """Everything the desk shows next to a call's description (empty when there is no text)."""
+    text = (text or "").strip()[: routing.MAX_TEXT]
+    result = Suggestions(text=text)
+    if not text:
+        return result
+    if request_type in ("", WorkOrder.RequestType.CONSULTATION):
+        result.answer = _answer(text, lang, region)
+    try:
+        routed = routing.classify(text=text, region=region)
+    except DomainError:
+        routed = {"categories": [], "departments": [], "auto": False}
+    codes = [c["code"] for c in routed["categories"]]
+    names = {c.code: c.name for c in selectors.category_list().filter(code__in=codes)}
+    result.categories = [
+        Choice(code=c["code"], name=names.get(c["code"], c["code"]), score=float(c["score"]))
+        for c in routed["categories"][:3]
+    ]
+    result.departments = _departments(routed["departments"], region)
+    result.auto = bool(routed["auto"])
+    chosen = category or (result.categories[0].code if result.categories else "")
+    result.duplicates = duplicates(
+        actor=actor, category=chosen, township=township, latitude=latitude, longitude=longitude
+    )
+    return result
+
+
+def _departments(found: list[dict[str, Any]], region: str) -> list[Choice]:
+    from onestop.org import selectors as org_selectors
+
+    codes = [d["code"] for d in found]
+    names = {
+        d.code: d.name for d in org_selectors.department_list(region=region).filter(code__in=codes)
+    }
+    return [
+        Choice(code=d["code"], name=names.get(d["code"], d["code"]), score=float(d["score"]))
+        for d in found
+    ]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from onestop.hotline import views
+
+app_name = "hotline"
+
+urlpatterns = [
+    path("desk/", views.desk, name="desk"),
+    path("desk/suggest", views.desk_suggest, name="desk_suggest"),
+    path("department/", views.department, name="department"),
+    path("supervisor/", views.supervisor, name="supervisor"),
+    path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/<slug:action>/", views.order_action, name="action"),
+]

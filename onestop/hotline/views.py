@@ -1,0 +1,391 @@
+"""Pages of the 12345 hotline: the agent desk, the department console, the order page and the
+supervisor console. Thin views: each parses the form, calls a service or selector and renders.
+
+Domain errors of a POST are shown on the page through the messages framework with their HTTP
+status (400 invalid, 403 forbidden, 404 not found, 409 not now) and change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onestop.accounts.policies import staff_departments
+from onestop.core.errors import DomainError, NotFound, PermissionDenied
+from onestop.hotline import policies, selectors, services, suggest, transitions
+from onestop.hotline.models import WorkOrder
+
+S = WorkOrder.Status
+DUE_SOON = datetime.timedelta(hours=24)
+QUEUE_LIMIT = 200
+
+
+def _region() -> str:
+    return str(settings.NODE_REGION)
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "hotline/forbidden.html", {"message": message}, status=403)
+
+
+def _departments() -> Any:
+    from onestop.org import selectors as org_selectors
+
+    return org_selectors.department_list(region=_region())
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
+
+
+def due_state(order: WorkOrder, now: datetime.datetime) -> str:
+    """``overdue``, ``soon`` (within 24 h) or ``ok`` for an order a department still owes."""
+    if order.resolve_by is None or order.status not in transitions.OPEN_FOR_DEPARTMENT:
+        return "ok"
+    if order.resolve_by < now:
+        return "overdue"
+    if order.resolve_by < now + DUE_SOON:
+        return "soon"
+    return "ok"
+
+
+def _with_due(orders: Any) -> list[dict[str, Any]]:
+    now = timezone.now()
+    return [{"order": o, "due": due_state(o, now)} for o in orders]
+
+
+# --- agent desk -------------------------------------------------------------------------------
+
+
+def _desk_context(request: HttpRequest, values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "values": values,
+        "channels": WorkOrder.Channel.choices,
+        "request_types": WorkOrder.RequestType.choices,
+        "categories": selectors.category_list().filter(level=2).select_related("parent"),
+        "departments": _departments(),
+        "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
+    }
+
+
+FIELDS = (
+    "channel",
+    "request_type",
+    "category",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "address",
+    "township",
+    "department",
+    "idempotency_key",
+)
+
+
+def _suggestions(request: HttpRequest, values: dict[str, str]) -> suggest.Suggestions:
+    return suggest.suggest(
+        actor=request.user,
+        text=values.get("description") or values.get("text", ""),
+        region=_region(),
+        lang=_lang(),
+        request_type=values.get("request_type", ""),
+        category=values.get("category", ""),
+        township=values.get("township", ""),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk(request: HttpRequest) -> HttpResponse:
+    """Take a call: the intake form with live suggestions; POST accepts (and dispatches or
+    answers) the request. A POST with ``accept`` only fills the form with a suggestion (the
+    no-JavaScript path of the accept buttons)."""
+    if not policies.can(request.user, policies.CREATE, _region()):
+        return _forbidden(request, _("Only hotline staff of this region may take calls."))
+    if request.method == "GET":
+        context = _desk_context(request, {"channel": "phone", "request_type": "consultation"})
+        created = request.GET.get("created")
+        if created:
+            context |= _created(request, created)
+        return render(request, "hotline/desk.html", context)
+    values = {name: request.POST.get(name, "").strip() for name in FIELDS}
+    accept = request.POST.get("accept", "")
+    if accept:
+        category, _sep, department = accept.partition("|")
+        values["category"] = category or values["category"]
+        values["department"] = department or values["department"]
+        context = _desk_context(request, values)
+        context["suggestions"] = _suggestions(request, values)
+        return render(request, "hotline/desk.html", context)
+    try:
+        order = _desk_submit(request, values)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        context = _desk_context(request, values)
+        context["suggestions"] = _suggestions(request, values)
+        return render(request, "hotline/desk.html", context, status=error.status)
+    return HttpResponseRedirect(reverse("hotline:desk") + "?created=" + order.number)
+
+
+@transaction.atomic
+def _desk_submit(request: HttpRequest, values: dict[str, str]) -> WorkOrder:
+    """Accept, then dispatch or answer, all or nothing."""
+    order = services.ticket_create(
+        actor=request.user,
+        channel=values["channel"],
+        request_type=values["request_type"],
+        category=values["category"],
+        description=values["description"],
+        contact_phone=values["contact_phone"],
+        contact_name=values["contact_name"],
+        address=values["address"],
+        township=values["township"],
+        region=_region(),
+        idempotency_key=values["idempotency_key"] or None,
+    )
+    if order.status != S.NEW:  # a resubmitted form: the first submission already went on
+        return order
+    if request.POST.get("action") == "answer":
+        return services.ticket_answer_on_spot(
+            actor=request.user, order=order, text=request.POST.get("answer_text", "")
+        )
+    if values["department"]:
+        return services.ticket_dispatch(
+            actor=request.user, order=order, department=values["department"]
+        )
+    return order
+
+
+def _created(request: HttpRequest, number: str) -> dict[str, Any]:
+    try:
+        order = selectors.ticket_get(actor=request.user, number=number)
+    except NotFound:
+        return {}
+    found = suggest.duplicates(
+        actor=request.user,
+        category=order.category_id,
+        township=order.township,
+        latitude=order.latitude,
+        longitude=order.longitude,
+        exclude=order.number,
+    )
+    can_merge = policies.can(request.user, "merge", order) and order.merged_into_id is None
+    return {"created": order, "created_duplicates": found, "can_merge": can_merge}
+
+
+@login_required
+@require_GET
+def desk_suggest(request: HttpRequest) -> HttpResponse:
+    """The suggestion panel for the text typed so far (htmx fragment)."""
+    if not policies.can(request.user, policies.CREATE, _region()):
+        return _forbidden(request, _("Only hotline staff of this region may take calls."))
+    values = {name: request.GET.get(name, "").strip() for name in (*FIELDS, "text")}
+    context = {"suggestions": _suggestions(request, values)}
+    return render(request, "hotline/_suggest.html", context)
+
+
+# --- department console -----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def department(request: HttpRequest) -> HttpResponse:
+    """The officer's queue: orders their department leads or assists with that still need
+    handling, the soonest due first."""
+    mine = staff_departments(request.user)
+    if not mine and not request.user.is_superuser:
+        return _forbidden(request, _("Only department officers have a department queue."))
+    orders = (
+        selectors.ticket_list(actor=request.user)
+        .filter(status__in=transitions.OPEN_FOR_DEPARTMENT, merged_into__isnull=True)
+        .order_by("resolve_by", "number")[:QUEUE_LIMIT]
+    )
+    return render(request, "hotline/department.html", {"rows": _with_due(orders)})
+
+
+# --- supervisor console -----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def supervisor(request: HttpRequest) -> HttpResponse:
+    """Overdue and returned orders, extension requests and orders waiting for the callback."""
+    if not policies.is_supervisor(request.user, _region()):
+        return _forbidden(request, _("Only hotline supervisors may open this console."))
+    orders = selectors.ticket_list(actor=request.user).filter(merged_into__isnull=True)
+    context = {
+        "overdue": _with_due(
+            selectors.ticket_list(actor=request.user, overdue=True)
+            .filter(merged_into__isnull=True)
+            .order_by("resolve_by")[:QUEUE_LIMIT]
+        ),
+        "returned": orders.filter(status=S.RETURNED).order_by("updated_at")[:QUEUE_LIMIT],
+        "extensions": orders.filter(
+            status__in=transitions.OPEN_FOR_DEPARTMENT, extension_days__isnull=False
+        ).order_by("resolve_by")[:QUEUE_LIMIT],
+        "replied": orders.filter(status=S.REPLIED).order_by("replied_at")[:QUEUE_LIMIT],
+        "departments": _departments(),
+    }
+    return render(request, "hotline/supervisor.html", context)
+
+
+# --- one order --------------------------------------------------------------------------------
+
+
+def _allowed(user: Any, order: WorkOrder) -> set[str]:
+    if order.merged_into_id is not None:
+        return set()
+    return {
+        t.action
+        for t in transitions.TABLE
+        if t.source == order.status and policies.can(user, t.action, order)
+    }
+
+
+def _order_page(request: HttpRequest, order: WorkOrder, *, status: int = 200) -> HttpResponse:
+    allowed = _allowed(request.user, order)
+    context = {
+        "order": order,
+        "due": due_state(order, timezone.now()),
+        "phone": selectors.ticket_contact_phone(actor=request.user, order=order),
+        "events": selectors.ticket_events(actor=request.user, order=order),
+        "attachments": order.attachments.all(),
+        "allowed": allowed,
+        "can_attach": policies.can(request.user, policies.ATTACH, order),
+        "can_merge": "merge" in allowed,
+        "departments": _departments() if allowed & {"arbitrate_uphold", "dispatch"} else [],
+    }
+    return render(request, "hotline/order.html", context, status=status)
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        order = selectors.ticket_get(actor=request.user, number=number)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    return _order_page(request, order)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0
+
+
+def _attach(request: HttpRequest, order: WorkOrder) -> None:
+    for upload in request.FILES.getlist("files"):
+        services.attachment_add(
+            actor=request.user, order=order, name=upload.name or "", data=upload.read()
+        )
+
+
+def _act(request: HttpRequest, order: WorkOrder, action: str) -> str:  # noqa: PLR0911, PLR0912 - one branch per action
+    """Run `action` on `order` from the POSTed form; the success message."""
+    post, user = request.POST, request.user
+    if action == "sign_for":
+        services.ticket_sign_for(actor=user, order=order)
+        return _("You signed for the work order.")
+    if action == "return":
+        services.ticket_return(actor=user, order=order, reason=post.get("reason", ""))
+        return _("The work order was returned to the hotline for arbitration.")
+    if action == "start":
+        services.ticket_start(actor=user, order=order)
+        return _("Handling has started.")
+    if action == "reply":
+        _attach(request, order)
+        services.ticket_reply(actor=user, order=order, text=post.get("text", ""))
+        return _("The reply was recorded.")
+    if action == "attach":
+        _attach(request, order)
+        return _("The files were added.")
+    if action == "extension_request":
+        services.ticket_extension_request(
+            actor=user,
+            order=order,
+            working_days=_int(post.get("days")),
+            reason=post.get("reason", ""),
+        )
+        return _("The extension request was sent to the supervisors.")
+    if action == "extension_decide":
+        approve = post.get("decision") == "approve"
+        services.ticket_extension_decide(
+            actor=user, order=order, approve=approve, reason=post.get("reason", "")
+        )
+        return _("The extension was approved.") if approve else _("The extension was refused.")
+    if action == "arbitrate":
+        uphold = post.get("decision") == "uphold"
+        services.ticket_arbitrate(
+            actor=user,
+            order=order,
+            uphold=uphold,
+            department=post.get("department") or None,
+            reason=post.get("reason", ""),
+        )
+        if uphold:
+            return _("The return was upheld and the work order dispatched again.")
+        return _("The return was rejected: the same department keeps the work order.")
+    if action == "dispatch":
+        services.ticket_dispatch(actor=user, order=order, department=post.get("department", ""))
+        return _("The work order was dispatched.")
+    if action == "callback":
+        satisfied = post.get("satisfied") == "yes"
+        services.ticket_callback(
+            actor=user,
+            order=order,
+            satisfied=satisfied,
+            resolved=post.get("resolved") == "yes",
+            note=post.get("note", ""),
+        )
+        if satisfied:
+            return _("The callback was recorded and the work order closed.")
+        return _("The callback was recorded and the work order reopened.")
+    if action == "escalate":
+        services.ticket_escalate(actor=user, order=order, reason=post.get("reason", ""))
+        return _("The work order was escalated.")
+    if action == "merge":
+        master = selectors.ticket_get(actor=user, number=post.get("master", ""))
+        services.ticket_merge(actor=user, duplicate=order, master=master)
+        return _("The work order was merged into %(number)s.") % {"number": master.number}
+    raise NotFound(_("There is no such action."), code="unknown_action")
+
+
+@login_required
+@require_POST
+def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One lifecycle step of an order; back to the page it came from (``next``)."""
+    try:
+        order = selectors.ticket_get(actor=request.user, number=number)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    try:
+        with transaction.atomic():  # files and step together: a failed step keeps no file
+            text = _act(request, order, action)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        fresh = selectors.ticket_get(actor=request.user, number=number)
+        if isinstance(error, PermissionDenied) or not policies.can(
+            request.user, policies.VIEW, fresh
+        ):
+            return _order_page(request, fresh, status=403)
+        return _order_page(request, fresh, status=error.status)
+    messages.success(request, text)
+    target = request.POST.get("next", "")
+    if target not in ("desk", "supervisor", "department"):
+        return HttpResponseRedirect(reverse("hotline:order", args=[number]))
+    return HttpResponseRedirect(reverse(f"hotline:{target}"))
