@@ -203,7 +203,7 @@ def _allocate_number(region: str, moment: datetime.datetime) -> str:
 def _locked(order: WorkOrder) -> WorkOrder:
     """The order re-read under its row lock (call inside `transaction.atomic`)."""
     return (
-        WorkOrder.objects.select_for_update()
+        WorkOrder.objects.select_for_update(of=("self",))
         .select_related("category__time_limit_class", "category__parent__time_limit_class")
         .get(pk=order.pk)
     )
