@@ -1,0 +1,48 @@
+"""The hotline hands its messages to the real notify app after the commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from onestop.core.errors import Conflict
+from onestop.hotline import services
+from onestop.notify.models import Notification
+
+PS = "371121-public-security"
+
+
+def test_receipt_and_reply_become_sms_notifications(
+    world, make, django_capture_on_commit_callbacks
+):
+    ps = world["officer-ps"]
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make()
+    order = services.ticket_dispatch(actor=world["agent"], order=order, department=PS)
+    order = services.ticket_sign_for(actor=ps, order=order)
+    order = services.ticket_start(actor=ps, order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_reply(actor=ps, order=order, text="The shop now closes at 22:00.")
+
+    sent = list(
+        Notification.objects.order_by("created_at").values_list(
+            "template", "channel", "destination_masked"
+        )
+    )
+    assert sent == [
+        ("hotline.received", "sms", "138****8000"),
+        ("hotline.replied", "sms", "138****8000"),
+    ]
+    reply = Notification.objects.get(template="hotline.replied")
+    assert order.number in reply.body
+    assert "The shop now closes at 22:00." in reply.body
+
+
+def test_a_refused_step_sends_nothing(world, make, django_capture_on_commit_callbacks):
+    order = services.ticket_dispatch(actor=world["agent"], order=make(), department=PS)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Conflict),
+    ):
+        services.ticket_reply(actor=world["officer-ps"], order=order, text="Too early.")
+    assert callbacks == []
+    assert Notification.objects.count() == 0
