@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
+import os
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,6 +47,8 @@ from django.utils.translation import gettext as _
 from onestop.core import seeding
 from onestop.core.errors import NotFound, ValidationFailed
 from onestop.core.text import normalise, tokenize
+
+logger = logging.getLogger(__name__)
 
 MODEL_VERSION = 1
 HISTORY_FILE = Path(__file__).resolve().parent / "data" / "history.jsonl"
@@ -282,6 +286,7 @@ def train(examples: Iterable[Example]) -> Model:
         category_clf=fit("category"),
         kind_clf=fit("kind"),
         n_examples=len(rows),
+        meta={"sklearn": _sklearn_version()},
     )
 
 
@@ -295,23 +300,40 @@ def save(model: Model, path: Path | None = None) -> Path:
 
     path = path or model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    # A private temporary name per process, then an atomic rename: several workers that train
+    # on first use at the same time never read or write a half-written file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     joblib.dump(model, tmp, compress=3)
     tmp.replace(path)
     return path
 
 
 def load(path: Path | None = None) -> Model | None:
-    """The model at `path`, or None if it is missing or of another version."""
+    """The model at `path`, or None if it is missing, unreadable, or made by another model
+    version or scikit-learn release (then the caller retrains)."""
     import joblib
 
     path = path or model_path()
     if not path.exists():
         return None
-    model = joblib.load(path)
-    if not isinstance(model, Model) or model.version != MODEL_VERSION:
+    try:
+        model = joblib.load(path)
+    except Exception:  # a truncated or foreign file is retrained, not fatal
+        logger.warning("hotline routing model %s is unreadable; it will be retrained", path)
+        return None
+    if (
+        not isinstance(model, Model)
+        or model.version != MODEL_VERSION
+        or model.meta.get("sklearn") != _sklearn_version()
+    ):
         return None
     return model
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
 
 
 _model: Model | None = None

@@ -219,6 +219,25 @@ def test_saved_model_is_loaded_once(model: routing.Model, settings: Any) -> None
         routing.set_model(None)
 
 
+def test_unreadable_or_foreign_model_file_is_retrained(
+    model: routing.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = routing.model_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a model")
+    assert routing.load() is None
+    monkeypatch.setattr(routing, "train", lambda examples: model)
+    routing.set_model(None)
+    try:
+        assert routing.get_model() is model
+        assert routing.load() is not None
+        assert list(path.parent.iterdir()) == [path]
+    finally:
+        routing.set_model(None)
+    monkeypatch.setattr(routing, "_sklearn_version", lambda: "0.0")
+    assert routing.load() is None
+
+
 def test_seed_step_trains_when_absent_and_then_changes_nothing(
     model: routing.Model, monkeypatch: pytest.MonkeyPatch
 ) -> None:
