@@ -8,6 +8,7 @@ one child, and the container's own name is dropped. XML names each child after i
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -23,6 +24,8 @@ CHILD = {
     "endpoints": "endpoint",
     "formats": "format",
 }
+# Characters XML 1.0 cannot carry (control characters a citizen's text may still contain).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CONTENT_TYPES = {
     "xml": "text/xml; charset=utf-8",
     "json": "application/json; charset=utf-8",
@@ -32,7 +35,7 @@ CONTENT_TYPES = {
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("", str(value))
 
 
 def _element(tag: str, value: Any) -> ET.Element:

@@ -589,3 +589,28 @@ def test_tokens_are_not_issued_so_any_token_is_404(world: Any, client: Client) -
 def test_requests_endpoint_refuses_other_methods(world: Any, client: Client) -> None:
     assert client.put(f"{BASE}requests.json").status_code == 405
     assert client.post(f"{BASE}services.json").status_code == 405
+
+
+def test_xml_drops_characters_xml_cannot_carry(world: Any, client: Client) -> None:
+    number = file(client, description="停\x0b水\x01了")
+    root = xml(client.get(f"{BASE}requests/{number}.xml"))
+    assert root.findtext("request/description") == "停水了"
+    assert jsn(client.get(f"{BASE}requests/{number}.json"))[0]["description"] == "停\x0b水\x01了"
+
+
+def test_request_list_queries_do_not_grow_with_the_results(world: Any, client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(expected: int) -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert len(jsn(client.get(f"{BASE}requests.json"))) == expected
+        return len(context.captured_queries)
+
+    for _ in range(2):
+        file(client)
+    few = queries(2)
+    for _ in range(4):
+        file(client)
+    assert queries(6) == few
+    assert few <= 8
