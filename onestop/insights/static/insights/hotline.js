@@ -98,9 +98,9 @@
             {
               name: labels.requests,
               type: "pie",
-              radius: ["35%", "65%"],
+              radius: ["30%", "55%"],
               data: data.channel,
-              label: { formatter: "{b}: {c} ({d}%)" },
+              label: { formatter: "{b}: {c}", overflow: "none" },
             },
           ],
         },
