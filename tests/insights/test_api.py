@@ -108,3 +108,12 @@ def test_the_default_month_is_the_current_one(client, world):
 
     assert response.status_code == 200
     assert response.json()["month"] == f"{current_month():%Y-%m}"
+
+
+def test_the_endpoint_has_a_query_budget(client, month, world, django_assert_max_num_queries):
+    client.force_login(world["supervisor"])
+    # session, user, roles, orders grouped, events grouped, department names
+    with django_assert_max_num_queries(7):
+        response = client.get(URL, {"month": "2026-03"})
+    assert response.status_code == 200
+    assert len(response.json()["rows"]) == 2
