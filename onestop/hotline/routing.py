@@ -53,9 +53,10 @@ logger = logging.getLogger(__name__)
 MODEL_VERSION = 1
 HISTORY_FILE = Path(__file__).resolve().parent / "data" / "history.jsonl"
 SEED_DIR = Path(__file__).resolve().parents[2] / "data" / "seed"
-# Chosen with `onestop hotline_eval` on the held-out fifth of the synthetic history: the lowest
-# threshold at which auto-dispatched requests are right (category and department) >= 95 %.
-DEFAULT_THRESHOLD = 0.5
+# Chosen with `onestop hotline_eval`: auto-dispatched requests must be right (category and
+# department) >= 95 %. On the held-out fifth of the synthetic history 0.5 already gives 0.963,
+# but on a fresh sample (seed 2026) 0.5 gave 0.947 and 0.6 gave 0.955: 0.6 keeps a margin.
+DEFAULT_THRESHOLD = 0.6
 MAX_TEXT = 2000
 TOP_CATEGORIES = 5
 TOP_DEPARTMENTS = 3
