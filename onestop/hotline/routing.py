@@ -491,6 +491,11 @@ def seed_routing_model() -> str | None:
     """Train and save the routing model if this node has none (idempotent)."""
     if load() is not None:
         return None
+    if _model is not None:
+        # This process already trained one (a node re-seeded in the same process, or the
+        # test suite seeding many throwaway data dirs): the same examples give the same model.
+        save(_model)
+        return f"hotline routing model saved ({_model.n_examples} examples)"
     model = train(default_examples())
     save(model)
     set_model(model)
