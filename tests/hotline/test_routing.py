@@ -348,7 +348,11 @@ def test_classify_api_refuses_bad_input(
 def test_classify_api_messages_are_translated(
     client: Any, active: routing.Model, org: None
 ) -> None:
-    response = client.post(URL, {"text": "", "region": "371121"}, "application/json")
+    empty = {"text": "", "region": "371121"}
+    response = client.post(URL, empty, "application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.json()["message"] == "Enter the text of the request."
-    long = client.post(URL, {"text": "物" * 2001, "region": "371121"}, "application/json")
+    default = client.post(URL, empty, "application/json")  # zh-hans, the node's default
+    assert default.json()["message"] == "请输入诉求内容。"
+    too_long = {"text": "物" * 2001, "region": "371121"}
+    long = client.post(URL, too_long, "application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert long.json()["message"] == "The text is too long: at most 2000 characters."
