@@ -31,6 +31,7 @@ from onestop.hotline.models import WorkOrder
 S = WorkOrder.Status
 DUE_SOON = datetime.timedelta(hours=24)
 QUEUE_LIMIT = 200
+RETURNED_LIMIT = 50  # each shows its return reason (one query each)
 
 
 def _region() -> str:
@@ -219,6 +220,11 @@ def department(request: HttpRequest) -> HttpResponse:
 # --- supervisor console -----------------------------------------------------------------------
 
 
+def _return_reason(request: HttpRequest, order: WorkOrder) -> str:
+    last = selectors.ticket_events(actor=request.user, order=order).filter(kind="return").last()
+    return last.reason if last else ""
+
+
 @login_required
 @require_GET
 def supervisor(request: HttpRequest) -> HttpResponse:
@@ -232,7 +238,10 @@ def supervisor(request: HttpRequest) -> HttpResponse:
             .filter(merged_into__isnull=True)
             .order_by("resolve_by")[:QUEUE_LIMIT]
         ),
-        "returned": orders.filter(status=S.RETURNED).order_by("updated_at")[:QUEUE_LIMIT],
+        "returned": [
+            {"order": o, "reason": _return_reason(request, o)}
+            for o in orders.filter(status=S.RETURNED).order_by("updated_at")[:RETURNED_LIMIT]
+        ],
         "extensions": orders.filter(
             status__in=transitions.OPEN_FOR_DEPARTMENT, extension_days__isnull=False
         ).order_by("resolve_by")[:QUEUE_LIMIT],

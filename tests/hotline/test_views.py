@@ -295,7 +295,9 @@ def test_order_lifecycle_through_the_pages(
     assert "Return to the hotline" in page
     assert "Record the callback" not in page
     assert act(ps, "return", reason="Not ours: a wage dispute.").status_code == 302
-    assert order.number in supervisor.get(reverse("hotline:supervisor")).content.decode()
+    console = supervisor.get(reverse("hotline:supervisor")).content.decode()
+    assert order.number in console
+    assert "Reason for returning:</strong> Not ours: a wage dispute." in console
     response = act(supervisor, "arbitrate", decision="uphold", department=HR, next="supervisor")
     assert response["Location"] == reverse("hotline:supervisor")
     assert act(hr, "sign_for").status_code == 302
