@@ -50,6 +50,7 @@ class Suggestions:
     departments: list[Choice] = field(default_factory=list)
     duplicates: list[WorkOrder] = field(default_factory=list)
     auto: bool = False
+    answer_pending: bool = False  # a consultation whose answer is fetched separately
 
     @property
     def top(self) -> tuple[Choice | None, Choice | None]:
@@ -132,6 +133,12 @@ def duplicates(
     return found
 
 
+def answer(*, text: str, region: str, lang: str = "zh-hans") -> Any:
+    """The knowledge base's answer to a consultation, or None."""
+    text = (text or "").strip()[: routing.MAX_TEXT]
+    return _answer(text, lang, region) if text else None
+
+
 def _answer(text: str, lang: str, region: str) -> Any:
     from onestop.knowledge import selectors as knowledge
 
@@ -152,14 +159,22 @@ def suggest(
     township: str = "",
     latitude: Any = None,
     longitude: Any = None,
+    with_answer: bool = True,
 ) -> Suggestions:
-    """Everything the desk shows next to a call's description (empty when there is no text)."""
+    """Everything the desk shows next to a call's description (empty when there is no text).
+
+    `with_answer=False` leaves the knowledge answer out (`answer_pending` says whether one
+    should be fetched with `answer()`): the live panel stays fast while the answer, which
+    searches the whole knowledge base, arrives in its own request."""
     text = (text or "").strip()[: routing.MAX_TEXT]
     result = Suggestions(text=text)
     if not text:
         return result
     if request_type in ("", WorkOrder.RequestType.CONSULTATION):
-        result.answer = _answer(text, lang, region)
+        if with_answer:
+            result.answer = _answer(text, lang, region)
+        else:
+            result.answer_pending = True
     try:
         routed = routing.classify(text=text, region=region)
     except DomainError:

@@ -7,6 +7,7 @@ app_name = "hotline"
 urlpatterns = [
     path("desk/", views.desk, name="desk"),
     path("desk/suggest", views.desk_suggest, name="desk_suggest"),
+    path("desk/answer", views.desk_answer, name="desk_answer"),
     path("department/", views.department, name="department"),
     path("supervisor/", views.supervisor, name="supervisor"),
     path("orders/<str:number>/", views.order_detail, name="order"),

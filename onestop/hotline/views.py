@@ -96,8 +96,11 @@ FIELDS = (
 )
 
 
-def _suggestions(request: HttpRequest, values: dict[str, str]) -> suggest.Suggestions:
+def _suggestions(
+    request: HttpRequest, values: dict[str, str], *, with_answer: bool = True
+) -> suggest.Suggestions:
     return suggest.suggest(
+        with_answer=with_answer,
         actor=request.user,
         text=values.get("description") or values.get("text", ""),
         region=_region(),
@@ -194,8 +197,19 @@ def desk_suggest(request: HttpRequest) -> HttpResponse:
     if not policies.can(request.user, policies.CREATE, _region()):
         return _forbidden(request, _("Only hotline staff of this region may take calls."))
     values = {name: request.GET.get(name, "").strip() for name in (*FIELDS, "text")}
-    context = {"suggestions": _suggestions(request, values)}
+    context = {"suggestions": _suggestions(request, values, with_answer=False)}
     return render(request, "hotline/_suggest.html", context)
+
+
+@login_required
+@require_GET
+def desk_answer(request: HttpRequest) -> HttpResponse:
+    """The knowledge answer for a consultation (htmx fragment, loaded after the suggestions:
+    searching the knowledge base takes longer than routing)."""
+    if not policies.can(request.user, policies.CREATE, _region()):
+        return _forbidden(request, _("Only hotline staff of this region may take calls."))
+    found = suggest.answer(text=request.GET.get("text", ""), region=_region(), lang=_lang())
+    return render(request, "hotline/_answer.html", {"answer": found})
 
 
 # --- department console -----------------------------------------------------------------------

@@ -193,3 +193,26 @@ def test_suggest_uses_the_chosen_category_for_duplicates(
     assert [o.number for o in by_model.duplicates] == [wage.number]
     assert by_choice.duplicates == []
     assert datetime.timedelta(days=suggest.DUPLICATE_DAYS) == datetime.timedelta(days=7)
+
+
+def test_the_live_panel_leaves_the_answer_for_its_own_request(
+    world: dict[str, User], fake_answer: list[str]
+) -> None:
+    panel = suggest.suggest(
+        actor=world["agent"], text="身份证丢了怎么补办", region="371121", with_answer=False
+    )
+    complaint = suggest.suggest(
+        actor=world["agent"],
+        text="身份证丢了怎么补办",
+        region="371121",
+        request_type="complaint",
+        with_answer=False,
+    )
+
+    assert (panel.answer, panel.answer_pending) == (None, True)
+    assert complaint.answer_pending is False
+    assert fake_answer == []
+    found = suggest.answer(text="身份证丢了怎么补办", region="371121")
+    assert found is not None
+    assert found.text == "带户口簿到派出所补办。"
+    assert suggest.answer(text="  ", region="371121") is None

@@ -156,15 +156,27 @@ def test_desk_suggest_renders_answer_category_department_and_duplicates(
     assert earlier.number in body
     assert "Answer and close on the call" not in body
     asked = question.content.decode()
-    assert "带户口簿到派出所补办。" in asked
-    assert 'href="/knowledge/id-card/"' in asked
-    assert 'name="action" value="answer"' in asked
+    assert 'hx-get="/hotline/desk/answer?text=%E8%BA%AB' in asked
+    assert 'hx-trigger="load"' in asked
+    answered = client.get(reverse("hotline:desk_answer"), {"text": "身份证丢了怎么补办"})
+    answer = answered.content.decode()
+    assert answered.status_code == 200
+    assert "带户口簿到派出所补办。" in answer
+    assert 'href="/knowledge/id-card/"' in answer
+    assert 'name="action" value="answer"' in answer
+    assert (
+        "no sure answer"
+        in client.get(reverse("hotline:desk_answer"), {"text": "天气"}).content.decode()
+    )
 
 
 def test_desk_suggest_is_for_hotline_staff(world: dict[str, User]) -> None:
-    response = client_for(world["officer-ps"]).get(reverse("hotline:desk_suggest"), {"text": "x"})
+    officer = client_for(world["officer-ps"])
+    response = officer.get(reverse("hotline:desk_suggest"), {"text": "x"})
+    answer = officer.get(reverse("hotline:desk_answer"), {"text": "x"})
 
     assert response.status_code == 403
+    assert answer.status_code == 403
 
 
 def test_desk_creates_and_dispatches_and_a_resubmit_changes_nothing(
