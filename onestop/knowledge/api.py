@@ -1,4 +1,5 @@
-"""Search API: GET /api/v1/search."""
+"""Search and knowledge API: GET /api/v1/search, /api/v1/knowledge/answer,
+/api/v1/knowledge/articles/{slug}."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from onestop.knowledge import selectors
-from onestop.knowledge.schemas import SearchHitOut
+from onestop.knowledge.schemas import AnswerEnvelopeOut, ArticleOut, SearchHitOut
 
 router = Router(tags=["knowledge"])
 
@@ -21,18 +22,67 @@ class SearchParams(Schema):
     limit: str = "10"
 
 
+class AnswerParams(Schema):
+    q: str = ""
+    lang: str = "zh-hans"
+
+
+class ArticleParams(Schema):
+    lang: str = "zh-hans"
+
+
 @router.get(
     "/search",
     response=list[SearchHitOut],
     exclude_none=True,
-    summary="Search catalogue items and scenario bundles",
+    summary="Search catalogue items, scenario bundles and knowledge articles",
     description=(
-        "Chinese or English, in the citizen's own words. Scenario hits carry `slug`, item "
-        "hits `code`. `lang` (zh-hans or en) picks the title language; `limit` is 1-50. "
-        "An empty or over-long query (more than 200 characters), an unknown language or a "
-        "limit out of range answers 400 with {code, message, details}."
+        "Chinese or English, in the citizen's own words. Scenario and article hits carry "
+        "`slug`, item hits `code`. `lang` (zh-hans or en) picks the title language; `limit` "
+        "is 1-50. An empty or over-long query (more than 200 characters), an unknown language "
+        "or a limit out of range answers 400 with {code, message, details}."
     ),
 )
 def search(request: HttpRequest, params: Query[SearchParams]) -> list[dict[str, Any]]:
     hits = selectors.search(q=params.q, lang=params.lang, limit=params.limit)
     return [hit.as_dict() for hit in hits]
+
+
+@router.get(
+    "/knowledge/answer",
+    response=AnswerEnvelopeOut,
+    summary="Answer a question from the knowledge base, with citations",
+    description=(
+        "Extractive: the answer of the best FAQ, or the most relevant paragraph of the best "
+        "article, with the article and the services it names as citations. `answer` is null "
+        "when no article answers the question surely enough. An empty or over-long question "
+        "or an unknown language answers 400 with {code, message, details}."
+    ),
+)
+def answer(request: HttpRequest, params: Query[AnswerParams]) -> dict[str, Any]:
+    result = selectors.answer(q=params.q, lang=params.lang)
+    return {"answer": result.as_dict() if result is not None else None}
+
+
+@router.get(
+    "/knowledge/articles/{slug}",
+    response=ArticleOut,
+    summary="One knowledge article (published and in force)",
+    description="`lang` (zh-hans or en) picks the language. An unknown article answers 404.",
+)
+def article(request: HttpRequest, slug: str, params: Query[ArticleParams]) -> dict[str, Any]:
+    lang = selectors.clean_lang(params.lang)
+    found = selectors.article_get(slug=slug, actor=request.user)
+    return {
+        "slug": found.slug,
+        "kind": found.kind,
+        "region": found.region_id,
+        "title": found.title(lang),
+        "question": found.question(lang),
+        "body": found.body(lang),
+        "source": found.source,
+        "department_kind": found.department_kind_id,
+        "effective_from": found.effective_from,
+        "effective_until": found.effective_until,
+        "related": [c.as_dict() for c in selectors.article_related(article=found, lang=lang)],
+    }

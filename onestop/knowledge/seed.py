@@ -1,9 +1,35 @@
-"""Demo-seed step of `knowledge`: build the search index after the catalogue is seeded."""
+"""Demo-seed steps of `knowledge`: the knowledge base (order 85, after the catalogue and the
+organisations), then the search index over the catalogue and the knowledge base (order 90).
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
 from onestop.core import seeding
-from onestop.knowledge.services import index_rebuild
+from onestop.knowledge.services import article_import, index_rebuild
+
+ARTICLES_FILE = Path("data") / "seed" / "knowledge_articles.json"
+
+
+def load_articles() -> list[dict[str, Any]]:
+    """The records of data/seed/knowledge_articles.json (demo content, see its `demo` field)."""
+    path = Path(settings.BASE_DIR) / ARTICLES_FILE
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return list(document["articles"])
+
+
+@seeding.register(order=85, name="knowledge-articles")
+def seed_knowledge_articles() -> str:
+    counts = article_import(actor=None, records=load_articles())
+    return (
+        f"{counts['created']} articles created, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged, {counts['skipped']} skipped"
+    )
 
 
 @seeding.register(order=90, name="search-index")

@@ -1,36 +1,89 @@
-"""The search page: a plain GET form that works without JavaScript."""
+"""Pages of the knowledge app: search, knowledge articles and the assistant.
+
+Plain GET forms that work without JavaScript; htmx (when present) swaps only the answer.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from onestop.core.errors import ValidationFailed
-from onestop.knowledge import selectors
+from onestop.core.errors import NotFound, ValidationFailed
+from onestop.knowledge import markup, selectors
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
 
 
 def _result_url(kind: str, ref: str) -> str:
     if kind == "scenario":
         return reverse("catalog:scenario_detail", kwargs={"slug": ref})
+    if kind == "article":
+        return reverse("knowledge:article_detail", kwargs={"slug": ref})
     return reverse("catalog:item_detail", kwargs={"code": ref})
 
 
+def _links(hits: list[selectors.Hit]) -> list[dict[str, str]]:
+    return [
+        {"kind": h.kind, "ref": h.ref, "title": h.title, "url": _result_url(h.kind, h.ref)}
+        for h in hits
+    ]
+
+
 def search(request: HttpRequest) -> HttpResponse:
-    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    lang = _lang()
     q = request.GET.get("q")
-    context: dict[str, object] = {"q": q or "", "searched": q is not None, "results": []}
+    context: dict[str, object] = {
+        "q": q or "",
+        "searched": q is not None,
+        "results": [],
+        "answers": [],
+    }
     status = 200
     if q is not None:
         try:
-            hits = selectors.search(q=q, lang=lang, limit=20)
+            hits = selectors.search(q=q, lang=lang, limit=20, kinds=selectors.CATALOGUE_KINDS)
+            answers = selectors.search(q=q, lang=lang, limit=3, kinds=["article"])
         except ValidationFailed as exc:
             context["error"] = str(exc.message)
             status = 400
         else:
-            context["results"] = [
-                {"kind": h.kind, "ref": h.ref, "title": h.title, "url": _result_url(h.kind, h.ref)}
-                for h in hits
-            ]
+            context["results"] = _links(hits)
+            context["answers"] = _links(answers)
     return render(request, "knowledge/search.html", context, status=status)
+
+
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    lang = _lang()
+    try:
+        article = selectors.article_get(slug=slug, actor=request.user)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    context = {
+        "article": article,
+        "title": article.title(lang),
+        "question": article.question(lang),
+        "body": markup.render(article.body(lang)),
+        "related": selectors.article_related(article=article, lang=lang),
+        "department": article.department_kind.name if article.department_kind else "",
+        "is_draft": article.status != article.Status.PUBLISHED,
+    }
+    return render(request, "knowledge/article.html", context)
+
+
+def assistant(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q")
+    context: dict[str, object] = {"q": q or "", "asked": q is not None, "answer": None}
+    status = 200
+    if q is not None:
+        try:
+            context["answer"] = selectors.answer(q=q, lang=_lang())
+        except ValidationFailed as exc:
+            context["error"] = str(exc.message)
+            status = 400
+    partial = request.headers.get("HX-Request") == "true"
+    template = "knowledge/_answer.html" if partial else "knowledge/assistant.html"
+    return render(request, template, context, status=status)

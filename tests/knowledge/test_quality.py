@@ -15,7 +15,7 @@ import pytest
 from django.db import transaction
 
 from onestop.core import seeding
-from onestop.knowledge.selectors import clear_cache, search
+from onestop.knowledge.selectors import answer, articles_visible, clear_cache, search
 from onestop.knowledge.services import index_rebuild
 
 REGION = "371121"
@@ -101,8 +101,11 @@ def _rank(question: str, lang: str, kind: str, ref: str) -> int | None:
 
 
 @pytest.mark.django_db
-def test_demo_index_covers_the_catalogue(demo_index):
-    assert demo_index["documents"] == 145 + 13
+def test_demo_index_covers_the_catalogue_and_the_knowledge_base(demo_index):
+    # The knowledge-articles seed step (order 85) runs before the index is built.
+    articles = articles_visible(region=REGION).count()
+    assert articles >= 40
+    assert demo_index["documents"] == 145 + 13 + articles
 
 
 @pytest.mark.django_db
@@ -119,3 +122,58 @@ def test_colloquial_questions_find_the_expected_answer_in_the_top_3(demo_index, 
     )
     missed = {q: rank for q, rank in ranks.items() if rank is None or rank >= 3}
     assert missed == {}
+
+
+# FAQ-style questions -> the knowledge article (data/seed/knowledge_articles.json): in the top 3
+# of the Answers block (articles only), in the top 5 of the default mixed search (a bare keyword
+# such as 残疾人两项补贴 is as much a service query: the items and the bundle come first), and
+# answered by `answer`.
+ARTICLE_QUESTIONS = [
+    ("社保卡丢了怎么补办", "zh-hans", "social-security-card-replacement"),
+    ("新生儿落户需要哪些材料", "zh-hans", "newborn-hukou-materials"),
+    ("去外地看病医保怎么备案", "zh-hans", "medical-insurance-remote-care-filing"),
+    ("公积金什么情况下能取出来", "zh-hans", "provident-fund-withdrawal-conditions"),
+    ("食品经营许可证要多久", "zh-hans", "food-business-licence-time-limit"),
+    ("残疾人两项补贴", "zh-hans", "disability-two-subsidies"),
+    ("噪音扰民找谁", "zh-hans", "noise-nuisance"),
+    ("老板拖欠工资去哪投诉", "zh-hans", "wage-arrears-complaint"),
+    ("物业费纠纷怎么处理", "zh-hans", "property-fee-dispute"),
+    ("12345受理范围", "zh-hans", "hotline-12345-scope"),
+    (
+        "I lost my social security card, how do I replace it",
+        "en",
+        "social-security-card-replacement",
+    ),
+    ("my neighbours are too noisy at night", "en", "noise-nuisance"),
+    ("my employer has not paid my wages", "en", "wage-arrears-complaint"),
+]
+
+
+@pytest.mark.django_db
+def test_faq_questions_find_the_article_in_the_top_3_and_get_an_answer(demo_index):
+    ranks = {q: _rank(q, lang, "article", slug) for q, lang, slug in ARTICLE_QUESTIONS}
+    answers_block = {
+        q: [h.ref for h in search(q=q, lang=lang, limit=3, region=REGION, kinds=["article"])]
+        for q, lang, _slug in ARTICLE_QUESTIONS
+    }
+    answered = {
+        q: (result.citations[0].ref if (result := answer(q=q, lang=lang, region=REGION)) else None)
+        for q, lang, _slug in ARTICLE_QUESTIONS
+    }
+
+    top3 = sum(rank is not None and rank < 3 for rank in ranks.values())
+    print(f"\narticles in the mixed top-3: {top3}/{len(ranks)}")  # noqa: T201
+    assert ranks["社保卡丢了怎么补办"] is not None
+    assert ranks["社保卡丢了怎么补办"] < 3
+    assert {q: r for q, r in ranks.items() if r is None or r >= 5} == {}
+    assert {q: slug for q, _lang, slug in ARTICLE_QUESTIONS if slug not in answers_block[q]} == {}
+    assert answered == {q: slug for q, _lang, slug in ARTICLE_QUESTIONS}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "question", ["今天天气怎么样", "火星上有水吗", "股票明天会涨吗", "how tall is mount everest"]
+)
+def test_off_topic_questions_get_no_answer(demo_index, question):
+    lang = "en" if question.isascii() else "zh-hans"
+    assert answer(q=question, lang=lang, region=REGION) is None

@@ -1,0 +1,55 @@
+"""Who may write the knowledge base.
+
+- ``staff:article:draft``: any staff member (a hotline agent turning a reply into a draft,
+  a department officer, a supervisor, an administrator);
+- ``region:article:publish`` (and reading drafts): a supervisor or an administrator of the
+  article's region (for an article of every region: of the node's region), or a superuser;
+- ``region:article:import``: the system itself (`actor=None`: the demo seed and the
+  operator's commands) or an administrator of the node's region.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+
+from onestop.accounts.policies import has_role, is_administrator_of, is_staff_member
+
+
+class Action(StrEnum):
+    ARTICLE_DRAFT = "staff:article:draft"
+    ARTICLE_PUBLISH = "region:article:publish"
+    ARTICLE_IMPORT = "region:article:import"
+
+
+def _region_of(obj: Any) -> str:
+    region = getattr(obj, "region_id", None) if obj is not None else None
+    return str(region or settings.NODE_REGION)
+
+
+def _active(actor: Any) -> bool:
+    return bool(
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and getattr(actor, "is_active", True)
+    )
+
+
+def can(actor: Any, action: str, obj: Any = None) -> bool:
+    """Whether `actor` may do `action` to the article `obj` (or, for import, at all)."""
+    if action == Action.ARTICLE_IMPORT:
+        return actor is None or (
+            _active(actor) and is_administrator_of(actor, settings.NODE_REGION)
+        )
+    if not _active(actor):
+        return False
+    if getattr(actor, "is_superuser", False):
+        return True
+    if action == Action.ARTICLE_DRAFT:
+        return is_staff_member(actor)
+    if action == Action.ARTICLE_PUBLISH:
+        region = _region_of(obj)
+        return has_role(actor, "supervisor", region=region) or is_administrator_of(actor, region)
+    return False
