@@ -65,3 +65,14 @@ def browser() -> Iterator[Any]:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def english(client: Any) -> Iterator[None]:
+    """For tests that match English msgids: services speak English in this thread, and the
+    test client asks for English (the node's default language is zh-hans)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

@@ -14,6 +14,9 @@ from onestop.hotline import services
 from onestop.hotline.models import Attachment, WorkOrder, WorkOrderEvent
 from onestop.sharing.models import AccessRecord
 
+# These tests match the English msgids of the domain errors.
+pytestmark = pytest.mark.usefixtures("english")
+
 BASE = "/api/v1/hotline"
 PS = "371121-public-security"
 HR = "371121-human-resources-social-security"
@@ -30,7 +33,7 @@ BODY = {
 
 
 def client_for(user: Any) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
 
@@ -47,7 +50,7 @@ def state() -> tuple[list[tuple[str, str, str | None]], int]:
 
 
 def test_unauthenticated_requests_get_401_in_the_error_shape(world):
-    anonymous = Client()
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
     for response in (
         anonymous.get(BASE + "/tickets"),
         anonymous.get(BASE + "/tickets/371121-20260101-000001"),

@@ -12,6 +12,9 @@ from onestop.core.errors import NotFound
 from onestop.notify import selectors, services
 from onestop.notify.models import Notification
 
+# These tests match the English msgids of the domain errors.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _send(user: User, number: str, **kwargs: Any) -> list[Notification]:
     return services.notification_send(

@@ -18,6 +18,9 @@ from onestop.notify import channels, services, tasks, templates
 from onestop.notify.models import Notification
 from tests.notify.conftest import PHONE, Gateway
 
+# These tests match the English msgids of the domain errors.
+pytestmark = pytest.mark.usefixtures("english")
+
 CONTEXT = {"number": "371121-20261126-0001"}
 Status = Notification.Status
 
