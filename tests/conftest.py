@@ -34,6 +34,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _services_speak_english() -> Iterator[None]:
+    """Every test starts with English active in its thread, whatever an earlier test's request
+    left activated, so assertions on domain-error messages (English msgids) do not depend on
+    test order. Requests still choose their own language (zh-hans by default)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Each test gets its own data dir (keys, secret, uploads) and no cached keys or calendar
     year from another test. Passwords hash fast: no test is about the hasher's cost."""

@@ -20,6 +20,7 @@ from onestop.catalog.models import Item, Material, Scenario, ScenarioItem
 from onestop.catalog.policies import can
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onestop.core.permissions import Permission
+from onestop.core.upsert import row_sync
 from onestop.credentials.selectors import licence_type_list
 from onestop.org.selectors import department_kind_list, department_list, region_get
 from onestop.sharing.selectors import dataset_field_keys
@@ -58,28 +59,9 @@ class ImportResult:
 def _upsert(
     model: type[M], lookup: dict[str, Any], values: dict[str, Any], checked: list[str]
 ) -> tuple[M, str]:
-    """Create or update one row, writing only when a value differs.
-
-    `checked` names fields already checked against the registries (their foreign keys are not
-    looked up again). Returns the row and "created", "updated" or "unchanged".
-    """
-    obj = model._default_manager.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        obj.full_clean(exclude=checked)
-        obj.save()
-        return obj, "created"
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if not changed:
-        return obj, "unchanged"
-    for name in changed:
-        setattr(obj, name, values[name])
-    obj.full_clean(exclude=checked)
-    fields = [name.removesuffix("_id") if name.endswith("_id") else name for name in changed]
-    if any(f.name == "updated_at" for f in model._meta.get_fields()):
-        fields.append("updated_at")
-    obj.save(update_fields=fields)
-    return obj, "updated"
+    """Create or update one row (`core.upsert.row_sync`); `checked` names fields already
+    checked against the registries. Returns the row and "created", "updated" or "unchanged"."""
+    return row_sync(model, lookup, values, exclude=checked)
 
 
 _LEVEL_WORD = {"county": "县", "district": "区", "city": "市", "province": "省"}

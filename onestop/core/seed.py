@@ -14,6 +14,7 @@ from django.db import models
 
 from onestop.core import calendar, seeding
 from onestop.core.models import CalendarYear
+from onestop.core.upsert import row_sync
 
 M = TypeVar("M", bound=models.Model)
 
@@ -21,16 +22,10 @@ SOURCE = "chinesecalendar"
 
 
 def sync_row(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[M, bool]:
-    """Create the row matching `lookup` or bring its `values` up to date.
-
-    Returns the row and whether anything was written.
-    """
-    obj = model._default_manager.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        obj.full_clean()
-        obj.save()
-        return obj, True
+    """Create the row matching `lookup` or bring its `values` up to date; whether anything
+    was written."""
+    obj, outcome = row_sync(model, lookup, values)
+    return obj, outcome != "unchanged"
     changed = [field for field, value in values.items() if getattr(obj, field) != value]
     if not changed:
         return obj, False

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from onestop.accounts.models import User
 from onestop.core import crypto, keys
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onestop.core.upsert import row_sync
 from onestop.credentials import conf, policies, vc
 from onestop.credentials.models import Credential, LicenceType, StatusList
 from onestop.credentials.selectors import licence_type_get
@@ -48,20 +49,8 @@ def licence_type_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[LicenceType
         "trust_level": row.get("trust_level", "A"),
     }
     with transaction.atomic():
-        licence = LicenceType.objects.filter(key=row["key"]).first()
-        if licence is None:
-            licence = LicenceType(key=row["key"], **values)
-            licence.full_clean()
-            licence.save()
-            return licence, True
-        changed = [name for name, value in values.items() if getattr(licence, name) != value]
-        if not changed:
-            return licence, False
-        for name in changed:
-            setattr(licence, name, values[name])
-        licence.full_clean()
-        licence.save(update_fields=[n.removesuffix("_id") for n in changed] + ["updated_at"])
-        return licence, True
+        licence, outcome = row_sync(LicenceType, {"key": row["key"]}, values)
+    return licence, outcome != "unchanged"
 
 
 # --- issued e-licences ------------------------------------------------------------------

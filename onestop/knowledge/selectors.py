@@ -383,6 +383,11 @@ def article_citation(article: Article, lang: str) -> Citation:
     )
 
 
+def _bilingual(obj: Any, english: bool) -> str:
+    """A bilingual name in the answer's language (not the thread's active language)."""
+    return str(obj.name_en if english and obj.name_en else obj.name_zh)
+
+
 def article_related(*, article: Article, lang: str, region: str | None = None) -> list[Citation]:
     """The scenarios and items an article names that exist in the region, as citations."""
     region = region or str(article.region_id or settings.NODE_REGION)
@@ -399,7 +404,7 @@ def article_related(*, article: Article, lang: str, region: str | None = None) -
             kind=SearchDocument.Kind.SCENARIO,
             ref=slug,
             title=(scenario.name_en if english and scenario.name_en else scenario.name_zh),
-            source=scenario.lead_department.name,
+            source=_bilingual(scenario.lead_department, english),
             url=reverse("catalog:scenario_detail", kwargs={"slug": slug}),
         )
         for slug in slugs
@@ -417,7 +422,7 @@ def article_related(*, article: Article, lang: str, region: str | None = None) -
             kind=SearchDocument.Kind.ITEM,
             ref=code,
             title=(item.name_en if english and item.name_en else item.name_zh),
-            source=item.implementing_department.name,
+            source=_bilingual(item.implementing_department, english),
             url=reverse("catalog:item_detail", kwargs={"code": code}),
         )
         for code in codes

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from onestop.accounts.policies import is_staff_member, staff_departments
 from onestop.core import crypto
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.upsert import row_sync
 from onestop.ledger.canonical import canonical_json
 from onestop.ledger.services import entry_append
 from onestop.sharing import policies
@@ -56,20 +57,8 @@ def dataset_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[Dataset, bool]:
         "fields": row["fields"],
     }
     with transaction.atomic():
-        dataset = Dataset.objects.filter(key=row["key"]).first()
-        if dataset is None:
-            dataset = Dataset(key=row["key"], **values)
-            dataset.full_clean()
-            dataset.save()
-            return dataset, True
-        changed = [name for name, value in values.items() if getattr(dataset, name) != value]
-        if not changed:
-            return dataset, False
-        for name in changed:
-            setattr(dataset, name, values[name])
-        dataset.full_clean()
-        dataset.save(update_fields=[n.removesuffix("_id") for n in changed] + ["updated_at"])
-        return dataset, True
+        dataset, outcome = row_sync(Dataset, {"key": row["key"]}, values)
+    return dataset, outcome != "unchanged"
 
 
 # --- authoritative records (loaded by the demo seed; in production, by each provider's feed) ---
@@ -143,25 +132,10 @@ def agreement_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[SharingAgreeme
         "legal_basis_zh": row["legal_basis_zh"],
         "legal_basis_en": row.get("legal_basis_en", ""),
     }
+    lookup = {"dataset_id": row["dataset"], "consumer_kind_id": row["consumer_kind"]}
     with transaction.atomic():
-        agreement = SharingAgreement.objects.filter(
-            dataset_id=row["dataset"], consumer_kind_id=row["consumer_kind"]
-        ).first()
-        if agreement is None:
-            agreement = SharingAgreement(
-                dataset_id=row["dataset"], consumer_kind_id=row["consumer_kind"], **values
-            )
-            agreement.full_clean()
-            agreement.save()
-            return agreement, True
-        changed = [name for name, value in values.items() if getattr(agreement, name) != value]
-        if not changed:
-            return agreement, False
-        for name in changed:
-            setattr(agreement, name, values[name])
-        agreement.full_clean()
-        agreement.save(update_fields=[*changed, "updated_at"])
-        return agreement, True
+        agreement, outcome = row_sync(SharingAgreement, lookup, values)
+    return agreement, outcome != "unchanged"
 
 
 # --- consent -------------------------------------------------------------------------------------
