@@ -70,7 +70,10 @@ def _plain_static_storage(settings: Any) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        pytest.skip(f"{CHROMIUM} is not installed (run `make browser` as root)")
+        reason = f"{CHROMIUM} is not installed (run `make browser` as root)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI installs it: a missing browser there is a broken run
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
