@@ -30,6 +30,8 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 
 def _register() -> None:
+    from onestop.cases.api import router as cases_router
+    from onestop.cases.api_burden import router as cases_burden_router
     from onestop.catalog.api import router as catalog_router
     from onestop.credentials.api import router as credentials_router
     from onestop.hotline.api import router as hotline_router
@@ -49,6 +51,8 @@ def _register() -> None:
     api.add_router("/hotline", hotline_router)
     api.add_router("/hotline", hotline_routing_router)
     api.add_router("/insights", insights_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("", cases_burden_router)
 
 
 _register()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "onestop.sharing",
     "onestop.credentials",
     "onestop.knowledge",
+    "onestop.cases",  # floor 5
     "onestop.hotline",  # floor 5
     "onestop.open311",  # floor 6
     "onestop.insights",  # floor 6

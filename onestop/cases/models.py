@@ -1,0 +1,422 @@
+"""Tables of the cases app: applications (cases), their materials, timeline, supplements,
+the papers the window hands out, walk-in queue tickets, and which process runs each item.
+
+A scenario ("one thing") application is one *bundle* case (the parent) with one *item* case
+per item that applies (the children). A single-item application is one item case without a
+parent. Materials, form answers and the applicant belong to the top case (the bundle, or the
+lone item case); each item case runs its item's BPMN process (business key = its number).
+
+Rows are written only by `services` (and the window / office / portal services built on it).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseCounter(models.Model):
+    """The last sequence number given out per region and day; its row is the allocation lock."""
+
+    region = models.CharField(_("region"), max_length=6)
+    day = models.DateField(_("day"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="cases_counter_unique"),
+        ]
+        verbose_name = _("case counter")
+        verbose_name_plural = _("case counters")
+
+    def __str__(self) -> str:
+        return f"{self.region}-{self.day:%Y%m%d}: {self.last}"
+
+
+class ItemProcess(models.Model):
+    """Which BPMN process an item runs (by template key, so every region's copy of the item
+    runs the same process). Items without a row run `item_standard`."""
+
+    template_key = models.CharField(_("template key"), max_length=30, unique=True)
+    process_key = models.CharField(_("process key"), max_length=100)
+    # True when the process can decide by rules (秒批) from verified data.
+    auto = models.BooleanField(_("decided by rules"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["template_key"]
+        verbose_name = _("item process")
+        verbose_name_plural = _("item processes")
+
+    def __str__(self) -> str:
+        return f"{self.template_key} → {self.process_key}"
+
+
+class Case(models.Model):
+    class Kind(models.TextChoices):
+        BUNDLE = "bundle", _("Scenario application")
+        ITEM = "item", _("Item application")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Online")
+        WINDOW = "window", _("At the window")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        # One-time notice issued at the window: not accepted; lists everything missing.
+        NOTICE = "notice", _("Materials missing (one-time notice)")
+        ACCEPTED = "accepted", _("Accepted, in progress")
+        # Waiting for the applicant to supply something; the clock is stopped.
+        SUPPLEMENT = "supplement", _("Waiting for supplements")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        # Result delivered (bundle: every item case finished).
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class ResultKind(models.TextChoices):
+        NONE = "", _("No result yet")
+        LICENCE = "licence", _("E-licence")
+        PAPER = "paper", _("Paper result, to collect at the window")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # <region>-<yyyymmdd>-<5-digit sequence>; given at submission / acceptance (drafts have none).
+    number = models.CharField(_("case number"), max_length=30, unique=True, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    scenario = models.ForeignKey(
+        "catalog.Scenario", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    item = models.ForeignKey(
+        "catalog.Item", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    # Item case: the implementing department; bundle: the scenario's lead department.
+    department = models.ForeignKey(
+        "org.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+
+    # The applicant: an account when there is one (always online; at the window when the
+    # clerk found one), and always the subject index (blind index of resident ID / USCC).
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    applicant_index = models.CharField(
+        _("applicant index"), max_length=64, blank=True, db_index=True
+    )
+    applicant_name = models.CharField(_("applicant name"), max_length=200, blank=True)
+    applicant_id_masked = models.CharField(_("applicant ID (masked)"), max_length=30, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    # What the applicant answered: the variant questions, the merged form, and where each
+    # pre-filled value came from ({field: "dataset.field"}). Top case only.
+    variant_answers = models.JSONField(_("variant answers"), default=dict, blank=True)
+    form_data = models.JSONField(_("form data"), default=dict, blank=True)
+    prefilled = models.JSONField(_("pre-filled fields"), default=dict, blank=True)
+
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=100, null=True, blank=True, unique=True
+    )
+
+    # Burden figures (top case): what the applicant had to do.
+    fields_typed = models.PositiveSmallIntegerField(_("fields typed"), default=0)
+    materials_submitted = models.PositiveSmallIntegerField(_("materials submitted"), default=0)
+    visits = models.PositiveSmallIntegerField(_("visits"), default=0)
+
+    # Acceptance.
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    window = models.ForeignKey(
+        "org.Window", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Accepted against a pledge (容缺受理): the missing non-key materials are due by this date.
+    pledge_due = models.DateField(_("pledged materials due"), null=True, blank=True)
+
+    # Time limit: promised working days from acceptance; the due date moves on by the working
+    # days spent waiting for supplements (paused_since set while the clock is stopped).
+    promised_days = models.PositiveSmallIntegerField(_("promised days"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
+    paused_since = models.DateTimeField(_("clock stopped since"), null=True, blank=True)
+    paused_working_days = models.PositiveSmallIntegerField(_("working days paused"), default=0)
+    warned_at = models.DateTimeField(_("80% warning sent at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+
+    # Decision (item cases).
+    decision = models.CharField(_("decision"), max_length=10, blank=True)  # approve | reject
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    auto_decided = models.BooleanField(_("decided by rules"), default=False)
+
+    # Result (item cases).
+    result_kind = models.CharField(
+        _("result"), max_length=10, choices=ResultKind.choices, default="", blank=True
+    )
+    credential = models.ForeignKey(
+        "credentials.Credential",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    result_collected_at = models.DateTimeField(_("result collected at"), null=True, blank=True)
+
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Optimistic lock for case-level actions; every saved change adds one.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["department", "status", "due_date"], name="cases_queue"),
+            models.Index(fields=["applicant", "-created_at"], name="cases_applicant"),
+            models.Index(fields=["region", "status"], name="cases_region_status"),
+        ]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return self.number or f"draft {self.pk}"
+
+    @property
+    def top(self) -> Case:
+        """The case that holds the applicant, form and materials."""
+        return self.parent if self.parent_id else self
+
+
+class CaseMaterial(models.Model):
+    """One material of a top case (shared by every item case that needs it)."""
+
+    class Mode(models.TextChoices):
+        HELD = "held", _("Held by the government: no need to submit")
+        LICENCE = "licence", _("E-licence, verified")
+        UPLOAD = "upload", _("Uploaded")
+        PAPER = "paper", _("Checked at the window")
+        PLEDGED = "pledged", _("Pledged: to supply later")
+        MISSING = "missing", _("Missing")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    key = models.SlugField(_("key"), max_length=80)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    # Codes of the items of this case that need the material.
+    items = models.JSONField(_("items"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    key_material = models.BooleanField(_("key material"), default=True)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.MISSING)
+    # Where it comes from: "dataset:<key>", "licence:<type>", "generated", or "" (applicant).
+    source = models.CharField(_("source"), max_length=80, blank=True)
+    credential = models.ForeignKey(
+        "credentials.Credential",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/", blank=True)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "key"], name="cases_material_case_key"),
+        ]
+        verbose_name = _("case material")
+        verbose_name_plural = _("case materials")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.key} ({self.mode})"
+
+
+class CaseEvent(models.Model):
+    """The timeline of a case, as the applicant and the officers see it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Draft saved")
+        SUBMITTED = "submitted", _("Submitted")
+        NOTICE_ISSUED = "notice_issued", _("One-time notice issued")
+        ACCEPTED = "accepted", _("Accepted")
+        PLEDGE_ACCEPTED = "pledge_accepted", _("Accepted against a pledge")
+        TASK_COMPLETED = "task_completed", _("Step completed")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+        SUPPLEMENT_ANSWERED = "supplement_answered", _("Supplement provided")
+        DECIDED = "decided", _("Decided")
+        AUTO_DECIDED = "auto_decided", _("Decided by rules")
+        DELIVERED = "delivered", _("Result delivered")
+        COLLECTED = "collected", _("Result collected")
+        COMPLETED = "completed", _("Completed")
+        WARNED = "warned", _("80% of the time limit used")
+        ESCALATED = "escalated", _("Overdue: escalated")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="cases_event_case_at")]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class Supplement(models.Model):
+    """An officer's request for more from the applicant; the item case's clock stops from
+    `requested_at` until `answered_at`."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supplements")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    # Keys of the top case's materials to supply again (may be empty: an explanation only).
+    materials = models.JSONField(_("materials"), default=list, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer_note = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("supplement request")
+        verbose_name_plural = _("supplement requests")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.requested_at:%Y-%m-%d}"
+
+
+class CaseDocument(models.Model):
+    """A paper the service hands out (receipt, one-time notice, decision), stored as the data
+    that was printed; the PDF is rendered from it on demand, identically each time."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Acceptance receipt")
+        NOTICE = "notice", _("One-time notice")
+        DECISION = "decision", _("Decision notice")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    data = models.JSONField(_("printed data"), default=dict)
+    sha256 = models.CharField(_("SHA-256 of the data"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case document")
+        verbose_name_plural = _("case documents")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class QueueTicket(models.Model):
+    """A walk-in's queue number at a service centre (A001, A002 ... per centre and day)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        CALLED = "called", _("Called to a window")
+        SERVED = "served", _("Served")
+        ABSENT = "absent", _("Did not come")
+
+    centre = models.ForeignKey(
+        "org.ServiceCentre", on_delete=models.PROTECT, related_name="queue_tickets"
+    )
+    day = models.DateField(_("day"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("queue number"), max_length=10)
+    # What the walk-in came for (free text chosen from items / scenarios at the kiosk).
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    scenario = models.ForeignKey(
+        "catalog.Scenario", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    item = models.ForeignKey(
+        "catalog.Item", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    window = models.ForeignKey(
+        "org.Window", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="queue_tickets"
+    )
+    created_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "day", "seq"], name="cases_queue_seq"),
+        ]
+        verbose_name = _("queue ticket")
+        verbose_name_plural = _("queue tickets")
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.number}"

@@ -1,0 +1,1 @@
+"""Demo-seed step of `cases` (seed)."""

@@ -1,0 +1,5 @@
+"""URLs of the portal screens of `cases` (included by `onestop.cases.urls`, namespace `cases`)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
