@@ -210,7 +210,7 @@ class Case(models.Model):
     @property
     def top(self) -> Case:
         """The case that holds the applicant, form and materials."""
-        return self.parent if self.parent_id else self
+        return self.parent if self.parent is not None else self
 
 
 class CaseMaterial(models.Model):
