@@ -161,6 +161,11 @@ class Case(models.Model):
     warned_at = models.DateTimeField(_("80% warning sent at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
+    # The user task the item case's process waits for (BPMN id, e.g. "review") and its lane,
+    # copied from the engine after every step so queues never load a workflow.
+    task_name = models.CharField(_("waiting task"), max_length=100, blank=True, db_index=True)
+    task_lane = models.CharField(_("waiting task lane"), max_length=30, blank=True)
+
     # Decision (item cases).
     decision = models.CharField(_("decision"), max_length=10, blank=True)  # approve | reject
     decision_reason = models.TextField(_("decision reason"), blank=True)
