@@ -100,13 +100,22 @@ def history_examples(path: Path = HISTORY_FILE) -> list[dict[str, Any]]:
 
 
 def confirmed_examples() -> list[dict[str, Any]]:
-    """Requests whose dispatch a human confirmed, as {"text", "category", "kind"} dicts.
+    """Requests whose routing the lifecycle confirmed, as {"text", "category", "kind",
+    "region"} dicts: work orders that the department they were dispatched to kept (an agent's
+    or an automatic dispatch that was not returned, a supervisor's arbitration, a closed
+    order), from `selectors.confirmed_dispatches`. The label is the order's category and the
+    kind of its lead department. `onestop hotline_train` and the first training of a node
+    read it."""
+    from onestop.hotline import selectors
 
-    Hook for the hotline lifecycle: fill it from work orders that were dispatched and not
-    returned (the category and the kind of the department that kept the order). Until then it
-    adds nothing; `onestop hotline_train` already calls it.
-    """
-    return []
+    rows = selectors.confirmed_dispatches().values_list(
+        "description", "category_id", "lead_department__kind_id", "region"
+    )
+    return [
+        {"text": text, "category": category, "kind": kind, "region": region}
+        for text, category, kind, region in rows.iterator()
+        if kind
+    ]
 
 
 _CLAUSE = re.compile(r"[。；;，,、]|(?<=[.!?])\s+")

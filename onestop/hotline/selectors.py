@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, staff_departments, staff_regions
 from onestop.core import access_log, crypto
 from onestop.core.errors import NotFound
-from onestop.hotline import policies, transitions
+from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import Category, WorkOrder, WorkOrderEvent
 
 Role = StaffRole.Role
@@ -128,3 +128,40 @@ def category_get(*, code: str) -> Category:
     if category is None:
         raise NotFound(_("There is no hotline category %(code)s.") % {"code": code})
     return category
+
+
+# Steps after which a supervisor has settled who handles an order (改派 or the return refused).
+ARBITRATION_KINDS = ("arbitrate_uphold", "arbitrate_reject")
+_PAST_RETURN = (
+    WorkOrder.Status.IN_PROGRESS,
+    WorkOrder.Status.REPLIED,
+    WorkOrder.Status.CLOSED,
+)
+
+
+def confirmed_dispatches(*, now: datetime.datetime | None = None) -> QuerySet[WorkOrder]:
+    """Orders whose category and handling department are confirmed: training data for the
+    routing model (a system read, not scoped to an actor; callers must not show it).
+
+    Confirmed means the lead department kept the order: it is in progress, replied or closed
+    (a closed order was closed by a satisfied callback); or it is dispatched or signed for and
+    either a supervisor's arbitration settled the department since the last dispatch, or the
+    return window since the last dispatch has passed without a return. A returned order, one
+    never dispatched (new, answered on the call) and a merged duplicate are not confirmed.
+    """
+    moment = now or timezone.now()
+    arbitrated = WorkOrderEvent.objects.filter(
+        order=OuterRef("pk"), kind__in=ARBITRATION_KINDS, at__gte=OuterRef("dispatched_at")
+    )
+    waiting = Q(status__in=transitions.OPEN_FOR_DEPARTMENT) & ~Q(
+        status=WorkOrder.Status.IN_PROGRESS
+    )
+    settled = Q(dispatched_at__lte=moment - timelimits.return_window()) | Q(Exists(arbitrated))
+    closed_unsatisfied = Q(status=WorkOrder.Status.CLOSED) & ~Q(callback_satisfied=True)
+    return (
+        WorkOrder.objects.filter(merged_into__isnull=True, lead_department__isnull=False)
+        .filter(Q(status__in=_PAST_RETURN) | (waiting & settled))
+        .exclude(closed_unsatisfied)
+        .select_related("lead_department")
+        .order_by("pk")
+    )

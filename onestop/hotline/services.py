@@ -43,7 +43,7 @@ S = WorkOrder.Status
 MAX_DESCRIPTION = 2000
 MAX_TEXT = 2000
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-RETURN_WINDOW_HOURS = 2  # default of settings.HOTLINE_RETURN_WINDOW_HOURS
+RETURN_WINDOW_HOURS = timelimits.RETURN_WINDOW_HOURS
 MAGIC: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
     (b"%PDF-", "application/pdf", (".pdf",)),
     (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
@@ -469,9 +469,7 @@ def ticket_sign_for(*, actor: Any, order: WorkOrder) -> WorkOrder:
         return _finish(locked, step, actor=actor, fields=["signed_at"])
 
 
-def return_window() -> datetime.timedelta:
-    hours = getattr(settings, "HOTLINE_RETURN_WINDOW_HOURS", RETURN_WINDOW_HOURS)
-    return datetime.timedelta(hours=float(hours))
+return_window = timelimits.return_window
 
 
 def ticket_return(*, actor: Any, order: WorkOrder, reason: str) -> WorkOrder:

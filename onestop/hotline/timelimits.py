@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from onestop.core.calendar import add_working_days
@@ -24,6 +25,13 @@ from onestop.hotline.models import TimeLimitClass
 
 _RESOLVE = re.compile(r"^(\d{1,3})(h|d|wd)$")
 DEFAULT_CLASS = "general"
+RETURN_WINDOW_HOURS = 2  # default of settings.HOTLINE_RETURN_WINDOW_HOURS
+
+
+def return_window() -> datetime.timedelta:
+    """How long after dispatch the lead department may still return an order."""
+    hours = getattr(settings, "HOTLINE_RETURN_WINDOW_HOURS", RETURN_WINDOW_HOURS)
+    return datetime.timedelta(hours=float(hours))
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,7 @@ def test_saved_model_is_loaded_once(model: routing.Model, settings: Any) -> None
 
 
 def test_unreadable_or_foreign_model_file_is_retrained(
-    model: routing.Model, monkeypatch: pytest.MonkeyPatch
+    model: routing.Model, monkeypatch: pytest.MonkeyPatch, db: None
 ) -> None:
     path = routing.model_path()
     path.parent.mkdir(parents=True)
@@ -239,7 +239,7 @@ def test_unreadable_or_foreign_model_file_is_retrained(
 
 
 def test_seed_step_trains_when_absent_and_then_changes_nothing(
-    model: routing.Model, monkeypatch: pytest.MonkeyPatch
+    model: routing.Model, monkeypatch: pytest.MonkeyPatch, db: None
 ) -> None:
     from onestop.core import seeding
 
@@ -262,12 +262,8 @@ def test_seed_step_trains_when_absent_and_then_changes_nothing(
         routing.set_model(None)
 
 
-def test_confirmed_examples_hook_is_empty_for_now() -> None:
-    assert routing.confirmed_examples() == []
-
-
 def test_train_command_adds_the_extra_file(
-    model: routing.Model, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    model: routing.Model, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db: None
 ) -> None:
     seen: list[list[Any]] = []
 

@@ -32,10 +32,14 @@ class Command(BaseCommand):
                 raise CommandError(f"{source} does not exist")
             extra = routing.load_jsonl(source)
         started = time.perf_counter()
-        model = routing.train(routing.default_examples(extra))
+        history = routing.history_examples()
+        confirmed = routing.confirmed_examples()
+        pseudo = routing.cold_start_examples()
+        model = routing.train([*history, *confirmed, *pseudo, *extra])
         path = routing.save(model)
         routing.set_model(model)
         self.stdout.write(
-            f"trained on {model.n_examples} examples in {time.perf_counter() - started:.1f} s; "
-            f"saved {path}"
+            f"trained on {model.n_examples} examples ({len(history)} history, "
+            f"{len(confirmed)} confirmed dispatches, {len(pseudo)} pseudo, {len(extra)} extra) "
+            f"in {time.perf_counter() - started:.1f} s; saved {path}"
         )
