@@ -1,18 +1,105 @@
-"""Serve the node: gunicorn (production WSGI server) plus the background task worker.
+"""Serve the node: gunicorn (production WSGI server) plus the background task worker, and a
+ticker that enqueues the periodic tasks (process timers, hotline escalation, case time
+limits) every `TICK_SECONDS` (default 60; `--tick-seconds`, 0 turns it off).
 
-Ctrl-C (SIGINT) or SIGTERM stops both cleanly.
+Ctrl-C (SIGINT) or SIGTERM stops all of them cleanly.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connections
+from django.utils.module_loading import import_string
+from django_tasks import TaskResultStatus
+
+logger = logging.getLogger(__name__)
+
+# The tasks the worker must run periodically (dotted paths, so this floor-1 command does not
+# import the apps above it). Override with the setting `PERIODIC_TASKS`.
+PERIODIC_TASKS = (
+    "onestop.workflow.tasks.refresh_due_timers",
+    "onestop.hotline.tasks.escalate_overdue",
+    "onestop.cases.tasks.tick",
+)
+DEFAULT_TICK_SECONDS = 60.0
+
+
+def tick_seconds() -> float:
+    """The ticker's period from the environment (`TICK_SECONDS`), default 60 seconds."""
+    raw = os.environ.get("TICK_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_TICK_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        logger.warning("TICK_SECONDS=%r is not a number; using %s", raw, DEFAULT_TICK_SECONDS)
+        return DEFAULT_TICK_SECONDS
+    return max(0.0, value)
+
+
+def _pending(task: Any) -> bool:
+    """Whether `task` already waits in the database queue (then enqueuing it again would only
+    pile up work while the worker is busy or down)."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - another backend
+        return False
+    return DBTaskResult.objects.filter(
+        task_path=task.module_path, status=TaskResultStatus.READY
+    ).exists()
+
+
+def enqueue_periodic(paths: Sequence[str]) -> list[str]:
+    """Enqueue each periodic task that is not already waiting; returns the paths enqueued.
+    A task that cannot be imported or enqueued is logged and skipped."""
+    done: list[str] = []
+    for path in paths:
+        try:
+            task = import_string(path)
+            if _pending(task):
+                continue
+            task.enqueue()
+            done.append(path)
+        except Exception:
+            logger.exception("could not enqueue the periodic task %s", path)
+    return done
+
+
+class Ticker(threading.Thread):
+    """Enqueues the periodic tasks at once and then every `interval` seconds until `stop()`."""
+
+    def __init__(self, interval: float, paths: Sequence[str]) -> None:
+        super().__init__(name="onestop-ticker", daemon=True)
+        self.interval = interval
+        self.paths = tuple(paths)
+        self.rounds = 0
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                close_old_connections()
+                enqueue_periodic(self.paths)
+            finally:
+                connections.close_all()  # this thread's connections only
+            self.rounds += 1
+            self._stopping.wait(self.interval)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self.is_alive():
+            self.join(timeout)
 
 
 class Command(BaseCommand):
@@ -23,6 +110,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=3)
         parser.add_argument("--no-worker", action="store_true", help="web server only")
+        parser.add_argument(
+            "--tick-seconds",
+            type=float,
+            default=None,
+            help="enqueue the periodic tasks this often (default: $TICK_SECONDS or 60; 0: never)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         bindir = os.path.dirname(sys.executable)
@@ -40,6 +133,12 @@ class Command(BaseCommand):
         if not opts["no_worker"]:
             worker = [sys.executable, "-m", "onestop", "db_worker", "--queue-name", "default"]
             procs.append(subprocess.Popen(worker))  # noqa: S603
+        interval = opts["tick_seconds"] if opts["tick_seconds"] is not None else tick_seconds()
+        ticker: Ticker | None = None
+        if not opts["no_worker"] and interval > 0:
+            paths = getattr(settings, "PERIODIC_TASKS", PERIODIC_TASKS)
+            ticker = Ticker(interval, paths)
+            ticker.start()
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(f"OneStop serving on {url} (Ctrl-C stops)")
 
@@ -55,6 +154,8 @@ class Command(BaseCommand):
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.5)
         finally:
+            if ticker is not None:
+                ticker.stop()
             for p in procs:
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
