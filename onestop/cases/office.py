@@ -1,0 +1,548 @@
+"""The back office of `cases`: department queues, the officer's case page, the supervisor board.
+
+Reads only; every write goes through `onestop.cases.services` (`task_complete`,
+`supplement_request`). The queues filter on the columns the core copies from the engine after
+every step (`Case.task_name` / `task_lane`) and never restore a workflow per row: one queue page
+is a fixed handful of queries whatever the number of cases (the `cases_queue` index covers
+department + status + due date).
+
+Scope (the same for the queue, the case page and the material downloads):
+
+- a department officer sees the item cases of the department(s) of their `StaffRole` (a role
+  without a department: every department of its region);
+- a supervisor sees every item case of their region (read-only here);
+- anything else, a bundle number, another department's or region's case, or a forged number →
+  `NotFound` with one message, so existence never leaks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onestop.accounts.models import StaffRole
+from onestop.accounts.policies import _roles, has_role
+from onestop.cases import clock
+from onestop.cases.models import Case, CaseEvent, CaseMaterial, Supplement
+from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
+
+Role = StaffRole.Role
+S = Case.Status
+
+PAGE_SIZE = 25
+BOARD_LIMIT = 200
+WARN_FRACTION = 0.8
+# A supplement request the applicant has not answered after this many days shows on the board.
+SUPPLEMENT_LONG = datetime.timedelta(days=5)
+OPEN = (S.ACCEPTED, S.SUPPLEMENT)
+
+# The department tasks of the standard process (BPMN ids), as the queue filter offers them.
+TASK_LABELS = {
+    "review": gettext_lazy("Review"),
+    "special_step": gettext_lazy("Special step (inspection, public notice)"),
+    "decide": gettext_lazy("Decision"),
+    "supplement": gettext_lazy("Waiting for the applicant's supplements"),
+}
+LANE_LABELS = {
+    "department": gettext_lazy("Department"),
+    "window": gettext_lazy("Window"),
+    "applicant": gettext_lazy("Applicant"),
+}
+SORTS = {"due": ("due_date", "number"), "-due": ("-due_date", "-number")}
+
+# What an officer's form may ask for, per task (BPMN id) → the actions offered.
+ACTIONS = {
+    "review": ("pass", "supplement"),
+    "special_step": ("special_pass", "special_fail"),
+    "decide": ("approve", "reject"),
+}
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("There is no such case."), code="case_not_found")
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def _region_q(scope: str) -> Q:
+    """Cases of region `scope` or below (GB/T 2260 codes nest)."""
+    if len(scope) == 6 and scope.endswith("0000"):
+        return Q(region_id__startswith=scope[:2])
+    if len(scope) == 6 and scope.endswith("00"):
+        return Q(region_id__startswith=scope[:4])
+    return Q(region_id=scope)
+
+
+def officer_scope(actor: Any) -> Q | None:
+    """The item cases `actor` handles as a department officer; None when they handle none."""
+    if getattr(actor, "is_superuser", False):
+        return Q(kind=Case.Kind.ITEM)
+    parts = []
+    for held in _roles(actor):
+        if held.role != Role.DEPARTMENT_OFFICER:
+            continue
+        if held.department_id is not None:
+            parts.append(Q(department_id=held.department_id))
+        else:
+            parts.append(_region_q(held.region_id))
+    if not parts:
+        return None
+    scope = parts[0]
+    for part in parts[1:]:
+        scope |= part
+    return Q(kind=Case.Kind.ITEM) & scope
+
+
+def supervisor_scope(actor: Any) -> Q | None:
+    """Every case of the regions `actor` supervises; None when they supervise none."""
+    if getattr(actor, "is_superuser", False):
+        return Q()
+    parts = [_region_q(held.region_id) for held in _roles(actor) if held.role == Role.SUPERVISOR]
+    if not parts:
+        return None
+    scope = parts[0]
+    for part in parts[1:]:
+        scope |= part
+    return scope
+
+
+def is_officer(actor: Any) -> bool:
+    return officer_scope(actor) is not None
+
+
+def is_supervisor(actor: Any) -> bool:
+    return supervisor_scope(actor) is not None
+
+
+def can_act(actor: Any, case: Case) -> bool:
+    """Whether `actor` may complete the department tasks of `case` (an officer of its
+    department, in its region)."""
+    if case.kind != Case.Kind.ITEM or case.department_id is None:
+        return False
+    if getattr(actor, "is_superuser", False):
+        return True
+    return has_role(
+        actor, Role.DEPARTMENT_OFFICER, region=case.region_id, department=case.department_id
+    )
+
+
+def _visible(actor: Any) -> Q | None:
+    officer = officer_scope(actor)
+    supervisor = supervisor_scope(actor)
+    if supervisor is not None:
+        supervisor = Q(kind=Case.Kind.ITEM) & supervisor
+    if officer is None:
+        return supervisor
+    if supervisor is None:
+        return officer
+    return officer | supervisor
+
+
+def office_case_get(*, actor: Any, number: str) -> Case:
+    """The item case `number` if `actor` may open it in the office; else NotFound."""
+    scope = _visible(actor)
+    if scope is None or not number or len(number) > 30:
+        raise _not_found()
+    case = (
+        Case.objects.filter(scope, number=number)
+        .exclude(status__in=(S.DRAFT, S.NOTICE))
+        .select_related("parent", "item", "department", "region", "scenario")
+        .first()
+    )
+    if case is None:
+        raise _not_found()
+    return case
+
+
+# --- time limit -------------------------------------------------------------------------------
+
+
+def used_fraction(case: Case, *, today: datetime.date | None = None) -> float:
+    """Working days used / promised, paused days excluded (the clock's figure)."""
+    return clock.used_fraction(case, today=today)
+
+
+def due_state(case: Case, *, today: datetime.date | None = None) -> str:
+    """``overdue`` (past the due date), ``warn`` (≥ 80 % of the working days used) or ``ok``."""
+    if case.status not in OPEN or case.due_date is None:
+        return "ok"
+    today = today or timezone.localdate()
+    if case.due_date < today:
+        return "overdue"
+    if case.promised_days and used_fraction(case, today=today) >= WARN_FRACTION:
+        return "warn"
+    return "ok"
+
+
+def _applicant_name(case: Case) -> str:
+    top = case.parent if case.parent_id is not None else case
+    return (top.applicant_name if top is not None else "") or ""
+
+
+def task_label(case: Case) -> str:
+    if case.status == S.SUPPLEMENT:
+        return str(TASK_LABELS["supplement"])
+    label = TASK_LABELS.get(case.task_name)
+    return str(label) if label is not None else case.task_name
+
+
+# --- the department queue ---------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    case: Case
+    applicant_name: str
+    task: str
+    due: str
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    page: Page
+    task: str
+    status: str
+    sort: str
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+def queue_queryset(
+    *, actor: Any, task: str = "", status: str = "", sort: str = "due"
+) -> QuerySet[Case]:
+    """The officer's waiting item cases: a department task ready, or supplements awaited."""
+    scope = officer_scope(actor)
+    if scope is None:
+        raise PermissionDenied(
+            _("Only department officers have a department queue."), code="not_officer"
+        )
+    waiting = Q(status=S.ACCEPTED, task_lane="department") | Q(status=S.SUPPLEMENT)
+    qs = Case.objects.filter(scope, waiting, status__in=OPEN)
+    if task == "supplement":
+        qs = qs.filter(status=S.SUPPLEMENT)
+    elif task in ACTIONS:
+        qs = qs.filter(status=S.ACCEPTED, task_name=task)
+    if status in OPEN:
+        qs = qs.filter(status=status)
+    return qs.order_by(*SORTS.get(sort, SORTS["due"]))
+
+
+def queue(
+    *, actor: Any, task: str = "", status: str = "", sort: str = "due", page: Any = 1
+) -> QueuePage:
+    """One page of the department queue: a count and a page of rows (with the item and the
+    bundle joined in), whatever the number of cases."""
+    task = task if task in TASK_LABELS else ""
+    status = status if status in OPEN else ""
+    sort = sort if sort in SORTS else "due"
+    qs = queue_queryset(actor=actor, task=task, status=status, sort=sort).select_related(
+        "item", "parent", "department"
+    )
+    paginator = Paginator(qs, PAGE_SIZE)
+    page_obj = paginator.get_page(page)
+    today = timezone.localdate()
+    rows = [
+        QueueRow(
+            case=c,
+            applicant_name=_applicant_name(c),
+            task=task_label(c),
+            due=due_state(c, today=today),
+        )
+        for c in page_obj.object_list
+    ]
+    filters = {k: v for k, v in (("task", task), ("status", status), ("sort", sort)) if v}
+    return QueuePage(rows=rows, page=page_obj, task=task, status=status, sort=sort, filters=filters)
+
+
+# --- the supervisor board ---------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    case: Case
+    due: str
+    holder: str
+    lane: str
+    supplement: Supplement | None = None
+
+
+def _holders(cases: list[Case]) -> dict[str, str]:
+    """Department code → the names of its officers (one query for the whole board)."""
+    codes = {c.department_id for c in cases if c.department_id}
+    names: dict[str, list[str]] = {}
+    roles = (
+        StaffRole.objects.filter(role=Role.DEPARTMENT_OFFICER, department_id__in=codes)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    for role in roles:
+        user = role.user
+        names.setdefault(str(role.department_id), []).append(
+            getattr(user, "real_name", "") or user.get_username()
+        )
+    return {code: "、".join(values) for code, values in names.items()}
+
+
+def _board_rows(cases: list[Case], holders: dict[str, str], today: datetime.date) -> list[BoardRow]:
+    rows = []
+    for c in cases:
+        if c.status == S.SUPPLEMENT:
+            lane = str(LANE_LABELS["applicant"])
+            holder = _applicant_name(c)
+        else:
+            lane = str(LANE_LABELS.get(c.task_lane, c.task_lane or ""))
+            holder = holders.get(str(c.department_id), "") if c.task_lane == "department" else ""
+        rows.append(BoardRow(case=c, due=due_state(c, today=today), holder=holder, lane=lane))
+    return rows
+
+
+def supervisor_board(*, actor: Any, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """The region's overdue (escalated ones marked), warned, and long-waiting supplement cases,
+    each with its department, due date and who holds it. A fixed number of queries."""
+    scope = supervisor_scope(actor)
+    if scope is None:
+        raise PermissionDenied(
+            _("Only supervisors may open the supervisor board."), code="not_supervisor"
+        )
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    base = Case.objects.filter(scope, kind=Case.Kind.ITEM).select_related(
+        "item", "parent", "department"
+    )
+    overdue = list(
+        base.filter(
+            Q(status=S.ACCEPTED, due_date__lt=today)
+            | Q(status__in=OPEN, escalated_at__isnull=False)
+        ).order_by("due_date", "number")[:BOARD_LIMIT]
+    )
+    warned = list(
+        base.filter(
+            status=S.ACCEPTED,
+            warned_at__isnull=False,
+            due_date__gte=today,
+            escalated_at__isnull=True,
+        ).order_by("due_date", "number")[:BOARD_LIMIT]
+    )
+    waiting = list(
+        base.filter(status=S.SUPPLEMENT, paused_since__lt=now - SUPPLEMENT_LONG).order_by(
+            "paused_since", "number"
+        )[:BOARD_LIMIT]
+    )
+    holders = _holders(overdue + warned)
+    latest: dict[Any, Supplement] = {}
+    for sup in Supplement.objects.filter(
+        case_id__in=[c.pk for c in waiting], answered_at__isnull=True
+    ).order_by("case_id", "-requested_at"):
+        latest.setdefault(sup.case_id, sup)
+    waiting_rows = _board_rows(waiting, holders, today)
+    for row in waiting_rows:
+        row.supplement = latest.get(row.case.pk)
+    return {
+        "overdue": _board_rows(overdue, holders, today),
+        "warned": _board_rows(warned, holders, today),
+        "waiting": waiting_rows,
+        "today": today,
+    }
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+def _schema_titles(top: Case) -> dict[str, str]:
+    try:
+        from onestop.cases import selectors
+
+        schema = selectors.case_form_schema(case=top)
+    except Exception:  # labels are a nicety; the raw key is shown instead
+        return {}
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    titles = {}
+    for key, spec in props.items():
+        if isinstance(spec, dict):
+            titles[key] = str(spec.get("title") or key)
+    return titles
+
+
+def _timeline(case: Case) -> list[CaseEvent]:
+    from onestop.cases import selectors
+
+    return list(selectors.case_timeline(case=case))
+
+
+def _tasks(case: Case) -> tuple[list[Any], int | None]:
+    """The engine's ready tasks of `case` (restoring its one workflow) and the instance version."""
+    if case.status not in OPEN:
+        return [], None
+    from onestop.cases import selectors
+
+    view = selectors.case_task_view(case=case)
+    return list(view.get("tasks") or []), view.get("version")
+
+
+def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
+    """Everything the officer's case page shows; records the access (who looked, at what)."""
+    from onestop.cases import services
+
+    top = case.top
+    form_titles = _schema_titles(top)
+    form_rows = [
+        {
+            "key": key,
+            "label": form_titles.get(key, key),
+            "value": value,
+            "source": top.prefilled.get(key, "") if isinstance(top.prefilled, dict) else "",
+        }
+        for key, value in (top.form_data or {}).items()
+    ]
+    materials = list(
+        CaseMaterial.objects.filter(case=top).select_related("credential").order_by("id")
+    )
+    item_code = case.item.code if case.item is not None else ""
+    mine = [m for m in materials if not m.items or item_code in m.items]
+    tasks, version = _tasks(case)
+    acting = can_act(actor, case)
+    task_forms = [
+        {
+            "task": t,
+            "name": getattr(t, "name", ""),
+            "id": getattr(t, "id", ""),
+            "title": getattr(t, "title", "") or task_label_for(getattr(t, "name", "")),
+            "actions": ACTIONS.get(getattr(t, "name", ""), ()),
+        }
+        for t in tasks
+        if getattr(t, "lane", "") == "department"
+    ]
+    services.case_access_record(
+        actor=actor,
+        case=case,
+        fields=["applicant", "applicant_id_masked", *[r["key"] for r in form_rows], "materials"],
+    )
+    return {
+        "case": case,
+        "top": top,
+        "form_rows": form_rows,
+        "materials": mine,
+        "other_materials": [m for m in materials if m not in mine],
+        "events": _timeline(case),
+        "task_forms": task_forms if acting else [],
+        "other_tasks": [t for t in tasks if getattr(t, "lane", "") != "department"],
+        "version": version,
+        "can_act": acting,
+        "due": due_state(case),
+        "task_label": task_label(case) if case.status in OPEN else "",
+        "open_supplements": list(case.supplements.filter(answered_at__isnull=True)),
+    }
+
+
+def task_label_for(name: str) -> str:
+    label = TASK_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+def _version(raw: Any) -> int:
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            _("The page is out of date. Reload it and try again."), code="bad_version"
+        ) from None
+
+
+def task_act(
+    *,
+    actor: Any,
+    case: Case,
+    task_id: str,
+    action: str,
+    expected_version: Any,
+    reason: str = "",
+    materials: list[str] | tuple[str, ...] = (),
+) -> str:
+    """Complete the officer's ready task of `case` from the case page's form; the success
+    message. A stale `expected_version` (someone else acted first) → Conflict from the core,
+    nothing changes."""
+    from onestop.cases import services
+
+    if not can_act(actor, case):
+        raise PermissionDenied(
+            _("Only an officer of the case's department may act on it."), code="not_officer"
+        )
+    version = _version(expected_version)
+    reason = (reason or "").strip()
+    if not task_id:
+        raise ValidationFailed(_("Choose a task to complete."), code="no_task")
+    if action == "pass":
+        services.task_complete(
+            actor=actor,
+            case=case,
+            task_id=task_id,
+            data={"review_outcome": "pass"},
+            expected_version=version,
+            reason=reason,
+        )
+        return _("The review passed.")
+    if action == "supplement":
+        if not reason:
+            raise ValidationFailed(
+                _("Give the reason for the supplement request."), code="reason_required"
+            )
+        services.supplement_request(
+            actor=actor,
+            case=case,
+            reason=reason,
+            materials=list(materials),
+            expected_version=version,
+        )
+        return _("The applicant was asked for supplements; the clock is stopped.")
+    if action in ("special_pass", "special_fail"):
+        services.task_complete(
+            actor=actor,
+            case=case,
+            task_id=task_id,
+            data={"special_step_result": "pass" if action == "special_pass" else "fail"},
+            expected_version=version,
+            reason=reason,
+        )
+        return _("The special step's result was recorded.")
+    if action in ("approve", "reject"):
+        if not reason:
+            raise ValidationFailed(
+                _("A decision needs a reason. Write it and decide again."),
+                code="reason_required",
+            )
+        services.task_complete(
+            actor=actor,
+            case=case,
+            task_id=task_id,
+            data={"decision": action},
+            expected_version=version,
+            reason=reason,
+        )
+        if action == "approve":
+            return _("The application was approved.")
+        return _("The application was rejected.")
+    raise ValidationFailed(_("There is no such action."), code="unknown_action")
+
+
+def material_get(*, actor: Any, case: Case, key: str) -> CaseMaterial:
+    """An uploaded material of the case's top case, for download (the caller has already
+    checked the case through `office_case_get`)."""
+    material = (
+        CaseMaterial.objects.filter(case=case.top, key=key, mode=CaseMaterial.Mode.UPLOAD)
+        .exclude(file="")
+        .first()
+    )
+    if material is None:
+        raise NotFound(_("There is no such file."), code="material_not_found")
+    from onestop.cases import services
+
+    services.case_access_record(actor=actor, case=case, fields=[f"materials.{key}"])
+    return material
