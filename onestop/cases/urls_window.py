@@ -1,5 +1,20 @@
-"""URLs of the window screens of `cases` (included by `onestop.cases.urls`, namespace `cases`)."""
+"""URLs of the window screens of `cases` (included by `onestop.cases.urls`, namespace `cases`):
+the queue kiosk, the clerk's console and case page, the papers, and public tracking.
 
-from django.urls import URLPattern
+`<number>` of a window case is its case number, or its id while it has none (a draft or a
+one-time notice at the window)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from onestop.cases import views_window
+
+urlpatterns: list[URLPattern] = [
+    path("queue/", views_window.queue_take, name="queue_take"),
+    path("window/", views_window.console, name="window"),
+    path("window/start/", views_window.start, name="window_start"),
+    path("window/cases/<str:number>/", views_window.case_page, name="window_case"),
+    path("window/cases/<str:number>/receipt.pdf", views_window.receipt_pdf, name="receipt_pdf"),
+    path("window/cases/<str:number>/notice.pdf", views_window.notice_pdf, name="notice_pdf"),
+    path("track/<str:number>/", views_window.track, name="track"),
+    path("track/<str:number>/receipt.pdf", views_window.track_receipt, name="track_receipt"),
+]

@@ -1,0 +1,75 @@
+"""Public tracking links of cases: `/track/<number>/?t=<token>`.
+
+The token is an HMAC of the case number under the node's secret key, so a number alone opens
+nothing and numbers cannot be enumerated. A wrong number or token gives the same 404 as an
+unknown case. The tracking page shows the status and the timeline only, never personal data.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from onestop.cases.models import Case, CaseEvent
+from onestop.core.errors import NotFound
+
+SALT = "onestop.cases.tracking"
+TOKEN_LENGTH = 24  # hex characters: 96 bits
+
+
+def token_for(number: str) -> str:
+    return salted_hmac(SALT, number, algorithm="sha256").hexdigest()[:TOKEN_LENGTH]
+
+
+def token_valid(number: str, token: str) -> bool:
+    return bool(number) and hmac.compare_digest(token_for(number), str(token or ""))
+
+
+def track_path(number: str) -> str:
+    return reverse("cases:track", args=[number]) + "?" + urlencode({"t": token_for(number)})
+
+
+def track_url(number: str, request: Any = None) -> str:
+    """The absolute link (for QR codes): from the request when there is one, else SITE_URL."""
+    path = track_path(number)
+    if request is not None:
+        return str(request.build_absolute_uri(path))
+    from django.conf import settings
+
+    base = str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
+    return base + path
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("No case matches this tracking link."), code="case_not_found")
+
+
+def case_for_tracking(*, number: str, token: str) -> Case:
+    """The top case of `number` when the token matches; else NotFound (whether or not the case
+    exists). Drafts have no number, so they are never found."""
+    if not token_valid(number, token):
+        raise _not_found()
+    case = Case.objects.select_related("scenario", "item", "region").filter(number=number).first()
+    if case is None:
+        raise _not_found()
+    return case
+
+
+def tracking_view(*, case: Case) -> dict[str, Any]:
+    """What the public page shows: no names, IDs, form data or files."""
+    top = case.top
+    children = list(
+        top.children.select_related("item", "department").order_by("number")
+        if top.kind == Case.Kind.BUNDLE
+        else []
+    )
+    ids = [top.pk, *(c.pk for c in children)]
+    events = list(
+        CaseEvent.objects.filter(case_id__in=ids).select_related("case").order_by("at", "id")
+    )
+    return {"case": top, "children": children, "events": events}

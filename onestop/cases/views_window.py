@@ -1,0 +1,606 @@
+"""Screens of unified acceptance: the queue kiosk, the window clerk's console and case page,
+the papers (receipt and one-time notice PDFs) and the public tracking page.
+
+Thin views: each parses the form, calls `cases.window` (which calls `cases.services`) and
+renders. Domain errors of a POST are shown through the messages framework with their HTTP
+status and change nothing. A case outside the clerk's region is a 404, like an unknown one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onestop.cases import pdf, tracking, window
+from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
+from onestop.catalog.models import Item, Scenario
+from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.org.models import ServiceCentre
+
+SESSION_WINDOW = "cases_window_id"
+SESSION_WALKIN = "cases_window_walkin"
+M = CaseMaterial.Mode
+
+
+def _zh() -> bool:
+    return not (get_language() or "zh").startswith("en")
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "cases/window/forbidden.html", {"message": message}, status=403)
+
+
+def _error(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, str(error.message))
+
+
+# --- the kiosk ----------------------------------------------------------------------------
+
+
+def _centre_choices() -> list[ServiceCentre]:
+    return list(ServiceCentre.objects.select_related("region").order_by("region_id", "slug"))
+
+
+def _purpose_choices(centre: ServiceCentre) -> dict[str, Any]:
+    scenarios = Scenario.objects.filter(region_id=centre.region_id).order_by("slug")
+    items = Item.objects.filter(region_id=centre.region_id).order_by("code")
+    return {"scenarios": scenarios, "items": items}
+
+
+@require_http_methods(["GET", "POST"])
+def queue_take(request: HttpRequest) -> HttpResponse:
+    """The kiosk: choose the centre and what you came for, take a number. No login."""
+    centres = _centre_choices()
+    slug = request.POST.get("centre") or request.GET.get("centre") or ""
+    if not slug and len(centres) == 1:
+        slug = centres[0].slug
+    centre = next((c for c in centres if c.slug == slug), None)
+    context: dict[str, Any] = {"centres": centres, "centre": centre}
+    if centre is not None:
+        context |= _purpose_choices(centre)
+    if request.method == "GET":
+        return render(request, "cases/window/queue.html", context)
+    if centre is None:
+        messages.error(request, _("Choose a service centre."))
+        return render(request, "cases/window/queue.html", context, status=400)
+    purpose = request.POST.get("purpose", "")
+    kind, _sep, ref = purpose.partition(":")
+    scenario = item = None
+    if kind == "scenario":
+        scenario = Scenario.objects.filter(region_id=centre.region_id, slug=ref).first()
+    elif kind == "item":
+        item = Item.objects.filter(region_id=centre.region_id, code=ref).first()
+    if scenario is None and item is None and kind != "other":
+        messages.error(request, _("Choose what you came for."))
+        return render(request, "cases/window/queue.html", context, status=400)
+    try:
+        ticket = window.ticket_take(
+            centre=centre,
+            scenario=scenario,
+            item=item,
+            purpose="" if kind != "other" else _("Other business"),
+        )
+    except DomainError as error:
+        _error(request, error)
+        return render(request, "cases/window/queue.html", context, status=error.status)
+    waiting = QueueTicket.objects.filter(
+        centre=centre, day=ticket.day, status=QueueTicket.Status.WAITING, seq__lt=ticket.seq
+    ).count()
+    context |= {"ticket": ticket, "ahead": waiting}
+    return render(request, "cases/window/queue.html", context, status=201)
+
+
+# --- the clerk's console ------------------------------------------------------------------
+
+
+def _seat(request: HttpRequest) -> Any:
+    """The window the clerk sits at (from the session), or None."""
+    window_id = request.session.get(SESSION_WINDOW)
+    if not window_id:
+        return None
+    try:
+        return window.window_get(actor=request.user, window_id=window_id)
+    except NotFound:
+        request.session.pop(SESSION_WINDOW, None)
+        return None
+
+
+def _walkin_from_session(request: HttpRequest) -> window.Walkin | None:
+    raw = request.session.get(SESSION_WALKIN)
+    if not isinstance(raw, dict):
+        return None
+    from onestop.accounts.models import User
+
+    account = None
+    if raw.get("account"):
+        account = User.objects.filter(pk=raw["account"]).first()
+    return window.Walkin(
+        kind=raw.get("kind", "person"),
+        index=raw.get("index", ""),
+        masked=raw.get("masked", ""),
+        account=account,
+        name=raw.get("name", ""),
+    )
+
+
+def _walkin_to_session(request: HttpRequest, walkin: window.Walkin) -> None:
+    request.session[SESSION_WALKIN] = {
+        "kind": walkin.kind,
+        "index": walkin.index,
+        "masked": walkin.masked,
+        "account": walkin.account.pk if walkin.account else None,
+        "name": walkin.name,
+    }
+
+
+def _console_context(request: HttpRequest) -> dict[str, Any]:
+    seat = _seat(request)
+    context: dict[str, Any] = {
+        "windows": list(window.windows_for_clerk(actor=request.user)),
+        "seat": seat,
+    }
+    if seat is not None:
+        context["waiting"] = list(
+            window.queue_waiting(actor=request.user, centre=seat.centre).select_related(
+                "scenario", "item"
+            )[:100]
+        )
+        context["called"] = list(
+            window.queue_called(actor=request.user, window=seat).select_related("scenario", "item")[
+                :10
+            ]
+        )
+    walkin = _walkin_from_session(request)
+    if walkin is not None and walkin.index:
+        walkin.cases = list(window.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
+        context["walkin"] = walkin
+        regions = window.clerk_regions(request.user)
+        scenarios = Scenario.objects.order_by("region_id", "slug")
+        items = Item.objects.order_by("code")
+        if not request.user.is_superuser:
+            covered = window._covered_regions(regions)
+            scenarios = scenarios.filter(region_id__in=covered)
+            items = items.filter(region_id__in=covered)
+        audience = "enterprise" if walkin.kind == "business" else "person"
+        context["scenarios"] = [s for s in scenarios if s.audience in (audience, "both")]
+        context["items"] = items.only("code", "name_zh", "name_en", "audience")
+    return context
+
+
+def _console(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
+    context = _console_context(request) | extra
+    return render(request, "cases/window/console.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch per button
+    """The clerk's console: the window they sit at, the queue, calling the next walk-in, the
+    look-up by resident ID / credit code, and finding a case again."""
+    try:
+        window.require_clerk(request.user)
+    except PermissionDenied as error:
+        return _forbidden(request, str(error.message))
+    if request.method == "GET":
+        return _console(request)
+    action = request.POST.get("action", "")
+    try:
+        if action == "sit":
+            seat = window.window_get(actor=request.user, window_id=request.POST.get("window"))
+            request.session[SESSION_WINDOW] = seat.pk
+        elif action == "call":
+            seat = _seat(request)
+            if seat is None:
+                raise ValidationFailed(_("Choose the window you sit at first."))
+            ticket = window.ticket_call_next(actor=request.user, window=seat)
+            if ticket is None:
+                messages.info(request, _("Nobody is waiting."))
+            else:
+                messages.success(
+                    request,
+                    _("Called %(number)s to window %(window)s.")
+                    % {"number": ticket.number, "window": seat.number},
+                )
+        elif action == "absent":
+            ticket = window.ticket_absent(actor=request.user, ticket_id=request.POST.get("ticket"))
+            messages.success(request, _("%(number)s did not come.") % {"number": ticket.number})
+        elif action == "served":
+            ticket = window.ticket_serve(actor=request.user, ticket_id=request.POST.get("ticket"))
+            messages.success(request, _("%(number)s served.") % {"number": ticket.number})
+        elif action == "lookup":
+            walkin = window.walkin_lookup(
+                actor=request.user,
+                resident_id=request.POST.get("resident_id", ""),
+                uscc=request.POST.get("uscc", ""),
+            )
+            _walkin_to_session(request, walkin)
+            if walkin.account is None:
+                messages.info(
+                    request,
+                    _("No account: the application is made for the walk-in all the same."),
+                )
+        elif action == "clear":
+            request.session.pop(SESSION_WALKIN, None)
+        elif action == "find":
+            ref = request.POST.get("number", "").strip()
+            case = window.case_for_window(actor=request.user, ref=ref)
+            return HttpResponseRedirect(_case_url(case))
+        else:
+            raise ValidationFailed(_("Unknown action."))
+    except DomainError as error:
+        _error(request, error)
+        return _console(request, status=error.status, values=request.POST)
+    return HttpResponseRedirect(reverse("cases:window"))
+
+
+def _case_url(case: Case) -> str:
+    return reverse("cases:window_case", args=[window.case_ref(case.top)])
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    """Start a window application for the walk-in that was looked up."""
+    try:
+        window.require_clerk(request.user)
+    except PermissionDenied as error:
+        return _forbidden(request, str(error.message))
+    walkin = _walkin_from_session(request)
+    try:
+        if walkin is None:
+            raise ValidationFailed(_("Look the walk-in up by resident ID first."))
+        target = request.POST.get("target", "")
+        kind, _sep, ref = target.partition(":")
+        scenario = item = None
+        if kind == "scenario":
+            region, _s, slug = ref.partition("/")
+            scenario = Scenario.objects.filter(region_id=region, slug=slug).first()
+        elif kind == "item":
+            item = Item.objects.filter(code=ref).first()
+        if scenario is None and item is None:
+            raise ValidationFailed(_("Choose an item or a scenario."))
+        case = window.application_start(
+            actor=request.user,
+            walkin=walkin,
+            scenario=scenario,
+            item=item,
+            window=_seat(request),
+            name=request.POST.get("name", ""),
+            phone=request.POST.get("phone", "").strip(),
+            ticket_id=request.POST.get("ticket") or None,
+        )
+    except DomainError as error:
+        _error(request, error)
+        return _console(request, status=error.status, values=request.POST)
+    return HttpResponseRedirect(_case_url(case))
+
+
+# --- the case at the window ---------------------------------------------------------------
+
+
+def _case(request: HttpRequest, ref: str) -> Case:
+    try:
+        return window.case_for_window(actor=request.user, ref=ref)
+    except (NotFound, PermissionDenied) as error:
+        raise Http404(str(error.message)) from None
+
+
+def _fields(case: Case) -> list[dict[str, Any]]:
+    """The merged form's fields, for the template."""
+    schema: dict[str, Any] = {}
+    try:
+        from onestop.cases import selectors
+
+        schema = selectors.case_form_schema(case=case)
+    except (ImportError, AttributeError, DomainError):
+        subject = case.scenario
+        schema = subject.form_schema if subject is not None else {}
+    out = []
+    values = case.form_data or {}
+    for key, prop in (schema.get("properties") or {}).items():
+        titles = prop.get("x-title") or {}
+        label = (titles.get("zh") if _zh() else titles.get("en")) or prop.get("title") or key
+        widget = "text"
+        if prop.get("enum"):
+            widget = "select"
+        elif prop.get("type") == "boolean":
+            widget = "bool"
+        elif prop.get("type") == "number":
+            widget = "number"
+        elif prop.get("format") == "date":
+            widget = "date"
+        elif prop.get("x-widget") == "textarea":
+            widget = "textarea"
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "widget": widget,
+                "options": prop.get("enum") or [],
+                "value": values.get(key, ""),
+                "source": (case.prefilled or {}).get(key, ""),
+            }
+        )
+    return out
+
+
+def _pick(row: dict[str, Any], base: str) -> str:
+    zh = str(row.get(f"{base}_zh") or "")
+    return zh if _zh() else str(row.get(f"{base}_en") or zh)
+
+
+def _variants(case: Case) -> list[dict[str, Any]]:
+    if case.scenario is None:
+        return []
+    answers = case.variant_answers or {}
+    return [
+        {
+            "key": q["key"],
+            "question": _pick(q, "question"),
+            "options": [
+                {"value": o["value"], "label": _pick(o, "label")} for o in q.get("options") or []
+            ],
+            "answer": answers.get(q["key"], ""),
+        }
+        for q in case.scenario.variants or []
+    ]
+
+
+def _material_name(m: CaseMaterial) -> str:
+    return m.name_zh if _zh() or not m.name_en else m.name_en
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    top = case.top
+    materials = list(top.materials.all())
+    rows: list[dict[str, Any]] = [{"m": m, "name": _material_name(m)} for m in materials]
+    open_at_window = top.status in window.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
+    context: dict[str, Any] = {
+        "case": top,
+        "ref": window.case_ref(top),
+        "open": open_at_window,
+        "materials": rows,
+        "missing": [r for r in rows if r["m"].required and r["m"].mode == M.MISSING],
+        "pledged": [r for r in rows if r["m"].mode == M.PLEDGED],
+        "variants": _variants(top) if open_at_window else [],
+        "fields": _fields(top) if open_at_window else [],
+        "documents": list(top.documents.order_by("created_at", "id")),
+        "collect": window.results_to_collect(case=top),
+        "children": list(top.children.select_related("item", "department").order_by("number")),
+        "seat": _seat(request),
+        "today": timezone.localdate().isoformat(),
+        "idempotency_key": uuid.uuid4().hex,
+        "M": M,
+    }
+    if top.number:
+        context["track_path"] = tracking.track_path(top.number)
+    return context
+
+
+def _record_view(request: HttpRequest, case: Case) -> None:
+    """Every clerk view of a citizen's case is recorded."""
+    fields = ["applicant_name", "applicant_id_masked", "form_data", "materials"]
+    try:
+        from onestop.cases import services
+
+        services.case_access_record(actor=request.user, case=case.top, fields=fields)
+    except (ImportError, AttributeError):
+        from onestop.sharing.services import access_record
+
+        access_record(
+            actor=request.user,
+            subject_index=case.top.applicant_index,
+            dataset="cases",
+            fields=fields,
+            purpose="case-handling",
+            basis=f"case {case.top.number or case.top.pk}",
+        )
+
+
+def _parse_date(raw: str) -> datetime.date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), code="invalid_date") from None
+
+
+def _save_answers(request: HttpRequest, case: Case) -> Case:
+    from onestop.cases import services
+
+    answers = {
+        q["key"]: request.POST.get(f"variant_{q['key']}", "")
+        for q in (case.scenario.variants if case.scenario else []) or []
+        if request.POST.get(f"variant_{q['key']}", "")
+    }
+    form_data: dict[str, Any] = {}
+    for f in _fields(case):
+        raw = request.POST.get(f"field_{f['key']}", "")
+        if f["widget"] == "bool":
+            form_data[f["key"]] = raw == "on"
+        elif raw.strip() != "":
+            if f["widget"] == "number":
+                try:
+                    form_data[f["key"]] = float(raw) if "." in raw else int(raw)
+                except ValueError:
+                    raise ValidationFailed(
+                        _("%(field)s must be a number.") % {"field": f["label"]},
+                        code="invalid_number",
+                    ) from None
+            else:
+                form_data[f["key"]] = raw.strip()
+    version = request.POST.get("version")
+    saved: Case = services.draft_save(
+        actor=request.user,
+        case=case,
+        variant_answers=answers,
+        form_data=form_data,
+        expected_version=int(version) if version and version.isdigit() else None,
+    )
+    return saved
+
+
+def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
+    action = request.POST.get("action", "")
+    if action == "answers":
+        _save_answers(request, case)
+        messages.success(request, _("Answers saved."))
+    elif action == "material":
+        key, _sep, mode = request.POST.get("check", "").partition(":")
+        window.material_check(actor=request.user, case=case, key=key, mode=mode)
+        messages.success(request, _("Material updated."))
+    elif action == "upload":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed(_("Choose a file to upload."), code="file_required")
+        from onestop.cases import uploads
+
+        window._open_case(request.user, case)
+        uploads.material_upload(
+            actor=request.user, case=case, key=request.POST.get("key", ""), file=upload
+        )
+        messages.success(request, _("Scan uploaded."))
+    elif action in ("accept", "pledge"):
+        due = _parse_date(request.POST.get("pledge_due", "")) if action == "pledge" else None
+        if action == "pledge" and due is None:
+            raise ValidationFailed(
+                _("Give the date by which the pledged materials must be supplied."),
+                code="pledge_due",
+            )
+        if action == "accept" and window.pledged_materials(case):
+            raise ValidationFailed(
+                _("Some materials are pledged: accept with a pledge and give the date."),
+                code="pledge_due",
+            )
+        case = window.accept(
+            actor=request.user,
+            case=case,
+            window=_seat(request),
+            pledge_due=due,
+            idempotency_key=request.POST.get("idempotency_key") or None,
+        )
+        messages.success(
+            request, _("Accepted as %(number)s. Print the receipt.") % {"number": case.number}
+        )
+    elif action == "notice":
+        window.notice(actor=request.user, case=case)
+        messages.success(request, _("One-time notice issued. Print it for the walk-in."))
+    elif action == "collect":
+        child = window.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
+        if child.top.pk != case.pk:
+            raise NotFound(_("There is no case with this number here."))
+        window.result_collect(actor=request.user, case=child)
+        messages.success(request, _("Result handed over."))
+    else:
+        raise ValidationFailed(_("Unknown action."))
+    case.refresh_from_db()
+    return HttpResponseRedirect(_case_url(case))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    """One case at the window: the walk-in (masked), the questions and form, the material
+    check, and accept / accept with a pledge / one-time notice; results to hand over."""
+    try:
+        window.require_clerk(request.user)
+    except PermissionDenied as error:
+        return _forbidden(request, str(error.message))
+    case = _case(request, number)
+    if request.method == "POST":
+        try:
+            return _case_post(request, case)
+        except DomainError as error:
+            _error(request, error)
+            case.refresh_from_db()
+            context = _case_context(request, case)
+            if error.code == "materials_missing":
+                context["error_materials"] = (error.details or {}).get("materials", [])
+            return render(request, "cases/window/case.html", context, status=error.status)
+    _record_view(request, case)
+    return render(request, "cases/window/case.html", _case_context(request, case))
+
+
+def _pdf_response(document: CaseDocument, request: HttpRequest, filename: str) -> HttpResponse:
+    base = request.build_absolute_uri("/").rstrip("/")
+    body = pdf.document_pdf(document, base_url=base)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _document(request: HttpRequest, number: str, kind: str) -> CaseDocument:
+    window.require_clerk(request.user)
+    case = _case(request, number)
+    try:
+        return window.document_get(actor=request.user, case=case, kind=kind)
+    except DomainError as error:
+        raise Http404(str(error.message)) from None
+
+
+@login_required
+@require_GET
+def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        document = _document(request, number, CaseDocument.Kind.RECEIPT)
+    except PermissionDenied as error:
+        return _forbidden(request, str(error.message))
+    return _pdf_response(document, request, f"receipt-{number}.pdf")
+
+
+@login_required
+@require_GET
+def notice_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        document = _document(request, number, CaseDocument.Kind.NOTICE)
+    except PermissionDenied as error:
+        return _forbidden(request, str(error.message))
+    return _pdf_response(document, request, f"notice-{number}.pdf")
+
+
+# --- public tracking ----------------------------------------------------------------------
+
+
+@require_GET
+def track(request: HttpRequest, number: str) -> HttpResponse:
+    """Status and timeline of a case, for whoever holds the receipt. No personal data."""
+    token = request.GET.get("t", "")
+    try:
+        case = tracking.case_for_tracking(number=number, token=token)
+    except NotFound:
+        raise Http404(_("No case matches this tracking link.")) from None
+    context = tracking.tracking_view(case=case)
+    context["token"] = token
+    receipt = case.top.documents.filter(kind=CaseDocument.Kind.RECEIPT).first()
+    context["receipt"] = receipt
+    response = render(request, "cases/track.html", context)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+def track_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt PDF for whoever holds the tracking link (the applicant's copy)."""
+    try:
+        case = tracking.case_for_tracking(number=number, token=request.GET.get("t", ""))
+    except NotFound:
+        raise Http404(_("No case matches this tracking link.")) from None
+    document = case.top.documents.filter(kind=CaseDocument.Kind.RECEIPT).first()
+    if document is None:
+        raise Http404(_("No case matches this tracking link."))
+    return _pdf_response(document, request, f"receipt-{number}.pdf")
