@@ -1,0 +1,163 @@
+"""Submitting a 7-item scenario and the auto-approval that follows it.
+
+The demo citizen applies for the newborn bundle (hukou here, social security card, no
+maternity insurance: 7 items in 5 departments). Each run builds a fresh draft through the
+cases services — start, variant answers, pre-fill, form, uploads of the materials the state does
+not hold — outside the clock, then times:
+
+- `case_submit`: the server time of the submission, in-process through
+  `onestop.cases.services.case_submit` (what the portal's submit view and the API call, without
+  the HTTP layer): number, 7 item cases, 7 processes started, the medical-insurance enrolment
+  decided by its DMN table and delivered, events and the notification, in one transaction;
+- submit → auto-approval: from the top case's `submitted_at` to the enrolment case's
+  `decided_at`, both stamped by the server inside that submission.
+
+Medians and p95 over N runs (BENCH_QUICK=1: 5 runs; otherwise 30). SQLite unless DATABASE_URL
+names PostgreSQL. The queue latency at 100,000 cases is `bench_cases_queue.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from typing import Any
+
+from bench.common import percentile, setup_django, table, write
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+SCENARIO = "newborn"
+ANSWERS = {"hukou_here": "yes", "ss_card": "yes", "maternity": "no"}
+AUTO_ITEM = "37112100YB-GG-0004"  # resident medical-insurance enrolment, decided by rules
+# Seed steps the cases flow does not need (search index, hotline model, Open311 client).
+SKIP_STEPS = {
+    "hotline-catalogue",
+    "hotline-routing",
+    "hotline-demo",
+    "open311",
+    "knowledge-articles",
+    "search-index",
+}
+# The smallest valid PDF the upload check accepts (read by content, not by name).
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _seed() -> None:
+    from django.db import transaction
+
+    from onestop.core import seeding
+
+    for step in seeding.steps():
+        if step.name in SKIP_STEPS:
+            continue
+        with transaction.atomic():
+            step.run()
+
+
+def _fill(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Values for the required fields the pre-fill left empty, by their JSON Schema type."""
+    from django.utils import timezone
+
+    out = dict(data)
+    props = schema.get("properties", {})
+    for key in schema.get("required", []):
+        if out.get(key) not in (None, ""):
+            continue
+        spec = props.get(key, {})
+        if spec.get("enum"):
+            out[key] = spec["enum"][0]
+        elif spec.get("format") == "date":
+            out[key] = timezone.localdate().isoformat()
+        elif spec.get("type") in ("integer", "number"):
+            out[key] = 1
+        elif spec.get("type") == "boolean":
+            out[key] = True
+        else:
+            out[key] = "13800138000" if "phone" in key else "张小雨"
+    return out
+
+
+def _prepare(citizen: Any, scenario: Any) -> Any:
+    """A newborn draft ready to submit (not timed)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onestop.cases import selectors, services, uploads
+    from onestop.cases.models import CaseMaterial
+
+    case = services.draft_start(actor=citizen, scenario=scenario)
+    case = services.draft_save(actor=citizen, case=case, variant_answers=ANSWERS)
+    case = services.prefill_apply(actor=citizen, case=case)
+    schema = selectors.case_form_schema(case=case)
+    case = services.draft_save(actor=citizen, case=case, form_data=_fill(schema, case.form_data))
+    for material in case.materials.filter(required=True, mode=CaseMaterial.Mode.MISSING):
+        upload = SimpleUploadedFile(f"{material.key}.pdf", PDF, content_type="application/pdf")
+        uploads.material_upload(actor=citizen, case=case, key=material.key, file=upload)
+    case.refresh_from_db()
+    return case
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    return {
+        "median_ms": round(statistics.median(values), 3),
+        "p95_ms": round(percentile(values, 95), 3),
+        "n": len(values),
+    }
+
+
+def main() -> None:
+    setup_django("cases")
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onestop.accounts.models import User
+    from onestop.cases import services
+    from onestop.cases.models import Case
+    from onestop.catalog import selectors as catalog
+
+    _seed()
+    citizen = User.objects.get(username="citizen")
+    scenario = catalog.scenario_get(region=settings.NODE_REGION, slug=SCENARIO)
+    repeat = 5 if QUICK else 30
+
+    # One warm-up submission (imports, parsed process specs), checked for the expected shape.
+    warm = services.case_submit(actor=citizen, case=_prepare(citizen, scenario))
+    children = list(Case.objects.filter(parent=warm))
+    if len(children) != 7:
+        raise RuntimeError(f"expected 7 item cases, got {len(children)}")
+
+    submit_ms: list[float] = []
+    decision_ms: list[float] = []
+    queries: list[int] = []
+    for n in range(repeat):
+        draft = _prepare(citizen, scenario)
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            top = services.case_submit(actor=citizen, case=draft, idempotency_key=f"bench-{n}")
+            submit_ms.append((time.perf_counter() - start) * 1000)
+        queries.append(len(ctx.captured_queries))
+        auto = Case.objects.get(parent=top, item__code=AUTO_ITEM)
+        if not (auto.auto_decided and auto.decided_at and top.submitted_at):
+            raise RuntimeError(f"{auto.number}: not decided by rules at submission")
+        decision_ms.append((auto.decided_at - top.submitted_at).total_seconds() * 1000)
+
+    vendor = connection.vendor
+    rows = [
+        {
+            "measure": "submit newborn bundle (7 items), services.case_submit",
+            **_stats(submit_ms),
+            "queries": int(statistics.median(queries)),
+        },
+        {
+            "measure": "submitted_at → enrolment decided_at (auto-approval)",
+            **_stats(decision_ms),
+            "queries": "",
+        },
+    ]
+    print(table(f"Cases: 7-item submission and auto-approval, in-process ({vendor})", rows))
+    path = write("cases", {"database": vendor, "rows": rows, "quick": QUICK})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
