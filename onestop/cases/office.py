@@ -24,11 +24,11 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import _roles, has_role
+from onestop.accounts.policies import _roles
 from onestop.cases import clock
 from onestop.cases.models import Case, CaseEvent, CaseMaterial, Supplement
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -124,14 +124,10 @@ def is_supervisor(actor: Any) -> bool:
 
 def can_act(actor: Any, case: Case) -> bool:
     """Whether `actor` may complete the department tasks of `case` (an officer of its
-    department, in its region)."""
-    if case.kind != Case.Kind.ITEM or case.department_id is None:
-        return False
-    if getattr(actor, "is_superuser", False):
-        return True
-    return has_role(
-        actor, Role.DEPARTMENT_OFFICER, region=case.region_id, department=case.department_id
-    )
+    department, region-scoped through the department code)."""
+    from onestop.cases import policies
+
+    return case.kind == Case.Kind.ITEM and policies.can_act(actor, case, "department")
 
 
 def _visible(actor: Any) -> Q | None:
@@ -356,19 +352,28 @@ def supervisor_board(*, actor: Any, now: datetime.datetime | None = None) -> dic
 # --- one case ---------------------------------------------------------------------------------
 
 
-def _schema_titles(top: Case) -> dict[str, str]:
-    try:
-        from onestop.cases import selectors
+def _form_fields(case: Case) -> dict[str, str] | None:
+    """Field key → label (in the active language) of the fields of the case's item, from the
+    merged form; None when the form cannot say (every stored field is then shown)."""
+    from onestop.cases import selectors
 
-        schema = selectors.case_form_schema(case=top)
-    except Exception:  # labels are a nicety; the raw key is shown instead
-        return {}
+    try:
+        schema = selectors.case_form_schema(case=case.top)
+    except Exception:  # labels are a nicety; the raw keys are shown instead
+        return None
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
-    titles = {}
+    english = (get_language() or "").startswith("en")
+    code = case.item.code if case.item is not None else ""
+    fields: dict[str, str] = {}
     for key, spec in props.items():
-        if isinstance(spec, dict):
-            titles[key] = str(spec.get("title") or key)
-    return titles
+        if not isinstance(spec, dict):
+            continue
+        items = spec.get("x-items")
+        if case.parent_id is not None and items and code not in items:
+            continue  # another item's field of the bundle: not this department's business
+        titles = spec.get("x-title") if isinstance(spec.get("x-title"), dict) else {}
+        fields[key] = str((english and titles.get("en")) or spec.get("title") or key)
+    return fields
 
 
 def _timeline(case: Case) -> list[CaseEvent]:
@@ -379,7 +384,7 @@ def _timeline(case: Case) -> list[CaseEvent]:
 
 def _tasks(case: Case) -> tuple[list[Any], int | None]:
     """The engine's ready tasks of `case` (restoring its one workflow) and the instance version."""
-    if case.status not in OPEN:
+    if case.status not in (*OPEN, S.APPROVED):
         return [], None
     from onestop.cases import selectors
 
@@ -392,15 +397,17 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
     from onestop.cases import services
 
     top = case.top
-    form_titles = _schema_titles(top)
+    fields = _form_fields(case)
+    prefilled = top.prefilled if isinstance(top.prefilled, dict) else {}
     form_rows = [
         {
             "key": key,
-            "label": form_titles.get(key, key),
+            "label": fields.get(key, key) if fields is not None else key,
             "value": value,
-            "source": top.prefilled.get(key, "") if isinstance(top.prefilled, dict) else "",
+            "source": prefilled.get(key, ""),
         }
         for key, value in (top.form_data or {}).items()
+        if fields is None or key in fields
     ]
     materials = list(
         CaseMaterial.objects.filter(case=top).select_related("credential").order_by("id")

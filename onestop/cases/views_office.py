@@ -90,7 +90,7 @@ def case_act(request: HttpRequest, number: str) -> HttpResponse:
             materials=post.getlist("materials"),
         )
     except DomainError as error:
-        if isinstance(error, Conflict):
+        if isinstance(error, Conflict) and error.code == "stale":
             messages.error(
                 request,
                 _(

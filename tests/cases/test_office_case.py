@@ -1,0 +1,251 @@
+"""The officer's case page (/office/cases/<number>/) on real cases: what it shows, the access it
+records, and the engine tasks completed from its forms (review → pass or supplements, special
+step, decide with a required reason), including two officers acting on the same version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from onestop.cases import selectors
+from onestop.cases.models import Case, CaseMaterial, Supplement
+from onestop.sharing.models import AccessRecord
+
+PS = "371121-public-security"
+HEALTH = "371121-health"
+
+
+def _child(bundle: Case, department: str) -> Case:
+    return bundle.children.select_related("item", "parent").get(department_id=department)
+
+
+def _login(client: Any, user: Any) -> Any:
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def _act(client: Any, case: Case, action: str, **extra: Any) -> Any:
+    view = selectors.case_task_view(case=case)
+    data = {
+        "task_id": view["tasks"][0].id,
+        "version": view["version"],
+        "action": action,
+        **extra,
+    }
+    return client.post(reverse("cases:office_act", args=[case.number]), data)
+
+
+def test_case_page_shows_the_application_and_records_the_access(
+    client: Any, newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    case = _child(newborn_case, PS)
+    officer = officers["public-security"]
+    before = AccessRecord.objects.filter(actor=officer, dataset="cases").count()
+    response = _login(client, officer).get(reverse("cases:office_case", args=[case.number]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert case.number in body
+    assert newborn_case.number in body  # the bundle it belongs to
+    assert "张伟" in body
+    assert newborn_case.applicant_id_masked
+    assert newborn_case.applicant_id_masked in body
+    # The applicant line shows the masked ID, never the full resident ID.
+    applicant = body.split('id="case-applicant">', 1)[1].split("</dd>", 1)[0]
+    assert newborn_case.applicant_id_masked in applicant
+    assert "37112119930315123X" not in applicant
+    # Form data and materials of the top case, the timeline, the review form with the version.
+    ctx = response.context
+    assert ctx["form_rows"]
+    # Only the fields of this item, not the whole bundle's form.
+    assert len(ctx["form_rows"]) < len(newborn_case.form_data)
+    assert ctx["events"]
+    assert [f["name"] for f in ctx["task_forms"]] == ["review"]
+    assert f'name="version" value="{ctx["version"]}"' in body
+    assert 'id="form-supplement"' in body
+    records = AccessRecord.objects.filter(actor=officer, dataset="cases")
+    assert records.count() == before + 1
+    record = records.order_by("-at").first()
+    assert record is not None
+    assert record.subject_index == newborn_case.applicant_index
+    assert case.number in record.basis
+    assert record.purpose == "case-handling"
+
+
+def test_review_pass_then_decide_needs_a_reason_then_approve(
+    client: Any, newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    case = _child(newborn_case, PS)
+    client = _login(client, officers["public-security"])
+    response = _act(client, case, "pass")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    while case.task_name == "special_step":
+        assert _act(client, case, "special_pass", reason="Seen.").status_code == 302
+        case.refresh_from_db()
+    assert case.task_name == "decide"
+    # No reason: a clear error, nothing changes.
+    version = selectors.case_task_view(case=case)["version"]
+    response = _act(client, case, "approve", reason="   ")
+    assert response.status_code == 400
+    assert "decision needs a reason" in response.content.decode()
+    case.refresh_from_db()
+    assert case.task_name == "decide"
+    assert case.decision == ""
+    assert selectors.case_task_view(case=case)["version"] == version
+    # With a reason: decided, the reason kept.
+    response = _act(client, case, "approve", reason="All materials verified.")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.decision == "approve"
+    assert case.decision_reason == "All materials verified."
+    assert case.status in (Case.Status.APPROVED, Case.Status.COMPLETED)
+    page = client.get(reverse("cases:office_case", args=[case.number]))
+    assert page.context["task_forms"] == []
+    assert "All materials verified." in page.content.decode()
+
+
+def test_stale_version_shows_a_conflict_and_changes_nothing(
+    client: Any, newborn_case: Case, officers: dict[str, Any], users: dict[str, Any]
+) -> None:
+    from onestop.accounts import services as account_services
+    from onestop.accounts.models import StaffRole
+
+    second = account_services.staff_create(
+        actor=users["admin"],
+        username="officer-ps2",
+        password="onestop-demo-2026",
+        real_name="第二位",
+        roles=[(StaffRole.Role.DEPARTMENT_OFFICER, "371121", PS)],
+    )
+    case = _child(newborn_case, PS)
+    view = selectors.case_task_view(case=case)  # both officers' pages show this version
+    stale = {"task_id": view["tasks"][0].id, "version": view["version"]}
+    first = _login(client, officers["public-security"])
+    assert (
+        first.post(
+            reverse("cases:office_act", args=[case.number]), {**stale, "action": "pass"}
+        ).status_code
+        == 302
+    )
+    case.refresh_from_db()
+    task_after = case.task_name
+    version_after = selectors.case_task_view(case=case)["version"]
+    other = _login(client, second)
+    response = other.post(
+        reverse("cases:office_act", args=[case.number]),
+        {**stale, "action": "supplement", "reason": "Blurred scan.", "materials": []},
+    )
+    assert response.status_code == 409
+    assert "Someone else acted on this case first" in response.content.decode()
+    case.refresh_from_db()
+    assert case.task_name == task_after
+    assert case.status == Case.Status.ACCEPTED
+    assert not Supplement.objects.filter(case=case).exists()
+    assert selectors.case_task_view(case=case)["version"] == version_after
+
+
+def test_supplement_request_changes_the_status_and_stops_the_clock(
+    client: Any, newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    case = _child(newborn_case, PS)
+    client = _login(client, officers["public-security"])
+    keys = list(CaseMaterial.objects.filter(case=newborn_case).values_list("key", flat=True))[:1]
+    # A reason is required.
+    response = _act(client, case, "supplement", reason="", materials=keys)
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED
+    response = _act(client, case, "supplement", reason="The photo is blurred.", materials=keys)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.SUPPLEMENT
+    assert case.paused_since is not None
+    supplement = Supplement.objects.get(case=case)
+    assert supplement.materials == keys
+    assert supplement.reason == "The photo is blurred."
+    # The queue shows it among the cases waiting for supplements.
+    queue = client.get(reverse("cases:office"), {"status": "supplement"})
+    assert [r.case.number for r in queue.context["q"].rows] == [case.number]
+    page = client.get(reverse("cases:office_case", args=[case.number]))
+    assert "The photo is blurred." in page.content.decode()
+    assert page.context["task_forms"] == []
+
+
+def test_unknown_material_in_a_supplement_request_is_refused(
+    client: Any, newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    case = _child(newborn_case, PS)
+    client = _login(client, officers["public-security"])
+    response = _act(client, case, "supplement", reason="Why?", materials=["no-such-thing"])
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED
+
+
+def test_supervisor_sees_the_case_read_only_and_other_departments_get_404(
+    client: Any, newborn_case: Case, officers: dict[str, Any], supervisor: Any
+) -> None:
+    case = _child(newborn_case, PS)
+    response = _login(client, supervisor).get(reverse("cases:office_case", args=[case.number]))
+    assert response.status_code == 200
+    assert response.context["task_forms"] == []
+    response = _act(client, case, "pass")
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.task_name == "review"
+    health = _login(client, officers["health"])
+    assert health.get(reverse("cases:office_case", args=[case.number])).status_code == 404
+    assert _act(health, case, "pass").status_code == 404
+    case.refresh_from_db()
+    assert case.task_name == "review"
+
+
+def test_uploaded_material_download_is_policy_checked_and_recorded(
+    client: Any, newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    case = _child(newborn_case, PS)
+    material = CaseMaterial.objects.filter(case=newborn_case).first()
+    assert material is not None
+    data = b"%PDF-1.4\n% test\n"
+    material.file.save("scan.pdf", ContentFile(data), save=False)
+    material.mode = CaseMaterial.Mode.UPLOAD
+    material.original_name = "scan.pdf"
+    material.content_type = "application/pdf"
+    material.size = len(data)
+    material.sha256 = "0" * 64
+    material.save()
+    officer = officers["public-security"]
+    url = reverse("cases:office_material", args=[case.number, material.key])
+    before = AccessRecord.objects.filter(actor=officer, dataset="cases").count()
+    response = _login(client, officer).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == data
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    assert AccessRecord.objects.filter(actor=officer, dataset="cases").count() == before + 1
+    # A material that is not an uploaded file, and another department's officer: 404.
+    other = CaseMaterial.objects.filter(case=newborn_case).exclude(pk=material.pk).first()
+    if other is not None:
+        assert (
+            client.get(reverse("cases:office_material", args=[case.number, other.key])).status_code
+            == 404
+        )
+    health = _login(client, officers["health"])
+    assert health.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("action", ["approve", "nonsense"])
+def test_an_action_the_task_does_not_offer_changes_nothing(
+    client: Any, newborn_case: Case, officers: dict[str, Any], action: str
+) -> None:
+    case = _child(newborn_case, PS)
+    client = _login(client, officers["public-security"])
+    response = _act(client, case, action, reason="Because.")
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.task_name == "review"
+    assert case.decision == ""
