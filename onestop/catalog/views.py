@@ -271,5 +271,7 @@ def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "comparison_rows": table,
         "materials": _merged_materials(applicable, request.user),
         "prefill": _prefill_section(request, scenario),
+        # Sections other apps add (e.g. cases: burden figures from real cases).
+        **registry.collect("scenario", request, scenario=scenario),
     }
     return render(request, "catalog/scenario_detail.html", context)

@@ -12,7 +12,9 @@ A page merges `registry.collect(slot, request, **kwargs)` into its context. Slot
 - `site`: every page (the node's region); must be cheap and must not raise when the database
   is unavailable (the 500 page uses it);
 - `home`: the home page's sections;
-- `department`: extra sections of a department page, called with `department=`.
+- `department`: extra sections of a department page, called with `department=`;
+- `account`: links on "My account" (cases: `cases_links`);
+- `scenario`: extra sections of a scenario page, called with `scenario=` (cases: `burden`).
 """
 
 from __future__ import annotations
