@@ -1,0 +1,495 @@
+"""The online application (portal): start or resume a draft for a scenario or an item, then
+step by step — the situation (variant questions), one merged form pre-filled from shared data,
+the materials, review and submit — and the page that confirms the submission.
+
+Thin views: every write goes through `services` (drafts, pre-fill, submission) or `uploads`;
+every read through `selectors`; domain errors become messages and the page is shown again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from onestop.cases import policies, selectors, services, uploads
+from onestop.cases.forms_apply import ApplicationForm, MaterialsForm, VariantForm, field_title
+from onestop.cases.models import Case, CaseMaterial
+from onestop.catalog import selectors as catalog_selectors
+from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from onestop.credentials.selectors import licence_type_list
+from onestop.sharing.selectors import dataset_list
+
+STEP_SITUATION = "situation"
+STEP_FORM = "form"
+STEP_MATERIALS = "materials"
+STEP_REVIEW = "review"
+STEP_LABELS = {
+    STEP_SITUATION: gettext_lazy("Your situation"),
+    STEP_FORM: gettext_lazy("Application form"),
+    STEP_MATERIALS: gettext_lazy("Materials"),
+    STEP_REVIEW: gettext_lazy("Review and submit"),
+}
+# Session key: drafts whose pre-fill was already fetched once (or declined), so that showing
+# the form again does not fetch (and record) the same data again.
+PREFILL_SESSION = "cases_prefill_done"
+
+
+def _title(case: Case) -> str:
+    target = case.scenario if case.scenario is not None else case.item
+    return str(target.name) if target is not None else ""
+
+
+def _steps(case: Case) -> list[str]:
+    steps = [STEP_FORM, STEP_MATERIALS, STEP_REVIEW]
+    if case.kind == Case.Kind.BUNDLE and case.scenario is not None and case.scenario.variants:
+        steps.insert(0, STEP_SITUATION)
+    return steps
+
+
+def _not_found(error: DomainError) -> Http404:
+    return Http404(str(error.message))
+
+
+# --- start or resume ----------------------------------------------------------------------------
+
+
+def _start(request: HttpRequest, **target: Any) -> HttpResponse:
+    try:
+        case = services.draft_start(actor=request.user, **target)
+    except NotFound as error:
+        raise _not_found(error) from None
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        if "scenario" in target:
+            return redirect("catalog:scenario_detail", slug=target["scenario"].slug)
+        return redirect("catalog:item_detail", code=target["item"].code)
+    return redirect("cases:apply", case_id=case.pk)
+
+
+@login_required
+def apply_scenario(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start (or resume) the signed-in person's application for a one-thing bundle."""
+    try:
+        scenario = catalog_selectors.scenario_get(region=settings.NODE_REGION, slug=slug)
+    except NotFound as error:
+        raise _not_found(error) from None
+    return _start(request, scenario=scenario)
+
+
+@login_required
+def apply_item(request: HttpRequest, code: str) -> HttpResponse:
+    """Start (or resume) the signed-in person's application for a single item."""
+    try:
+        item = catalog_selectors.item_get(code=code)
+    except NotFound as error:
+        raise _not_found(error) from None
+    return _start(request, item=item)
+
+
+# --- the draft, step by step ---------------------------------------------------------------------
+
+
+def _own_case(request: HttpRequest, case_id: uuid.UUID) -> Case:
+    """The signed-in person's own online application by id, whatever its status; not found
+    for anybody else (staff handle cases on their own screens)."""
+    try:
+        case = selectors.case_get_by_id(actor=request.user, case_id=case_id)
+    except NotFound as error:
+        raise _not_found(error) from None
+    if (
+        case.parent_id is not None
+        or case.channel != Case.Channel.ONLINE
+        or not policies.is_applicant(request.user, case)
+    ):
+        raise Http404(_("There is no case with this number that you may see."))
+    return case
+
+
+def _source_labels() -> dict[str, str]:
+    """{"dataset:<key>" / "licence:<type>" / "<dataset>.<field>" prefix: label} lookups."""
+    labels: dict[str, str] = {}
+    for dataset in dataset_list():
+        labels[f"dataset:{dataset.key}"] = _("Shared data: %(dataset)s (%(provider)s)") % {
+            "dataset": dataset.name,
+            "provider": dataset.provider_kind.name,
+        }
+        labels[f"prefill:{dataset.key}"] = _("%(dataset)s (%(provider)s)") % {
+            "dataset": dataset.name,
+            "provider": dataset.provider_kind.name,
+        }
+    for licence in licence_type_list():
+        labels[f"licence:{licence.key}"] = _("E-licence: %(licence)s") % {"licence": licence.name}
+    return labels
+
+
+def material_source(material: CaseMaterial, labels: dict[str, str]) -> str:
+    source = material.source or ""
+    if source in labels:
+        return labels[source]
+    if source == "generated":
+        return _("Generated by the system")
+    if source.startswith("dataset:"):
+        return _("Shared data: %(dataset)s") % {"dataset": source.split(":", 1)[1]}
+    if source.startswith("licence:"):
+        return _("E-licence: %(licence)s") % {"licence": source.split(":", 1)[1]}
+    return _("Provided by the applicant")
+
+
+def prefill_source(source: str, labels: dict[str, str]) -> str:
+    dataset = str(source).split(".", 1)[0]
+    return labels.get(f"prefill:{dataset}", dataset)
+
+
+def _material_rows(case: Case, labels: dict[str, str]) -> list[dict[str, Any]]:
+    items = {i.code: i for i in selectors.selected_items(case=case)}
+    return [
+        {
+            "material": material,
+            "source": material_source(material, labels),
+            "items": [items[c] for c in material.items if c in items],
+            "uploadable": material.mode not in uploads.NOT_UPLOADED,
+            "missing": material.required and material.mode == CaseMaterial.Mode.MISSING,
+        }
+        for material in case.materials.all()
+    ]
+
+
+def _still_prefilled(case: Case) -> set[str]:
+    """Fields whose value is still the one pre-fill put in (a changed one was typed)."""
+    values = case.prefill_values or {}
+    return {
+        key
+        for key in case.prefilled or {}
+        if key in values and (case.form_data or {}).get(key) == values[key]
+    }
+
+
+def _form_rows(case: Case, schema: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The answers for the review page: title, value, where a pre-filled one came from."""
+    rows = []
+    still_prefilled = _still_prefilled(case)
+    for key, prop in (schema.get("properties") or {}).items():
+        value = case.form_data.get(key)
+        if isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        rows.append(
+            {
+                "key": key,
+                "title": field_title(key, prop),
+                "value": value,
+                "source": prefill_source(case.prefilled[key], labels)
+                if key in still_prefilled
+                else "",
+                "required": key in set(schema.get("required") or []),
+            }
+        )
+    return rows
+
+
+def _prefill_done(request: HttpRequest, case: Case) -> bool:
+    return str(case.pk) in request.session.get(PREFILL_SESSION, [])
+
+
+def _mark_prefill_done(request: HttpRequest, case: Case) -> None:
+    done = list(request.session.get(PREFILL_SESSION, []))
+    if str(case.pk) not in done:
+        request.session[PREFILL_SESSION] = [*done, str(case.pk)][-50:]
+
+
+def _context(request: HttpRequest, case: Case, step: str, **extra: Any) -> dict[str, Any]:
+    steps = _steps(case)
+    labels = _source_labels()
+    context = {
+        "case": case,
+        "step": step,
+        "steps": [
+            {
+                "key": key,
+                "label": STEP_LABELS[key],
+                "state": "current"
+                if key == step
+                else ("complete" if steps.index(key) < steps.index(step) else ""),
+            }
+            for key in steps
+        ],
+        "step_number": steps.index(step) + 1,
+        "step_count": len(steps),
+        "previous_step": steps[steps.index(step) - 1] if steps.index(step) > 0 else None,
+        "title": _title(case),
+        "items": selectors.selected_items(case=case),
+        "labels": labels,
+    }
+    context.update(extra)
+    return context
+
+
+def _form_step_context(
+    request: HttpRequest, case: Case, form: ApplicationForm | None, manual: bool
+) -> dict[str, Any]:
+    schema = selectors.case_form_schema(case=case)
+    still_prefilled = _still_prefilled(case)
+    if form is None:
+        initial = ApplicationForm.initial_from(case.form_data)
+        if manual:  # fill it in yourself: the pre-filled values are not shown
+            for key in still_prefilled:
+                initial.pop(key, None)
+        form = ApplicationForm(initial=initial, schema=schema)
+    labels = _source_labels()
+    sources = (
+        {}
+        if manual
+        else {key: prefill_source(case.prefilled[key], labels) for key in still_prefilled}
+    )
+    for key, field in form.fields.items():
+        described = [f"id_{key}-source"] if sources.get(key) else []
+        if form.is_bound and form.errors.get(key):
+            described.append(f"id_{key}-error")
+        if described:
+            field.widget.attrs["aria-describedby"] = " ".join(described)
+    fields = [
+        {
+            "field": form[key],
+            "source": sources.get(key, ""),
+            "required": key in form.required_keys,
+            "textarea": (schema["properties"][key].get("x-widget") == "textarea"),
+            "select": "enum" in schema["properties"][key]
+            or schema["properties"][key].get("type") == "boolean",
+        }
+        for key in form.fields
+    ]
+    return {"form": form, "fields": fields, "manual": manual, "prefilled_count": len(sources)}
+
+
+def _go(case: Case, step: str, **query: str) -> HttpResponseRedirect:
+    url = reverse("cases:apply", kwargs={"case_id": case.pk}) + f"?step={step}"
+    for key, value in query.items():
+        url += f"&{key}={value}"
+    return HttpResponseRedirect(url)
+
+
+def _next(case: Case, step: str) -> str:
+    steps = _steps(case)
+    return steps[min(steps.index(step) + 1, len(steps) - 1)]
+
+
+def _saved_for_later(request: HttpRequest, case: Case) -> HttpResponseRedirect:
+    messages.success(
+        request,
+        _(
+            "Your application is saved as a draft. Come back to it at any time from your "
+            "applications or from the service's page."
+        ),
+    )
+    try:
+        return HttpResponseRedirect(reverse("cases:my_cases"))
+    except NoReverseMatch:  # my space not installed: stay on the draft
+        return _go(case, request.POST.get("step", STEP_REVIEW))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _own_case(request, case_id)
+    if case.status != Case.Status.DRAFT:
+        return redirect("cases:apply_submitted", case_id=case.pk)
+    steps = _steps(case)
+    step = request.POST.get("step") or request.GET.get("step") or steps[0]
+    if step not in steps:
+        step = steps[0]
+    if request.method == "POST":
+        return _post(request, case, step)
+    return _show(request, case, step)
+
+
+def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResponse:
+    status = 400 if extra.pop("invalid", False) else 200
+    if step == STEP_SITUATION:
+        form = extra.pop("form", None) or VariantForm(
+            initial=case.variant_answers, questions=case.scenario.variants if case.scenario else []
+        )
+        context = _context(request, case, step, form=form, **extra)
+    elif step == STEP_FORM:
+        manual = request.GET.get("prefill") == "0" or request.POST.get("prefill") == "0"
+        again = request.GET.get("prefill") == "1"  # "use my details": fetch them (again)
+        if not manual and "form" not in extra and (again or not _prefill_done(request, case)):
+            try:
+                case = services.prefill_apply(actor=request.user, case=case)
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            _mark_prefill_done(request, case)
+        context = _context(
+            request,
+            case,
+            step,
+            **_form_step_context(request, case, extra.pop("form", None), manual),
+        )
+        context.update(extra)
+    elif step == STEP_MATERIALS:
+        rows = _material_rows(case, _source_labels())
+        form = extra.pop("form", None) or MaterialsForm(
+            materials=[r["material"] for r in rows if r["uploadable"]]
+        )
+        for row in rows:
+            row["field"] = form[row["material"].key] if row["material"].key in form.fields else None
+        context = _context(request, case, step, form=form, rows=rows, **extra)
+        context["max_megabytes"] = uploads.max_bytes() // (1024 * 1024)
+    else:
+        labels = _source_labels()
+        schema = selectors.case_form_schema(case=case)
+        rows = _material_rows(case, labels)
+        context = _context(
+            request,
+            case,
+            step,
+            answers=_form_rows(case, schema, labels),
+            materials=rows,
+            missing=[r for r in rows if r["missing"]],
+            idempotency_key=uuid.uuid4().hex,
+            **extra,
+        )
+    return render(request, "cases/apply/draft.html", context, status=status)
+
+
+def _post(request: HttpRequest, case: Case, step: str) -> HttpResponse:
+    if step == STEP_REVIEW:
+        return _submit(request, case)
+    try:
+        invalid = _save_step(request, case, step)
+    except Conflict as error:
+        messages.error(request, str(error.message))
+        return _go(case, step)
+    except ValidationFailed as error:
+        messages.error(request, str(error.message))
+        return _show(request, case, step, invalid=True)
+    except DomainError as error:
+        raise _not_found(error) from None
+    if invalid is not None:
+        return invalid
+    action = request.POST.get("action", "next")
+    if action == "save":
+        return _saved_for_later(request, case)
+    steps = _steps(case)
+    nxt = steps[max(steps.index(step) - 1, 0)] if action == "back" else _next(case, step)
+    manual = request.POST.get("prefill") == "0" and nxt == STEP_FORM
+    return _go(case, nxt, **({"prefill": "0"} if manual else {}))
+
+
+def _save_step(request: HttpRequest, case: Case, step: str) -> HttpResponse | None:
+    """Save what the step's form sent; the page to show again when the form is not valid."""
+    version = _int(request.POST.get("version"))
+    if step == STEP_SITUATION:
+        variants = VariantForm(
+            request.POST, questions=case.scenario.variants if case.scenario else []
+        )
+        if not variants.is_valid():
+            return _show(request, case, step, form=variants, invalid=True)
+        services.draft_save(
+            actor=request.user,
+            case=case,
+            variant_answers=variants.answers(),
+            expected_version=version,
+        )
+    elif step == STEP_FORM:
+        form = ApplicationForm(request.POST, schema=selectors.case_form_schema(case=case))
+        if not form.is_valid():
+            return _show(request, case, step, form=form, invalid=True)
+        services.draft_save(
+            actor=request.user,
+            case=case,
+            form_data=form.data_to_store(),
+            expected_version=version,
+        )
+    elif step == STEP_MATERIALS:
+        return _upload(request, case)
+    return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _upload(request: HttpRequest, case: Case) -> HttpResponse | None:
+    """Check every chosen file first; store them only when all pass (nothing half-done)."""
+    uploadable = [m for m in case.materials.all() if m.mode not in uploads.NOT_UPLOADED]
+    form = MaterialsForm(request.POST, request.FILES, materials=uploadable)
+    if not form.is_valid():  # e.g. an empty file
+        return _show(request, case, STEP_MATERIALS, form=form, invalid=True)
+    chosen = {key: file for key, file in form.cleaned_data.items() if file}
+    for key, file in chosen.items():
+        try:
+            uploads.file_check(file)
+        except ValidationFailed as error:
+            form.add_error(key, str(error.message))
+    if form.errors:
+        return _show(request, case, STEP_MATERIALS, form=form, invalid=True)
+    for key, file in chosen.items():
+        uploads.material_upload(actor=request.user, case=case, key=key, file=file)
+    if chosen:
+        messages.success(
+            request,
+            _("%(count)d file(s) uploaded and checked.") % {"count": len(chosen)},
+        )
+    return None
+
+
+def _submit(request: HttpRequest, case: Case) -> HttpResponse:
+    key = (request.POST.get("idempotency_key") or "").strip()[:100] or None
+    try:
+        submitted = services.case_submit(actor=request.user, case=case, idempotency_key=key)
+    except ValidationFailed as error:
+        details = error.details if isinstance(error.details, dict) else {}
+        wanted = set(details.get("materials") or [])
+        fields = set(details.get("fields") or [])
+        schema = selectors.case_form_schema(case=case)
+        messages.error(request, str(error.message))
+        return _show(
+            request,
+            case,
+            STEP_REVIEW,
+            invalid=True,
+            submit_missing=[m for m in case.materials.all() if m.key in wanted],
+            submit_fields=[
+                field_title(k, p)
+                for k, p in (schema.get("properties") or {}).items()
+                if k in fields
+            ],
+            submit_answers=bool(details.get("answers")),
+        )
+    except Conflict as error:
+        messages.error(request, str(error.message))
+        return _go(case, STEP_REVIEW)
+    return redirect("cases:apply_submitted", case_id=submitted.pk)
+
+
+# --- after submission ------------------------------------------------------------------------
+
+
+@login_required
+def apply_submitted(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _own_case(request, case_id)
+    if case.status == Case.Status.DRAFT:
+        return redirect("cases:apply", case_id=case.pk)
+    children = list(case.children.select_related("item", "department").order_by("number"))
+    if case.kind == Case.Kind.ITEM:
+        children = [case]
+    decided = [c for c in children if c.auto_decided]
+    context = {
+        "case": case,
+        "title": _title(case),
+        "children": children,
+        "decided": decided,
+    }
+    return render(request, "cases/apply/submitted.html", context)

@@ -1,0 +1,77 @@
+"""Fixtures and builders of the portal tests (the online application): the demo world loaded
+by the apps' own seed steps, signed-in clients, files. Import the fixtures into a test module
+to use them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import translation
+
+from onestop.accounts.models import User
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+NEWBORN = "newborn"
+
+
+def upload(data: bytes = PDF, name: str = "scan.pdf", content_type: str = "application/pdf") -> Any:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    """Uploads go to this test's own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def english_thread() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def portal(db: Any, media: Path) -> dict[str, User]:
+    """Calendar, org, accounts, registries, sharing demo records, the catalogue, the process
+    definitions and which process each item runs — each by its app's seed step."""
+    from onestop.accounts.seed import seed_accounts
+    from onestop.cases.seed_processes import seed_item_processes
+    from onestop.catalog.seed import seed_catalog
+    from onestop.core.seed import seed_calendar
+    from onestop.org.seed import seed_org
+    from onestop.sharing.seed import seed_agreements, seed_demo_records
+    from onestop.workflow.seed import seed_workflow
+    from tests.catalog.conftest import load_registries
+
+    seed_calendar()
+    seed_org()
+    seed_accounts()
+    load_registries()
+    seed_agreements()
+    seed_demo_records()
+    seed_catalog()
+    seed_workflow()
+    seed_item_processes()
+    return {u.username: u for u in User.objects.all()}
+
+
+def client_for(user: Any) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def pdf_named(name: str) -> Any:
+    return upload(PDF, name=name)
+
+
+def files_in(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
