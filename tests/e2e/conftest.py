@@ -72,3 +72,29 @@ def seeded_live_server(live_server: Any, transactional_db: None) -> Any:
 
     call_command("seed_demo", verbosity=0)
     return live_server
+
+
+# Seed steps the cases journeys do not use: the search index, the hotline and Open311 (the
+# slowest part of the demo seed: the routing model and the sentence encoder).
+CASES_SKIP_STEPS = {
+    "hotline-catalogue",
+    "hotline-routing",
+    "hotline-demo",
+    "open311",
+    "knowledge-articles",
+    "search-index",
+}
+
+
+@pytest.fixture
+def cases_live_server(live_server: Any, transactional_db: None) -> Any:
+    """A live server over the demo seed without the hotline and search steps."""
+    from django.db import transaction
+
+    from onestop.core import seeding
+
+    for step in seeding.steps():
+        if step.name not in CASES_SKIP_STEPS:
+            with transaction.atomic():
+                step.run()
+    return live_server

@@ -1,0 +1,196 @@
+"""The newborn bundle end to end in the browser: the demo citizen applies online once (the
+situation questions select 7 items; one merged form pre-filled from shared data; every material
+already held, so nothing to upload) and submits. Seven item cases fan out; the medical-insurance
+enrolment is decided by rules at once; officers of four departments (health ×3, public security,
+tax, human resources) pass the review and decide with a reason in /office/; the citizen sees the
+application completed in /me/cases/ and is told once. axe checks every screen."""
+
+import re
+
+from playwright.sync_api import expect
+
+PASSWORD = "onestop-demo-2026"  # the demo seed's development password
+AUTO_ITEM = "37112100YB-GG-0004"  # resident medical-insurance enrolment, decided by rules
+# Who decides which item (maternity = no: the maternity benefit is not in the bundle).
+OFFICERS = {
+    "officer-wj": ["37112100WJ-GG-0002", "37112100WJ-GG-0003", "37112100WJ-JF-0001"],
+    "officer-ps": ["37112100GA-QR-0001"],
+    "officer-sw": ["37112100SW-QT-0005"],
+    "officer-hr": ["37112100RS-GG-0005"],
+}
+HIDDEN_FIELDS = {"csrfmiddlewaretoken", "step", "version", "prefill", "action"}
+
+
+def _zh(text) -> str:
+    """What the page shows for a label: the browser asks for Chinese."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return str(text)
+
+
+def _login(page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(base + "/accounts/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+
+
+def _choose(page, selector: str) -> None:
+    """Tick a USWDS radio or checkbox the way a person does: by its label (the input itself
+    is visually hidden)."""
+    field = page.locator(selector)
+    page.locator(f"label[for='{field.get_attribute('id')}']").click()
+    expect(field).to_be_checked()
+
+
+def _continue(page, step: str) -> None:
+    page.locator("main form button[name=action][value=next]").click()
+    page.wait_for_url(re.compile(rf"[?&]step={step}"))
+
+
+def _fill_empty(page) -> int:
+    """Answer the questions that pre-fill could not (contact phone, choices): type into every
+    empty text field and pick the first option of every unanswered list. Returns how many."""
+    form = page.locator("main form[action*='step=form']")
+    typed = 0
+    for field in form.locator("input:not([type=hidden]), textarea").all():
+        name = field.get_attribute("name") or ""
+        if name in HIDDEN_FIELDS or field.input_value():
+            continue
+        kind = field.get_attribute("type") or "text"
+        if kind == "date":
+            field.fill("2026-11-20")
+        elif kind == "number":
+            field.fill("1")
+        elif kind in ("checkbox", "radio"):
+            continue
+        else:
+            field.fill("13800138000" if "phone" in name else "山东省日照市五莲县洪凝街道")
+        typed += 1
+    for select in form.locator("select").all():
+        if not select.input_value():
+            values = [o.get_attribute("value") for o in select.locator("option").all()]
+            select.select_option(next(v for v in values if v))
+            typed += 1
+    return typed
+
+
+def _apply(page, base: str, axe) -> str:
+    """The citizen applies for the newborn bundle; returns the bundle's case number."""
+    _login(page, base, "citizen")
+    page.goto(base + "/scenarios/newborn/")
+    axe.check(page)
+    page.locator("main a[href='/apply/scenario/newborn/']").first.click()
+    page.wait_for_url(re.compile(r"/apply/[0-9a-f-]{36}/"))
+    draft_url = page.url.split("?")[0]
+
+    # Situation: hukou here, social security card, no maternity insurance → 7 items.
+    _choose(page, "input[name=hukou_here][value=yes]")
+    _choose(page, "input[name=ss_card][value=yes]")
+    _choose(page, "input[name=maternity][value=no]")
+    axe.check(page)
+    _continue(page, "form")
+
+    # One merged form, pre-filled from shared data with the source of each value.
+    expect(page.locator(".os-prefill-source").first).to_be_visible()
+    assert page.locator(".os-prefill-source").count() >= 5
+    expect(page.locator("#id_child_name")).to_have_value("张小雨")
+    axe.check(page)
+    _fill_empty(page)
+    # Save and return later: the draft keeps the answers.
+    page.locator("main form button[name=action][value=save]").click()
+    page.wait_for_url(re.compile(r"/me/cases/"))
+    expect(page.locator("#my-drafts")).to_be_visible()
+    axe.check(page)
+    page.goto(draft_url + "?step=form")
+    expect(page.locator("#id_child_name")).to_have_value("张小雨")
+    _continue(page, "materials")
+
+    # Materials: the state holds every required one; nothing to upload.
+    expect(page.locator("main table")).to_be_visible()
+    axe.check(page)
+    _continue(page, "review")
+
+    axe.check(page)
+    page.locator("main form button[value=submit]").click()
+    page.wait_for_url(re.compile(r"/submitted/$"))
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(7)
+    expect(page.locator("main .os-badge--strong")).to_have_count(1)  # decided at once
+    axe.check(page)
+    number = page.locator("main .usa-alert--success strong").first.inner_text().strip()
+    assert re.fullmatch(r"371121-\d{8}-\d{5}", number), number
+    return number
+
+
+def _cases(number: str):
+    from onestop.cases.models import Case
+
+    top = Case.objects.get(number=number)
+    return top, {c.item.code: c for c in Case.objects.filter(parent=top).select_related("item")}
+
+
+def _decide(page, base: str, axe, username: str, numbers: list[str]) -> None:
+    """An officer finds the cases in their queue, passes each review and approves it."""
+    _login(page, base, username)
+    page.goto(base + "/office/")
+    for number in numbers:
+        expect(page.locator("#queue")).to_contain_text(number)
+    axe.check(page)
+    for number in numbers:
+        page.goto(base + "/office/")
+        page.locator(f"#queue a[href='/office/cases/{number}/']").click()
+        page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
+        expect(page.locator("#form-pass")).to_be_visible()
+        axe.check(page)
+        page.locator("#form-pass button[value=pass]").click()
+        page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
+        expect(page.locator("#form-decide")).to_be_visible()
+        _choose(page, "#decide-approve")
+        page.locator("#decide-reason").fill("材料齐全，信息经共享数据核验一致，予以办理。")
+        page.locator("#form-decide button[type=submit]").click()
+        page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
+        expect(page.locator("#case-decision")).to_be_visible()
+        axe.check(page)
+
+
+def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe):
+    from onestop.cases.models import Case
+    from onestop.notify.models import Notification
+
+    base = cases_live_server.url
+    number = _apply(page, base, axe)
+
+    top, children = _cases(number)
+    assert len(children) == 7
+    assert len({c.department_id for c in children.values()}) == 5
+    auto = children.pop(AUTO_ITEM)
+    assert auto.auto_decided
+    assert auto.decision == "approve"
+    assert auto.status == Case.Status.COMPLETED
+    assert sorted(children) == sorted(code for codes in OFFICERS.values() for code in codes)
+
+    for username, codes in OFFICERS.items():
+        _decide(page, base, axe, username, [children[code].number for code in codes])
+
+    top, children = _cases(number)
+    assert {c.status for c in children.values()} == {Case.Status.COMPLETED}
+    assert top.status == Case.Status.COMPLETED
+
+    # The citizen: the application is completed, the results are listed, one notification.
+    _login(page, base, "citizen")
+    page.goto(base + "/me/cases/")
+    expect(page.locator("#my-cases")).to_contain_text(number)
+    axe.check(page)
+    page.locator(f"#my-cases a:has-text('{number}')").click()
+    page.wait_for_url(re.compile(r"/me/cases/[^/]+/$"))
+    expect(page.locator("#my-case-status")).to_contain_text(_zh(Case.Status.COMPLETED.label))
+    expect(page.locator("#my-case-items tbody tr")).to_have_count(7)
+    axe.check(page)
+    delivered = Notification.objects.filter(
+        recipient=top.applicant, template="case.delivered", dedupe_key__endswith=str(top.pk)
+    )
+    assert delivered.count() == 1
