@@ -200,6 +200,13 @@ ACTIONS: dict[str, Action] = {
         actor=u, order=o, approve=bool(_need(p.approve, "approve")), reason=p.reason
     ),
     "escalate": lambda u, o, p: services.ticket_escalate(actor=u, order=o, reason=p.reason),
+    "reassign": lambda u, o, p: services.ticket_reassign(
+        actor=u,
+        order=o,
+        department=str(_need(p.department, "department")),
+        reason=p.reason,
+        assisting=p.assisting,
+    ),
     "merge": _merge,
 }
 

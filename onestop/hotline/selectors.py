@@ -130,8 +130,9 @@ def category_get(*, code: str) -> Category:
     return category
 
 
-# Steps after which a supervisor has settled who handles an order (改派 or the return refused).
-ARBITRATION_KINDS = ("arbitrate_uphold", "arbitrate_reject")
+# Steps after which a supervisor has settled who handles an order: an arbitration (改派 or the
+# return refused) or a reassignment.
+SETTLED_KINDS = ("arbitrate_uphold", "arbitrate_reject", "reassign")
 _PAST_RETURN = (
     WorkOrder.Status.IN_PROGRESS,
     WorkOrder.Status.REPLIED,
@@ -145,13 +146,14 @@ def confirmed_dispatches(*, now: datetime.datetime | None = None) -> QuerySet[Wo
 
     Confirmed means the lead department kept the order: it is in progress, replied or closed
     (a closed order was closed by a satisfied callback); or it is dispatched or signed for and
-    either a supervisor's arbitration settled the department since the last dispatch, or the
+    either a supervisor settled the department since the last dispatch (an arbitration or a
+    reassignment), or the
     return window since the last dispatch has passed without a return. A returned order, one
     never dispatched (new, answered on the call) and a merged duplicate are not confirmed.
     """
     moment = now or timezone.now()
     arbitrated = WorkOrderEvent.objects.filter(
-        order=OuterRef("pk"), kind__in=ARBITRATION_KINDS, at__gte=OuterRef("dispatched_at")
+        order=OuterRef("pk"), kind__in=SETTLED_KINDS, at__gte=OuterRef("dispatched_at")
     )
     waiting = Q(status__in=transitions.OPEN_FOR_DEPARTMENT) & ~Q(
         status=WorkOrder.Status.IN_PROGRESS

@@ -549,6 +549,51 @@ def ticket_arbitrate(
         )
 
 
+def ticket_reassign(
+    *,
+    actor: Any,
+    order: WorkOrder,
+    department: str,
+    reason: str,
+    assisting: Sequence[str] = (),
+) -> WorkOrder:
+    """A supervisor moves an open order (dispatched, signed for or in progress) to another
+    department outside arbitration (改派), with a reason: the new department must sign for it
+    and the due times start again. Finished, returned (arbitrate instead) and new orders
+    (dispatch instead) cannot be reassigned."""
+    why = _text(reason, field=_("reason"), required=True, limit=500)
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "reassign")
+        previous = locked.lead_department_id
+        if not department:
+            raise ValidationFailed(
+                _("Name the department the work order goes to instead."),
+                code="department_required",
+            )
+        lead = _department(department, region=locked.region)
+        if lead.code == previous:
+            raise ValidationFailed(
+                _("The work order is already with this department: choose another one."),
+                code="same_department",
+            )
+        helpers = _assisting(assisting, lead=lead, region=locked.region)
+        locked.lead_department = lead
+        _set_due_times(locked, _now())
+        locked.assisting_departments.set(helpers)
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=_DISPATCH_FIELDS,
+            reason=why,
+            data={
+                "from": previous,
+                "department": lead.code,
+                "assisting": [d.code for d in helpers],
+            },
+        )
+
+
 def ticket_start(*, actor: Any, order: WorkOrder) -> WorkOrder:
     """The lead department starts handling (办理)."""
     with transaction.atomic():

@@ -3,8 +3,8 @@
 Roles:
 
 - ``agent``: a hotline agent of the order's region (接: intake, dispatch, callback);
-- ``supervisor``: a hotline supervisor of the order's region (arbitration, extensions,
-  escalation); supervisors may also do what agents do;
+- ``supervisor``: a hotline supervisor of the order's region (arbitration, reassignment,
+  extensions, escalation); supervisors may also do what agents do;
 - ``officer``: a department officer of the order's lead department (办: sign for, return,
   handle, reply).
 
@@ -57,6 +57,8 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.SIGNED, "extension_decide", None, (SUPERVISOR,)),
     Transition(S.IN_PROGRESS, "extension_decide", None, (SUPERVISOR,)),
     *(Transition(s, "escalate", None, (SUPERVISOR, SYSTEM)) for s in _HANDLING),
+    # A supervisor moves an open order to another department outside arbitration (改派).
+    *(Transition(s, "reassign", S.DISPATCHED, (SUPERVISOR,)) for s in _HANDLING),
     *(
         Transition(s, "merge", None, (AGENT, SUPERVISOR))
         for s in (S.NEW, *_HANDLING, S.RETURNED, S.REPLIED)
@@ -98,6 +100,7 @@ def action_label(action: str) -> str:
         "extension_request": _("given an extension request"),
         "extension_decide": _("given an extension decision"),
         "escalate": _("escalated"),
+        "reassign": _("reassigned"),
         "merge": _("merged"),
     }
     return labels.get(action, action)

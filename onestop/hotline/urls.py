@@ -10,6 +10,7 @@ urlpatterns = [
     path("desk/answer", views.desk_answer, name="desk_answer"),
     path("department/", views.department, name="department"),
     path("supervisor/", views.supervisor, name="supervisor"),
+    path("supervisor/reassign", views.supervisor_reassign, name="supervisor_reassign"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/<slug:action>/", views.order_action, name="action"),
 ]

@@ -239,14 +239,9 @@ def _return_reason(request: HttpRequest, order: WorkOrder) -> str:
     return last.reason if last else ""
 
 
-@login_required
-@require_GET
-def supervisor(request: HttpRequest) -> HttpResponse:
-    """Overdue and returned orders, extension requests and orders waiting for the callback."""
-    if not policies.is_supervisor(request.user, _region()):
-        return _forbidden(request, _("Only hotline supervisors may open this console."))
+def _supervisor_context(request: HttpRequest) -> dict[str, Any]:
     orders = selectors.ticket_list(actor=request.user).filter(merged_into__isnull=True)
-    context = {
+    return {
         "overdue": _with_due(
             selectors.ticket_list(actor=request.user, overdue=True)
             .filter(merged_into__isnull=True)
@@ -261,8 +256,44 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         ).order_by("resolve_by")[:QUEUE_LIMIT],
         "replied": orders.filter(status=S.REPLIED).order_by("replied_at")[:QUEUE_LIMIT],
         "departments": _departments(),
+        "reassign": {"number": "", "department": "", "reason": ""},
     }
-    return render(request, "hotline/supervisor.html", context)
+
+
+@login_required
+@require_GET
+def supervisor(request: HttpRequest) -> HttpResponse:
+    """Overdue and returned orders, extension requests, orders waiting for the callback, and
+    the reassignment form."""
+    if not policies.is_supervisor(request.user, _region()):
+        return _forbidden(request, _("Only hotline supervisors may open this console."))
+    return render(request, "hotline/supervisor.html", _supervisor_context(request))
+
+
+@login_required
+@require_POST
+def supervisor_reassign(request: HttpRequest) -> HttpResponse:
+    """Reassign an open order of the region, named by its number, to another department."""
+    if not policies.is_supervisor(request.user, _region()):
+        return _forbidden(request, _("Only hotline supervisors may open this console."))
+    values = {f: request.POST.get(f, "").strip() for f in ("number", "department", "reason")}
+    try:
+        order = selectors.ticket_get(actor=request.user, number=values["number"])
+        services.ticket_reassign(
+            actor=request.user,
+            order=order,
+            department=values["department"],
+            reason=values["reason"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        context = _supervisor_context(request) | {"reassign": values}
+        return render(request, "hotline/supervisor.html", context, status=error.status)
+    messages.success(
+        request,
+        _("Work order %(number)s was reassigned.") % {"number": order.number},
+    )
+    return HttpResponseRedirect(reverse("hotline:supervisor") + "#reassign")
 
 
 # --- one order --------------------------------------------------------------------------------
@@ -289,7 +320,9 @@ def _order_page(request: HttpRequest, order: WorkOrder, *, status: int = 200) ->
         "allowed": allowed,
         "can_attach": policies.can(request.user, policies.ATTACH, order),
         "can_merge": "merge" in allowed,
-        "departments": _departments() if allowed & {"arbitrate_uphold", "dispatch"} else [],
+        "departments": (
+            _departments() if allowed & {"arbitrate_uphold", "dispatch", "reassign"} else []
+        ),
     }
     return render(request, "hotline/order.html", context, status=status)
 
@@ -378,6 +411,14 @@ def _act(request: HttpRequest, order: WorkOrder, action: str) -> str:  # noqa: P
         if satisfied:
             return _("The callback was recorded and the work order closed.")
         return _("The callback was recorded and the work order reopened.")
+    if action == "reassign":
+        services.ticket_reassign(
+            actor=user,
+            order=order,
+            department=post.get("department", ""),
+            reason=post.get("reason", ""),
+        )
+        return _("The work order was reassigned to another department.")
     if action == "escalate":
         services.ticket_escalate(actor=user, order=order, reason=post.get("reason", ""))
         return _("The work order was escalated.")
