@@ -1,17 +1,13 @@
-"""Fixtures and builders of the portal tests (the online application): the demo world loaded
-by the apps' own seed steps, signed-in clients, files. Import the fixtures into a test module
-to use them."""
+"""Builders of the portal tests (the online application): the demo world loaded by the apps'
+own seed steps, signed-in clients, files. Test modules wrap them in their own fixtures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import translation
 
 from onestop.accounts.models import User
 
@@ -25,21 +21,7 @@ def upload(data: bytes = PDF, name: str = "scan.pdf", content_type: str = "appli
     return SimpleUploadedFile(name, data, content_type=content_type)
 
 
-@pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    """Uploads go to this test's own directory."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return Path(settings.MEDIA_ROOT)
-
-
-@pytest.fixture
-def english_thread() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def portal(db: Any, media: Path) -> dict[str, User]:
+def build_portal() -> dict[str, User]:
     """Calendar, org, accounts, registries, sharing demo records, the catalogue, the process
     definitions and which process each item runs — each by its app's seed step."""
     from onestop.accounts.seed import seed_accounts

@@ -6,31 +6,39 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from onestop.cases import selectors
 from onestop.cases.models import Case, CaseMaterial
 from onestop.sharing.models import AccessRecord
-from tests.cases.factories_portal import (
-    JPEG,
-    PDF,
-    client_for,
-    english_thread,  # noqa: F401
-    files_in,
-    media,  # noqa: F401
-    portal,  # noqa: F401
-    upload,
-)
-
-pytestmark = pytest.mark.usefixtures("english_thread")
+from tests.cases.factories_portal import JPEG, PDF, build_portal, client_for, files_in, upload
 
 FOOD_HANDLER = "37112100WJ-GG-0001"  # person; photo to upload (required); form pre-fillable
 NEWBORN_ANSWERS = {"hukou_here": "yes", "ss_card": "yes", "maternity": "no"}
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def portal(db: Any, media: Path) -> dict[str, Any]:
+    return build_portal()
 
 
 def start(client: Client, **target: str) -> Case:
@@ -399,8 +407,10 @@ def test_submit_is_idempotent_and_shows_the_case_number(portal):
     first = client.post(page(case, "review"), body)
     again = client.post(page(case, "review"), body)  # double click / retry after a timeout
     submitted = reverse("cases:apply_submitted", kwargs={"case_id": case.pk})
-    assert first.status_code == 302 and first["Location"] == submitted
-    assert again.status_code == 302 and again["Location"] == submitted
+    assert first.status_code == 302
+    assert first["Location"] == submitted
+    assert again.status_code == 302
+    assert again["Location"] == submitted
     case.refresh_from_db()
     assert case.status != Case.Status.DRAFT
     assert re.fullmatch(r"371121-\d{8}-\d{5}", case.number)
