@@ -135,6 +135,12 @@ def tracking_link(number: str, base_url: str = "") -> str:
     return _base_url(base_url) + tracking.track_path(number)
 
 
+def receipt_link(document: CaseDocument, *, base_url: str = "") -> str:
+    """The tracking link the receipt's QR code holds ('' before the case has a number)."""
+    number = str((document.data or {}).get("number") or document.case.number or "")
+    return tracking_link(number, base_url) if number else ""
+
+
 def _common_rows(page: _Page, data: dict[str, Any], document: CaseDocument) -> None:
     case = document.case
     number = str(data.get("number") or case.number or "")
@@ -142,7 +148,11 @@ def _common_rows(page: _Page, data: dict[str, Any], document: CaseDocument) -> N
         page.row(_("Case number"), number)
     else:
         page.row(_("Reference"), str(case.pk))
-    title = data.get("title_zh") if _zh() else (data.get("title_en") or data.get("title_zh"))
+    title_data = data.get("title")
+    if isinstance(title_data, dict):
+        title = _name({"name_zh": title_data.get("zh"), "name_en": title_data.get("en")})
+    else:
+        title = _name({"name_zh": data.get("title_zh"), "name_en": data.get("title_en")})
     if not title:
         subject = case.scenario or case.item
         title = _name({"name_zh": subject.name_zh, "name_en": subject.name_en}) if subject else ""
@@ -197,9 +207,8 @@ def _receipt(document: CaseDocument, base_url: str) -> bytes:
         )
         for m in pledged:
             page.text(f"• {_name(m)}", indent=3 * mm)
-    number = str(data.get("number") or case.number or "")
-    if number:
-        link = tracking_link(number, base_url)
+    link = receipt_link(document, base_url=base_url)
+    if link:
         page.heading(_("Follow your application"))
         page.qr(
             segno.make(link, error="m", micro=False),
@@ -210,6 +219,7 @@ def _receipt(document: CaseDocument, base_url: str) -> bytes:
 
 def _notice(document: CaseDocument) -> bytes:
     data = dict(document.data or {})
+    case = document.case
     page = _Page(_("One-time notice"))
     page.title(_("One-time notice of missing materials"))
     _common_rows(page, data, document)
@@ -227,11 +237,24 @@ def _notice(document: CaseDocument) -> bytes:
             page.text(f"• {_name(m)}", indent=3 * mm)
     else:
         page.text(_("No material is missing."), indent=3 * mm)
-    fields = data.get("fields") or data.get("missing_fields") or []
-    if fields:
+    fields = data.get("fields") or []
+    questions = data.get("questions") or []
+    if fields or questions:
         page.heading(_("Missing information"))
         for f in fields:
-            label = f.get("title") or f.get("name") or f.get("key") if isinstance(f, dict) else f
+            if isinstance(f, dict):
+                label = _name(
+                    {"name_zh": f.get("title_zh") or f.get("key"), "name_en": f.get("title_en")}
+                )
+            else:
+                label = str(f)
+            page.text(f"• {label}", indent=3 * mm)
+        variants = {
+            q.get("key"): q for q in (case.scenario.variants if case.scenario else []) or []
+        }
+        for key in questions:
+            q = variants.get(key) or {}
+            label = _name({"name_zh": q.get("question_zh") or key, "name_en": q.get("question_en")})
             page.text(f"• {label}", indent=3 * mm)
     return page.done(_("Bring this notice on your next visit."))
 

@@ -585,8 +585,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404(_("No case matches this tracking link.")) from None
     context = tracking.tracking_view(case=case)
     context["token"] = token
-    receipt = case.top.documents.filter(kind=CaseDocument.Kind.RECEIPT).first()
-    context["receipt"] = receipt
+    context["receipt"] = case.top.accepted_at is not None
     response = render(request, "cases/track.html", context)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
@@ -600,7 +599,7 @@ def track_receipt(request: HttpRequest, number: str) -> HttpResponse:
         case = tracking.case_for_tracking(number=number, token=request.GET.get("t", ""))
     except NotFound:
         raise Http404(_("No case matches this tracking link.")) from None
-    document = case.top.documents.filter(kind=CaseDocument.Kind.RECEIPT).first()
-    if document is None:
+    if case.top.accepted_at is None:
         raise Http404(_("No case matches this tracking link."))
+    document = window.receipt_ensure(actor=None, case=case.top)
     return _pdf_response(document, request, f"receipt-{number}.pdf")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from onestop.accounts.models import StaffRole, User
 from onestop.accounts.policies import region_covers
+from onestop.cases import policies
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
 from onestop.core import access_log, crypto, identity
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -53,9 +54,7 @@ def clerk_regions(actor: Any) -> list[str]:
 
 
 def is_clerk_of(actor: Any, region_code: str) -> bool:
-    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
-        return True
-    return any(region_covers(scope, region_code) for scope in clerk_regions(actor))
+    return policies.is_clerk(actor, region_code)
 
 
 def require_clerk(actor: Any) -> list[str]:
@@ -482,13 +481,6 @@ def accept(
     """Accept the application (with a pledge when materials are pledged); the receipt
     document is kept so the PDF prints the same each time."""
     case = _open_case(actor, case.top)
-    if pledged_materials(case) and pledge_due is None:
-        raise ValidationFailed(
-            _("Give the date by which the pledged materials must be supplied."),
-            code="pledge_due",
-        )
-    if pledge_due is not None and not pledged_materials(case):
-        pledge_due = None
     from onestop.cases import services
 
     accepted = services.case_accept(
@@ -524,11 +516,7 @@ def results_to_collect(*, case: Case) -> list[Case]:
     top = case.top
     cases = list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
     return [
-        c
-        for c in cases
-        if c.result_kind == Case.ResultKind.PAPER
-        and c.result_collected_at is None
-        and c.decision == "approve"
+        c for c in cases if c.result_kind == Case.ResultKind.PAPER and c.result_collected_at is None
     ]
 
 
@@ -582,19 +570,25 @@ def receipt_data(case: Case) -> dict[str, Any]:
 
 
 def receipt_ensure(*, actor: Any, case: Case) -> CaseDocument:
-    """The receipt of an accepted case (made once; later calls return the same one)."""
+    """The acceptance receipt of an accepted case, window or online (made once, under the case's
+    row lock; later calls return the same one, so the PDF prints the same every time)."""
     top = case.top
     existing = top.documents.filter(kind=CaseDocument.Kind.RECEIPT).first()
     if existing is not None:
         return existing
-    if top.number is None:
+    if top.number is None or top.accepted_at is None:
         raise ValidationFailed(_("This application has not been accepted."), code="not_accepted")
-    data = receipt_data(top)
-    digest = hashlib.sha256(canonical_json(data)).hexdigest()
-    document = CaseDocument(case=top, kind=CaseDocument.Kind.RECEIPT, data=data, sha256=digest)
-    document.created_by = actor
-    document.full_clean()
-    document.save()
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=top.pk).first()
+        existing = top.documents.filter(kind=CaseDocument.Kind.RECEIPT).first()
+        if existing is not None:
+            return existing
+        data = receipt_data(top)
+        digest = hashlib.sha256(canonical_json(data)).hexdigest()
+        document = CaseDocument(case=top, kind=CaseDocument.Kind.RECEIPT, data=data, sha256=digest)
+        document.created_by = actor if getattr(actor, "pk", None) else None
+        document.full_clean()
+        document.save()
     return document
 
 

@@ -3,13 +3,17 @@ light world of the queue tests (org + accounts, by their own seed steps)."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.test import Client
 
 from onestop.accounts.models import User
+from onestop.cases.models import Case
 
 RID = "37112119930315123X"  # the demo citizen 张伟
 WALKIN_RID = "110101199003070038"  # valid, no account
-BAD_RID = "37112119930315123Y"  # wrong check character
+BAD_RID = "371121199303151230"  # wrong check character (X expected)
 
 
 def seed_org_and_accounts() -> dict[str, User]:
@@ -25,3 +29,15 @@ def login(user: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
+
+
+RESTAURANT_ANSWERS = {"dine_in": "yes", "signboard": "yes", "sewer": "yes"}
+
+
+def case_from_redirect(response: Any) -> Case:
+    """The case a window redirect points at (/window/cases/<number or id>/)."""
+    ref = str(response["Location"]).rstrip("/").rsplit("/", 1)[-1]
+    try:
+        return Case.objects.get(pk=uuid.UUID(ref))
+    except ValueError:
+        return Case.objects.get(number=ref)

@@ -1,0 +1,74 @@
+"""The papers as PDF (reportlab, Chinese in the STSong-Light CID font): the acceptance receipt
+with the QR code of the tracking link, and the one-time notice listing everything missing."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import translation
+
+from onestop.accounts.models import User
+from onestop.cases import pdf, services, tracking, window
+from onestop.cases.models import Case, CaseDocument
+from onestop.catalog.models import Scenario
+
+ANSWERS = {"dine_in": "yes", "signboard": "yes", "sewer": "yes"}
+
+
+def _notice(clerk: User, restaurant: Scenario) -> CaseDocument:
+    walkin = window.walkin_lookup(actor=clerk, resident_id="110101199003070038")
+    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    case = services.draft_save(actor=clerk, case=case, variant_answers=ANSWERS)
+    return window.notice(actor=clerk, case=case)
+
+
+def test_receipt_pdf_has_the_cjk_font_and_the_tracking_qr(newborn_case: Case) -> None:
+    document = window.receipt_ensure(actor=None, case=newborn_case)
+    assert window.receipt_ensure(actor=None, case=newborn_case) == document  # made once
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            body = pdf.document_pdf(document, base_url="https://onestop.example")
+        assert body.startswith(b"%PDF")
+        assert b"STSong-Light" in body
+    number = newborn_case.number or ""
+    link = pdf.receipt_link(document, base_url="https://onestop.example/")
+    assert link == f"https://onestop.example/track/{number}/?t={tracking.token_for(number)}"
+    # Rendered from the stored data: the same bytes each time.
+    assert pdf.document_pdf(document) == pdf.document_pdf(document)
+    assert len(document.data["items"]) == newborn_case.children.count()
+
+
+def test_notice_pdf_lists_every_missing_material(clerk: User, restaurant: Scenario) -> None:
+    document = _notice(clerk, restaurant)
+    case = document.case
+    missing = {m.key for m in case.materials.filter(required=True, mode="missing")}
+    assert {m["key"] for m in document.data["materials"]} == missing
+    assert document.data["fields"]  # the form is empty too
+    body = pdf.document_pdf(document)
+    assert body.startswith(b"%PDF")
+    assert b"STSong-Light" in body
+
+
+def test_a_long_notice_flows_onto_more_pages(clerk: User, restaurant: Scenario) -> None:
+    document = _notice(clerk, restaurant)
+    long = CaseDocument(
+        case=document.case,
+        kind=CaseDocument.Kind.NOTICE,
+        data={
+            **document.data,
+            "materials": [{"key": f"m{i}", "name_zh": f"材料{i}" * 12} for i in range(90)],
+        },
+        created_at=datetime.datetime.now(tz=datetime.UTC),
+    )
+    one = pdf.document_pdf(document)
+    many = pdf.document_pdf(long)
+    assert one.count(b"/Type /Page\n") < many.count(b"/Type /Page\n")
+
+
+def test_document_pdf_tolerates_minimal_data(
+    newborn_case: Case, fill: Callable[[Case], dict[str, Any]]
+) -> None:
+    bare = CaseDocument(case=newborn_case, kind=CaseDocument.Kind.RECEIPT, data={})
+    assert pdf.document_pdf(bare).startswith(b"%PDF")

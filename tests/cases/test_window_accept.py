@@ -1,0 +1,317 @@
+"""Unified acceptance at the window: look-up by resident ID, a window application for any
+department's item, the material check, and accept / one-time notice / accept with a pledge;
+the second visit that completes a notice; receipts and notices as PDF; region scoping."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from onestop.accounts.models import User
+from onestop.cases import pdf, services, tracking, window
+from onestop.cases.models import Case, CaseDocument, CaseMaterial
+from onestop.catalog.models import Scenario
+from onestop.core import crypto
+from onestop.core.errors import NotFound, ValidationFailed
+from onestop.sharing.models import AccessRecord
+from tests.cases.factories_window import (
+    BAD_RID,
+    RESTAURANT_ANSWERS,
+    RID,
+    WALKIN_RID,
+    case_from_redirect,
+    login,
+)
+
+M = CaseMaterial.Mode
+
+
+@pytest.fixture
+def clerk_client(clerk: User) -> Client:
+    return login(clerk)
+
+
+def _start(client: Client, target: str, rid: str = WALKIN_RID, name: str = "李四") -> Case:
+    response = client.post(reverse("cases:window"), {"action": "lookup", "resident_id": rid})
+    assert response.status_code == 302
+    response = client.post(reverse("cases:window_start"), {"target": target, "name": name})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return case_from_redirect(response)
+
+
+def _answer(client: Client, case: Case, fill: Callable[[Case], dict[str, Any]]) -> Case:
+    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    data: dict[str, Any] = {"action": "answers"}
+    data |= {f"variant_{k}": v for k, v in RESTAURANT_ANSWERS.items()}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case.refresh_from_db()
+    values = fill(case)
+    data = {"action": "answers"} | {
+        f"field_{k}": ("on" if v is True else str(v)) for k, v in values.items()
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case.refresh_from_db()
+    return case
+
+
+def _check_all(client: Client, case: Case, mode: str = "paper", skip: tuple[str, ...] = ()) -> None:
+    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    for m in case.materials.filter(mode=M.MISSING):
+        if m.key in skip:
+            continue
+        response = client.post(url, {"action": "material", "check": f"{m.key}:{mode}"})
+        assert response.status_code == 302
+
+
+def test_walkin_with_account_is_found_and_the_lookup_recorded(
+    clerk_client: Client, clerk: User, citizen: User
+) -> None:
+    before = AccessRecord.objects.count()
+    response = clerk_client.post(
+        reverse("cases:window"), {"action": "lookup", "resident_id": RID}, follow=True
+    )
+    assert response.status_code == 200
+    assert "3711**********123X" in response.content.decode()
+    assert RID not in response.content.decode()
+    assert "张伟" in response.content.decode()
+    assert AccessRecord.objects.count() == before + 1
+    record = AccessRecord.objects.get(actor=clerk, dataset="accounts.profile")
+    assert record.subject_index == citizen.resident_id_index
+
+
+def test_walkin_without_account_gets_a_case_with_the_blind_index(
+    clerk_client: Client, restaurant: Scenario
+) -> None:
+    before = AccessRecord.objects.count()
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    assert AccessRecord.objects.count() >= before + 1  # the look-up, found or not
+    assert case.applicant is None
+    assert case.channel == Case.Channel.WINDOW
+    assert case.status == Case.Status.DRAFT
+    assert case.applicant_index == crypto.blind_index(WALKIN_RID)
+    assert case.applicant_id_masked == "1101**********0038"
+    assert case.applicant_name == "李四"
+
+
+def test_wrong_resident_id_is_a_clear_error_and_nothing_is_recorded(
+    clerk_client: Client, clerk: User
+) -> None:
+    before = AccessRecord.objects.count()
+    response = clerk_client.post(
+        reverse("cases:window"), {"action": "lookup", "resident_id": BAD_RID}
+    )
+    assert response.status_code == 400
+    assert "The last character of this resident ID does not match" in response.content.decode()
+    response = clerk_client.post(
+        reverse("cases:window"), {"action": "lookup", "resident_id": "1234"}
+    )
+    assert response.status_code == 400
+    assert "A resident ID has 18 characters." in response.content.decode()
+    assert AccessRecord.objects.count() == before
+    with pytest.raises(ValidationFailed):
+        window.walkin_lookup(actor=clerk, resident_id="")
+
+
+def test_business_walkin_by_credit_code(clerk: User, business: User) -> None:
+    walkin = window.walkin_lookup(actor=clerk, uscc=business.uscc)
+    assert walkin.kind == "business"
+    assert walkin.account == business
+    assert walkin.index == crypto.blind_index(business.uscc)
+    assert business.uscc not in walkin.masked
+    with pytest.raises(ValidationFailed):
+        window.walkin_lookup(actor=clerk, uscc="91371121MA3C00000X")
+
+
+def test_accept_gives_a_receipt_pdf_whose_qr_link_opens_tracking(
+    clerk_client: Client, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
+) -> None:
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    case = _answer(clerk_client, case, fill)
+    held = set(case.materials.filter(mode=M.HELD).values_list("key", flat=True))
+    assert held  # shared data: nothing to check
+    _check_all(clerk_client, case)
+    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    response = clerk_client.post(url, {"action": "accept", "idempotency_key": "w-1"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED
+    assert case.number
+    assert case.visits == 1
+    assert set(case.materials.filter(mode=M.HELD).values_list("key", flat=True)) == held
+    assert case.children.count() == len(window.receipt_data(case)["items"])
+    receipt = clerk_client.get(reverse("cases:receipt_pdf", args=[case.number]))
+    assert receipt.status_code == 200
+    assert receipt["Content-Type"] == "application/pdf"
+    assert receipt.content.startswith(b"%PDF")
+    document = case.documents.get(kind=CaseDocument.Kind.RECEIPT)
+    link = pdf.receipt_link(document, base_url="http://testserver")
+    assert link.startswith(f"http://testserver/track/{case.number}/?t=")
+    public = Client(HTTP_ACCEPT_LANGUAGE="en").get(link.removeprefix("http://testserver"))
+    assert public.status_code == 200
+    assert "李四" not in public.content.decode()
+    assert "1101" not in public.content.decode()
+    # The same paper every time.
+    again = clerk_client.get(reverse("cases:receipt_pdf", args=[case.number]))
+    assert again.content == receipt.content
+    assert case.documents.filter(kind=CaseDocument.Kind.RECEIPT).count() == 1
+
+
+def test_notice_lists_every_missing_material_and_the_second_visit_completes(
+    clerk_client: Client, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
+) -> None:
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    case = _answer(clerk_client, case, fill)
+    checked = ["resident-id", "floor-plan"]
+    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    for key in checked:
+        clerk_client.post(url, {"action": "material", "check": f"{key}:paper"})
+    missing = {m.key for m in case.materials.filter(required=True, mode=M.MISSING)}
+    assert missing
+    response = clerk_client.post(url, {"action": "accept"})
+    assert response.status_code == 400
+    assert "Some required materials are missing." in response.content.decode()
+    assert clerk_client.post(url, {"action": "notice"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.NOTICE
+    assert case.number is None
+    notice = case.documents.get(kind=CaseDocument.Kind.NOTICE)
+    assert {m["key"] for m in notice.data["materials"]} == missing
+    body = clerk_client.get(reverse("cases:notice_pdf", args=[str(case.pk)]))
+    assert body.status_code == 200
+    assert body.content.startswith(b"%PDF")
+
+    # Second visit: the clerk looks the walk-in up again and finds the notice to continue.
+    clerk_client.post(reverse("cases:window"), {"action": "clear"})
+    page = clerk_client.post(
+        reverse("cases:window"), {"action": "lookup", "resident_id": WALKIN_RID}, follow=True
+    )
+    assert reverse("cases:window_case", args=[str(case.pk)]) in page.content.decode()
+    found = clerk_client.post(reverse("cases:window"), {"action": "find", "number": str(case.pk)})
+    assert found["Location"] == url
+    _check_all(clerk_client, case)
+    response = clerk_client.post(url, {"action": "accept"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED
+    assert case.visits == 2
+    assert clerk_client.get(reverse("cases:receipt_pdf", args=[case.number])).status_code == 200
+
+
+def test_pledge_only_for_non_key_materials(
+    clerk_client: Client,
+    clerk: User,
+    restaurant: Scenario,
+    fill: Callable[[Case], dict[str, Any]],
+) -> None:
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    case = _answer(clerk_client, case, fill)
+    key_material = case.materials.filter(mode=M.MISSING, key_material=True).first()
+    non_key = case.materials.filter(mode=M.MISSING, key_material=False, required=True).first()
+    assert key_material is not None
+    assert non_key is not None
+    with pytest.raises(ValidationFailed) as error:
+        window.material_check(actor=clerk, case=case, key=key_material.key, mode=M.PLEDGED)
+    assert error.value.code == "pledge_key_material"
+    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    response = clerk_client.post(
+        url, {"action": "material", "check": f"{key_material.key}:pledged"}
+    )
+    assert response.status_code == 400
+    assert "A key material cannot be pledged" in response.content.decode()
+    window.material_check(actor=clerk, case=case, key=non_key.key, mode=M.PLEDGED)
+    _check_all(clerk_client, case)  # everything else checked on paper
+    # A pledge needs a date.
+    response = clerk_client.post(url, {"action": "accept"})
+    assert response.status_code == 400
+    response = clerk_client.post(url, {"action": "pledge", "pledge_due": ""})
+    assert response.status_code == 400
+    due = timezone.localdate() + datetime.timedelta(days=10)
+    response = clerk_client.post(url, {"action": "pledge", "pledge_due": due.isoformat()})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED
+    assert case.pledge_due == due
+    receipt = window.document_get(actor=clerk, case=case, kind=CaseDocument.Kind.RECEIPT)
+    assert [m["key"] for m in receipt.data["pledged"]] == [non_key.key]
+    assert receipt.data["pledge_due"] == due.isoformat()
+    assert pdf.document_pdf(receipt).startswith(b"%PDF")
+
+
+def test_pledge_with_a_key_material_missing_is_refused(
+    clerk: User, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
+) -> None:
+    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    case = services.draft_save(actor=clerk, case=case, variant_answers=RESTAURANT_ANSWERS)
+    case = services.draft_save(actor=clerk, case=case, form_data=fill(case))
+    due = timezone.localdate() + datetime.timedelta(days=10)
+    with pytest.raises(ValidationFailed):
+        window.accept(actor=clerk, case=case, pledge_due=due)
+    case.refresh_from_db()
+    assert case.status == Case.Status.DRAFT
+    assert case.number is None
+
+
+def test_a_clerk_of_another_region_gets_404(
+    users: dict[str, User], restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
+) -> None:
+    clerk = users["clerk"]
+    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    other = login(users["clerk-gy"])
+    url = reverse("cases:window_case", args=[str(case.pk)])
+    assert other.get(url).status_code == 404
+    assert other.post(url, {"action": "notice"}).status_code == 404
+    assert other.get(reverse("cases:notice_pdf", args=[str(case.pk)])).status_code == 404
+    with pytest.raises(NotFound):
+        window.case_for_window(actor=users["clerk-gy"], ref=str(case.pk))
+    # An unknown number looks the same as a foreign one.
+    assert (
+        other.get(reverse("cases:window_case", args=["371121-20260101-00001"])).status_code == 404
+    )
+    # A citizen has no window pages at all.
+    assert login(users["citizen"]).get(url).status_code == 403
+
+
+def test_viewing_a_case_at_the_window_is_recorded(
+    clerk_client: Client, clerk: User, restaurant: Scenario
+) -> None:
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    before = AccessRecord.objects.filter(dataset="cases").count()
+    page = clerk_client.get(reverse("cases:window_case", args=[str(case.pk)]))
+    assert page.status_code == 200
+    assert AccessRecord.objects.filter(dataset="cases").count() == before + 1
+    record = AccessRecord.objects.filter(dataset="cases", actor=clerk).order_by("-at").first()
+    assert record is not None
+    assert record.subject_index == case.applicant_index
+
+
+def test_any_departments_item_at_one_window(
+    clerk_client: Client,
+    clerk: User,
+    item: Callable[[str], Any],
+    fill: Callable[[Case], dict[str, Any]],
+) -> None:
+    """A single item of another department is accepted at the same comprehensive window."""
+    target = item("YB-GG-0004")
+    case = _start(clerk_client, f"item:{target.code}", rid=RID, name="")
+    assert case.applicant is not None
+    assert case.kind == Case.Kind.ITEM
+    services.draft_save(actor=clerk, case=case, form_data=fill(case))
+    case.refresh_from_db()
+    _check_all(clerk_client, case)
+    url = reverse("cases:window_case", args=[str(case.pk)])
+    response = clerk_client.post(url, {"action": "accept"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case.refresh_from_db()
+    assert case.number
+    assert case.department == target.implementing_department
+    assert tracking.token_valid(case.number, tracking.token_for(case.number))
