@@ -127,6 +127,8 @@ class Case(models.Model):
     variant_answers = models.JSONField(_("variant answers"), default=dict, blank=True)
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
     prefilled = models.JSONField(_("pre-filled fields"), default=dict, blank=True)
+    # The values pre-fill put in ({field: value}), to count the fields the applicant typed.
+    prefill_values = models.JSONField(_("pre-filled values"), default=dict, blank=True)
 
     idempotency_key = models.CharField(
         _("idempotency key"), max_length=100, null=True, blank=True, unique=True

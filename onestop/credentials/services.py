@@ -179,6 +179,64 @@ def credential_issue(
     department = _issuing_department(licence_type)
     if not policies.can(actor, policies.Action.ISSUE, department.code):
         raise PermissionDenied(_("Only staff of the issuing department may issue this e-licence."))
+    return _issue(
+        licence_type=licence_type,
+        department=department,
+        holder=holder,
+        subject=subject,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        number=number,
+    )
+
+
+def credential_issue_for_case(
+    *,
+    licence_type: LicenceType | str,
+    holder: User,
+    subject: dict[str, Any],
+    case_number: str,
+    valid_from: datetime,
+    valid_until: datetime | None = None,
+    number: str | None = None,
+) -> Credential:
+    """System issuance: the e-licence that is the result of a decided case.
+
+    Called only by `cases.services` when an item case's decision is "approve" — taken by an
+    officer of the item's department or by the item's DMN rules from verified data (秒批) —
+    and the item's result is this licence type. No person issues it, so there is no actor to
+    check: the authority is the case's decision, which `cases` has checked and recorded.
+    The issuing department is still the licence type's department of this node; the ledger
+    entry "credentials.issue" is the same as for `credential_issue`, and `case_number` is
+    kept in the licence data (``caseNumber``) so a verifier can trace it to its decision.
+    """
+    if isinstance(licence_type, str):
+        licence_type = licence_type_get(key=licence_type)
+    case_number = (case_number or "").strip()
+    if not case_number:
+        raise ValidationFailed(_("An e-licence issued for a case needs the case number."))
+    department = _issuing_department(licence_type)
+    return _issue(
+        licence_type=licence_type,
+        department=department,
+        holder=holder,
+        subject={**subject, "caseNumber": case_number},
+        valid_from=valid_from,
+        valid_until=valid_until,
+        number=number,
+    )
+
+
+def _issue(
+    *,
+    licence_type: LicenceType,
+    department: Department,
+    holder: User,
+    subject: dict[str, Any],
+    valid_from: datetime,
+    valid_until: datetime | None,
+    number: str | None,
+) -> Credential:
     subject = _check_subject(subject)
     _check_validity(valid_from, valid_until)
     if holder.pk is None or not holder.is_active:

@@ -19,16 +19,22 @@ def test_workflow_load_is_idempotent():
     first = out.getvalue().splitlines()
     call_command("workflow_load", stdout=out)
 
-    assert [line.rsplit(" ", 1)[0] for line in first] == ["auto_decision v1", "item_standard v1"]
-    assert ProcessDefinition.objects.count() == 2
+    assert [line.rsplit(" ", 1)[0] for line in first] == [
+        "auto_decision v1",
+        "auto_out_of_area_filing v1",
+        "auto_tax_clearance v1",
+        "item_standard v1",
+    ]
+    assert ProcessDefinition.objects.count() == 4
 
 
 def test_seed_step_loads_the_processes_once():
     step = next(s for s in seeding.steps() if s.name == "workflow")
     assert step.order == 65
-    assert step.run() == "auto_decision v1, item_standard v1"
-    assert step.run() == "auto_decision v1, item_standard v1"
-    assert ProcessDefinition.objects.count() == 2
+    loaded = "auto_decision v1, auto_out_of_area_filing v1, auto_tax_clearance v1, item_standard v1"
+    assert step.run() == loaded
+    assert step.run() == loaded
+    assert ProcessDefinition.objects.count() == 4
 
 
 def start_with_due_timer(clock):

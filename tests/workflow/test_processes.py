@@ -29,8 +29,17 @@ def is_catch_all(rule: etree._Element) -> bool:
 
 
 def test_the_processes_folder_has_the_built_in_processes():
-    assert [p.name for p in BPMN_FILES] == ["auto_decision.bpmn", "item_standard.bpmn"]
-    assert [p.name for p in DMN_FILES] == ["auto_decision.dmn"]
+    assert [p.name for p in BPMN_FILES] == [
+        "auto_decision.bpmn",
+        "auto_out_of_area_filing.bpmn",
+        "auto_tax_clearance.bpmn",
+        "item_standard.bpmn",
+    ]
+    assert [p.name for p in DMN_FILES] == [
+        "auto_decision.dmn",
+        "auto_out_of_area_filing.dmn",
+        "auto_tax_clearance.dmn",
+    ]
 
 
 @pytest.mark.parametrize("path", DMN_FILES, ids=lambda p: p.name)

@@ -1,0 +1,117 @@
+"""Who may see and act on a case.
+
+- The applicant (the account on the top case) sees their own top cases and their item cases,
+  and acts in the ``applicant`` lane (supplements, withdrawal).
+- Window clerks of the case's region see every case of the region and act in the ``window``
+  lane (unified acceptance: any department's item).
+- Department officers see the item cases of their department (region-scoped through the
+  department code) and the bundle those belong to; they act in the ``department`` lane of
+  their department's item cases only.
+- Supervisors of the region see every case of the region.
+- Superusers may do everything.
+
+Services and selectors call these and answer "not found" (not "forbidden") to anybody who may
+not see a case, so a forged number does not reveal whether it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onestop.accounts.models import StaffRole
+from onestop.accounts.policies import has_role, staff_departments
+from onestop.cases.models import Case
+
+Role = StaffRole.Role
+
+LANE_WINDOW = "window"
+LANE_DEPARTMENT = "department"
+LANE_APPLICANT = "applicant"
+
+
+def _active(actor: Any) -> bool:
+    return (
+        actor is not None
+        and bool(getattr(actor, "is_authenticated", False))
+        and bool(getattr(actor, "is_active", True))
+        and getattr(actor, "pk", None) is not None
+    )
+
+
+def _superuser(actor: Any) -> bool:
+    return _active(actor) and bool(getattr(actor, "is_superuser", False))
+
+
+def _region(region: Any) -> str:
+    return str(getattr(region, "code", region) or "")
+
+
+def is_clerk(actor: Any, region: Any) -> bool:
+    """A window clerk of `region` (a region or its code)."""
+    if not _active(actor):
+        return False
+    return _superuser(actor) or has_role(actor, Role.WINDOW_CLERK, region=_region(region))
+
+
+def is_supervisor(actor: Any, region: Any) -> bool:
+    if not _active(actor):
+        return False
+    return _superuser(actor) or has_role(actor, Role.SUPERVISOR, region=_region(region))
+
+
+def is_officer_of(actor: Any, case: Case) -> bool:
+    """An officer of the department of the item case `case` (for a bundle: of any of its
+    item cases' departments)."""
+    if not _active(actor):
+        return False
+    if _superuser(actor):
+        return True
+    if case.kind == Case.Kind.ITEM:
+        return case.department_id is not None and has_role(
+            actor, Role.DEPARTMENT_OFFICER, department=case.department_id
+        )
+    mine = staff_departments(actor)
+    if not mine or case.pk is None:
+        return False
+    return case.children.filter(department_id__in=mine).exists()
+
+
+def is_applicant(actor: Any, case: Case) -> bool:
+    """The account that applies (owner of the top case)."""
+    if not _active(actor):
+        return False
+    top = case.top
+    return top.applicant_id is not None and top.applicant_id == actor.pk
+
+
+def can_view(actor: Any, case: Case) -> bool:
+    if not _active(actor):
+        return False
+    if is_applicant(actor, case):
+        return True
+    region = case.region_id
+    # An officer sees the item cases of their department and the bundle they belong to (its
+    # shared form and materials), never the sibling item cases of other departments.
+    return is_clerk(actor, region) or is_supervisor(actor, region) or is_officer_of(actor, case)
+
+
+def can_act(actor: Any, case: Case, lane: str) -> bool:
+    """Whether `actor` may complete a task of `lane` on `case` (an item case)."""
+    if not _active(actor):
+        return False
+    if lane == LANE_DEPARTMENT:
+        return case.kind == Case.Kind.ITEM and is_officer_of(actor, case)
+    if lane == LANE_WINDOW:
+        return is_clerk(actor, case.region_id)
+    if lane == LANE_APPLICANT:
+        return is_applicant(actor, case) or is_clerk(actor, case.region_id)
+    return False
+
+
+def can_edit_draft(actor: Any, case: Case) -> bool:
+    """The owner of an online draft, or a clerk of the region for a window draft."""
+    if not _active(actor) or case.parent_id is not None:
+        return False
+    if case.channel == Case.Channel.WINDOW:
+        return is_clerk(actor, case.region_id)
+    return case.applicant_id is not None and case.applicant_id == actor.pk
