@@ -22,6 +22,7 @@ CREATE = "region:hotline:create"
 VIEW = "region:hotline:view"
 CONTACT_VIEW = "region:hotline:contact-view"
 ATTACH = "region:hotline:attach"
+ARTICLE = "region:hotline:article"  # turn the reply of a finished order into a knowledge draft
 
 
 def _active(actor: Any) -> bool:
@@ -75,7 +76,7 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
 
     `action` is a lifecycle action of `transitions` (checked against the roles of its step from
     the order's current status) or one of `CREATE` (obj: a region code), `VIEW`,
-    `CONTACT_VIEW` and `ATTACH` (obj: an order). ``escalate`` with ``actor=None`` is the
+    `CONTACT_VIEW`, `ATTACH` and `ARTICLE` (obj: an order). ``escalate`` with ``actor=None`` is the
     overdue sweep.
     """
     if action in transitions.ACTIONS and isinstance(obj, WorkOrder):
@@ -98,6 +99,8 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         return is_agent(actor, obj.region) or is_lead_officer(actor, obj)
     if action == ATTACH:
         return staff_of_region or is_lead_officer(actor, obj)
+    if action == ARTICLE:
+        return staff_of_region
     return False
 
 

@@ -801,6 +801,69 @@ def ticket_recipients(order: WorkOrder) -> list[dict[str, str]]:
     ]
 
 
+# --- knowledge ------------------------------------------------------------------------------
+
+
+ARTICLE_EVENT = "article"
+
+
+def article_source(order: WorkOrder) -> str:
+    """The citation a draft made from `order`'s reply carries (Chinese, like the draft)."""
+    department = order.lead_department.name_zh if order.lead_department else ""
+    return "；".join(p for p in (f"12345工单{order.number}答复", department) if p)
+
+
+def ticket_article_draft(
+    *,
+    actor: Any,
+    order: WorkOrder,
+    title_zh: str,
+    question_zh: str,
+    body_zh: str,
+    source: str = "",
+) -> Any:
+    """Turn the reply of a finished order (closed, or answered on the call) into a draft FAQ
+    of the knowledge base (`knowledge.services.article_from_ticket_reply`), for hotline agents
+    and supervisors of the region. The draft cites the order (`article_source`) and the lead
+    department's kind; an ``article`` event on the order keeps its slug. One draft per order:
+    a second one is a `Conflict`. A supervisor publishes the draft."""
+    from onestop.knowledge import services as knowledge
+
+    with transaction.atomic():
+        locked = _locked(order)
+        if not policies.can(actor, policies.ARTICLE, locked):
+            raise PermissionDenied(
+                _("You may not turn the reply of work order %(number)s into an article.")
+                % {"number": locked.number},
+                code="forbidden",
+            )
+        if locked.merged_into_id is not None or locked.status not in (S.CLOSED, S.ANSWERED):
+            raise Conflict(
+                _("Only the reply of a closed work order can become an article."),
+                code="not_closed",
+            )
+        if not locked.reply_text.strip():
+            raise Conflict(_("This work order has no reply to publish."), code="no_reply")
+        earlier = locked.events.filter(kind=ARTICLE_EVENT).first()
+        if earlier is not None:
+            raise Conflict(
+                _("The reply of this work order is already the draft article %(slug)s.")
+                % {"slug": earlier.data.get("slug", "")},
+                code="article_exists",
+            )
+        department = locked.lead_department
+        article = knowledge.article_from_ticket_reply(
+            actor=actor,
+            title_zh=title_zh,
+            body_zh=body_zh,
+            question_zh=question_zh,
+            source=(source or "").strip() or article_source(locked),
+            department_kind=department.kind_id if department else None,
+        )
+        _event(locked, kind=ARTICLE_EVENT, actor=actor, data={"slug": article.slug})
+        return article
+
+
 # --- attachments ------------------------------------------------------------------------------
 
 

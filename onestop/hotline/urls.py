@@ -12,5 +12,6 @@ urlpatterns = [
     path("supervisor/", views.supervisor, name="supervisor"),
     path("supervisor/reassign", views.supervisor_reassign, name="supervisor_reassign"),
     path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/article/", views.order_article, name="article"),
     path("orders/<str:number>/<slug:action>/", views.order_action, name="action"),
 ]

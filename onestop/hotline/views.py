@@ -309,9 +309,23 @@ def _allowed(user: Any, order: WorkOrder) -> set[str]:
     }
 
 
+def _article_state(user: Any, order: WorkOrder) -> dict[str, Any]:
+    """Whether the order's reply may become a knowledge article, and the draft made already."""
+    made = order.events.filter(kind=services.ARTICLE_EVENT).first()
+    finished = order.status in (S.CLOSED, S.ANSWERED) and order.merged_into_id is None
+    return {
+        "article_slug": made.data.get("slug", "") if made else "",
+        "can_article": made is None
+        and finished
+        and bool(order.reply_text.strip())
+        and policies.can(user, policies.ARTICLE, order),
+    }
+
+
 def _order_page(request: HttpRequest, order: WorkOrder, *, status: int = 200) -> HttpResponse:
     allowed = _allowed(request.user, order)
     context = {
+        **_article_state(request.user, order),
         "order": order,
         "due": due_state(order, timezone.now()),
         "phone": selectors.ticket_contact_phone(actor=request.user, order=order),
@@ -427,6 +441,66 @@ def _act(request: HttpRequest, order: WorkOrder, action: str) -> str:  # noqa: P
         services.ticket_merge(actor=user, duplicate=order, master=master)
         return _("The work order was merged into %(number)s.") % {"number": master.number}
     raise NotFound(_("There is no such action."), code="unknown_action")
+
+
+def _article_values(order: WorkOrder, post: Any = None) -> dict[str, str]:
+    """The draft form: the caller's question, the department's reply and the citation, for the
+    agent to edit (the knowledge base is in Chinese first)."""
+    if post is not None:
+        return {f: post.get(f, "") for f in ("title_zh", "question_zh", "body_zh", "source")}
+    first = order.description.strip().splitlines()[0] if order.description.strip() else ""
+    return {
+        "title_zh": first[:60],
+        "question_zh": order.description.strip()[:300],
+        "body_zh": order.reply_text,
+        "source": services.article_source(order),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_article(request: HttpRequest, number: str) -> HttpResponse:
+    """Turn the reply of a closed order into a draft knowledge article: the prefilled form
+    (GET), then the draft (POST); the order page links to it (/knowledge/<slug>/, seen by its
+    author and the supervisors until a supervisor publishes it)."""
+    try:
+        order = selectors.ticket_get(actor=request.user, number=number)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    if not policies.can(request.user, policies.ARTICLE, order):
+        return _forbidden(request, _("Only hotline staff of this region may write articles."))
+    state = _article_state(request.user, order)
+    if request.method == "GET" and state["article_slug"]:
+        return HttpResponseRedirect(
+            reverse("knowledge:article_detail", args=[state["article_slug"]])
+        )
+    values = _article_values(order, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            article = services.ticket_article_draft(
+                actor=request.user,
+                order=order,
+                title_zh=values["title_zh"],
+                question_zh=values["question_zh"],
+                body_zh=values["body_zh"],
+                source=values["source"],
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            status = error.status
+        else:
+            messages.success(
+                request,
+                _(
+                    "The draft article %(slug)s was saved. A supervisor publishes it to the "
+                    "knowledge base."
+                )
+                % {"slug": article.slug},
+            )
+            return HttpResponseRedirect(reverse("hotline:order", args=[order.number]))
+    context = {"order": order, "values": values, **state}
+    return render(request, "hotline/article.html", context, status=status)
 
 
 @login_required

@@ -326,14 +326,26 @@ def clean_lang(lang: object) -> str:
 
 
 def article_get(*, slug: str, actor: Any = None) -> Article:
-    """A visible article; a supervisor or administrator also sees drafts and expired ones."""
+    """A visible article; a supervisor or administrator also sees drafts and expired ones, and
+    the author of a draft sees their own draft (a hotline agent who turned a reply into it)."""
     article = Article.objects.select_related("department_kind", "region").filter(slug=slug).first()
     if article is not None and (
         articles_visible().filter(pk=article.pk).exists()
         or policies.can(actor, policies.Action.ARTICLE_PUBLISH, article)
+        or _own_draft(actor, article)
     ):
         return article
     raise NotFound(_("There is no such article."), code="article_not_found")
+
+
+def _own_draft(actor: Any, article: Article) -> bool:
+    return (
+        article.status == Article.Status.DRAFT
+        and article.created_by_id is not None
+        and bool(getattr(actor, "is_authenticated", False))
+        and getattr(actor, "is_active", False)
+        and article.created_by_id == getattr(actor, "pk", None)
+    )
 
 
 def article_list(*, region: str | None = None) -> QuerySet[Article]:
