@@ -13,6 +13,7 @@ from onestop.accounts import selectors, services
 from onestop.accounts.forms import CitizenRegisterForm
 from onestop.accounts.models import User
 from onestop.core.errors import DomainError
+from onestop.web import registry
 
 # Which form field a service error code belongs to.
 ERROR_FIELDS = {
@@ -67,5 +68,7 @@ def me(request: HttpRequest) -> HttpResponse:
             "roles": roles,
             "real_name_level": user.get_real_name_level_display(),
             "kind": user.get_kind_display(),
+            # Links other apps add (e.g. cases: my applications, the consoles of staff).
+            **registry.collect("account", request),
         },
     )

@@ -1,5 +1,26 @@
-"""URLs of the me screens of `cases` (included by `onestop.cases.urls`, namespace `cases`)."""
+"""URLs of my space (included by `onestop.cases.urls`, namespace `cases`): the applicant's
+applications, one application, its supplements and papers.
 
-from django.urls import URLPattern
+`<number>` is the application's case number (an item case's number leads to its application),
+or its id while it has none (a one-time notice at the window)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from onestop.cases import views_me
+
+urlpatterns: list[URLPattern] = [
+    path("me/cases/", views_me.my_cases, name="my_cases"),
+    path("me/cases/<str:number>/", views_me.my_case, name="my_case"),
+    path(
+        "me/cases/<str:number>/supplements/<int:supplement_id>/upload",
+        views_me.supplement_upload,
+        name="my_supplement_upload",
+    ),
+    path(
+        "me/cases/<str:number>/supplements/<int:supplement_id>/answer",
+        views_me.supplement_answer,
+        name="my_supplement_answer",
+    ),
+    path("me/cases/<str:number>/receipt.pdf", views_me.my_receipt_pdf, name="my_receipt_pdf"),
+    path("me/cases/<str:number>/notice.pdf", views_me.my_notice_pdf, name="my_notice_pdf"),
+]
