@@ -1,0 +1,93 @@
+"""Admin of `cases`: the item → process bindings are editable (an administrator binds an item to
+a loaded process); cases, their materials, timeline, supplements, papers and queue tickets are
+read-only here — they change only through the services, which check policies and keep the
+timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from onestop.cases.models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseMaterial,
+    ItemProcess,
+    QueueTicket,
+    Supplement,
+)
+
+
+@admin.register(ItemProcess)
+class ItemProcessAdmin(admin.ModelAdmin):
+    list_display = ("template_key", "process_key", "auto", "note")
+    list_filter = ("auto", "process_key")
+    search_fields = ("template_key", "process_key")
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+
+
+class MaterialInline(ReadOnlyInline):
+    model = CaseMaterial
+    fields = ("key", "name_zh", "required", "key_material", "mode", "source", "size", "sha256")
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ("at", "kind", "actor", "note")
+    readonly_fields = fields
+
+
+class SupplementInline(ReadOnlyInline):
+    model = Supplement
+    fields = ("requested_at", "requested_by", "reason", "materials", "answered_at")
+    readonly_fields = fields
+
+
+class DocumentInline(ReadOnlyInline):
+    model = CaseDocument
+    fields = ("created_at", "kind", "created_by", "sha256")
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "number",
+        "kind",
+        "status",
+        "department",
+        "task_name",
+        "channel",
+        "due_date",
+        "created_at",
+    )
+    list_filter = ("status", "kind", "channel", "region", "auto_decided")
+    search_fields = ("number",)
+    list_select_related = ("department",)
+    # Personal data stays out of the admin: the applicant is shown by account and masked ID.
+    exclude = ("applicant_index", "form_data", "prefill_values", "idempotency_key")
+    inlines = (MaterialInline, EventInline, SupplementInline, DocumentInline)
+
+
+@admin.register(QueueTicket)
+class QueueTicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("number", "centre", "day", "status", "window", "purpose")
+    list_filter = ("status", "centre", "day")
