@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -308,6 +309,7 @@ def _fields(case: Case) -> list[dict[str, Any]]:
         schema = subject.form_schema if subject is not None else {}
     out = []
     values = case.form_data or {}
+    required = set(schema.get("required") or [])
     for key, prop in (schema.get("properties") or {}).items():
         titles = prop.get("x-title") or {}
         label = (titles.get("zh") if _zh() else titles.get("en")) or prop.get("title") or key
@@ -330,6 +332,7 @@ def _fields(case: Case) -> list[dict[str, Any]]:
                 "options": prop.get("enum") or [],
                 "value": values.get(key, ""),
                 "source": (case.prefilled or {}).get(key, ""),
+                "required": key in required,
             }
         )
     return out
@@ -418,7 +421,35 @@ def _parse_date(raw: str) -> datetime.date | None:
         raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), code="invalid_date") from None
 
 
+def _posted_form(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The form values posted for the fields of `case`'s form (an emptied field clears it)."""
+    form_data: dict[str, Any] = {}
+    current = case.form_data or {}
+    for f in _fields(case):
+        name = f"field_{f['key']}"
+        raw = request.POST.get(name, "")
+        if f["widget"] == "bool":
+            form_data[f["key"]] = raw == "on"
+        elif raw.strip() == "":
+            if name in request.POST and current.get(f["key"]) not in (None, ""):
+                form_data[f["key"]] = ""
+        elif f["widget"] == "number":
+            try:
+                form_data[f["key"]] = float(raw) if "." in raw else int(raw)
+            except ValueError:
+                raise ValidationFailed(
+                    _("%(field)s must be a number.") % {"field": f["label"]},
+                    code="invalid_number",
+                ) from None
+        else:
+            form_data[f["key"]] = raw.strip()
+    return form_data
+
+
+@transaction.atomic
 def _save_answers(request: HttpRequest, case: Case) -> Case:
+    """The answers first (they choose the items, hence the form's fields), then the values of
+    the fields of the form that follows from them; all or nothing."""
     from onestop.cases import services
 
     answers = {
@@ -426,30 +457,16 @@ def _save_answers(request: HttpRequest, case: Case) -> Case:
         for q in (case.scenario.variants if case.scenario else []) or []
         if request.POST.get(f"variant_{q['key']}", "")
     }
-    form_data: dict[str, Any] = {}
-    for f in _fields(case):
-        raw = request.POST.get(f"field_{f['key']}", "")
-        if f["widget"] == "bool":
-            form_data[f["key"]] = raw == "on"
-        elif raw.strip() != "":
-            if f["widget"] == "number":
-                try:
-                    form_data[f["key"]] = float(raw) if "." in raw else int(raw)
-                except ValueError:
-                    raise ValidationFailed(
-                        _("%(field)s must be a number.") % {"field": f["label"]},
-                        code="invalid_number",
-                    ) from None
-            else:
-                form_data[f["key"]] = raw.strip()
-    version = request.POST.get("version")
+    version = request.POST.get("version", "")
     saved: Case = services.draft_save(
         actor=request.user,
         case=case,
         variant_answers=answers,
-        form_data=form_data,
-        expected_version=int(version) if version and version.isdigit() else None,
+        expected_version=int(version) if version.isdigit() else None,
     )
+    form_data = _posted_form(request, saved)
+    if form_data:
+        saved = services.draft_save(actor=request.user, case=saved, form_data=form_data)
     return saved
 
 
@@ -527,8 +544,10 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
             _error(request, error)
             case.refresh_from_db()
             context = _case_context(request, case)
-            if error.code == "materials_missing":
-                context["error_materials"] = (error.details or {}).get("materials", [])
+            details = error.details if isinstance(error.details, dict) else {}
+            context["error_materials"] = details.get("materials", [])
+            missing_fields = set(details.get("fields", []))
+            context["error_fields"] = [f for f in context["fields"] if f["key"] in missing_fields]
             return render(request, "cases/window/case.html", context, status=error.status)
     _record_view(request, case)
     return render(request, "cases/window/case.html", _case_context(request, case))

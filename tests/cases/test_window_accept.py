@@ -315,3 +315,72 @@ def test_any_departments_item_at_one_window(
     assert case.number
     assert case.department == target.implementing_department
     assert tracking.token_valid(case.number, tracking.token_for(case.number))
+
+
+def test_the_clerk_hands_over_a_paper_result(clerk_client: Client, newborn_case: Case) -> None:
+    paper = newborn_case.children.get(result_kind=Case.ResultKind.PAPER)
+    url = reverse("cases:window_case", args=[newborn_case.number])
+    page = clerk_client.get(url)
+    assert page.status_code == 200
+    assert f"Hand over {paper.number}" in page.content.decode()
+    other = newborn_case.children.exclude(pk=paper.pk).first()
+    assert other is not None
+    response = clerk_client.post(url, {"action": "collect", "item_case": "371121-20200101-00001"})
+    assert response.status_code == 404
+    response = clerk_client.post(url, {"action": "collect", "item_case": paper.number})
+    assert response.status_code == 302
+    paper.refresh_from_db()
+    newborn_case.refresh_from_db()
+    assert paper.result_collected_at is not None
+    assert newborn_case.visits == 1
+    assert f"Hand over {paper.number}" not in clerk_client.get(url).content.decode()
+
+
+def test_the_called_ticket_is_served_by_the_application(
+    clerk_client: Client, restaurant: Scenario
+) -> None:
+    from onestop.cases.models import QueueTicket
+    from onestop.org.models import ServiceCentre, Window
+
+    centre = ServiceCentre.objects.get(slug="wulian-centre")
+    seat = Window.objects.get(centre=centre, number="03")
+    ticket = window.ticket_take(centre=centre, scenario=restaurant)
+    assert ticket.purpose in (restaurant.name_zh, restaurant.name)
+    clerk_client.post(reverse("cases:window"), {"action": "sit", "window": seat.pk})
+    clerk_client.post(reverse("cases:window"), {"action": "call"})
+    clerk_client.post(reverse("cases:window"), {"action": "lookup", "resident_id": WALKIN_RID})
+    response = clerk_client.post(
+        reverse("cases:window_start"),
+        {"target": "scenario:371121/restaurant-opening", "name": "李四", "ticket": ticket.pk},
+    )
+    assert response.status_code == 302
+    case = case_from_redirect(response)
+    ticket.refresh_from_db()
+    assert ticket.status == QueueTicket.Status.SERVED
+    assert ticket.case == case
+    assert ticket.window == seat
+    assert case.window == seat
+
+
+def test_answers_and_form_in_one_post(
+    clerk_client: Client, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
+) -> None:
+    """The page posts the answers with the form: fields of items the answers leave out are
+    dropped, the rest stored; a stale page is a conflict and changes nothing."""
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    answers = {"dine_in": "yes", "signboard": "no", "sewer": "no"}
+    values = fill(case)  # every item's fields, before the answers narrow them
+    data: dict[str, Any] = {"action": "answers", "version": case.version}
+    data |= {f"variant_{k}": v for k, v in answers.items()}
+    data |= {f"field_{k}": ("on" if v is True else str(v)) for k, v in values.items()}
+    response = clerk_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case.refresh_from_db()
+    assert case.variant_answers == answers
+    assert case.form_data
+    assert "sign_text" not in case.form_data
+    stale = clerk_client.post(url, data | {"field_contact_name": "changed"})
+    assert stale.status_code == 409
+    case.refresh_from_db()
+    assert case.form_data.get("contact_name") != "changed"
