@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ Role = StaffRole.Role
 S = Case.Status
 
 PAGE_SIZE = 25
-BOARD_LIMIT = 200
+BOARD_LIMIT = 50
 WARN_FRACTION = 0.8
 # A supplement request the applicant has not answered after this many days shows on the board.
 SUPPLEMENT_LONG = datetime.timedelta(days=5)
@@ -192,6 +192,49 @@ def task_label(case: Case) -> str:
 
 # --- the department queue ---------------------------------------------------------------------
 
+# The columns a queue or board row needs (the JSON form data and the rest stay in the table).
+ROW_FIELDS = (
+    "number",
+    "kind",
+    "parent",
+    "item",
+    "region",
+    "department",
+    "status",
+    "applicant_name",
+    "accepted_at",
+    "promised_days",
+    "due_date",
+    "paused_since",
+    "paused_working_days",
+    "task_name",
+    "task_lane",
+    "warned_at",
+    "escalated_at",
+    "parent__number",
+    "parent__applicant_name",
+    "parent__accepted_at",
+    "item__code",
+    "item__name_zh",
+    "item__name_en",
+    "department__name_zh",
+    "department__name_en",
+)
+
+
+def rows_by_pk(pks: list[Any]) -> list[Case]:
+    """The cases `pks` (in that order) with their item, bundle and department, in one query."""
+    if not pks:
+        return []
+    found = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in=pks)
+        .select_related("item", "parent", "department")
+        .only(*ROW_FIELDS)
+        .order_by()
+    }
+    return [found[pk] for pk in pks if pk in found]
+
 
 @dataclass
 class QueueRow:
@@ -239,10 +282,9 @@ def queue(
     task = task if task in TASK_LABELS else ""
     status = status if status in OPEN else ""
     sort = sort if sort in SORTS else "due"
-    qs = queue_queryset(actor=actor, task=task, status=status, sort=sort).select_related(
-        "item", "parent", "department"
-    )
-    paginator = Paginator(qs, PAGE_SIZE)
+    qs = queue_queryset(actor=actor, task=task, status=status, sort=sort)
+    # Page over the ids only (the index answers it), then load just that page's rows.
+    paginator = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE)
     page_obj = paginator.get_page(page)
     today = timezone.localdate()
     rows = [
@@ -252,7 +294,7 @@ def queue(
             task=task_label(c),
             due=due_state(c, today=today),
         )
-        for c in page_obj.object_list
+        for c in rows_by_pk(list(page_obj.object_list))
     ]
     filters = {k: v for k, v in (("task", task), ("status", status), ("sort", sort)) if v}
     return QueuePage(rows=rows, page=page_obj, task=task, status=status, sort=sort, filters=filters)
@@ -310,27 +352,37 @@ def supervisor_board(*, actor: Any, now: datetime.datetime | None = None) -> dic
         )
     now = now or timezone.now()
     today = timezone.localdate(now)
-    base = Case.objects.filter(scope, kind=Case.Kind.ITEM).select_related(
-        "item", "parent", "department"
-    )
-    overdue = list(
-        base.filter(
-            Q(status=S.ACCEPTED, due_date__lt=today)
-            | Q(status__in=OPEN, escalated_at__isnull=False)
-        ).order_by("due_date", "number")[:BOARD_LIMIT]
-    )
-    warned = list(
-        base.filter(
+    base = Case.objects.filter(scope, kind=Case.Kind.ITEM, status__in=OPEN)
+    conditions = {
+        "overdue": Q(status=S.ACCEPTED, due_date__lt=today) | Q(escalated_at__isnull=False),
+        "warned": Q(
             status=S.ACCEPTED,
             warned_at__isnull=False,
             due_date__gte=today,
             escalated_at__isnull=True,
-        ).order_by("due_date", "number")[:BOARD_LIMIT]
+        ),
+        "waiting": Q(status=S.SUPPLEMENT, paused_since__lt=now - SUPPLEMENT_LONG),
+    }
+    orders = {
+        "overdue": ("due_date", "number"),
+        "warned": ("due_date", "number"),
+        "waiting": ("paused_since", "number"),
+    }
+    sections = {
+        name: base.filter(condition).order_by(*orders[name])
+        for name, condition in conditions.items()
+    }
+    # The three totals in one pass over the region's open cases.
+    counts = base.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
     )
-    waiting = list(
-        base.filter(status=S.SUPPLEMENT, paused_since__lt=now - SUPPLEMENT_LONG).order_by(
-            "paused_since", "number"
-        )[:BOARD_LIMIT]
+    pks = {
+        name: list(qs.values_list("pk", flat=True)[:BOARD_LIMIT]) for name, qs in sections.items()
+    }
+    loaded = {c.pk: c for c in rows_by_pk([pk for ids in pks.values() for pk in ids])}
+    overdue, warned, waiting = (
+        [loaded[pk] for pk in pks[name] if pk in loaded]
+        for name in ("overdue", "warned", "waiting")
     )
     holders = _holders(overdue + warned)
     latest: dict[Any, Supplement] = {}
@@ -345,6 +397,8 @@ def supervisor_board(*, actor: Any, now: datetime.datetime | None = None) -> dic
         "overdue": _board_rows(overdue, holders, today),
         "warned": _board_rows(warned, holders, today),
         "waiting": waiting_rows,
+        "counts": counts,
+        "limit": BOARD_LIMIT,
         "today": today,
     }
 
@@ -371,7 +425,8 @@ def _form_fields(case: Case) -> dict[str, str] | None:
         items = spec.get("x-items")
         if case.parent_id is not None and items and code not in items:
             continue  # another item's field of the bundle: not this department's business
-        titles = spec.get("x-title") if isinstance(spec.get("x-title"), dict) else {}
+        raw_titles = spec.get("x-title")
+        titles: dict[str, Any] = raw_titles if isinstance(raw_titles, dict) else {}
         fields[key] = str((english and titles.get("en")) or spec.get("title") or key)
     return fields
 
