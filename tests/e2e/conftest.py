@@ -98,3 +98,29 @@ def cases_live_server(live_server: Any, transactional_db: None) -> Any:
             with transaction.atomic():
                 step.run()
     return live_server
+
+
+class AxeJourney:
+    """axe on every screen of a long journey, without stopping at the first screen that fails:
+    the journey goes on, and `assert_clean()` at its end fails with every violation found, so
+    one run reports every broken screen."""
+
+    def __init__(self, checker: AxeChecker) -> None:
+        self.checker = checker
+        self.failures: list[str] = []
+
+    def check(self, page: Any) -> None:
+        try:
+            self.checker.check(page)
+        except AssertionError as error:
+            failure = str(error).split("\nassert ")[0]
+            if failure not in self.failures:  # the same screen again: reported once
+                self.failures.append(failure)
+
+    def assert_clean(self) -> None:
+        assert not self.failures, "\n\n".join(self.failures)
+
+
+@pytest.fixture
+def axe_journey(axe: AxeChecker) -> AxeJourney:
+    return AxeJourney(axe)

@@ -157,9 +157,11 @@ def _decide(page, base: str, axe, username: str, numbers: list[str]) -> None:
         axe.check(page)
 
 
-def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe):
+def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_journey):
     from onestop.cases.models import Case
     from onestop.notify.models import Notification
+
+    axe = axe_journey
 
     base = cases_live_server.url
     number = _apply(page, base, axe)
@@ -194,3 +196,4 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe):
         recipient=top.applicant, template="case.delivered", dedupe_key__endswith=str(top.pk)
     )
     assert delivered.count() == 1
+    axe.assert_clean()
