@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -384,3 +385,30 @@ def test_answers_and_form_in_one_post(
     assert stale.status_code == 409
     case.refresh_from_db()
     assert case.form_data.get("contact_name") != "changed"
+
+
+def test_the_clerk_uploads_a_scan_checked_by_content(
+    clerk_client: Client, restaurant: Scenario
+) -> None:
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    url = reverse("cases:window_case", args=[str(case.pk)])
+    target = case.materials.filter(mode=M.MISSING).first()
+    assert target is not None
+    scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    response = clerk_client.post(url, {"action": "upload", "key": target.key, "file": scan})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.mode == M.UPLOAD
+    assert len(target.sha256) == 64
+    fake = SimpleUploadedFile("scan.pdf", b"MZ not a pdf at all", content_type="application/pdf")
+    other = case.materials.filter(mode=M.MISSING).first()
+    assert other is not None
+    response = clerk_client.post(url, {"action": "upload", "key": other.key, "file": fake})
+    assert response.status_code == 400
+    other.refresh_from_db()
+    assert other.mode == M.MISSING
+    # Marking the original as checked replaces the scan.
+    clerk_client.post(url, {"action": "material", "check": f"{target.key}:paper"})
+    target.refresh_from_db()
+    assert target.mode == M.PAPER
+    assert not target.file
