@@ -196,4 +196,15 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
         recipient=top.applicant, template="case.delivered", dedupe_key__endswith=str(top.pk)
     )
     assert delivered.count() == 1
+
+    # The burden figures now come from this real case: nothing handed in, no visit.
+    burden = page.request.get(base + "/api/v1/scenarios/newborn/burden").json()
+    assert burden["cases"] == 1
+    assert burden["bundled"]["materials"] == 0
+    assert burden["bundled"]["visits"] == 0
+    assert burden["bundled"]["forms"] == 1
+    assert burden["baseline"]["forms"] == 8
+    page.goto(base + "/scenarios/newborn/")
+    expect(page.locator("#burden table")).to_be_visible()
+    axe.check(page)
     axe.assert_clean()
