@@ -467,8 +467,7 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
     materials = list(
         CaseMaterial.objects.filter(case=top).select_related("credential").order_by("id")
     )
-    item_code = case.item.code if case.item is not None else ""
-    mine = [m for m in materials if not m.items or item_code in m.items]
+    mine = [m for m in materials if _needed_by(m, case)]
     tasks, version = _tasks(case)
     acting = can_act(actor, case)
     task_forms = [
@@ -492,7 +491,6 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
         "top": top,
         "form_rows": form_rows,
         "materials": mine,
-        "other_materials": [m for m in materials if m not in mine],
         "events": _timeline(case),
         "task_forms": task_forms if acting else [],
         "other_tasks": [t for t in tasks if getattr(t, "lane", "") != "department"],
@@ -594,15 +592,21 @@ def task_act(
     raise ValidationFailed(_("There is no such action."), code="unknown_action")
 
 
+def _needed_by(material: CaseMaterial, case: Case) -> bool:
+    """Whether the case's item needs `material` (a bundle's other items' papers stay hidden)."""
+    code = case.item.code if case.item is not None else ""
+    return not material.items or code in material.items
+
+
 def material_get(*, actor: Any, case: Case, key: str) -> CaseMaterial:
-    """An uploaded material of the case's top case, for download (the caller has already
-    checked the case through `office_case_get`)."""
+    """An uploaded material of the case's top case that the case's item needs, for download
+    (the caller has already checked the case through `office_case_get`)."""
     material = (
         CaseMaterial.objects.filter(case=case.top, key=key, mode=CaseMaterial.Mode.UPLOAD)
         .exclude(file="")
         .first()
     )
-    if material is None:
+    if material is None or not _needed_by(material, case):
         raise NotFound(_("There is no such file."), code="material_not_found")
     from onestop.cases import services
 

@@ -114,8 +114,12 @@ def material_download(request: HttpRequest, number: str, key: str) -> FileRespon
         material = office.material_get(actor=request.user, case=case, key=key)
     except NotFound as error:
         raise Http404(str(error.message)) from error
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404(_("There is no such file.")) from error
     response = FileResponse(
-        material.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=material.original_name or f"{key}",
         content_type=material.content_type or "application/octet-stream",

@@ -208,8 +208,10 @@ def test_uploaded_material_download_is_policy_checked_and_recorded(
     client: Any, newborn_case: Case, officers: dict[str, Any]
 ) -> None:
     case = _child(newborn_case, PS)
-    material = CaseMaterial.objects.filter(case=newborn_case).first()
-    assert material is not None
+    code = case.item.code
+    materials = list(CaseMaterial.objects.filter(case=newborn_case))
+    material = next(m for m in materials if code in m.items)
+    foreign = next(m for m in materials if m.items and code not in m.items)
     data = b"%PDF-1.4\n% test\n"
     material.file.save("scan.pdf", ContentFile(data), save=False)
     material.mode = CaseMaterial.Mode.UPLOAD
@@ -227,13 +229,18 @@ def test_uploaded_material_download_is_policy_checked_and_recorded(
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     assert AccessRecord.objects.filter(actor=officer, dataset="cases").count() == before + 1
-    # A material that is not an uploaded file, and another department's officer: 404.
-    other = CaseMaterial.objects.filter(case=newborn_case).exclude(pk=material.pk).first()
-    if other is not None:
-        assert (
-            client.get(reverse("cases:office_material", args=[case.number, other.key])).status_code
-            == 404
-        )
+    # A material that is not an uploaded file, another item's upload, and another
+    # department's officer: 404.
+    other = next(m for m in materials if m.pk != material.pk)
+    assert (
+        client.get(reverse("cases:office_material", args=[case.number, other.key])).status_code
+        == 404
+    )
+    foreign.file.save("other.pdf", ContentFile(data), save=False)
+    foreign.mode = CaseMaterial.Mode.UPLOAD
+    foreign.save()
+    url_foreign = reverse("cases:office_material", args=[case.number, foreign.key])
+    assert client.get(url_foreign).status_code == 404
     health = _login(client, officers["health"])
     assert health.get(url).status_code == 404
 
