@@ -78,8 +78,9 @@ def _fill_empty(page) -> int:
     return typed
 
 
-def _apply(page, base: str, axe) -> str:
-    """The citizen applies for the newborn bundle; returns the bundle's case number."""
+def _apply(page, base: str, axe) -> tuple[str, int]:
+    """The citizen applies for the newborn bundle; returns the bundle's case number and how
+    many answers the citizen typed."""
     _login(page, base, "citizen")
     page.goto(base + "/scenarios/newborn/")
     axe.check(page)
@@ -99,7 +100,7 @@ def _apply(page, base: str, axe) -> str:
     assert page.locator(".os-prefill-source").count() >= 5
     expect(page.locator("#id_child_name")).to_have_value("张小雨")
     axe.check(page)
-    _fill_empty(page)
+    typed = _fill_empty(page)
     # Save and return later: the draft keeps the answers.
     page.locator("main form button[name=action][value=save]").click()
     page.wait_for_url(re.compile(r"/me/cases/"))
@@ -123,7 +124,7 @@ def _apply(page, base: str, axe) -> str:
     axe.check(page)
     number = page.locator("main .usa-alert--success strong").first.inner_text().strip()
     assert re.fullmatch(r"371121-\d{8}-\d{5}", number), number
-    return number
+    return number, typed
 
 
 def _cases(number: str):
@@ -164,7 +165,7 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
     axe = axe_journey
 
     base = cases_live_server.url
-    number = _apply(page, base, axe)
+    number, typed = _apply(page, base, axe)
 
     top, children = _cases(number)
     assert len(children) == 7
@@ -203,6 +204,7 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
     assert burden["bundled"]["materials"] == 0
     assert burden["bundled"]["visits"] == 0
     assert burden["bundled"]["forms"] == 1
+    assert burden["bundled"]["fields_typed"] == typed  # the rest was pre-filled
     assert burden["baseline"]["forms"] == 8
     page.goto(base + "/scenarios/newborn/")
     expect(page.locator("#burden table")).to_be_visible()
