@@ -947,6 +947,8 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
             raise Conflict(
                 _("This application has already been accepted."), code="already_accepted"
             )
+        if locked.channel != Case.Channel.WINDOW:
+            raise Conflict(_("An online draft is submitted by the applicant."), code="online_draft")
         _materials_rebuild(locked)
         schema = selectors.case_form_schema(case=locked)
         properties = schema.get("properties", {})
