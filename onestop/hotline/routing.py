@@ -421,6 +421,33 @@ def classify(*, text: str, region: str) -> dict[str, Any]:
     return get_model().predict(text, region, departments=departments)
 
 
+def auto_route(*, text: str, region: str, category: str) -> dict[str, Any] | None:
+    """The department to dispatch a new request to without a human, or None.
+
+    Only when settings.HOTLINE_AUTO_DISPATCH (default True) allows it, the model is confident
+    (`auto`: top category and top department at or above the threshold) and its top category
+    is the `category` the request was filed under; otherwise an agent confirms.
+    Returns {"department", "kind", "category_score", "department_score"}.
+    """
+    if not getattr(settings, "HOTLINE_AUTO_DISPATCH", True):
+        return None
+    try:
+        routed = classify(text=text, region=region)
+    except ValidationFailed:
+        return None
+    if not routed["auto"] or not routed["departments"] or not routed["categories"]:
+        return None
+    top_category, top_department = routed["categories"][0], routed["departments"][0]
+    if top_category["code"] != category:
+        return None
+    return {
+        "department": top_department["code"],
+        "kind": top_department["kind"],
+        "category_score": top_category["score"],
+        "department_score": top_department["score"],
+    }
+
+
 # --- evaluation ------------------------------------------------------------------------------
 
 

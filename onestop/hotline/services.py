@@ -452,6 +452,25 @@ def ticket_dispatch(
         )
 
 
+def ticket_auto_dispatch(*, order: WorkOrder, department: str, scores: dict[str, Any]) -> WorkOrder:
+    """Dispatch a new order without a human (the system), when the routing model is confident
+    (`routing.auto_route`). The ``dispatch`` event has no actor and ``auto: true`` with the
+    model's scores; the department may return it like any other dispatch."""
+    with transaction.atomic():
+        locked, step = _begin(None, order, "dispatch")
+        lead = _department(department, region=locked.region)
+        locked.lead_department = lead
+        _set_due_times(locked, _now())
+        locked.assisting_departments.set([])
+        return _finish(
+            locked,
+            step,
+            actor=None,
+            fields=_DISPATCH_FIELDS,
+            data={"department": lead.code, "assisting": [], "auto": True, **scores},
+        )
+
+
 def _assisting(codes: Sequence[str], *, lead: Department, region: str) -> list[Department]:
     helpers: list[Department] = []
     for code in dict.fromkeys(codes):

@@ -27,7 +27,7 @@ S = WorkOrder.Status
 AGENT = "agent"
 SUPERVISOR = "supervisor"
 OFFICER = "officer"
-SYSTEM = "system"  # the overdue sweep (no user)
+SYSTEM = "system"  # the overdue sweep and automatic dispatch (no user)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ _HANDLING = (S.DISPATCHED, S.SIGNED, S.IN_PROGRESS)
 
 TABLE: tuple[Transition, ...] = (
     Transition(S.NEW, "answer_on_spot", S.ANSWERED, (AGENT, SUPERVISOR)),
-    Transition(S.NEW, "dispatch", S.DISPATCHED, (AGENT, SUPERVISOR)),
+    # SYSTEM: an automatic dispatch of a confident routing (Open311 intake).
+    Transition(S.NEW, "dispatch", S.DISPATCHED, (AGENT, SUPERVISOR, SYSTEM)),
     Transition(S.DISPATCHED, "sign_for", S.SIGNED, (OFFICER,)),
     Transition(S.DISPATCHED, "return", S.RETURNED, (OFFICER,)),
     Transition(S.SIGNED, "return", S.RETURNED, (OFFICER,)),
@@ -77,30 +78,35 @@ def transition_for(status: str, action: str) -> Transition:
     found = TRANSITIONS.get((status, action))
     if found is None:
         raise Conflict(
-            _("A work order that is “%(status)s” cannot be %(action)s.")
-            % {"status": S(status).label, "action": action_label(action)},
+            refusal(action) % {"status": S(status).label},
             code="illegal_transition",
             details={"status": status, "action": action},
         )
     return found
 
 
-def action_label(action: str) -> str:
-    labels = {
-        "answer_on_spot": _("answered on the call"),
-        "dispatch": _("dispatched"),
-        "sign_for": _("signed for"),
-        "return": _("returned"),
-        "arbitrate_uphold": _("arbitrated"),
-        "arbitrate_reject": _("arbitrated"),
-        "start": _("started"),
-        "reply": _("replied to"),
-        "callback_satisfied": _("called back"),
-        "callback_unsatisfied": _("called back"),
-        "extension_request": _("given an extension request"),
-        "extension_decide": _("given an extension decision"),
-        "escalate": _("escalated"),
-        "reassign": _("reassigned"),
-        "merge": _("merged"),
+def refusal(action: str) -> str:
+    """The whole translated sentence refusing `action`, with ``%(status)s`` for the status (one
+    msgid per action: translators see the sentence, not a verb pasted into it)."""
+    sentences = {
+        "answer_on_spot": _("A work order that is “%(status)s” cannot be answered on the call."),
+        "dispatch": _("A work order that is “%(status)s” cannot be dispatched."),
+        "sign_for": _("A work order that is “%(status)s” cannot be signed for."),
+        "return": _("A work order that is “%(status)s” cannot be returned."),
+        "arbitrate_uphold": _("A work order that is “%(status)s” cannot be arbitrated."),
+        "arbitrate_reject": _("A work order that is “%(status)s” cannot be arbitrated."),
+        "start": _("A work order that is “%(status)s” cannot be started."),
+        "reply": _("A work order that is “%(status)s” cannot be replied to."),
+        "callback_satisfied": _("A work order that is “%(status)s” cannot be called back."),
+        "callback_unsatisfied": _("A work order that is “%(status)s” cannot be called back."),
+        "extension_request": _(
+            "A work order that is “%(status)s” cannot be given an extension request."
+        ),
+        "extension_decide": _(
+            "A work order that is “%(status)s” cannot be given an extension decision."
+        ),
+        "escalate": _("A work order that is “%(status)s” cannot be escalated."),
+        "merge": _("A work order that is “%(status)s” cannot be merged."),
+        "reassign": _("A work order that is “%(status)s” cannot be reassigned."),
     }
-    return labels.get(action, action)
+    return sentences.get(action) or _("A work order that is “%(status)s” cannot take this step.")

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from onestop.core.errors import DomainError
 from onestop.open311 import services
@@ -104,4 +104,8 @@ class ApiClientAdmin(admin.ModelAdmin):
                 done += 1
             except DomainError as exc:
                 self.message_user(request, str(exc.message), messages.ERROR)
-        self.message_user(request, _("%(count)s client(s) deactivated.") % {"count": done})
+        self.message_user(
+            request,
+            ngettext("%(count)d client deactivated.", "%(count)d clients deactivated.", done)
+            % {"count": done},
+        )

@@ -1,12 +1,15 @@
 """Writes of the Open311 gateway: issuing and revoking API clients, filing requests.
 
 Requests are filed through `hotline.services.ticket_create` (and `attachment_add`) with the
-client's service account as the actor; this app never writes hotline tables itself.
+client's service account as the actor, and dispatched at once by `ticket_auto_dispatch` when
+the routing model is confident (`hotline.routing.auto_route`); this app never writes hotline
+tables itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,11 +26,14 @@ from onestop.accounts import policies as account_policies
 from onestop.accounts import services as account_services
 from onestop.accounts.models import StaffRole
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onestop.hotline import routing
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import WorkOrder
 from onestop.open311 import catalogue
 from onestop.open311.models import ApiClient
+
+logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 2000  # the hotline's limit (GeoReport allows 4,000)
 MAX_IDEMPOTENCY_KEY = 80  # namespaced per client into the hotline's 100-character key
@@ -251,6 +257,7 @@ def request_create(
         )
     scoped_key = f"open311:{client.pk}:{key}" if key else None
     actor = client.account
+    routed = _route(description, client.region, category.code)
     with transaction.atomic():
         retried = scoped_key is not None and (
             hotline_selectors.ticket_list(actor=actor).filter(idempotency_key=scoped_key).exists()
@@ -273,4 +280,20 @@ def request_create(
         if not retried:
             for name, content in media:
                 hotline_services.attachment_add(actor=actor, order=order, name=name, data=content)
+            if routed is not None and order.status == WorkOrder.Status.NEW:
+                department = routed.pop("department")
+                routed.pop("kind", None)
+                order = hotline_services.ticket_auto_dispatch(
+                    order=order, department=department, scores=routed
+                )
     return order
+
+
+def _route(text: str, region: str, category: str) -> dict[str, Any] | None:
+    """The routing model's confident department for a new request, or None (an agent
+    dispatches it). Routing never blocks intake: a failure is logged and the request waits."""
+    try:
+        return routing.auto_route(text=text, region=region, category=category)
+    except Exception:  # the request is filed either way; an agent routes it
+        logger.exception("routing failed; the Open311 request waits for an agent")
+        return None

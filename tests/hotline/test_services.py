@@ -494,3 +494,22 @@ def test_attachments_are_checked_by_content(make, world):
         services.attachment_add(actor=world["officer-water"], order=order, name="a.png", data=PNG)
     assert Attachment.objects.count() == 2
     assert kinds(order) == ["create", "attach", "attach"]
+
+
+def test_every_refused_step_says_so_in_a_whole_sentence(make, world):
+    from onestop.hotline import transitions
+
+    order = make()
+    for action in transitions.ACTIONS:
+        if (order.status, action) in transitions.TRANSITIONS:
+            continue
+        with pytest.raises(Conflict) as error:
+            transitions.transition_for(order.status, action)
+        text = str(error.value.message)
+        assert text.startswith("A work order that is “Accepted” cannot ")
+        assert text.endswith(".")
+        assert "take this step" not in text, action
+        assert "%(" not in text
+    with pytest.raises(Conflict) as error:
+        transitions.transition_for("closed", "reassign")
+    assert str(error.value.message) == "A work order that is “Closed” cannot be reassigned."

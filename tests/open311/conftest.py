@@ -56,3 +56,9 @@ def form(**extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return {k: v for k, v in body.items() if v is not None}
+
+
+@pytest.fixture(autouse=True)
+def _no_auto_dispatch(settings: Any) -> None:
+    """Requests stay new (no routing model is trained); test_routing.py turns it on."""
+    settings.HOTLINE_AUTO_DISPATCH = False

@@ -27,12 +27,15 @@ def test_admin_issues_a_key_once_and_deactivates(world: Any, client: Client) -> 
     assert issued.name == "Admin App"
     change = client.get(f"/admin/open311/apiclient/{issued.pk}/change/")
     assert keys[0] not in change.content.decode()
-    client.post(
+    response = client.post(
         "/admin/open311/apiclient/",
         {"action": "deactivate", "_selected_action": [issued.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     issued.refresh_from_db()
     assert issued.active is False
+    assert "1 client deactivated." in [str(m.message) for m in response.context["messages"]]
 
 
 def test_admin_refusal_shows_as_a_form_error(world: Any, client: Client) -> None:
