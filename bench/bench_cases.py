@@ -154,7 +154,7 @@ def _through_services(citizen: Any, scenario: Any, repeat: int) -> list[dict[str
 
 
 def _over_http(citizen: Any, scenario: Any, repeat: int) -> dict[str, Any]:
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -165,6 +165,9 @@ def _over_http(citizen: Any, scenario: Any, repeat: int) -> dict[str, Any]:
     for n in range(repeat):
         draft = _prepare(citizen, scenario)
         url = f"/api/v1/cases/drafts/{draft.pk}/submit"
+        # A request starts by clearing the query log (request_started → reset_queries): clear
+        # it first, so the capture counts from zero on both sides.
+        reset_queries()
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
             response = client.post(url, HTTP_IDEMPOTENCY_KEY=f"bench-http-{n}")
