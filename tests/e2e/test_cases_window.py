@@ -1,0 +1,194 @@
+"""A walk-in opens a restaurant at the service centre, in two visits. The owner takes a queue
+number at the kiosk; the window clerk sits at a comprehensive window, calls the number, looks the
+business up by its unified social credit code and starts the "opening a restaurant" bundle
+(dine-in: the fire safety inspection applies). The owner brought no plans: the clerk issues a
+one-time notice listing every missing material at once (PDF). At the second visit the owner
+brings them; the clerk checks the originals and accepts: the bundle gets its number, one item
+case per department, and the receipt PDF with the tracking QR code. axe checks every screen."""
+
+import re
+
+from playwright.sync_api import expect
+
+PASSWORD = "onestop-demo-2026"  # the demo seed's development password
+USCC = "91371121MA3C5D7E8U"  # the demo business 五莲县示例农业科技有限公司 (synthetic)
+# dine-in seating (fire safety inspection), no outdoor signboard, no sewer connection
+ANSWERS = {"dine_in": "yes", "signboard": "no", "sewer": "no"}
+ITEMS = {
+    "37112100SP-XK-0005",  # business licence
+    "37112100SP-XK-0006",  # food business licence
+    "37112100XF-XK-0001",  # fire safety inspection
+    "37112100WJ-GG-0001",  # food handler's health certificate
+}
+
+
+def _login(page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(base + "/accounts/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+
+
+def _choose(page, selector: str) -> None:
+    """Tick a USWDS radio or checkbox by its label (the input itself is visually hidden)."""
+    field = page.locator(selector)
+    page.locator(f"label[for='{field.get_attribute('id')}']").click()
+    expect(field).to_be_checked()
+
+
+def _no_error(page) -> None:
+    alerts = page.locator("main .usa-alert--error").all_inner_texts()
+    assert not alerts, alerts
+
+
+def _pdf(page, base: str, link) -> bytes:
+    response = page.request.get(base + link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    body = response.body()
+    assert body.startswith(b"%PDF")
+    return body
+
+
+def _take_a_number(page, base: str, axe) -> str:
+    """The kiosk: no login; the Wulian centre; the restaurant bundle."""
+    page.context.clear_cookies()
+    page.goto(base + "/queue/?centre=wulian-centre")
+    axe.check(page)
+    page.locator("#q-purpose").select_option("scenario:restaurant-opening")
+    page.locator("main form[method=post] button[type=submit]").click()
+    expect(page.locator("#ticket-number")).to_be_visible()
+    axe.check(page)
+    return page.locator("#ticket-number").inner_text().strip()
+
+
+def _first_visit(page, base: str, axe, ticket: str) -> str:
+    """The clerk calls the number, looks the business up, starts the bundle, records what was
+    brought and issues the one-time notice. Returns the window case page's URL."""
+    _login(page, base, "clerk")
+    page.goto(base + "/window/")
+    axe.check(page)
+    seat = page.locator("#w-window option").filter(has_text="五莲县政务服务中心 — 03").first
+    page.locator("#w-window").select_option(seat.get_attribute("value"))
+    page.locator("form:has(#w-window) button[type=submit]").click()
+    expect(page.locator("#seat")).to_be_visible()
+    expect(page.locator("#waiting")).to_contain_text(ticket)
+    page.locator("#call-next").click()
+    expect(page.locator("#called")).to_contain_text(ticket)
+
+    page.locator("#w-uscc").fill(USCC)
+    page.locator("#lookup-form button[type=submit]").click()
+    expect(page.locator("#walkin")).to_be_visible()
+    axe.check(page)
+    page.locator("#s-target").select_option("scenario:371121/restaurant-opening")
+    page.locator("#s-name").fill("李娜")
+    page.locator("#s-phone").fill("13800138000")
+    page.locator("#start-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/window/cases/[^/]+/$"))
+    case_url = page.url
+    axe.check(page)
+
+    # The situation and the form, with the business's data pre-filled where it is shared.
+    for key, value in ANSWERS.items():
+        _choose(page, f"#v-{key}-{value}")
+    # Save the answers first: the form then asks only what the selected items need.
+    page.locator("#answers-form button[type=submit]").click()
+    page.wait_for_load_state()
+    _no_error(page)
+    page.wait_for_url(case_url)
+    expect(page.locator("#f-sign_text")).to_have_count(0)  # no signboard: not asked
+    form = page.locator("#answers-form")
+    for field in form.locator("input.usa-input, textarea").all():
+        if not field.input_value():
+            kind = field.get_attribute("type")
+            field.fill("120" if kind == "number" else "2026-11-20" if kind == "date" else "李娜")
+    for select in form.locator("select").all():
+        if not select.input_value():
+            values = [o.get_attribute("value") for o in select.locator("option").all()]
+            select.select_option(next(v for v in values if v))
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    _no_error(page)
+    page.wait_for_url(case_url)
+    expect(page.locator("#missing-count")).to_be_visible()
+    axe.check(page)
+
+    # Nothing else was brought: one notice lists everything missing.
+    page.locator("#issue-notice").click()
+    page.wait_for_url(case_url)
+    notice = page.locator("#papers a[href$='notice.pdf']")
+    expect(notice).to_be_visible()
+    axe.check(page)
+    _pdf(page, base, notice)
+    return case_url
+
+
+def _second_visit(page, base: str, axe, case_url: str) -> str:
+    """The walk-in returns with the plans: the clerk finds the application again from the
+    look-up, checks each original and accepts. Returns the bundle's number."""
+    page.goto(base + "/window/")
+    page.locator("#w-uscc").fill(USCC)
+    page.locator("#lookup-form button[type=submit]").click()
+    expect(page.locator("#walkin-cases")).to_be_visible()
+    page.locator("#walkin-cases tbody a").first.click()
+    page.wait_for_url(case_url)
+
+    while page.locator("#missing-count").count():
+        row = page.locator("#materials tbody tr:has(option[value$=':missing'][selected])").first
+        key = (row.get_attribute("id") or "").removeprefix("material-")
+        row.locator(f"#c-{key}").select_option(f"{key}:paper")
+        row.locator("button[type=submit]").first.click()
+        page.wait_for_url(case_url)
+        expect(page.locator(f"#c-{key}")).to_have_value(f"{key}:paper")
+    axe.check(page)
+
+    page.locator("#accept").click()
+    page.wait_for_load_state()
+    _no_error(page)
+    page.wait_for_url(re.compile(r"/window/cases/\d{6}-\d{8}-\d{5}/$"))
+    number = page.locator("#case-number").inner_text().strip()
+    receipt = page.locator("#papers a[href$='receipt.pdf']")
+    expect(receipt).to_be_visible()
+    expect(page.locator("#children tbody tr")).to_have_count(len(ITEMS))
+    axe.check(page)
+    _pdf(page, base, receipt)
+
+    # The QR code on the receipt leads to the public tracking page.
+    track = page.locator("main a[href*='/track/']").first.get_attribute("href")
+    page.context.clear_cookies()
+    page.goto(track if track.startswith("http") else base + track)
+    expect(page.locator("main")).to_contain_text(number)
+    axe.check(page)
+    return number
+
+
+def test_walk_in_restaurant_notice_then_acceptance(cases_live_server, page, axe_journey):
+    from onestop.cases.models import Case, CaseDocument, QueueTicket
+
+    axe = axe_journey
+
+    base = cases_live_server.url
+    ticket = _take_a_number(page, base, axe)
+    case_url = _first_visit(page, base, axe, ticket)
+
+    draft = Case.objects.get(status=Case.Status.NOTICE, channel=Case.Channel.WINDOW)
+    notice = draft.documents.get(kind=CaseDocument.Kind.NOTICE)
+    assert notice.data  # every missing material is printed on it
+    assert draft.number is None
+    assert draft.variant_answers == ANSWERS
+    assert QueueTicket.objects.filter(number=ticket, case=draft).exists()
+
+    number = _second_visit(page, base, axe, case_url)
+
+    top = Case.objects.get(number=number)
+    assert top.pk == draft.pk  # the second visit continued the same application
+    assert top.status == Case.Status.ACCEPTED
+    assert top.visits == 2
+    assert top.applicant.username == "business"
+    children = Case.objects.filter(parent=top).select_related("item")
+    assert {c.item.code for c in children} == ITEMS
+    assert len({c.department_id for c in children}) == 3
+    assert top.documents.filter(kind=CaseDocument.Kind.RECEIPT).count() == 1
+    axe.assert_clean()
