@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onestop.cases import pdf, tracking, window
+from onestop.cases import pdf, selectors, services, tracking, window
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
 from onestop.catalog.models import Item, Scenario
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -299,14 +299,7 @@ def _case(request: HttpRequest, ref: str) -> Case:
 
 def _fields(case: Case) -> list[dict[str, Any]]:
     """The merged form's fields, for the template."""
-    schema: dict[str, Any] = {}
-    try:
-        from onestop.cases import selectors
-
-        schema = selectors.case_form_schema(case=case)
-    except (ImportError, AttributeError, DomainError):
-        subject = case.scenario
-        schema = subject.form_schema if subject is not None else {}
+    schema = selectors.case_form_schema(case=case)
     out = []
     values = case.form_data or {}
     required = set(schema.get("required") or [])
@@ -392,23 +385,12 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 
 def _record_view(request: HttpRequest, case: Case) -> None:
-    """Every clerk view of a citizen's case is recorded."""
-    fields = ["applicant_name", "applicant_id_masked", "form_data", "materials"]
-    try:
-        from onestop.cases import services
-
-        services.case_access_record(actor=request.user, case=case.top, fields=fields)
-    except (ImportError, AttributeError):
-        from onestop.sharing.services import access_record
-
-        access_record(
-            actor=request.user,
-            subject_index=case.top.applicant_index,
-            dataset="cases",
-            fields=fields,
-            purpose="case-handling",
-            basis=f"case {case.top.number or case.top.pk}",
-        )
+    """Every clerk view of a citizen's case is recorded (sharing's access records)."""
+    services.case_access_record(
+        actor=request.user,
+        case=case.top,
+        fields=["applicant_name", "applicant_id_masked", "form_data", "materials"],
+    )
 
 
 def _parse_date(raw: str) -> datetime.date | None:
@@ -450,8 +432,6 @@ def _posted_form(request: HttpRequest, case: Case) -> dict[str, Any]:
 def _save_answers(request: HttpRequest, case: Case) -> Case:
     """The answers first (they choose the items, hence the form's fields), then the values of
     the fields of the form that follows from them; all or nothing."""
-    from onestop.cases import services
-
     answers = {
         q["key"]: request.POST.get(f"variant_{q['key']}", "")
         for q in (case.scenario.variants if case.scenario else []) or []

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from onestop.accounts.models import StaffRole, User
 from onestop.accounts.policies import region_covers
-from onestop.cases import policies
+from onestop.cases import policies, services
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
 from onestop.core import access_log, crypto, identity
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -387,8 +387,6 @@ def application_start(
     name = (name or walkin.name).strip()
     if not name:
         raise ValidationFailed(_("Enter the applicant's name."), code="applicant_name")
-    from onestop.cases import services
-
     case = services.draft_start(
         actor=actor,
         scenario=scenario,
@@ -481,8 +479,6 @@ def accept(
     """Accept the application (with a pledge when materials are pledged); the receipt
     document is kept so the PDF prints the same each time."""
     case = _open_case(actor, case.top)
-    from onestop.cases import services
-
     accepted = services.case_accept(
         actor=actor,
         case=case,
@@ -497,8 +493,6 @@ def accept(
 def notice(*, actor: Any, case: Case) -> CaseDocument:
     """Issue the one-time notice listing everything missing."""
     case = _open_case(actor, case.top)
-    from onestop.cases import services
-
     document: CaseDocument = services.notice_issue(actor=actor, case=case)
     return document
 
@@ -506,8 +500,6 @@ def notice(*, actor: Any, case: Case) -> CaseDocument:
 def result_collect(*, actor: Any, case: Case) -> Case:
     """Hand a paper result over to the applicant."""
     _check_case(actor, case)
-    from onestop.cases import services
-
     collected: Case = services.result_collect(actor=actor, case=case)
     return collected
 
