@@ -179,18 +179,28 @@ def queue_called(*, actor: Any, window: Window) -> QuerySet[QueueTicket]:
     ).order_by("-called_at")
 
 
+def callable_tickets(*, window: Window) -> QuerySet[QueueTicket]:
+    """Today's waiting tickets `window` can take, the longest-waiting first. A comprehensive
+    window takes everyone (unified acceptance); a department's own window takes the walk-ins
+    who came for one of its departments' items, and those who did not say."""
+    qs = QueueTicket.objects.filter(
+        centre_id=window.centre_id, day=_today(), status=QueueTicket.Status.WAITING
+    )
+    if not window.comprehensive:
+        departments = list(window.departments.values_list("pk", flat=True))
+        qs = qs.filter(
+            Q(item__implementing_department_id__in=departments)
+            | Q(item__isnull=True, scenario__isnull=True)
+        )
+    return qs.order_by("seq")
+
+
 def ticket_call_next(*, actor: Any, window: Window) -> QueueTicket | None:
-    """Call the longest-waiting ticket of the window's centre to `window` (None: nobody waits).
+    """Call the longest-waiting ticket `window` can take to it (None: nobody waits for it).
     Two clerks calling at once never get the same ticket: the update is conditional."""
     window = window_get(actor=actor, window_id=window.pk)
     for _attempt in range(TAKE_ATTEMPTS):
-        ticket = (
-            QueueTicket.objects.filter(
-                centre_id=window.centre_id, day=_today(), status=QueueTicket.Status.WAITING
-            )
-            .order_by("seq")
-            .first()
-        )
+        ticket = callable_tickets(window=window).first()
         if ticket is None:
             return None
         now = timezone.now()

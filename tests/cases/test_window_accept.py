@@ -412,3 +412,25 @@ def test_the_clerk_uploads_a_scan_checked_by_content(
     target.refresh_from_db()
     assert target.mode == M.PAPER
     assert not target.file
+
+
+def test_a_departments_own_window_calls_only_its_walkins(
+    clerk: User, newborn: Scenario, item: Callable[[str], Any]
+) -> None:
+    from onestop.org.models import ServiceCentre, Window
+
+    centre = ServiceCentre.objects.get(slug="wulian-centre")
+    police = Window.objects.get(centre=centre, number="05")  # public security only
+    one_stop = Window.objects.get(centre=centre, number="03")  # comprehensive
+    bundle = window.ticket_take(centre=centre, scenario=newborn)
+    hukou = window.ticket_take(centre=centre, item=item("GA-QR-0001"))
+    tax = window.ticket_take(centre=centre, item=item("SW-QT-0005"))
+    called = window.ticket_call_next(actor=clerk, window=police)
+    assert called is not None
+    assert called.pk == hukou.pk
+    assert window.ticket_call_next(actor=clerk, window=police) is None
+    first = window.ticket_call_next(actor=clerk, window=one_stop)
+    second = window.ticket_call_next(actor=clerk, window=one_stop)
+    assert first is not None
+    assert second is not None
+    assert [first.pk, second.pk] == [bundle.pk, tax.pk]
