@@ -365,7 +365,7 @@ def case_for_window(*, actor: Any, ref: str) -> Case:
     except ValueError:
         case = qs.filter(number=ref).first()
     else:
-        case = qs.filter(pk=case_id, number__isnull=True).first()
+        case = qs.filter(pk=case_id, number__isnull=True, channel=Case.Channel.WINDOW).first()
     if case is None:
         raise _case_not_found()
     return _check_case(actor, case)

@@ -434,3 +434,8 @@ def test_a_departments_own_window_calls_only_its_walkins(
     assert first is not None
     assert second is not None
     assert [first.pk, second.pk] == [bundle.pk, tax.pk]
+
+
+def test_an_online_draft_is_not_a_window_page(clerk_client: Client, newborn_draft: Case) -> None:
+    url = reverse("cases:window_case", args=[str(newborn_draft.pk)])
+    assert clerk_client.get(url).status_code == 404
