@@ -69,10 +69,19 @@ def _start(request: HttpRequest, **target: Any) -> HttpResponse:
     except NotFound as error:
         raise _not_found(error) from None
     except DomainError as error:
-        messages.error(request, str(error.message))
-        if "scenario" in target:
-            return redirect("catalog:scenario_detail", slug=target["scenario"].slug)
-        return redirect("catalog:item_detail", code=target["item"].code)
+        # The catalogue page shows no messages: say why on a page of its own.
+        back = (
+            reverse("catalog:scenario_detail", kwargs={"slug": target["scenario"].slug})
+            if "scenario" in target
+            else reverse("catalog:item_detail", kwargs={"code": target["item"].code})
+        )
+        target_name = (target["scenario"] if "scenario" in target else target["item"]).name
+        return render(
+            request,
+            "cases/apply/refused.html",
+            {"message": error.message, "back_url": back, "title": target_name},
+            status=error.status,
+        )
     return redirect("cases:apply", case_id=case.pk)
 
 

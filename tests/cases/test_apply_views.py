@@ -125,12 +125,15 @@ def test_unknown_scenario_or_item_is_404(portal):
 def test_a_business_service_refuses_a_citizen_with_a_clear_message(portal):
     client = client_for(portal["citizen"])
     response = client.get(reverse("cases:apply_scenario", kwargs={"slug": "restaurant-opening"}))
-    assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "catalog:scenario_detail", kwargs={"slug": "restaurant-opening"}
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This service is not for your kind of account." in html
+    assert 'href="/scenarios/restaurant-opening/"' in html
+    staff = client_for(portal["clerk"]).get(
+        reverse("cases:apply_item", kwargs={"code": FOOD_HANDLER})
     )
-    followed = client.get(response["Location"])
-    assert "This service is not for your kind of account." in followed.content.decode()
+    assert staff.status_code == 403
+    assert "Sign in as a citizen or a business to apply online." in staff.content.decode()
     assert Case.objects.count() == 0
 
 
@@ -418,6 +421,7 @@ def test_submit_is_idempotent_and_shows_the_case_number(portal):
     assert Case.objects.exclude(status=Case.Status.DRAFT).count() == 1
     html = client.get(submitted).content.decode()
     assert case.number in html
+    assert f'href="/me/cases/{case.number}/"' in html
     # the draft page now leads to the submitted page
     assert client.get(page(case)).status_code == 302
 
