@@ -17,7 +17,8 @@ from onestop.cases import clock
 from onestop.cases.models import Case, CaseEvent
 from onestop.catalog.models import Item, Scenario
 
-_seq = {"n": 0}
+# Numbers from 90001 up, clear of the ones `services` allocates (from 1) in the same test.
+_seq = {"n": 90000}
 
 
 def seed_world() -> dict[str, User]:
