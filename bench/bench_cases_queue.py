@@ -225,11 +225,15 @@ def main() -> None:
         waiting = _waiting(officer)
         label = f"{size:,} ({waiting:,} waiting for {OFFICER})"
         rows += _run(officer_client, supervisor_client, officer, label, repeat)
-    print(
-        table("Back-office queue: server time per request (Django test client, in-process)", rows)
-    )
+    from django.db import connection
+
+    database = connection.vendor
+    title = f"Back-office queue on {database}: server time per request (test client, in-process)"
+    print(table(title, rows))
     total = Case.objects.count()
-    path = write("cases_queue", {"rows": rows, "cases": total, "quick": QUICK})
+    path = write(
+        "cases_queue", {"rows": rows, "cases": total, "database": database, "quick": QUICK}
+    )
     print(f"wrote {path}")
 
 
