@@ -197,6 +197,8 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
         recipient=top.applicant, template="case.delivered", dedupe_key__endswith=str(top.pk)
     )
     assert delivered.count() == 1
+    told = page.locator("#my-case-notifications li").filter(has_text=delivered.get().subject)
+    expect(told).to_have_count(1)  # results delivered once, told once
 
     # The burden figures now come from this real case: nothing handed in, no visit.
     burden = page.request.get(base + "/api/v1/scenarios/newborn/burden").json()
