@@ -167,10 +167,17 @@ def used_fraction(case: Case, *, today: datetime.date | None = None) -> float:
 
 
 def due_state(case: Case, *, today: datetime.date | None = None) -> str:
-    """``overdue`` (past the due date), ``warn`` (≥ 80 % of the working days used) or ``ok``."""
+    """``overdue`` (past the due date), ``warn`` (≥ 80 % of the working days used) or ``ok``.
+    While the clock is stopped (waiting for supplements) the due date has not moved on yet, so
+    only the working days used before the stop count."""
     if case.status not in OPEN or case.due_date is None:
         return "ok"
     today = today or timezone.localdate()
+    if case.paused_since is not None:
+        used = used_fraction(case, today=today)
+        if used > 1:
+            return "overdue"
+        return "warn" if case.promised_days and used >= WARN_FRACTION else "ok"
     if case.due_date < today:
         return "overdue"
     if case.promised_days and used_fraction(case, today=today) >= WARN_FRACTION:

@@ -117,9 +117,23 @@ def test_due_colours_overdue_warned_and_fine(client: Any, world: dict[str, Any])
         start -= datetime.timedelta(days=1)
     warn.accepted_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time(10)))
     warn.save()
+    # Waiting for supplements since the day after acceptance: the clock stopped with one day
+    # used, so it is fine although the (not yet moved) due date has passed.
+    paused = item_case(
+        item=item,
+        accepted=today - datetime.timedelta(days=promised * 3),
+        status=Case.Status.SUPPLEMENT,
+    )
+    paused.paused_since = paused.accepted_at + datetime.timedelta(days=1)
+    paused.save()
     response = _login(client, world["officer-ps"]).get(reverse("cases:office"))
     states = {row.case.number: row.due for row in response.context["q"].rows}
-    assert states == {overdue.number: "overdue", warn.number: "warn", fine.number: "ok"}
+    assert states == {
+        overdue.number: "overdue",
+        warn.number: "warn",
+        fine.number: "ok",
+        paused.number: "ok",
+    }
     body = response.content.decode()
     assert "Overdue" in body
     assert "Time limit nearly used up" in body
