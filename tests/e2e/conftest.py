@@ -21,6 +21,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            # `make screenshots` selects `-k screenshots`: the journeys that take them.
+            if {"screenshot", "axe_journey"} & set(getattr(item, "fixturenames", ())):
+                item.extra_keyword_matches.add("screenshots")
 
 
 @pytest.fixture
@@ -105,11 +108,15 @@ class AxeJourney:
     the journey goes on, and `assert_clean()` at its end fails with every violation found, so
     one run reports every broken screen."""
 
-    def __init__(self, checker: AxeChecker) -> None:
+    def __init__(self, checker: AxeChecker, screenshot: Any = None) -> None:
         self.checker = checker
+        self.screenshot = screenshot
         self.failures: list[str] = []
 
-    def check(self, page: Any) -> None:
+    def check(self, page: Any, shot: str = "") -> None:
+        """axe on the page; with `shot`, also docs/screenshots/<shot>.png under --screenshots."""
+        if shot and self.screenshot is not None:
+            self.screenshot(page, shot)
         try:
             self.checker.check(page)
         except AssertionError as error:
@@ -122,5 +129,5 @@ class AxeJourney:
 
 
 @pytest.fixture
-def axe_journey(axe: AxeChecker) -> AxeJourney:
-    return AxeJourney(axe)
+def axe_journey(axe: AxeChecker, screenshot: Any) -> AxeJourney:
+    return AxeJourney(axe, screenshot)

@@ -99,7 +99,7 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     expect(page.locator(".os-prefill-source").first).to_be_visible()
     assert page.locator(".os-prefill-source").count() >= 5
     expect(page.locator("#id_child_name")).to_have_value("张小雨")
-    axe.check(page)
+    axe.check(page, shot="cases-apply-form")
     typed = _fill_empty(page)
     # Save and return later: the draft keeps the answers.
     page.locator("main form button[name=action][value=save]").click()
@@ -121,7 +121,7 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     rows = page.locator("main table tbody tr")
     expect(rows).to_have_count(7)
     expect(page.locator("main .os-badge--strong")).to_have_count(1)  # decided at once
-    axe.check(page)
+    axe.check(page, shot="cases-apply-submitted")
     number = page.locator("main .usa-alert--success strong").first.inner_text().strip()
     assert re.fullmatch(r"371121-\d{8}-\d{5}", number), number
     return number, typed
@@ -146,7 +146,7 @@ def _decide(page, base: str, axe, username: str, numbers: list[str]) -> None:
         page.locator(f"#queue a[href='/office/cases/{number}/']").click()
         page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
         expect(page.locator("#form-pass")).to_be_visible()
-        axe.check(page)
+        axe.check(page, shot="cases-office-case")
         page.locator("#form-pass button[value=pass]").click()
         page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
         expect(page.locator("#form-decide")).to_be_visible()
@@ -192,7 +192,7 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
     page.wait_for_url(re.compile(r"/me/cases/[^/]+/$"))
     expect(page.locator("#my-case-status")).to_contain_text(_zh(Case.Status.COMPLETED.label))
     expect(page.locator("#my-case-items tbody tr")).to_have_count(7)
-    axe.check(page)
+    axe.check(page, shot="cases-my-case")
     delivered = Notification.objects.filter(
         recipient=top.applicant, template="case.delivered", dedupe_key__endswith=str(top.pk)
     )
