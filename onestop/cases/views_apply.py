@@ -42,6 +42,9 @@ STEP_LABELS = {
 # Session key: drafts whose pre-fill was already fetched once (or declined), so that showing
 # the form again does not fetch (and record) the same data again.
 PREFILL_SESSION = "cases_prefill_done"
+# Session key: drafts whose applicant chose to fill the form in themselves (`?prefill=0`):
+# nothing is fetched for them until they ask for their details (`?prefill=1`).
+MANUAL_SESSION = "cases_prefill_declined"
 
 
 def _title(case: Case) -> str:
@@ -205,14 +208,24 @@ def _form_rows(case: Case, schema: dict[str, Any], labels: dict[str, str]) -> li
     return rows
 
 
-def _prefill_done(request: HttpRequest, case: Case) -> bool:
-    return str(case.pk) in request.session.get(PREFILL_SESSION, [])
+def _in_session(request: HttpRequest, name: str, case: Case) -> bool:
+    return str(case.pk) in request.session.get(name, [])
 
 
-def _mark_prefill_done(request: HttpRequest, case: Case) -> None:
-    done = list(request.session.get(PREFILL_SESSION, []))
-    if str(case.pk) not in done:
-        request.session[PREFILL_SESSION] = [*done, str(case.pk)][-50:]
+def _session_mark(request: HttpRequest, name: str, case: Case, *, on: bool = True) -> None:
+    marked = [k for k in request.session.get(name, []) if k != str(case.pk)]
+    request.session[name] = [*marked, str(case.pk)][-50:] if on else marked
+
+
+def _manual(request: HttpRequest, case: Case) -> bool:
+    """Whether the form is filled in without pre-fill: `?prefill=0` (remembered for the
+    draft in this session) until `?prefill=1` asks for the details from the records."""
+    choice = request.GET.get("prefill") or request.POST.get("prefill")
+    if choice == "0":
+        _session_mark(request, MANUAL_SESSION, case)
+    elif choice == "1":
+        _session_mark(request, MANUAL_SESSION, case, on=False)
+    return _in_session(request, MANUAL_SESSION, case)
 
 
 def _context(request: HttpRequest, case: Case, step: str, **extra: Any) -> dict[str, Any]:
@@ -328,14 +341,15 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
         )
         context = _context(request, case, step, form=form, **extra)
     elif step == STEP_FORM:
-        manual = request.GET.get("prefill") == "0" or request.POST.get("prefill") == "0"
+        manual = _manual(request, case)
         again = request.GET.get("prefill") == "1"  # "use my details": fetch them (again)
-        if not manual and "form" not in extra and (again or not _prefill_done(request, case)):
+        done = _in_session(request, PREFILL_SESSION, case)
+        if not manual and "form" not in extra and (again or not done):
             try:
                 case = services.prefill_apply(actor=request.user, case=case)
             except DomainError as error:
                 messages.error(request, str(error.message))
-            _mark_prefill_done(request, case)
+            _session_mark(request, PREFILL_SESSION, case)
         context = _context(
             request,
             case,
@@ -389,8 +403,7 @@ def _post(request: HttpRequest, case: Case, step: str) -> HttpResponse:
         return _saved_for_later(request, case)
     steps = _steps(case)
     nxt = steps[max(steps.index(step) - 1, 0)] if action == "back" else _next(case, step)
-    manual = request.POST.get("prefill") == "0" and nxt == STEP_FORM
-    return _go(case, nxt, **({"prefill": "0"} if manual else {}))
+    return _go(case, nxt)
 
 
 def _save_step(request: HttpRequest, case: Case, step: str) -> HttpResponse | None:

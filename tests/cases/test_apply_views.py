@@ -228,6 +228,20 @@ def test_the_form_can_be_filled_without_prefill(portal):
     assert case.prefilled == {}
 
 
+def test_the_choice_to_fill_in_yourself_holds_until_the_details_are_asked_for(portal):
+    client = client_for(portal["citizen"])
+    case = start(client, scenario="newborn")
+    post_step(client, case, "situation", NEWBORN_ANSWERS)
+    before = AccessRecord.objects.count()
+    client.get(page(case, "form", prefill="0"))
+    again = client.get(page(case, "form")).content.decode()  # e.g. "Back" from materials
+    assert "You chose to fill in the form yourself" in again
+    assert AccessRecord.objects.count() == before
+    asked = client.get(page(case, "form", prefill="1")).content.decode()
+    assert 'value="张小雨"' in asked
+    assert AccessRecord.objects.count() > before
+
+
 def test_a_changed_prefilled_value_is_kept_and_loses_its_source(portal):
     client = client_for(portal["citizen"])
     case = start(client, scenario="newborn")
@@ -339,6 +353,26 @@ def test_upload_of_wrong_content_is_refused_and_nothing_stored(portal, media, da
     photo = CaseMaterial.objects.get(case=case, key="photo")
     assert photo.mode == CaseMaterial.Mode.MISSING
     assert photo.sha256 == ""
+    assert files_in(media) == []
+
+
+def test_one_bad_file_among_several_stores_none_of_them(portal, media):
+    client = client_for(portal["citizen"])
+    case = start(client, scenario="newborn")
+    post_step(client, case, "situation", NEWBORN_ANSWERS | {"maternity": "yes"})
+    response = post_step(
+        client,
+        case,
+        "materials",
+        {
+            "photo": upload(JPEG, "me.jpg", "image/jpeg"),
+            "maternity-bills": upload(b"PK\x03\x04 a zip", "bills.pdf"),
+        },
+    )
+    assert response.status_code == 400
+    assert "Nothing was uploaded" in response.content.decode()
+    modes = dict(CaseMaterial.objects.filter(case=case).values_list("key", "mode"))
+    assert modes["photo"] == modes["maternity-bills"] == CaseMaterial.Mode.MISSING
     assert files_in(media) == []
 
 
