@@ -161,6 +161,7 @@ def _decide(page, base: str, axe, username: str, numbers: list[str]) -> None:
 def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_journey):
     from onestop.cases.models import Case
     from onestop.notify.models import Notification
+    from onestop.sharing.models import AccessRecord
 
     axe = axe_journey
 
@@ -182,6 +183,15 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
     top, children = _cases(number)
     assert {c.status for c in children.values()} == {Case.Status.COMPLETED}
     assert top.status == Case.Status.COMPLETED
+    # Every officer who opened the citizen's case is in the citizen's access records.
+    for username, codes in OFFICERS.items():
+        for code in codes:
+            assert AccessRecord.objects.filter(
+                actor__username=username,
+                dataset="cases",
+                subject_index=top.applicant_index,
+                basis__contains=children[code].number,
+            ).exists(), (username, code)
 
     # The citizen: the application is completed, the results are listed, one notification.
     _login(page, base, "citizen")
