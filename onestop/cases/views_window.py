@@ -529,6 +529,8 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
             missing_fields = set(details.get("fields", []))
             context["error_fields"] = [f for f in context["fields"] if f["key"] in missing_fields]
             return render(request, "cases/window/case.html", context, status=error.status)
+    if case.top.number and number not in (case.top.number, case.number):
+        return HttpResponseRedirect(_case_url(case))  # a draft's link, now accepted
     _record_view(request, case)
     return render(request, "cases/window/case.html", _case_context(request, case))
 

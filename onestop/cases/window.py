@@ -356,7 +356,8 @@ def _covered_regions(regions: list[str]) -> list[str]:
 
 
 def case_for_window(*, actor: Any, ref: str) -> Case:
-    """A case by its number, or a window draft / notice (no number yet) by its id."""
+    """A case by its number, or a window application by its id (a draft or a notice has no
+    number yet; the id keeps working after acceptance)."""
     require_clerk(actor)
     qs = Case.objects.select_related("scenario", "item", "region", "window", "applicant")
     case: Case | None
@@ -365,7 +366,7 @@ def case_for_window(*, actor: Any, ref: str) -> Case:
     except ValueError:
         case = qs.filter(number=ref).first()
     else:
-        case = qs.filter(pk=case_id, number__isnull=True, channel=Case.Channel.WINDOW).first()
+        case = qs.filter(pk=case_id, parent__isnull=True, channel=Case.Channel.WINDOW).first()
     if case is None:
         raise _case_not_found()
     return _check_case(actor, case)
@@ -487,8 +488,12 @@ def accept(
     idempotency_key: str | None = None,
 ) -> Case:
     """Accept the application (with a pledge when materials are pledged); the receipt
-    document is kept so the PDF prints the same each time."""
-    case = _open_case(actor, case.top)
+    document is kept so the PDF prints the same each time. The same acceptance posted again
+    (a double click, a retry: same idempotency key) returns the accepted case."""
+    top = _check_case(actor, case.top)
+    if idempotency_key and top.number and top.idempotency_key == idempotency_key:
+        return top
+    case = _open_case(actor, top)
     accepted = services.case_accept(
         actor=actor,
         case=case,

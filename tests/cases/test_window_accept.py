@@ -146,6 +146,12 @@ def test_accept_gives_a_receipt_pdf_whose_qr_link_opens_tracking(
     assert case.status == Case.Status.ACCEPTED
     assert case.number
     assert case.visits == 1
+    # A double click posts the same acceptance again: the same case, nothing new.
+    again = clerk_client.post(url, {"action": "accept", "idempotency_key": "w-1"})
+    assert again.status_code == 302
+    assert again["Location"] == reverse("cases:window_case", args=[case.number])
+    case.refresh_from_db()
+    assert case.visits == 1
     assert set(case.materials.filter(mode=M.HELD).values_list("key", flat=True)) == held
     assert case.children.count() == len(window.receipt_data(case)["items"])
     receipt = clerk_client.get(reverse("cases:receipt_pdf", args=[case.number]))
