@@ -165,7 +165,8 @@ def _second_visit(page, base: str, axe, case_url: str) -> str:
 
 
 def test_walk_in_restaurant_notice_then_acceptance(cases_live_server, page, axe_journey):
-    from onestop.cases.models import Case, CaseDocument, QueueTicket
+    from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
+    from onestop.sharing.models import AccessRecord
 
     axe = axe_journey
 
@@ -191,4 +192,17 @@ def test_walk_in_restaurant_notice_then_acceptance(cases_live_server, page, axe_
     assert {c.item.code for c in children} == ITEMS
     assert len({c.department_id for c in children}) == 3
     assert top.documents.filter(kind=CaseDocument.Kind.RECEIPT).count() == 1
+    # The notice listed at once exactly what the second visit had to bring.
+    noticed = {m["key"] for m in notice.data["materials"]}
+    brought = set(
+        top.materials.filter(required=True, mode=CaseMaterial.Mode.PAPER).values_list(
+            "key", flat=True
+        )
+    )
+    assert noticed
+    assert noticed == brought
+    # The clerk's views of the case are in the business's access records.
+    assert AccessRecord.objects.filter(
+        actor__username="clerk", dataset="cases", subject_index=top.applicant_index
+    ).exists()
     axe.assert_clean()
