@@ -482,7 +482,10 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
             "task": t,
             "name": getattr(t, "name", ""),
             "id": getattr(t, "id", ""),
-            "title": getattr(t, "title", "") or task_label_for(getattr(t, "name", "")),
+            # Our translated name for the standard tasks; the diagram's own name otherwise.
+            "title": task_label_for(getattr(t, "name", ""))
+            if getattr(t, "name", "") in TASK_LABELS
+            else getattr(t, "title", "") or getattr(t, "name", ""),
             "actions": ACTIONS.get(getattr(t, "name", ""), ()),
         }
         for t in tasks
