@@ -256,3 +256,43 @@ def test_an_action_the_task_does_not_offer_changes_nothing(
     case.refresh_from_db()
     assert case.task_name == "review"
     assert case.decision == ""
+
+
+def test_special_step_form_records_the_result_before_the_decision(
+    client: Any, clerk: Any, officers: dict[str, Any], item: Any
+) -> None:
+    """A work-injury determination (special step: investigation) accepted at the window."""
+    from onestop.cases import services, window
+    from onestop.cases.seed import _fill
+    from onestop.core import crypto
+
+    injury = item("RS-QR-0002")
+    assert injury.special_steps
+    case = services.draft_start(
+        actor=clerk,
+        item=injury,
+        channel=Case.Channel.WINDOW,
+        applicant_index=crypto.blind_index("371121198506120412"),
+        applicant_name="王小明",
+    )
+    case = services.draft_save(actor=clerk, case=case, form_data=_fill(case))
+    for material in case.materials.filter(mode=CaseMaterial.Mode.MISSING):
+        window.material_check(actor=clerk, case=case, key=material.key, mode="paper")
+    case = services.case_accept(actor=clerk, case=case)
+    client = _login(client, officers["human-resources-social-security"])
+    assert _act(client, case, "pass").status_code == 302
+    case.refresh_from_db()
+    assert case.task_name == "special_step"
+    page = client.get(reverse("cases:office_case", args=[case.number]))
+    assert 'id="form-special"' in page.content.decode()
+    response = _act(client, case, "special_pass", reason="Site visited; the accident is confirmed.")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.task_name == "decide"
+    response = _act(client, case, "reject", reason="Not a work injury under article 16.")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.decision == "reject"
+    assert case.status == Case.Status.REJECTED
+    timeline = client.get(reverse("cases:office_case", args=[case.number])).content.decode()
+    assert "Site visited; the accident is confirmed." in timeline
