@@ -307,3 +307,57 @@ def test_timeline_has_top_and_item_events_in_order(newborn_case: Case) -> None:
     assert {e.case_id for e in events} >= {newborn_case.pk}
     assert len({e.case_id for e in events}) == 8
     assert [e.at for e in events] == sorted(e.at for e in events)
+
+
+def test_changing_answers_keeps_uploads_that_still_apply(citizen: Any, newborn_draft: Case) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onestop.cases.uploads import material_upload
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    material_upload(
+        actor=citizen,
+        case=newborn_draft,
+        key="photo",
+        file=SimpleUploadedFile("p.png", png, content_type="image/png"),
+    )
+    case = services.draft_save(
+        actor=citizen, case=newborn_draft, variant_answers={"maternity": "yes"}
+    )
+    rows = dict(CaseMaterial.objects.filter(case=case).values_list("key", "mode"))
+    assert rows["photo"] == CaseMaterial.Mode.UPLOAD
+    assert "maternity-bills" in rows  # the maternity item's materials came in
+    case = services.draft_save(actor=citizen, case=case, variant_answers={"ss_card": "no"})
+    keys = set(CaseMaterial.objects.filter(case=case).values_list("key", flat=True))
+    assert "photo" not in keys  # only the social security card needed it
+
+
+def test_prefill_keeps_what_the_applicant_typed(citizen: Any, newborn: Any) -> None:
+    case = services.draft_start(actor=citizen, scenario=newborn)
+    case = services.draft_save(
+        actor=citizen,
+        case=case,
+        variant_answers=NEWBORN_ANSWERS,
+        form_data={"child_name": "张雨"},
+    )
+    case = services.prefill_apply(actor=citizen, case=case)
+    assert case.form_data["child_name"] == "张雨"
+    assert case.form_data["birth_date"] == "2026-11-10"
+    assert case.prefilled["birth_date"] == "birth-medical-certificate.birth_date"
+
+
+def test_fields_typed_counts_only_what_differs_from_prefill(
+    citizen: Any, newborn_draft: Case
+) -> None:
+    schema = selectors.case_form_schema(case=newborn_draft)
+    prefilled = newborn_draft.prefill_values
+    typed = [
+        k
+        for k in schema["properties"]
+        if newborn_draft.form_data.get(k) not in (None, "")
+        and (k not in prefilled or prefilled[k] != newborn_draft.form_data[k])
+    ]
+    assert typed  # phone, relationship, delivery method ... are typed
+    case = services.case_submit(actor=citizen, case=newborn_draft)
+    assert case.fields_typed == len(typed)
+    assert case.fields_typed < len(schema["properties"])
