@@ -1,8 +1,8 @@
 """One 12345 work order through its whole life in the browser: the agent takes the call and
 accepts the suggested department with Alt+1; that department's officer returns it with a
 reason; the supervisor upholds the return and re-dispatches it; the new officer signs for it,
-handles it and replies; the supervisor records the callback, which closes it. axe checks every
-screen."""
+handles it and replies; the supervisor records the callback, which closes it, and turns the
+reply into a draft knowledge article. axe checks every screen."""
 
 import re
 
@@ -116,6 +116,23 @@ def _call_back(page, base: str, axe, number: str) -> None:
     axe.check(page)
 
 
+def _article(page, base: str, axe, number: str) -> None:
+    """The supervisor turns the reply of the closed order into a draft knowledge article."""
+    page.goto(base + f"/hotline/orders/{number}/")
+    page.locator("#reply-to-article").click()
+    page.wait_for_url(re.compile(rf"/hotline/orders/{number}/article/$"))
+    expect(page.locator("#article-body")).to_have_value(re.compile("工资已于周五结清"))
+    axe.check(page)
+    page.locator("#article-title").fill("工资被拖欠怎么办")
+    page.locator("form[action$='/article/'] button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/hotline/orders/{number}/$"))
+    expect(page.locator(".usa-alert--success")).to_be_visible()
+    page.locator("#knowledge-article a").click()
+    page.wait_for_url(re.compile(r"/knowledge/reply-"))
+    expect(page.locator("h1")).to_contain_text("工资被拖欠怎么办")
+    axe.check(page)
+
+
 def _warm_up() -> None:
     """Load the routing model and the sentence encoder once (the live server shares this
     process), so that the first suggestion is as fast as the others."""
@@ -153,3 +170,5 @@ def test_a_work_order_from_call_to_callback(seeded_live_server, page, axe):
         "reply",
         "callback",
     ]
+    _article(page, base, axe, number)
+    assert done.events.last().kind == "article"
