@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
@@ -323,3 +324,39 @@ def test_forged_or_foreign_draft_ids_are_404(portal, media):
             assert response.json()["code"] in ("not_found", "case_not_found")
     assert Case.objects.get(pk=mine["id"]).form_data == mine["form_data"]
     assert files_in(media) == []
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="two requests at the same time need a database with row locks",
+)
+def test_a_double_click_at_the_same_time_gives_one_case(transactional_db, media):
+    import threading
+
+    from django.db import connection
+
+    users = build_portal()
+    client = client_for(users["citizen"])
+    body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
+    client.post(BASE + f"/drafts/{body['id']}/materials/photo", {"file": upload(JPEG, "me.jpg")})
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def click() -> None:
+        try:
+            own = client_for(users["citizen"])
+            barrier.wait()
+            results.append(
+                send(own, "post", f"/drafts/{body['id']}/submit", **{"Idempotency-Key": "dbl"})
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [200, 200]
+    assert results[0].json()["number"] == results[1].json()["number"]
+    assert Case.objects.exclude(status=Case.Status.DRAFT).count() == 1
