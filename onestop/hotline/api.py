@@ -216,9 +216,10 @@ def ticket_action(
     request: HttpRequest, number: str, action: str, payload: TicketActionIn
 ) -> dict[str, Any]:
     """One lifecycle step: `answer_on_spot`, `dispatch`, `sign_for`, `return`, `arbitrate`,
-    `start`, `reply`, `callback`, `extension_request`, `extension_decide`, `escalate` or
-    `merge` (see docs/hotline.md for who may do which from which status). A step the order's
-    status does not allow is 409; a step you may not take is 403; nothing changes either way.
+    `start`, `reply`, `callback`, `extension_request`, `extension_decide`, `escalate`,
+    `merge` or `reassign` (see docs/hotline.md for who may do which from which status). A step
+    the order's status does not allow is 409; a step you may not take is 403; nothing changes
+    either way.
     """
     user = _staff(request, write=True)
     step = ACTIONS.get(action)
