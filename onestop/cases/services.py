@@ -577,7 +577,13 @@ def _draft_locked(actor: Any, case: Case) -> Case:
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != case.version:
+    if expected_version is None:
+        return
+    try:
+        stale = int(expected_version) != case.version
+    except (TypeError, ValueError):
+        stale = True
+    if stale:
         raise Conflict(
             _("This application was changed elsewhere in the meantime. Reload it and try again."),
             code="stale",
@@ -1192,6 +1198,14 @@ def _stale() -> Conflict:
     )
 
 
+def _version(value: Any) -> int:
+    """The instance version a page sent back (forms send text); nonsense → stale."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _stale() from None
+
+
 def _task(instance: ProcessInstance, task_id: str) -> Any:
     for task in workflow_selectors.ready_tasks(instance=instance):
         if task.id == str(task_id):
@@ -1247,6 +1261,7 @@ def task_complete(
         if not policies.can_view(actor, locked):
             raise _not_found()
         instance = _instance(locked)
+        expected_version = _version(expected_version)
         if instance.version != expected_version:
             raise _stale()
         if locked.status not in (S.ACCEPTED, S.APPROVED):
@@ -1286,6 +1301,7 @@ def supplement_request(
         if not policies.can_view(actor, locked):
             raise _not_found()
         instance = _instance(locked)
+        expected_version = _version(expected_version)
         if instance.version != expected_version:
             raise _stale()
         if locked.status != S.ACCEPTED:

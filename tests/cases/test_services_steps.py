@@ -200,3 +200,28 @@ def test_the_applicant_cannot_act_for_the_department(citizen: Any, newborn_case:
             data={"review_outcome": "pass"},
             expected_version=version,
         )
+
+
+def test_a_version_sent_back_as_text_works_and_nonsense_is_stale(
+    newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    child = newborn_case.children.get(item__code=CARD)
+    officer = officers["human-resources-social-security"]
+    task, version = _review(child)
+    with pytest.raises(Conflict):
+        services.task_complete(
+            actor=officer,
+            case=child,
+            task_id=task.id,
+            data={"review_outcome": "pass"},
+            expected_version="abc",  # type: ignore[arg-type]
+        )
+    services.task_complete(
+        actor=officer,
+        case=child,
+        task_id=task.id,
+        data={"review_outcome": "pass"},
+        expected_version=str(version),  # type: ignore[arg-type]
+    )
+    child.refresh_from_db()
+    assert child.task_name == "decide"
