@@ -39,6 +39,15 @@ def test_three_items_are_bound_to_rules(cases_world: Any) -> None:
     }
 
 
+def test_the_item_process_seed_step_is_idempotent(cases_world: Any) -> None:
+    from onestop.cases.seed_processes import seed_item_processes
+    from onestop.core import seeding
+
+    step = next(s for s in seeding.steps() if s.name == "item-processes")
+    assert step.order > next(s.order for s in seeding.steps() if s.name == "workflow")
+    assert seed_item_processes() == "3 item processes, 0 changed"
+
+
 def test_out_of_area_filing_is_decided_by_rules(citizen: Any, item: Any, fill: Any) -> None:
     case = _submit(citizen, item("YB-GG-0006"), fill)
     _decided_within_a_second(case)
