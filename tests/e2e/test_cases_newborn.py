@@ -29,6 +29,12 @@ def _zh(text) -> str:
         return str(text)
 
 
+def _post(page, control) -> None:
+    """Send a form and wait for the page it leads to (often the same URL, after a redirect)."""
+    with page.expect_navigation():
+        control.click()
+
+
 def _login(page, base: str, username: str) -> None:
     page.context.clear_cookies()
     page.goto(base + "/accounts/login/")
@@ -147,12 +153,12 @@ def _decide(page, base: str, axe, username: str, numbers: list[str]) -> None:
         page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
         expect(page.locator("#form-pass")).to_be_visible()
         axe.check(page, shot="cases-office-case")
-        page.locator("#form-pass button[value=pass]").click()
+        _post(page, page.locator("#form-pass button[value=pass]"))
         page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
         expect(page.locator("#form-decide")).to_be_visible()
         _choose(page, "#decide-approve")
         page.locator("#decide-reason").fill("材料齐全，信息经共享数据核验一致，予以办理。")
-        page.locator("#form-decide button[type=submit]").click()
+        _post(page, page.locator("#form-decide button[type=submit]"))
         page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
         expect(page.locator("#case-decision")).to_be_visible()
         axe.check(page)

@@ -22,6 +22,12 @@ ITEMS = {
 }
 
 
+def _post(page, control) -> None:
+    """Send a form and wait for the page it leads to (often the same URL, after a redirect)."""
+    with page.expect_navigation():
+        control.click()
+
+
 def _login(page, base: str, username: str) -> None:
     page.context.clear_cookies()
     page.goto(base + "/accounts/login/")
@@ -58,7 +64,7 @@ def _take_a_number(page, base: str, axe) -> str:
     page.goto(base + "/queue/?centre=wulian-centre")
     axe.check(page)
     page.locator("#q-purpose").select_option("scenario:restaurant-opening")
-    page.locator("main form[method=post] button[type=submit]").click()
+    _post(page, page.locator("main form[method=post] button[type=submit]"))
     expect(page.locator("#ticket-number")).to_be_visible()
     axe.check(page)
     return page.locator("#ticket-number").inner_text().strip()
@@ -72,20 +78,20 @@ def _first_visit(page, base: str, axe, ticket: str) -> str:
     axe.check(page)
     seat = page.locator("#w-window option").filter(has_text="五莲县政务服务中心 — 03").first
     page.locator("#w-window").select_option(seat.get_attribute("value"))
-    page.locator("form:has(#w-window) button[type=submit]").click()
+    _post(page, page.locator("form:has(#w-window) button[type=submit]"))
     expect(page.locator("#seat")).to_be_visible()
     expect(page.locator("#waiting")).to_contain_text(ticket)
-    page.locator("#call-next").click()
+    _post(page, page.locator("#call-next"))
     expect(page.locator("#called")).to_contain_text(ticket)
 
     page.locator("#w-uscc").fill(USCC)
-    page.locator("#lookup-form button[type=submit]").click()
+    _post(page, page.locator("#lookup-form button[type=submit]"))
     expect(page.locator("#walkin")).to_be_visible()
     axe.check(page)
     page.locator("#s-target").select_option("scenario:371121/restaurant-opening")
     page.locator("#s-name").fill("李娜")
     page.locator("#s-phone").fill("13800138000")
-    page.locator("#start-form button[type=submit]").click()
+    _post(page, page.locator("#start-form button[type=submit]"))
     page.wait_for_url(re.compile(r"/window/cases/[^/]+/$"))
     case_url = page.url
     axe.check(page)
@@ -94,7 +100,7 @@ def _first_visit(page, base: str, axe, ticket: str) -> str:
     for key, value in ANSWERS.items():
         _choose(page, f"#v-{key}-{value}")
     # Save the answers first: the form then asks only what the selected items need.
-    page.locator("#answers-form button[type=submit]").click()
+    _post(page, page.locator("#answers-form button[type=submit]"))
     page.wait_for_load_state()
     _no_error(page)
     page.wait_for_url(case_url)
@@ -108,7 +114,7 @@ def _first_visit(page, base: str, axe, ticket: str) -> str:
         if not select.input_value():
             values = [o.get_attribute("value") for o in select.locator("option").all()]
             select.select_option(next(v for v in values if v))
-    form.locator("button[type=submit]").click()
+    _post(page, form.locator("button[type=submit]"))
     page.wait_for_load_state()
     _no_error(page)
     page.wait_for_url(case_url)
@@ -116,7 +122,7 @@ def _first_visit(page, base: str, axe, ticket: str) -> str:
     axe.check(page)
 
     # Nothing else was brought: one notice lists everything missing.
-    page.locator("#issue-notice").click()
+    _post(page, page.locator("#issue-notice"))
     page.wait_for_url(case_url)
     notice = page.locator("#papers a[href$='notice.pdf']")
     expect(notice).to_be_visible()
@@ -130,21 +136,21 @@ def _second_visit(page, base: str, axe, case_url: str) -> str:
     look-up, checks each original and accepts. Returns the bundle's number."""
     page.goto(base + "/window/")
     page.locator("#w-uscc").fill(USCC)
-    page.locator("#lookup-form button[type=submit]").click()
+    _post(page, page.locator("#lookup-form button[type=submit]"))
     expect(page.locator("#walkin-cases")).to_be_visible()
-    page.locator("#walkin-cases tbody a").first.click()
+    _post(page, page.locator("#walkin-cases tbody a").first)
     page.wait_for_url(case_url)
 
     while page.locator("#missing-count").count():
         row = page.locator("#materials tbody tr:has(option[value$=':missing'][selected])").first
         key = (row.get_attribute("id") or "").removeprefix("material-")
         row.locator(f"#c-{key}").select_option(f"{key}:paper")
-        row.locator("button[type=submit]").first.click()
+        _post(page, row.locator("button[type=submit]").first)
         page.wait_for_url(case_url)
         expect(page.locator(f"#c-{key}")).to_have_value(f"{key}:paper")
     axe.check(page)
 
-    page.locator("#accept").click()
+    _post(page, page.locator("#accept"))
     page.wait_for_load_state()
     _no_error(page)
     page.wait_for_url(re.compile(r"/window/cases/\d{6}-\d{8}-\d{5}/$"))
