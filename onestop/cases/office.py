@@ -31,6 +31,7 @@ from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import _roles
 from onestop.cases import clock
 from onestop.cases.models import Case, CaseEvent, CaseMaterial, Supplement
+from onestop.cases.uploads import NOT_UPLOADED
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 Role = StaffRole.Role
@@ -439,9 +440,12 @@ def _form_fields(case: Case) -> dict[str, str] | None:
 
 
 def _timeline(case: Case) -> list[CaseEvent]:
-    from onestop.cases import selectors
-
-    return list(selectors.case_timeline(case=case))
+    """The item case's own events and the bundle's, never the sibling departments' notes."""
+    return list(
+        CaseEvent.objects.filter(Q(case=case) | Q(case=case.top))
+        .select_related("case", "actor")
+        .order_by("at", "id")
+    )
 
 
 def _tasks(case: Case) -> tuple[list[Any], int | None]:
@@ -501,6 +505,9 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
         "top": top,
         "form_rows": form_rows,
         "materials": mine,
+        # Only what can be handed in again: not the materials held by the government or
+        # verified as e-licences (the service refuses those).
+        "supplementable": [m for m in mine if m.mode not in NOT_UPLOADED],
         "events": _timeline(case),
         "task_forms": task_forms if acting else [],
         "other_tasks": [t for t in tasks if getattr(t, "lane", "") != "department"],

@@ -1323,6 +1323,21 @@ def supplement_request(
                 code="unknown_material",
                 details={"materials": unknown},
             )
+        not_handed_in = sorted(
+            CaseMaterial.objects.filter(
+                case=top, key__in=keys, mode__in=(CaseMaterial.Mode.HELD, CaseMaterial.Mode.LICENCE)
+            ).values_list("key", flat=True)
+        )
+        if not_handed_in:
+            raise ValidationFailed(
+                _(
+                    "Materials held by the government or verified as e-licences cannot be asked "
+                    "for again: %(keys)s."
+                )
+                % {"keys": ", ".join(not_handed_in)},
+                code="material_not_uploaded",
+                details={"materials": not_handed_in},
+            )
         instance = workflow_services.task_complete(
             instance=instance,
             task_id=review.id,
