@@ -141,7 +141,9 @@ def receipt_link(document: CaseDocument, *, base_url: str = "") -> str:
     return tracking_link(number, base_url) if number else ""
 
 
-def _common_rows(page: _Page, data: dict[str, Any], document: CaseDocument) -> None:
+def _common_rows(
+    page: _Page, data: dict[str, Any], document: CaseDocument, *, public: bool = False
+) -> None:
     case = document.case
     number = str(data.get("number") or case.number or "")
     if number:
@@ -158,6 +160,8 @@ def _common_rows(page: _Page, data: dict[str, Any], document: CaseDocument) -> N
         title = _name({"name_zh": subject.name_zh, "name_en": subject.name_en}) if subject else ""
     if title:
         page.row(_("Application"), title)
+    if public:
+        return  # the copy behind the public tracking link: no personal data
     name = data.get("applicant_name") or case.applicant_name
     if name:
         page.row(_("Applicant"), name)
@@ -166,12 +170,12 @@ def _common_rows(page: _Page, data: dict[str, Any], document: CaseDocument) -> N
         page.row(_("ID number"), masked)
 
 
-def _receipt(document: CaseDocument, base_url: str) -> bytes:
+def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> bytes:
     data = dict(document.data or {})
     case = document.case
     page = _Page(_("Acceptance receipt"))
     page.title(_("Acceptance receipt"))
-    _common_rows(page, data, document)
+    _common_rows(page, data, document, public=public)
     accepted = str(data.get("accepted_at") or "") or (
         case.accepted_at.isoformat() if case.accepted_at else ""
     )
@@ -259,9 +263,10 @@ def _notice(document: CaseDocument) -> bytes:
     return page.done(_("Bring this notice on your next visit."))
 
 
-def document_pdf(document: CaseDocument, *, base_url: str = "") -> bytes:
+def document_pdf(document: CaseDocument, *, base_url: str = "", public: bool = False) -> bytes:
     """The PDF of a receipt or a one-time notice. `base_url` (scheme and host) makes the QR
-    link absolute; without it, settings.SITE_URL (or a path alone)."""
+    link absolute; without it, settings.SITE_URL (or a path alone). `public`: the copy for
+    whoever holds the tracking link, without the applicant's name and ID."""
     if document.kind == CaseDocument.Kind.NOTICE:
         return _notice(document)
-    return _receipt(document, base_url)
+    return _receipt(document, base_url, public=public)

@@ -535,9 +535,11 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "cases/window/case.html", _case_context(request, case))
 
 
-def _pdf_response(document: CaseDocument, request: HttpRequest, filename: str) -> HttpResponse:
+def _pdf_response(
+    document: CaseDocument, request: HttpRequest, filename: str, *, public: bool = False
+) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
-    body = pdf.document_pdf(document, base_url=base)
+    body = pdf.document_pdf(document, base_url=base, public=public)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -595,12 +597,13 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_GET
 def track_receipt(request: HttpRequest, number: str) -> HttpResponse:
-    """The receipt PDF for whoever holds the tracking link (the applicant's copy)."""
+    """A copy of the receipt for whoever holds the tracking link: without the applicant's name
+    and ID, and read-only (an anonymous GET writes nothing)."""
     try:
         case = tracking.case_for_tracking(number=number, token=request.GET.get("t", ""))
+        document = window.receipt_public(case=case)
     except NotFound:
         raise Http404(_("No case matches this tracking link.")) from None
-    if case.top.accepted_at is None:
-        raise Http404(_("No case matches this tracking link."))
-    document = window.receipt_ensure(actor=None, case=case.top)
-    return _pdf_response(document, request, f"receipt-{number}.pdf")
+    response = _pdf_response(document, request, f"receipt-{number}.pdf", public=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response

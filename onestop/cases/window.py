@@ -599,6 +599,23 @@ def receipt_ensure(*, actor: Any, case: Case) -> CaseDocument:
     return document
 
 
+def receipt_public(*, case: Case) -> CaseDocument:
+    """The receipt of an accepted case for the public tracking link: the stored receipt's data,
+    or the same computed in memory when none was stored yet (nothing is written: an anonymous
+    GET changes nothing), without the applicant's name and masked ID. Unsaved."""
+    top = case.top
+    if top.number is None or top.accepted_at is None:
+        raise NotFound(_("No case matches this tracking link."), code="case_not_found")
+    stored = top.documents.filter(kind=CaseDocument.Kind.RECEIPT).first()
+    data = dict(stored.data) if stored is not None and stored.data else receipt_data(top)
+    data.pop("applicant_name", None)
+    data.pop("applicant_id_masked", None)
+    document = CaseDocument(case=top, kind=CaseDocument.Kind.RECEIPT, data=data)
+    if stored is not None:
+        document.created_at = stored.created_at
+    return document
+
+
 def document_get(*, actor: Any, case: Case, kind: str) -> CaseDocument:
     _check_case(actor, case)
     top = case.top

@@ -68,3 +68,49 @@ def test_the_applicant_downloads_the_receipt_from_the_tracking_page(newborn_case
     assert response.content.startswith(b"%PDF")
     forged = client.get(reverse("cases:track_receipt", args=[number]), {"t": "x"})
     assert forged.status_code == 404
+
+
+def _in_pdf(body: bytes, text: str) -> bool:
+    """Whether `text` is drawn in `body` (the CID font draws UTF-16BE, escaped, in page
+    streams that may be Flate-compressed)."""
+    import re
+    import zlib
+
+    from reportlab.lib.rl_accel import escapePDF
+
+    needle = escapePDF(text.encode("utf_16_be")).encode("latin-1")
+    streams = [body]
+    for raw in re.findall(rb"stream\r?\n(.*?)endstream", body, re.S):
+        try:
+            streams.append(zlib.decompress(raw))
+        except zlib.error:
+            continue  # not compressed: already searched in `body`
+    return any(needle in s for s in streams)
+
+
+def test_the_public_receipt_has_no_personal_data_and_writes_nothing(
+    newborn_case: Case, clerk: User
+) -> None:
+    from onestop.cases import pdf, window
+    from onestop.cases.models import CaseDocument
+    from onestop.sharing.models import AccessRecord
+
+    number = newborn_case.number or ""
+    link = reverse("cases:track_receipt", args=[number]) + "?t=" + tracking.token_for(number)
+    documents, records = CaseDocument.objects.count(), AccessRecord.objects.count()
+    response = _client().get(link)
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert CaseDocument.objects.count() == documents  # an anonymous GET writes no receipt
+    assert AccessRecord.objects.count() == records
+    name = newborn_case.applicant_name
+    assert name
+    assert not _in_pdf(response.content, name)
+    assert not _in_pdf(response.content, newborn_case.applicant_id_masked)
+    assert _in_pdf(response.content, number)
+    # The clerk's receipt (stored once) does carry them; the public copy still does not.
+    private = pdf.document_pdf(window.receipt_ensure(actor=clerk, case=newborn_case))
+    assert _in_pdf(private, name)
+    again = _client().get(link)
+    assert not _in_pdf(again.content, name)
+    assert not _in_pdf(again.content, newborn_case.applicant_id_masked)
