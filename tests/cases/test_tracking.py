@@ -73,6 +73,7 @@ def test_the_applicant_downloads_the_receipt_from_the_tracking_page(newborn_case
 def _in_pdf(body: bytes, text: str) -> bool:
     """Whether `text` is drawn in `body` (the CID font draws UTF-16BE, escaped, in page
     streams that may be Flate-compressed)."""
+    import base64
     import re
     import zlib
 
@@ -81,8 +82,11 @@ def _in_pdf(body: bytes, text: str) -> bool:
     needle = escapePDF(text.encode("utf_16_be")).encode("latin-1")
     streams = [body]
     for raw in re.findall(rb"stream\r?\n(.*?)endstream", body, re.S):
+        data = raw.strip()
+        if data.endswith(b"~>"):  # ASCII85 (reportlab's default), then Flate
+            data = base64.a85decode(data, adobe=True)
         try:
-            streams.append(zlib.decompress(raw))
+            streams.append(zlib.decompress(data))
         except zlib.error:
             continue  # not compressed: already searched in `body`
     return any(needle in s for s in streams)
