@@ -126,7 +126,8 @@ def _open_supplement_keys(top: Case) -> set[str]:
 def _check_may_upload(actor: Any, top: Case, key: str) -> None:
     """The owner of an online draft; the window clerk handling a window draft (or one that got
     a one-time notice); the applicant or a clerk while a supplement request asks for this
-    material. Others who may see the case: forbidden; anybody else: not found."""
+    material, or while this material is still pledged (accepted with a promise to supply it).
+    Others who may see the case: forbidden; anybody else: not found."""
     if top.status == Case.Status.DRAFT and policies.can_edit_draft(actor, top):
         return
     if top.status == Case.Status.NOTICE and policies.is_clerk(actor, top.region_id):
@@ -134,7 +135,12 @@ def _check_may_upload(actor: Any, top: Case, key: str) -> None:
     if (
         top.status in (Case.Status.ACCEPTED, Case.Status.SUPPLEMENT)
         and policies.can_act(actor, top, policies.LANE_APPLICANT)
-        and key in _open_supplement_keys(top)
+        and (
+            key in _open_supplement_keys(top)
+            or CaseMaterial.objects.filter(
+                case=top, key=key, mode=CaseMaterial.Mode.PLEDGED
+            ).exists()
+        )
     ):
         return
     if not policies.can_view(actor, top):
@@ -173,7 +179,20 @@ def material_upload(*, actor: Any, case: Case, key: str, file: Any) -> CaseMater
     checked = file_check(file)
     stored_name = f"{uuid.uuid4().hex}{checked.extension}"
     with transaction.atomic():
+        # Lock the application and check again: a submission or acceptance that committed
+        # since the first check must not have its file replaced afterwards.
+        top = Case.objects.select_for_update().get(pk=top.pk)
+        _check_may_upload(actor, top, key)
         locked = CaseMaterial.objects.select_for_update().get(pk=material.pk)
+        if locked.mode in NOT_UPLOADED:
+            raise ValidationFailed(
+                _(
+                    "%(material)s is held by the government or verified as an e-licence: "
+                    "there is nothing to upload."
+                )
+                % {"material": material_name(locked)},
+                code="material_not_uploaded",
+            )
         old_name = locked.file.name if locked.file else ""
         locked.file.save(stored_name, ContentFile(checked.data), save=False)
         new_name = locked.file.name

@@ -176,3 +176,43 @@ def test_after_submission_only_a_supplement_request_reopens_a_material(portal, m
     )
     assert again.original_name == "sharp.pdf"
     assert again.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+def test_a_pledged_material_can_be_supplied_after_acceptance(portal, media):
+    case = submitted(portal["citizen"])
+    CaseMaterial.objects.filter(case=case.top, key="photo").update(mode=CaseMaterial.Mode.PLEDGED)
+    supplied = uploads.material_upload(
+        actor=portal["citizen"], case=case, key="photo", file=upload(PDF, "late.pdf")
+    )
+    assert supplied.mode == CaseMaterial.Mode.UPLOAD
+    assert supplied.original_name == "late.pdf"
+    # once supplied it is closed again for the applicant
+    with pytest.raises(PermissionDenied):
+        uploads.material_upload(actor=portal["citizen"], case=case, key="photo", file=upload(PNG))
+    # the clerk may hand in a pledged material too
+    CaseMaterial.objects.filter(case=case.top, key="photo").update(mode=CaseMaterial.Mode.PLEDGED)
+    by_clerk = uploads.material_upload(
+        actor=portal["clerk"], case=case, key="photo", file=upload(PNG, "window.png")
+    )
+    assert by_clerk.original_name == "window.png"
+    # others still get not found
+    CaseMaterial.objects.filter(case=case.top, key="photo").update(mode=CaseMaterial.Mode.PLEDGED)
+    with pytest.raises(NotFound):
+        uploads.material_upload(actor=portal["business"], case=case, key="photo", file=upload())
+
+
+def test_a_clerk_uploads_a_material_asked_for_by_a_supplement(portal, media):
+    case = submitted(portal["citizen"])
+    item_case = case if case.kind == Case.Kind.ITEM else case.children.get()
+    view = selectors.case_task_view(case=item_case)
+    services.supplement_request(
+        actor=portal["officer-wj"],
+        case=item_case,
+        reason="The photo is blurred.",
+        materials=["photo"],
+        expected_version=view["version"],
+    )
+    again = uploads.material_upload(
+        actor=portal["clerk"], case=case, key="photo", file=upload(PDF, "counter.pdf")
+    )
+    assert again.original_name == "counter.pdf"
