@@ -47,6 +47,16 @@ for _template in (
         ),
     ),
     notify_templates.MessageTemplate(
+        key="case.pledge_overdue",
+        subject_zh="容缺材料逾期未补",
+        body_zh="办件 {number}（{item}）容缺受理的材料应于 {due} 前补齐，至今未补：{materials}。",
+        subject_en="Pledged materials not supplied",
+        body_en=(
+            "Case {number} ({item}) was accepted against a pledge to supply materials by {due}; "
+            "they have not been supplied: {materials}."
+        ),
+    ),
+    notify_templates.MessageTemplate(
         key="case.escalated",
         subject_zh="办件超期督办",
         body_zh=(
@@ -267,10 +277,81 @@ def _escalate_one(pk: Any, moment: datetime.datetime) -> bool:
         return True
 
 
+# Applications accepted against a pledge whose materials are still owed.
+PLEDGE_OPEN = (Case.Status.ACCEPTED, Case.Status.SUPPLEMENT)
+
+
+def _pledge_flagged(case: Case) -> bool:
+    return CaseEvent.objects.filter(
+        case=case, kind=CaseEvent.Kind.WARNED, data__pledge=True
+    ).exists()
+
+
+def _pledge_one(pk: Any, moment: datetime.datetime, today: datetime.date) -> bool:
+    """Flag one application whose pledge is overdue (event WARNED with {"pledge": true} on the
+    top case) and tell the region's supervisors, once."""
+    from onestop.cases.models import CaseMaterial
+
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update()
+            .filter(pk=pk, parent__isnull=True, status__in=PLEDGE_OPEN, pledge_due__lt=today)
+            .first()
+        )
+        if case is None or _pledge_flagged(case):
+            return False
+        owed = list(case.materials.filter(mode=CaseMaterial.Mode.PLEDGED).order_by("key"))
+        if not owed:
+            return False
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.WARNED,
+            at=moment,
+            data={
+                "pledge": True,
+                "pledge_due": case.pledge_due.isoformat() if case.pledge_due else None,
+                "materials": [m.key for m in owed],
+            },
+        )
+        subject = case.scenario or case.item
+        context = {
+            "number": case.number or "",
+            "item": subject.name_zh if subject is not None else "",
+            "due": case.pledge_due.isoformat() if case.pledge_due else "",
+            "materials": "、".join(m.name_zh for m in owed),
+        }
+        from onestop.notify import services as notify_services
+
+        for user in _supervisors(case):
+            notify_services.notification_send(
+                template="case.pledge_overdue",
+                context=context,
+                recipient_user=user,
+                channels=("in_app",),
+                dedupe_key=f"case.pledge_overdue:{case.pk}:{user.pk}",
+            )
+        return True
+
+
+def pledges_overdue(*, today: datetime.date) -> Any:
+    """Top cases accepted against a pledge, past its date, with pledged materials still owed."""
+    from onestop.cases.models import CaseMaterial
+
+    owing = CaseMaterial.objects.filter(mode=CaseMaterial.Mode.PLEDGED).values("case_id")
+    return Case.objects.filter(
+        parent__isnull=True,
+        status__in=PLEDGE_OPEN,
+        pledge_due__isnull=False,
+        pledge_due__lt=today,
+        pk__in=owing,
+    ).order_by("pledge_due", "number")
+
+
 def tick(*, now: datetime.datetime | None = None) -> dict[str, list[str]]:
-    """Warn at 80% and escalate overdue item cases, each once; returns the case numbers
-    {"warned": [...], "escalated": [...]}. Safe to run from several workers at once (each
-    case is locked and re-checked)."""
+    """Warn at 80% and escalate overdue item cases, each once, and flag applications whose
+    pledged materials are overdue, once; returns the case numbers {"warned": [...],
+    "escalated": [...], "pledges": [...]}. Safe to run from several workers at once (each case
+    is locked and re-checked)."""
     moment = now or timezone.now()
     today = _local_date(moment)
     running = _running()
@@ -302,6 +383,19 @@ def tick(*, now: datetime.datetime | None = None) -> dict[str, list[str]]:
     for pk, number in list(overdue):
         if _escalate_one(pk, moment):
             escalated.append(number)
-    if warned or escalated:
-        logger.info("cases tick: %s warned, %s escalated", len(warned), len(escalated))
-    return {"warned": warned, "escalated": escalated}
+    pledges: list[str] = []
+    flagged = CaseEvent.objects.filter(kind=CaseEvent.Kind.WARNED, data__pledge=True).values(
+        "case_id"
+    )
+    overdue_pledges = pledges_overdue(today=today).exclude(pk__in=flagged)
+    for pk, number in list(overdue_pledges.values_list("pk", "number")):
+        if _pledge_one(pk, moment, today):
+            pledges.append(number)
+    if warned or escalated or pledges:
+        logger.info(
+            "cases tick: %s warned, %s escalated, %s pledges overdue",
+            len(warned),
+            len(escalated),
+            len(pledges),
+        )
+    return {"warned": warned, "escalated": escalated, "pledges": pledges}

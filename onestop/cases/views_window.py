@@ -369,6 +369,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "materials": rows,
         "missing": [r for r in rows if r["m"].required and r["m"].mode == M.MISSING],
         "pledged": [r for r in rows if r["m"].mode == M.PLEDGED],
+        "supply_keys": window.supply_keys(top),
+        "supplements": window.open_supplements(top),
         "variants": _variants(top) if open_at_window else [],
         "fields": _fields(top) if open_at_window else [],
         "documents": list(top.documents.order_by("created_at", "id")),
@@ -463,13 +465,19 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed(_("Choose a file to upload."), code="file_required")
-        from onestop.cases import uploads
-
-        window._open_case(request.user, case)
-        uploads.material_upload(
+        window.material_scan(
             actor=request.user, case=case, key=request.POST.get("key", ""), file=upload
         )
         messages.success(request, _("Scan uploaded."))
+    elif action == "supplement":
+        answered = window.supplement_answer(
+            actor=request.user, case=case, note=request.POST.get("note", "")
+        )
+        messages.success(
+            request,
+            _("Supplement handed in: %(numbers)s is back in review.")
+            % {"numbers": ", ".join(c.number or "" for c in answered)},
+        )
     elif action in ("accept", "pledge"):
         due = _parse_date(request.POST.get("pledge_due", "")) if action == "pledge" else None
         if action == "pledge" and due is None:

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from onestop.accounts.models import StaffRole, User
 from onestop.accounts.policies import region_covers
 from onestop.cases import policies, services
-from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
+from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket, Supplement
 from onestop.core import access_log, crypto, identity
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onestop.ledger.canonical import canonical_json
@@ -433,18 +434,78 @@ def _open_case(actor: Any, case: Case) -> Case:
     return case
 
 
+# After acceptance the clerk may still hand in what was asked for again (an open supplement)
+# or what was pledged (容缺受理), for a walk-in without an account as for anybody.
+AFTER_ACCEPTANCE = (Case.Status.ACCEPTED, Case.Status.SUPPLEMENT)
+
+
+def open_supplements(case: Case) -> list[Supplement]:
+    """The unanswered supplement requests of the application (on its top case or items)."""
+    top = case.top
+    return list(
+        Supplement.objects.filter(Q(case=top) | Q(case__parent=top), answered_at__isnull=True)
+        .select_related("case", "case__item")
+        .order_by("requested_at", "pk")
+    )
+
+
+def _supplement_keys(top: Case) -> set[str]:
+    return {str(k) for s in open_supplements(top) for k in s.materials or []}
+
+
+def _after_acceptance_key(actor: Any, top: Case, key: str) -> CaseMaterial:
+    """The material `key` of an accepted application that the clerk may still supply: asked
+    for by an open supplement, or pledged. Anything else: ValidationFailed."""
+    _check_case(actor, top)
+    if top.status not in AFTER_ACCEPTANCE:
+        raise ValidationFailed(
+            _("This application is no longer open at the window."), code="not_open"
+        )
+    material = CaseMaterial.objects.filter(case=top, key=key).first()
+    if material is None:
+        raise ValidationFailed(_("This application has no such material."), code="material")
+    if key not in _supplement_keys(top) and material.mode != M.PLEDGED:
+        raise ValidationFailed(
+            _("Only pledged materials or materials asked for again can be supplied now."),
+            code="not_open",
+        )
+    return material
+
+
+def _clear_file(material: CaseMaterial) -> None:
+    """Drop the stored file of `material` once the change is committed."""
+    if material.file:
+        name, storage = material.file.name, material.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+    material.file = ""
+    material.sha256 = ""
+    material.size = 0
+    material.content_type = ""
+    material.original_name = ""
+
+
 def material_check(
     *, actor: Any, case: Case, key: str, mode: str, pledge: bool | None = None
 ) -> CaseMaterial:
     """The clerk records what the walk-in brought for one material: the original checked
     (PAPER), a pledge to supply it later (PLEDGED, non-key materials only) or nothing
-    (MISSING). Held data and e-licences are not the clerk's to change."""
+    (MISSING). Held data and e-licences are not the clerk's to change. After acceptance only
+    the original of a pledged material, or of one asked for by a supplement, can be checked."""
     del pledge
-    case = _open_case(actor, case.top)
+    top = _check_case(actor, case.top)
     if mode not in CLERK_MODES:
         raise ValidationFailed(_("Unknown material check."), code="invalid_mode")
+    if top.status in AFTER_ACCEPTANCE:
+        _after_acceptance_key(actor, top, key)
+        if mode != M.PAPER:
+            raise ValidationFailed(
+                _("After acceptance a material can only be supplied: check the original."),
+                code="invalid_mode",
+            )
+    else:
+        top = _open_case(actor, top)
     with transaction.atomic():
-        material = CaseMaterial.objects.select_for_update().filter(case=case, key=key).first()
+        material = CaseMaterial.objects.select_for_update().filter(case=top, key=key).first()
         if material is None:
             raise ValidationFailed(_("This application has no such material."), code="material")
         if material.mode in (M.HELD, M.LICENCE):
@@ -459,16 +520,83 @@ def material_check(
             )
         material.mode = mode
         material.checked_by = actor if mode != M.MISSING else None
-        if mode != M.UPLOAD and material.file:
-            material.file.delete(save=False)
-            material.file = ""
-            material.sha256 = ""
-            material.size = 0
-            material.content_type = ""
-            material.original_name = ""
+        if mode != M.UPLOAD:
+            _clear_file(material)
         material.full_clean()
         material.save()
     return material
+
+
+def material_scan(*, actor: Any, case: Case, key: str, file: Any) -> CaseMaterial:
+    """The clerk uploads a scan of a material: of an application still open at the window,
+    of a material asked for by an open supplement, or of a pledged one after acceptance.
+    Checked by content like every upload (`cases.uploads`)."""
+    from onestop.cases import uploads
+
+    top = _check_case(actor, case.top)
+    if top.status not in AFTER_ACCEPTANCE:
+        _open_case(actor, top)
+        return uploads.material_upload(actor=actor, case=top, key=key, file=file)
+    material = _after_acceptance_key(actor, top, key)
+    if key in _supplement_keys(top):
+        return uploads.material_upload(actor=actor, case=top, key=key, file=file)
+    # A pledged material (uploads only takes drafts and supplements): the same content check.
+    checked = uploads.file_check(file)
+    with transaction.atomic():
+        locked = CaseMaterial.objects.select_for_update().get(pk=material.pk)
+        if locked.mode != M.PLEDGED:
+            raise ValidationFailed(
+                _("Only pledged materials or materials asked for again can be supplied now."),
+                code="not_open",
+            )
+        _clear_file(locked)
+        locked.file.save(
+            f"{uuid.uuid4().hex}{checked.extension}", ContentFile(checked.data), save=False
+        )
+        new_name, storage = locked.file.name, locked.file.storage
+        try:
+            locked.mode = M.UPLOAD
+            locked.sha256 = checked.sha256
+            locked.size = len(checked.data)
+            locked.content_type = checked.content_type
+            locked.original_name = checked.original_name
+            locked.checked_by = actor
+            locked.full_clean()
+            locked.save()
+        except Exception:
+            storage.delete(new_name)
+            raise
+    return locked
+
+
+def supplement_answer(*, actor: Any, case: Case, note: str = "") -> list[Case]:
+    """Answer at the window every open supplement request of the application whose materials
+    were all handed in again (a walk-in may have no account, hence no "my space"). Returns the
+    item cases answered; none ready → the service's error for the first one."""
+    top = _check_case(actor, case.top)
+    waiting = [s for s in open_supplements(top) if s.case.status == Case.Status.SUPPLEMENT]
+    if not waiting:
+        raise ValidationFailed(_("Nothing is waiting for a supplement."), code="no_supplement")
+    answered: list[Case] = []
+    first_error: Exception | None = None
+    for supplement in waiting:
+        try:
+            done = services.supplement_answer(actor=actor, case=supplement.case, note=note)
+            answered.append(done)
+        except ValidationFailed as error:
+            first_error = first_error or error
+    if not answered and first_error is not None:
+        raise first_error
+    return answered
+
+
+def supply_keys(case: Case) -> set[str]:
+    """Keys of the materials the clerk may still supply on an accepted application."""
+    top = case.top
+    if top.status not in AFTER_ACCEPTANCE:
+        return set()
+    pledged = {m.key for m in top.materials.all() if m.mode == M.PLEDGED}
+    return pledged | _supplement_keys(top)
 
 
 def missing_materials(case: Case) -> list[CaseMaterial]:

@@ -45,7 +45,7 @@ def _events(case: Case, kind: str) -> int:
 
 def test_nothing_before_eighty_percent(ps_item: Item) -> None:
     case = item_case(item=ps_item, accepted=ACCEPTED, promised_days=5)
-    assert clock.tick(now=at(D(2026, 11, 24))) == {"warned": [], "escalated": []}
+    assert clock.tick(now=at(D(2026, 11, 24))) == {"warned": [], "escalated": [], "pledges": []}
     case.refresh_from_db()
     assert case.warned_at is None
 
@@ -55,7 +55,7 @@ def test_warns_the_departments_officers_once_at_eighty_percent(
 ) -> None:
     case = item_case(item=ps_item, accepted=ACCEPTED, promised_days=5)
     moment = at(D(2026, 11, 25))  # 4 of 5 working days used
-    assert clock.tick(now=moment) == {"warned": [case.number], "escalated": []}
+    assert clock.tick(now=moment) == {"warned": [case.number], "escalated": [], "pledges": []}
     case.refresh_from_db()
     assert case.warned_at == moment
     assert _events(case, CaseEvent.Kind.WARNED) == 1
@@ -67,7 +67,7 @@ def test_warns_the_departments_officers_once_at_eighty_percent(
     assert _notified(world["officer-hr"], "case.warned") == []
     assert _notified(world["supervisor"], "case.warned") == []
     # A second tick changes nothing.
-    assert clock.tick(now=at(D(2026, 11, 25), 15)) == {"warned": [], "escalated": []}
+    assert clock.tick(now=at(D(2026, 11, 25), 15)) == {"warned": [], "escalated": [], "pledges": []}
     assert _events(case, CaseEvent.Kind.WARNED) == 1
     assert len(_notified(officer, "case.warned")) == 1
 
@@ -79,13 +79,13 @@ def test_escalates_overdue_cases_to_the_supervisor_once(
     # On the due day itself the case is not overdue yet.
     assert clock.tick(now=at(D(2026, 11, 26)))["escalated"] == []
     moment = at(D(2026, 11, 27))
-    assert clock.tick(now=moment) == {"warned": [], "escalated": [case.number]}
+    assert clock.tick(now=moment) == {"warned": [], "escalated": [case.number], "pledges": []}
     case.refresh_from_db()
     assert case.escalated_at == moment
     assert _events(case, CaseEvent.Kind.ESCALATED) == 1
     (note,) = _notified(world["supervisor"], "case.escalated")
     assert case.number in note.body
-    assert clock.tick(now=at(D(2026, 11, 30))) == {"warned": [], "escalated": []}
+    assert clock.tick(now=at(D(2026, 11, 30))) == {"warned": [], "escalated": [], "pledges": []}
     assert _events(case, CaseEvent.Kind.ESCALATED) == 1
     assert len(_notified(world["supervisor"], "case.escalated")) == 1
 
@@ -95,7 +95,7 @@ def test_a_case_found_overdue_is_warned_and_escalated(
 ) -> None:
     case = item_case(item=ps_item, accepted=ACCEPTED, promised_days=5)
     result = clock.tick(now=at(D(2026, 12, 2)))
-    assert result == {"warned": [case.number], "escalated": [case.number]}
+    assert result == {"warned": [case.number], "escalated": [case.number], "pledges": []}
 
 
 def test_paused_cases_never_warn_nor_escalate(ps_item: Item) -> None:
@@ -103,11 +103,11 @@ def test_paused_cases_never_warn_nor_escalate(ps_item: Item) -> None:
     clock.pause(case, now=at(D(2026, 11, 20)))
     case.status = Case.Status.SUPPLEMENT
     case.save()
-    assert clock.tick(now=at(D(2026, 12, 10))) == {"warned": [], "escalated": []}
+    assert clock.tick(now=at(D(2026, 12, 10))) == {"warned": [], "escalated": [], "pledges": []}
     # A paused case still marked accepted (the status is not what stops the clock) neither.
     case.status = Case.Status.ACCEPTED
     case.save()
-    assert clock.tick(now=at(D(2026, 12, 10))) == {"warned": [], "escalated": []}
+    assert clock.tick(now=at(D(2026, 12, 10))) == {"warned": [], "escalated": [], "pledges": []}
     # Resumed on Tuesday 24 Nov: Mon + Tue waited, due moves to Monday 30 Nov.
     clock.resume(case, now=at(D(2026, 11, 24)))
     case.save()
@@ -122,14 +122,14 @@ def test_finished_cases_and_bundles_are_left_alone(ps_item: Item) -> None:
     done.save()
     no_limit = item_case(item=ps_item, accepted=ACCEPTED, promised_days=5)
     Case.objects.filter(pk=no_limit.pk).update(due_date=None, promised_days=None)
-    assert clock.tick(now=at(D(2026, 12, 10))) == {"warned": [], "escalated": []}
+    assert clock.tick(now=at(D(2026, 12, 10))) == {"warned": [], "escalated": [], "pledges": []}
 
 
 def test_warning_thresholds_for_several_limits(ps_item: Item) -> None:
     one = item_case(item=ps_item, accepted=ACCEPTED, promised_days=1)  # due Fri 20
     fifteen = item_case(item=ps_item, accepted=ACCEPTED, promised_days=15)  # due Thu 10 Dec
     spot = item_case(item=ps_item, accepted=ACCEPTED, promised_days=0)  # due Thu 19
-    assert clock.tick(now=at(ACCEPTED, 15)) == {"warned": [], "escalated": []}
+    assert clock.tick(now=at(ACCEPTED, 15)) == {"warned": [], "escalated": [], "pledges": []}
     # 1 day: 80% is reached on its due day.
     assert clock.tick(now=at(D(2026, 11, 20)))["warned"] == [one.number]
     # 15 days: 12 used on Monday 7 Dec (11 on Friday 4 Dec).
@@ -148,7 +148,7 @@ def test_command_and_task(ps_item: Item, world: dict[str, User]) -> None:
     text = out.getvalue()
     assert f"escalated {late.number}" in text
     assert "1 case(s) warned, 1 escalated" in text
-    assert tasks.tick.call() == {"warned": [], "escalated": []}
+    assert tasks.tick.call() == {"warned": [], "escalated": [], "pledges": []}
 
 
 def test_escalation_reaches_supervisors_of_the_region_only(
