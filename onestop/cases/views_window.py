@@ -536,6 +536,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
             context["error_materials"] = details.get("materials", [])
             missing_fields = set(details.get("fields", []))
             context["error_fields"] = [f for f in context["fields"] if f["key"] in missing_fields]
+            _record_view(request, case)  # the page shows the case again: a view like any other
             return render(request, "cases/window/case.html", context, status=error.status)
     if case.top.number and number not in (case.top.number, case.number):
         return HttpResponseRedirect(_case_url(case))  # a draft's link, now accepted
@@ -558,9 +559,16 @@ def _document(request: HttpRequest, number: str, kind: str) -> CaseDocument:
     window.require_clerk(request.user)
     case = _case(request, number)
     try:
-        return window.document_get(actor=request.user, case=case, kind=kind)
+        document = window.document_get(actor=request.user, case=case, kind=kind)
     except DomainError as error:
         raise Http404(str(error.message)) from None
+    # The paper shows the applicant's name and masked ID: a view of the case, recorded.
+    services.case_access_record(
+        actor=request.user,
+        case=case.top,
+        fields=["applicant_name", "applicant_id_masked", "materials"],
+    )
+    return document
 
 
 @login_required

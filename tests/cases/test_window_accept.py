@@ -445,3 +445,29 @@ def test_a_departments_own_window_calls_only_its_walkins(
 def test_an_online_draft_is_not_a_window_page(clerk_client: Client, newborn_draft: Case) -> None:
     url = reverse("cases:window_case", args=[str(newborn_draft.pk)])
     assert clerk_client.get(url).status_code == 404
+
+
+def test_papers_and_a_failed_post_are_recorded_views(
+    clerk_client: Client, clerk: User, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
+) -> None:
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    case = _answer(clerk_client, case, fill)
+    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    records = AccessRecord.objects.filter(dataset="cases", actor=clerk)
+    before = records.count()
+    failed = clerk_client.post(url, {"action": "accept"})  # materials missing: re-rendered
+    assert failed.status_code == 400
+    assert records.count() == before + 1
+    assert clerk_client.post(url, {"action": "notice"}).status_code == 302
+    before = records.count()
+    notice = clerk_client.get(reverse("cases:notice_pdf", args=[window.case_ref(case)]))
+    assert notice.status_code == 200
+    assert records.count() == before + 1
+    assert records.order_by("-at", "-pk").first().subject_index == case.applicant_index  # type: ignore[union-attr]
+    _check_all(clerk_client, case)
+    assert clerk_client.post(url, {"action": "accept"}).status_code == 302
+    case.refresh_from_db()
+    before = records.count()
+    receipt = clerk_client.get(reverse("cases:receipt_pdf", args=[case.number]))
+    assert receipt.status_code == 200
+    assert records.count() == before + 1
