@@ -88,24 +88,49 @@ def _start(request: HttpRequest, **target: Any) -> HttpResponse:
     return redirect("cases:apply", case_id=case.pk)
 
 
+def _start_or_offer(request: HttpRequest, **target: Any) -> HttpResponse:
+    """POST starts (or resumes) the draft. GET changes nothing: it goes to the person's
+    existing draft if there is one, else shows a page with the "Apply online" button."""
+    if request.method == "POST":
+        return _start(request, **target)
+    existing = (
+        Case.objects.filter(
+            applicant=request.user,
+            channel=Case.Channel.ONLINE,
+            status=Case.Status.DRAFT,
+            parent__isnull=True,
+            scenario=target.get("scenario"),
+            item=target.get("item"),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is not None:
+        return redirect("cases:apply", case_id=existing.pk)
+    subject = target["scenario"] if "scenario" in target else target["item"]
+    return render(request, "cases/apply/start.html", {"title": subject.name})
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def apply_scenario(request: HttpRequest, slug: str) -> HttpResponse:
-    """Start (or resume) the signed-in person's application for a one-thing bundle."""
+    """Start (POST) or resume the signed-in person's application for a one-thing bundle."""
     try:
         scenario = catalog_selectors.scenario_get(region=settings.NODE_REGION, slug=slug)
     except NotFound as error:
         raise _not_found(error) from None
-    return _start(request, scenario=scenario)
+    return _start_or_offer(request, scenario=scenario)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def apply_item(request: HttpRequest, code: str) -> HttpResponse:
-    """Start (or resume) the signed-in person's application for a single item."""
+    """Start (POST) or resume the signed-in person's application for a single item."""
     try:
         item = catalog_selectors.item_get(code=code)
     except NotFound as error:
         raise _not_found(error) from None
-    return _start(request, item=item)
+    return _start_or_offer(request, item=item)
 
 
 # --- the draft, step by step ---------------------------------------------------------------------
@@ -341,20 +366,15 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
         )
         context = _context(request, case, step, form=form, **extra)
     elif step == STEP_FORM:
+        # Nothing is fetched from government records here: only the "Fill from my records"
+        # button (a POST, see `_prefill`) does that.
         manual = _manual(request, case)
-        again = request.GET.get("prefill") == "1"  # "use my details": fetch them (again)
-        done = _in_session(request, PREFILL_SESSION, case)
-        if not manual and "form" not in extra and (again or not done):
-            try:
-                case = services.prefill_apply(actor=request.user, case=case)
-            except DomainError as error:
-                messages.error(request, str(error.message))
-            _session_mark(request, PREFILL_SESSION, case)
         context = _context(
             request,
             case,
             step,
             **_form_step_context(request, case, extra.pop("form", None), manual),
+            prefill_done=_in_session(request, PREFILL_SESSION, case),
         )
         context.update(extra)
     elif step == STEP_MATERIALS:
@@ -383,9 +403,25 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
     return render(request, "cases/apply/draft.html", context, status=status)
 
 
-def _post(request: HttpRequest, case: Case, step: str) -> HttpResponse:
+def _prefill(request: HttpRequest, case: Case) -> HttpResponse:
+    """The "Fill from my records" button: fetch the person's details (an access record is
+    written for each dataset used) and show the form with them."""
+    _session_mark(request, MANUAL_SESSION, case, on=False)
+    try:
+        case = services.prefill_apply(actor=request.user, case=case)
+    except NotFound as error:
+        raise _not_found(error) from None
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    _session_mark(request, PREFILL_SESSION, case)
+    return _go(case, STEP_FORM)
+
+
+def _post(request: HttpRequest, case: Case, step: str) -> HttpResponse:  # noqa: PLR0911
     if step == STEP_REVIEW:
         return _submit(request, case)
+    if step == STEP_FORM and request.POST.get("action") == "prefill":
+        return _prefill(request, case)
     try:
         invalid = _save_step(request, case, step)
     except Conflict as error:

@@ -46,7 +46,7 @@ def start(client: Client, **target: str) -> Case:
         url = reverse("cases:apply_scenario", kwargs={"slug": target["scenario"]})
     else:
         url = reverse("cases:apply_item", kwargs={"code": target["item"]})
-    response = client.get(url)
+    response = client.post(url)
     assert response.status_code == 302, response.content[:500]
     match = re.search(r"/apply/([0-9a-f-]{36})/", response["Location"])
     assert match, response["Location"]
@@ -82,6 +82,15 @@ def complete_form(case: Case) -> dict[str, str]:
     return data
 
 
+def fill_from_records(client: Client, case: Case) -> str:
+    """Press "Fill from my records" (a POST) and return the form step shown afterwards."""
+    response = client.post(
+        page(case, "form"), {"step": "form", "action": "prefill", "prefill": "1"}
+    )
+    assert response.status_code == 302
+    return client.get(page(case, "form")).content.decode()
+
+
 def post_step(client: Client, case: Case, step: str, data: dict[str, Any], **extra: Any) -> Any:
     case.refresh_from_db()
     body = {"step": step, "version": case.version, "action": "next", **data}
@@ -95,8 +104,24 @@ def test_catalogue_pages_offer_to_apply_online(portal):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     item = client.get(reverse("catalog:item_detail", kwargs={"code": FOOD_HANDLER}))
     scenario = client.get(reverse("catalog:scenario_detail", kwargs={"slug": "newborn"}))
-    assert f'href="/apply/item/{FOOD_HANDLER}/"' in item.content.decode()
-    assert 'href="/apply/scenario/newborn/"' in scenario.content.decode()
+    assert f'action="/apply/item/{FOOD_HANDLER}/"' in item.content.decode()
+    assert 'action="/apply/scenario/newborn/"' in scenario.content.decode()
+    assert "Apply online" in item.content.decode()
+
+
+def test_a_get_creates_no_draft_and_resumes_an_existing_one(portal):
+    client = client_for(portal["citizen"])
+    url = reverse("cases:apply_scenario", kwargs={"slug": "newborn"})
+    offered = client.get(url)
+    assert offered.status_code == 200
+    assert "Apply online" in offered.content.decode()
+    assert 'method="post"' in offered.content.decode()
+    assert Case.objects.count() == 0
+    case = start(client, scenario="newborn")
+    resumed = client.get(url)
+    assert resumed.status_code == 302
+    assert str(case.pk) in resumed["Location"]
+    assert Case.objects.count() == 1
 
 
 def test_starting_needs_a_sign_in(portal):
@@ -124,12 +149,12 @@ def test_unknown_scenario_or_item_is_404(portal):
 
 def test_a_business_service_refuses_a_citizen_with_a_clear_message(portal):
     client = client_for(portal["citizen"])
-    response = client.get(reverse("cases:apply_scenario", kwargs={"slug": "restaurant-opening"}))
+    response = client.post(reverse("cases:apply_scenario", kwargs={"slug": "restaurant-opening"}))
     assert response.status_code == 400
     html = response.content.decode()
     assert "This service is not for your kind of account." in html
     assert 'href="/scenarios/restaurant-opening/"' in html
-    staff = client_for(portal["clerk"]).get(
+    staff = client_for(portal["clerk"]).post(
         reverse("cases:apply_item", kwargs={"code": FOOD_HANDLER})
     )
     assert staff.status_code == 403
@@ -194,7 +219,11 @@ def test_form_is_prefilled_with_each_source_shown_and_fetched_once(portal):
     case = start(client, scenario="newborn")
     post_step(client, case, "situation", NEWBORN_ANSWERS)
     before = AccessRecord.objects.count()
-    html = client.get(page(case, "form")).content.decode()
+    shown = client.get(page(case, "form")).content.decode()
+    assert 'value="张小雨"' not in shown  # a GET fetches nothing
+    assert "Fill from my records" in shown
+    assert AccessRecord.objects.count() == before
+    html = fill_from_records(client, case)
     assert 'value="张小雨"' in html
     assert "Pre-filled. Source: Birth medical certificate records (Health Bureau)" in html
     assert "Source: Household registration (hukou) and residence permit records" in html
@@ -237,7 +266,7 @@ def test_the_choice_to_fill_in_yourself_holds_until_the_details_are_asked_for(po
     again = client.get(page(case, "form")).content.decode()  # e.g. "Back" from materials
     assert "You chose to fill in the form yourself" in again
     assert AccessRecord.objects.count() == before
-    asked = client.get(page(case, "form", prefill="1")).content.decode()
+    asked = fill_from_records(client, case)
     assert 'value="张小雨"' in asked
     assert AccessRecord.objects.count() > before
 
@@ -246,7 +275,7 @@ def test_a_changed_prefilled_value_is_kept_and_loses_its_source(portal):
     client = client_for(portal["citizen"])
     case = start(client, scenario="newborn")
     post_step(client, case, "situation", NEWBORN_ANSWERS)
-    client.get(page(case, "form"))
+    fill_from_records(client, case)
     data = complete_form(case) | {"child_name": "张小雪"}
     assert post_step(client, case, "form", data).status_code == 302
     html = client.get(page(case, "form")).content.decode()
@@ -260,7 +289,7 @@ def test_a_bad_value_is_refused_and_nothing_is_saved(portal):
     client = client_for(portal["citizen"])
     case = start(client, scenario="newborn")
     post_step(client, case, "situation", NEWBORN_ANSWERS)
-    client.get(page(case, "form"))
+    fill_from_records(client, case)
     case.refresh_from_db()
     stored, version = dict(case.form_data), case.version
     response = post_step(client, case, "form", complete_form(case) | {"birth_date": "2026-02-30"})
@@ -288,7 +317,7 @@ def test_a_stale_page_gets_a_conflict_and_changes_nothing(portal):
 def test_save_and_return_later_then_resume_from_the_start_url(portal):
     client = client_for(portal["citizen"])
     case = start(client, item=FOOD_HANDLER)
-    client.get(page(case, "form"))
+    fill_from_records(client, case)
     data = complete_form(case) | {"phone": "13900001111"}
     response = post_step(client, case, "form", data | {"action": "save"})
     assert response.status_code == 302
@@ -401,7 +430,7 @@ def review_key(client: Client, case: Case) -> str:
 def test_submit_with_missing_materials_lists_them_and_changes_nothing(portal):
     client = client_for(portal["citizen"])
     case = start(client, item=FOOD_HANDLER)
-    client.get(page(case, "form"))
+    fill_from_records(client, case)
     post_step(client, case, "form", complete_form(case))
     key = review_key(client, case)
     response = client.post(
@@ -436,7 +465,7 @@ def test_submit_with_empty_fields_lists_them(portal):
 def test_submit_is_idempotent_and_shows_the_case_number(portal):
     client = client_for(portal["citizen"])
     case = start(client, item=FOOD_HANDLER)
-    client.get(page(case, "form"))
+    fill_from_records(client, case)
     post_step(client, case, "form", complete_form(case))
     post_step(client, case, "materials", {"photo": upload(JPEG, "me.jpg", "image/jpeg")})
     key = review_key(client, case)
@@ -464,7 +493,7 @@ def test_newborn_bundle_fans_out_and_shows_what_was_decided_at_once(portal):
     client = client_for(portal["citizen"])
     case = start(client, scenario="newborn")
     post_step(client, case, "situation", NEWBORN_ANSWERS)
-    client.get(page(case, "form"))
+    fill_from_records(client, case)
     assert post_step(client, case, "form", complete_form(case)).status_code == 302
     materials = client.get(page(case, "materials")).content.decode()
     assert "Held by the government: no need to submit" in materials
