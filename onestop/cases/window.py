@@ -389,7 +389,9 @@ def application_start(
     phone: str = "",
     ticket_id: Any = None,
 ) -> Case:
-    """Start a window application for the walk-in (any department's item, or a scenario)."""
+    """Start a window application for the walk-in (any department's item, or a scenario),
+    serving the queue ticket `ticket_id` with it. All or nothing: a bad ticket is refused
+    before anything is written, and a failure later leaves no draft behind."""
     require_clerk(actor)
     target = scenario if scenario is not None else item
     if target is None:
@@ -399,29 +401,32 @@ def application_start(
     name = (name or walkin.name).strip()
     if not name:
         raise ValidationFailed(_("Enter the applicant's name."), code="applicant_name")
-    case = services.draft_start(
-        actor=actor,
-        scenario=scenario,
-        item=item,
-        channel=Case.Channel.WINDOW,
-        applicant=walkin.account,
-        applicant_index=walkin.index,
-        applicant_name=name,
-    )
-    changed = []
-    if not case.applicant_id_masked:
-        case.applicant_id_masked = walkin.masked
-        changed.append("applicant_id_masked")
-    if phone and case.contact_phone != phone:
-        case.contact_phone = phone[:20]
-        changed.append("contact_phone")
-    if window is not None and case.window_id is None:
-        case.window = window
-        changed.append("window")
-    if changed:
-        case.save(update_fields=[*changed, "updated_at"])
-    if ticket_id:
-        ticket_serve(actor=actor, ticket_id=ticket_id, case=case)
+    ticket = _ticket_for_window(actor, ticket_id) if ticket_id else None  # before any write
+    with transaction.atomic():  # all or nothing: the draft, its details, the served ticket
+        case = services.draft_start(
+            actor=actor,
+            scenario=scenario,
+            item=item,
+            channel=Case.Channel.WINDOW,
+            applicant=walkin.account,
+            applicant_index=walkin.index,
+            applicant_name=name,
+        )
+        changed = []
+        if not case.applicant_id_masked:
+            case.applicant_id_masked = walkin.masked
+            changed.append("applicant_id_masked")
+        if phone and case.contact_phone != phone:
+            case.contact_phone = phone[:20]
+            changed.append("contact_phone")
+        if window is not None and case.window_id is None:
+            case.window = window
+            changed.append("window")
+        if changed:
+            case.full_clean()
+            case.save(update_fields=[*changed, "updated_at"])
+        if ticket is not None:
+            ticket_serve(actor=actor, ticket_id=ticket.pk, case=case)
     return case
 
 

@@ -173,3 +173,19 @@ def test_a_supplied_pledge_is_not_flagged(
 
 
 pytestmark = pytest.mark.usefixtures("english")
+
+
+def test_starting_with_a_bad_ticket_leaves_nothing(clerk: User, restaurant: Scenario) -> None:
+    from onestop.core.errors import NotFound
+
+    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    before = Case.objects.count()
+    with pytest.raises(NotFound):
+        window.application_start(
+            actor=clerk, walkin=walkin, scenario=restaurant, name="李四", ticket_id=999999
+        )
+    assert Case.objects.count() == before
+    response = login(clerk).post(
+        reverse("cases:window"), {"action": "lookup", "resident_id": WALKIN_RID}
+    )
+    assert response.status_code == 302
