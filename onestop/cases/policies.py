@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, staff_departments
+from onestop.accounts.policies import _roles, has_role
 from onestop.cases.models import Case
 
 Role = StaffRole.Role
@@ -70,7 +70,13 @@ def is_officer_of(actor: Any, case: Case) -> bool:
         return case.department_id is not None and has_role(
             actor, Role.DEPARTMENT_OFFICER, department=case.department_id
         )
-    mine = staff_departments(actor)
+    # Only department-officer roles count: a supervisor or clerk role scoped to a department
+    # does not make its holder an officer of the bundle.
+    mine = {
+        held.department_id
+        for held in _roles(actor)
+        if held.role == Role.DEPARTMENT_OFFICER and held.department_id is not None
+    }
     if not mine or case.pk is None:
         return False
     return case.children.filter(department_id__in=mine).exists()

@@ -83,3 +83,21 @@ def test_admin_shows_cases_read_only(newborn_case: Case, users: dict[str, Any]) 
     assert "37112119930315123X" not in page.content.decode()
     assert client.get("/admin/cases/case/add/").status_code == 403
     assert client.get("/admin/cases/itemprocess/").status_code == 200
+
+
+def test_a_department_scoped_role_other_than_officer_does_not_see_the_bundle(
+    newborn_case: Case,
+) -> None:
+    from onestop.accounts.models import StaffRole, User
+
+    tax_case = newborn_case.children.get(item__code=TAX_ITEM)
+    agent = User.objects.create_user(username="agent-tax", password="x-agent-pass-2026")
+    StaffRole.objects.create(
+        user=agent,
+        role=StaffRole.Role.HOTLINE_AGENT,
+        region_id=tax_case.region_id,
+        department_id=tax_case.department_id,
+    )
+    assert not policies.is_officer_of(agent, newborn_case)
+    assert not policies.can_view(agent, newborn_case)
+    assert not policies.can_view(agent, tax_case)
