@@ -423,7 +423,6 @@ def application_start(
             case.window = window
             changed.append("window")
         if changed:
-            case.full_clean()
             case.save(update_fields=[*changed, "updated_at"])
         if ticket is not None:
             ticket_serve(actor=actor, ticket_id=ticket.pk, case=case)

@@ -185,7 +185,26 @@ def test_starting_with_a_bad_ticket_leaves_nothing(clerk: User, restaurant: Scen
             actor=clerk, walkin=walkin, scenario=restaurant, name="李四", ticket_id=999999
         )
     assert Case.objects.count() == before
-    response = login(clerk).post(
-        reverse("cases:window"), {"action": "lookup", "resident_id": WALKIN_RID}
-    )
-    assert response.status_code == 302
+
+
+def test_checking_the_original_deletes_the_scan_only_once_committed(
+    clerk: User, restaurant: Scenario, django_capture_on_commit_callbacks: Any
+) -> None:
+    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    target = case.materials.filter(mode=M.MISSING).first()
+    assert target is not None
+    scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n%%EOF\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        material = window.material_scan(actor=clerk, case=case, key=target.key, file=scan)
+    name, storage = material.file.name, material.file.storage
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        window.material_check(actor=clerk, case=case, key=target.key, mode=M.PAPER)
+    assert storage.exists(name)  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert not storage.exists(name)
+    target.refresh_from_db()
+    assert target.mode == M.PAPER
+    assert not target.file
