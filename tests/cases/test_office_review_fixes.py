@@ -53,3 +53,19 @@ def test_supplement_form_offers_only_materials_that_can_be_handed_in(
             assert f'id="sup-{material.key}"' not in response.content.decode()
         else:
             assert material.key in offered
+
+
+def test_supervisor_board_shows_no_applicant_name(
+    client: Any, newborn_case: Case, supervisor: Any
+) -> None:
+    import datetime
+
+    ps_case = newborn_case.children.get(department_id=PS)
+    Case.objects.filter(pk=ps_case.pk).update(due_date=datetime.date(2020, 1, 2))
+    client.force_login(supervisor)
+    response = client.get(reverse("cases:supervisor"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert ps_case.number in body
+    assert newborn_case.applicant_name
+    assert newborn_case.applicant_name not in body
