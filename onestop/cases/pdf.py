@@ -13,7 +13,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -102,7 +102,8 @@ class _Page:
     def row(self, label: str, value: Any) -> None:
         self.need(8 * mm)
         self.pdf.setFont(self.font, 11)
-        self.pdf.drawString(LEFT, self.y, f"{label}:")
+        # The colon belongs to the language (Chinese: a full-width one, via the translation).
+        self.pdf.drawString(LEFT, self.y, _("%(label)s:") % {"label": label})
         lines = self._wrap(str(value), 11, RIGHT - LEFT - 45 * mm)
         for i, line in enumerate(lines):
             if i:
@@ -170,6 +171,24 @@ def _common_rows(
         page.row(_("ID number"), masked)
 
 
+def _item_line(item: dict[str, Any]) -> str:
+    """An item of the receipt: its name, and its case number, limit and due date."""
+    line = _name(item)
+    extra = []
+    if item.get("number"):
+        extra.append(str(item["number"]))
+    if item.get("promised_days") is not None:
+        days = int(item["promised_days"])
+        extra.append(
+            ngettext("%(days)s working day", "%(days)s working days", days) % {"days": days}
+        )
+    if item.get("due_date"):
+        extra.append(_("due %(date)s") % {"date": item["due_date"]})
+    if not extra:
+        return line
+    return _("%(item)s (%(details)s)") % {"item": line, "details": "; ".join(extra)}
+
+
 def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> bytes:
     data = dict(document.data or {})
     case = document.case
@@ -187,20 +206,16 @@ def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> 
     if items:
         page.heading(_("Items and promised time limits"))
         for item in items:
-            line = _name(item)
-            extra = []
-            if item.get("number"):
-                extra.append(str(item["number"]))
-            if item.get("promised_days") is not None:
-                extra.append(_("%(days)s working days") % {"days": item["promised_days"]})
-            if item.get("due_date"):
-                extra.append(_("due %(date)s") % {"date": item["due_date"]})
-            page.text(f"• {line}" + (f" ({'; '.join(extra)})" if extra else ""), indent=3 * mm)
+            page.text(f"• {_item_line(item)}", indent=3 * mm)
     materials = data.get("materials") or []
     if materials:
         page.heading(_("Materials"))
         for m in materials:
-            page.text(f"• {_name(m)}: {_mode_label(str(m.get('mode', '')))}", indent=3 * mm)
+            state = _("%(material)s: %(state)s") % {
+                "material": _name(m),
+                "state": _mode_label(str(m.get("mode", ""))),
+            }
+            page.text(f"• {state}", indent=3 * mm)
     pledged = data.get("pledged") or []
     if pledged:
         page.heading(_("Pledged materials (accepted against a pledge)"))

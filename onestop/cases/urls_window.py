@@ -10,6 +10,7 @@ from onestop.cases import views_window
 
 urlpatterns: list[URLPattern] = [
     path("queue/", views_window.queue_take, name="queue_take"),
+    path("queue/ticket/<str:token>/", views_window.queue_ticket, name="queue_ticket"),
     path("window/", views_window.console, name="window"),
     path("window/start/", views_window.start, name="window_start"),
     path("window/cases/<str:number>/", views_window.case_page, name="window_case"),

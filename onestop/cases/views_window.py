@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -31,6 +32,8 @@ from onestop.org.models import ServiceCentre
 
 SESSION_WINDOW = "cases_window_id"
 SESSION_WALKIN = "cases_window_walkin"
+TICKET_SALT = "onestop.cases.queue_ticket"
+TICKET_MAX_AGE = 24 * 3600  # a ticket is for the day it was taken
 M = CaseMaterial.Mode
 
 
@@ -90,16 +93,47 @@ def queue_take(request: HttpRequest) -> HttpResponse:
             centre=centre,
             scenario=scenario,
             item=item,
-            purpose="" if kind != "other" else _("Other business"),
+            purpose="",  # "other business" is shown translated, never stored translated
         )
     except DomainError as error:
         _error(request, error)
         return render(request, "cases/window/queue.html", context, status=error.status)
+    # POST/redirect/GET: reloading the ticket page shows the same number, never a second one.
+    return HttpResponseRedirect(reverse("cases:queue_ticket", args=[_ticket_token(ticket)]))
+
+
+def _ticket_token(ticket: QueueTicket) -> str:
+    return signing.dumps(ticket.pk, salt=TICKET_SALT)
+
+
+@require_GET
+def queue_ticket(request: HttpRequest, token: str) -> HttpResponse:
+    """The number just taken at the kiosk (a signed link: tickets cannot be enumerated)."""
+    try:
+        pk = signing.loads(token, salt=TICKET_SALT, max_age=TICKET_MAX_AGE)
+        ticket = QueueTicket.objects.select_related("centre", "scenario", "item").get(pk=pk)
+    except (signing.BadSignature, QueueTicket.DoesNotExist, TypeError, ValueError):
+        raise Http404(_("There is no such queue ticket.")) from None
+    centres = _centre_choices()
+    centre = next((c for c in centres if c.pk == ticket.centre_id), None)
     waiting = QueueTicket.objects.filter(
-        centre=centre, day=ticket.day, status=QueueTicket.Status.WAITING, seq__lt=ticket.seq
+        centre_id=ticket.centre_id,
+        day=ticket.day,
+        status=QueueTicket.Status.WAITING,
+        seq__lt=ticket.seq,
     ).count()
-    context |= {"ticket": ticket, "ahead": waiting}
-    return render(request, "cases/window/queue.html", context, status=201)
+    context: dict[str, Any] = {
+        "centres": centres,
+        "centre": centre,
+        "ticket": ticket,
+        "purpose": window.ticket_purpose(ticket),
+        "ahead": waiting,
+    }
+    if centre is not None:
+        context |= _purpose_choices(centre)
+    response = render(request, "cases/window/queue.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- the clerk's console ------------------------------------------------------------------

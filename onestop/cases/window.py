@@ -134,8 +134,9 @@ def ticket_take(
         raise ValidationFailed(_("This scenario is not handled at this centre."))
     if item is not None and item.region_id != centre.region_id:
         raise ValidationFailed(_("This item is not handled at this centre."))
-    if not purpose:
-        purpose = str((scenario or item).name) if (scenario or item) is not None else ""
+    # Nothing translated is stored: the scenario / item is shown by its name in the reader's
+    # language, and a ticket with neither and no purpose is "other business" (see
+    # `ticket_purpose`).
     for attempt in range(TAKE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -162,6 +163,15 @@ def ticket_take(
             continue
         return ticket
     raise ValidationFailed(_("The queue is busy: please take a number again."), code="busy")
+
+
+def ticket_purpose(ticket: QueueTicket) -> str:
+    """What the walk-in came for, in the active language."""
+    if ticket.scenario_id and ticket.scenario is not None:
+        return str(ticket.scenario.name)
+    if ticket.item_id and ticket.item is not None:
+        return str(ticket.item.name)
+    return ticket.purpose or _("Other business")
 
 
 def queue_waiting(*, actor: Any, centre: ServiceCentre) -> QuerySet[QueueTicket]:

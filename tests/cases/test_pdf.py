@@ -72,3 +72,11 @@ def test_document_pdf_tolerates_minimal_data(
 ) -> None:
     bare = CaseDocument(case=newborn_case, kind=CaseDocument.Kind.RECEIPT, data={})
     assert pdf.document_pdf(bare).startswith(b"%PDF")
+
+
+def test_item_lines_are_whole_translatable_sentences(english: None) -> None:
+    one = pdf._item_line({"name_zh": "项", "name_en": "Item", "promised_days": 1})
+    assert one == "Item (1 working day)"
+    many = pdf._item_line({"name_zh": "项", "name_en": "Item", "promised_days": 5, "number": "N"})
+    assert many == "Item (N; 5 working days)"
+    assert pdf._item_line({"name_zh": "项", "name_en": "Item"}) == "Item"

@@ -98,8 +98,16 @@ def test_kiosk_gives_a_number_without_login(centre: ServiceCentre) -> None:
     response = client.post(
         reverse("cases:queue_take"), {"centre": centre.slug, "purpose": "other:"}
     )
-    assert response.status_code == 201
-    assert b"A001" in response.content
+    assert response.status_code == 302  # POST/redirect/GET
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert b"A001" in page.content
+    assert b"Other business" in page.content  # shown translated, not stored translated
+    assert QueueTicket.objects.get().purpose == ""
+    again = client.get(response["Location"])  # a reload takes no second number
+    assert b"A001" in again.content
+    assert QueueTicket.objects.count() == 1
+    assert client.get(reverse("cases:queue_ticket", args=["forged"])).status_code == 404
     bad = client.post(reverse("cases:queue_take"), {"centre": centre.slug, "purpose": "item:nope"})
     assert bad.status_code == 400
     assert b"Choose what you came for." in bad.content
