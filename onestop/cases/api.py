@@ -345,3 +345,13 @@ def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
     user = _applicant(request)
     case = selectors.case_get(actor=user, number=number)
     return _case_body(_mine(user, case.top))
+
+
+@router.post("/{number}/withdraw", response=CaseOut, summary="Withdraw an application")
+def case_withdraw(request: HttpRequest, number: str) -> dict[str, Any]:
+    """Withdraw your whole application while none of its services has been decided: every
+    item case is withdrawn and its process stopped. Decided already: 409; nothing changes."""
+    user = _applicant(request, write=True)
+    case = _mine(user, selectors.case_get(actor=user, number=number).top)
+    withdrawn = services.case_withdraw(actor=user, case=case)
+    return _case_body(withdrawn)

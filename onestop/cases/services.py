@@ -1518,6 +1518,16 @@ def case_withdraw(*, actor: Any, case: Case) -> Case:
                 code="not_withdrawable",
             )
         now = _now()
+        # The item cases' processes stop with them: no task waits, no timer stays set.
+        running = items or ([top] if top.kind == Case.Kind.ITEM else [])
+        for item_case in running:
+            if not item_case.number:
+                continue
+            try:
+                instance = workflow_selectors.instance_get(business_key=str(item_case.number))
+            except NotFound:
+                continue
+            workflow_services.instance_stop(instance=instance, actor=actor, reason="withdrawn")
         for target in [*items, top]:
             target.status = S.WITHDRAWN
             target.task_name = ""

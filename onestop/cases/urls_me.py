@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern] = [
         views_me.supplement_answer,
         name="my_supplement_answer",
     ),
+    path("me/cases/<str:number>/withdraw", views_me.withdraw, name="my_withdraw"),
     path("me/cases/<str:number>/receipt.pdf", views_me.my_receipt_pdf, name="my_receipt_pdf"),
     path("me/cases/<str:number>/notice.pdf", views_me.my_notice_pdf, name="my_notice_pdf"),
 ]

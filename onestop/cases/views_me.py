@@ -225,6 +225,10 @@ def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
             request, [top.number or ""] + [c.number or "" for c in children]
         ),
         "errors": {},
+        "can_withdraw": bool(top.number)
+        and top.status in (S.ACCEPTED, S.SUPPLEMENT)
+        and not top.decision
+        and not any(c.decision for c in children),
         "continue_url": _url("cases:apply", case_id=top.pk)
         if top.status == S.DRAFT and top.channel == Case.Channel.ONLINE
         else "",
@@ -302,6 +306,22 @@ def supplement_answer(request: HttpRequest, number: str, supplement_id: int) -> 
     except DomainError as error:
         return _again(request, top, supplement, error)
     messages.success(request, _("Thank you: your supplement was sent and the clock runs again."))
+    return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    """The applicant withdraws the whole application (before any item is decided)."""
+    top = _my_top(request, number)
+    try:
+        services.case_withdraw(actor=request.user, case=top)
+    except NotFound:
+        raise _not_found() from None
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
+    messages.success(request, _("Your application was withdrawn."))
     return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
 
 

@@ -399,6 +399,37 @@ def timers_refresh(*, instance: ProcessInstance) -> ProcessInstance:
     return instance
 
 
+def instance_stop(
+    *, instance: ProcessInstance, actor: Any = None, reason: str = ""
+) -> ProcessInstance:
+    """Stop an instance for good (e.g. its case was withdrawn): its waiting tasks are
+    cancelled, no timer is left for the worker, the status becomes completed and a
+    ``completed`` event with ``{"stopped": true}`` is written. Stopping a completed instance
+    changes nothing."""
+    with transaction.atomic():
+        row = _locked(instance)
+        if row.status == Status.COMPLETED:
+            _sync(instance, row)
+            return instance
+        workflow = _load(row)
+        workflow.cancel()
+        row.state_json = engine.state_dump(workflow)
+        row.status = Status.COMPLETED
+        row.timer_due_at = None
+        row.error = ""
+        row.version += 1
+        row.full_clean()
+        row.save()
+        _event(
+            row,
+            Kind.COMPLETED,
+            actor_id=_actor_id(actor),
+            data={"stopped": True, "reason": str(reason)[:200]},
+        )
+    _sync(instance, row)
+    return instance
+
+
 def due_timers_refresh(*, now: Any = None, limit: int = 500) -> int:
     """Refresh every instance whose earliest timer is due by `now`; returns how many fired or
     changed. One failing instance is logged and marked `error`; the others still run."""

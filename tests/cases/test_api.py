@@ -360,3 +360,23 @@ def test_a_double_click_at_the_same_time_gives_one_case(transactional_db, media)
     assert [r.status_code for r in results] == [200, 200]
     assert results[0].json()["number"] == results[1].json()["number"]
     assert Case.objects.exclude(status=Case.Status.DRAFT).count() == 1
+
+
+def test_withdraw_an_application_through_the_api(portal):
+    from onestop.workflow.models import ProcessInstance
+
+    client = client_for(portal["citizen"])
+    body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
+    client.post(BASE + f"/drafts/{body['id']}/materials/photo", {"file": upload(JPEG, "me.jpg")})
+    case = send(client, "post", f"/drafts/{body['id']}/submit", **{"Idempotency-Key": "w-1"})
+    number = case.json()["number"]
+    other = send(client_for(portal["business"]), "post", f"/{number}/withdraw")
+    assert other.status_code == 404
+    response = send(client, "post", f"/{number}/withdraw")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == Case.Status.WITHDRAWN
+    instance = ProcessInstance.objects.get(business_key=number)
+    assert instance.status == ProcessInstance.Status.COMPLETED
+    assert instance.timer_due_at is None
+    again = send(client, "post", f"/{number}/withdraw")
+    assert again.status_code == 409

@@ -41,3 +41,57 @@ def test_a_supplement_for_a_held_or_licence_material_is_refused(
     assert child.status == Case.Status.ACCEPTED
     assert child.task_name == "review"
     assert not Supplement.objects.exists()
+
+
+def _lone_item_case(citizen: Any, item: Any) -> Case:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onestop.cases.uploads import material_upload
+    from tests.cases.conftest import fill_values
+
+    case = services.draft_start(actor=citizen, item=item("WJ-GG-0001"))
+    case = services.draft_save(actor=citizen, case=case, form_data=fill_values(case))
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    material_upload(actor=citizen, case=case, key="photo", file=SimpleUploadedFile("p.png", png))
+    return services.case_submit(actor=citizen, case=case, idempotency_key="lone-1")
+
+
+def test_withdraw_stops_the_process_and_leaves_no_timer(
+    client: Any, citizen: Any, item: Any
+) -> None:
+    from django.urls import reverse
+
+    from onestop.workflow.models import ProcessInstance
+
+    case = _lone_item_case(citizen, item)
+    instance = ProcessInstance.objects.get(business_key=case.number)
+    assert instance.status != ProcessInstance.Status.COMPLETED
+    client.force_login(citizen)
+    page = client.get(reverse("cases:my_case", args=[case.number]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Withdraw the application" in page.content.decode()
+    response = client.post(reverse("cases:my_withdraw", args=[case.number]))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.WITHDRAWN
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.COMPLETED
+    assert instance.timer_due_at is None
+    assert instance.events.filter(kind="completed", data__stopped=True).exists()
+    page = client.get(reverse("cases:my_case", args=[case.number]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Withdraw the application" not in page.content.decode()
+
+
+def test_a_bundle_with_a_decided_item_offers_no_withdraw(
+    client: Any, citizen: Any, newborn_case: Case
+) -> None:
+    from django.urls import reverse
+
+    client.force_login(citizen)
+    page = client.get(
+        reverse("cases:my_case", args=[newborn_case.number]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "Withdraw the application" not in page.content.decode()  # one item auto-decided
+    response = client.post(reverse("cases:my_withdraw", args=[newborn_case.number]))
+    assert response.status_code == 302
+    newborn_case.refresh_from_db()
+    assert newborn_case.status == Case.Status.ACCEPTED
