@@ -750,6 +750,14 @@ def _accept(
         at=now,
         data={"items": [i.code for i in items], "number": top.number},
     )
+    # Submitted first: an item decided and delivered at once (auto-approval) notifies
+    # "delivered" from `_sync` below, and that must come after this one.
+    _notify(
+        top,
+        "case.submitted",
+        {"item": _title(top), "number": top.number},
+        dedupe="case.submitted",
+    )
     for item_case, item in item_cases:
         if item_case is not top:
             _event(item_case, EventKind.ACCEPTED, actor=accepted_by, at=now)
@@ -758,12 +766,6 @@ def _accept(
         )
         instance = _process_start(item_case, item, data, actor)
         _sync(item_case, instance, actor=None, top=top)
-    _notify(
-        top,
-        "case.submitted",
-        {"item": _title(top), "number": top.number},
-        dedupe="case.submitted",
-    )
     return top
 
 
@@ -1456,6 +1458,14 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
             at=now,
         )
         _sync(locked, instance, actor=actor, top=top)
+        if top.pk != locked.pk:
+            # The bundle is due when its last item is: the resumed item may have moved on.
+            dues = [
+                d for d in Case.objects.filter(parent=top).values_list("due_date", flat=True) if d
+            ]
+            if dues and max(dues) != top.due_date:
+                top.due_date = max(dues)
+                _save(top)
     _copy(case, locked)
     return case
 

@@ -95,7 +95,7 @@ def _start_or_offer(request: HttpRequest, **target: Any) -> HttpResponse:
         return _start(request, **target)
     existing = (
         Case.objects.filter(
-            applicant=request.user,
+            applicant_id=request.user.pk,
             channel=Case.Channel.ONLINE,
             status=Case.Status.DRAFT,
             parent__isnull=True,

@@ -95,3 +95,55 @@ def test_a_bundle_with_a_decided_item_offers_no_withdraw(
     assert response.status_code == 302
     newborn_case.refresh_from_db()
     assert newborn_case.status == Case.Status.ACCEPTED
+
+
+def test_a_lone_auto_item_notifies_submitted_before_delivered(
+    citizen: Any, item: Any, fill: Any
+) -> None:
+    from onestop.notify.models import Notification
+
+    case = services.draft_start(actor=citizen, item=item("YB-GG-0006"))
+    case = services.prefill_apply(actor=citizen, case=case)
+    case = services.draft_save(actor=citizen, case=case, form_data=fill(case))
+    case = services.case_submit(actor=citizen, case=case, idempotency_key="auto-order")
+    assert case.status == Case.Status.COMPLETED
+    templates = list(
+        Notification.objects.filter(recipient=citizen)
+        .order_by("created_at", "id")
+        .values_list("template", flat=True)
+    )
+    assert templates.index("case.submitted") < templates.index("case.delivered")
+
+
+def test_the_bundle_due_date_follows_its_last_item_after_a_resume(
+    citizen: Any, newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from onestop.cases.uploads import material_upload
+
+    child = newborn_case.children.get(item__code=CARD)
+    services.supplement_request(
+        actor=officers["human-resources-social-security"],
+        case=child,
+        reason="The photo is needed.",
+        materials=["photo"],
+        expected_version=_version(child),
+    )
+    Case.objects.filter(pk=child.pk).update(
+        paused_since=timezone.now() - datetime.timedelta(days=40)
+    )
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    material_upload(actor=citizen, case=child, key="photo", file=SimpleUploadedFile("p.png", png))
+    before = Case.objects.get(pk=newborn_case.pk).due_date
+    services.supplement_answer(actor=citizen, case=child)
+    child.refresh_from_db()
+    newborn_case.refresh_from_db()
+    dues = [d for d in newborn_case.children.values_list("due_date", flat=True) if d]
+    assert newborn_case.due_date == max(dues)
+    assert child.due_date == max(dues)
+    assert before is not None
+    assert newborn_case.due_date > before
