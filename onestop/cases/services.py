@@ -23,7 +23,6 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -145,17 +144,37 @@ def _save(case: Case) -> None:
     case.save()
 
 
+def _required_message(field: str) -> str:
+    messages = {
+        "reason": _("Give the reason."),
+        "applicant": _("Identify the applicant."),
+        "applicant_name": _("Give the applicant's name."),
+        "note": _("Give a note."),
+    }
+    return messages.get(field) or _("Fill in every required value.")
+
+
+def _too_long_message(field: str, limit: int) -> str:
+    messages = {
+        "reason": _("The reason has at most %(limit)s characters."),
+        "applicant": _("The applicant's identifier has at most %(limit)s characters."),
+        "applicant_name": _("The applicant's name has at most %(limit)s characters."),
+        "note": _("The note has at most %(limit)s characters."),
+    }
+    return (messages.get(field) or _("A value has at most %(limit)s characters.")) % {
+        "limit": limit
+    }
+
+
 def _text(value: Any, *, field: str, required: bool, limit: int = MAX_TEXT) -> str:
+    """`value` as stripped text; `field` is the stable name of the value ("reason", "note",
+    "applicant", "applicant_name") used for the whole-sentence message and in the details."""
     text = str(value or "").strip()
     if required and not text:
-        raise ValidationFailed(
-            _("Give the %(field)s.") % {"field": field}, code="required", details={"field": field}
-        )
+        raise ValidationFailed(_required_message(field), code="required", details={"field": field})
     if len(text) > limit:
         raise ValidationFailed(
-            _("The %(field)s has at most %(limit)s characters.") % {"field": field, "limit": limit},
-            code="too_long",
-            details={"field": field},
+            _too_long_message(field, limit), code="too_long", details={"field": field}
         )
     return text
 
@@ -215,13 +234,29 @@ def _allocate_number(region: str, moment: datetime.datetime) -> str:
     return f"{region}-{day:%Y%m%d}-{counter.last:05d}"
 
 
-def _title(case: Case) -> str:
+def _recipient_language(case: Case) -> str:
+    """The language of the applicant's notifications (notify's choice for the account; the
+    node's default for an SMS to a walk-in's phone)."""
+    from onestop.notify.services import _language
+
+    return _language(case.top.applicant if case.top.applicant_id is not None else None)
+
+
+def _name(obj: Any, language: str) -> str:
+    english = str(getattr(obj, "name_en", "") or "")
+    return english if language.startswith("en") and english else str(obj.name_zh)
+
+
+def _title(case: Case, language: str | None = None) -> str:
+    """The item's (or scenario's) name in `language` (Chinese when there is no English one);
+    by default in the applicant's notification language."""
+    language = language or _recipient_language(case)
     top = case.top
     if case.item_id and case.item is not None:
-        return str(case.item.name_zh)
+        return _name(case.item, language)
     if top.scenario is not None:
-        return str(top.scenario.name_zh)
-    return str(top.item.name_zh) if top.item is not None else ""
+        return _name(top.scenario, language)
+    return _name(top.item, language) if top.item is not None else ""
 
 
 def _notify(case: Case, template: str, context: dict[str, Any], *, dedupe: str) -> None:
@@ -513,12 +548,10 @@ def draft_start(
             )
         if applicant is not None:
             index, name, masked = _applicant_identity(applicant)
-            name = (
-                _text(applicant_name, field=_("applicant name"), required=False, limit=200) or name
-            )
+            name = _text(applicant_name, field="applicant_name", required=False, limit=200) or name
         else:
-            index = _text(applicant_index, field=_("applicant"), required=True, limit=64)
-            name = _text(applicant_name, field=_("applicant name"), required=True, limit=200)
+            index = _text(applicant_index, field="applicant", required=True, limit=64)
+            name = _text(applicant_name, field="applicant_name", required=True, limit=200)
             masked = ""
     with transaction.atomic():
         if channel == Case.Channel.ONLINE:
@@ -1168,17 +1201,32 @@ def _completion_check(top: Case, *, now: datetime.datetime) -> None:
 
 
 def _method(top: Case, children: list[Case]) -> str:
-    user = top.applicant
-    language = (getattr(user, "language", "") if user else "") or settings.LANGUAGE_CODE
-    with translation.override(language):
-        parts = []
-        if any(c.result_kind == Case.ResultKind.LICENCE for c in children):
-            parts.append(_("e-licences in your wallet"))
-        if any(c.result_kind == Case.ResultKind.PAPER for c in children):
-            parts.append(_("paper results to collect at the service centre window"))
-        if any(c.status == S.REJECTED for c in children):
-            parts.append(_("decision notices for the items not approved"))
-        return "; ".join(parts) or _("see your application")
+    """How the results came back, as one phrase in the applicant's language."""
+    with translation.override(_recipient_language(top)):
+        licence = any(c.result_kind == Case.ResultKind.LICENCE for c in children)
+        paper = any(c.result_kind == Case.ResultKind.PAPER for c in children)
+        rejected = any(c.status == S.REJECTED for c in children)
+        phrases = {
+            (True, False, False): _("e-licences in your wallet"),
+            (False, True, False): _("paper results to collect at the service centre window"),
+            (False, False, True): _("decision notices for the items not approved"),
+            (True, True, False): _(
+                "e-licences in your wallet and paper results to collect at the service centre "
+                "window"
+            ),
+            (True, False, True): _(
+                "e-licences in your wallet and decision notices for the items not approved"
+            ),
+            (False, True, True): _(
+                "paper results to collect at the service centre window and decision notices "
+                "for the items not approved"
+            ),
+            (True, True, True): _(
+                "e-licences in your wallet, paper results to collect at the service centre "
+                "window and decision notices for the items not approved"
+            ),
+        }
+        return str(phrases.get((licence, paper, rejected)) or _("see your application"))
 
 
 # --- the officers' steps ------------------------------------------------------------------------
@@ -1257,7 +1305,7 @@ def task_complete(
     completes a ready task of an item case. `expected_version` is the process instance version
     the officer's page showed (`selectors.case_task_view`): when someone else acted in the
     meantime → Conflict and nothing changes. Decisions need a reason."""
-    reason = _text(reason, field=_("reason"), required=False, limit=MAX_REASON)
+    reason = _text(reason, field="reason", required=False, limit=MAX_REASON)
     with transaction.atomic():
         top, locked = _lock_pair(case)
         if not policies.can_view(actor, locked):
@@ -1296,7 +1344,7 @@ def supplement_request(
 ) -> Supplement:
     """On the review step: ask the applicant for materials again (or an explanation). The
     review completes with "supplement", the case waits for the applicant and its clock stops."""
-    reason = _text(reason, field=_("reason"), required=True, limit=MAX_REASON)
+    reason = _text(reason, field="reason", required=True, limit=MAX_REASON)
     keys = [str(k) for k in (materials or [])]
     with transaction.atomic():
         top, locked = _lock_pair(case)
@@ -1373,7 +1421,7 @@ def supplement_request(
             {
                 "number": locked.number,
                 "item": _title(locked),
-                "materials": "、".join(known[k] for k in keys) or reason,
+                "materials": _material_list(top, keys, _recipient_language(locked)) or reason,
                 "deadline": deadline.isoformat(),
             },
             dedupe=f"case.supplement_requested:{supplement.pk}",
@@ -1382,11 +1430,18 @@ def supplement_request(
     return supplement
 
 
+def _material_list(top: Case, keys: list[str], language: str) -> str:
+    """The names of the materials `keys` in `language`, listed the way that language does."""
+    rows = {m.key: m for m in CaseMaterial.objects.filter(case=top, key__in=keys)}
+    names = [_name(rows[k], language) for k in keys if k in rows]
+    return (", " if language.startswith("en") else "、").join(names)
+
+
 def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
     """The applicant (or a clerk at the window) answers the open supplement request: every
     requested material must have been handed in again since the request. The case goes back to
     review and its clock runs again (the due date moves on by the working days waited)."""
-    note = _text(note, field=_("note"), required=False)
+    note = _text(note, field="note", required=False)
     with transaction.atomic():
         top, locked = _lock_pair(case)
         if not policies.can_view(actor, locked):

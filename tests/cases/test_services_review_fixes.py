@@ -147,3 +147,40 @@ def test_the_bundle_due_date_follows_its_last_item_after_a_resume(
     assert child.due_date == max(dues)
     assert before is not None
     assert newborn_case.due_date > before
+
+
+def test_a_missing_reason_is_one_whole_sentence(
+    newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    child = newborn_case.children.get(item__code=CARD)
+    with pytest.raises(ValidationFailed) as missing:
+        services.supplement_request(
+            actor=officers["human-resources-social-security"],
+            case=child,
+            reason="  ",
+            materials=["photo"],
+            expected_version=_version(child),
+        )
+    assert missing.value.message == "Give the reason."
+    assert missing.value.details == {"field": "reason"}
+
+
+def test_the_supplement_notice_names_materials_in_the_recipients_language(
+    citizen: Any, newborn_case: Case, officers: dict[str, Any]
+) -> None:
+    from onestop.notify.models import Notification
+
+    child = newborn_case.children.get(item__code=CARD)
+    services.supplement_request(
+        actor=officers["human-resources-social-security"],
+        case=child,
+        reason="The photo is needed.",
+        materials=["photo"],
+        expected_version=_version(child),
+    )
+    note = Notification.objects.get(recipient=citizen, template="case.supplement_requested")
+    photo = CaseMaterial.objects.get(case=newborn_case, key="photo")
+    # the demo citizen reads Chinese (the node's default): Chinese names throughout
+    assert photo.name_zh in note.body
+    assert child.item is not None
+    assert child.item.name_zh in note.body
