@@ -90,7 +90,7 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     _login(page, base, "citizen")
     page.goto(base + "/scenarios/newborn/")
     axe.check(page)
-    page.locator("main a[href='/apply/scenario/newborn/']").first.click()
+    _post(page, page.locator("main form[action='/apply/scenario/newborn/'] [type=submit]"))
     page.wait_for_url(re.compile(r"/apply/[0-9a-f-]{36}/"))
     draft_url = page.url.split("?")[0]
 
@@ -101,7 +101,9 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     axe.check(page)
     _continue(page, "form")
 
-    # One merged form, pre-filled from shared data with the source of each value.
+    # One merged form, pre-filled from shared data (on request) with the source of each value.
+    axe.check(page)
+    _post(page, page.locator("main button[name=action][value=prefill]"))
     expect(page.locator(".os-prefill-source").first).to_be_visible()
     assert page.locator(".os-prefill-source").count() >= 5
     expect(page.locator("#id_child_name")).to_have_value("张小雨")
