@@ -292,6 +292,7 @@ class CaseEvent(models.Model):
         DELIVERED = "delivered", _("Result delivered")
         COLLECTED = "collected", _("Result collected")
         COMPLETED = "completed", _("Completed")
+        # xgettext:no-python-format
         WARNED = "warned", _("80% of the time limit used")
         ESCALATED = "escalated", _("Overdue: escalated")
         WITHDRAWN = "withdrawn", _("Withdrawn")
