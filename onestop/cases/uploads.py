@@ -25,15 +25,10 @@ from django.utils.translation import gettext as _
 
 from onestop.cases import policies
 from onestop.cases.models import Case, CaseMaterial, Supplement
+from onestop.core import files
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-# (magic bytes, content type, extension of the stored file)
-MAGIC: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-)
 # Modes whose material the applicant does not hand in: nothing to upload.
 NOT_UPLOADED = (CaseMaterial.Mode.HELD, CaseMaterial.Mode.LICENCE)
 
@@ -58,11 +53,10 @@ def _megabytes(size: int) -> str:
 
 
 def sniff(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) of a PDF, PNG or JPEG by its first bytes; None otherwise."""
-    for magic, content_type, extension in MAGIC:
-        if data.startswith(magic):
-            return content_type, extension
-    return None
+    """(content type, extension of the stored copy) of a PDF, PNG or JPEG by its first bytes;
+    None otherwise."""
+    kind = files.sniff(data)
+    return (kind.content_type, kind.extensions[0]) if kind else None
 
 
 def material_name(material: CaseMaterial) -> str:

@@ -22,7 +22,7 @@ from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenie
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "cases/office/forbidden.html", {"message": message}, status=403)
+    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 def _nav(request: HttpRequest) -> dict[str, bool]:

@@ -42,7 +42,7 @@ def _zh() -> bool:
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "cases/window/forbidden.html", {"message": message}, status=403)
+    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 def _error(request: HttpRequest, error: DomainError) -> None:

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onestop.core import crypto, identity
+from onestop.core import crypto, files, identity
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import (
@@ -44,11 +44,6 @@ MAX_DESCRIPTION = 2000
 MAX_TEXT = 2000
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 RETURN_WINDOW_HOURS = timelimits.RETURN_WINDOW_HOURS
-MAGIC: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
-    (b"%PDF-", "application/pdf", (".pdf",)),
-    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
-    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
-)
 
 
 def _now() -> datetime.datetime:
@@ -517,6 +512,26 @@ def ticket_return(*, actor: Any, order: WorkOrder, reason: str) -> WorkOrder:
         )
 
 
+def _move_to(
+    locked: WorkOrder, department: str | None, assisting: Sequence[str], *, same: str
+) -> tuple[Department, list[Department]]:
+    """Give the (locked) order to another lead `department` with new assisting departments;
+    due times start again. `same` is the refusal when `department` already leads it."""
+    if not department:
+        raise ValidationFailed(
+            _("Name the department the work order goes to instead."),
+            code="department_required",
+        )
+    lead = _department(department, region=locked.region)
+    if lead.code == locked.lead_department_id:
+        raise ValidationFailed(same, code="same_department")
+    helpers = _assisting(assisting, lead=lead, region=locked.region)
+    locked.lead_department = lead
+    _set_due_times(locked, _now())
+    locked.assisting_departments.set(helpers)
+    return lead, helpers
+
+
 def ticket_arbitrate(
     *,
     actor: Any,
@@ -543,21 +558,12 @@ def ticket_arbitrate(
                 reason=why,
                 data={"decision": "reject", "department": returned_by},
             )
-        if not department:
-            raise ValidationFailed(
-                _("Name the department the work order goes to instead."),
-                code="department_required",
-            )
-        lead = _department(department, region=locked.region)
-        if lead.code == returned_by:
-            raise ValidationFailed(
-                _("Upholding a return means dispatching to another department."),
-                code="same_department",
-            )
-        helpers = _assisting(assisting, lead=lead, region=locked.region)
-        locked.lead_department = lead
-        _set_due_times(locked, _now())
-        locked.assisting_departments.set(helpers)
+        lead, _helpers = _move_to(
+            locked,
+            department,
+            assisting,
+            same=_("Upholding a return means dispatching to another department."),
+        )
         return _finish(
             locked,
             step,
@@ -584,21 +590,12 @@ def ticket_reassign(
     with transaction.atomic():
         locked, step = _begin(actor, order, "reassign")
         previous = locked.lead_department_id
-        if not department:
-            raise ValidationFailed(
-                _("Name the department the work order goes to instead."),
-                code="department_required",
-            )
-        lead = _department(department, region=locked.region)
-        if lead.code == previous:
-            raise ValidationFailed(
-                _("The work order is already with this department: choose another one."),
-                code="same_department",
-            )
-        helpers = _assisting(assisting, lead=lead, region=locked.region)
-        locked.lead_department = lead
-        _set_due_times(locked, _now())
-        locked.assisting_departments.set(helpers)
+        lead, helpers = _move_to(
+            locked,
+            department,
+            assisting,
+            same=_("The work order is already with this department: choose another one."),
+        )
         return _finish(
             locked,
             step,
@@ -888,10 +885,8 @@ def ticket_article_draft(
 
 def sniff(data: bytes) -> tuple[str, tuple[str, ...]] | None:
     """(content type, allowed extensions) of a PDF, PNG or JPEG by its first bytes."""
-    for magic, content_type, extensions in MAGIC:
-        if data.startswith(magic):
-            return content_type, extensions
-    return None
+    kind = files.sniff(data)
+    return (kind.content_type, kind.extensions) if kind else None
 
 
 def attachment_add(*, actor: Any, order: WorkOrder, name: str, data: bytes) -> Attachment:
