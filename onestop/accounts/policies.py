@@ -41,7 +41,7 @@ def region_covers(scope: str, code: str) -> bool:
     return False
 
 
-def _roles(user: Any) -> list[StaffRole]:
+def roles(user: Any) -> list[StaffRole]:
     """The user's roles, read once per user object (request)."""
     if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
         return []
@@ -95,7 +95,7 @@ def has_role(user: Any, role: str, region: Any = None, department: Any = None) -
     department_code = _code(department)
     if department_code is not None and region_code is None:
         region_code = department_code.split("-", 1)[0]
-    for held in _roles(user):
+    for held in roles(user):
         if held.role != role:
             continue
         if region_code is not None and not region_covers(held.region_id, region_code):
@@ -111,17 +111,17 @@ def has_role(user: Any, role: str, region: Any = None, department: Any = None) -
 
 
 def is_staff_member(user: Any) -> bool:
-    return bool(_roles(user)) or bool(getattr(user, "is_superuser", False))
+    return bool(roles(user)) or bool(getattr(user, "is_superuser", False))
 
 
 def staff_regions(user: Any) -> set[str]:
     """Codes of the regions in which `user` holds any role."""
-    return {held.region_id for held in _roles(user)}
+    return {held.region_id for held in roles(user)}
 
 
 def staff_departments(user: Any) -> set[str]:
     """Codes of the departments for which `user` holds a department-scoped role."""
-    return {held.department_id for held in _roles(user) if held.department_id is not None}
+    return {held.department_id for held in roles(user) if held.department_id is not None}
 
 
 def is_administrator_of(user: Any, region: Any) -> bool:

@@ -28,7 +28,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import _roles
+from onestop.accounts.policies import roles
 from onestop.cases import clock
 from onestop.cases.models import Case, CaseEvent, CaseMaterial, Supplement
 from onestop.cases.uploads import NOT_UPLOADED
@@ -87,7 +87,7 @@ def officer_scope(actor: Any) -> Q | None:
     if getattr(actor, "is_superuser", False):
         return Q(kind=Case.Kind.ITEM)
     parts = []
-    for held in _roles(actor):
+    for held in roles(actor):
         if held.role != Role.DEPARTMENT_OFFICER:
             continue
         if held.department_id is not None:
@@ -106,7 +106,7 @@ def supervisor_scope(actor: Any) -> Q | None:
     """Every case of the regions `actor` supervises; None when they supervise none."""
     if getattr(actor, "is_superuser", False):
         return Q()
-    parts = [_region_q(held.region_id) for held in _roles(actor) if held.role == Role.SUPERVISOR]
+    parts = [_region_q(held.region_id) for held in roles(actor) if held.role == Role.SUPERVISOR]
     if not parts:
         return None
     scope = parts[0]
@@ -324,12 +324,12 @@ def _holders(cases: list[Case]) -> dict[str, str]:
     """Department code → the names of its officers (one query for the whole board)."""
     codes = {c.department_id for c in cases if c.department_id}
     names: dict[str, list[str]] = {}
-    roles = (
+    officer_roles = (
         StaffRole.objects.filter(role=Role.DEPARTMENT_OFFICER, department_id__in=codes)
         .select_related("user")
         .order_by("user__username")
     )
-    for role in roles:
+    for role in officer_roles:
         user = role.user
         names.setdefault(str(role.department_id), []).append(
             getattr(user, "real_name", "") or user.get_username()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import _roles, has_role
+from onestop.accounts.policies import has_role, roles
 from onestop.cases.models import Case
 
 Role = StaffRole.Role
@@ -74,7 +74,7 @@ def is_officer_of(actor: Any, case: Case) -> bool:
     # does not make its holder an officer of the bundle.
     mine = {
         held.department_id
-        for held in _roles(actor)
+        for held in roles(actor)
         if held.role == Role.DEPARTMENT_OFFICER and held.department_id is not None
     }
     if not mine or case.pk is None:

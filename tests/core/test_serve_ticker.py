@@ -4,6 +4,7 @@ up a task that already waits, and stops with serve."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -75,9 +76,7 @@ def test_ticker_thread_ticks_and_stops() -> None:
     ticker = serve.Ticker(0.05, PATHS)
     ticker.start()
     try:
-        deadline = time.monotonic() + 20
-        while ticker.rounds < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert ticker.wait_rounds(3, timeout=20)
         assert ticker.rounds >= 3
     finally:
         ticker.stop()
@@ -126,7 +125,10 @@ def test_serve_enqueues_the_periodic_tasks_and_the_worker_runs_them(tmp_path: An
             done = _results(db)
             if all("SUCCESSFUL" in done.get(path, set()) for path in PATHS):
                 break
-            time.sleep(0.5)
+            # Wait on the server itself between looks: if it dies, the test says so at once.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=0.5)
+            assert server.poll() is None, "serve exited before the tasks ran"
         assert all("SUCCESSFUL" in done.get(path, set()) for path in PATHS), done
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=30) == 0

@@ -85,6 +85,7 @@ class Ticker(threading.Thread):
         self.paths = tuple(paths)
         self.rounds = 0
         self._stopping = threading.Event()
+        self._ticked = threading.Condition()
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -93,8 +94,15 @@ class Ticker(threading.Thread):
                 enqueue_periodic(self.paths)
             finally:
                 connections.close_all()  # this thread's connections only
-            self.rounds += 1
+            with self._ticked:
+                self.rounds += 1
+                self._ticked.notify_all()
             self._stopping.wait(self.interval)
+
+    def wait_rounds(self, rounds: int, timeout: float) -> bool:
+        """Block until `rounds` rounds have run (True) or `timeout` seconds passed (False)."""
+        with self._ticked:
+            return self._ticked.wait_for(lambda: self.rounds >= rounds, timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
