@@ -32,6 +32,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 def _register() -> None:
     from onestop.cases.api import router as cases_router
     from onestop.cases.api_burden import router as cases_burden_router
+    from onestop.cases.api_holdings import router as cases_holdings_router
     from onestop.catalog.api import router as catalog_router
     from onestop.credentials.api import router as credentials_router
     from onestop.hotline.api import router as hotline_router
@@ -40,13 +41,12 @@ def _register() -> None:
     from onestop.knowledge.api import router as knowledge_router
     from onestop.ledger.api import router as ledger_router
     from onestop.org.api import router as org_router
-    from onestop.sharing.api import router as sharing_router
 
     api.add_router("", org_router)
     api.add_router("", catalog_router)
     api.add_router("", knowledge_router)
     api.add_router("/ledger", ledger_router)
-    api.add_router("", sharing_router)
+    api.add_router("", cases_holdings_router)  # /me/materials, /me/prefill
     api.add_router("/credentials", credentials_router)
     api.add_router("/hotline", hotline_router)
     api.add_router("/hotline", hotline_routing_router)

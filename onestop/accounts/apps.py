@@ -8,4 +8,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from onestop.accounts import seed  # noqa: F401  (registers the accounts seed step)
+        from onestop.accounts import (
+            policies,
+            seed,  # noqa: F401  (registers the accounts seed step)
+        )
+        from onestop.org import policies as org_policies
+
+        # org decides who manages a region by our staff roles, without importing us
+        org_policies.provide_role_check(policies.can)

@@ -8,4 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from onestop.cases import seed, seed_processes  # noqa: F401 (both register seed steps)
+        # seed and seed_processes register demo-seed steps when imported
+        from onestop.cases import holdings, seed, seed_processes  # noqa: F401
+
+        holdings.register()  # the catalogue pages' materials status and pre-fill

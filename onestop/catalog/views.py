@@ -15,13 +15,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onestop.catalog import selectors
+from onestop.catalog import hooks, selectors
 from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario
 from onestop.core.errors import NotFound, ValidationFailed
 from onestop.org import selectors as org_selectors
-from onestop.sharing import policies as sharing_policies
-from onestop.sharing import selectors as sharing_selectors
-from onestop.sharing import services as sharing_services
 from onestop.web import registry
 
 ITEMS_PER_PAGE = 20
@@ -122,11 +119,8 @@ def _material_rows(item: Item, user: Any = None) -> list[dict[str, Any]]:
 
 def _personal_statuses(user: Any, materials: list[Material]) -> dict[int, dict[str, Any]]:
     """For a signed-in citizen or business: which materials they need not hand in, and where
-    each comes from (`sharing.selectors.materials_status`, a fixed number of queries)."""
-    if not sharing_policies.is_data_subject(user) or not materials:
-        return {}
-    rows = sharing_selectors.materials_status(actor=user, materials=materials)
-    return {m.pk: row for m, row in zip(materials, rows, strict=True)}
+    each comes from (`catalog.hooks.material_statuses`, a fixed number of queries)."""
+    return hooks.material_statuses(actor=user, materials=materials)
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -212,28 +206,23 @@ def _merged_materials(items: list[Item], user: Any = None) -> list[dict[str, Any
 
 def _prefill_section(request: HttpRequest, scenario: Scenario) -> dict[str, Any] | None:
     """Myinfo-style: a signed-in citizen's details from government records, read-only, each
-    with its source (fetched through `sharing`, every fetch recorded). `?prefill=0` shows the
-    form without pre-fill: that route always exists."""
-    if not sharing_policies.is_data_subject(request.user):
+    with its source (`catalog.hooks.prefill`: fetched through `sharing`, every fetch recorded).
+    `?prefill=0` shows the form without pre-fill: that route always exists."""
+    enabled = request.GET.get("prefill") != "0"
+    found = hooks.prefill(actor=request.user, schema=scenario.form_schema or {}, fetch=enabled)
+    if found is None:
         return None
-    fields = sharing_selectors.schema_prefill_fields(scenario.form_schema or {})
-    if not fields:
-        return None
-    if request.GET.get("prefill") == "0":
-        return {"enabled": False, "rows": []}
-    values = sharing_services.prefill(actor=request.user, fields=fields)
     language_en = (request.LANGUAGE_CODE or "").startswith("en")
     rows = [
         {
             "key": f["key"],
             "title": f["title_en"] if language_en else f["title_zh"],
-            "value": values[f["key"]]["value"],
-            "source": values[f["key"]]["source"],
+            "value": f["value"],
+            "source": f["source"],
         }
-        for f in fields
-        if f["key"] in values
+        for f in found
     ]
-    return {"enabled": True, "rows": rows}
+    return {"enabled": enabled, "rows": rows}
 
 
 def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:

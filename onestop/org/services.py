@@ -10,16 +10,18 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from onestop.accounts.models import User
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from onestop.org import policies
 from onestop.org.models import Department, OpeningHours, Region, ServiceCentre, Window
+
+if TYPE_CHECKING:  # the staff user; a type only, so org does not import accounts at run time
+    from onestop.accounts.models import User
 
 CENTRE_FIELDS = (
     "name_zh",

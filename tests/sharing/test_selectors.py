@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import pytest
@@ -38,72 +37,22 @@ def test_unknown_dataset_is_not_found(kinds: None) -> None:
         dataset_get(key="horoscopes")
 
 
-# --- materials status, access-record scoping -----------------------------------------------------
+# --- records held, access-record scoping ------------------------------------------------------
 
 
-def _materials(item_code: str) -> list[Any]:
-    from onestop.catalog.selectors import item_get
-
-    return list(item_get(code=item_code).materials.all())
-
-
-def test_materials_status_for_the_demo_citizen(newborn: Any, demo: dict[str, Any]) -> None:
-    from onestop.sharing.selectors import materials_status
-
-    rows = materials_status(actor=demo["citizen"], materials=_materials("37112100RS-GG-0005"))
-
-    assert [(r["key"], r["status"]) for r in rows] == [
-        ("resident-id", "held"),
-        ("household-register", "held"),
-        ("photo", "to_submit"),
-        ("application-form", "held"),
-    ]
-    assert rows[0]["item"] == "37112100RS-GG-0005"
-
-
-def test_an_e_licence_in_the_wallet_counts_as_licence(
-    newborn: Any, demo: dict[str, Any], django_assert_max_num_queries: Any
-) -> None:
-    from django.utils import timezone
-
-    from onestop.credentials.services import credential_issue
-    from onestop.sharing.selectors import materials_status
-
-    credential_issue(
-        actor=demo["officer-ps"],
-        licence_type="household-register",
-        holder=demo["citizen"],
-        subject={"household_number": "371121007215"},
-        valid_from=timezone.now() - datetime.timedelta(days=1),
-    )
-    materials = _materials("37112100GA-QR-0001")
-
-    # records, wallet, two registries for the labels, one for licence data held: not per material
-    with django_assert_max_num_queries(5):
-        rows = materials_status(actor=demo["citizen"], materials=materials)
-    everything = [
-        m for item in newborn.items.prefetch_related("materials") for m in item.materials.all()
-    ]
-    with django_assert_max_num_queries(5):
-        assert len(materials_status(actor=demo["citizen"], materials=everything)) == 26
-
-    assert {r["key"]: r["status"] for r in rows} == {
-        "birth-medical-certificate": "held",
-        "household-register": "licence",
-        "resident-id": "held",
-        "marriage-certificate": "held",
-        "application-form": "held",
-    }
-
-
-def test_anonymous_or_staff_hold_nothing(newborn: Any, demo: dict[str, Any]) -> None:
+def test_held_datasets_are_the_subjects_own(newborn: Any, demo: dict[str, Any]) -> None:
+    """Which datasets hold a record about the person (what `cases.holdings` composes the
+    materials status from: see tests/cases/test_holdings.py)."""
     from django.contrib.auth.models import AnonymousUser
 
-    from onestop.sharing.selectors import materials_status
+    from onestop.sharing.selectors import held_datasets
 
-    for actor in (AnonymousUser(), demo["officer-hr"]):
-        rows = materials_status(actor=actor, materials=_materials("37112100YB-GG-0004"))
-        assert [r["status"] for r in rows] == ["to_submit", "to_submit", "to_submit"]
+    # resident-id: the citizen's own record; vaccination: their child's, the citizen a party
+    keys = ["resident-id", "vaccination", "horoscopes", ""]
+    assert held_datasets(subject=demo["citizen"], keys=keys) == {"resident-id", "vaccination"}
+    for nobody in (AnonymousUser(), demo["officer-hr"], None):
+        assert held_datasets(subject=nobody, keys=keys) == set()
+    assert held_datasets(subject=demo["citizen"], keys=[]) == set()
 
 
 def test_access_records_are_scoped(demo: dict[str, Any]) -> None:

@@ -1,5 +1,7 @@
-"""The signed-in person's view of their shared data (/api/v1/me/...): materials they need not
-hand in, and form values pre-filled from government records. Session authentication."""
+"""The signed-in person's holdings through the API (/api/v1/me/...): the materials they need
+not hand in, and form values pre-filled from government records (`cases.holdings`). Session
+authentication. Moved here from `sharing.api`: composing them reads the catalogue, which
+`sharing` (on the catalogue's floor) does not import."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from onestop.cases import holdings
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import DomainError, ValidationFailed
-from onestop.sharing import selectors, services
+from onestop.sharing import selectors as sharing_selectors
+from onestop.sharing import services as sharing_services
 from onestop.sharing.schemas import MaterialStatusOut, PrefillValueOut
 
 router = Router(tags=["sharing"])
@@ -49,7 +53,7 @@ def my_materials(
         found = catalog_selectors.scenario_get(region=settings.NODE_REGION, slug=str(scenario))
         items = catalog_selectors.scenario_items(scenario=found)
         materials = [m for i in items for m in i.materials.all()]
-    return selectors.materials_status(actor=user, materials=materials)
+    return holdings.materials_status(actor=user, materials=materials)
 
 
 @router.get("/me/prefill", response=dict[str, PrefillValueOut], summary="My pre-filled form")
@@ -58,5 +62,5 @@ def my_prefill(request: HttpRequest, scenario: str) -> dict[str, dict[str, Any]]
     its source. Every fetch is recorded (see /me/data/)."""
     user = _signed_in(request)
     found = catalog_selectors.scenario_get(region=settings.NODE_REGION, slug=scenario)
-    fields = selectors.schema_prefill_fields(found.form_schema or {})
-    return services.prefill(actor=user, fields=fields)
+    fields = sharing_selectors.schema_prefill_fields(found.form_schema or {})
+    return sharing_services.prefill(actor=user, fields=fields)
