@@ -7,7 +7,7 @@ Public contract (the portal, search and API call these):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from onestop.catalog.importer import form_schema
 from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario, ScenarioItem
 from onestop.catalog.themes import THEME_KEYS, THEMES
 from onestop.core.errors import NotFound, ValidationFailed
@@ -139,6 +140,40 @@ def scenario_items(*, scenario: Scenario) -> list[Item]:
         .order_by("position", "item__code")
     )
     return [entry.item for entry in entries]
+
+
+def excluded_items(*, scenario: Scenario, answers: Mapping[str, Any]) -> set[str]:
+    """Codes of the scenario's items that the variant answers exclude (``{question key:
+    chosen option value}``; an unanswered question or an unknown value excludes nothing)."""
+    excluded: set[str] = set()
+    for question in scenario.variants or []:
+        chosen = answers.get(str(question.get("key", "")))
+        if chosen in (None, ""):
+            continue
+        for option in question.get("options", []):
+            if str(option.get("value")) == str(chosen):
+                excluded.update(option.get("exclude_items", []))
+    return excluded
+
+
+def items_form_schema(*, items: list[Item], scenario: Scenario | None = None) -> dict[str, Any]:
+    """The merged form (JSON Schema) of `items`: the scenario's merged form restricted to the
+    fields those items use, or, without a scenario (or one without a form), the items' own
+    fields merged, titled after the first item. Returns a new dict each call."""
+    codes = {i.code for i in items}
+    if scenario is not None and scenario.form_schema:
+        base = scenario.form_schema
+        properties = {
+            key: prop
+            for key, prop in (base.get("properties") or {}).items()
+            if isinstance(prop, dict) and codes.intersection(prop.get("x-items") or [])
+        }
+        return {**base, "properties": properties}
+    return form_schema(
+        title_zh=items[0].name_zh if items else "",
+        title_en=items[0].name_en if items else "",
+        fields=[(item.code, list(item.form_fields or [])) for item in items],
+    )
 
 
 def scenario_comparison(*, scenario: Scenario) -> dict[str, dict[str, int]]:

@@ -162,20 +162,18 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
 def _variant_answers(
     scenario: Scenario, request: HttpRequest
 ) -> tuple[list[dict[str, Any]], set[str]]:
-    """The variant questions with the chosen option, and the item codes the answers exclude."""
+    """The variant questions with the chosen option, and the item codes the answers exclude
+    (`selectors.excluded_items`, the rule applications follow too)."""
     questions: list[dict[str, Any]] = []
-    excluded: set[str] = set()
     for question in scenario.variants or []:
         key = str(question.get("key", ""))
         options = question.get("options", [])
         chosen = request.GET.get(key, "")
         if not any(str(o.get("value")) == chosen for o in options):
             chosen = ""
-        for option in options:
-            if chosen and str(option.get("value")) == chosen:
-                excluded.update(option.get("exclude_items", []))
         questions.append({"key": key, "question": question, "options": options, "chosen": chosen})
-    return questions, excluded
+    answers = {q["key"]: q["chosen"] for q in questions}
+    return questions, selectors.excluded_items(scenario=scenario, answers=answers)
 
 
 def _merged_materials(items: list[Item], user: Any = None) -> list[dict[str, Any]]:

@@ -104,3 +104,47 @@ def test_material_source_labels(catalogue: None) -> None:
         label = selectors.material_source_label(dataset_material)
     assert label.startswith("Shared data: ")
     assert label.endswith(")")
+
+
+def test_excluded_items_follow_the_chosen_options() -> None:
+    """The one variant-exclusion rule (catalogue pages and applications both use it)."""
+    from onestop.catalog.models import Scenario
+
+    scenario = Scenario(
+        variants=[
+            {
+                "key": "married",
+                "options": [
+                    {"value": "yes", "exclude_items": []},
+                    {"value": "no", "exclude_items": ["A", "B"]},
+                ],
+            },
+            {"key": "abroad", "options": [{"value": 1, "exclude_items": ["C"]}]},
+        ]
+    )
+
+    assert selectors.excluded_items(scenario=scenario, answers={}) == set()
+    assert selectors.excluded_items(scenario=scenario, answers={"married": "yes"}) == set()
+    assert selectors.excluded_items(scenario=scenario, answers={"married": "no"}) == {"A", "B"}
+    # values compare as text (a form answers "1" for the option 1); unknown values exclude nothing
+    assert selectors.excluded_items(
+        scenario=scenario, answers={"married": "no", "abroad": "1"}
+    ) == {"A", "B", "C"}
+    assert selectors.excluded_items(scenario=scenario, answers={"married": "maybe"}) == set()
+
+
+def test_items_form_schema_restricts_the_bundle_form(catalogue: None) -> None:
+    newborn = selectors.scenario_get(region="371121", slug="newborn")
+    items = selectors.scenario_items(scenario=newborn)
+    whole = selectors.items_form_schema(items=items, scenario=newborn)
+    assert whole["properties"].keys() == newborn.form_schema["properties"].keys()
+
+    first = items[:1]
+    part = selectors.items_form_schema(items=first, scenario=newborn)
+    assert part["properties"]
+    assert all(first[0].code in p["x-items"] for p in part["properties"].values())
+    assert newborn.form_schema["properties"].keys() >= part["properties"].keys()
+
+    alone = selectors.items_form_schema(items=first)
+    assert alone["x-title"] == {"zh": first[0].name_zh, "en": first[0].name_en}
+    assert alone["properties"].keys() == {f["key"] for f in first[0].form_fields}
