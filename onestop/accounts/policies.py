@@ -14,6 +14,7 @@ from typing import Any
 
 from onestop.accounts.models import StaffRole, User
 from onestop.core.permissions import Permission
+from onestop.org.selectors import region_covers  # the one GB/T 2260 nesting; re-exported
 
 Role = StaffRole.Role
 
@@ -26,19 +27,6 @@ class Action(StrEnum):
     STAFF_CREATE = Permission.ACCOUNTS_MANAGE.value
     PROFILE_VIEW = Permission.CITIZEN_PROFILE_VIEW.value
     ORG_MANAGE = Permission.ORG_MANAGE.value
-
-
-def region_covers(scope: str, code: str) -> bool:
-    """Whether a role held in region `scope` reaches region `code` (same or below)."""
-    if len(scope) != 6 or len(code) != 6:
-        return scope == code
-    if scope == code:
-        return True
-    if scope.endswith("0000"):
-        return code[:2] == scope[:2]
-    if scope.endswith("00"):
-        return code[:4] == scope[:4]
-    return False
 
 
 def roles(user: Any) -> list[StaffRole]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -24,3 +26,12 @@ def staff_role_list(*, actor: User, user: User) -> QuerySet[StaffRole]:
     if not regions:
         raise PermissionDenied(_("You may not see the roles of this person."))
     return roles.filter(region_id__in=regions).order_by("region_id", "role")
+
+
+def users_by_username(usernames: Iterable[str], *, active: bool = True) -> dict[str, User]:
+    """System read (demo seed steps, management commands): {username: user} for the accounts
+    that exist among `usernames` (only active ones unless `active=False`); one query."""
+    users = User.objects.filter(username__in=sorted(set(usernames)))
+    if active:
+        users = users.filter(is_active=True)
+    return {u.username: u for u in users}

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import User
 from onestop.core import seeding
 from onestop.core.seed import sync_row
@@ -137,10 +138,7 @@ DEMO: list[dict[str, Any]] = [
 
 @seeding.register(order=75, name="hotline-demo")
 def seed_demo_orders() -> str:
-    users = {
-        u.username: u
-        for u in User.objects.filter(username__in=["agent", "officer-ps", "officer-hr"])
-    }
+    users = accounts_selectors.users_by_username(["agent", "officer-ps", "officer-hr"])
     if len(users) < 3 or not Category.objects.exists():
         return "skipped (needs the demo accounts and the hotline catalogue)"
     created = 0

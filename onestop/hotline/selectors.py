@@ -9,6 +9,7 @@ citizen (agents and the lead department's officers), and each such view is recor
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -21,16 +22,9 @@ from onestop.core import access_log, crypto
 from onestop.core.errors import NotFound
 from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import Category, WorkOrder, WorkOrderEvent
+from onestop.org import selectors as org_selectors
 
 Role = StaffRole.Role
-
-
-def _region_q(code: str) -> Q:
-    if len(code) == 6 and code.endswith("0000"):
-        return Q(region__startswith=code[:2])
-    if len(code) == 6 and code.endswith("00"):
-        return Q(region__startswith=code[:4])
-    return Q(region=code)
 
 
 def scope_q(actor: Any) -> Q | None:
@@ -46,7 +40,7 @@ def scope_q(actor: Any) -> Q | None:
         if has_role(actor, Role.HOTLINE_AGENT, region=region) or has_role(
             actor, Role.SUPERVISOR, region=region
         ):
-            scope |= _region_q(region)
+            scope |= org_selectors.region_q(region)
     departments = sorted(staff_departments(actor))
     if departments:
         scope |= Q(lead_department__in=departments) | Q(assisting_departments__in=departments)
@@ -116,6 +110,23 @@ def ticket_contact_phone(*, actor: Any, order: WorkOrder) -> str:
         basis=f"12345 work order {order.number}",
     )
     return phone
+
+
+def orders_for_statistics(*, region: str) -> QuerySet[WorkOrder]:
+    """System read for aggregate indicators (`insights`): the work orders of region `region`
+    and the regions below it, merged ones left out, unscoped and unordered. The caller
+    authorises with its own policy and only counts (no order leaves as a row)."""
+    return WorkOrder.objects.filter(org_selectors.region_q(region), merged_into__isnull=True)
+
+
+def order_events_for_statistics(*, region: str, kinds: Iterable[str]) -> QuerySet[WorkOrderEvent]:
+    """System read for aggregate indicators: the audit events of the kinds `kinds` on the
+    orders `orders_for_statistics` counts (same contract)."""
+    return WorkOrderEvent.objects.filter(
+        org_selectors.region_q(region, "order__region"),
+        kind__in=sorted(kinds),
+        order__merged_into__isnull=True,
+    )
 
 
 def category_list() -> QuerySet[Category]:

@@ -156,9 +156,7 @@ def _department(code: str, *, region: str) -> Department:
         department = org_selectors.department_get(code=code)
     except NotFound as exc:
         raise ValidationFailed(exc.message, code="unknown_department") from exc
-    if not department.region_id.startswith(region[:4]) or (
-        not region.endswith("00") and department.region_id != region
-    ):
+    if not org_selectors.region_covers(region, department.region_id):
         raise ValidationFailed(
             _("Department %(code)s is not in the region of this work order.") % {"code": code},
             code="unknown_department",

@@ -1,11 +1,11 @@
 """Indicators of the 12345 hotline: the three rates (三率) per handling unit per month, the
 composite score and ranking, and the month's volumes. See docs/insights.md for the formulas.
 
-These are read-only aggregate queries over the hotline's tables (`onestop.hotline.models`):
-`hotline.selectors` lists and fetches single orders but has no aggregate reads, so insights
-(floor 6, above hotline) counts in the database here and never writes. Every function runs a
-constant number of queries, whatever the number of orders: grouped `COUNT`s, no loop over
-orders in Python.
+These are read-only aggregate queries over the hotline's orders and audit events, reached
+through `hotline.selectors.orders_for_statistics` / `order_events_for_statistics` (floor 6,
+above hotline): insights groups and counts in the database here and never writes. Every
+function runs a constant number of queries, whatever the number of orders: grouped `COUNT`s,
+no loop over orders in Python.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from onestop.core.errors import PermissionDenied, ValidationFailed
 from onestop.hotline import selectors as hotline_selectors
-from onestop.hotline.models import WorkOrder, WorkOrderEvent
+from onestop.hotline.models import WorkOrder
 from onestop.hotline.transitions import OPEN_FOR_DEPARTMENT
 from onestop.insights import policies
 from onestop.org import selectors as org_selectors
@@ -138,16 +138,6 @@ def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.date
 # --- scope -------------------------------------------------------------------------------------
 
 
-def _region_q(code: str, prefix: str = "") -> Q:
-    """Orders of region `code` and the regions below it (GB/T 2260 codes nest)."""
-    name = f"{prefix}region"
-    if len(code) == 6 and code.endswith("0000"):
-        return Q(**{f"{name}__startswith": code[:2]})
-    if len(code) == 6 and code.endswith("00"):
-        return Q(**{f"{name}__startswith": code[:4]})
-    return Q(**{name: code})
-
-
 def _check_region(region: str) -> str:
     code = (region or "").strip()
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
@@ -212,17 +202,14 @@ def _counts(
 ) -> dict[str, dict[str, int]]:
     """Per lead department: the order counts (one query) and the return/reopen counts from the
     audit trail (one query)."""
-    window = WorkOrder.objects.filter(
-        _region_q(region),
-        merged_into__isnull=True,
+    window = hotline_selectors.orders_for_statistics(region=region).filter(
         lead_department__isnull=False,
         dispatched_at__gte=start,
         dispatched_at__lt=end,
     )
-    events = WorkOrderEvent.objects.filter(
-        _region_q(region, "order__"),
-        kind__in=("return", "reopen"),
-        order__merged_into__isnull=True,
+    events = hotline_selectors.order_events_for_statistics(
+        region=region, kinds=("return", "reopen")
+    ).filter(
         department__isnull=False,
         at__gte=start,
         at__lt=end,
@@ -332,8 +319,8 @@ def _volumes_of(
     start, end = month_bounds(month)
     if start > now:
         return Volumes()
-    received = WorkOrder.objects.filter(
-        _region_q(region), merged_into__isnull=True, created_at__gte=start, created_at__lt=end
+    received = hotline_selectors.orders_for_statistics(region=region).filter(
+        created_at__gte=start, created_at__lt=end
     )
     if departments is not None:
         received = received.filter(lead_department__in=sorted(departments))

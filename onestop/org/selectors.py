@@ -1,8 +1,13 @@
-"""Reads of the organisation. The organisation is public information: nothing is scoped."""
+"""Reads of the organisation. The organisation is public information: nothing is scoped.
+
+Also the one place that knows how GB/T 2260 region codes nest (`region_covers`, `region_q`):
+``370000`` (a province) covers ``37xxxx``, ``371100`` (a city) covers ``3711xx``, a county
+covers itself.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onestop.core.errors import NotFound
@@ -14,6 +19,29 @@ from onestop.org.models import (
     ServiceCentre,
     Window,
 )
+
+
+def region_covers(scope: str, code: str) -> bool:
+    """Whether region `scope` is region `code` or above it (GB/T 2260 codes nest)."""
+    if len(scope) != 6 or len(code) != 6:
+        return scope == code
+    if scope == code:
+        return True
+    if scope.endswith("0000"):
+        return code[:2] == scope[:2]
+    if scope.endswith("00"):
+        return code[:4] == scope[:4]
+    return False
+
+
+def region_q(scope: str, field: str = "region") -> Q:
+    """A filter on the region code in `field` (``region``, ``region_id``, ``order__region``...)
+    matching region `scope` and the regions below it; the query form of `region_covers`."""
+    if len(scope) == 6 and scope.endswith("0000"):
+        return Q(**{f"{field}__startswith": scope[:2]})
+    if len(scope) == 6 and scope.endswith("00"):
+        return Q(**{f"{field}__startswith": scope[:4]})
+    return Q(**{field: scope})
 
 
 def region_list() -> QuerySet[Region]:
