@@ -49,9 +49,10 @@ test: install browser ## Install and run the whole suite (DATABASE_URL picks Pos
 test-fast: install ## Run the suite without the browser journeys
 	DATA_DIR=$$(mktemp -d -t onestop-test-XXXX) $(BIN)/pytest -n auto -m "not e2e" $(PYTEST_ARGS)
 
-lint: install ## ruff, ruff format --check, mypy and makemigrations --check
+lint: install ## ruff, ruff format --check, import-linter (the floors), mypy and makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 	DATA_DIR=$$(mktemp -d) $(BIN)/onestop makemigrations --check --dry-run
 

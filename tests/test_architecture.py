@@ -1,0 +1,146 @@
+"""House rules that import-linter cannot express (it sees modules, not names): no app imports
+another app's private names, and no app uses another app's model managers.
+
+The floors and the absence of cycles between apps are import-linter contracts in
+pyproject.toml (`make lint` runs `lint-imports`); docs/architecture.md explains both.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "onestop"
+MANAGERS = {"objects", "_default_manager", "_base_manager"}
+
+# Known offenders still being rewritten elsewhere, as "path:what"; each entry must still occur
+# (a stale one fails the test), so the list only shrinks.
+ALLOWED = {
+    # cases helper removes
+    "cases/clock.py:StaffRole.objects",
+    "cases/office.py:StaffRole.objects",
+    "cases/pdf.py:credentials.pdf._draw_qr",
+    "cases/pdf.py:credentials.pdf._font",
+    "cases/seed.py:Scenario.objects",
+    "cases/seed.py:Item.objects",
+    "cases/seed.py:User.objects",
+    "cases/selectors.py:Item.objects",
+    "cases/services.py:notify.services._language",
+    "cases/services.py:LicenceType.objects",
+    "cases/views_me.py:Notification.objects",
+    "cases/views_window.py:Scenario.objects",
+    "cases/views_window.py:Item.objects",
+    "cases/views_window.py:ServiceCentre.objects",
+    "cases/views_window.py:User.objects",
+    "cases/window.py:StaffRole.objects",
+    "cases/window.py:Region.objects",
+    "cases/window.py:ServiceCentre.objects",
+    "cases/window.py:Window.objects",
+    "cases/window.py:User.objects",
+    # intake helper removes (accounts.selectors.users_by_username)
+    "open311/seed.py:User.objects",
+}
+
+
+def _apps(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if (p / "apps.py").is_file())
+
+
+def _model_names(root: Path) -> dict[str, set[str]]:
+    """{app: names of the classes its models.py defines}."""
+    names: dict[str, set[str]] = {}
+    for app in _apps(root):
+        models = root / app / "models.py"
+        if models.is_file():
+            tree = ast.parse(models.read_text(encoding="utf-8"))
+            names[app] = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    return names
+
+
+def _sources(root: Path) -> Iterator[tuple[str, str, ast.AST]]:
+    """(app, path relative to onestop/, tree) of every module of an app, migrations aside."""
+    for app in _apps(root):
+        for path in sorted((root / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            yield app, path.relative_to(root).as_posix(), ast.parse(path.read_text("utf-8"))
+
+
+def violations(root: Path = ROOT) -> set[str]:
+    """Every "path:what" where an app reaches into another app (imports inside functions too)."""
+    apps = _apps(root)
+    models = _model_names(root)
+    found: set[str] = set()
+    for app, path, tree in _sources(root):
+        other_models: dict[str, str] = {}  # bound name -> owning app
+        other_modules: dict[str, str] = {}  # bound name -> "app.module"
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith(
+                "onestop."
+            ):
+                continue
+            parts = str(node.module).split(".")
+            owner = parts[1]
+            if owner == app or owner not in apps:
+                continue
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                if alias.name.startswith("_"):
+                    found.add(f"{path}:{'.'.join(parts[1:])}.{alias.name}")
+                if parts[2:] == ["models"] and alias.name in models.get(owner, ()):
+                    other_models[bound] = owner
+                elif len(parts) == 2:  # from onestop.notify import services
+                    other_modules[bound] = f"{owner}.{alias.name}"
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+                continue
+            name, attr = node.value.id, node.attr
+            if name in other_models and attr in MANAGERS:
+                found.add(f"{path}:{name}.{attr}")
+            if name in other_modules and attr.startswith("_") and not attr.startswith("__"):
+                found.add(f"{path}:{other_modules[name]}.{attr}")
+    return found
+
+
+def test_no_app_reaches_into_another() -> None:
+    """Another app's rows come through its selectors and services, and its private names
+    (a leading underscore) stay inside it."""
+    new = sorted(violations() - ALLOWED)
+    assert new == [], (
+        "Use the owning app's selectors/services (add one there if it is missing):\n"
+        + "\n".join(new)
+    )
+
+
+def test_the_allowed_list_is_not_stale() -> None:
+    assert sorted(ALLOWED - violations()) == []
+
+
+def test_the_rule_sees_what_it_should(tmp_path: Path) -> None:
+    """The scanner flags a private import, a private attribute and a foreign manager (also
+    inside a function), and leaves an app's own managers and public names alone."""
+    for app in ("insights", "notify", "credentials", "org", "catalog"):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "apps.py").write_text("", encoding="utf-8")
+    (tmp_path / "org" / "models.py").write_text("class Region: ...\n", encoding="utf-8")
+    (tmp_path / "catalog" / "models.py").write_text("class Item: ...\n", encoding="utf-8")
+    (tmp_path / "insights" / "models.py").write_text("class Mine: ...\n", encoding="utf-8")
+    (tmp_path / "insights" / "probe.py").write_text(
+        "from onestop.notify.services import _language, notify_send\n"
+        "from onestop.credentials import pdf\n"
+        "from onestop.org.models import Region\n"
+        "from onestop.insights.models import Mine\n"
+        "def f():\n"
+        "    from onestop.catalog.models import Item\n"
+        "    pdf._draw_qr(); pdf.render(); Region.objects.all(); Item._default_manager.all()\n"
+        "    Mine.objects.all(); notify_send()\n",
+        encoding="utf-8",
+    )
+
+    assert violations(tmp_path) == {
+        "insights/probe.py:notify.services._language",
+        "insights/probe.py:credentials.pdf._draw_qr",
+        "insights/probe.py:Region.objects",
+        "insights/probe.py:Item._default_manager",
+    }
