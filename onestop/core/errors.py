@@ -5,7 +5,10 @@ Every message is a translated, whole sentence; `code` is a stable machine-readab
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 
 class DomainError(Exception):
@@ -44,3 +47,20 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def full_clean(
+    obj: Any, *, exclude: Iterable[str] = (), message: Any = None, code: str | None = None
+) -> None:
+    """Run the model's validation (`obj.full_clean`) and raise `ValidationFailed` instead of
+    Django's `ValidationError`: the message is Django's messages joined (or `message`), the
+    details Django's ``{field: [messages]}``. Services call it before saving."""
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        details = getattr(exc, "message_dict", None)
+        if details is not None:
+            details = {field: [str(m) for m in messages] for field, messages in details.items()}
+        raise ValidationFailed(
+            message if message is not None else " ".join(exc.messages), code=code, details=details
+        ) from exc

@@ -13,6 +13,7 @@ from typing import Any
 
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, staff_departments
+from onestop.core.actors import is_active_user
 from onestop.hotline import transitions
 from onestop.hotline.models import WorkOrder
 
@@ -23,14 +24,6 @@ VIEW = "region:hotline:view"
 CONTACT_VIEW = "region:hotline:contact-view"
 ATTACH = "region:hotline:attach"
 ARTICLE = "region:hotline:article"  # turn the reply of a finished order into a knowledge draft
-
-
-def _active(actor: Any) -> bool:
-    return (
-        actor is not None
-        and bool(getattr(actor, "is_authenticated", False))
-        and bool(getattr(actor, "is_active", True))
-    )
 
 
 def is_agent(actor: Any, region: str) -> bool:
@@ -83,10 +76,10 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         roles = _roles_for(action, obj.status)
         if actor is None:
             return transitions.SYSTEM in roles
-        if not _active(actor):
+        if not is_active_user(actor):
             return False
         return any(holds(actor, role, obj) for role in roles)
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     if action == CREATE:
         return isinstance(obj, str) and (is_agent(actor, obj) or is_supervisor(actor, obj))

@@ -12,19 +12,18 @@ import datetime
 import hashlib
 import importlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onestop.core import crypto, files, identity
-from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import (
     Attachment,
@@ -164,15 +163,6 @@ def _department(code: str, *, region: str) -> Department:
     return department
 
 
-def _full_clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as exc:
-        raise ValidationFailed(
-            " ".join(exc.messages), details=getattr(exc, "message_dict", None)
-        ) from exc
-
-
 # --- numbers ----------------------------------------------------------------------------------
 
 
@@ -260,7 +250,7 @@ def _finish(
     from_status = order.status
     if step.target is not None:
         order.status = step.target
-    _full_clean(order)
+    full_clean(order)
     order.save(update_fields=[*{"status", *fields}, "updated_at"])
     _event(
         order,
@@ -390,7 +380,7 @@ def ticket_create(
                 created_by=actor if getattr(actor, "pk", None) else None,
                 created_at=now,
             )
-            _full_clean(order, exclude=["idempotency_key"])
+            full_clean(order, exclude=["idempotency_key"])
             order.save()
             _event(
                 order,
@@ -919,7 +909,7 @@ def attachment_add(*, actor: Any, order: WorkOrder, name: str, data: bytes) -> A
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
         attachment.file.save(filename, ContentFile(data), save=False)
-        _full_clean(attachment)
+        full_clean(attachment)
         attachment.save()
         _event(
             locked,

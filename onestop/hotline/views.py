@@ -27,6 +27,7 @@ from onestop.accounts.policies import staff_departments
 from onestop.core.errors import DomainError, NotFound, PermissionDenied
 from onestop.hotline import policies, selectors, services, suggest, transitions
 from onestop.hotline.models import WorkOrder
+from onestop.web.views import forbidden
 
 S = WorkOrder.Status
 DUE_SOON = datetime.timedelta(hours=24)
@@ -36,10 +37,6 @@ RETURNED_LIMIT = 50  # each shows its return reason (one query each)
 
 def _region() -> str:
     return str(settings.NODE_REGION)
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 def _departments() -> Any:
@@ -118,7 +115,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     answers) the request. A POST with ``accept`` only fills the form with a suggestion (the
     no-JavaScript path of the accept buttons)."""
     if not policies.can(request.user, policies.CREATE, _region()):
-        return _forbidden(request, _("Only hotline staff of this region may take calls."))
+        return forbidden(request, _("Only hotline staff of this region may take calls."))
     if request.method == "GET":
         context = _desk_context(request, {"channel": "phone", "request_type": "consultation"})
         created = request.GET.get("created")
@@ -195,7 +192,7 @@ def _created(request: HttpRequest, number: str) -> dict[str, Any]:
 def desk_suggest(request: HttpRequest) -> HttpResponse:
     """The suggestion panel for the text typed so far (htmx fragment)."""
     if not policies.can(request.user, policies.CREATE, _region()):
-        return _forbidden(request, _("Only hotline staff of this region may take calls."))
+        return forbidden(request, _("Only hotline staff of this region may take calls."))
     values = {name: request.GET.get(name, "").strip() for name in (*FIELDS, "text")}
     context = {"suggestions": _suggestions(request, values, with_answer=False)}
     return render(request, "hotline/_suggest.html", context)
@@ -207,7 +204,7 @@ def desk_answer(request: HttpRequest) -> HttpResponse:
     """The knowledge answer for a consultation (htmx fragment, loaded after the suggestions:
     searching the knowledge base takes longer than routing)."""
     if not policies.can(request.user, policies.CREATE, _region()):
-        return _forbidden(request, _("Only hotline staff of this region may take calls."))
+        return forbidden(request, _("Only hotline staff of this region may take calls."))
     found = suggest.answer(text=request.GET.get("text", ""), region=_region(), lang=_lang())
     return render(request, "hotline/_answer.html", {"answer": found})
 
@@ -222,7 +219,7 @@ def department(request: HttpRequest) -> HttpResponse:
     handling, the soonest due first."""
     mine = staff_departments(request.user)
     if not mine and not request.user.is_superuser:
-        return _forbidden(request, _("Only department officers have a department queue."))
+        return forbidden(request, _("Only department officers have a department queue."))
     orders = (
         selectors.ticket_list(actor=request.user)
         .filter(status__in=transitions.OPEN_FOR_DEPARTMENT, merged_into__isnull=True)
@@ -266,7 +263,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
     """Overdue and returned orders, extension requests, orders waiting for the callback, and
     the reassignment form."""
     if not policies.is_supervisor(request.user, _region()):
-        return _forbidden(request, _("Only hotline supervisors may open this console."))
+        return forbidden(request, _("Only hotline supervisors may open this console."))
     return render(request, "hotline/supervisor.html", _supervisor_context(request))
 
 
@@ -275,7 +272,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 def supervisor_reassign(request: HttpRequest) -> HttpResponse:
     """Reassign an open order of the region, named by its number, to another department."""
     if not policies.is_supervisor(request.user, _region()):
-        return _forbidden(request, _("Only hotline supervisors may open this console."))
+        return forbidden(request, _("Only hotline supervisors may open this console."))
     values = {f: request.POST.get(f, "").strip() for f in ("number", "department", "reason")}
     try:
         order = selectors.ticket_get(actor=request.user, number=values["number"])
@@ -468,7 +465,7 @@ def order_article(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound as error:
         raise Http404(str(error.message)) from error
     if not policies.can(request.user, policies.ARTICLE, order):
-        return _forbidden(request, _("Only hotline staff of this region may write articles."))
+        return forbidden(request, _("Only hotline staff of this region may write articles."))
     state = _article_state(request.user, order)
     if request.method == "GET" and state["article_slug"]:
         return HttpResponseRedirect(

@@ -13,24 +13,17 @@ from typing import Any
 
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, region_covers, staff_departments
+from onestop.core.actors import is_active_user
 
 Role = StaffRole.Role
 
 VIEW_HOTLINE = "region:insights:view"
 
 
-def _active(actor: Any) -> bool:
-    return (
-        actor is not None
-        and bool(getattr(actor, "is_authenticated", False))
-        and bool(getattr(actor, "is_active", True))
-    )
-
-
 def department_scope(actor: Any, region: str) -> frozenset[str] | None:
     """The departments of `region` whose rows `actor` may read: `None` means all of them
     (supervisors, administrators, superusers); an empty set means none."""
-    if not _active(actor):
+    if not is_active_user(actor):
         return frozenset()
     if getattr(actor, "is_superuser", False):
         return None

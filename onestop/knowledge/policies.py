@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from onestop.accounts.policies import has_role, is_administrator_of, is_staff_member
+from onestop.core.actors import is_active_user
 
 
 class Action(StrEnum):
@@ -29,21 +30,13 @@ def _region_of(obj: Any) -> str:
     return str(region or settings.NODE_REGION)
 
 
-def _active(actor: Any) -> bool:
-    return bool(
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and getattr(actor, "is_active", True)
-    )
-
-
 def can(actor: Any, action: str, obj: Any = None) -> bool:
     """Whether `actor` may do `action` to the article `obj` (or, for import, at all)."""
     if action == Action.ARTICLE_IMPORT:
         return actor is None or (
-            _active(actor) and is_administrator_of(actor, settings.NODE_REGION)
+            is_active_user(actor) and is_administrator_of(actor, settings.NODE_REGION)
         )
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     if getattr(actor, "is_superuser", False):
         return True

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onestop.catalog import selectors as catalog_selectors
-from onestop.core.errors import PermissionDenied, ValidationFailed
+from onestop.core.errors import PermissionDenied, ValidationFailed, full_clean
 from onestop.core.text import tokenize_for_search
 from onestop.knowledge import embeddings, policies, synonyms
 from onestop.knowledge import selectors as knowledge_selectors
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 # BM25 runs over one column, so the title is repeated to weigh more than the body text.
 TITLE_WEIGHT = 3
+INVALID_ARTICLE = gettext_lazy("The article is not valid.")
 
 
 @dataclass(frozen=True)
@@ -308,20 +309,6 @@ ARTICLE_FIELDS = (
 )
 
 
-def _full_clean(article: Article) -> None:
-    try:
-        article.full_clean()
-    except ValidationError as exc:
-        raise ValidationFailed(
-            _("The article is not valid."),
-            code="invalid_article",
-            details=[
-                {"field": field, "messages": [str(m) for m in messages]}
-                for field, messages in exc.message_dict.items()
-            ],
-        ) from exc
-
-
 def _date(value: object) -> datetime.date | None:
     if value in (None, ""):
         return None
@@ -392,7 +379,7 @@ def article_import(*, actor: Any, records: Iterable[Mapping[str, Any]]) -> dict[
             article.department_kind = kind
             if article.status == Article.Status.PUBLISHED and article.published_at is None:
                 article.published_at = timezone.now()
-            _full_clean(article)
+            full_clean(article, message=INVALID_ARTICLE, code="invalid_article")
             article.save()
             index_article(article)
             counts["created" if created else "updated"] += 1
@@ -449,7 +436,7 @@ def article_from_ticket_reply(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     with transaction.atomic():
-        _full_clean(article)
+        full_clean(article, message=INVALID_ARTICLE, code="invalid_article")
         article.save()
     return article
 
@@ -464,7 +451,7 @@ def article_publish(*, actor: Any, article: Article) -> Article:
             locked.status = Article.Status.PUBLISHED
             locked.published_at = timezone.now()
             locked.published_by = actor if getattr(actor, "pk", None) else None
-            _full_clean(locked)
+            full_clean(locked, message=INVALID_ARTICLE, code="invalid_article")
             locked.save(update_fields=["status", "published_at", "published_by", "updated_at"])
         index_article(locked)
     article.refresh_from_db()

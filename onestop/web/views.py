@@ -1,4 +1,5 @@
-"""The shell's own pages: home and the error pages.
+"""The shell's own pages: home and the error pages (404, 500, and `forbidden`, the 403 page every
+console answers with).
 
 The home page's sections (bundles, popular services, departments, themes) come from the
 providers that `catalog` and `org` register in `onestop.web.registry`; `web` is on the ground
@@ -24,3 +25,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "web/500.html", status=500)
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    """The one 403 page of the consoles: `message` (translated) says who may come in."""
+    return render(request, "web/forbidden.html", {"message": message}, status=403)
