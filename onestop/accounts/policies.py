@@ -40,12 +40,6 @@ def roles(user: Any) -> list[StaffRole]:
     return cached
 
 
-def forget_roles(user: Any) -> None:
-    """Drop the roles read into `user` (after its roles changed)."""
-    if hasattr(user, "_onestop_roles"):
-        del user._onestop_roles
-
-
 def _code(obj: Any, attr: str = "code") -> str | None:
     if obj is None:
         return None

@@ -49,7 +49,6 @@ THEMES: tuple[Theme, ...] = (
     Theme("public-safety", "公共安全与司法", "Public safety and legal aid"),
 )
 THEME_KEYS: frozenset[str] = frozenset(t.key for t in THEMES)
-_BY_KEY = {t.key: t for t in THEMES}
 
 SCENARIO_THEMES: dict[str, tuple[str, ...]] = {
     "enterprise-info-change": ("business-operation",),
@@ -144,7 +143,3 @@ def derive_themes(*, name_zh: str, competent_kind: str, scenarios: Iterable[str]
         if word in name_zh:
             found.add(key)
     return [t.key for t in THEMES if t.key in found]
-
-
-def theme_get(key: str) -> Theme | None:
-    return _BY_KEY.get(key)

@@ -26,17 +26,6 @@ def sync_row(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> 
     was written."""
     obj, outcome = row_sync(model, lookup, values)
     return obj, outcome != "unchanged"
-    changed = [field for field, value in values.items() if getattr(obj, field) != value]
-    if not changed:
-        return obj, False
-    for field in changed:
-        setattr(obj, field, values[field])
-    obj.full_clean()
-    update_fields = list(changed)
-    if any(f.name == "updated_at" for f in model._meta.get_fields()):
-        update_fields.append("updated_at")
-    obj.save(update_fields=update_fields)
-    return obj, True
 
 
 def package_years() -> dict[int, list[calendar.DayEntry]]:
