@@ -67,3 +67,25 @@ class CalendarDay(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind}"
+
+
+class DayCounter(models.Model):
+    """The last sequence number given out per series, region and day (work orders, cases...);
+    its row is the allocation lock (`core.numbering`)."""
+
+    series = models.CharField(_("series"), max_length=20)
+    region = models.CharField(_("region"), max_length=6)
+    day = models.DateField(_("day"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "region", "day"], name="core_daycounter_unique"
+            ),
+        ]
+        verbose_name = _("day counter")
+        verbose_name_plural = _("day counters")
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.region}-{self.day:%Y%m%d}: {self.last}"

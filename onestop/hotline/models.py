@@ -56,24 +56,6 @@ class Category(BilingualNameMixin, TimeStampedModel):
         verbose_name_plural = _("hotline categories")
 
 
-class TicketCounter(models.Model):
-    """The last sequence number given out per region and day; its row is the allocation lock."""
-
-    region = models.CharField(_("region"), max_length=6)
-    day = models.DateField(_("day"))
-    last = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["region", "day"], name="hotline_counter_unique"),
-        ]
-        verbose_name = _("work-order counter")
-        verbose_name_plural = _("work-order counters")
-
-    def __str__(self) -> str:
-        return f"{self.region}-{self.day:%Y%m%d}: {self.last}"
-
-
 class WorkOrder(models.Model):
     """One request to the 12345 hotline (工单)."""
 

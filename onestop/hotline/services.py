@@ -22,13 +22,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onestop.core import crypto, files, identity
+from onestop.core import crypto, files, identity, numbering
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import (
     Attachment,
     Category,
-    TicketCounter,
     TimeLimitClass,
     WorkOrder,
     WorkOrderEvent,
@@ -39,6 +38,7 @@ from onestop.org.models import Department
 logger = logging.getLogger(__name__)
 
 S = WorkOrder.Status
+NUMBER_SERIES = "hotline"  # core.numbering series of work-order numbers
 MAX_DESCRIPTION = 2000
 MAX_TEXT = 2000
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -167,17 +167,13 @@ def _department(code: str, *, region: str) -> Department:
 
 
 def _allocate_number(region: str, moment: datetime.datetime) -> str:
-    """``<region>-<yyyymmdd>-<seq>``: the next number of the node's local day.
+    """``<region>-<yyyymmdd>-<6-digit seq>`` of the node's local day (`core.numbering`).
 
     Call inside a transaction: the counter row stays locked until it commits, so concurrent
     intakes (several workers, PostgreSQL or SQLite) never get the same number.
     """
     day = timelimits.local_date(moment)
-    TicketCounter.objects.get_or_create(region=region, day=day)  # savepoint-protected
-    counter = TicketCounter.objects.select_for_update().get(region=region, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{region}-{day:%Y%m%d}-{counter.last:06d}"
+    return numbering.day_number(series=NUMBER_SERIES, region=region, day=day, digits=6)
 
 
 # --- the lifecycle core -----------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""`core.numbering`: the one allocator of `<region>-<yyyymmdd>-<sequence>` numbers."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import transaction
+
+from onestop.core import numbering
+from onestop.core.models import DayCounter
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2026, 12, 1)
+
+
+def test_sequences_count_per_series_region_and_day() -> None:
+    with transaction.atomic():
+        first = numbering.day_number(series="cases", region="371121", day=DAY, digits=5)
+        second = numbering.day_number(series="cases", region="371121", day=DAY, digits=5)
+        other_series = numbering.next_sequence(series="hotline", region="371121", day=DAY)
+        other_region = numbering.next_sequence(series="cases", region="320707", day=DAY)
+        next_day = numbering.next_sequence(
+            series="cases", region="371121", day=DAY + datetime.timedelta(days=1)
+        )
+
+    assert (first, second) == ("371121-20261201-00001", "371121-20261201-00002")
+    assert (other_series, other_region, next_day) == (1, 1, 1)
+    assert DayCounter.objects.get(series="cases", region="371121", day=DAY).last == 2
+
+
+def _allocate_then_fail() -> None:
+    with transaction.atomic():
+        assert numbering.next_sequence(series="hotline", region="371121", day=DAY) == 1
+        raise RuntimeError("boom")
+
+
+def test_a_rolled_back_request_gives_its_number_back() -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        _allocate_then_fail()
+    with transaction.atomic():
+        assert numbering.next_sequence(series="hotline", region="371121", day=DAY) == 1
+
+
+def test_outside_a_transaction_is_refused() -> None:
+    """The row lock only means something inside the caller's transaction."""
+    connection = transaction.get_connection()
+    atomic = connection.in_atomic_block
+    connection.in_atomic_block = False  # pytest-django wraps each test in a transaction
+    try:
+        with pytest.raises(RuntimeError, match=r"transaction\.atomic"):
+            numbering.next_sequence(series="hotline", region="371121", day=DAY)
+    finally:
+        connection.in_atomic_block = atomic
+    assert not DayCounter.objects.exists()
+
+
+def test_two_queries_when_the_days_row_exists(django_assert_num_queries: object) -> None:
+    with transaction.atomic():
+        numbering.next_sequence(series="hotline", region="371121", day=DAY)
+        with django_assert_num_queries(2):  # type: ignore[operator]
+            assert numbering.next_sequence(series="hotline", region="371121", day=DAY) == 2
