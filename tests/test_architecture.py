@@ -42,6 +42,16 @@ ALLOWED = {
     "open311/seed.py:User.objects",
 }
 
+# Modules that register with a registry when imported, but that their app's `ready()` does not
+# import (so the registration waits for whoever imports them first).
+LATE_REGISTRATIONS = {
+    # cases helper moves these registrations into CasesConfig.ready()
+    "cases/api_burden.py",
+    "cases/clock.py",
+    "cases/views_me.py",
+}
+REGISTERING = {"register", "provides", "on_catalogue_changed", "provide_holdings"}
+
 
 def _apps(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "apps.py").is_file())
@@ -144,3 +154,53 @@ def test_the_rule_sees_what_it_should(tmp_path: Path) -> None:
         "insights/probe.py:Region.objects",
         "insights/probe.py:Item._default_manager",
     }
+
+
+def _registers_at_import(tree: ast.Module) -> bool:
+    """A top-level decorator or call named like a registry's entry point (not in the module
+    that defines the registry: notify.templates adds its own templates)."""
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+    def named(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call):
+            node = node.func
+        return (isinstance(node, ast.Attribute) and node.attr in REGISTERING) or (
+            isinstance(node, ast.Name) and node.id in REGISTERING and node.id not in defined
+        )
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            if any(named(d) for d in node.decorator_list):
+                return True
+        elif isinstance(node, (ast.Expr, ast.For)):
+            calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+            if any(named(c) for c in calls):
+                return True
+    return False
+
+
+def _imported_by_ready(app: str) -> set[str]:
+    """The modules of `app` that its AppConfig.ready() imports, as "app/module.py"."""
+    tree = ast.parse((ROOT / app / "apps.py").read_text("utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == f"onestop.{app}":
+            found.update(f"{app}/{alias.name}.py" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"onestop.{app}."):
+            found.add(f"{app}/{str(node.module).split('.', 2)[2].replace('.', '/')}.py")
+    return found
+
+
+def test_registry_providers_register_in_ready() -> None:
+    """Registries (core.seeding, web.registry, catalog.hooks, notify templates, ...) are filled
+    from each app's AppConfig.ready(), as docs/architecture.md says: a module that registers
+    when imported must be one that ready() imports."""
+    late = set()
+    for app, path, tree in _sources(ROOT):
+        # Django's admin discovers admin.py itself (admin.site.register)
+        if path.endswith(("/apps.py", "/admin.py")) or not isinstance(tree, ast.Module):
+            continue
+        if _registers_at_import(tree) and path not in _imported_by_ready(app):
+            late.add(path)
+    assert sorted(late - LATE_REGISTRATIONS) == []
+    assert sorted(LATE_REGISTRATIONS - late) == []  # the list only shrinks

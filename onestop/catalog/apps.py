@@ -8,4 +8,8 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
-        from onestop.catalog import seed  # noqa: F401 (registers the seed step once apps are ready)
+        from onestop.catalog import seed, views  # noqa: F401 (seed registers its seed step)
+        from onestop.web import registry
+
+        registry.register("home", views.home_sections)
+        registry.register("department", views.department_items)

@@ -1,7 +1,9 @@
 """The citizen-facing catalogue pages: browse, item guide, one-thing bundles.
 
-Thin views: parse the query, call a selector, render. The home page's catalogue sections are
-contributed to `onestop.web` through its registry (web is on a lower floor and cannot import us).
+Thin views: parse the query, call a selector, render. The home page's catalogue sections and a
+department page's items are contributed to `onestop.web` through its registry (web and org are
+on lower floors and cannot import us): `home_sections` and `department_items`, registered in
+`CatalogConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ ONLINE_DEPTH = {
 }
 
 
-@registry.provides("home")
 def home_sections(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
     region = settings.NODE_REGION
     scenarios = list(selectors.scenario_list(region=region))
@@ -50,7 +51,6 @@ def home_sections(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
     }
 
 
-@registry.provides("department")
 def department_items(
     request: HttpRequest, *, department: Any = None, **kwargs: Any
 ) -> dict[str, Any]:

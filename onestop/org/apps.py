@@ -8,4 +8,8 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from onestop.org import seed  # noqa: F401  (registers the org seed step)
+        from onestop.org import seed, views  # noqa: F401 (seed registers its seed step)
+        from onestop.web import registry
+
+        registry.register("site", views.node_region)  # the region in every page's header
+        registry.register("home", views.home_departments)

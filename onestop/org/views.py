@@ -1,7 +1,8 @@
 """Citizen-facing pages of the organisation: departments and service centres.
 
 The items a department handles come from `catalog` (a higher floor) through the `department`
-slot of `onestop.web.registry`.
+slot of `onestop.web.registry`; `node_region` and `home_departments` fill the `site` and `home`
+slots (registered in `OrgConfig.ready()`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from onestop.org import selectors
 from onestop.web import registry
 
 
-@registry.provides("site")
 def node_region(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
     """The region this node serves, for the header of every page."""
     try:
@@ -27,7 +27,6 @@ def node_region(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         return {}
 
 
-@registry.provides("home")
 def home_departments(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
     try:
         departments = list(selectors.department_list(region=settings.NODE_REGION))

@@ -1,18 +1,20 @@
 """Hooks through which apps on higher floors contribute to pages of lower floors.
 
 `web` sits on the ground floor and may not import `org` or `catalog`; `org` may not import
-`catalog`. Those apps register providers for a named slot instead, from the view modules the
-root URLconf imports (so registration is done before the first request is served):
+`catalog`. Those apps register providers for a named slot instead, in their
+`AppConfig.ready()` (so registration is done before the first request is served, whatever
+module a process imports first):
 
-    @registry.provides("home")
-    def home_sections(request, **kwargs) -> dict: ...
+    def ready(self) -> None:
+        from onestop.catalog import views
+        registry.register("home", views.home_sections)  # fn(request, **kwargs) -> dict
 
 A page merges `registry.collect(slot, request, **kwargs)` into its context. Slots in use:
 
-- `site`: every page (the node's region); must be cheap and must not raise when the database
+- `site`: every page (org: the node's region); must be cheap and must not raise when the database
   is unavailable (the 500 page uses it);
-- `home`: the home page's sections;
-- `department`: extra sections of a department page, called with `department=`;
+- `home`: the home page's sections (catalog, org);
+- `department`: extra sections of a department page, called with `department=` (catalog);
 - `account`: links on "My account" (cases: `cases_links`);
 - `scenario`: extra sections of a scenario page, called with `scenario=` (cases: `burden`).
 """
@@ -29,9 +31,16 @@ Provider = Callable[..., dict[str, Any]]
 _slots: dict[str, dict[str, Provider]] = {}
 
 
+def register(slot: str, fn: Provider) -> None:
+    """Add `fn` to `slot` (registering the same function again changes nothing)."""
+    _slots.setdefault(slot, {})[f"{fn.__module__}.{fn.__qualname__}"] = fn
+
+
 def provides(slot: str) -> Callable[[Provider], Provider]:
+    """Decorator form of `register`, for a module its app's `ready()` imports."""
+
     def decorator(fn: Provider) -> Provider:
-        _slots.setdefault(slot, {})[f"{fn.__module__}.{fn.__qualname__}"] = fn
+        register(slot, fn)
         return fn
 
     return decorator
