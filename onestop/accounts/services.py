@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from onestop.accounts import policies
 from onestop.accounts.models import StaffRole, User
 from onestop.core import access_log, crypto, identity
-from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.org import selectors as org_selectors
 from onestop.org.models import Department, Region
 
@@ -76,12 +76,9 @@ def _region_or_none(code: str) -> Region | None:
 def _save_new(user: User, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        raise ValidationFailed(
-            _("The data is not valid: please check the fields."), details=exc.message_dict
-        ) from exc
+    full_clean(
+        user, exclude=["password"], message=_("The data is not valid: please check the fields.")
+    )
     try:
         with transaction.atomic():
             user.save()

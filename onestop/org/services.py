@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
 from onestop.org import policies
 from onestop.org.models import Department, OpeningHours, Region, ServiceCentre, Window
 
@@ -53,12 +52,7 @@ def _require(actor: User, obj: Any) -> None:
 
 
 def _clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ValidationFailed(
-            _("The data is not valid: please check the fields."), details=exc.message_dict
-        ) from exc
+    full_clean(obj, message=_("The data is not valid: please check the fields."))
 
 
 def centre_create(
