@@ -40,6 +40,7 @@ ALLOWED = {
     "cases/window.py:User.objects",
     # intake helper removes (accounts.selectors.users_by_username)
     "open311/seed.py:User.objects",
+    "open311/management/commands/open311_key.py:get_user_model()._default_manager",
 }
 
 # Modules that register with a registry when imported, but that their app's `ready()` does not
@@ -77,32 +78,54 @@ def _sources(root: Path) -> Iterator[tuple[str, str, ast.AST]]:
             yield app, path.relative_to(root).as_posix(), ast.parse(path.read_text("utf-8"))
 
 
+def _foreign_imports(
+    app: str, path: str, tree: ast.AST, apps: list[str], models: dict[str, set[str]]
+) -> tuple[set[str], dict[str, str], dict[str, str]]:
+    """Private names imported from other apps, and the names bound to other apps' models
+    ({name: app}) and modules ({name: "app.module"})."""
+    found: set[str] = set()
+    other_models: dict[str, str] = {}
+    other_modules: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("onestop."):
+            continue
+        parts = str(node.module).split(".")
+        owner = parts[1]
+        if owner == app or owner not in apps:
+            continue
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            if alias.name.startswith("_"):
+                found.add(f"{path}:{'.'.join(parts[1:])}.{alias.name}")
+            if parts[2:] == ["models"] and alias.name in models.get(owner, ()):
+                other_models[bound] = owner
+            elif len(parts) == 2:  # from onestop.notify import services
+                other_modules[bound] = f"{owner}.{alias.name}"
+    return found, other_models, other_modules
+
+
+def _is_user_manager(node: ast.AST) -> bool:
+    """``get_user_model().objects`` (or another manager)."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in MANAGERS
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "get_user_model"
+    )
+
+
 def violations(root: Path = ROOT) -> set[str]:
     """Every "path:what" where an app reaches into another app (imports inside functions too)."""
     apps = _apps(root)
     models = _model_names(root)
     found: set[str] = set()
     for app, path, tree in _sources(root):
-        other_models: dict[str, str] = {}  # bound name -> owning app
-        other_modules: dict[str, str] = {}  # bound name -> "app.module"
+        private, other_models, other_modules = _foreign_imports(app, path, tree, apps, models)
+        found |= private
         for node in ast.walk(tree):
-            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith(
-                "onestop."
-            ):
-                continue
-            parts = str(node.module).split(".")
-            owner = parts[1]
-            if owner == app or owner not in apps:
-                continue
-            for alias in node.names:
-                bound = alias.asname or alias.name
-                if alias.name.startswith("_"):
-                    found.add(f"{path}:{'.'.join(parts[1:])}.{alias.name}")
-                if parts[2:] == ["models"] and alias.name in models.get(owner, ()):
-                    other_models[bound] = owner
-                elif len(parts) == 2:  # from onestop.notify import services
-                    other_modules[bound] = f"{owner}.{alias.name}"
-        for node in ast.walk(tree):
+            if app != "accounts" and isinstance(node, ast.Attribute) and _is_user_manager(node):
+                found.add(f"{path}:get_user_model().{node.attr}")
             if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
                 continue
             name, attr = node.value.id, node.attr
@@ -144,7 +167,7 @@ def test_the_rule_sees_what_it_should(tmp_path: Path) -> None:
         "def f():\n"
         "    from onestop.catalog.models import Item\n"
         "    pdf._draw_qr(); pdf.render(); Region.objects.all(); Item._default_manager.all()\n"
-        "    Mine.objects.all(); notify_send()\n",
+        "    Mine.objects.all(); notify_send(); get_user_model().objects.all()\n",
         encoding="utf-8",
     )
 
@@ -153,6 +176,7 @@ def test_the_rule_sees_what_it_should(tmp_path: Path) -> None:
         "insights/probe.py:credentials.pdf._draw_qr",
         "insights/probe.py:Region.objects",
         "insights/probe.py:Item._default_manager",
+        "insights/probe.py:get_user_model().objects",
     }
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.core import seeding
 from onestop.credentials.selectors import wallet_list
 from onestop.credentials.services import credential_issue, licence_type_upsert
@@ -79,7 +79,8 @@ DEMO_LICENCES: list[tuple[str, str, str, dict[str, Any], datetime, datetime | No
 @seeding.register(order=55, name="credentials")
 def seed_credentials() -> str:
     """Issue each demo licence once; a holder who already has one of that type is skipped."""
-    users = {u.username: u for u in get_user_model().objects.filter(is_active=True)}
+    names = {n for row in DEMO_LICENCES for n in row[:2]}
+    users = accounts_selectors.users_by_username(names)
     issued = 0
     for holder_name, staff_name, key, subject, valid_from, valid_until, number in DEMO_LICENCES:
         holder, staff = users.get(holder_name), users.get(staff_name)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.core import seeding
 from onestop.core.errors import DomainError
 from onestop.sharing import selectors
@@ -67,12 +67,9 @@ DEMO_ACCESSES = [
 
 
 def _demo_accesses() -> int:
-    users = {
-        u.username: u
-        for u in get_user_model().objects.filter(
-            username__in=["citizen", *(a[0] for a in DEMO_ACCESSES)]
-        )
-    }
+    users = accounts_selectors.users_by_username(
+        ["citizen", *(a[0] for a in DEMO_ACCESSES)], active=False
+    )
     citizen = users.get("citizen")
     if citizen is None:
         return 0
