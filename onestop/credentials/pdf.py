@@ -18,13 +18,15 @@ from reportlab.pdfgen import canvas
 FONT = "STSong-Light"
 
 
-def _font() -> str:
+def cjk_font() -> str:
+    """The name of the built-in CID font that writes Chinese (registered on first use)."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
 
 
-def _draw_qr(pdf: canvas.Canvas, code: segno.QRCode, x: float, y: float, size: float) -> None:
+def draw_qr(pdf: canvas.Canvas, code: segno.QRCode, x: float, y: float, size: float) -> None:
+    """Draw `code` as vector squares, `size` wide, its lower left corner at (x, y)."""
     matrix = [list(row) for row in code.matrix_iter(scale=1, border=4)]
     cell = size / len(matrix)
     pdf.setFillColorRGB(0, 0, 0)
@@ -34,9 +36,14 @@ def _draw_qr(pdf: canvas.Canvas, code: segno.QRCode, x: float, y: float, size: f
                 pdf.rect(x + c * cell, y + size - (r + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
+# cases/pdf.py still imports these two; delete them once it uses cjk_font and draw_qr.
+_font = cjk_font
+_draw_qr = draw_qr
+
+
 def licence_pdf(*, rows: list[tuple[str, Any]], title: str, code: segno.QRCode) -> bytes:
     """One A4 page: the title, the licence's fields as label/value rows and the QR code."""
-    font = _font()
+    font = cjk_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     pdf.setTitle(title)
@@ -50,7 +57,7 @@ def licence_pdf(*, rows: list[tuple[str, Any]], title: str, code: segno.QRCode) 
         pdf.drawString(70 * mm, y, str(value))
         y -= 8 * mm
     size = 80 * mm
-    _draw_qr(pdf, code, (width - size) / 2, y - size - 5 * mm, size)
+    draw_qr(pdf, code, (width - size) / 2, y - size - 5 * mm, size)
     pdf.setFont(font, 9)
     pdf.drawCentredString(
         width / 2,

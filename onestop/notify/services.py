@@ -45,11 +45,14 @@ def _invalid(error: ValidationError) -> ValidationFailed:
     return ValidationFailed(_("The notification is not valid."), details=details)
 
 
-def _language(user: Any) -> str:
+def recipient_language(user: Any) -> str:
     """The recipient's language: a `language` attribute of the user if there is one (not yet
     in accounts), else the node's default language."""
     chosen = getattr(user, "language", "") if user is not None else ""
     return str(chosen or settings.LANGUAGE_CODE)
+
+
+_language = recipient_language  # cases/services.py still imports it; delete once it switches
 
 
 def _phone(raw: str) -> str:
@@ -148,7 +151,7 @@ def notification_send(
             _("There is no notification channel named “%(channel)s”.") % {"channel": unknown[0]},
             code="unknown_channel",
         )
-    rendered = templates.render(template, context, _language(recipient_user))
+    rendered = templates.render(template, context, recipient_language(recipient_user))
     destinations = _destinations(wanted, recipient_user, recipient_phone, recipient_email)
 
     result: list[Notification] = []
