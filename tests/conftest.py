@@ -1,4 +1,11 @@
-"""Shared fixtures. Test data is built through services, not raw ORM writes."""
+"""Shared fixtures. Test data is built through services, not raw ORM writes.
+
+- Worlds (tests/factories/worlds.py): a world fixture's data is built once per process, kept in
+  an uncommitted template transaction, and each test runs in a rolled-back savepoint on top.
+- Keys: generated once per process; each test's data dir starts with a copy.
+- `login(user)` → a test client signed in as `user` (English unless asked otherwise);
+  `sign_in(page, base, username)` → the same in the browser, through the login form.
+"""
 
 import os
 import shutil
@@ -9,6 +16,7 @@ from typing import Any
 import pytest
 
 from onestop.core import calendar, crypto
+from tests.factories import worlds
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,9 +56,12 @@ def _services_speak_english() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Each test gets its own data dir (keys, secret, uploads) and no cached keys or calendar
-    year from another test. Passwords hash fast: no test is about the hasher's cost."""
+    year from another test. The keys in it are a copy of the process's keys, generated once
+    (the worlds' personal data is encrypted with them). Passwords hash fast: no test is about
+    the hasher's cost."""
+    worlds.copy_keys(tmp_path)
     settings.DATA_DIR = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = worlds.FAST_HASHERS
     crypto.reset_key_cache()
     calendar.invalidate()
     yield
@@ -65,6 +76,64 @@ def _plain_static_storage(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def _world_template(django_db_setup: None, django_db_blocker: Any) -> Iterator[worlds.Template]:
+    """The process's template world (see tests/factories/worlds.py), rolled back at the end."""
+    yield worlds.template
+    with django_db_blocker.unblock():
+        worlds.template.drop()
+
+
+@pytest.fixture
+def _world_switch(
+    request: pytest.FixtureRequest, _world_template: worlds.Template, django_db_blocker: Any
+) -> None:
+    with django_db_blocker.unblock():
+        worlds.switch(request.node)
+
+
+@pytest.fixture
+def _django_db_helper(_world_switch: None, _django_db_helper: None) -> None:
+    """pytest-django's test transaction, opened after the test's world is in place (the
+    arguments are set up in order: the switch, then pytest-django's own fixture)."""
+    return _django_db_helper
+
+
+@pytest.fixture
+def login(client: Any) -> Any:
+    """login(user, client=None, language="en") → a test client signed in as `user` (the
+    test's `client` unless another is given), asking for `language`."""
+
+    def sign(user: Any, client_: Any = None, language: str = "en") -> Any:
+        c = client if client_ is None else client_
+        c.force_login(user)
+        c.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        return c
+
+    return sign
+
+
+def sign_in(page: Any, base: str, username: str, password: str = "") -> None:
+    """Sign in through the login form in the browser (after clearing the page's cookies) and
+    wait until the site has left the login page."""
+    import re
+
+    from onestop.accounts.seed import DEMO_PASSWORD
+
+    page.context.clear_cookies()
+    page.goto(base + "/accounts/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password or DEMO_PASSWORD)
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+
+
+@pytest.fixture(name="sign_in")
+def sign_in_fixture() -> Any:
+    """The browser's login helper as a fixture: sign_in(page, base, username)."""
+    return sign_in
 
 
 @pytest.fixture(scope="session")

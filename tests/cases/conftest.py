@@ -4,7 +4,8 @@
 The world is built by the apps' own seed steps (which write through their services), for the
 region 371121 only (the catalogue import of one region), without the full demo seed:
 
-- `cases_world`   → dict username → User: org, dataset + licence-type registries, demo accounts
+- `cases_world`   → (a template world, built once per process: tests/factories/worlds.py)
+                    dict username → User: org, dataset + licence-type registries, demo accounts
                     (citizen 张伟, business, clerk, supervisor, officer-ps/-hr/-wj/-sw/-yb/-sp/-xf,
                     admin ...), sharing agreements and demo records, the demo e-licences, the
                     371121 catalogue, the workflow processes and the item → process bindings.
@@ -43,6 +44,7 @@ from onestop.accounts.models import User
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
 from onestop.catalog.models import Item, Scenario
+from tests.factories import worlds
 
 REGION = "371121"
 NEWBORN_ANSWERS = {"hukou_here": "yes", "ss_card": "yes", "maternity": "no"}
@@ -87,9 +89,9 @@ def build_world() -> dict[str, User]:
     return {u.username: u for u in User.objects.all()}
 
 
-@pytest.fixture
+@worlds.fixture("cases", build_world)
 def cases_world(db: Any) -> dict[str, User]:
-    return build_world()
+    return worlds.use("cases")
 
 
 @pytest.fixture

@@ -17,13 +17,14 @@ from onestop.accounts.models import StaffRole, User
 from onestop.cases import clock
 from onestop.cases.models import Case
 from onestop.catalog.models import Item
+from tests.factories import worlds
 
 PASSWORD = "onestop-demo-2026"
 R = StaffRole.Role
 _seq = {"n": 80000}  # far from the numbers the services give out
 
 
-def seed_world() -> dict[str, User]:
+def _seed_world() -> None:
     """Regions and departments, demo accounts, registries and the demo catalogue."""
     from onestop.accounts import services as account_services
     from onestop.accounts.seed import seed_accounts
@@ -47,7 +48,11 @@ def seed_world() -> dict[str, User]:
             account_services.staff_create(
                 actor=admin, username=username, password=PASSWORD, real_name=username, roles=roles
             )
-    return {u.username: u for u in User.objects.all()}
+
+
+def seed_world() -> dict[str, User]:
+    """The world above, built once per test process (a template: tests/factories/worlds.py)."""
+    return worlds.use("cases-office", _seed_world)  # type: ignore[no-any-return]
 
 
 def item_of(department: str) -> Item:

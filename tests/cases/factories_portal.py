@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from onestop.accounts.models import User
+from tests.factories import worlds
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -21,7 +22,7 @@ def upload(data: bytes = PDF, name: str = "scan.pdf", content_type: str = "appli
     return SimpleUploadedFile(name, data, content_type=content_type)
 
 
-def build_portal() -> dict[str, User]:
+def _build_portal() -> None:
     """Calendar, org, accounts, registries, sharing demo records, the catalogue, the process
     definitions and which process each item runs — each by its app's seed step."""
     from onestop.accounts.seed import seed_accounts
@@ -42,7 +43,11 @@ def build_portal() -> dict[str, User]:
     seed_catalog()
     seed_workflow()
     seed_item_processes()
-    return {u.username: u for u in User.objects.all()}
+
+
+def build_portal() -> dict[str, User]:
+    """The world above, built once per test process (a template: tests/factories/worlds.py)."""
+    return worlds.use("cases-portal", _build_portal)  # type: ignore[no-any-return]
 
 
 def client_for(user: Any) -> Client:

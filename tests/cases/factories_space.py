@@ -16,12 +16,13 @@ from onestop.accounts.models import User
 from onestop.cases import clock
 from onestop.cases.models import Case, CaseEvent
 from onestop.catalog.models import Item, Scenario
+from tests.factories import worlds
 
 # Numbers from 90001 up, clear of the ones `services` allocates (from 1) in the same test.
 _seq = {"n": 90000}
 
 
-def seed_world() -> dict[str, User]:
+def _seed_world() -> None:
     """Regions and departments, demo accounts, registries and the demo catalogue."""
     from onestop.accounts.seed import seed_accounts
     from onestop.catalog.seed import seed_catalog
@@ -34,7 +35,11 @@ def seed_world() -> dict[str, User]:
     seed_datasets()
     seed_licence_types()
     seed_catalog()
-    return {u.username: u for u in User.objects.all()}
+
+
+def seed_world() -> dict[str, User]:
+    """The world above, built once per test process (a template: tests/factories/worlds.py)."""
+    return worlds.use("org-accounts-registries-catalogue", _seed_world)  # type: ignore[no-any-return]
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:

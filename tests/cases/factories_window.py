@@ -10,19 +10,24 @@ from django.test import Client
 
 from onestop.accounts.models import User
 from onestop.cases.models import Case
+from tests.factories import worlds
 
 RID = "37112119930315123X"  # the demo citizen 张伟
 WALKIN_RID = "110101199003070038"  # valid, no account
 BAD_RID = "371121199303151230"  # wrong check character (X expected)
 
 
-def seed_org_and_accounts() -> dict[str, User]:
+def _seed_org_and_accounts() -> None:
     from onestop.accounts.seed import seed_accounts
     from onestop.org.seed import seed_org
 
     seed_org()
     seed_accounts()
-    return {u.username: u for u in User.objects.all()}
+
+
+def seed_org_and_accounts() -> dict[str, User]:
+    """The world above, built once per test process (a template: tests/factories/worlds.py)."""
+    return worlds.use("org-accounts", _seed_org_and_accounts)  # type: ignore[no-any-return]
 
 
 def login(user: User) -> Client:

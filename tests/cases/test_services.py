@@ -3,7 +3,6 @@ officers' steps, bundle completion and idempotency."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -95,9 +94,7 @@ def test_another_user_cannot_touch_a_draft(citizen: Any, business: Any, newborn:
 def test_submit_fans_out_and_auto_approves_only_the_enrolment(
     citizen: Any, newborn_draft: Case
 ) -> None:
-    started = time.monotonic()
     case = services.case_submit(actor=citizen, case=newborn_draft, idempotency_key="k1")
-    elapsed = time.monotonic() - started
     assert case.number
     assert case.number.startswith("371121-")
     assert case.status == Case.Status.ACCEPTED
@@ -113,7 +110,7 @@ def test_submit_fans_out_and_auto_approves_only_the_enrolment(
     assert enrolment.status == Case.Status.COMPLETED
     assert enrolment.result_kind == Case.ResultKind.PAPER  # no e-licence for an enrolment
     assert enrolment.task_name == ""
-    assert elapsed < 5  # decided within the submission (the bench measures the second)
+    # decided within the submission (how long it takes is measured in bench/, not here)
     waiting = [c for c in children if not c.auto_decided]
     assert all(c.task_name == "review" and c.task_lane == "department" for c in waiting)
     assert all(c.due_date is not None for c in children)

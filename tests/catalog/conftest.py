@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from tests.factories import worlds
+
 SEED = Path(settings.BASE_DIR) / "data" / "seed"
 
 
@@ -27,10 +29,21 @@ def load_registries() -> None:
     seed_licence_types()
 
 
-@pytest.fixture
-def registries(db: Any) -> None:
+def build_registries() -> None:
     load_org()
     load_registries()
+
+
+def build_catalogue() -> None:
+    from onestop.catalog.seed import seed_catalog
+
+    build_registries()
+    seed_catalog()
+
+
+@worlds.fixture("org-registries", build_registries, value=lambda: None)
+def registries(db: Any) -> None:
+    worlds.use("org-registries")
 
 
 @pytest.fixture
@@ -40,9 +53,7 @@ def document() -> dict[str, Any]:
     return seed_document()
 
 
-@pytest.fixture
-def catalogue(registries: None, document: dict[str, Any]) -> None:
+@worlds.fixture("demo-catalogue", build_catalogue, value=lambda: None, includes=("org-registries",))
+def catalogue(registries: None) -> None:
     """The demo catalogue of both regions, imported as the seed does."""
-    from onestop.catalog.seed import seed_catalog
-
-    seed_catalog()
+    worlds.use("demo-catalogue")

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from onestop.accounts.models import User
 from onestop.core import crypto
 from onestop.credentials.models import Credential
+from tests.factories import worlds
 
 PASSWORD = "onestop-demo-2026"
 
@@ -28,8 +29,7 @@ def _own_keys(settings: Any, tmp_path: Path) -> Iterator[None]:
     crypto.reset_key_cache()
 
 
-@pytest.fixture
-def world(db: None) -> dict[str, User]:
+def build_world() -> None:
     from onestop.accounts.seed import seed_accounts
     from onestop.credentials.seed import seed_licence_types
     from onestop.org.seed import seed_org
@@ -39,7 +39,11 @@ def world(db: None) -> dict[str, User]:
     seed_datasets()
     seed_licence_types()
     seed_accounts()
-    return {u.username: u for u in User.objects.all()}
+
+
+@worlds.fixture("org-registries-accounts", build_world)
+def world(db: None) -> dict[str, User]:
+    return worlds.use("org-registries-accounts")
 
 
 @pytest.fixture

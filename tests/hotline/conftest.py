@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from onestop.accounts.models import StaffRole, User
 from onestop.hotline import services
 from onestop.hotline.models import WorkOrder
+from tests.factories import worlds
 
 R = StaffRole.Role
 PASSWORD = "onestop-demo-2026"
@@ -59,8 +60,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
-@pytest.fixture
-def world(db: None) -> dict[str, User]:
+def build_world() -> None:
+    """The org, the demo accounts, the 12345 catalogue and the extra staff (a template world)."""
     from onestop.accounts import services as account_services
     from onestop.accounts.seed import seed_accounts
     from onestop.hotline.seed import seed_catalogue
@@ -74,7 +75,11 @@ def world(db: None) -> dict[str, User]:
         account_services.staff_create(
             actor=admin, username=username, password=PASSWORD, real_name=username, roles=roles
         )
-    return {u.username: u for u in User.objects.all()}
+
+
+@worlds.fixture("hotline", build_world)
+def world(db: None) -> dict[str, User]:
+    return worlds.use("hotline")
 
 
 @pytest.fixture

@@ -1,5 +1,10 @@
-"""The routing model: synthetic history, training, held-out quality, prediction contract,
-threshold, persistence, seed step, commands and the classify API."""
+"""The routing model: synthetic history, training, prediction contract, threshold, persistence,
+seed step, commands and the classify API.
+
+Accuracy is not tested here: the held-out requests come from the same generator as the training
+ones, so a score on them says how well the model learnt the generator, not how well it routes
+real calls. That figure is a labelled benchmark (bench/bench_hotline_routing.py); the test below
+only checks that training gives a model that predicts sensibly."""
 
 from __future__ import annotations
 
@@ -87,24 +92,28 @@ def test_history_mixes_english_and_other_handlers() -> None:
     }
 
 
-# --- quality ---------------------------------------------------------------------------------
+# --- training (a smoke check; the accuracy figure is in bench/bench_hotline_routing.py) ------
 
 
-def test_trained_model_beats_the_floor_on_held_out_requests(
+def test_trained_model_routes_hand_written_requests(
     model: routing.Model, held_out: tuple[list[Any], list[Any]]
 ) -> None:
-    _, test = held_out
-    res = routing.evaluate(model, test, at=routing.DEFAULT_THRESHOLD)
-    # Measured: category 0.995 / 1.000, department 0.953 / 0.993, precision 0.965 at 0.92
-    # coverage (threshold 0.6); the floors leave margin.
-    assert res["n"] == 400
-    assert res["category_top1"] >= 0.95
-    assert res["category_top3"] >= 0.97
-    assert res["department_top1"] >= 0.90
-    assert res["department_top3"] >= 0.97
-    assert res["precision"] >= 0.95
-    assert res["coverage"] >= 0.85
-    assert res["category_ece"] <= 0.15
+    kinds = {k: f"371121-{k}" for k in model.kind_clf.classes_}
+    history = {line["text"] for line in routing.history_examples()}
+    written = {
+        "我家小区的物业公司什么都不管": "urban-rural-construction.property-management",
+        "家里停电一整天了，还没人来修": "utilities.power",
+        "身份证丢了，想问问怎么补办": "public-security.household-registration",
+    }
+    assert not set(written) & history  # not the generator's sentences
+    for text, category in written.items():
+        out = model.predict(text, "371121", departments=kinds)
+        assert out["categories"][0]["code"] == category
+        assert out["departments"][0]["code"] == kinds[out["departments"][0]["kind"]]
+    # evaluate() reports on the held-out part (its figures are the benchmark's business).
+    res = routing.evaluate(model, held_out[1], at=routing.DEFAULT_THRESHOLD)
+    assert res["n"] == len(held_out[1]) == 400
+    assert all(0.0 <= res[key] <= 1.0 for key in ("category_top1", "coverage", "precision"))
 
 
 def test_cold_start_model_routes_obvious_requests(cold_model: routing.Model) -> None:

@@ -28,6 +28,7 @@ from django.utils import translation
 from onestop.accounts.models import User
 from onestop.hotline import services
 from onestop.hotline.models import WorkOrder
+from tests.factories import worlds
 
 SH = ZoneInfo("Asia/Shanghai")
 PS = "371121-public-security"
@@ -65,8 +66,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return c
 
 
-@pytest.fixture
-def world(db: None) -> dict[str, User]:
+def build_world() -> None:
     from onestop.accounts.seed import seed_accounts
     from onestop.hotline.seed import seed_catalogue
     from onestop.org.seed import seed_org
@@ -74,7 +74,11 @@ def world(db: None) -> dict[str, User]:
     seed_org()
     seed_accounts()
     seed_catalogue()
-    return {u.username: u for u in User.objects.all()}
+
+
+@worlds.fixture("org-accounts-hotline-catalogue", build_world)
+def world(db: None) -> dict[str, User]:
+    return worlds.use("org-accounts-hotline-catalogue")
 
 
 def fresh(user: User) -> User:

@@ -11,6 +11,7 @@ import pytest
 from onestop.accounts.models import User
 from onestop.open311.models import ApiClient
 from onestop.open311.seed import DEMO_KEY, DEMO_NAME
+from tests.factories import worlds
 
 SERVICE = "urban-rural-construction.property-management"
 WATER = "utilities.water"
@@ -21,8 +22,7 @@ def _media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def world(db: None) -> dict[str, Any]:
+def build_world() -> None:
     from onestop.accounts.seed import seed_accounts
     from onestop.hotline.seed import seed_catalogue
     from onestop.open311.seed import seed_open311
@@ -32,12 +32,20 @@ def world(db: None) -> dict[str, Any]:
     seed_accounts()
     seed_catalogue()
     seed_open311()
+
+
+def world_value() -> dict[str, Any]:
     return {
         "admin": User.objects.get(username="admin"),
         "agent": User.objects.get(username="agent"),
         "client": ApiClient.objects.get(name=DEMO_NAME),
         "key": DEMO_KEY,
     }
+
+
+@worlds.fixture("open311", build_world, world_value)
+def world(db: None) -> dict[str, Any]:
+    return worlds.use("open311")
 
 
 def form(**extra: Any) -> dict[str, Any]:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from onestop.accounts.models import User
 from tests.catalog.conftest import load_org, load_registries
+from tests.factories import worlds
 
 
-@pytest.fixture
-def demo(db: Any) -> dict[str, User]:
+def build_demo() -> None:
     from onestop.accounts.seed import seed_accounts
     from onestop.sharing.seed import seed_agreements, seed_demo_records
 
@@ -21,15 +19,29 @@ def demo(db: Any) -> dict[str, User]:
     seed_accounts()
     seed_agreements()
     seed_demo_records()
-    return {u.username: u for u in User.objects.all()}
 
 
-@pytest.fixture
-def newborn(demo: dict[str, User]) -> Any:
-    """The demo catalogue (both regions), for the newborn bundle."""
+@worlds.fixture("sharing-demo", build_demo)
+def demo(db: Any) -> dict[str, User]:
+    return worlds.use("sharing-demo")
+
+
+def build_demo_and_catalogue() -> None:
     from onestop.catalog.seed import seed_catalog
 
+    build_demo()
     seed_catalog()
+
+
+@worlds.fixture(
+    "sharing-demo-catalogue",
+    build_demo_and_catalogue,
+    value=lambda: None,
+    includes=("sharing-demo",),
+)
+def newborn(demo: dict[str, User]) -> Any:
+    """The demo catalogue (both regions), for the newborn bundle."""
+    worlds.use("sharing-demo-catalogue")
     from onestop.catalog.selectors import scenario_get
 
     return scenario_get(region="371121", slug="newborn")
