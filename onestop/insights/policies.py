@@ -13,15 +13,19 @@ from typing import Any
 
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, region_covers, staff_departments
+from onestop.core.actors import is_system
+from onestop.core.permissions import Permission
 
 Role = StaffRole.Role
 
-VIEW_HOTLINE = "region:insights:view"
+VIEW_HOTLINE = Permission.INSIGHTS_VIEW.value
 
 
 def _active(actor: Any) -> bool:
+    """A signed-in, active person (not `SYSTEM`: the node reads no indicators)."""
     return (
         actor is not None
+        and not is_system(actor)
         and bool(getattr(actor, "is_authenticated", False))
         and bool(getattr(actor, "is_active", True))
     )

@@ -43,6 +43,7 @@ from onestop.accounts.models import User
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
 from onestop.catalog.models import Item, Scenario
+from onestop.core.actors import SYSTEM
 
 REGION = "371121"
 NEWBORN_ANSWERS = {"hukou_here": "yes", "ss_card": "yes", "maternity": "no"}
@@ -80,7 +81,7 @@ def build_world() -> dict[str, User]:
     seed_licence_types()
     seed_agreements()
     seed_demo_records()
-    catalog_import(actor=None, data=seed_document(), region=REGION, fmt="json")
+    catalog_import(actor=SYSTEM, data=seed_document(), region=REGION, fmt="json")
     seed_credentials()
     seed_workflow()
     seed_item_processes()
