@@ -1,10 +1,15 @@
-"""The node's HTTP API (/api/v1): one router per app, one error shape for domain errors."""
+"""The node's HTTP API (/api/v1): one router per app, one error shape for domain errors.
+
+Operations for signed-in people declare ``auth=onestop.core.api.SessionAuth(...)`` (on their
+router or themselves); the others are public."""
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from onestop.core.api import NotSignedIn
 from onestop.core.errors import DomainError
 
 api = NinjaAPI(
@@ -18,6 +23,12 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    """An auth class that answers "nobody" instead of raising `NotSignedIn` (ours raises)."""
+    return domain_error(request, NotSignedIn(_("Sign in first.")))
 
 
 @api.exception_handler(NinjaValidationError)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from onestop.accounts.models import StaffRole, User
+from onestop.core.actors import is_system
 from onestop.core.permissions import Permission
 from onestop.org.selectors import region_covers  # the one GB/T 2260 nesting; re-exported
 
@@ -20,10 +21,10 @@ Role = StaffRole.Role
 
 
 class Action(StrEnum):
-    """Actions of this app that `core.permissions.Permission` does not name (yet)."""
+    """This app's names in `core.permissions.Permission`."""
 
-    USER_FIND = "staff:user:find"
-    RESIDENT_ID_REVEAL = "self:resident_id:reveal"
+    USER_FIND = Permission.USER_FIND.value
+    RESIDENT_ID_REVEAL = Permission.RESIDENT_ID_REVEAL.value
     STAFF_CREATE = Permission.ACCOUNTS_MANAGE.value
     PROFILE_VIEW = Permission.CITIZEN_PROFILE_VIEW.value
     ORG_MANAGE = Permission.ORG_MANAGE.value
@@ -31,8 +32,8 @@ class Action(StrEnum):
 
 def roles(user: Any) -> list[StaffRole]:
     """The user's roles, read once per user object (request)."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
-        return []
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return []  # nobody, or the node itself (`SYSTEM`): no roles
     cached: list[StaffRole] | None = getattr(user, "_onestop_roles", None)
     if cached is None:
         cached = list(StaffRole.objects.filter(user_id=user.pk))
@@ -120,7 +121,12 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
     - ``region:accounts:manage``: an administrator of that region (a region code or object);
     - ``staff:user:find``: any staff member;
     - ``self:profile:view`` and ``self:resident_id:reveal``: the user themself only.
+
+    The node itself (`SYSTEM`: seeds, the operator's commands) may manage its organisation and
+    staff accounts, nothing personal; `None` may do nothing.
     """
+    if is_system(actor):
+        return action in (Action.ORG_MANAGE, Action.STAFF_CREATE)
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if not getattr(actor, "is_active", True):

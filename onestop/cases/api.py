@@ -7,140 +7,33 @@ an id or number that is not yours is "not found", whether or not it exists.
 
 from __future__ import annotations
 
-import datetime
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Header, Router, Schema, Status
+from django.utils.translation import gettext_lazy
+from ninja import File, Header, Router, Status
 from ninja.files import UploadedFile
 
 from onestop.cases import policies, selectors, services, uploads
 from onestop.cases.models import Case, CaseEvent, CaseMaterial
+from onestop.cases.schemas import (
+    CaseDraftIn,
+    CaseDraftOut,
+    CaseDraftPatchIn,
+    CaseMaterialOut,
+    CaseOut,
+)
 from onestop.catalog import selectors as catalog_selectors
-from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.api import SessionAuth
+from onestop.core.errors import NotFound, ValidationFailed
 
-router = Router(tags=["cases"])
-
-
-class NotSignedIn(DomainError):
-    status = 401
-    code = "unauthenticated"
-
-
-# --- shapes ------------------------------------------------------------------------------------
-
-
-class CaseDraftIn(Schema):
-    """Exactly one of `scenario` (a bundle's slug) and `item` (an item code). With
-    `prefill: true` the form is pre-filled from government records about you (each fetch is
-    recorded, see /me/data/)."""
-
-    scenario: str | None = None
-    item: str | None = None
-    prefill: bool = False
-
-
-class CaseDraftPatchIn(Schema):
-    """The answers to store; `version` is the draft's version you last read (a stale one is
-    refused with 409 Conflict and nothing changes)."""
-
-    variant_answers: dict[str, str] | None = None
-    form_data: dict[str, Any] | None = None
-    version: int | None = None
-
-
-class CaseItemOut(Schema):
-    code: str
-    name: str
-    department: str
-    promised_days: int
-
-
-class CaseMaterialOut(Schema):
-    key: str
-    name: str
-    required: bool
-    key_material: bool
-    mode: str
-    mode_label: str
-    source: str
-    items: list[str]
-    original_name: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-class CaseDraftOut(Schema):
-    id: uuid.UUID
-    kind: str
-    status: str
-    scenario: str | None
-    item: str | None
-    version: int
-    variant_answers: dict[str, Any]
-    form_data: dict[str, Any]
-    prefilled: dict[str, str]
-    items: list[CaseItemOut]
-    form_schema: dict[str, Any]
-    materials: list[CaseMaterialOut]
-    missing_materials: list[str]
-
-
-class CaseChildOut(Schema):
-    number: str | None
-    item: str | None
-    item_name: str
-    department: str | None
-    status: str
-    status_label: str
-    auto_decided: bool
-    decision: str
-    due_date: datetime.date | None
-    result_kind: str
-
-
-class CaseEventOut(Schema):
-    case: str | None
-    kind: str
-    label: str
-    note: str
-    at: datetime.datetime
-
-
-class CaseOut(Schema):
-    id: uuid.UUID
-    number: str | None
-    kind: str
-    status: str
-    status_label: str
-    scenario: str | None
-    item: str | None
-    submitted_at: datetime.datetime | None
-    due_date: datetime.date | None
-    children: list[CaseChildOut]
-    timeline: list[CaseEventOut]
+router = Router(tags=["cases"], auth=SessionAuth(gettext_lazy("Sign in to apply online.")))
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _applicant(request: HttpRequest, *, write: bool = False) -> Any:
-    user = request.user
-    if not user.is_authenticated:
-        raise NotSignedIn(_("Sign in to apply online."))
-    if write:
-        from ninja.utils import check_csrf
-
-        if check_csrf(request) is not None:
-            raise PermissionDenied(
-                _("The request did not carry a valid CSRF token."), code="csrf_failed"
-            )
-    return user
 
 
 def _mine(user: Any, case: Case) -> Case:
@@ -256,7 +149,7 @@ def draft_create(request: HttpRequest, payload: CaseDraftIn) -> Status:
     """Start a draft for a bundle (`scenario`) or a single item (`item`). If you already have
     a draft for the same bundle or item, that one is returned (200) instead of a new one
     (201)."""
-    user = _applicant(request, write=True)
+    user = request.user
     if bool(payload.scenario) == bool(payload.item):
         raise ValidationFailed(
             _("Give exactly one of the parameters item and scenario."),
@@ -280,7 +173,7 @@ def draft_create(request: HttpRequest, payload: CaseDraftIn) -> Status:
 @router.get("/drafts/{draft_id}", response=CaseDraftOut, summary="A draft")
 def draft_get(request: HttpRequest, draft_id: str) -> dict[str, Any]:
     """Your draft with its answers, the items and materials they select, and its version."""
-    user = _applicant(request)
+    user = request.user
     return _draft_body(_draft(user, draft_id))
 
 
@@ -288,7 +181,7 @@ def draft_get(request: HttpRequest, draft_id: str) -> dict[str, Any]:
 def draft_update(request: HttpRequest, draft_id: str, payload: CaseDraftPatchIn) -> dict[str, Any]:
     """Store the variant answers and/or the form values (the form values replace the stored
     ones). Send the `version` you read: if the draft changed since, 409 Conflict."""
-    user = _applicant(request, write=True)
+    user = request.user
     case = _draft(user, draft_id)
     case = services.draft_save(
         actor=user,
@@ -310,7 +203,7 @@ def material_upload(
 ) -> Status:
     """Upload one material as a PDF, PNG or JPEG (the type is read from the content) of at
     most `CASE_UPLOAD_MAX_BYTES` (10 MiB by default). It replaces an earlier upload."""
-    user = _applicant(request, write=True)
+    user = request.user
     case = _draft(user, draft_id)
     material = uploads.material_upload(actor=user, case=case, key=key, file=file)
     return Status(201, _material(material))
@@ -326,7 +219,7 @@ def draft_submit(
     services decided by rules are decided at once. Send an `Idempotency-Key` header: a retry
     with the same key (after a timeout, a double click) returns the same case and creates
     nothing. Missing required materials or answers: 400 listing them; nothing changes."""
-    user = _applicant(request, write=True)
+    user = request.user
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
         raise ValidationFailed(
@@ -342,7 +235,7 @@ def draft_submit(
 def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
     """Your application by its case number: its status, each service's case with its status,
     and the timeline."""
-    user = _applicant(request)
+    user = request.user
     case = selectors.case_get(actor=user, number=number)
     return _case_body(_mine(user, case.top))
 
@@ -351,7 +244,7 @@ def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
 def case_withdraw(request: HttpRequest, number: str) -> dict[str, Any]:
     """Withdraw your whole application while none of its services has been decided: every
     item case is withdrawn and its process stopped. Decided already: 409; nothing changes."""
-    user = _applicant(request, write=True)
+    user = request.user
     case = _mine(user, selectors.case_get(actor=user, number=number).top)
     withdrawn = services.case_withdraw(actor=user, case=case)
     return _case_body(withdrawn)

@@ -8,38 +8,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from onestop.cases import burden
+from onestop.cases.schemas import BurdenOut
 from onestop.catalog import selectors as catalog_selectors
 from onestop.web import registry
 
 router = Router(tags=["cases"])
-
-
-class BaselineOut(Schema):
-    """Item by item, from the catalogue."""
-
-    materials: int
-    visits: int
-    days: int
-    forms: int
-
-
-class BundledOut(Schema):
-    """Means over the scenario's completed bundle cases (null when there is none)."""
-
-    materials: float | None
-    visits: float | None
-    days: float | None
-    forms: float | None
-    fields_typed: float | None
-
-
-class BurdenOut(Schema):
-    baseline: BaselineOut
-    bundled: BundledOut
-    cases: int
 
 
 @router.get("/scenarios/{slug}/burden", response=BurdenOut)

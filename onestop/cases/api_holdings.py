@@ -10,28 +10,18 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Router
 
 from onestop.cases import holdings
 from onestop.catalog import selectors as catalog_selectors
-from onestop.core.errors import DomainError, ValidationFailed
+from onestop.core.api import SessionAuth
+from onestop.core.errors import ValidationFailed
 from onestop.sharing import selectors as sharing_selectors
 from onestop.sharing import services as sharing_services
 from onestop.sharing.schemas import MaterialStatusOut, PrefillValueOut
 
-router = Router(tags=["sharing"])
-
-
-class NotSignedIn(DomainError):
-    status = 401
-    code = "unauthenticated"
-
-
-def _signed_in(request: HttpRequest) -> Any:
-    user = request.user
-    if not user.is_authenticated:
-        raise NotSignedIn(_("Sign in to see your own data."))
-    return user
+router = Router(tags=["sharing"], auth=SessionAuth(gettext_lazy("Sign in to see your own data.")))
 
 
 @router.get("/me/materials", response=list[MaterialStatusOut], summary="My materials")
@@ -41,7 +31,7 @@ def my_materials(
     """For an item (`item=<code>`) or a bundle (`scenario=<slug>`): each material, and whether
     the government already holds it (`held`), it is in your e-licence wallet (`licence`) or you
     hand it in (`to_submit`)."""
-    user = _signed_in(request)
+    user = request.user
     if bool(item) == bool(scenario):
         raise ValidationFailed(
             _("Give exactly one of the parameters item and scenario."),
@@ -60,7 +50,7 @@ def my_materials(
 def my_prefill(request: HttpRequest, scenario: str) -> dict[str, dict[str, Any]]:
     """Values of the bundle's merged form fetched from government records about you, each with
     its source. Every fetch is recorded (see /me/data/)."""
-    user = _signed_in(request)
+    user = request.user
     found = catalog_selectors.scenario_get(region=settings.NODE_REGION, slug=scenario)
     fields = sharing_selectors.schema_prefill_fields(found.form_schema or {})
     return sharing_services.prefill(actor=user, fields=fields)

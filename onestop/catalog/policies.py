@@ -1,7 +1,8 @@
 """Who may change the catalogue.
 
-`actor=None` is the system itself (the demo seed and the `onestop catalog_import` command run by
-the node's operator); web and API callers always pass the signed-in user.
+`SYSTEM` (`core.actors`) is the node itself (the demo seed and the `onestop catalog_import`
+command run by the node's operator); web and API callers always pass the signed-in user.
+`actor=None` may do nothing but read.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from onestop.accounts.policies import is_administrator_of
+from onestop.core.actors import is_system
 from onestop.core.permissions import Permission
 
 
@@ -17,9 +19,13 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
     if action == Permission.CATALOG_ITEM_VIEW:
         return True
     if action in (Permission.CATALOG_IMPORT, Permission.CATALOG_ITEM_MANAGE):
-        if actor is None:
+        if is_system(actor):
             return True
-        if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
+        if (
+            actor is None
+            or not getattr(actor, "is_authenticated", False)
+            or not getattr(actor, "is_active", True)
+        ):
             return False
         return is_administrator_of(actor, obj)
     return False

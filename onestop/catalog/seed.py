@@ -14,6 +14,7 @@ from django.conf import settings
 
 from onestop.catalog.services import catalog_import
 from onestop.core import seeding
+from onestop.core.actors import SYSTEM
 
 DEMO_REGIONS = ("371121", "320707")
 
@@ -30,7 +31,7 @@ def seed_document() -> dict[str, Any]:
 def seed_catalog() -> str:
     document = seed_document()
     results = [
-        catalog_import(actor=None, data=document, region=region, fmt="json")
+        catalog_import(actor=SYSTEM, data=document, region=region, fmt="json")
         for region in DEMO_REGIONS
     ]
     return "; ".join(result.summary() for result in results)

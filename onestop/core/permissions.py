@@ -1,13 +1,51 @@
-"""Every permission in the system, named "<scope>:<resource>:<action>"."""
+"""Every permission in the system, named "<scope>:<resource>:<action>".
+
+Each app's `policies.can(actor, action, obj)` answers for the names of its app; the app's
+policy module may give them shorter aliases (``policies.Action``), always with these values.
+"""
 
 from enum import StrEnum
 
 
 class Permission(StrEnum):
+    # accounts
+    ACCOUNTS_MANAGE = "region:accounts:manage"
+    CITIZEN_PROFILE_VIEW = "self:profile:view"
+    RESIDENT_ID_REVEAL = "self:resident_id:reveal"
+    USER_FIND = "staff:user:find"
+    # org and core
+    ORG_MANAGE = "region:org:manage"
+    CALENDAR_MANAGE = "region:calendar:manage"
+    # catalog
     CATALOG_ITEM_VIEW = "public:item:view"
     CATALOG_ITEM_MANAGE = "region:item:manage"
     CATALOG_IMPORT = "region:catalog:import"
-    ORG_MANAGE = "region:org:manage"
-    ACCOUNTS_MANAGE = "region:accounts:manage"
-    CALENDAR_MANAGE = "region:calendar:manage"
-    CITIZEN_PROFILE_VIEW = "self:profile:view"
+    # notify
+    NOTIFICATION_READ = "self:notification:read"
+    NOTIFICATION_RESEND = "node:notification:resend"
+    # workflow
+    PROCESS_RUN = "node:process:run"
+    # sharing
+    DATASET_MANAGE = "node:dataset:manage"
+    CONSENT_MANAGE = "self:consent:manage"
+    DATA_TRACKER_VIEW = "self:data_tracker:view"
+    ACCESS_RECORDS_VIEW = "department:access_records:view"
+    # credentials
+    LICENCE_TYPE_MANAGE = "node:licence_type:manage"
+    CREDENTIAL_ISSUE = "department:credential:issue"
+    CREDENTIAL_REVOKE = "department:credential:revoke"
+    CREDENTIAL_VIEW = "self:credential:view"
+    # knowledge
+    ARTICLE_DRAFT = "staff:article:draft"
+    ARTICLE_PUBLISH = "region:article:publish"
+    ARTICLE_IMPORT = "region:article:import"
+    # hotline
+    HOTLINE_CREATE = "region:hotline:create"
+    HOTLINE_VIEW = "region:hotline:view"
+    HOTLINE_CONTACT_VIEW = "region:hotline:contact-view"
+    HOTLINE_ATTACH = "region:hotline:attach"
+    HOTLINE_ARTICLE = "region:hotline:article"
+    # open311
+    OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
+    # insights
+    INSIGHTS_VIEW = "region:insights:view"

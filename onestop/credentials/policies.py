@@ -3,7 +3,8 @@
 Only staff of the department that issues the licence type in this node's region:
 department officers of that department and administrators of the region (superusers too).
 Every signed-in user may see their own credentials; issuing staff see what their
-department issued.
+department issued. The licence type registry is national: only the node itself (`SYSTEM`,
+the seed) and superusers change it; `SYSTEM` issues, revokes and views nothing.
 """
 
 from __future__ import annotations
@@ -13,17 +14,22 @@ from typing import Any
 
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, is_administrator_of
+from onestop.core.actors import is_system
+from onestop.core.permissions import Permission
 
 
 class Action(StrEnum):
-    ISSUE = "department:credential:issue"
-    REVOKE = "department:credential:revoke"
-    VIEW = "self:credential:view"
+    """This app's names in `core.permissions.Permission`."""
+
+    TYPE_MANAGE = Permission.LICENCE_TYPE_MANAGE.value
+    ISSUE = Permission.CREDENTIAL_ISSUE.value
+    REVOKE = Permission.CREDENTIAL_REVOKE.value
+    VIEW = Permission.CREDENTIAL_VIEW.value
 
 
 def staff_of(actor: Any, department_code: str) -> bool:
     """Whether `actor` is an officer of the department or an administrator of its region."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    if actor is None or is_system(actor) or not getattr(actor, "is_authenticated", False):
         return False
     if not getattr(actor, "is_active", True):
         return False
@@ -33,8 +39,17 @@ def staff_of(actor: Any, department_code: str) -> bool:
     return has_role(actor, StaffRole.Role.DEPARTMENT_OFFICER, department=department_code)
 
 
-def can(actor: Any, action: str, obj: Any = None) -> bool:
-    """`obj` is a department code for ISSUE, a credential for REVOKE and VIEW."""
+def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911 - one answer per action
+    """`obj` is a department code for ISSUE, a credential for REVOKE and VIEW (none for
+    TYPE_MANAGE)."""
+    if action == Action.TYPE_MANAGE:
+        return is_system(actor) or bool(
+            getattr(actor, "is_authenticated", False)
+            and getattr(actor, "is_active", True)
+            and getattr(actor, "is_superuser", False)
+        )
+    if is_system(actor):
+        return False
     if action == Action.ISSUE:
         return isinstance(obj, str) and staff_of(actor, obj)
     if action == Action.REVOKE:

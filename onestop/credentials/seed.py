@@ -12,6 +12,7 @@ from django.conf import settings
 
 from onestop.accounts import selectors as accounts_selectors
 from onestop.core import seeding
+from onestop.core.actors import SYSTEM
 from onestop.credentials.selectors import wallet_list
 from onestop.credentials.services import credential_issue, licence_type_upsert
 
@@ -25,7 +26,7 @@ def load_licence_types() -> list[dict[str, Any]]:
 @seeding.register(order=41, name="licence_types")
 def seed_licence_types() -> str:
     rows = load_licence_types()
-    changed = sum(licence_type_upsert(actor=None, row=row)[1] for row in rows)
+    changed = sum(licence_type_upsert(actor=SYSTEM, row=row)[1] for row in rows)
     return f"{len(rows)} e-licence types, {changed} changed"
 
 

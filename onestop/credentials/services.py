@@ -32,10 +32,10 @@ MAX_REASON = 300
 def licence_type_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[LicenceType, bool]:
     """Create or update a licence type from its registry row; writes only when a value differs.
 
-    `actor=None` is the system (seed); other actors must be superusers. The backing dataset,
+    `SYSTEM` (the seed) or a superuser (`node:licence_type:manage`). The backing dataset,
     when given, must exist. Returns the licence type and whether anything was written.
     """
-    if actor is not None and not getattr(actor, "is_superuser", False):
+    if not policies.can(actor, policies.Action.TYPE_MANAGE):
         raise PermissionDenied(_("You may not change the e-licence type registry."))
     if row.get("trust_level", "A") not in ("A", "B", "C", "D"):
         raise ValidationFailed(_("The trust level must be A, B, C or D."))

@@ -4,18 +4,19 @@ CSRF token like any form. Errors have the project's one shape ``{"code", "messag
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import File, Header, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from onestop.hotline import selectors, services
+from onestop.core.api import SessionAuth
+from onestop.core.errors import ValidationFailed
+from onestop.hotline import actions, selectors, services
 from onestop.hotline.models import WorkOrder
 from onestop.hotline.schemas import (
     AttachmentOut,
@@ -25,26 +26,10 @@ from onestop.hotline.schemas import (
     TicketListItemOut,
 )
 
-router = Router(tags=["hotline"])
-
-
-class NotSignedIn(DomainError):
-    status = 401
-    code = "unauthenticated"
-
-
-def _staff(request: HttpRequest, *, write: bool = False) -> Any:
-    user = request.user
-    if not user.is_authenticated:
-        raise NotSignedIn(_("Sign in as hotline or department staff first."))
-    if write:
-        from ninja.utils import check_csrf
-
-        if check_csrf(request) is not None:
-            raise PermissionDenied(
-                _("The request did not carry a valid CSRF token."), code="csrf_failed"
-            )
-    return user
+router = Router(
+    tags=["hotline"],
+    auth=SessionAuth(gettext_lazy("Sign in as hotline or department staff first.")),
+)
 
 
 def _summary(order: WorkOrder, phone: str) -> dict[str, Any]:
@@ -103,7 +88,7 @@ def ticket_create(
 ) -> Status:
     """Accept a request as a work order. Send an `Idempotency-Key` header: a retry with the
     same key returns the first order and creates nothing."""
-    user = _staff(request, write=True)
+    user = request.user
     order = services.ticket_create(actor=user, idempotency_key=idempotency_key, **payload.dict())
     return Status(201, _detail(user, order, reveal=False))
 
@@ -115,7 +100,7 @@ def ticket_list(
 ) -> QuerySet[WorkOrder]:
     """The work orders you may see, newest first (agents and supervisors: their region;
     officers: their departments' orders). Phones are masked here."""
-    user = _staff(request)
+    user = request.user
     return selectors.ticket_list(actor=user, status=status, overdue=overdue)
 
 
@@ -123,7 +108,7 @@ def ticket_list(
 def ticket_get(request: HttpRequest, number: str) -> dict[str, Any]:
     """One work order with its history. The caller's phone is in full for hotline agents and
     the lead department's officers (each such view is recorded), masked for others."""
-    user = _staff(request)
+    user = request.user
     order = selectors.ticket_get(actor=user, number=number)
     return _detail(user, order, reveal=True)
 
@@ -133,7 +118,7 @@ def ticket_get(request: HttpRequest, number: str) -> dict[str, Any]:
 )
 def ticket_attach(request: HttpRequest, number: str, file: File[UploadedFile]) -> Status:
     """Attach a PDF, PNG or JPEG of at most 10 MB (the type is checked from the content)."""
-    user = _staff(request, write=True)
+    user = request.user
     order = selectors.ticket_get(actor=user, number=number)
     if file.size is not None and file.size > services.MAX_ATTACHMENT_BYTES:
         raise ValidationFailed(_("A file has at most 10 MB."), code="file_too_large")
@@ -151,66 +136,6 @@ def ticket_attach(request: HttpRequest, number: str, file: File[UploadedFile]) -
     )
 
 
-def _need(value: Any, field: str) -> Any:
-    if value is None:
-        raise ValidationFailed(
-            _("The field %(field)s is required for this action.") % {"field": field},
-            code="missing_field",
-            details={"field": field},
-        )
-    return value
-
-
-Action = Callable[[Any, WorkOrder, TicketActionIn], WorkOrder]
-
-
-def _merge(user: Any, order: WorkOrder, p: TicketActionIn) -> WorkOrder:
-    master = selectors.ticket_get(actor=user, number=str(_need(p.master, "master")))
-    return services.ticket_merge(actor=user, duplicate=order, master=master)
-
-
-ACTIONS: dict[str, Action] = {
-    "answer_on_spot": lambda u, o, p: services.ticket_answer_on_spot(actor=u, order=o, text=p.text),
-    "dispatch": lambda u, o, p: services.ticket_dispatch(
-        actor=u, order=o, department=str(_need(p.department, "department")), assisting=p.assisting
-    ),
-    "sign_for": lambda u, o, p: services.ticket_sign_for(actor=u, order=o),
-    "return": lambda u, o, p: services.ticket_return(actor=u, order=o, reason=p.reason),
-    "arbitrate": lambda u, o, p: services.ticket_arbitrate(
-        actor=u,
-        order=o,
-        uphold=bool(_need(p.uphold, "uphold")),
-        department=p.department,
-        assisting=p.assisting,
-        reason=p.reason,
-    ),
-    "start": lambda u, o, p: services.ticket_start(actor=u, order=o),
-    "reply": lambda u, o, p: services.ticket_reply(actor=u, order=o, text=p.text),
-    "callback": lambda u, o, p: services.ticket_callback(
-        actor=u,
-        order=o,
-        satisfied=bool(_need(p.satisfied, "satisfied")),
-        resolved=bool(_need(p.resolved, "resolved")),
-        note=p.note,
-    ),
-    "extension_request": lambda u, o, p: services.ticket_extension_request(
-        actor=u, order=o, working_days=int(_need(p.working_days, "working_days")), reason=p.reason
-    ),
-    "extension_decide": lambda u, o, p: services.ticket_extension_decide(
-        actor=u, order=o, approve=bool(_need(p.approve, "approve")), reason=p.reason
-    ),
-    "escalate": lambda u, o, p: services.ticket_escalate(actor=u, order=o, reason=p.reason),
-    "reassign": lambda u, o, p: services.ticket_reassign(
-        actor=u,
-        order=o,
-        department=str(_need(p.department, "department")),
-        reason=p.reason,
-        assisting=p.assisting,
-    ),
-    "merge": _merge,
-}
-
-
 @router.post("/tickets/{number}/{action}", response=TicketDetailOut, summary="Move a work order on")
 def ticket_action(
     request: HttpRequest, number: str, action: str, payload: TicketActionIn
@@ -221,13 +146,8 @@ def ticket_action(
     the order's status does not allow is 409; a step you may not take is 403; nothing changes
     either way.
     """
-    user = _staff(request, write=True)
-    step = ACTIONS.get(action)
-    if step is None:
-        raise NotFound(
-            _("There is no work-order action %(action)s.") % {"action": action},
-            code="unknown_action",
-        )
+    user = request.user
+    step = actions.step_get(action)
     order = selectors.ticket_get(actor=user, number=number)
-    done = step(user, order, payload)
-    return _detail(user, selectors.ticket_get(actor=user, number=done.number), reveal=False)
+    done = step(user, order, actions.StepInput(**payload.dict()))
+    return _detail(user, selectors.ticket_get(actor=user, number=done.order.number), reveal=False)

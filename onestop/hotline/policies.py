@@ -4,7 +4,10 @@
   covers the regions below it);
 - department officers act on the orders their department leads; officers of an assisting
   department (co-handling) may read the order but not move it;
-- superusers may do everything.
+- superusers may do everything;
+- the node itself (`SYSTEM`: the overdue sweep, the automatic dispatch of a confident routing)
+  takes only the steps whose transition names the ``system`` role, and nothing else;
+  `actor=None` may do nothing.
 """
 
 from __future__ import annotations
@@ -13,17 +16,18 @@ from typing import Any
 
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, staff_departments
-from onestop.core.actors import is_active_user
+from onestop.core.actors import is_active_user, is_system
+from onestop.core.permissions import Permission
 from onestop.hotline import transitions
 from onestop.hotline.models import WorkOrder
 
 Role = StaffRole.Role
 
-CREATE = "region:hotline:create"
-VIEW = "region:hotline:view"
-CONTACT_VIEW = "region:hotline:contact-view"
-ATTACH = "region:hotline:attach"
-ARTICLE = "region:hotline:article"  # turn the reply of a finished order into a knowledge draft
+CREATE = Permission.HOTLINE_CREATE.value
+VIEW = Permission.HOTLINE_VIEW.value
+CONTACT_VIEW = Permission.HOTLINE_CONTACT_VIEW.value
+ATTACH = Permission.HOTLINE_ATTACH.value
+ARTICLE = Permission.HOTLINE_ARTICLE.value  # turn a finished order's reply into a knowledge draft
 
 
 def is_agent(actor: Any, region: str) -> bool:
@@ -69,12 +73,12 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
 
     `action` is a lifecycle action of `transitions` (checked against the roles of its step from
     the order's current status) or one of `CREATE` (obj: a region code), `VIEW`,
-    `CONTACT_VIEW`, `ATTACH` and `ARTICLE` (obj: an order). ``escalate`` with ``actor=None`` is the
-    overdue sweep.
+    `CONTACT_VIEW`, `ATTACH` and `ARTICLE` (obj: an order). ``escalate`` by `SYSTEM` is the
+    overdue sweep, ``dispatch`` by `SYSTEM` the automatic dispatch.
     """
     if action in transitions.ACTIONS and isinstance(obj, WorkOrder):
         roles = _roles_for(action, obj.status)
-        if actor is None:
+        if is_system(actor):
             return transitions.SYSTEM in roles
         if not is_active_user(actor):
             return False

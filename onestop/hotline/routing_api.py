@@ -5,35 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from onestop.hotline import routing
+from onestop.hotline.schemas import ClassifyIn, ClassifyOut
 
 router = Router(tags=["hotline"])
-
-
-class ClassifyIn(Schema):
-    # Plain strings: routing.classify validates them and answers 400 with the domain error
-    # shape, instead of ninja's generic 422.
-    text: str = ""
-    region: str = ""
-
-
-class CategoryScoreOut(Schema):
-    code: str
-    score: float
-
-
-class DepartmentScoreOut(Schema):
-    code: str
-    kind: str
-    score: float
-
-
-class ClassifyOut(Schema):
-    categories: list[CategoryScoreOut]
-    departments: list[DepartmentScoreOut]
-    auto: bool
 
 
 @router.post(

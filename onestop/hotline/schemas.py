@@ -113,3 +113,30 @@ class AttachmentOut(Schema):
     content_type: str
     size: int
     sha256: str
+
+
+# --- routing (POST /api/v1/hotline/classify) ---
+
+
+class ClassifyIn(Schema):
+    # Plain strings: routing.classify validates them and answers 400 with the domain error
+    # shape, instead of ninja's generic 422.
+    text: str = ""
+    region: str = ""
+
+
+class CategoryScoreOut(Schema):
+    code: str
+    score: float
+
+
+class DepartmentScoreOut(Schema):
+    code: str
+    kind: str
+    score: float
+
+
+class ClassifyOut(Schema):
+    categories: list[CategoryScoreOut]
+    departments: list[DepartmentScoreOut]
+    auto: bool

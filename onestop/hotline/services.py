@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onestop.core import crypto, files, identity, numbering
+from onestop.core.actors import SYSTEM
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import (
@@ -436,7 +437,7 @@ def ticket_auto_dispatch(*, order: WorkOrder, department: str, scores: dict[str,
     (`routing.auto_route`). The ``dispatch`` event has no actor and ``auto: true`` with the
     model's scores; the department may return it like any other dispatch."""
     with transaction.atomic():
-        locked, step = _begin(None, order, "dispatch")
+        locked, step = _begin(SYSTEM, order, "dispatch")
         lead = _department(department, region=locked.region)
         locked.lead_department = lead
         _set_due_times(locked, _now())
@@ -444,7 +445,7 @@ def ticket_auto_dispatch(*, order: WorkOrder, department: str, scores: dict[str,
         return _finish(
             locked,
             step,
-            actor=None,
+            actor=SYSTEM,
             fields=_DISPATCH_FIELDS,
             data={"department": lead.code, "assisting": [], "auto": True, **scores},
         )
@@ -703,7 +704,7 @@ def ticket_extension_decide(
 
 
 def ticket_escalate(*, actor: Any, order: WorkOrder, reason: str = "") -> WorkOrder:
-    """Raise an order to the supervisors (督办), by a supervisor or (`actor=None`) by the
+    """Raise an order to the supervisors (督办), by a supervisor or (`SYSTEM`) by the
     overdue sweep. An order is escalated once per dispatch."""
     why = _text(reason, field=_("reason"), required=False, limit=500)
     with transaction.atomic():
@@ -734,7 +735,7 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> list[str]:
     done: list[str] = []
     for order in due:
         try:
-            ticket_escalate(actor=None, order=order)
+            ticket_escalate(actor=SYSTEM, order=order)
         except Conflict:
             continue  # moved on or escalated by someone else meanwhile
         done.append(order.number)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onestop.accounts.policies import staff_departments
 from onestop.core.errors import DomainError, NotFound, PermissionDenied
-from onestop.hotline import policies, selectors, services, suggest, transitions
+from onestop.hotline import actions, policies, selectors, services, suggest, transitions
 from onestop.hotline.models import WorkOrder
 from onestop.web.views import forbidden
 
@@ -362,82 +362,33 @@ def _attach(request: HttpRequest, order: WorkOrder) -> None:
         )
 
 
-def _act(request: HttpRequest, order: WorkOrder, action: str) -> str:  # noqa: PLR0911, PLR0912 - one branch per action
-    """Run `action` on `order` from the POSTed form; the success message."""
-    post, user = request.POST, request.user
-    if action == "sign_for":
-        services.ticket_sign_for(actor=user, order=order)
-        return _("You signed for the work order.")
-    if action == "return":
-        services.ticket_return(actor=user, order=order, reason=post.get("reason", ""))
-        return _("The work order was returned to the hotline for arbitration.")
-    if action == "start":
-        services.ticket_start(actor=user, order=order)
-        return _("Handling has started.")
-    if action == "reply":
-        _attach(request, order)
-        services.ticket_reply(actor=user, order=order, text=post.get("text", ""))
-        return _("The reply was recorded.")
+def _step_input(post: Any) -> actions.StepInput:
+    """The order page's forms, read into the fields of a lifecycle step (`hotline.actions`)."""
+    decision = post.get("decision", "")
+    return actions.StepInput(
+        text=post.get("text", ""),
+        department=post.get("department", ""),
+        reason=post.get("reason", ""),
+        uphold=decision == "uphold",
+        approve=decision == "approve",
+        satisfied=post.get("satisfied") == "yes",
+        resolved=post.get("resolved") == "yes",
+        note=post.get("note", ""),
+        working_days=_int(post.get("days")),
+        master=post.get("master", ""),
+    )
+
+
+def _act(request: HttpRequest, order: WorkOrder, action: str) -> str:
+    """Run `action` on `order` from the POSTed form; the success message. Besides the
+    lifecycle steps, the page attaches files (alone, or with a reply)."""
     if action == "attach":
         _attach(request, order)
         return _("The files were added.")
-    if action == "extension_request":
-        services.ticket_extension_request(
-            actor=user,
-            order=order,
-            working_days=_int(post.get("days")),
-            reason=post.get("reason", ""),
-        )
-        return _("The extension request was sent to the supervisors.")
-    if action == "extension_decide":
-        approve = post.get("decision") == "approve"
-        services.ticket_extension_decide(
-            actor=user, order=order, approve=approve, reason=post.get("reason", "")
-        )
-        return _("The extension was approved.") if approve else _("The extension was refused.")
-    if action == "arbitrate":
-        uphold = post.get("decision") == "uphold"
-        services.ticket_arbitrate(
-            actor=user,
-            order=order,
-            uphold=uphold,
-            department=post.get("department") or None,
-            reason=post.get("reason", ""),
-        )
-        if uphold:
-            return _("The return was upheld and the work order dispatched again.")
-        return _("The return was rejected: the same department keeps the work order.")
-    if action == "dispatch":
-        services.ticket_dispatch(actor=user, order=order, department=post.get("department", ""))
-        return _("The work order was dispatched.")
-    if action == "callback":
-        satisfied = post.get("satisfied") == "yes"
-        services.ticket_callback(
-            actor=user,
-            order=order,
-            satisfied=satisfied,
-            resolved=post.get("resolved") == "yes",
-            note=post.get("note", ""),
-        )
-        if satisfied:
-            return _("The callback was recorded and the work order closed.")
-        return _("The callback was recorded and the work order reopened.")
-    if action == "reassign":
-        services.ticket_reassign(
-            actor=user,
-            order=order,
-            department=post.get("department", ""),
-            reason=post.get("reason", ""),
-        )
-        return _("The work order was reassigned to another department.")
-    if action == "escalate":
-        services.ticket_escalate(actor=user, order=order, reason=post.get("reason", ""))
-        return _("The work order was escalated.")
-    if action == "merge":
-        master = selectors.ticket_get(actor=user, number=post.get("master", ""))
-        services.ticket_merge(actor=user, duplicate=order, master=master)
-        return _("The work order was merged into %(number)s.") % {"number": master.number}
-    raise NotFound(_("There is no such action."), code="unknown_action")
+    step = actions.step_get(action)
+    if action == "reply":
+        _attach(request, order)
+    return step(request.user, order, _step_input(request.POST)).message
 
 
 def _article_values(order: WorkOrder, post: Any = None) -> dict[str, str]:

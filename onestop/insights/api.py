@@ -11,18 +11,18 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Router
 
-from onestop.core.errors import DomainError, PermissionDenied
+from onestop.core.api import SessionAuth
+from onestop.core.errors import PermissionDenied
 from onestop.insights import policies, selectors
 from onestop.insights.schemas import ThreeRatesOut
 
-router = Router(tags=["insights"])
-
-
-class NotSignedIn(DomainError):
-    status = 401
-    code = "unauthenticated"
+router = Router(
+    tags=["insights"],
+    auth=SessionAuth(gettext_lazy("Sign in as a supervisor or department officer first.")),
+)
 
 
 def _number(value: Any) -> Any:
@@ -38,8 +38,6 @@ def three_rates(request: HttpRequest, month: str | None = None) -> dict[str, Any
     """`month` is ``YYYY-MM`` (default: the current month in Asia/Shanghai); a malformed month
     is a 400, a future month has no rows."""
     user = request.user
-    if not user.is_authenticated:
-        raise NotSignedIn(_("Sign in as a supervisor or department officer first."))
     region = str(settings.NODE_REGION)
     if not policies.can(user, policies.VIEW_HOTLINE, region):
         raise PermissionDenied(

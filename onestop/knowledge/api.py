@@ -6,29 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from onestop.knowledge import selectors
-from onestop.knowledge.schemas import AnswerEnvelopeOut, ArticleOut, SearchHitOut
+from onestop.knowledge.schemas import (
+    AnswerEnvelopeOut,
+    AnswerParams,
+    ArticleOut,
+    ArticleParams,
+    SearchHitOut,
+    SearchParams,
+)
 
 router = Router(tags=["knowledge"])
-
-
-class SearchParams(Schema):
-    # Plain strings on purpose: the selector validates them and answers 400 with the domain
-    # error shape, instead of ninja's generic 422.
-    q: str = ""
-    lang: str = "zh-hans"
-    limit: str = "10"
-
-
-class AnswerParams(Schema):
-    q: str = ""
-    lang: str = "zh-hans"
-
-
-class ArticleParams(Schema):
-    lang: str = "zh-hans"
 
 
 @router.get(

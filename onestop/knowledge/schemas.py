@@ -1,3 +1,5 @@
+"""Shapes of the search and knowledge API (/api/v1/search, /api/v1/knowledge/...)."""
+
 import datetime
 from typing import Literal
 
@@ -48,3 +50,20 @@ class ArticleOut(Schema):
     effective_from: datetime.date
     effective_until: datetime.date | None
     related: list[CitationOut]
+
+
+class SearchParams(Schema):
+    # Plain strings on purpose: the selector validates them and answers 400 with the domain
+    # error shape, instead of ninja's generic 422.
+    q: str = ""
+    lang: str = "zh-hans"
+    limit: str = "10"
+
+
+class AnswerParams(Schema):
+    q: str = ""
+    lang: str = "zh-hans"
+
+
+class ArticleParams(Schema):
+    lang: str = "zh-hans"

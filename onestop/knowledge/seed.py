@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from onestop.core import seeding
+from onestop.core.actors import SYSTEM
 from onestop.knowledge.services import article_import, index_rebuild
 
 ARTICLES_FILE = Path("data") / "seed" / "knowledge_articles.json"
@@ -25,7 +26,7 @@ def load_articles() -> list[dict[str, Any]]:
 
 @seeding.register(order=85, name="knowledge-articles")
 def seed_knowledge_articles() -> str:
-    counts = article_import(actor=None, records=load_articles())
+    counts = article_import(actor=SYSTEM, records=load_articles())
     return (
         f"{counts['created']} articles created, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['skipped']} skipped"

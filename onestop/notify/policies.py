@@ -12,18 +12,22 @@ from enum import StrEnum
 from typing import Any
 
 from onestop.accounts import policies as accounts_policies
+from onestop.core.actors import is_system
+from onestop.core.permissions import Permission
 from onestop.notify.models import Notification
 
 
 class Action(StrEnum):
-    READ = "self:notification:read"
-    RESEND = "node:notification:resend"
+    """This app's names in `core.permissions.Permission`."""
+
+    READ = Permission.NOTIFICATION_READ.value
+    RESEND = Permission.NOTIFICATION_RESEND.value
 
 
 def can(actor: Any, action: str, obj: Any = None) -> bool:
     """Whether `actor` may do `action` to the notification `obj`."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
+    if actor is None or is_system(actor) or not getattr(actor, "is_authenticated", False):
+        return False  # nobody, or the node itself: it reads and resends nobody's messages
     if action == Action.READ:
         return (
             isinstance(obj, Notification)

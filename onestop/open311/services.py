@@ -22,7 +22,6 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from onestop.accounts import policies as account_policies
 from onestop.accounts import services as account_services
 from onestop.accounts.models import StaffRole
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -30,7 +29,7 @@ from onestop.hotline import routing
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import WorkOrder
-from onestop.open311 import catalogue
+from onestop.open311 import catalogue, policies
 from onestop.open311.models import ApiClient
 
 logger = logging.getLogger(__name__)
@@ -101,10 +100,7 @@ def client_create(
 
 def client_deactivate(*, actor: Any, client: ApiClient) -> ApiClient:
     """Revoke a client's key: it is refused from now on (and stops serving keyless reads)."""
-    if not (
-        getattr(actor, "is_superuser", False)
-        or account_policies.is_administrator_of(actor, client.region)
-    ):
+    if not policies.can(actor, policies.Action.CLIENT_MANAGE, client):
         raise PermissionDenied(
             _("Only an administrator of region %(region)s may revoke this key.")
             % {"region": client.region}

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
+from onestop.core.api import ErrorOut
 from onestop.org import selectors
 from onestop.org.models import Department, Region
-from onestop.org.schemas import DepartmentOut, RegionOut
+from onestop.org.schemas import DepartmentFilter, DepartmentOut, RegionOut
 
 router = Router(tags=["org"])
-
-
-class DepartmentFilter(Schema):
-    region: str | None = Field(None, pattern=r"^\d{6}$", description="GB/T 2260 region code")
-    kind: str | None = Field(None, pattern=r"^[a-z0-9-]{1,60}$", description="department kind")
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 @router.get("/regions", response=list[RegionOut], url_name="org_regions")

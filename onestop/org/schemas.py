@@ -1,6 +1,9 @@
+"""Shapes of the organisation API (/api/v1/regions, /api/v1/departments)."""
+
 from __future__ import annotations
 
 from ninja import Schema
+from pydantic import Field
 
 
 class RegionOut(Schema):
@@ -37,3 +40,8 @@ class DepartmentOut(Schema):
     def resolve_kind_abbr(obj: object) -> str:
         kind = getattr(obj, "kind", None)
         return str(getattr(kind, "abbr", ""))
+
+
+class DepartmentFilter(Schema):
+    region: str | None = Field(None, pattern=r"^\d{6}$", description="GB/T 2260 region code")
+    kind: str | None = Field(None, pattern=r"^[a-z0-9-]{1,60}$", description="department kind")

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from onestop.accounts import selectors as accounts_selectors
 from onestop.core import seeding
+from onestop.core.actors import SYSTEM
 from onestop.core.errors import DomainError
 from onestop.sharing import selectors
 from onestop.sharing.models import Purpose
@@ -42,14 +43,14 @@ def load_demo_records() -> list[dict[str, Any]]:
 @seeding.register(order=40, name="datasets")
 def seed_datasets() -> str:
     rows = load_datasets()
-    changed = sum(dataset_upsert(actor=None, row=row)[1] for row in rows)
+    changed = sum(dataset_upsert(actor=SYSTEM, row=row)[1] for row in rows)
     return f"{len(rows)} datasets, {changed} changed"
 
 
 @seeding.register(order=44, name="sharing-agreements")
 def seed_agreements() -> str:
     rows = load_agreements()
-    changed = sum(agreement_upsert(actor=None, row=row)[1] for row in rows)
+    changed = sum(agreement_upsert(actor=SYSTEM, row=row)[1] for row in rows)
     return f"{len(rows)} agreements, {changed} changed"
 
 
@@ -99,7 +100,7 @@ def seed_demo_records() -> str:
     rows = load_demo_records()
     changed = sum(
         record_upsert(
-            actor=None,
+            actor=SYSTEM,
             dataset=row["dataset"],
             subject=row["subject"],
             subject_kind=row["subject_kind"],

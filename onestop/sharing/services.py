@@ -42,10 +42,10 @@ from onestop.sharing.selectors import dataset_get, find_record, normalise_key, s
 def dataset_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[Dataset, bool]:
     """Create or update a dataset from its registry row; writes only when a value differs.
 
-    `actor=None` is the system (seed); other actors must be superusers (the registry is national
+    `SYSTEM` (the seed) or a superuser (`node:dataset:manage`; the registry is national
     metadata, not a regional setting). Returns the dataset and whether anything was written.
     """
-    if actor is not None and not getattr(actor, "is_superuser", False):
+    if not policies.can(actor, policies.Action.DATASET_MANAGE):
         raise PermissionDenied(_("You may not change the dataset registry."))
     values = {
         "name_zh": row["name_zh"],
@@ -79,7 +79,7 @@ def record_upsert(
     numbers); only their blind indexes are stored, and `data` is encrypted at rest. Writes only
     when the decrypted data or the parties differ. Returns the record and whether it changed.
     """
-    if actor is not None and not getattr(actor, "is_superuser", False):
+    if not policies.can(actor, policies.Action.DATASET_MANAGE):
         raise PermissionDenied(_("You may not change authoritative records."))
     registry = dataset_get(key=dataset)
     known = {str(f["key"]) for f in registry.fields}
@@ -119,7 +119,7 @@ def record_upsert(
 
 def agreement_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[SharingAgreement, bool]:
     """Create or update the agreement of a dataset with a consumer kind (system or superuser)."""
-    if actor is not None and not getattr(actor, "is_superuser", False):
+    if not policies.can(actor, policies.Action.DATASET_MANAGE):
         raise PermissionDenied(_("You may not change sharing agreements."))
     purposes = list(row["purposes"])
     bad = sorted(set(purposes) - set(Purpose.values))

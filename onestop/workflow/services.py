@@ -26,15 +26,16 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from onestop.core.errors import Conflict, NotFound, ValidationFailed
-from onestop.workflow import engine, sandbox, selectors
+from onestop.core.actors import SYSTEM, is_system
+from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onestop.workflow import engine, policies, sandbox, selectors
 from onestop.workflow.engine import TaskView
 from onestop.workflow.models import ProcessDefinition, ProcessInstance, WorkflowEvent
 
 logger = logging.getLogger(__name__)
 
 PROCESSES_DIR = Path(__file__).resolve().parent / "processes"
-SYSTEM_ACTOR = "system"
+SYSTEM_ACTOR = SYSTEM.name
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 Status = ProcessInstance.Status
@@ -42,7 +43,10 @@ Kind = WorkflowEvent.Kind
 
 
 def _actor_id(actor: Any) -> str:
-    if actor is None:
+    """Who the events name; refuses an actor that may not run processes (`policies`)."""
+    if not policies.can(actor, policies.Action.PROCESS_RUN):
+        raise PermissionDenied(_("Only the node itself or a signed-in person may run a process."))
+    if is_system(actor):
         return SYSTEM_ACTOR
     pk = getattr(actor, "pk", None)
     return str(pk) if pk is not None else str(actor)
@@ -227,7 +231,7 @@ def _event(
 
 
 def instance_start(
-    *, key: str, business_key: str, data: dict[str, Any], actor: Any = None
+    *, key: str, business_key: str, data: dict[str, Any], actor: Any = SYSTEM
 ) -> ProcessInstance:
     """Start the latest version of process `key` for `business_key` and run it until it waits
     for a person or a timer (or completes, as an auto-approval does).
@@ -400,12 +404,13 @@ def timers_refresh(*, instance: ProcessInstance) -> ProcessInstance:
 
 
 def instance_stop(
-    *, instance: ProcessInstance, actor: Any = None, reason: str = ""
+    *, instance: ProcessInstance, actor: Any = SYSTEM, reason: str = ""
 ) -> ProcessInstance:
     """Stop an instance for good (e.g. its case was withdrawn): its waiting tasks are
     cancelled, no timer is left for the worker, the status becomes completed and a
     ``completed`` event with ``{"stopped": true}`` is written. Stopping a completed instance
     changes nothing."""
+    actor_id = _actor_id(actor)
     with transaction.atomic():
         row = _locked(instance)
         if row.status == Status.COMPLETED:
@@ -423,7 +428,7 @@ def instance_stop(
         _event(
             row,
             Kind.COMPLETED,
-            actor_id=_actor_id(actor),
+            actor_id=actor_id,
             data={"stopped": True, "reason": str(reason)[:200]},
         )
     _sync(instance, row)

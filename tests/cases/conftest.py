@@ -44,6 +44,7 @@ from onestop.accounts.models import User
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
 from onestop.catalog.models import Item, Scenario
+from onestop.core.actors import SYSTEM
 from tests.factories import worlds
 
 REGION = "371121"
@@ -82,7 +83,7 @@ def build_world() -> dict[str, User]:
     seed_licence_types()
     seed_agreements()
     seed_demo_records()
-    catalog_import(actor=None, data=seed_document(), region=REGION, fmt="json")
+    catalog_import(actor=SYSTEM, data=seed_document(), region=REGION, fmt="json")
     seed_credentials()
     seed_workflow()
     seed_item_processes()

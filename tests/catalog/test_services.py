@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from onestop.catalog.models import Item, Material, Scenario, ScenarioItem
 from onestop.catalog.seed import seed_catalog
 from onestop.catalog.services import catalog_export, catalog_import
+from onestop.core.actors import SYSTEM
 from onestop.core.errors import PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def snapshot() -> list[tuple[Any, ...]]:
 
 
 def test_import_creates_the_catalogue(registries: None, document: dict[str, Any]) -> None:
-    result = catalog_import(actor=None, data=document, region=None, fmt="json")
+    result = catalog_import(actor=SYSTEM, data=document, region=None, fmt="json")
 
     assert (result.items_created, result.scenarios_created) == (145, 13)
     assert counts() == (145, 550, 13, sum(len(s["items"]) for s in document["scenarios"]))
@@ -55,7 +56,7 @@ def test_import_creates_the_catalogue(registries: None, document: dict[str, Any]
 def test_second_region_gets_its_own_codes_departments_and_text(
     registries: None, document: dict[str, Any]
 ) -> None:
-    catalog_import(actor=None, data=document, region="320707", fmt="json")
+    catalog_import(actor=SYSTEM, data=document, region="320707", fmt="json")
 
     item = Item.objects.get(code="32070700SP-XK-0001")
     assert item.region_id == "320707"
@@ -89,12 +90,12 @@ def test_seed_is_idempotent(registries: None) -> None:
 def test_reimport_of_a_changed_item_updates_only_that_item(
     registries: None, document: dict[str, Any]
 ) -> None:
-    catalog_import(actor=None, data=document, region=None, fmt="json")
+    catalog_import(actor=SYSTEM, data=document, region=None, fmt="json")
     changed = copy.deepcopy(document)
     changed["items"][0]["fee_zh"] = "收费"
     changed["items"][0]["materials"].pop()
 
-    result = catalog_import(actor=None, data=changed, region=None, fmt="json")
+    result = catalog_import(actor=SYSTEM, data=changed, region=None, fmt="json")
 
     assert (result.items_updated, result.items_unchanged) == (1, 144)
     assert Item.objects.get(code="37112100SP-XK-0001").fee_zh == "收费"
@@ -104,7 +105,7 @@ def test_reimport_of_a_changed_item_updates_only_that_item(
 def test_scenario_form_schema_and_themes(registries: None, document: dict[str, Any]) -> None:
     from jsonschema import Draft202012Validator
 
-    catalog_import(actor=None, data=document, region=None, fmt="json")
+    catalog_import(actor=SYSTEM, data=document, region=None, fmt="json")
     scenario = Scenario.objects.get(region_id="371121", slug="enterprise-info-change")
     schema = scenario.form_schema
     Draft202012Validator.check_schema(schema)
@@ -133,7 +134,7 @@ def test_scenario_form_schema_and_themes(registries: None, document: dict[str, A
 def _rejected(data: Any, fmt: str = "json", region: str | None = None) -> list[dict[str, Any]]:
     before, stamps = counts(), snapshot()
     with pytest.raises(ValidationFailed) as info:
-        catalog_import(actor=None, data=data, region=region, fmt=fmt)
+        catalog_import(actor=SYSTEM, data=data, region=region, fmt=fmt)
     assert counts() == before
     assert snapshot() == stamps
     assert info.value.code == "catalog_invalid"
@@ -142,7 +143,7 @@ def _rejected(data: Any, fmt: str = "json", region: str | None = None) -> list[d
 
 @pytest.fixture
 def imported(registries: None, document: dict[str, Any]) -> None:
-    catalog_import(actor=None, data=document, region=None, fmt="json")
+    catalog_import(actor=SYSTEM, data=document, region=None, fmt="json")
 
 
 def test_bad_json_is_rejected(imported: None) -> None:
@@ -246,7 +247,7 @@ def test_json_round_trip_on_an_empty_database(imported: None) -> None:
     Scenario.objects.all().delete()
     Item.objects.all().delete()
 
-    result = catalog_import(actor=None, data=exported, region=None, fmt="json")
+    result = catalog_import(actor=SYSTEM, data=exported, region=None, fmt="json")
 
     assert (result.items_created, result.scenarios_created) == (145, 13)
     assert catalog_export(region="371121", fmt="json") == exported
@@ -259,11 +260,11 @@ def test_xlsx_round_trip_on_an_empty_database(imported: None) -> None:
     Scenario.objects.all().delete()
     Item.objects.all().delete()
 
-    result = catalog_import(actor=None, data=workbook, region=None, fmt="xlsx")
+    result = catalog_import(actor=SYSTEM, data=workbook, region=None, fmt="xlsx")
 
     assert (result.items_created, result.scenarios_created) == (145, 13)
     assert catalog_export(region="371121", fmt="json") == exported_json
-    again = catalog_import(actor=None, data=workbook, region=None, fmt="xlsx")
+    again = catalog_import(actor=SYSTEM, data=workbook, region=None, fmt="xlsx")
     assert again.changed == 0
 
 

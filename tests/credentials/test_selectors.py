@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from onestop.core.actors import SYSTEM
 from onestop.core.errors import NotFound, ValidationFailed
 from onestop.credentials.models import LicenceType
 from onestop.credentials.seed import load_licence_types, seed_licence_types
@@ -34,9 +35,9 @@ def test_seed_is_idempotent(registry: None) -> None:
 def test_unknown_dataset_or_trust_level_is_refused(registry: None) -> None:
     row = {"key": "x", "name_zh": "x", "issuer_kind": "health", "dataset": "nope"}
     with pytest.raises(NotFound):
-        licence_type_upsert(actor=None, row=row)
+        licence_type_upsert(actor=SYSTEM, row=row)
     with pytest.raises(ValidationFailed):
-        licence_type_upsert(actor=None, row=dict(row, dataset="", trust_level="Z"))
+        licence_type_upsert(actor=SYSTEM, row=dict(row, dataset="", trust_level="Z"))
     assert LicenceType.objects.count() == 0
     with pytest.raises(NotFound):
         licence_type_get(key="x")

@@ -3,6 +3,7 @@ lifecycle action, and bad input that changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -234,3 +235,33 @@ def test_attachment_upload_checks_the_content(world, make, settings):
     assert response.status_code == 201
     assert response.json()["content_type"] == "image/png"
     assert Attachment.objects.count() == 1
+
+
+def test_the_api_and_the_order_page_take_steps_from_one_table(world, make):
+    """`hotline.actions` is the one table: the API's body and the page's form fill the same
+    `StepInput`, and both refuse a name that is not in it the same way."""
+    from django.urls import reverse
+
+    from onestop.hotline import actions
+    from onestop.hotline.schemas import TicketActionIn
+
+    assert set(TicketActionIn.model_fields) == {
+        f.name for f in dataclasses.fields(actions.StepInput)
+    }
+    agent = client_for(world["agent"])
+    number = make().number
+    before = state()
+    api_answer = post(agent, f"/tickets/{number}/teleport", {})
+    assert (api_answer.status_code, api_answer.json()["code"]) == (404, "unknown_action")
+    assert api_answer.json()["message"] == "There is no work-order action teleport."
+    page_answer = agent.post(reverse("hotline:action", args=[number, "teleport"]))
+    assert page_answer.status_code == 404
+    assert "There is no work-order action teleport." in page_answer.content.decode()
+    assert state() == before
+    # The same step through the page: the table's sentence is the page's message.
+    page_answer = agent.post(
+        reverse("hotline:action", args=[number, "dispatch"]), {"department": PS}, follow=True
+    )
+    assert page_answer.status_code == 200
+    assert "The work order was dispatched." in page_answer.content.decode()
+    assert WorkOrder.objects.get(number=number).lead_department_id == PS

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from onestop.catalog.models import Item, Material, Scenario, ScenarioItem
+from onestop.core.actors import SYSTEM
 from onestop.knowledge import selectors
 from onestop.org.models import Department, DepartmentKind, Region
 
@@ -285,7 +286,7 @@ def knowledge_base(small_catalogue: Catalogue, settings: Any) -> Catalogue:
     small_catalogue.department(
         REGION, "human-resources-social-security", "人力资源和社会保障局", "Human Resources Bureau"
     )
-    article_import(actor=None, records=ARTICLES)
+    article_import(actor=SYSTEM, records=ARTICLES)
     index_rebuild()
     return small_catalogue
 

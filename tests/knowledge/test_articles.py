@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from onestop.core import seeding
+from onestop.core.actors import SYSTEM
 from onestop.core.errors import PermissionDenied, ValidationFailed
 from onestop.knowledge import markup
 from onestop.knowledge.models import Article, SearchDocument
@@ -78,7 +79,7 @@ def test_rebuild_counts_articles_and_a_second_rebuild_writes_nothing(knowledge_b
 
 def test_import_is_idempotent_and_updates_a_changed_article(knowledge_base):
     before = _state()
-    assert article_import(actor=None, records=ARTICLES) == {
+    assert article_import(actor=SYSTEM, records=ARTICLES) == {
         "created": 0,
         "updated": 0,
         "unchanged": 6,
@@ -87,7 +88,7 @@ def test_import_is_idempotent_and_updates_a_changed_article(knowledge_base):
     assert _state() == before
 
     changed = {**SOCIAL_SECURITY_CARD, "body_zh": "请先挂失，再到银行网点补领新卡。"}
-    counts = article_import(actor=None, records=[changed])
+    counts = article_import(actor=SYSTEM, records=[changed])
 
     assert counts == {"created": 0, "updated": 1, "unchanged": 0, "skipped": 0}
     assert Article.objects.get(slug=changed["slug"]).body_zh == "请先挂失，再到银行网点补领新卡。"
@@ -96,16 +97,16 @@ def test_import_is_idempotent_and_updates_a_changed_article(knowledge_base):
 
 
 def test_import_skips_unknown_regions_and_refuses_bad_records(knowledge_base):
-    counts = article_import(actor=None, records=[article_record("elsewhere", region="110101")])
+    counts = article_import(actor=SYSTEM, records=[article_record("elsewhere", region="110101")])
     assert counts == {"created": 0, "updated": 0, "unchanged": 0, "skipped": 1}
 
     before = _state()
     bad = article_record("bad-dates", effective_from="2025-01-02", effective_until="2025-01-01")
     with pytest.raises(ValidationFailed) as excinfo:
-        article_import(actor=None, records=[bad])
+        article_import(actor=SYSTEM, records=[bad])
     assert excinfo.value.code == "invalid_article"
     with pytest.raises(ValidationFailed) as excinfo:
-        article_import(actor=None, records=[article_record("no-kind", department_kind="nope")])
+        article_import(actor=SYSTEM, records=[article_record("no-kind", department_kind="nope")])
     assert excinfo.value.code == "unknown_department_kind"
     assert _state() == before
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from onestop.core.actors import SYSTEM
 from onestop.knowledge.services import article_import
 
 from .conftest import article_record
@@ -31,7 +32,7 @@ def test_article_page_shows_body_source_dates_and_related_services(client, knowl
 
 def test_article_body_is_escaped_markdown(client, knowledge_base):
     article_import(
-        actor=None,
+        actor=SYSTEM,
         records=[article_record("xss", body_zh="<script>alert(1)</script>\n\n- **要点**")],
     )
 

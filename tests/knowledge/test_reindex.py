@@ -5,6 +5,7 @@ from django_tasks_db.models import DBTaskResult
 
 from onestop.catalog import services as catalog
 from onestop.catalog.seed import seed_document
+from onestop.core.actors import SYSTEM
 from onestop.credentials.seed import seed_licence_types
 from onestop.knowledge.models import SearchDocument
 from onestop.knowledge.tasks import index_region
@@ -18,7 +19,7 @@ def test_catalogue_import_queues_reindex_and_the_worker_task_indexes():
     seed_datasets()
     seed_licence_types()
     data = seed_document()
-    catalog.catalog_import(actor=None, data=data, region="371121", fmt="json")
+    catalog.catalog_import(actor=SYSTEM, data=data, region="371121", fmt="json")
 
     queued = DBTaskResult.objects.filter(task_path=index_region.module_path)
     assert queued.count() == 1
@@ -36,6 +37,6 @@ def test_unchanged_import_queues_nothing():
     seed_datasets()
     seed_licence_types()
     data = seed_document()
-    catalog.catalog_import(actor=None, data=data, region="371121", fmt="json")
-    catalog.catalog_import(actor=None, data=data, region="371121", fmt="json")
+    catalog.catalog_import(actor=SYSTEM, data=data, region="371121", fmt="json")
+    catalog.catalog_import(actor=SYSTEM, data=data, region="371121", fmt="json")
     assert DBTaskResult.objects.filter(task_path=index_region.module_path).count() == 1

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from onestop.core.actors import SYSTEM
 from onestop.workflow import selectors, services
 
 CASES = [
@@ -64,7 +65,7 @@ def test_an_officer_decides_what_the_rules_did_not(definitions: dict[str, Any], 
     instance = services.task_complete(
         instance=instance,
         task_id=task.id,
-        actor=None,
+        actor=SYSTEM,
         data={"decision": "reject"},
         expected_version=instance.version,
     )

@@ -5,9 +5,11 @@ import datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from onestop.core.errors import Conflict, NotFound, ValidationFailed
+from onestop.core.actors import SYSTEM
+from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onestop.workflow import selectors, services
 from onestop.workflow.models import ProcessDefinition, ProcessInstance, WorkflowEvent
 
@@ -18,7 +20,9 @@ APPLICANT = "citizen-7"
 
 
 class Actor:
-    """Anything with a pk stands for a person (the cases app passes users)."""
+    """A signed-in person with a pk (the cases app passes users)."""
+
+    is_authenticated = True
 
     def __init__(self, pk: str) -> None:
         self.pk = pk
@@ -286,6 +290,31 @@ def test_unknown_task_is_not_found_and_changes_nothing(definitions):
 
     after = ProcessInstance.objects.get(pk=instance.pk)
     assert (after.version, after.state_json) == (before.version, before.state_json)
+
+
+@pytest.mark.parametrize("nobody", [None, AnonymousUser()])
+def test_only_the_node_or_a_person_runs_a_process_and_nobody_changes_nothing(definitions, nobody):
+    instance = start_standard()  # by SYSTEM, the default
+    before = ProcessInstance.objects.get(pk=instance.pk)
+    events = WorkflowEvent.objects.count()
+    [task] = services.ready_tasks(instance=instance)
+
+    with pytest.raises(PermissionDenied):
+        services.task_complete(
+            instance=instance, task_id=task.id, actor=nobody, data={}, expected_version=1
+        )
+    with pytest.raises(PermissionDenied):
+        services.instance_stop(instance=instance, actor=nobody)
+    with pytest.raises(PermissionDenied):
+        services.instance_start(
+            key="item_standard", business_key="371121-20261126-0002", data={}, actor=nobody
+        )
+
+    after = ProcessInstance.objects.get(pk=instance.pk)
+    assert (after.version, after.status) == (before.version, before.status)
+    assert WorkflowEvent.objects.count() == events
+    assert ProcessInstance.objects.count() == 1
+    assert {e.actor_id for e in WorkflowEvent.objects.all()} == {SYSTEM.name}
 
 
 @pytest.mark.parametrize("key", ["_private", "date", "var", "len", "1st", "has space"])

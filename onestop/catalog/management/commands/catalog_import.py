@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onestop.catalog.services import catalog_import
+from onestop.core.actors import SYSTEM
 from onestop.core.errors import DomainError
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         fmt = options["format"] or ("xlsx" if path.suffix.lower() == ".xlsx" else "json")
         try:
             result = catalog_import(
-                actor=None, data=path.read_bytes(), region=options["region"], fmt=fmt
+                actor=SYSTEM, data=path.read_bytes(), region=options["region"], fmt=fmt
             )
         except DomainError as exc:
             for error in exc.details or []:

@@ -1,0 +1,129 @@
+"""Shapes of the cases API (/api/v1/cases): what an applicant sends and reads back."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from ninja import Schema
+
+
+class CaseDraftIn(Schema):
+    """Exactly one of `scenario` (a bundle's slug) and `item` (an item code). With
+    `prefill: true` the form is pre-filled from government records about you (each fetch is
+    recorded, see /me/data/)."""
+
+    scenario: str | None = None
+    item: str | None = None
+    prefill: bool = False
+
+
+class CaseDraftPatchIn(Schema):
+    """The answers to store; `version` is the draft's version you last read (a stale one is
+    refused with 409 Conflict and nothing changes)."""
+
+    variant_answers: dict[str, str] | None = None
+    form_data: dict[str, Any] | None = None
+    version: int | None = None
+
+
+class CaseItemOut(Schema):
+    code: str
+    name: str
+    department: str
+    promised_days: int
+
+
+class CaseMaterialOut(Schema):
+    key: str
+    name: str
+    required: bool
+    key_material: bool
+    mode: str
+    mode_label: str
+    source: str
+    items: list[str]
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class CaseDraftOut(Schema):
+    id: uuid.UUID
+    kind: str
+    status: str
+    scenario: str | None
+    item: str | None
+    version: int
+    variant_answers: dict[str, Any]
+    form_data: dict[str, Any]
+    prefilled: dict[str, str]
+    items: list[CaseItemOut]
+    form_schema: dict[str, Any]
+    materials: list[CaseMaterialOut]
+    missing_materials: list[str]
+
+
+class CaseChildOut(Schema):
+    number: str | None
+    item: str | None
+    item_name: str
+    department: str | None
+    status: str
+    status_label: str
+    auto_decided: bool
+    decision: str
+    due_date: datetime.date | None
+    result_kind: str
+
+
+class CaseEventOut(Schema):
+    case: str | None
+    kind: str
+    label: str
+    note: str
+    at: datetime.datetime
+
+
+class CaseOut(Schema):
+    id: uuid.UUID
+    number: str | None
+    kind: str
+    status: str
+    status_label: str
+    scenario: str | None
+    item: str | None
+    submitted_at: datetime.datetime | None
+    due_date: datetime.date | None
+    children: list[CaseChildOut]
+    timeline: list[CaseEventOut]
+
+
+# --- burden (GET /api/v1/scenarios/{slug}/burden) ---------------------------------------------
+
+
+class BaselineOut(Schema):
+    """Item by item, from the catalogue."""
+
+    materials: int
+    visits: int
+    days: int
+    forms: int
+
+
+class BundledOut(Schema):
+    """Means over the scenario's completed bundle cases (null when there is none)."""
+
+    materials: float | None
+    visits: float | None
+    days: float | None
+    forms: float | None
+    fields_typed: float | None
+
+
+class BurdenOut(Schema):
+    baseline: BaselineOut
+    bundled: BundledOut
+    cases: int
