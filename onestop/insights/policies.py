@@ -13,7 +13,7 @@ from typing import Any
 
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, region_covers, staff_departments
-from onestop.core.actors import is_active_user, is_system
+from onestop.core.actors import is_active_user
 from onestop.core.permissions import Permission
 
 Role = StaffRole.Role
