@@ -12,24 +12,22 @@ import pytest
 from onestop.accounts.models import User
 from onestop.cases import holdings
 from onestop.catalog import hooks as catalog_hooks
-from tests.catalog.conftest import load_org, load_registries
+from tests.sharing import conftest as sharing_fixtures
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(db: Any) -> dict[str, User]:
-    from onestop.accounts.seed import seed_accounts
-    from onestop.catalog.seed import seed_catalog
-    from onestop.sharing.seed import seed_agreements, seed_demo_records
+# the sharing demo world: org, registries, accounts, agreements and records
+sharing_demo = sharing_fixtures.demo
 
-    load_org()
-    load_registries()
-    seed_accounts()
-    seed_agreements()
-    seed_demo_records()
+
+@pytest.fixture
+def demo(sharing_demo: dict[str, User]) -> dict[str, User]:
+    """The sharing demo world and the demo catalogue."""
+    from onestop.catalog.seed import seed_catalog
+
     seed_catalog()
-    return {u.username: u for u in User.objects.all()}
+    return sharing_demo
 
 
 def _materials(item_code: str) -> list[Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.http import HttpRequest, QueryDict
+from django.urls import reverse
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -55,3 +56,14 @@ def nav_current(context: dict[str, Any], prefix: str, exact: bool = False) -> st
     path = request.path
     matches = path == prefix if exact else path.startswith(prefix)
     return "usa-current" if matches else ""
+
+
+@register.inclusion_tag("web/_breadcrumbs.html")
+def breadcrumbs(current: Any, *links: Any) -> dict[str, Any]:
+    """The breadcrumb trail of a page: ``{% breadcrumbs item.name "web:home" _("Home")
+    "catalog:item_list" _("All services") %}``: URL names and labels in pairs, then the current
+    page's title (first argument) last in the trail."""
+    if len(links) % 2:
+        raise template.TemplateSyntaxError("breadcrumbs takes URL names and labels in pairs")
+    pairs = zip(links[::2], links[1::2], strict=True)
+    return {"links": [(reverse(name), label) for name, label in pairs], "current": current}
