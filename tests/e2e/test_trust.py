@@ -5,15 +5,9 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.factories import sign_in as _login
+
 PASSWORD = "onestop-demo-2026"  # the demo seed's development password
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
 
 
 def test_citizen_sees_held_materials_and_who_looked_at_their_data(seeded_live_server, page, axe):
