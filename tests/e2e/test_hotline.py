@@ -6,6 +6,7 @@ reply into a draft knowledge article. axe checks every screen."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.factories import sign_in as _login
@@ -16,6 +17,8 @@ PS = "371121-public-security"
 # Wages owed, with a threat of violence: the model routes it to human resources (wages); that
 # department returns it as a police matter, and the supervisor sends it to public security.
 CALL = "公司拖欠我三个月工资，老板还威胁要打人"
+# A complaint (no knowledge-base search) from call to callback: no cases, e-licences, Open311.
+pytestmark = pytest.mark.seed_skip("cases-demo", "credentials", "sharing-demo", "open311")
 
 
 def _order(number: str):
