@@ -47,7 +47,7 @@ def _build_portal() -> None:
 
 def build_portal() -> dict[str, User]:
     """The world above, built once per test process (a template: tests/factories/worlds.py)."""
-    return worlds.use("cases-portal", _build_portal)  # type: ignore[no-any-return]
+    return worlds.use("cases-portal", _build_portal)
 
 
 def pdf_named(name: str) -> Any:

@@ -28,7 +28,7 @@ def _seed_org_and_accounts() -> None:
 
 def seed_org_and_accounts() -> dict[str, User]:
     """The world above, built once per test process (a template: tests/factories/worlds.py)."""
-    return worlds.use("org-accounts", _seed_org_and_accounts)  # type: ignore[no-any-return]
+    return worlds.use("org-accounts", _seed_org_and_accounts)
 
 
 RESTAURANT_ANSWERS = {"dine_in": "yes", "signboard": "yes", "sewer": "yes"}
