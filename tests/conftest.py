@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from onestop.core import calendar, crypto
+from tests import factories
 from tests.factories import worlds
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -103,37 +104,21 @@ def _django_db_helper(_world_switch: None, _django_db_helper: None) -> None:
 
 @pytest.fixture
 def login(client: Any) -> Any:
-    """login(user, client=None, language="en") → a test client signed in as `user` (the
-    test's `client` unless another is given), asking for `language`."""
+    """login(user, client=None, language="en") → the test's `client` (or the one given) signed
+    in as `user` (tests.factories.login; import that to make more clients)."""
 
     def sign(user: Any, client_: Any = None, language: str = "en") -> Any:
-        c = client if client_ is None else client_
-        c.force_login(user)
-        c.defaults["HTTP_ACCEPT_LANGUAGE"] = language
-        return c
+        return factories.login(
+            user, client=client if client_ is None else client_, language=language
+        )
 
     return sign
 
 
-def sign_in(page: Any, base: str, username: str, password: str = "") -> None:
-    """Sign in through the login form in the browser (after clearing the page's cookies) and
-    wait until the site has left the login page."""
-    import re
-
-    from onestop.accounts.seed import DEMO_PASSWORD
-
-    page.context.clear_cookies()
-    page.goto(base + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password or DEMO_PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
-
-
-@pytest.fixture(name="sign_in")
-def sign_in_fixture() -> Any:
-    """The browser's login helper as a fixture: sign_in(page, base, username)."""
-    return sign_in
+@pytest.fixture
+def sign_in() -> Any:
+    """sign_in(page, base, username): the browser's login helper (tests.factories.sign_in)."""
+    return factories.sign_in
 
 
 @pytest.fixture(scope="session")

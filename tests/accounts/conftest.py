@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from onestop.accounts import services
 from onestop.accounts.models import StaffRole, User
-from onestop.org.seed import seed_org
+from tests.factories import AdministratorFactory, CitizenFactory, StaffFactory, worlds
 
 PASSWORD = "correct-horse-battery"
 RESIDENT_ID = "37112119930315123X"
@@ -12,14 +11,14 @@ OTHER_ID = "371121199507084569"
 USCC = "91371121MA3C5D7E8U"
 
 
-@pytest.fixture
+@worlds.fixture("org", worlds.build_org, value=lambda: None)
 def org(db: None) -> None:
-    seed_org()
+    worlds.use("org")
 
 
 @pytest.fixture
 def citizen(org: None) -> User:
-    return services.citizen_register(
+    return CitizenFactory(
         username="zhangwei",
         password=PASSWORD,
         real_name="张伟",
@@ -30,14 +29,14 @@ def citizen(org: None) -> User:
 
 @pytest.fixture
 def admin_wulian(org: None) -> User:
-    return services.administrator_bootstrap(
+    return AdministratorFactory(
         username="admin-wl", password=PASSWORD, real_name="周敏", region_code="371121"
     )
 
 
 @pytest.fixture
 def clerk_wulian(admin_wulian: User) -> User:
-    return services.staff_create(
+    return StaffFactory(
         actor=admin_wulian,
         username="clerk-wl",
         password=PASSWORD,
@@ -48,7 +47,7 @@ def clerk_wulian(admin_wulian: User) -> User:
 
 @pytest.fixture
 def officer_ps(admin_wulian: User) -> User:
-    return services.staff_create(
+    return StaffFactory(
         actor=admin_wulian,
         username="officer-ps",
         password=PASSWORD,

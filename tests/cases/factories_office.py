@@ -52,7 +52,7 @@ def _seed_world() -> None:
 
 def seed_world() -> dict[str, User]:
     """The world above, built once per test process (a template: tests/factories/worlds.py)."""
-    return worlds.use("cases-office", _seed_world)  # type: ignore[no-any-return]
+    return worlds.use("cases-office", _seed_world)
 
 
 def item_of(department: str) -> Item:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from onestop.accounts.models import User
+from tests.factories import login as client_for  # noqa: F401  (the one login helper)
 from tests.factories import worlds
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -47,13 +47,7 @@ def _build_portal() -> None:
 
 def build_portal() -> dict[str, User]:
     """The world above, built once per test process (a template: tests/factories/worlds.py)."""
-    return worlds.use("cases-portal", _build_portal)  # type: ignore[no-any-return]
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    return worlds.use("cases-portal", _build_portal)
 
 
 def pdf_named(name: str) -> Any:

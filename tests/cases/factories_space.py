@@ -39,7 +39,7 @@ def _seed_world() -> None:
 
 def seed_world() -> dict[str, User]:
     """The world above, built once per test process (a template: tests/factories/worlds.py)."""
-    return worlds.use("org-accounts-registries-catalogue", _seed_world)  # type: ignore[no-any-return]
+    return worlds.use("org-accounts-registries-catalogue", _seed_world)
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.test import Client
-
 from onestop.accounts.models import User
 from onestop.cases.models import Case
-from tests.factories import worlds
+from tests.factories import (
+    login,  # noqa: F401  (the tests' one login helper, re-exported)
+    worlds,
+)
 
 RID = "37112119930315123X"  # the demo citizen 张伟
 WALKIN_RID = "110101199003070038"  # valid, no account
@@ -27,13 +28,7 @@ def _seed_org_and_accounts() -> None:
 
 def seed_org_and_accounts() -> dict[str, User]:
     """The world above, built once per test process (a template: tests/factories/worlds.py)."""
-    return worlds.use("org-accounts", _seed_org_and_accounts)  # type: ignore[no-any-return]
-
-
-def login(user: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    return worlds.use("org-accounts", _seed_org_and_accounts)
 
 
 RESTAURANT_ANSWERS = {"dine_in": "yes", "signboard": "yes", "sewer": "yes"}

@@ -13,6 +13,7 @@ import pytest
 from onestop.accounts.models import User
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
+from tests.factories import sign_in as _login
 
 from .factories_space import bundle_case
 
@@ -39,14 +40,6 @@ def _axe(page: Any) -> list[str]:
         + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
         for v in results.response["violations"]
     ]
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 @pytest.mark.usefixtures("transactional_db")

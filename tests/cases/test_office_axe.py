@@ -15,6 +15,7 @@ from onestop.cases import selectors, services
 from onestop.cases.models import Case
 from tests.cases.conftest import build_world, newborn_draft_for
 from tests.cases.factories_office import item_case, item_of
+from tests.factories import sign_in as _login
 
 pytestmark = pytest.mark.e2e
 
@@ -35,15 +36,6 @@ def page(browser: Any) -> Any:
     pg = context.new_page()
     yield pg
     context.close()
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(base + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
 
 
 def test_office_screens_pass_axe(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from onestop.cases import selectors
 from onestop.cases.models import Case, CaseMaterial, Supplement
 from onestop.sharing.models import AccessRecord
+from tests.factories import login
 
 PS = "371121-public-security"
 HEALTH = "371121-health"
@@ -23,9 +24,7 @@ def _child(bundle: Case, department: str) -> Case:
 
 
 def _login(client: Any, user: Any) -> Any:
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return login(user, client=client)
 
 
 def _act(client: Any, case: Case, action: str, **extra: Any) -> Any:

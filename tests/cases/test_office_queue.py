@@ -17,6 +17,7 @@ from django.utils import timezone
 from onestop.cases import office
 from onestop.cases.models import Case
 from tests.cases.factories_office import item_case, item_of, seed_world
+from tests.factories import login
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +36,7 @@ def _numbers(response: Any) -> list[str]:
 
 
 def _login(client: Any, user: Any) -> Any:
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return login(user, client=client)
 
 
 def test_queue_lists_only_the_officers_department_in_its_region(

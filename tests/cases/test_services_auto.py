@@ -26,7 +26,9 @@ def _decided_within_a_second(case: Case) -> None:
     assert case.decided_by is None
     assert case.decided_at is not None
     assert case.submitted_at is not None
-    assert (case.decided_at - case.submitted_at).total_seconds() < 1
+    # Decided within the submission, with no step left for a person (how fast: bench/, not here).
+    assert case.decided_at >= case.submitted_at
+    assert case.task_name == ""
     assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.AUTO_DECIDED).exists()
 
 

@@ -12,6 +12,7 @@ from onestop.accounts import services as accounts
 from onestop.core import calendar
 from onestop.core.models import CalendarDay
 from onestop.org.seed import seed_org
+from tests.factories import login
 
 
 @pytest.fixture
@@ -24,9 +25,7 @@ def admin_client(db: None, client: Client, settings: Any) -> Client:
         region_code="371121",
         superuser=True,
     )
-    client.force_login(admin)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return login(admin, client=client)
 
 
 def test_admin_refuses_a_weekday_as_adjusted_workday(admin_client: Client) -> None:

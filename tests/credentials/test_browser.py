@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from django.test import Client
 
 from onestop.accounts.models import User
+from tests.factories import session_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -24,10 +24,7 @@ def site(live_server: Any, transactional_db: None) -> str:
 def _page(browser: Any, site: str, user: User | None, locale: str) -> Any:
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies["sessionid"].value
-        context.add_cookies([{"name": "sessionid", "value": cookie, "url": site}])
+        context.add_cookies([session_cookie(user, site)])
     page = context.new_page()
     page.csp_errors = []  # type: ignore[attr-defined]
     page.on(

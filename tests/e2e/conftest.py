@@ -1,5 +1,8 @@
 """Real-browser journeys: Playwright drives Debian's chromium against a live server.
 
+The server's data is the demo seed, minus the steps a journey does not need (`seed_skip`).
+Sign in with `sign_in(page, base, username)` (tests.factories; also a fixture).
+
 Every page a journey visits is checked with axe-core (WCAG 2.1 AA). The browser is never
 downloaded: when /usr/bin/chromium is missing (and `make browser` could not install it), the
 journeys are reported as skipped with the reason, never as passed.
@@ -68,12 +71,30 @@ def screenshot(request: pytest.FixtureRequest) -> Any:
     return take
 
 
-@pytest.fixture
-def seeded_live_server(live_server: Any, transactional_db: None) -> Any:
-    """A live server over a database holding the demo seed."""
-    from django.core.management import call_command
+def seed(skip: set[str] | frozenset[str] = frozenset()) -> None:
+    """The demo seed's steps in order, each in its own transaction, but those in `skip`."""
+    from django.db import transaction
 
-    call_command("seed_demo", verbosity=0)
+    from onestop.core import seeding
+
+    unknown = set(skip) - {step.name for step in seeding.steps()}
+    assert not unknown, f"no such seed steps: {sorted(unknown)}"
+    for step in seeding.steps():
+        if step.name not in skip:
+            with transaction.atomic():
+                step.run()
+
+
+@pytest.fixture
+def seeded_live_server(
+    request: pytest.FixtureRequest, live_server: Any, transactional_db: None
+) -> Any:
+    """A live server over the demo seed — without the steps a journey does not use, named by
+    its module's `@pytest.mark.seed_skip(...)` (the slowest steps are the search index, the
+    knowledge articles and the catalogue: a journey that does not search skips the first two).
+    A journey writes committed data, so the seed runs for each journey, not once."""
+    marker = request.node.get_closest_marker("seed_skip")
+    seed(set(marker.args) if marker else set())
     return live_server
 
 
@@ -92,14 +113,7 @@ CASES_SKIP_STEPS = {
 @pytest.fixture
 def cases_live_server(live_server: Any, transactional_db: None) -> Any:
     """A live server over the demo seed without the hotline and search steps."""
-    from django.db import transaction
-
-    from onestop.core import seeding
-
-    for step in seeding.steps():
-        if step.name not in CASES_SKIP_STEPS:
-            with transaction.atomic():
-                step.run()
+    seed(CASES_SKIP_STEPS)
     return live_server
 
 

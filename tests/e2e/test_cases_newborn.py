@@ -9,6 +9,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.factories import sign_in as _login
+
 PASSWORD = "onestop-demo-2026"  # the demo seed's development password
 AUTO_ITEM = "37112100YB-GG-0004"  # resident medical-insurance enrolment, decided by rules
 # Who decides which item (maternity = no: the maternity benefit is not in the bundle).
@@ -33,15 +35,6 @@ def _post(page, control) -> None:
     """Send a form and wait for the page it leads to (often the same URL, after a redirect)."""
     with page.expect_navigation():
         control.click()
-
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(base + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
 
 
 def _choose(page, selector: str) -> None:

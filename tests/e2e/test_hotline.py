@@ -6,7 +6,10 @@ reply into a draft knowledge article. axe checks every screen."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
+
+from tests.factories import sign_in as _login
 
 PASSWORD = "onestop-demo-2026"  # the demo seed's development password
 HR = "371121-human-resources-social-security"
@@ -14,15 +17,8 @@ PS = "371121-public-security"
 # Wages owed, with a threat of violence: the model routes it to human resources (wages); that
 # department returns it as a police matter, and the supervisor sends it to public security.
 CALL = "公司拖欠我三个月工资，老板还威胁要打人"
-
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(base + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+# A complaint (no knowledge-base search) from call to callback: no cases, e-licences, Open311.
+pytestmark = pytest.mark.seed_skip("cases-demo", "credentials", "sharing-demo", "open311")
 
 
 def _order(number: str):

@@ -3,7 +3,13 @@ item guide and switches to English; every page passes axe (WCAG 2.1 AA)."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
+
+# Browses and searches the catalogue, signed out: no hotline, Open311, cases or e-licences.
+pytestmark = pytest.mark.seed_skip(
+    "hotline-routing", "hotline-demo", "open311", "cases-demo", "sharing-demo", "credentials"
+)
 
 
 def test_newcomer_finds_the_newborn_bundle(seeded_live_server, page, axe, screenshot):

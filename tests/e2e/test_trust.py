@@ -3,17 +3,21 @@ from its QR link, and fails there once the issuer has revoked it. axe checks eve
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
+from tests.factories import sign_in as _login
+
 PASSWORD = "onestop-demo-2026"  # the demo seed's development password
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+# No search, no hotline, no Open311 in this journey.
+pytestmark = pytest.mark.seed_skip(
+    "hotline-catalogue",
+    "hotline-routing",
+    "hotline-demo",
+    "open311",
+    "knowledge-articles",
+    "search-index",
+)
 
 
 def test_citizen_sees_held_materials_and_who_looked_at_their_data(seeded_live_server, page, axe):

@@ -246,3 +246,16 @@ def use(name: str, build: Callable[[], Any] | None = None) -> Any:
             _learned.setdefault(module.nodeid, name)
     world.build()  # under the test's own settings and keys (a copy of the process's)
     return world.value()
+
+
+# --- worlds several folders share -----------------------------------------------------------
+
+
+def build_org() -> None:
+    """Regions, department kinds and departments of both demo regions (the org seed step)."""
+    from onestop.org.seed import seed_org
+
+    seed_org()
+
+
+register("org", build_org, value=lambda: None)

@@ -14,6 +14,7 @@ from django.test import Client
 from onestop.hotline import services
 from onestop.hotline.models import Attachment, WorkOrder, WorkOrderEvent
 from onestop.sharing.models import AccessRecord
+from tests.factories import login as client_for
 
 # These tests match the English msgids of the domain errors.
 pytestmark = pytest.mark.usefixtures("english")
@@ -31,12 +32,6 @@ BODY = {
     "latitude": "35.75",
     "longitude": "119.21",
 }
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def post(client: Client, path: str, body: dict[str, Any], **headers: str) -> Any:

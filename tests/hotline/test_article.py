@@ -6,23 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from onestop.hotline import services
 from onestop.hotline.models import WorkOrder
 from onestop.knowledge.models import Article, SearchDocument
+from tests.factories import login as client_for
 
 HR = "371121-human-resources-social-security"
 REPLY = "已责令用工单位在十个工作日内补发工资，劳动监察大队将跟踪落实。"
 S = WorkOrder.Status
-
-
-def client_for(user: Any) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    client.force_login(user)
-    return client
 
 
 def _replied(world: Any, make: Any) -> WorkOrder:

@@ -6,23 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from onestop.hotline import policies, selectors, services
 from onestop.hotline.models import WorkOrder
+from tests.factories import login as client_for
 from tests.hotline.test_services import snapshot
 
 PS = "371121-public-security"
 HR = "371121-human-resources-social-security"
 S = WorkOrder.Status
-
-
-def client_for(user: Any) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.urls import reverse
 from onestop.accounts.models import User
 from onestop.hotline import routing, selectors, services
 from onestop.hotline.models import WorkOrder
+from tests.factories import login as client_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PS = "371121-public-security"
@@ -54,13 +55,6 @@ def fake_routing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(knowledge, "answer", answer)
     monkeypatch.setattr(routing, "classify", fake_classify)
-
-
-def client_for(user: User | None) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def desk_form(**overrides: str) -> dict[str, str]:

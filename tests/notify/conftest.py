@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from onestop.accounts import services as accounts
 from onestop.accounts.models import User
-from onestop.org.seed import seed_org
+from tests.factories import AdministratorFactory, CitizenFactory, worlds
 
 PASSWORD = "correct-horse-battery"
 PHONE = "13812345678"
@@ -28,14 +27,14 @@ def _channels(settings: Any) -> None:
     settings.NOTIFY_SMS_TOKEN = ""
 
 
-@pytest.fixture
+@worlds.fixture("org", worlds.build_org, value=lambda: None)
 def org(db: None) -> None:
-    seed_org()
+    worlds.use("org")
 
 
 @pytest.fixture
 def citizen(org: None) -> User:
-    return accounts.citizen_register(
+    return CitizenFactory(
         username="zhangwei",
         password=PASSWORD,
         real_name="张伟",
@@ -46,7 +45,7 @@ def citizen(org: None) -> User:
 
 @pytest.fixture
 def other(org: None) -> User:
-    return accounts.citizen_register(
+    return CitizenFactory(
         username="lina",
         password=PASSWORD,
         real_name="李娜",
@@ -57,7 +56,7 @@ def other(org: None) -> User:
 
 @pytest.fixture
 def administrator(org: None) -> User:
-    return accounts.administrator_bootstrap(
+    return AdministratorFactory(
         username="admin-wl", password=PASSWORD, real_name="周敏", region_code="371121"
     )
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from onestop.accounts.models import User
 from onestop.notify import services
 from onestop.notify.models import Notification
+from tests.factories import session_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -24,10 +24,7 @@ def site(live_server: Any, transactional_db: None) -> str:
 
 def _page(browser: Any, site: str, user: User, locale: str) -> Any:
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies["sessionid"].value
-    context.add_cookies([{"name": "sessionid", "value": cookie, "url": site}])
+    context.add_cookies([session_cookie(user, site)])
     page = context.new_page()
     page.csp_errors = []  # type: ignore[attr-defined]
     page.on(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from onestop.accounts.models import User
 from onestop.notify import services
 from onestop.notify.models import Notification
+from tests.factories import login as _client
 
 LIST = "/me/notifications/"
 
@@ -22,12 +23,6 @@ def _send(user: User, number: str) -> Notification:
         channels=("in_app",),
     )
     return n
-
-
-def _client(user: User, **kwargs: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en", **kwargs)
-    client.force_login(user)
-    return client
 
 
 def _read_url(n: Notification) -> str:

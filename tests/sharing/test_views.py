@@ -9,21 +9,14 @@ import re
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from onestop.accounts.models import User
 from onestop.ledger import merkle
 from onestop.ledger.canonical import leaf_data
 from onestop.sharing.models import AccessRecord, Consent
+from tests.factories import login as _client
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: User | None = None) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def test_tracker_needs_sign_in(demo: dict[str, User]) -> None:
