@@ -1,12 +1,13 @@
-"""Reads of the ledger. The log is public: none of these is scoped to an actor.
+"""Reads of the ledger. The log is public: none of these is scoped to an actor (a transparency
+log is only useful if anyone can check it; what it holds are commitments, never personal data).
 
-Every root or proof reads O(log n) stored hashes in at most three queries, straight from the
-database (no in-process state), so any worker answers the same after a restart.
+The Merkle tree is stored as C2SP tlog-tiles (`onestop.ledger.tiles`): every root or proof reads
+the few tile rows that hold the hashes it needs, in one query, straight from the database (no
+in-process state), so any worker answers the same after a restart.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Q
@@ -14,33 +15,63 @@ from django.utils.translation import gettext as _
 
 from onestop.core import keys
 from onestop.core.errors import NotFound, ValidationFailed
-from onestop.ledger import conf, merkle, note
-from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Subtree
+from onestop.ledger import conf, merkle, note, tiles
+from onestop.ledger.canonical import leaf_data
+from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Tile
 
 
 def tree_size() -> int:
     return LogHead.objects.filter(pk=1).values_list("size", flat=True).first() or 0
 
 
+def tile_rows(keys: Iterable[tiles.TileKey]) -> dict[tiles.TileKey, tiles.TileRow]:
+    """Stored rows ``(hashes, inner)`` of the tiles `keys`, in one query."""
+    condition = Q()
+    for level, index in set(keys):
+        condition |= Q(level=level, index=index)
+    if not condition:
+        return {}
+    rows = Tile.objects.filter(condition).values_list("level", "index", "hashes", "inner")
+    return {(level, index): (bytes(h), bytes(i)) for level, index, h, i in rows}
+
+
 def fetch_nodes(nodes: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """Stored hashes of perfect subtrees `(level, index)`; level 0 are leaf hashes."""
-    by_level: dict[int, list[int]] = defaultdict(list)
-    for level, index in nodes:
-        by_level[level].append(index)
-    found: dict[merkle.Node, bytes] = {}
-    leaves = by_level.pop(0, [])
-    if leaves:
-        for index, h in Entry.objects.filter(index__in=leaves).values_list("index", "leaf_hash"):
-            found[(0, index)] = bytes(h)
-    if by_level:
-        condition = Q()
-        for level, indexes in by_level.items():
-            condition |= Q(level=level, index__in=indexes)
-        for level, index, h in Subtree.objects.filter(condition).values_list(
-            "level", "index", "hash"
-        ):
-            found[(level, index)] = bytes(h)
-    return found
+    """Hashes of perfect subtrees `(level, index)` (level 0: leaf hashes), read from the tiles
+    that hold them: one query for at most a few rows."""
+    wanted = list(nodes)
+    return tiles.nodes_from_rows(wanted, tile_rows(tiles.tile_keys(wanted)))
+
+
+def hash_tile(*, level: int, index: int, width: int = tiles.WIDTH) -> bytes:
+    """The first `width` hashes of tile `level`/`index`: the tlog-tiles resource
+    ``tile/<level>/<index>[.p/<width>]``. NotFound unless the log has that many."""
+    if not 0 <= level <= tiles.MAX_LEVEL or not 1 <= width <= tiles.WIDTH or index < 0:
+        raise NotFound(_("There is no such tile."))
+    data = Tile.objects.filter(level=level, index=index).values_list("hashes", flat=True).first()
+    if data is None or len(data) < width * tiles.HASH:
+        raise NotFound(_("There is no such tile."))
+    return bytes(data[: width * tiles.HASH])
+
+
+def entry_bundle(*, index: int, width: int = tiles.WIDTH) -> bytes:
+    """The tlog-tiles entry bundle ``tile/entries/<index>[.p/<width>]``: the leaf data of
+    entries ``[256 * index, 256 * index + width)``, each prefixed with its length (big-endian
+    uint16). NotFound unless the log has all of them."""
+    if not 1 <= width <= tiles.WIDTH or index < 0:
+        raise NotFound(_("There is no such tile."))
+    start = index * tiles.WIDTH
+    rows = list(
+        Entry.objects.filter(index__gte=start, index__lt=start + width)
+        .order_by("index")
+        .values_list("kind", "payload")
+    )
+    if len(rows) != width:
+        raise NotFound(_("There is no such tile."))
+    out = bytearray()
+    for kind, payload in rows:
+        data = leaf_data(kind, payload)
+        out += len(data).to_bytes(2, "big") + data
+    return bytes(out)
 
 
 def _check_size(size: int, current: int) -> None:
@@ -56,11 +87,16 @@ def _check_size(size: int, current: int) -> None:
 
 def root_hash(*, size: int | None = None) -> bytes:
     """MTH of the first `size` entries (default: all); SHA-256("") for the empty log."""
-    current = tree_size()
+    head = LogHead.objects.filter(pk=1).values_list("size", "frontier").first()
+    current, frontier = (head[0], bytes(head[1])) if head else (0, b"")
     size = current if size is None else size
     if size == 0:
         return merkle.EMPTY_ROOT
     _check_size(size, current)
+    if size == current:  # the head keeps the current tree's perfect subtrees
+        return merkle.frontier_root(
+            [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
+        )
     return merkle.proof_hashes([(0, size)], fetch_nodes)[0]
 
 
