@@ -109,9 +109,10 @@ def entries_append_batch(*, items: Iterable[tuple[str, Mapping[str, Any]]]) -> l
         head.size = writer.size
         head.frontier = b"".join(writer.frontier())
         head.save(update_fields=["size", "frontier", "updated_at"])
+    alias = connection.alias
     for entry in entries:
         entry._state.adding = False
-        entry._state.db = connection.alias
+        entry._state.db = alias
     return entries
 
 

@@ -75,6 +75,7 @@ def test_proof_costs_a_constant_number_of_queries(log, django_assert_num_queries
         selectors.root_hash(size=N)
     with django_assert_num_queries(2):  # head, tiles
         selectors.root_hash(size=N - 1)
+    with django_assert_num_queries(2):
         selectors.consistency_proof(first=3, second=N)
 
 
