@@ -62,7 +62,8 @@ def _insert_entries(rows: list[tuple[int, bytes, str, str, Any]]) -> None:
     table = connection.ops.quote_name(Entry._meta.db_table)
     payload = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     one = f"(%s, %s, %s, {payload}, %s)"
-    head = f'INSERT INTO {table} ("index", leaf_hash, kind, payload, created_at) VALUES '
+    # the table name is our own model's, the values are parameters
+    head = f'INSERT INTO {table} ("index", leaf_hash, kind, payload, created_at) VALUES '  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
