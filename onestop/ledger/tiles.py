@@ -100,6 +100,16 @@ def _inner_offset(local: int, position: int) -> int:
     return (WIDTH - (2 * WIDTH >> local) + position) * HASH
 
 
+def node_slot(level: int, index: int) -> tuple[str, int]:
+    """Where the perfect subtree ``(level, index)`` lies in its tile's row: the column
+    (``"hashes"`` or ``"inner"``) and the byte offset of its 32 bytes."""
+    local = level % HEIGHT
+    position = index & ((WIDTH >> local) - 1)
+    if local == 0:
+        return "hashes", position * HASH
+    return "inner", _inner_offset(local, position)
+
+
 def node_in_tile(level: int, index: int, row: TileRow) -> bytes:
     """The hash of the perfect subtree ``(level, index)`` from the row of its tile."""
     local = level % HEIGHT

@@ -41,7 +41,11 @@ def test_astral_keys_sort_by_utf16_code_units():
     )
 
 
-@pytest.mark.parametrize("value", REFUSED, ids=repr)
+@pytest.mark.parametrize(
+    "value",
+    REFUSED,
+    ids=["float", "float-one", "nan", "unsafe-int", "int-key", "bool-key", "object", "surrogate"],
+)
 def test_what_the_exact_encoder_refuses_is_refused(value):
     with pytest.raises(canonical.NotCanonicalError):
         canonical.canonical_json(value)
