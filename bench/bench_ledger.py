@@ -153,20 +153,20 @@ def _phase_proofs(repeat: int) -> dict[str, Any]:
     cold_ms = round((time.perf_counter() - start) * 1000, 3)
     first_index = rng.randrange(size)
     start = time.perf_counter()
-    selectors.inclusion_proof(index=first_index, size=size)
+    selectors.inclusion(index=first_index, size=size)
     first_inclusion_ms = round((time.perf_counter() - start) * 1000, 3)
 
     def inclusion() -> None:
-        index = rng.randrange(size)
-        proof = selectors.inclusion_proof(index=index, size=size)
-        leaf = bytes(selectors.entry_get(index=index).leaf_hash)
-        merkle.verify_inclusion(index, size, leaf, proof, root)
+        """What GET /api/v1/ledger/proof/inclusion computes (leaf hash, root, path), checked."""
+        found = selectors.inclusion(index=rng.randrange(size), size=size)
+        merkle.verify_inclusion(found.index, size, found.leaf_hash, found.hashes, root)
 
     def consistency() -> None:
-        first = rng.randrange(1, size)
-        proof = selectors.consistency_proof(first=first, second=size)
-        if len(proof) > 2 * size.bit_length():
-            raise RuntimeError("consistency proof longer than 2 log2(n)")
+        """What GET /api/v1/ledger/proof/consistency computes (both roots, path), checked."""
+        found = selectors.consistency(first=rng.randrange(1, size), second=size)
+        merkle.verify_consistency(
+            found.first, size, found.hashes, found.first_root, found.second_root
+        )
 
     return {
         "size": size,
@@ -193,7 +193,7 @@ def _phase_profile(repeat: int) -> dict[str, Any]:
     profiler = Profiler(interval=0.0001)
     profiler.start()
     for _ in range(repeat):
-        selectors.inclusion_proof(index=rng.randrange(size), size=size)
+        selectors.inclusion(index=rng.randrange(size), size=size)
     profiler.stop()
     return {"profile": profiler.output_text(unicode=False, color=False)}
 
