@@ -51,6 +51,8 @@ def _encode(value: Any, out: list[str]) -> None:  # noqa: PLR0912 - one branch p
 
 
 _SCALARS = frozenset({str, bool, type(None)})
+# one encoder for every call: json.dumps with options builds a new JSONEncoder each time
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _plain(value: Any) -> bool:
@@ -75,7 +77,7 @@ def _fast(value: Any) -> bytes | None:
     try:
         if not _plain(value):
             return None
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = _ENCODER.encode(value)
         if not text.isascii() and max(text) > "\uffff":
             return None
         return text.encode("utf-8")
