@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("ledger/", include("onestop.ledger.urls")),
     path("accounts/", include("onestop.accounts.urls")),
     path("open311/v2/", include("onestop.open311.urls")),
     path("hotline/", include("onestop.hotline.urls")),

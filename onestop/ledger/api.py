@@ -58,14 +58,13 @@ def entry(request: HttpRequest, index: str) -> Entry:
 def inclusion(
     request: HttpRequest, index: str | None = None, size: str | None = None
 ) -> dict[str, object]:
-    i, n = _whole(index, "index"), _whole(size, "size")
-    hashes = selectors.inclusion_proof(index=i, size=n)
+    found = selectors.inclusion(index=_whole(index, "index"), size=_whole(size, "size"))
     return {
-        "index": i,
-        "size": n,
-        "leaf_hash": note.b64(bytes(selectors.entry_get(index=i).leaf_hash)),
-        "root_hash": note.b64(selectors.root_hash(size=n)),
-        "hashes": [note.b64(h) for h in hashes],
+        "index": found.index,
+        "size": found.size,
+        "leaf_hash": note.b64(found.leaf_hash),
+        "root_hash": note.b64(found.root_hash),
+        "hashes": [note.b64(h) for h in found.hashes],
     }
 
 
@@ -73,14 +72,13 @@ def inclusion(
 def consistency(
     request: HttpRequest, first: str | None = None, second: str | None = None
 ) -> dict[str, object]:
-    m, n = _whole(first, "first"), _whole(second, "second")
-    hashes = selectors.consistency_proof(first=m, second=n)
+    found = selectors.consistency(first=_whole(first, "first"), second=_whole(second, "second"))
     return {
-        "first": m,
-        "second": n,
-        "first_root": note.b64(selectors.root_hash(size=m)),
-        "second_root": note.b64(selectors.root_hash(size=n)),
-        "hashes": [note.b64(h) for h in hashes],
+        "first": found.first,
+        "second": found.second,
+        "first_root": note.b64(found.first_root),
+        "second_root": note.b64(found.second_root),
+        "hashes": [note.b64(h) for h in found.hashes],
     }
 
 

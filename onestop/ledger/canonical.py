@@ -50,8 +50,46 @@ def _encode(value: Any, out: list[str]) -> None:  # noqa: PLR0912 - one branch p
         raise NotCanonicalError(f"{type(value).__name__} is not allowed in a ledger payload")
 
 
+_SCALARS = frozenset({str, bool, type(None)})
+# one encoder for every call: json.dumps with options builds a new JSONEncoder each time
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _plain(value: Any) -> bool:
+    """Only dicts with string keys, lists, strings, booleans, null and safe integers, of exactly
+    these types (no subclasses, tuples or floats)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
+
+
+def _fast(value: Any) -> bytes | None:
+    """For plain values (`_plain`), `json.dumps` with sorted keys and no whitespace is RFC 8785
+    unless a key holds a character outside the BMP (Python sorts keys by code point, JCS by
+    UTF-16 code units): 3-4 times faster than the exact encoder (docs/ledger.md, "Speed")."""
+    try:
+        if not _plain(value):
+            return None
+        text = _ENCODER.encode(value)
+        if not text.isascii() and max(text) > "\uffff":
+            return None
+        return text.encode("utf-8")
+    except (ValueError, RecursionError):  # lone surrogates, deep nesting: the exact encoder says
+        return None
+
+
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 UTF-8 bytes of `value`."""
+    fast = _fast(value)
+    if fast is not None:
+        return fast
     out: list[str] = []
     _encode(value, out)
     try:

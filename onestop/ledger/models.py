@@ -10,7 +10,7 @@ class LogHead(models.Model):
     """The one row (pk=1) that says how big the log is.
 
     `frontier` holds the hashes of the perfect subtrees that make up the tree of `size` leaves
-    (largest first, 32 bytes each), so an append needs no other read.
+    (largest first, 32 bytes each): the root of the current tree without reading tiles.
     """
 
     size = models.PositiveBigIntegerField(_("tree size"), default=0)
@@ -43,23 +43,27 @@ class Entry(models.Model):
         return f"#{self.index} {self.kind}"
 
 
-class Subtree(models.Model):
-    """A completed perfect subtree of level >= 1: the hash of leaves
-    [index * 2**level, (index + 1) * 2**level). Level 0 is `Entry.leaf_hash`."""
+class Tile(models.Model):
+    """One C2SP tlog-tiles hash tile: up to 256 consecutive hashes of tree level 8 * `level`
+    (see `onestop.ledger.tiles`). `hashes` is the tile exactly as served (32 bytes per hash, its
+    width is len / 32); `inner` holds the perfect subtrees inside the tile (tree levels
+    8 * level + 1 .. + 7) in a fixed layout, zero where not complete yet. A full tile (256
+    hashes) never changes again; the partial tile of each level grows as entries append."""
 
     level = models.PositiveSmallIntegerField(_("level"))
     index = models.PositiveBigIntegerField(_("index"))
-    hash = models.BinaryField(_("hash"), max_length=32)
+    hashes = models.BinaryField(_("hashes"), max_length=8192)
+    inner = models.BinaryField(_("inner subtree hashes"), max_length=8128)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["level", "index"], name="ledger_subtree_level_index"),
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_level_index"),
         ]
-        verbose_name = _("subtree")
-        verbose_name_plural = _("subtrees")
+        verbose_name = _("tile")
+        verbose_name_plural = _("tiles")
 
     def __str__(self) -> str:
-        return f"L{self.level}#{self.index}"
+        return f"tile/{self.level}/{self.index} ({len(self.hashes) // 32} hashes)"
 
 
 class Checkpoint(models.Model):

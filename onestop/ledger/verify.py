@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from onestop.ledger import merkle, note, selectors
+from onestop.ledger import merkle, note, selectors, tiles
 from onestop.ledger.canonical import NotCanonicalError, leaf_data
-from onestop.ledger.models import Checkpoint, Entry, LogHead, Subtree
+from onestop.ledger.models import Checkpoint, Entry, LogHead, Tile
 
 CHUNK = 5000
 
@@ -26,7 +26,7 @@ class MismatchError(Exception):
 @dataclass
 class Report:
     size: int = 0
-    subtrees: int = 0
+    tiles: int = 0
     checkpoints: int = 0
     root_hash: bytes = merkle.EMPTY_ROOT
     notes: list[str] = field(default_factory=list)
@@ -38,21 +38,28 @@ def _leaves() -> Iterator[tuple[int, str, object, bytes]]:
         yield index, kind, payload, bytes(h)
 
 
-def _leaf_hashes() -> Iterator[tuple[int, bytes]]:
-    rows = Entry.objects.order_by("index").values_list("index", "leaf_hash")
-    for index, h in rows.iterator(chunk_size=CHUNK):
-        yield index, bytes(h)
+class _TileCheck:
+    """Compares the stored tiles with the tiles recomputed from the verified leaf hashes."""
+
+    def __init__(self) -> None:
+        self.writer = tiles.TileWriter(0, {})
+        self.count = 0
+
+    def compare(self, rows: list[tuple[int, int, bytes, bytes]]) -> None:
+        stored = selectors.tile_rows((level, index) for level, index, _h, _i in rows)
+        for level, index, hashes, inner in rows:
+            if stored.get((level, index)) != (hashes, inner):
+                first = index * tiles.WIDTH ** (level + 1)
+                raise MismatchError(
+                    f"tile {level}/{index} (from entry {first}) does not match the entries",
+                    index=first,
+                )
+            self.count += 1
 
 
-def _level(level: int) -> Iterator[tuple[int, bytes]]:
-    rows = Subtree.objects.filter(level=level).order_by("index").values_list("index", "hash")
-    for index, h in rows.iterator(chunk_size=CHUNK):
-        yield index, bytes(h)
-
-
-def _check_leaves(size: int) -> list[bytes]:
-    """Level 0: every leaf hash from its data. Returns the frontier of the verified leaves."""
-    frontier: list[bytes] = []
+def _check_leaves(size: int) -> _TileCheck:
+    """Every leaf hash from its data, and every tile from the leaf hashes."""
+    check = _TileCheck()
     expected = 0
     for index, kind, payload, stored in _leaves():
         if index != expected:
@@ -65,46 +72,16 @@ def _check_leaves(size: int) -> list[bytes]:
             ) from exc
         if computed != stored:
             raise MismatchError(f"entry {index}: leaf hash does not match its data", index=index)
-        frontier, _ = merkle.append(frontier, index, stored)
+        check.writer.append(stored)
         expected += 1
+        if expected % CHUNK == 0:
+            check.compare(check.writer.take_full())
     if expected != size:
         raise MismatchError(f"the log head says {size} entries but {expected} are stored")
-    return frontier
-
-
-def _check_level(level: int, size: int, below: Iterator[tuple[int, bytes]]) -> int:
-    """Each stored node of `level` must hash its two (verified) children from `below`."""
-    count = 0
-    for index, stored in _level(level):
-        if index != count:
-            raise MismatchError(f"subtree level {level} index {count} is missing")
-        (li, left), (ri, right) = next(below), next(below)
-        if (li, ri) != (2 * index, 2 * index + 1):
-            raise MismatchError(f"subtree level {level} index {index} has no children")
-        if merkle.node_hash(left, right) != stored:
-            first = index << level
-            raise MismatchError(
-                f"subtree level {level} index {index} (entries {first}.."
-                f"{first + (1 << level) - 1}) does not match its children",
-                index=first,
-            )
-        count += 1
-    if count != size >> level:
-        raise MismatchError(f"level {level} has {count} subtrees, expected {size >> level}")
-    return count
-
-
-def _check_subtrees(size: int) -> int:
-    total = 0
-    below = _leaf_hashes()
-    level = 1
-    while size >> level:
-        total += _check_level(level, size, below)
-        below = _level(level)
-        level += 1
-    if Subtree.objects.filter(level__gte=level).exists():
-        raise MismatchError("there are subtrees beyond the size of the log")
-    return total
+    check.compare(check.writer.changed())
+    if Tile.objects.count() != check.count:
+        raise MismatchError("there are tiles beyond the size of the log")
+    return check
 
 
 def _check_checkpoints(size: int) -> int:
@@ -127,17 +104,18 @@ def _check_checkpoints(size: int) -> int:
 
 
 def verify_log() -> Report:
-    """Raise MismatchError at the first entry, subtree, head or checkpoint that does not
-    verify; leaves first (so a changed row is named by its index), then each level up."""
+    """Raise MismatchError at the first entry, tile, head or checkpoint that does not verify;
+    leaves first (so a changed row is named by its index), then the tiles built from them."""
     head = LogHead.objects.filter(pk=1).first()
     size = head.size if head else 0
-    frontier = _check_leaves(size)
-    report = Report(size=size, subtrees=_check_subtrees(size))
+    check = _check_leaves(size)
+    frontier = check.writer.frontier()
+    report = Report(size=size, tiles=check.count)
     stored_frontier = bytes(head.frontier) if head else b""
     if stored_frontier != b"".join(frontier):
         raise MismatchError("the log head's frontier does not match the entries")
     report.root_hash = merkle.frontier_root(frontier)
-    if selectors.root_hash(size=size) != report.root_hash:
-        raise MismatchError("the root hash from stored subtrees does not match the entries")
+    if size and merkle.proof_hashes([(0, size)], selectors.fetch_nodes)[0] != report.root_hash:
+        raise MismatchError("the root hash from the stored tiles does not match the entries")
     report.checkpoints = _check_checkpoints(size)
     return report

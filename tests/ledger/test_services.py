@@ -8,7 +8,7 @@ from onestop.core import keys
 from onestop.core.errors import ValidationFailed
 from onestop.ledger import merkle, note, selectors, services
 from onestop.ledger.canonical import leaf_data
-from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Subtree
+from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Tile
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def _payload(i):
     return {"record": f"r-{i}", "n": i, "ok": i % 2 == 0, "tags": ["a", None]}
 
 
-def test_entry_append_hashes_canonical_json_and_stores_subtrees():
+def test_entry_append_hashes_canonical_json_and_stores_tiles():
     entries = [services.entry_append(kind="test.record", payload=_payload(i)) for i in range(5)]
     assert [e.index for e in entries] == [0, 1, 2, 3, 4]
     data = leaf_data("test.record", _payload(0))
@@ -28,7 +28,10 @@ def test_entry_append_hashes_canonical_json_and_stores_subtrees():
         == b'{"kind":"test.record","payload":{"n":0,"ok":true,"record":"r-0","tags":["a",null]}}'
     )
     assert bytes(Entry.objects.get(index=0).leaf_hash) == merkle.leaf_hash(data)
-    assert sorted(Subtree.objects.values_list("level", "index")) == [(1, 0), (1, 1), (2, 0)]
+    tile = Tile.objects.get()
+    assert (tile.level, tile.index) == (0, 0)
+    hashes = [merkle.leaf_hash(leaf_data("test.record", _payload(i))) for i in range(5)]
+    assert bytes(tile.hashes) == b"".join(hashes)
     head = LogHead.objects.get(pk=1)
     assert head.size == 5
     hashes = [merkle.leaf_hash(leaf_data("test.record", _payload(i))) for i in range(5)]
@@ -40,7 +43,8 @@ def test_batch_equals_single_appends():
     root_batch = selectors.root_hash()
     hashes = [merkle.leaf_hash(leaf_data("test.record", _payload(i))) for i in range(11)]
     assert root_batch == merkle.mth(hashes)
-    assert Subtree.objects.count() == 5 + 2 + 1
+    assert list(Tile.objects.values_list("level", "index")) == [(0, 0)]
+    assert len(Tile.objects.get().hashes) == 11 * 32
     assert services.entries_append_batch(items=[]) == []
 
 

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from onestop.ledger import merkle, services
-from onestop.ledger.models import Entry, Subtree
+from onestop.ledger.models import Entry, Tile
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def _raw(sql, params):
 def test_intact_log_verifies(log, capsys):
     call_command("ledger_verify")
     out = capsys.readouterr().out
-    assert out.startswith("ledger ok: 21 entries, 18 subtrees, 1 checkpoints, root ")
+    assert out.startswith("ledger ok: 21 entries, 1 tiles, 1 checkpoints, root ")
 
 
 def test_empty_log_verifies(capsys):
@@ -45,7 +45,7 @@ def test_first_of_two_altered_rows_is_named(log):
         call_command("ledger_verify")
 
 
-def test_altered_leaf_hash_and_payload_together_is_caught_by_the_subtrees(log):
+def test_altered_leaf_hash_and_payload_together_is_caught_by_the_tiles(log):
     from onestop.ledger.canonical import leaf_data
 
     forged = merkle.leaf_hash(leaf_data("test.record", {"i": 999}))
@@ -53,11 +53,27 @@ def test_altered_leaf_hash_and_payload_together_is_caught_by_the_subtrees(log):
         'UPDATE TABLE SET payload = %s, leaf_hash = %s WHERE "index" = %s',
         ['{"i": 999}', forged, 6],
     )
-    with pytest.raises(CommandError, match=r"subtree level 1 index 3 \(entries 6\.\.7\)"):
+    with pytest.raises(CommandError, match=r"tile 0/0 \(from entry 0\) does not match"):
         call_command("ledger_verify")
 
 
-def test_deleted_subtree_is_found(log):
-    Subtree.objects.filter(level=2, index=1).delete()
-    with pytest.raises(CommandError, match="subtree level 2 index 1 is missing"):
+def test_deleted_tile_is_found(log):
+    Tile.objects.filter(level=0, index=0).delete()
+    with pytest.raises(CommandError, match=r"tile 0/0 \(from entry 0\) does not match"):
+        call_command("ledger_verify")
+
+
+def test_altered_inner_hash_is_found():
+    services.entries_append_batch(items=[("test.record", {"i": i}) for i in range(300)])
+    tile = Tile.objects.get(level=0, index=0)
+    inner = bytearray(tile.inner)
+    inner[40] ^= 1
+    Tile.objects.filter(pk=tile.pk).update(inner=bytes(inner))
+    with pytest.raises(CommandError, match=r"tile 0/0 \(from entry 0\) does not match"):
+        call_command("ledger_verify")
+
+
+def test_extra_tile_is_found(log):
+    Tile.objects.create(level=1, index=0, hashes=bytes(32), inner=bytes(8128))
+    with pytest.raises(CommandError, match="tiles beyond the size of the log"):
         call_command("ledger_verify")

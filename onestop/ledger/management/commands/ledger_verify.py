@@ -20,6 +20,6 @@ class Command(BaseCommand):
         except MismatchError as exc:
             raise CommandError(f"ledger does not verify: {exc}") from exc
         self.stdout.write(
-            f"ledger ok: {report.size} entries, {report.subtrees} subtrees, "
+            f"ledger ok: {report.size} entries, {report.tiles} tiles, "
             f"{report.checkpoints} checkpoints, root {b64(report.root_hash)}"
         )
