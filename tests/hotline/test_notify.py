@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from onestop.core.errors import Conflict
-from onestop.hotline import services
+from onestop.hotline import services, tasks
 from onestop.notify.models import Notification
 
 PS = "371121-public-security"
@@ -17,6 +18,11 @@ def test_receipt_and_reply_become_sms_notifications(
     ps = world["officer-ps"]
     with django_capture_on_commit_callbacks(execute=True):
         order = make()
+    # The receipt is the worker's: one task row written with the order.
+    [queued] = DBTaskResult.objects.filter(task_path=tasks.notify_citizens.module_path)
+    assert Notification.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.notify_citizens.call(*queued.args_kwargs["args"]) == 1
     order = services.ticket_dispatch(actor=world["agent"], order=order, department=PS)
     order = services.ticket_sign_for(actor=ps, order=order)
     order = services.ticket_start(actor=ps, order=order)

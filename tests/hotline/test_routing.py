@@ -8,6 +8,7 @@ only checks that training gives a model that predicts sensibly."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 from collections import Counter
@@ -17,10 +18,24 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from onestop.hotline import routing, synth
+from onestop.hotline import routing
 from onestop.org.seed import seed_org
 
 URL = "/api/v1/hotline/classify"
+SYNTH = Path(__file__).resolve().parents[2] / "tools" / "hotline_synth.py"
+
+
+def _load_synth() -> Any:
+    """The offline generator (tools/hotline_synth.py: not part of the runtime package)."""
+    spec = importlib.util.spec_from_file_location("hotline_synth", SYNTH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+synth = _load_synth()
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +68,12 @@ def org(db: None) -> None:
 
 
 # --- the synthetic history -------------------------------------------------------------------
+
+
+def test_the_runtime_does_not_ship_the_generator() -> None:
+    """The node reads the committed history; the generator lives in tools/."""
+    assert importlib.util.find_spec("onestop.hotline.synth") is None
+    assert routing.HISTORY_FILE.is_file()
 
 
 def test_generator_is_deterministic_and_matches_the_shipped_file() -> None:
@@ -361,3 +382,54 @@ def test_classify_api_messages_are_translated(
     too_long = {"text": "物" * 2001, "region": "371121"}
     long = client.post(URL, too_long, "application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert long.json()["message"] == "The text is too long: at most 2000 characters."
+
+
+# --- one encoder, fast inference, warm-up -----------------------------------------------------
+
+
+def test_probabilities_equal_scikit_learns(model: routing.Model) -> None:
+    """The fast path (linear scores + softmax per block) gives predict_proba's numbers."""
+    texts = ["楼下饭店油烟太大，窗户都不敢开", "how do I renew my business licence"]
+    cat_p, kind_p = model.probabilities(texts)
+    x = model.features(texts)
+    assert cat_p == pytest.approx(model.category_clf.predict_proba(x), abs=1e-9)
+    assert kind_p == pytest.approx(model.kind_clf.predict_proba(x), abs=1e-9)
+
+
+def test_routing_reads_the_one_encoder_of_knowledge(
+    model: routing.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onestop.knowledge import embeddings
+
+    seen: list[list[str]] = []
+    real = embeddings.encode
+
+    def spy(texts: list[str]) -> Any:
+        seen.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(embeddings, "encode", spy)
+    model.probabilities(["井盖没了"])
+    assert seen == [["井盖没了"]]
+
+
+def test_warm_up_loads_the_saved_model_and_never_trains(
+    model: routing.Model, settings: Any, tmp_path: Path
+) -> None:
+    from onestop.core import warmup
+
+    assert "onestop.hotline.routing.warm_up" in warmup.steps()
+    assert "onestop.knowledge.embeddings.warm_up" in warmup.steps()
+    settings.DATA_DIR = tmp_path
+    routing.set_model(None)
+    try:
+        routing.warm_up()  # nothing saved: nothing loaded, nothing trained
+        assert routing._model is None
+        assert not routing.model_path().exists()
+        routing.save(model)
+        took = warmup.run()
+        assert set(took) >= {"onestop.hotline.routing.warm_up"}
+        assert routing._model is not None
+        assert routing._model.n_examples == model.n_examples
+    finally:
+        routing.set_model(None)

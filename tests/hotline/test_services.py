@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.forms.models import model_to_dict
+from django_tasks_db.models import DBTaskResult
 
 from onestop.core import calendar, crypto
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -63,9 +64,14 @@ def test_create_stores_the_phone_encrypted_and_masked_and_audits(make, world, se
     assert order.events.get().actor == world["agent"]
 
 
-def test_receipt_is_sent_after_commit(make, sent, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        order = make()
+def test_receipt_is_handed_to_the_worker_with_the_order(make, sent):
+    """The intake writes one task row in its own transaction; the worker sends the SMS."""
+    order = make()
+    [queued] = DBTaskResult.objects.filter(task_path=tasks.notify_citizens.module_path)
+    assert sent == []
+    assert queued.args_kwargs["args"] == [order.pk, "hotline.received", {"number": order.number}]
+
+    assert tasks.notify_citizens.call(*queued.args_kwargs["args"]) == 1
     assert sent == [
         {
             "template": "hotline.received",
@@ -73,6 +79,12 @@ def test_receipt_is_sent_after_commit(make, sent, django_capture_on_commit_callb
             "recipient_phone": "13800138000",
         }
     ]
+
+
+def test_a_refused_intake_queues_no_receipt(make):
+    with pytest.raises(ValidationFailed):
+        make(contact_phone="12ab")
+    assert not DBTaskResult.objects.filter(task_path=tasks.notify_citizens.module_path).exists()
 
 
 def test_retried_create_with_the_same_key_returns_the_same_order(make):

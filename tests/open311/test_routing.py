@@ -103,12 +103,3 @@ def test_a_bad_request_is_not_routed(world, routed):
     assert response.status_code == 400
     assert routed["seen"] == []
     assert WorkOrder.objects.count() == 0
-
-
-def test_the_benchmark_floor_endpoint_does_not_exist_on_a_node(db):
-    """`POST /bench/floor` lives in bench.settings_open311 only (bench/bench_open311.py)."""
-    from django.urls import Resolver404, resolve
-
-    with pytest.raises(Resolver404):
-        resolve("/bench/floor")
-    assert Client().post("/bench/floor", {"description": "x"}).status_code == 404

@@ -1,5 +1,9 @@
 """A reproducible synthetic 12345 history for training and evaluating the routing model.
 
+An offline tool, not part of the runtime: the node reads the committed output
+(onestop/hotline/data/history.jsonl, via `onestop.hotline.routing.history_examples`) and never
+imports this file. Re-run it only to change the data set, then commit the file it writes.
+
 No real work orders are public, so this writes plausible ones: per-category problem sentences
 (with slots for places, times, numbers and shops), wrapped in different registers of the way
 people talk to the hotline (angry complaint, polite question, elderly caller, run-on sentence,
@@ -13,7 +17,7 @@ Each line: {"text", "category", "kind", "region", "type"}; `kind` is the departm
 handled the request: usually the category's default kind, about 8 % a plausible alternative
 (a township office, a neighbouring bureau), as happens when work orders are re-dispatched.
 
-    python -m onestop.hotline.synth --out onestop/hotline/data/history.jsonl --n 2000
+    .venv/bin/python tools/hotline_synth.py --out onestop/hotline/data/history.jsonl --n 2000
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ ALT_PRONE: dict[str, tuple[int, str]] = {
     "government-services.tax-services": (3, "human-resources-social-security"),
 }
 ENGLISH_RATE = 0.10
-SEED_FILE = Path(__file__).resolve().parents[2] / "data" / "seed" / "hotline.json"
+SEED_FILE = Path(__file__).resolve().parents[1] / "data" / "seed" / "hotline.json"
 
 # --- invented places (synthetic) -------------------------------------------------------------
 PLACES: dict[str, dict[str, list[str]]] = {
