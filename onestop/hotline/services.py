@@ -398,7 +398,7 @@ def ticket_create(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     step = None
-    if lead is not None and policies.can(None, "dispatch", order):
+    if lead is not None and policies.can(SYSTEM, "dispatch", order):
         step = transitions.transition_for(S.NEW, "dispatch")
     try:
         with transaction.atomic():
