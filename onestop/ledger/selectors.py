@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from onestop.core import keys
@@ -28,13 +27,18 @@ def tree_size() -> int:
 
 def tile_rows(keys: Iterable[tiles.TileKey]) -> dict[tiles.TileKey, tiles.TileRow]:
     """Stored rows ``(hashes, inner)`` of the tiles `keys`, in one query."""
-    condition = Q()
-    for level, index in set(keys):
-        condition |= Q(level=level, index=index)
-    if not condition:
+    wanted = sorted(set(keys))
+    if not wanted:
         return {}
-    rows = Tile.objects.filter(condition).values_list("level", "index", "hashes", "inner")
-    return {(level, index): (bytes(h), bytes(i)) for level, index, h, i in rows}
+    quote = connection.ops.quote_name
+    # the keys are ints computed by `tiles`, never request text
+    where = " OR ".join(f'(level = {int(lv)} AND "index" = {int(ix)})' for lv, ix in wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT level, "index", hashes, {quote("inner")} FROM {quote(Tile._meta.db_table)} '  # noqa: S608
+            f"WHERE {where}"
+        )
+        return {(level, index): (bytes(h), bytes(i)) for level, index, h, i in cursor.fetchall()}
 
 
 class _Missing(LookupError):

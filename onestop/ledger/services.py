@@ -52,9 +52,19 @@ def _leaf(kind: str, payload: Mapping[str, Any]) -> bytes:
     return data
 
 
-def _lock_head() -> LogHead:
-    head, _created = LogHead.objects.select_for_update().get_or_create(pk=1)
-    return head
+def _lock_head() -> int:
+    """Lock the head row (creating it on first use) and return the tree size."""
+    head, _created = LogHead.objects.select_for_update().only("size").get_or_create(pk=1)
+    return head.size
+
+
+def _save_head(size: int, frontier: bytes, now: Any) -> None:
+    table = connection.ops.quote_name(LogHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET size = %s, frontier = %s, updated_at = %s WHERE id = 1",  # noqa: S608
+            [size, frontier, now],
+        )
 
 
 def _insert_entries(rows: list[tuple[int, bytes, str, str, Any]]) -> None:
@@ -93,12 +103,19 @@ def _entry(index: int, h: bytes, kind: str, payload: Any, now: Any, *, alias: st
 
 
 def _save_tiles(changed: list[tuple[int, int, bytes, bytes]]) -> None:
-    Tile.objects.bulk_create(
-        [Tile(level=lv, index=ix, hashes=hs, inner=inner) for lv, ix, hs, inner in changed],
-        update_conflicts=True,
-        unique_fields=["level", "index"],
-        update_fields=["hashes", "inner"],
-    )
+    """Upsert the tiles an append touched (ON CONFLICT works on SQLite and PostgreSQL)."""
+    if not changed:
+        return
+    table = connection.ops.quote_name(Tile._meta.db_table)
+    inner = connection.ops.quote_name("inner")  # a reserved word on PostgreSQL
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(changed))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} (level, "index", hashes, {inner}) VALUES {values} '  # noqa: S608
+            f'ON CONFLICT (level, "index") DO UPDATE SET hashes = excluded.hashes, '
+            f"{inner} = excluded.{inner}",
+            [value for row in changed for value in row],
+        )
 
 
 def entries_append_batch(*, items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Entry]:
@@ -114,8 +131,8 @@ def entries_append_batch(*, items: Iterable[tuple[str, Mapping[str, Any]]]) -> l
     stored_now = connection.ops.adapt_datetimefield_value(now)
     alias = connection.alias
     with transaction.atomic():
-        head = _lock_head()
-        writer = tiles.TileWriter(head.size, selectors.tile_rows(tiles.edge_keys(head.size)))
+        size = _lock_head()
+        writer = tiles.TileWriter(size, selectors.tile_rows(tiles.edge_keys(size)))
         entries: list[Entry] = []
         rows = []
         for kind, payload, data in leaves:
@@ -127,9 +144,7 @@ def entries_append_batch(*, items: Iterable[tuple[str, Mapping[str, Any]]]) -> l
             rows.append((index, h, kind, data[len(kind) + 21 : -1].decode(), stored_now))
         _insert_entries(rows)
         _save_tiles(writer.changed())
-        head.size = writer.size
-        head.frontier = b"".join(writer.frontier())
-        head.save(update_fields=["size", "frontier", "updated_at"])
+        _save_head(writer.size, b"".join(writer.frontier()), stored_now)
     return entries
 
 
