@@ -223,21 +223,36 @@ class Model:
         )
         return self._linear(self.category_clf, blocks), self._linear(self.kind_clf, blocks)
 
-    @staticmethod
-    def _linear(clf: Any, blocks: Sequence[Any]) -> npt.NDArray[np.float64]:
+    def _linear(self, clf: Any, blocks: Sequence[Any]) -> npt.NDArray[np.float64]:
         if len(clf.classes_) <= 2:  # binary: one score column; rare, keep scikit-learn's way
             from scipy import sparse
 
             x = sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
             return np.asarray(clf.predict_proba(x), dtype=np.float64)
-        coef = clf.coef_
         scores = np.tile(clf.intercept_, (blocks[0].shape[0], 1)).astype(np.float64)
-        start = 0
-        for block in blocks:
-            width = block.shape[1]
-            scores += np.asarray(block @ coef[:, start : start + width].T)
-            start += width
+        for block, weights in zip(blocks, self._block_weights(clf, blocks), strict=True):
+            scores += np.asarray(block @ weights)
         return _softmax(scores)
+
+    def _block_weights(self, clf: Any, blocks: Sequence[Any]) -> list[npt.NDArray[np.float64]]:
+        """`clf.coef_` cut into one contiguous (features x classes) matrix per feature block,
+        made once per process: a strided slice made scipy copy the 8,000 x 65 weights of the
+        character block on every request."""
+        cache: dict[int, list[npt.NDArray[np.float64]]] = self.__dict__.setdefault("_weights", {})
+        key = id(clf)
+        if key not in cache:
+            out, start = [], 0
+            for block in blocks:
+                width = block.shape[1]
+                out.append(np.ascontiguousarray(clf.coef_[:, start : start + width].T))
+                start += width
+            cache[key] = out
+        return cache[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_weights", None)  # derived at run time; never saved with the model
+        return state
 
     def predict(
         self, text: str, region: str, *, departments: Mapping[str, Departments] | None = None

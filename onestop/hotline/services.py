@@ -322,7 +322,7 @@ def ticket_create(
     actor: Any,
     channel: str,
     request_type: str,
-    category: str,
+    category: str | Category,
     description: str,
     contact_phone: str,
     contact_name: str = "",
@@ -343,9 +343,10 @@ def ticket_create(
     new -> dispatched with no actor; the department may return it like any other dispatch), in
     the same transaction: one order row, a ``create`` and an automatic ``dispatch`` event.
 
-    Every check and read happens before the transaction; inside it: the number (one upsert),
-    the order, its events (one insert) and the receipt SMS handed to the worker (one task
-    row, `tasks.notify_citizens`), so the transaction is short and commits once.
+    Every check and read happens before the transaction (due times included); inside it: the
+    number (one upsert), the order, its events (one insert) and the receipt SMS handed to the
+    worker (one task row, `tasks.notify_citizens`), so the transaction is short and commits
+    once.
     """
     region_code = region or str(settings.NODE_REGION)
     if not policies.can(actor, policies.CREATE, region_code):
@@ -373,7 +374,8 @@ def ticket_create(
     text = _text(description, field=_("description"), required=True, limit=MAX_DESCRIPTION)
     name = _text(contact_name, field=_("contact name"), required=False, limit=60)
     phone = _phone(contact_phone)
-    found = _category(category)
+    # A caller that has read the category already (with its time-limit class) passes it.
+    found = category if isinstance(category, Category) else _category(category)
     lat = _coordinate(latitude, low=-90, high=90, field=_("latitude"))
     lon = _coordinate(longitude, low=-180, high=180, field=_("longitude"))
     lead = None
@@ -400,51 +402,53 @@ def ticket_create(
     step = None
     if lead is not None and policies.can(SYSTEM, "dispatch", order):
         step = transitions.transition_for(S.NEW, "dispatch")
+    # Everything but the number is made and checked before the transaction: the due times
+    # read the calendar, and nothing should wait for that while the counter row is locked.
+    now = _now()
+    order.created_at = now
+    events = [
+        _event_row(
+            order,
+            kind="create",
+            actor=actor,
+            to_status=S.NEW,
+            data={"channel": channel, "category": found.code},
+            at=now,
+            keys_checked=True,
+        )
+    ]
+    if step is not None and lead is not None and dispatch_to is not None:
+        order.lead_department = lead
+        _set_due_times(order, now)
+        assert step.target is not None  # noqa: S101 - dispatch always moves
+        order.status = step.target
+        scores = {k: v for k, v in dispatch_to.items() if k.endswith("_score")}
+        events.append(
+            _event_row(
+                order,
+                kind=step.action,
+                actor=SYSTEM,
+                from_status=S.NEW,
+                to_status=order.status,
+                data={"department": lead.code, "assisting": [], "auto": True, **scores},
+                at=now,
+                keys_checked=True,
+            )
+        )
+    # The foreign keys were read above and the number comes from the counter: the database's
+    # constraints hold the rest, without a query per check.
+    full_clean(
+        order,
+        exclude=["number", "idempotency_key", "category", "created_by", "lead_department"],
+        in_database=True,
+    )
+    from onestop.hotline import tasks
+
     try:
         with transaction.atomic():
-            now = _now()
             order.number = _allocate_number(region_code, now)
-            order.created_at = now
-            events = [
-                _event_row(
-                    order,
-                    kind="create",
-                    actor=actor,
-                    to_status=S.NEW,
-                    data={"channel": channel, "category": found.code},
-                    at=now,
-                    keys_checked=True,
-                )
-            ]
-            if step is not None and lead is not None and dispatch_to is not None:
-                order.lead_department = lead
-                _set_due_times(order, now)
-                assert step.target is not None  # noqa: S101 - dispatch always moves
-                order.status = step.target
-                scores = {k: v for k, v in dispatch_to.items() if k.endswith("_score")}
-                events.append(
-                    _event_row(
-                        order,
-                        kind=step.action,
-                        actor=SYSTEM,
-                        from_status=S.NEW,
-                        to_status=order.status,
-                        data={"department": lead.code, "assisting": [], "auto": True, **scores},
-                        at=now,
-                        keys_checked=True,
-                    )
-                )
-            # The foreign keys were read above and the unique number comes from the counter:
-            # the database's constraints hold the rest, without a query per check.
-            full_clean(
-                order,
-                exclude=["idempotency_key", "category", "created_by", "lead_department"],
-                in_database=True,
-            )
             order.save(force_insert=True)
             WorkOrderEvent.objects.bulk_create(events)
-            from onestop.hotline import tasks
-
             tasks.notify_citizens.enqueue(order.pk, "hotline.received", {"number": order.number})
     except IntegrityError:
         if key is not None:

@@ -9,6 +9,7 @@ writes hotline tables itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -260,12 +261,14 @@ def request_create(
     # Routing (~5 ms of CPU) runs before the transaction, so no row lock waits for it; a retry
     # is not routed again.
     routed = None if retried else _route(description, client.region, category.code)
-    with transaction.atomic():
+    # ticket_create is one transaction; an outer one (a savepoint more) only when files come
+    # along, so that the order and its attachments commit together.
+    with transaction.atomic() if media else contextlib.nullcontext():
         order = hotline_services.ticket_create(
             actor=actor,
             channel=WorkOrder.Channel.OPEN311,
             request_type=attributes.get("request_type") or catalogue.DEFAULT_REQUEST_TYPE,
-            category=category.code,
+            category=category,
             description=description,
             contact_phone=data.phone,
             contact_name=" ".join(p for p in (data.first_name, data.last_name) if p),
