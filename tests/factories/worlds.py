@@ -137,17 +137,26 @@ class Template:
         self.name: str | None = None
         self._atomic: Any = None
 
+    def alive(self) -> bool:
+        """Whether the template's transaction is still the connection's outermost one (a test
+        that closed the connection, or a flush, ended it: its data is gone)."""
+        from django.db import connection
+
+        blocks = getattr(connection, "atomic_blocks", [])
+        return self._atomic is not None and bool(blocks) and blocks[0] is self._atomic
+
     def drop(self) -> None:
         if self._atomic is None:
             return
         from django.db import transaction
 
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
+        if self.alive():
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
         self._atomic, self.name = None, None
 
     def open(self, name: str) -> None:
-        if self.name == name:
+        if self.name == name and self.alive():
             return
         self.drop()
         from django.db import transaction
@@ -236,8 +245,10 @@ def use(name: str, build: Callable[[], Any] | None = None) -> Any:
     """The world `name` for the running test: read from the template when it is the open one,
     else built now, inside the test."""
     world = register(name, build) if build is not None else _registry[name]
-    if template.name is not None and (
-        template.name == name or name in _registry[template.name].includes
+    if (
+        template.name is not None
+        and (template.name == name or name in _registry[template.name].includes)
+        and template.alive()
     ):
         return world.value()
     if _current_item is not None and not is_transactional(_current_item):
