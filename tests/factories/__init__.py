@@ -158,7 +158,7 @@ class WorkOrderFactory(_ServiceFactory):
 
 
 def login(
-    user: Any, *, client: Client | None = None, language: str = "en", **client_kwargs: Any
+    user: Any = None, *, client: Client | None = None, language: str = "en", **client_kwargs: Any
 ) -> Client:
     """A test client signed in as `user` (anonymous for None), asking for `language`."""
     c = client if client is not None else Client(**client_kwargs)

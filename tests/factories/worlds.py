@@ -136,18 +136,36 @@ class Template:
     def __init__(self) -> None:
         self.name: str | None = None
         self._atomic: Any = None
+        self._conn: Any = None
+
+    def alive(self) -> bool:
+        """Whether the template's transaction is still the current connection's outermost one."""
+        from django.db import connections
+
+        blocks = getattr(connections["default"], "atomic_blocks", [])
+        return self._atomic is not None and bool(blocks) and blocks[0] is self._atomic
 
     def drop(self) -> None:
+        """Roll the template back, on the connection it was opened on (the connection handler
+        is context-local: after a browser or live server has run, the current context may hold
+        another connection object, and the template's would keep its locks)."""
         if self._atomic is None:
             return
-        from django.db import transaction
+        from django.db import connections, transaction
 
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
-        self._atomic, self.name = None, None
+        conn = self._conn
+        if conn.atomic_blocks and conn.atomic_blocks[0] is self._atomic:
+            current = connections["default"]
+            connections["default"] = conn
+            try:
+                transaction.set_rollback(True)
+                self._atomic.__exit__(None, None, None)
+            finally:
+                connections["default"] = current
+        self._atomic, self._conn, self.name = None, None, None
 
     def open(self, name: str) -> None:
-        if self.name == name:
+        if self.name == name and self.alive():
             return
         self.drop()
         from django.db import transaction
@@ -163,7 +181,9 @@ class Template:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             raise
-        self._atomic, self.name = atomic, name
+        from django.db import connections
+
+        self._atomic, self._conn, self.name = atomic, connections["default"], name
 
 
 template = Template()
@@ -236,8 +256,10 @@ def use(name: str, build: Callable[[], Any] | None = None) -> Any:
     """The world `name` for the running test: read from the template when it is the open one,
     else built now, inside the test."""
     world = register(name, build) if build is not None else _registry[name]
-    if template.name is not None and (
-        template.name == name or name in _registry[template.name].includes
+    if (
+        template.name is not None
+        and (template.name == name or name in _registry[template.name].includes)
+        and template.alive()
     ):
         return world.value()
     if _current_item is not None and not is_transactional(_current_item):
