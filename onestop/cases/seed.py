@@ -84,7 +84,7 @@ def _newborn(citizen: User) -> str:
 
 
 def _window_case(clerk: User, which: str) -> Case | None:
-    from onestop.cases import services, window
+    from onestop.cases import selectors, services
     from onestop.catalog.models import Item
 
     name, resident_id, code = WALKINS[which]
@@ -103,9 +103,9 @@ def _window_case(clerk: User, which: str) -> Case | None:
         case.save(update_fields=["applicant_id_masked", "updated_at"])
     case = services.draft_save(actor=clerk, case=case, form_data=_fill(case))
     for material in case.materials.filter(mode=CaseMaterial.Mode.MISSING):
-        window.material_check(actor=clerk, case=case, key=material.key, mode="paper")
-    desk = window.windows_for_clerk(actor=clerk).first()
-    return window.accept(actor=clerk, case=case, window=desk, idempotency_key=KEYS[which])
+        services.material_check(actor=clerk, case=case, key=material.key, mode="paper")
+    desk = selectors.windows_for_clerk(actor=clerk).first()
+    return services.window_accept(actor=clerk, case=case, window=desk, idempotency_key=KEYS[which])
 
 
 def _supplement(officer: User, case: Case) -> None:

@@ -338,12 +338,12 @@ def _pdf(request: HttpRequest, document: CaseDocument, filename: str) -> HttpRes
 @login_required
 @require_GET
 def my_receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    from onestop.cases import window
+    from onestop.cases import services
 
     top = _my_top(request, number)
     if not top.number or top.accepted_at is None:
         raise _not_found()
-    document = window.receipt_ensure(actor=request.user, case=top)
+    document = services.receipt_ensure(actor=request.user, case=top)
     return _pdf(request, document, f"receipt-{top.number}.pdf")
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onestop.cases import pdf, selectors, services, tracking, window
+from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
 from onestop.catalog.models import Item, Scenario
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -89,7 +89,7 @@ def queue_take(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose what you came for."))
         return render(request, "cases/window/queue.html", context, status=400)
     try:
-        ticket = window.ticket_take(
+        ticket = services.ticket_take(
             centre=centre,
             scenario=scenario,
             item=item,
@@ -126,7 +126,7 @@ def queue_ticket(request: HttpRequest, token: str) -> HttpResponse:
         "centres": centres,
         "centre": centre,
         "ticket": ticket,
-        "purpose": window.ticket_purpose(ticket),
+        "purpose": selectors.ticket_purpose(ticket),
         "ahead": waiting,
     }
     if centre is not None:
@@ -145,13 +145,13 @@ def _seat(request: HttpRequest) -> Any:
     if not window_id:
         return None
     try:
-        return window.window_get(actor=request.user, window_id=window_id)
+        return selectors.window_get(actor=request.user, window_id=window_id)
     except NotFound:
         request.session.pop(SESSION_WINDOW, None)
         return None
 
 
-def _walkin_from_session(request: HttpRequest) -> window.Walkin | None:
+def _walkin_from_session(request: HttpRequest) -> selectors.Walkin | None:
     raw = request.session.get(SESSION_WALKIN)
     if not isinstance(raw, dict):
         return None
@@ -160,7 +160,7 @@ def _walkin_from_session(request: HttpRequest) -> window.Walkin | None:
     account = None
     if raw.get("account"):
         account = User.objects.filter(pk=raw["account"]).first()
-    return window.Walkin(
+    return selectors.Walkin(
         kind=raw.get("kind", "person"),
         index=raw.get("index", ""),
         masked=raw.get("masked", ""),
@@ -169,7 +169,7 @@ def _walkin_from_session(request: HttpRequest) -> window.Walkin | None:
     )
 
 
-def _walkin_to_session(request: HttpRequest, walkin: window.Walkin) -> None:
+def _walkin_to_session(request: HttpRequest, walkin: selectors.Walkin) -> None:
     request.session[SESSION_WALKIN] = {
         "kind": walkin.kind,
         "index": walkin.index,
@@ -182,29 +182,29 @@ def _walkin_to_session(request: HttpRequest, walkin: window.Walkin) -> None:
 def _console_context(request: HttpRequest) -> dict[str, Any]:
     seat = _seat(request)
     context: dict[str, Any] = {
-        "windows": list(window.windows_for_clerk(actor=request.user)),
+        "windows": list(selectors.windows_for_clerk(actor=request.user)),
         "seat": seat,
     }
     if seat is not None:
         context["waiting"] = list(
-            window.queue_waiting(actor=request.user, centre=seat.centre).select_related(
+            selectors.queue_waiting(actor=request.user, centre=seat.centre).select_related(
                 "scenario", "item"
             )[:100]
         )
         context["called"] = list(
-            window.queue_called(actor=request.user, window=seat).select_related("scenario", "item")[
-                :10
-            ]
+            selectors.queue_called(actor=request.user, window=seat).select_related(
+                "scenario", "item"
+            )[:10]
         )
     walkin = _walkin_from_session(request)
     if walkin is not None and walkin.index:
-        walkin.cases = list(window.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
+        walkin.cases = list(selectors.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
         context["walkin"] = walkin
-        regions = window.clerk_regions(request.user)
+        regions = selectors.clerk_regions(request.user)
         scenarios = Scenario.objects.order_by("region_id", "slug")
         items = Item.objects.order_by("code")
         if not request.user.is_superuser:
-            covered = window._covered_regions(regions)
+            covered = selectors.covered_regions(regions)
             scenarios = scenarios.filter(region_id__in=covered)
             items = items.filter(region_id__in=covered)
         audience = "enterprise" if walkin.kind == "business" else "person"
@@ -224,7 +224,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
     """The clerk's console: the window they sit at, the queue, calling the next walk-in, the
     look-up by resident ID / credit code, and finding a case again."""
     try:
-        window.require_clerk(request.user)
+        selectors.require_clerk(request.user)
     except PermissionDenied as error:
         return _forbidden(request, str(error.message))
     if request.method == "GET":
@@ -232,13 +232,13 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
     action = request.POST.get("action", "")
     try:
         if action == "sit":
-            seat = window.window_get(actor=request.user, window_id=request.POST.get("window"))
+            seat = selectors.window_get(actor=request.user, window_id=request.POST.get("window"))
             request.session[SESSION_WINDOW] = seat.pk
         elif action == "call":
             seat = _seat(request)
             if seat is None:
                 raise ValidationFailed(_("Choose the window you sit at first."))
-            ticket = window.ticket_call_next(actor=request.user, window=seat)
+            ticket = services.ticket_call_next(actor=request.user, window=seat)
             if ticket is None:
                 messages.info(request, _("Nobody is waiting."))
             else:
@@ -248,13 +248,15 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
                     % {"number": ticket.number, "window": seat.number},
                 )
         elif action == "absent":
-            ticket = window.ticket_absent(actor=request.user, ticket_id=request.POST.get("ticket"))
+            ticket = services.ticket_absent(
+                actor=request.user, ticket_id=request.POST.get("ticket")
+            )
             messages.success(request, _("%(number)s did not come.") % {"number": ticket.number})
         elif action == "served":
-            ticket = window.ticket_serve(actor=request.user, ticket_id=request.POST.get("ticket"))
+            ticket = services.ticket_serve(actor=request.user, ticket_id=request.POST.get("ticket"))
             messages.success(request, _("%(number)s served.") % {"number": ticket.number})
         elif action == "lookup":
-            walkin = window.walkin_lookup(
+            walkin = services.walkin_lookup(
                 actor=request.user,
                 resident_id=request.POST.get("resident_id", ""),
                 uscc=request.POST.get("uscc", ""),
@@ -269,7 +271,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
             request.session.pop(SESSION_WALKIN, None)
         elif action == "find":
             ref = request.POST.get("number", "").strip()
-            case = window.case_for_window(actor=request.user, ref=ref)
+            case = selectors.case_for_window(actor=request.user, ref=ref)
             return HttpResponseRedirect(_case_url(case))
         else:
             raise ValidationFailed(_("Unknown action."))
@@ -280,7 +282,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
 
 
 def _case_url(case: Case) -> str:
-    return reverse("cases:window_case", args=[window.case_ref(case.top)])
+    return reverse("cases:window_case", args=[selectors.case_ref(case.top)])
 
 
 @login_required
@@ -288,7 +290,7 @@ def _case_url(case: Case) -> str:
 def start(request: HttpRequest) -> HttpResponse:
     """Start a window application for the walk-in that was looked up."""
     try:
-        window.require_clerk(request.user)
+        selectors.require_clerk(request.user)
     except PermissionDenied as error:
         return _forbidden(request, str(error.message))
     walkin = _walkin_from_session(request)
@@ -305,7 +307,7 @@ def start(request: HttpRequest) -> HttpResponse:
             item = Item.objects.filter(code=ref).first()
         if scenario is None and item is None:
             raise ValidationFailed(_("Choose an item or a scenario."))
-        case = window.application_start(
+        case = services.application_start(
             actor=request.user,
             walkin=walkin,
             scenario=scenario,
@@ -326,7 +328,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _case(request: HttpRequest, ref: str) -> Case:
     try:
-        return window.case_for_window(actor=request.user, ref=ref)
+        return selectors.case_for_window(actor=request.user, ref=ref)
     except (NotFound, PermissionDenied) as error:
         raise Http404(str(error.message)) from None
 
@@ -395,20 +397,20 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     top = case.top
     materials = list(top.materials.all())
     rows: list[dict[str, Any]] = [{"m": m, "name": _material_name(m)} for m in materials]
-    open_at_window = top.status in window.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
+    open_at_window = top.status in selectors.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
     context: dict[str, Any] = {
         "case": top,
-        "ref": window.case_ref(top),
+        "ref": selectors.case_ref(top),
         "open": open_at_window,
         "materials": rows,
         "missing": [r for r in rows if r["m"].required and r["m"].mode == M.MISSING],
         "pledged": [r for r in rows if r["m"].mode == M.PLEDGED],
-        "supply_keys": window.supply_keys(top),
-        "supplements": window.open_supplements(top),
+        "supply_keys": selectors.supply_keys(top),
+        "supplements": selectors.open_supplements(top),
         "variants": _variants(top) if open_at_window else [],
         "fields": _fields(top) if open_at_window else [],
         "documents": list(top.documents.order_by("created_at", "id")),
-        "collect": window.results_to_collect(case=top),
+        "collect": selectors.results_to_collect(case=top),
         "children": list(top.children.select_related("item", "department").order_by("number")),
         "seat": _seat(request),
         "today": timezone.localdate().isoformat(),
@@ -493,18 +495,18 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
         messages.success(request, _("Answers saved."))
     elif action == "material":
         key, _sep, mode = request.POST.get("check", "").partition(":")
-        window.material_check(actor=request.user, case=case, key=key, mode=mode)
+        services.material_check(actor=request.user, case=case, key=key, mode=mode)
         messages.success(request, _("Material updated."))
     elif action == "upload":
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed(_("Choose a file to upload."), code="file_required")
-        window.material_scan(
+        services.material_scan(
             actor=request.user, case=case, key=request.POST.get("key", ""), file=upload
         )
         messages.success(request, _("Scan uploaded."))
     elif action == "supplement":
-        answered = window.supplement_answer(
+        answered = services.window_supplement_answer(
             actor=request.user, case=case, note=request.POST.get("note", "")
         )
         messages.success(
@@ -519,12 +521,12 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
                 _("Give the date by which the pledged materials must be supplied."),
                 code="pledge_due",
             )
-        if action == "accept" and window.pledged_materials(case):
+        if action == "accept" and selectors.pledged_materials(case):
             raise ValidationFailed(
                 _("Some materials are pledged: accept with a pledge and give the date."),
                 code="pledge_due",
             )
-        case = window.accept(
+        case = services.window_accept(
             actor=request.user,
             case=case,
             window=_seat(request),
@@ -535,13 +537,13 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
             request, _("Accepted as %(number)s. Print the receipt.") % {"number": case.number}
         )
     elif action == "notice":
-        window.notice(actor=request.user, case=case)
+        services.window_notice(actor=request.user, case=case)
         messages.success(request, _("One-time notice issued. Print it for the walk-in."))
     elif action == "collect":
-        child = window.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
+        child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
         if child.top.pk != case.pk:
             raise NotFound(_("There is no case with this number here."))
-        window.result_collect(actor=request.user, case=child)
+        services.window_result_collect(actor=request.user, case=child)
         messages.success(request, _("Result handed over."))
     else:
         raise ValidationFailed(_("Unknown action."))
@@ -555,7 +557,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     """One case at the window: the walk-in (masked), the questions and form, the material
     check, and accept / accept with a pledge / one-time notice; results to hand over."""
     try:
-        window.require_clerk(request.user)
+        selectors.require_clerk(request.user)
     except PermissionDenied as error:
         return _forbidden(request, str(error.message))
     case = _case(request, number)
@@ -590,10 +592,10 @@ def _pdf_response(
 
 
 def _document(request: HttpRequest, number: str, kind: str) -> CaseDocument:
-    window.require_clerk(request.user)
+    selectors.require_clerk(request.user)
     case = _case(request, number)
     try:
-        document = window.document_get(actor=request.user, case=case, kind=kind)
+        document = services.document_get(actor=request.user, case=case, kind=kind)
     except DomainError as error:
         raise Http404(str(error.message)) from None
     # The paper shows the applicant's name and masked ID: a view of the case, recorded.
@@ -651,7 +653,7 @@ def track_receipt(request: HttpRequest, number: str) -> HttpResponse:
     and ID, and read-only (an anonymous GET writes nothing)."""
     try:
         case = tracking.case_for_tracking(number=number, token=request.GET.get("t", ""))
-        document = window.receipt_public(case=case)
+        document = selectors.receipt_public(case=case)
     except NotFound:
         raise Http404(_("No case matches this tracking link.")) from None
     response = _pdf_response(document, request, f"receipt-{number}.pdf", public=True)
