@@ -70,10 +70,12 @@ def _fill(case: Case) -> dict[str, Any]:
 
 def _newborn(citizen: User) -> str:
     from onestop.cases import services
-    from onestop.catalog.models import Scenario
+    from onestop.catalog.selectors import scenario_get
+    from onestop.core.errors import NotFound
 
-    scenario = Scenario.objects.filter(region_id=_region(), slug="newborn").first()
-    if scenario is None:
+    try:
+        scenario = scenario_get(region=_region(), slug="newborn")
+    except NotFound:
         return "newborn: no scenario"
     case = services.draft_start(actor=citizen, scenario=scenario)
     case = services.draft_save(actor=citizen, case=case, variant_answers=NEWBORN_ANSWERS)
@@ -85,11 +87,13 @@ def _newborn(citizen: User) -> str:
 
 def _window_case(clerk: User, which: str) -> Case | None:
     from onestop.cases import selectors, services
-    from onestop.catalog.models import Item
+    from onestop.catalog.selectors import item_get
+    from onestop.core.errors import NotFound
 
     name, resident_id, code = WALKINS[which]
-    item = Item.objects.filter(code=code).first()
-    if item is None:
+    try:
+        item = item_get(code=code)
+    except NotFound:
         return None
     case = services.draft_start(
         actor=clerk,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -26,8 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
-from onestop.catalog.models import Item, Scenario
+from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.org import selectors as org_selectors
 from onestop.org.models import ServiceCentre
 
 SESSION_WINDOW = "cases_window_id"
@@ -53,12 +55,19 @@ def _error(request: HttpRequest, error: DomainError) -> None:
 
 
 def _centre_choices() -> list[ServiceCentre]:
-    return list(ServiceCentre.objects.select_related("region").order_by("region_id", "slug"))
+    return list(org_selectors.centre_list_all())
+
+
+def _found(get: Callable[[], Any]) -> Any:
+    """What `get` (a catalogue selector) finds, or None for NotFound."""
+    try:
+        return get()
+    except NotFound:
+        return None
 
 
 def _purpose_choices(centre: ServiceCentre) -> dict[str, Any]:
-    scenarios = Scenario.objects.filter(region_id=centre.region_id).order_by("slug")
-    items = Item.objects.filter(region_id=centre.region_id).order_by("code")
+    scenarios, items = catalog_selectors.catalogue_of_regions(regions=[centre.region_id])
     return {"scenarios": scenarios, "items": items}
 
 
@@ -82,9 +91,11 @@ def queue_take(request: HttpRequest) -> HttpResponse:
     kind, _sep, ref = purpose.partition(":")
     scenario = item = None
     if kind == "scenario":
-        scenario = Scenario.objects.filter(region_id=centre.region_id, slug=ref).first()
+        scenario = _found(lambda: catalog_selectors.scenario_get(region=centre.region_id, slug=ref))
     elif kind == "item":
-        item = Item.objects.filter(region_id=centre.region_id, code=ref).first()
+        item = _found(lambda: catalog_selectors.item_get(code=ref))
+        if item is not None and item.region_id != centre.region_id:
+            item = None
     if scenario is None and item is None and kind != "other":
         messages.error(request, _("Choose what you came for."))
         return render(request, "cases/window/queue.html", context, status=400)
@@ -155,11 +166,9 @@ def _walkin_from_session(request: HttpRequest) -> selectors.Walkin | None:
     raw = request.session.get(SESSION_WALKIN)
     if not isinstance(raw, dict):
         return None
-    from onestop.accounts.models import User
+    from onestop.accounts.selectors import user_by_id
 
-    account = None
-    if raw.get("account"):
-        account = User.objects.filter(pk=raw["account"]).first()
+    account = user_by_id(raw["account"]) if raw.get("account") else None
     return selectors.Walkin(
         kind=raw.get("kind", "person"),
         index=raw.get("index", ""),
@@ -201,12 +210,9 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         walkin.cases = list(selectors.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
         context["walkin"] = walkin
         regions = selectors.clerk_regions(request.user)
-        scenarios = Scenario.objects.order_by("region_id", "slug")
-        items = Item.objects.order_by("code")
-        if not request.user.is_superuser:
-            covered = selectors.covered_regions(regions)
-            scenarios = scenarios.filter(region_id__in=covered)
-            items = items.filter(region_id__in=covered)
+        scenarios, items = catalog_selectors.catalogue_of_regions(
+            regions=None if request.user.is_superuser else selectors.covered_regions(regions)
+        )
         audience = "enterprise" if walkin.kind == "business" else "person"
         context["scenarios"] = [s for s in scenarios if s.audience in (audience, "both")]
         context["items"] = items.only("code", "name_zh", "name_en", "audience")
@@ -302,9 +308,9 @@ def start(request: HttpRequest) -> HttpResponse:
         scenario = item = None
         if kind == "scenario":
             region, _s, slug = ref.partition("/")
-            scenario = Scenario.objects.filter(region_id=region, slug=slug).first()
+            scenario = _found(lambda: catalog_selectors.scenario_get(region=region, slug=slug))
         elif kind == "item":
-            item = Item.objects.filter(code=ref).first()
+            item = _found(lambda: catalog_selectors.item_get(code=ref))
         if scenario is None and item is None:
             raise ValidationFailed(_("Choose an item or a scenario."))
         case = services.application_start(

@@ -24,6 +24,16 @@ def _font() -> str:
     return FONT
 
 
+def font() -> str:
+    """The registered CJK font's name (for other apps' PDFs: the cases papers)."""
+    return _font()
+
+
+def draw_qr(pdf: canvas.Canvas, code: segno.QRCode, x: float, y: float, size: float) -> None:
+    """Draw `code` as a QR symbol of `size` points at (x, y) (shared with the cases papers)."""
+    _draw_qr(pdf, code, x, y, size)
+
+
 def _draw_qr(pdf: canvas.Canvas, code: segno.QRCode, x: float, y: float, size: float) -> None:
     matrix = [list(row) for row in code.matrix_iter(scale=1, border=4)]
     cell = size / len(matrix)

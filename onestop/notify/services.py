@@ -52,6 +52,12 @@ def _language(user: Any) -> str:
     return str(chosen or settings.LANGUAGE_CODE)
 
 
+def recipient_language(user: Any) -> str:
+    """The language a notification to `user` is written in (None: an SMS to a phone number,
+    in the node's default language)."""
+    return _language(user)
+
+
 def _phone(raw: str) -> str:
     value = re.sub(r"[\s\-()]", "", raw or "")
     if not value:

@@ -7,7 +7,7 @@ from typing import Any
 from onestop.cases.models import Case, ItemProcess
 from onestop.catalog.importer import form_schema
 from onestop.catalog.models import Item, Material
-from onestop.catalog.selectors import scenario_items
+from onestop.catalog.selectors import item_get, scenario_items
 
 DEFAULT_PROCESS = "item_standard"
 
@@ -31,9 +31,8 @@ def selected_items(*, case: Case) -> list[Item]:
     bundle → the items of its item cases."""
     top = case.top
     if top.kind == Case.Kind.ITEM:
-        assert top.item_id is not None  # noqa: S101 - an item case always has its item
-        item = Item.objects.prefetch_related("materials").get(pk=top.item_id)
-        return [item]
+        assert top.item is not None  # noqa: S101 - an item case always has its item
+        return [item_get(code=top.item.code)]
     if top.number and top.pk is not None:
         codes = list(top.children.values_list("item__code", flat=True))
         if codes:

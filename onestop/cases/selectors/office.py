@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import roles
 from onestop.cases import clock, policies
@@ -305,11 +306,7 @@ def _holders(cases: list[Case]) -> dict[str, str]:
     """Department code → the names of its officers (one query for the whole board)."""
     codes = {c.department_id for c in cases if c.department_id}
     names: dict[str, list[str]] = {}
-    officer_roles = (
-        StaffRole.objects.filter(role=Role.DEPARTMENT_OFFICER, department_id__in=codes)
-        .select_related("user")
-        .order_by("user__username")
-    )
+    officer_roles = accounts_selectors.role_holders(role=Role.DEPARTMENT_OFFICER, departments=codes)
     for role in officer_roles:
         user = role.user
         names.setdefault(str(role.department_id), []).append(

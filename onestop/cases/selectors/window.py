@@ -12,10 +12,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onestop.accounts.models import StaffRole, User
-from onestop.accounts.policies import region_covers
+from onestop.accounts.policies import region_covers, roles
 from onestop.cases import policies
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, Supplement
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onestop.org import selectors as org_selectors
 from onestop.org.models import ServiceCentre, Window
 
 M = CaseMaterial.Mode
@@ -30,8 +31,7 @@ def clerk_regions(actor: Any) -> list[str]:
         return []
     if not getattr(actor, "is_active", True):
         return []
-    roles = StaffRole.objects.filter(user_id=actor.pk, role=StaffRole.Role.WINDOW_CLERK)
-    return sorted({r.region_id for r in roles})
+    return sorted({r.region_id for r in roles(actor) if r.role == StaffRole.Role.WINDOW_CLERK})
 
 
 def is_clerk_of(actor: Any, region_code: str) -> bool:
@@ -57,7 +57,7 @@ def _check_case(actor: Any, case: Case) -> Case:
 
 def centres_for_clerk(*, actor: Any) -> QuerySet[ServiceCentre]:
     regions = require_clerk(actor)
-    qs = ServiceCentre.objects.select_related("region").order_by("region_id", "slug")
+    qs = org_selectors.centre_list_all()
     if getattr(actor, "is_superuser", False):
         return qs
     q = Q(pk__in=[])
@@ -73,11 +73,7 @@ def centres_for_clerk(*, actor: Any) -> QuerySet[ServiceCentre]:
 
 def windows_for_clerk(*, actor: Any) -> QuerySet[Window]:
     centres = centres_for_clerk(actor=actor)
-    return (
-        Window.objects.filter(centre__in=centres)
-        .select_related("centre")
-        .order_by("centre__slug", "number")
-    )
+    return org_selectors.window_list(centres=centres)
 
 
 def window_get(*, actor: Any, window_id: Any) -> Window:
@@ -112,9 +108,7 @@ def cases_of_walkin(*, actor: Any, index: str) -> QuerySet[Case]:
 
 
 def covered_regions(regions: list[str]) -> list[str]:
-    from onestop.org.models import Region
-
-    codes = list(Region.objects.values_list("code", flat=True))
+    codes = org_selectors.region_codes()
     return [c for c in codes if any(region_covers(scope, c) for scope in regions)]
 
 

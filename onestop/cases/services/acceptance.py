@@ -75,7 +75,7 @@ def case_accept(  # noqa: PLR0912
     found_facts = facts.collect(actor=actor, case=case, items=selected_items(case=case))
     with transaction.atomic():
         locked = _lock(case.top)
-        if not policies.is_clerk(actor, locked.region_id):
+        if not policies.can(actor, policies.Action.ACCEPT, locked):
             raise _not_found()
         if locked.status not in OPEN_DRAFT:
             if key is not None and locked.idempotency_key == key:
@@ -139,7 +139,7 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
     becomes NOTICE; the next visit continues it. One more visit for the applicant."""
     with transaction.atomic():
         locked = _lock(case.top)
-        if not policies.is_clerk(actor, locked.region_id):
+        if not policies.can(actor, policies.Action.ACCEPT, locked):
             raise _not_found()
         if locked.status not in OPEN_DRAFT:
             raise Conflict(

@@ -142,7 +142,7 @@ def result_collect(*, actor: Any, case: Case) -> Case:
     every paper result not yet collected, in one visit."""
     with transaction.atomic():
         top = _lock(case.top)
-        if not policies.is_clerk(actor, top.region_id):
+        if not policies.can(actor, policies.Action.RESULT_COLLECT, top):
             raise _not_found()
         if case.pk == top.pk:
             targets = (

@@ -19,9 +19,9 @@ from onestop.cases.services.common import S
 def _recipient_language(case: Case) -> str:
     """The language of the applicant's notifications (notify's choice for the account; the
     node's default for an SMS to a walk-in's phone)."""
-    from onestop.notify.services import _language
+    from onestop.notify.services import recipient_language
 
-    return _language(case.top.applicant if case.top.applicant_id is not None else None)
+    return recipient_language(case.top.applicant if case.top.applicant_id is not None else None)
 
 
 def _name(obj: Any, language: str) -> str:

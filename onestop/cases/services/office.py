@@ -36,7 +36,7 @@ def task_act(
     message. A stale `expected_version` (someone else acted first) → Conflict from the core,
     nothing changes."""
 
-    if not policies.can_act(actor, case, policies.LANE_DEPARTMENT):
+    if not policies.can(actor, policies.Action.STEP_DEPARTMENT, case):
         raise PermissionDenied(
             _("Only an officer of the case's department may act on it."), code="not_officer"
         )

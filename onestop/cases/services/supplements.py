@@ -135,7 +135,7 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
         top, locked = _lock_pair(case)
         if not policies.can_view(actor, locked):
             raise _not_found()
-        if not policies.can_act(actor, locked, policies.LANE_APPLICANT):
+        if not policies.can(actor, policies.Action.SUPPLEMENT_ANSWER, locked):
             raise PermissionDenied(_("You may not answer this request."), code="forbidden")
         if locked.status != S.SUPPLEMENT:
             raise Conflict(_("Nothing is waiting for a supplement."), code="no_supplement")

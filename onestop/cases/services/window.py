@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import User
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.cases.selectors.tickets import _ticket_for_window
@@ -69,11 +70,7 @@ def walkin_lookup(*, actor: Any, resident_id: str = "", uscc: str = "") -> Walki
     elif uscc.strip():
         code = identity.validate_uscc(uscc)
         index = crypto.blind_index(code)
-        account = (
-            User.objects.filter(uscc=code, kind=User.Kind.BUSINESS, is_active=True)
-            .order_by("pk")
-            .first()
-        )
+        account = accounts_selectors.business_by_uscc(code)
         access_log.record(
             actor=actor,
             subject_index=index,

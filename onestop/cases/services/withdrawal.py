@@ -30,7 +30,7 @@ def case_withdraw(*, actor: Any, case: Case) -> Case:
         top = _lock(case.top)
         if not policies.can_view(actor, top):
             raise _not_found()
-        if not policies.is_applicant(actor, top):
+        if not policies.can(actor, policies.Action.WITHDRAW, top):
             raise PermissionDenied(_("Only the applicant may withdraw."), code="forbidden")
         if top.status not in (S.DRAFT, S.NOTICE, S.ACCEPTED, S.SUPPLEMENT):
             raise Conflict(
