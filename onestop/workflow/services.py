@@ -277,52 +277,50 @@ def instances_start(
             % {"business_key": ", ".join(sorted(set(taken)))}
         )
 
-    # No savepoint of its own inside the caller's transaction: a failure fails the caller's.
-    with transaction.atomic(savepoint=False):
-        doubles = [b for b in business_keys if business_keys.count(b) > 1]
-        taken = doubles or list(
-            ProcessInstance.objects.filter(business_key__in=business_keys).values_list(
-                "business_key", flat=True
-            )
+    doubles = [b for b in business_keys if business_keys.count(b) > 1]
+    taken = doubles or list(
+        ProcessInstance.objects.filter(business_key__in=business_keys).values_list(
+            "business_key", flat=True
         )
-        if taken:
-            raise running(taken)
-        instances: list[ProcessInstance] = []
-        started: list[tuple[ProcessInstance, engine.ProcessView, list[Any], dict[str, Any]]] = []
-        for key, business_key, data in starts:
-            definition = definitions[key]
-            try:
-                workflow = engine.start(definition.spec_json, data)
-                recorder = _run(workflow)
-            except (SpiffWorkflowException, sandbox.ScriptRefused, sandbox.ScriptError) as exc:
-                raise _engine_error(exc) from exc
-            instance = ProcessInstance(
-                definition=definition, business_key=business_key, state_json={}, version=1
+    )
+    if taken:
+        raise running(taken)
+    # The engines run before anything is written: a refused script stores nothing.
+    instances: list[ProcessInstance] = []
+    started: list[tuple[ProcessInstance, engine.ProcessView, list[Any], dict[str, Any]]] = []
+    for key, business_key, data in starts:
+        definition = definitions[key]
+        try:
+            workflow = engine.start(definition.spec_json, data)
+            recorder = _run(workflow)
+        except (SpiffWorkflowException, sandbox.ScriptRefused, sandbox.ScriptError) as exc:
+            raise _engine_error(exc) from exc
+        instance = ProcessInstance(
+            definition=definition, business_key=business_key, state_json={}, version=1
+        )
+        events = _state(instance, workflow, recorder, first=True)
+        instance.clean_fields(exclude=["definition"])
+        instances.append(instance)
+        head = {"key": key, "version": definition.version, "data": data}
+        started.append((instance, engine.view(workflow), events, head))
+    rows: list[WorkflowEvent] = []
+    for instance, _view, events, head in started:
+        rows.append(
+            WorkflowEvent(instance=instance, kind=Kind.STARTED, actor_id=actor_id, data=head)
+        )
+        rows += [
+            WorkflowEvent(
+                instance=instance, kind=kind, task_name=task_name, actor_id=SYSTEM_ACTOR, data=data
             )
-            events = _state(instance, workflow, recorder, first=True)
-            instance.clean_fields(exclude=["definition"])
-            instances.append(instance)
-            head = {"key": key, "version": definition.version, "data": data}
-            started.append((instance, engine.view(workflow), events, head))
+            for kind, task_name, data in events
+        ]
+    # No savepoint of its own inside the caller's transaction (two round trips fewer); only a
+    # concurrent start of the same key after the check above fails here, and fails the caller.
+    with transaction.atomic(savepoint=False):
         try:
             ProcessInstance.objects.bulk_create(instances)
-        except IntegrityError as exc:  # a concurrent start took a key after the check
+        except IntegrityError as exc:
             raise running(business_keys) from exc
-        rows: list[WorkflowEvent] = []
-        for instance, _view, events, head in started:
-            rows.append(
-                WorkflowEvent(instance=instance, kind=Kind.STARTED, actor_id=actor_id, data=head)
-            )
-            rows += [
-                WorkflowEvent(
-                    instance=instance,
-                    kind=kind,
-                    task_name=task_name,
-                    actor_id=SYSTEM_ACTOR,
-                    data=data,
-                )
-                for kind, task_name, data in events
-            ]
         WorkflowEvent.objects.bulk_create(rows)
     return [(instance, view) for instance, view, _e, _h in started]
 
