@@ -13,9 +13,11 @@ from onestop.cases import services
 from onestop.cases.models import Case, CaseEvent
 from onestop.workflow.models import ProcessInstance
 
-# Cases' own share is about 25; the rest is the two recorded fetches of the enrolment's facts
-# from `sharing` (each with its ledger entry) and the notification.
-BUDGET = 60
+# Cases' and workflow's share is 18; the rest is the two recorded fetches of the enrolment's
+# facts from `sharing` (each with its ledger entry, 26) and the notification (7). The first
+# submission of a day also creates the day's number counter and reads the calendar year (+6):
+# the budget holds for it. Before issue 9: 306.
+BUDGET = 64
 
 
 def test_newborn_submission_stays_within_its_query_budget(
