@@ -52,5 +52,5 @@ def test_the_node_may_and_nobody_anonymous_may(newborn_case: Case) -> None:
             assert policies.can(_Node(), action, newborn_case)
             assert not policies.can(None, action, newborn_case)
             assert not policies.can(AnonymousUser(), action, newborn_case)
-    assert policies.can(_Node(), "no:such:action", newborn_case) is not False
+    assert policies.can(_Node(), "no:such:action", newborn_case) is False
     assert not policies.can(None, "no:such:action", newborn_case)
