@@ -37,6 +37,8 @@ from typing import Any
 from bench.common import percentile, setup_django, table, write
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+# BENCH_PROFILE=1: also print the last submission's queries grouped by their SQL shape.
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 SCENARIO = "newborn"
 ANSWERS = {"hukou_here": "yes", "ss_card": "yes", "maternity": "no"}
 AUTO_ITEM = "37112100YB-GG-0004"  # resident medical-insurance enrolment, decided by rules
@@ -107,6 +109,19 @@ def _prepare(citizen: Any, scenario: Any) -> Any:
     return case
 
 
+def _query_shapes(captured: list[dict[str, Any]]) -> str:
+    """The captured queries grouped by shape (literals and numbers elided), most frequent first."""
+    import collections
+    import re
+
+    shapes: collections.Counter[str] = collections.Counter()
+    for query in captured:
+        sql = re.sub(r"'[^']*'", "?", query["sql"])
+        sql = re.sub(r"IN \([^)]*\)", "IN (...)", re.sub(r"\b\d+\b", "N", sql))
+        shapes[sql[:140]] += 1
+    return "\n".join(f"{n:4d}  {sql}" for sql, n in shapes.most_common())
+
+
 def _stats(values: list[float]) -> dict[str, float]:
     return {
         "median_ms": round(statistics.median(values), 3),
@@ -136,6 +151,8 @@ def _through_services(citizen: Any, scenario: Any, repeat: int) -> list[dict[str
             top = services.case_submit(actor=citizen, case=draft, idempotency_key=f"bench-{n}")
             submit_ms.append((time.perf_counter() - start) * 1000)
         queries.append(len(ctx.captured_queries))
+        if PROFILE and n == repeat - 1:
+            print(_query_shapes(ctx.captured_queries))
         auto = Case.objects.get(parent=top, item__code=AUTO_ITEM)
         if not (auto.auto_decided and auto.decided_at and top.submitted_at):
             raise RuntimeError(f"{auto.number}: not decided by rules at submission")

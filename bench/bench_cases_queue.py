@@ -172,15 +172,15 @@ def _queries(client, url: str) -> int:
 
 
 def _waiting(officer) -> int:
-    from onestop.cases import office
+    from onestop.cases import selectors
 
-    return office.queue_queryset(actor=officer).count()
+    return selectors.queue_queryset(actor=officer).count()
 
 
 def _run(officer_client, supervisor_client, officer, label: str, repeat: int) -> list[dict]:
-    from onestop.cases import office
+    from onestop.cases import selectors
 
-    pages = max(1, -(-_waiting(officer) // office.PAGE_SIZE))
+    pages = max(1, -(-_waiting(officer) // selectors.PAGE_SIZE))
     urls = [
         ("/office/", "queue, first page"),
         (f"/office/?page={max(1, pages // 2)}", f"queue, page {max(1, pages // 2)} of {pages}"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onestop.accounts import policies
@@ -35,3 +36,34 @@ def users_by_username(usernames: Iterable[str], *, active: bool = True) -> dict[
     if active:
         users = users.filter(is_active=True)
     return {u.username: u for u in users}
+
+
+def role_holders(
+    *, role: str, departments: Iterable[str] | None = None, region_wide: bool = False
+) -> QuerySet[StaffRole]:
+    """The staff roles `role` with their (active) users: of `departments` when given (and, with
+    `region_wide`, the roles of the same kind without a department), ordered by username."""
+    roles = StaffRole.objects.filter(role=role, user__is_active=True).select_related("user")
+    if departments is not None:
+        scope = Q(department_id__in=list(departments))
+        if region_wide:
+            scope |= Q(department__isnull=True)
+        roles = roles.filter(scope)
+    return roles.order_by("user__username", "pk")
+
+
+def user_by_id(pk: Any) -> User | None:
+    """The account with id `pk` (None if there is none, or `pk` is not an id)."""
+    try:
+        return User.objects.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def business_by_uscc(code: str) -> User | None:
+    """The active business account of the unified social credit code `code`, if any."""
+    return (
+        User.objects.filter(uscc=code, kind=User.Kind.BUSINESS, is_active=True)
+        .order_by("pk")
+        .first()
+    )

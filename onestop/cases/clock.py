@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import region_covers
 from onestop.cases.models import Case, CaseEvent
@@ -174,8 +175,12 @@ def _officers(case: Case) -> list[Any]:
     """The department officers who reach `case` (its department, or region-wide)."""
     users = []
     seen: set[int] = set()
-    roles = StaffRole.objects.filter(role=StaffRole.Role.DEPARTMENT_OFFICER).select_related("user")
-    for role in roles.filter(Q(department_id=case.department_id) | Q(department__isnull=True)):
+    roles = accounts_selectors.role_holders(
+        role=StaffRole.Role.DEPARTMENT_OFFICER,
+        departments=[case.department_id] if case.department_id else [],
+        region_wide=True,
+    )
+    for role in roles:
         if not region_covers(role.region_id, case.region_id) or not role.user.is_active:
             continue
         if role.user_id not in seen:
@@ -187,7 +192,7 @@ def _officers(case: Case) -> list[Any]:
 def _supervisors(case: Case) -> list[Any]:
     users = []
     seen: set[int] = set()
-    for role in StaffRole.objects.filter(role=StaffRole.Role.SUPERVISOR).select_related("user"):
+    for role in accounts_selectors.role_holders(role=StaffRole.Role.SUPERVISOR):
         if not region_covers(role.region_id, case.region_id) or not role.user.is_active:
             continue
         if role.user_id not in seen:

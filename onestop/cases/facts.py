@@ -127,10 +127,17 @@ DEFAULTS: dict[str, Facts] = {
 }
 
 
-def collect(*, actor: Any, case: Case, items: list[Item]) -> dict[str, Facts]:
-    """Verified facts per item code, for the items whose process decides by rules. Call
-    outside any transaction (every fetch is recorded, refusals included)."""
-    from onestop.cases.selectors import process_key_for
+def collect(
+    *,
+    actor: Any,
+    case: Case,
+    items: list[Item],
+    processes: dict[str, tuple[str, bool]] | None = None,
+) -> dict[str, Facts]:
+    """Verified facts per item code, for the items whose process decides by rules
+    (`processes`: `selectors.process_keys_for(items)` when the caller has it). Call outside
+    any transaction (every fetch is recorded, refusals included)."""
+    from onestop.cases.selectors.items import process_keys_for
 
     top = case.top
     is_applicant = (
@@ -140,8 +147,9 @@ def collect(*, actor: Any, case: Case, items: list[Item]) -> dict[str, Facts]:
     )
     fetch = Fetcher(actor, top)
     found: dict[str, Facts] = {}
+    processes = process_keys_for(items=items) if processes is None else processes
     for item in items:
-        key, auto = process_key_for(item=item)
+        key, auto = processes[item.code]
         if not auto or key not in COLLECTORS:
             continue
         found[item.code] = (

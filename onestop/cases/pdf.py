@@ -22,7 +22,8 @@ from reportlab.pdfgen import canvas
 
 from onestop.cases import tracking
 from onestop.cases.models import CaseDocument, CaseMaterial
-from onestop.credentials.pdf import _draw_qr, _font
+from onestop.credentials.pdf import cjk_font as font
+from onestop.credentials.pdf import draw_qr
 
 WIDTH, HEIGHT = A4
 LEFT = 20 * mm
@@ -56,7 +57,7 @@ class _Page:
     """A canvas with a cursor: lines wrap at the right margin and flow onto new pages."""
 
     def __init__(self, title: str) -> None:
-        self.font = _font()
+        self.font = font()
         self.buffer = io.BytesIO()
         self.pdf = canvas.Canvas(self.buffer, pagesize=A4, invariant=1)
         self.pdf.setTitle(title)
@@ -114,7 +115,7 @@ class _Page:
     def qr(self, code: segno.QRCode, caption: str) -> None:
         size = 45 * mm
         self.need(size + 12 * mm)
-        _draw_qr(self.pdf, code, RIGHT - size, self.y - size, size)
+        draw_qr(self.pdf, code, RIGHT - size, self.y - size, size)
         self.pdf.setFont(self.font, 9)
         for i, line in enumerate(self._wrap(caption, 9, RIGHT - LEFT - size - 5 * mm)):
             self.pdf.drawString(LEFT, self.y - 10 * mm - i * 5 * mm, line)

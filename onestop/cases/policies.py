@@ -12,6 +12,11 @@
 
 Services and selectors call these and answer "not found" (not "forbidden") to anybody who may
 not see a case, so a forged number does not reveal whether it exists.
+
+`can(actor, action, case)` is the one entry point by permission name
+(`core.permissions.Permission`, aliased here as `Action`). The node itself acting (an actor with
+``is_system``, e.g. `core.actors.SYSTEM`) may take every step; `None` or an anonymous user may
+take none.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, roles
 from onestop.cases.models import Case
+from onestop.core.permissions import Permission
 
 Role = StaffRole.Role
 
@@ -121,3 +127,41 @@ def can_edit_draft(actor: Any, case: Case) -> bool:
     if case.channel == Case.Channel.WINDOW:
         return is_clerk(actor, case.region_id)
     return case.applicant_id is not None and case.applicant_id == actor.pk
+
+
+class Action:
+    """The cases permissions (`core.permissions.Permission`), by what they let one do."""
+
+    VIEW = Permission.CASE_VIEW
+    DRAFT_EDIT = Permission.CASE_DRAFT_EDIT
+    ACCEPT = Permission.CASE_ACCEPT
+    STEP_DEPARTMENT = Permission.CASE_STEP_DEPARTMENT
+    STEP_WINDOW = Permission.CASE_STEP_WINDOW
+    SUPPLEMENT_ANSWER = Permission.CASE_SUPPLEMENT_ANSWER
+    WITHDRAW = Permission.CASE_WITHDRAW
+    RESULT_COLLECT = Permission.CASE_RESULT_COLLECT
+    SUPERVISE = Permission.CASE_SUPERVISE
+
+
+def is_system(actor: Any) -> bool:
+    """The node itself (an explicit system actor), never `None` or an anonymous user."""
+    return actor is not None and getattr(actor, "is_system", False) is True
+
+
+def can(actor: Any, action: str, obj: Case) -> bool:
+    """Whether `actor` may do `action` (a `Permission` of cases) to the case `obj`."""
+    checks = {
+        Action.VIEW: lambda: can_view(actor, obj),
+        Action.DRAFT_EDIT: lambda: can_edit_draft(actor, obj),
+        Action.ACCEPT: lambda: is_clerk(actor, obj.region_id),
+        Action.STEP_DEPARTMENT: lambda: can_act(actor, obj, LANE_DEPARTMENT),
+        Action.STEP_WINDOW: lambda: can_act(actor, obj, LANE_WINDOW),
+        Action.SUPPLEMENT_ANSWER: lambda: can_act(actor, obj, LANE_APPLICANT),
+        Action.WITHDRAW: lambda: is_applicant(actor, obj),
+        Action.RESULT_COLLECT: lambda: is_clerk(actor, obj.region_id),
+        Action.SUPERVISE: lambda: is_supervisor(actor, obj.region_id),
+    }
+    check = checks.get(Permission(action)) if action in Permission._value2member_map_ else None
+    if check is None:
+        return False
+    return is_system(actor) or bool(check())

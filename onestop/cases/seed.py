@@ -70,10 +70,12 @@ def _fill(case: Case) -> dict[str, Any]:
 
 def _newborn(citizen: User) -> str:
     from onestop.cases import services
-    from onestop.catalog.models import Scenario
+    from onestop.catalog.selectors import scenario_get
+    from onestop.core.errors import NotFound
 
-    scenario = Scenario.objects.filter(region_id=_region(), slug="newborn").first()
-    if scenario is None:
+    try:
+        scenario = scenario_get(region=_region(), slug="newborn")
+    except NotFound:
         return "newborn: no scenario"
     case = services.draft_start(actor=citizen, scenario=scenario)
     case = services.draft_save(actor=citizen, case=case, variant_answers=NEWBORN_ANSWERS)
@@ -84,12 +86,14 @@ def _newborn(citizen: User) -> str:
 
 
 def _window_case(clerk: User, which: str) -> Case | None:
-    from onestop.cases import services, window
-    from onestop.catalog.models import Item
+    from onestop.cases import selectors, services
+    from onestop.catalog.selectors import item_get
+    from onestop.core.errors import NotFound
 
     name, resident_id, code = WALKINS[which]
-    item = Item.objects.filter(code=code).first()
-    if item is None:
+    try:
+        item = item_get(code=code)
+    except NotFound:
         return None
     case = services.draft_start(
         actor=clerk,
@@ -103,9 +107,9 @@ def _window_case(clerk: User, which: str) -> Case | None:
         case.save(update_fields=["applicant_id_masked", "updated_at"])
     case = services.draft_save(actor=clerk, case=case, form_data=_fill(case))
     for material in case.materials.filter(mode=CaseMaterial.Mode.MISSING):
-        window.material_check(actor=clerk, case=case, key=material.key, mode="paper")
-    desk = window.windows_for_clerk(actor=clerk).first()
-    return window.accept(actor=clerk, case=case, window=desk, idempotency_key=KEYS[which])
+        services.material_check(actor=clerk, case=case, key=material.key, mode="paper")
+    desk = selectors.windows_for_clerk(actor=clerk).first()
+    return services.window_accept(actor=clerk, case=case, window=desk, idempotency_key=KEYS[which])
 
 
 def _supplement(officer: User, case: Case) -> None:

@@ -31,6 +31,7 @@ from onestop.accounts.policies import has_role
 from onestop.cases import clock, pdf, policies, selectors, services, uploads
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, Supplement
 from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from onestop.notify import selectors as notify_selectors
 from onestop.notify.models import Notification
 from onestop.web import registry
 
@@ -177,17 +178,7 @@ def _supplements(top: Case, children: list[Case]) -> list[dict[str, Any]]:
 
 
 def _notifications(request: HttpRequest, numbers: list[str]) -> list[Notification]:
-    numbers = [n for n in numbers if n]
-    if not numbers:
-        return []
-    condition = Q()
-    for number in numbers:
-        condition |= Q(body__contains=number)
-    return list(
-        Notification.objects.filter(recipient_id=request.user.pk, channel="in_app")
-        .filter(condition)
-        .order_by("-created_at")[:50]
-    )
+    return notify_selectors.notifications_mentioning(actor=request.user, texts=numbers)
 
 
 def _documents(top: Case) -> list[dict[str, Any]]:
@@ -338,12 +329,12 @@ def _pdf(request: HttpRequest, document: CaseDocument, filename: str) -> HttpRes
 @login_required
 @require_GET
 def my_receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    from onestop.cases import window
+    from onestop.cases import services
 
     top = _my_top(request, number)
     if not top.number or top.accepted_at is None:
         raise _not_found()
-    document = window.receipt_ensure(actor=request.user, case=top)
+    document = services.receipt_ensure(actor=request.user, case=top)
     return _pdf(request, document, f"receipt-{top.number}.pdf")
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from onestop.cases import office
+from onestop.cases import selectors, services
 from onestop.cases.models import Case
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 
@@ -27,14 +27,14 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 def _nav(request: HttpRequest) -> dict[str, bool]:
     return {
-        "nav_officer": office.is_officer(request.user),
-        "nav_supervisor": office.is_supervisor(request.user),
+        "nav_officer": selectors.has_officer_queue(request.user),
+        "nav_supervisor": selectors.has_supervisor_board(request.user),
     }
 
 
 def _case(request: HttpRequest, number: str) -> Case:
     try:
-        return office.office_case_get(actor=request.user, number=number)
+        return selectors.office_case_get(actor=request.user, number=number)
     except NotFound as error:
         raise Http404(str(error.message)) from error
 
@@ -44,7 +44,7 @@ def _case(request: HttpRequest, number: str) -> Case:
 def queue(request: HttpRequest) -> HttpResponse:
     """The officer's department queue, soonest due first, filtered by task and status."""
     try:
-        result = office.queue(
+        result = selectors.department_queue(
             actor=request.user,
             task=request.GET.get("task", ""),
             status=request.GET.get("status", ""),
@@ -55,15 +55,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, str(error.message))
     context = {
         "q": result,
-        "task_choices": list(office.TASK_LABELS.items()),
-        "status_choices": [(s, Case.Status(s).label) for s in office.OPEN],
+        "task_choices": list(selectors.TASK_LABELS.items()),
+        "status_choices": [(s, Case.Status(s).label) for s in selectors.OPEN],
         **_nav(request),
     }
     return render(request, "cases/office/queue.html", context)
 
 
 def _page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
-    context = {**office.case_page(actor=request.user, case=case), **_nav(request)}
+    context = {**selectors.case_page(actor=request.user, case=case), **_nav(request)}
     return render(request, "cases/office/case.html", context, status=status)
 
 
@@ -80,7 +80,7 @@ def case_act(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number)
     post = request.POST
     try:
-        text = office.task_act(
+        text = services.task_act(
             actor=request.user,
             case=case,
             task_id=post.get("task_id", ""),
@@ -111,7 +111,7 @@ def material_download(request: HttpRequest, number: str, key: str) -> FileRespon
     """An uploaded material of a case the officer may open (the access is recorded)."""
     case = _case(request, number)
     try:
-        material = office.material_get(actor=request.user, case=case, key=key)
+        material = selectors.material_get(actor=request.user, case=case, key=key)
     except NotFound as error:
         raise Http404(str(error.message)) from error
     try:
@@ -133,7 +133,7 @@ def material_download(request: HttpRequest, number: str, key: str) -> FileRespon
 def supervisor(request: HttpRequest) -> HttpResponse:
     """The region's overdue, escalated and warned cases and long-waiting supplements."""
     try:
-        board = office.supervisor_board(actor=request.user)
+        board = selectors.supervisor_board(actor=request.user)
     except PermissionDenied as error:
         return _forbidden(request, str(error.message))
     return render(request, "cases/office/supervisor.html", {**board, **_nav(request)})

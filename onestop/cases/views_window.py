@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -24,10 +25,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onestop.cases import pdf, selectors, services, tracking, window
+from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
-from onestop.catalog.models import Item, Scenario
+from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.org import selectors as org_selectors
 from onestop.org.models import ServiceCentre
 
 SESSION_WINDOW = "cases_window_id"
@@ -53,12 +55,19 @@ def _error(request: HttpRequest, error: DomainError) -> None:
 
 
 def _centre_choices() -> list[ServiceCentre]:
-    return list(ServiceCentre.objects.select_related("region").order_by("region_id", "slug"))
+    return list(org_selectors.centre_list_all())
+
+
+def _found(get: Callable[[], Any]) -> Any:
+    """What `get` (a catalogue selector) finds, or None for NotFound."""
+    try:
+        return get()
+    except NotFound:
+        return None
 
 
 def _purpose_choices(centre: ServiceCentre) -> dict[str, Any]:
-    scenarios = Scenario.objects.filter(region_id=centre.region_id).order_by("slug")
-    items = Item.objects.filter(region_id=centre.region_id).order_by("code")
+    scenarios, items = catalog_selectors.catalogue_of_regions(regions=[centre.region_id])
     return {"scenarios": scenarios, "items": items}
 
 
@@ -82,14 +91,16 @@ def queue_take(request: HttpRequest) -> HttpResponse:
     kind, _sep, ref = purpose.partition(":")
     scenario = item = None
     if kind == "scenario":
-        scenario = Scenario.objects.filter(region_id=centre.region_id, slug=ref).first()
+        scenario = _found(lambda: catalog_selectors.scenario_get(region=centre.region_id, slug=ref))
     elif kind == "item":
-        item = Item.objects.filter(region_id=centre.region_id, code=ref).first()
+        item = _found(lambda: catalog_selectors.item_get(code=ref))
+        if item is not None and item.region_id != centre.region_id:
+            item = None
     if scenario is None and item is None and kind != "other":
         messages.error(request, _("Choose what you came for."))
         return render(request, "cases/window/queue.html", context, status=400)
     try:
-        ticket = window.ticket_take(
+        ticket = services.ticket_take(
             centre=centre,
             scenario=scenario,
             item=item,
@@ -126,7 +137,7 @@ def queue_ticket(request: HttpRequest, token: str) -> HttpResponse:
         "centres": centres,
         "centre": centre,
         "ticket": ticket,
-        "purpose": window.ticket_purpose(ticket),
+        "purpose": selectors.ticket_purpose(ticket),
         "ahead": waiting,
     }
     if centre is not None:
@@ -145,22 +156,20 @@ def _seat(request: HttpRequest) -> Any:
     if not window_id:
         return None
     try:
-        return window.window_get(actor=request.user, window_id=window_id)
+        return selectors.window_get(actor=request.user, window_id=window_id)
     except NotFound:
         request.session.pop(SESSION_WINDOW, None)
         return None
 
 
-def _walkin_from_session(request: HttpRequest) -> window.Walkin | None:
+def _walkin_from_session(request: HttpRequest) -> selectors.Walkin | None:
     raw = request.session.get(SESSION_WALKIN)
     if not isinstance(raw, dict):
         return None
-    from onestop.accounts.models import User
+    from onestop.accounts.selectors import user_by_id
 
-    account = None
-    if raw.get("account"):
-        account = User.objects.filter(pk=raw["account"]).first()
-    return window.Walkin(
+    account = user_by_id(raw["account"]) if raw.get("account") else None
+    return selectors.Walkin(
         kind=raw.get("kind", "person"),
         index=raw.get("index", ""),
         masked=raw.get("masked", ""),
@@ -169,7 +178,7 @@ def _walkin_from_session(request: HttpRequest) -> window.Walkin | None:
     )
 
 
-def _walkin_to_session(request: HttpRequest, walkin: window.Walkin) -> None:
+def _walkin_to_session(request: HttpRequest, walkin: selectors.Walkin) -> None:
     request.session[SESSION_WALKIN] = {
         "kind": walkin.kind,
         "index": walkin.index,
@@ -182,31 +191,28 @@ def _walkin_to_session(request: HttpRequest, walkin: window.Walkin) -> None:
 def _console_context(request: HttpRequest) -> dict[str, Any]:
     seat = _seat(request)
     context: dict[str, Any] = {
-        "windows": list(window.windows_for_clerk(actor=request.user)),
+        "windows": list(selectors.windows_for_clerk(actor=request.user)),
         "seat": seat,
     }
     if seat is not None:
         context["waiting"] = list(
-            window.queue_waiting(actor=request.user, centre=seat.centre).select_related(
+            selectors.queue_waiting(actor=request.user, centre=seat.centre).select_related(
                 "scenario", "item"
             )[:100]
         )
         context["called"] = list(
-            window.queue_called(actor=request.user, window=seat).select_related("scenario", "item")[
-                :10
-            ]
+            selectors.queue_called(actor=request.user, window=seat).select_related(
+                "scenario", "item"
+            )[:10]
         )
     walkin = _walkin_from_session(request)
     if walkin is not None and walkin.index:
-        walkin.cases = list(window.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
+        walkin.cases = list(selectors.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
         context["walkin"] = walkin
-        regions = window.clerk_regions(request.user)
-        scenarios = Scenario.objects.order_by("region_id", "slug")
-        items = Item.objects.order_by("code")
-        if not request.user.is_superuser:
-            covered = window._covered_regions(regions)
-            scenarios = scenarios.filter(region_id__in=covered)
-            items = items.filter(region_id__in=covered)
+        regions = selectors.clerk_regions(request.user)
+        scenarios, items = catalog_selectors.catalogue_of_regions(
+            regions=None if request.user.is_superuser else selectors.covered_regions(regions)
+        )
         audience = "enterprise" if walkin.kind == "business" else "person"
         context["scenarios"] = [s for s in scenarios if s.audience in (audience, "both")]
         context["items"] = items.only("code", "name_zh", "name_en", "audience")
@@ -224,7 +230,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
     """The clerk's console: the window they sit at, the queue, calling the next walk-in, the
     look-up by resident ID / credit code, and finding a case again."""
     try:
-        window.require_clerk(request.user)
+        selectors.require_clerk(request.user)
     except PermissionDenied as error:
         return _forbidden(request, str(error.message))
     if request.method == "GET":
@@ -232,13 +238,13 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
     action = request.POST.get("action", "")
     try:
         if action == "sit":
-            seat = window.window_get(actor=request.user, window_id=request.POST.get("window"))
+            seat = selectors.window_get(actor=request.user, window_id=request.POST.get("window"))
             request.session[SESSION_WINDOW] = seat.pk
         elif action == "call":
             seat = _seat(request)
             if seat is None:
                 raise ValidationFailed(_("Choose the window you sit at first."))
-            ticket = window.ticket_call_next(actor=request.user, window=seat)
+            ticket = services.ticket_call_next(actor=request.user, window=seat)
             if ticket is None:
                 messages.info(request, _("Nobody is waiting."))
             else:
@@ -248,13 +254,15 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
                     % {"number": ticket.number, "window": seat.number},
                 )
         elif action == "absent":
-            ticket = window.ticket_absent(actor=request.user, ticket_id=request.POST.get("ticket"))
+            ticket = services.ticket_absent(
+                actor=request.user, ticket_id=request.POST.get("ticket")
+            )
             messages.success(request, _("%(number)s did not come.") % {"number": ticket.number})
         elif action == "served":
-            ticket = window.ticket_serve(actor=request.user, ticket_id=request.POST.get("ticket"))
+            ticket = services.ticket_serve(actor=request.user, ticket_id=request.POST.get("ticket"))
             messages.success(request, _("%(number)s served.") % {"number": ticket.number})
         elif action == "lookup":
-            walkin = window.walkin_lookup(
+            walkin = services.walkin_lookup(
                 actor=request.user,
                 resident_id=request.POST.get("resident_id", ""),
                 uscc=request.POST.get("uscc", ""),
@@ -269,7 +277,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
             request.session.pop(SESSION_WALKIN, None)
         elif action == "find":
             ref = request.POST.get("number", "").strip()
-            case = window.case_for_window(actor=request.user, ref=ref)
+            case = selectors.case_for_window(actor=request.user, ref=ref)
             return HttpResponseRedirect(_case_url(case))
         else:
             raise ValidationFailed(_("Unknown action."))
@@ -280,7 +288,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
 
 
 def _case_url(case: Case) -> str:
-    return reverse("cases:window_case", args=[window.case_ref(case.top)])
+    return reverse("cases:window_case", args=[selectors.case_ref(case.top)])
 
 
 @login_required
@@ -288,7 +296,7 @@ def _case_url(case: Case) -> str:
 def start(request: HttpRequest) -> HttpResponse:
     """Start a window application for the walk-in that was looked up."""
     try:
-        window.require_clerk(request.user)
+        selectors.require_clerk(request.user)
     except PermissionDenied as error:
         return _forbidden(request, str(error.message))
     walkin = _walkin_from_session(request)
@@ -300,12 +308,12 @@ def start(request: HttpRequest) -> HttpResponse:
         scenario = item = None
         if kind == "scenario":
             region, _s, slug = ref.partition("/")
-            scenario = Scenario.objects.filter(region_id=region, slug=slug).first()
+            scenario = _found(lambda: catalog_selectors.scenario_get(region=region, slug=slug))
         elif kind == "item":
-            item = Item.objects.filter(code=ref).first()
+            item = _found(lambda: catalog_selectors.item_get(code=ref))
         if scenario is None and item is None:
             raise ValidationFailed(_("Choose an item or a scenario."))
-        case = window.application_start(
+        case = services.application_start(
             actor=request.user,
             walkin=walkin,
             scenario=scenario,
@@ -326,7 +334,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _case(request: HttpRequest, ref: str) -> Case:
     try:
-        return window.case_for_window(actor=request.user, ref=ref)
+        return selectors.case_for_window(actor=request.user, ref=ref)
     except (NotFound, PermissionDenied) as error:
         raise Http404(str(error.message)) from None
 
@@ -395,20 +403,20 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     top = case.top
     materials = list(top.materials.all())
     rows: list[dict[str, Any]] = [{"m": m, "name": _material_name(m)} for m in materials]
-    open_at_window = top.status in window.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
+    open_at_window = top.status in selectors.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
     context: dict[str, Any] = {
         "case": top,
-        "ref": window.case_ref(top),
+        "ref": selectors.case_ref(top),
         "open": open_at_window,
         "materials": rows,
         "missing": [r for r in rows if r["m"].required and r["m"].mode == M.MISSING],
         "pledged": [r for r in rows if r["m"].mode == M.PLEDGED],
-        "supply_keys": window.supply_keys(top),
-        "supplements": window.open_supplements(top),
+        "supply_keys": selectors.supply_keys(top),
+        "supplements": selectors.open_supplements(top),
         "variants": _variants(top) if open_at_window else [],
         "fields": _fields(top) if open_at_window else [],
         "documents": list(top.documents.order_by("created_at", "id")),
-        "collect": window.results_to_collect(case=top),
+        "collect": selectors.results_to_collect(case=top),
         "children": list(top.children.select_related("item", "department").order_by("number")),
         "seat": _seat(request),
         "today": timezone.localdate().isoformat(),
@@ -493,18 +501,18 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
         messages.success(request, _("Answers saved."))
     elif action == "material":
         key, _sep, mode = request.POST.get("check", "").partition(":")
-        window.material_check(actor=request.user, case=case, key=key, mode=mode)
+        services.material_check(actor=request.user, case=case, key=key, mode=mode)
         messages.success(request, _("Material updated."))
     elif action == "upload":
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed(_("Choose a file to upload."), code="file_required")
-        window.material_scan(
+        services.material_scan(
             actor=request.user, case=case, key=request.POST.get("key", ""), file=upload
         )
         messages.success(request, _("Scan uploaded."))
     elif action == "supplement":
-        answered = window.supplement_answer(
+        answered = services.window_supplement_answer(
             actor=request.user, case=case, note=request.POST.get("note", "")
         )
         messages.success(
@@ -519,12 +527,12 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
                 _("Give the date by which the pledged materials must be supplied."),
                 code="pledge_due",
             )
-        if action == "accept" and window.pledged_materials(case):
+        if action == "accept" and selectors.pledged_materials(case):
             raise ValidationFailed(
                 _("Some materials are pledged: accept with a pledge and give the date."),
                 code="pledge_due",
             )
-        case = window.accept(
+        case = services.window_accept(
             actor=request.user,
             case=case,
             window=_seat(request),
@@ -535,13 +543,13 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
             request, _("Accepted as %(number)s. Print the receipt.") % {"number": case.number}
         )
     elif action == "notice":
-        window.notice(actor=request.user, case=case)
+        services.window_notice(actor=request.user, case=case)
         messages.success(request, _("One-time notice issued. Print it for the walk-in."))
     elif action == "collect":
-        child = window.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
+        child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
         if child.top.pk != case.pk:
             raise NotFound(_("There is no case with this number here."))
-        window.result_collect(actor=request.user, case=child)
+        services.window_result_collect(actor=request.user, case=child)
         messages.success(request, _("Result handed over."))
     else:
         raise ValidationFailed(_("Unknown action."))
@@ -555,7 +563,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     """One case at the window: the walk-in (masked), the questions and form, the material
     check, and accept / accept with a pledge / one-time notice; results to hand over."""
     try:
-        window.require_clerk(request.user)
+        selectors.require_clerk(request.user)
     except PermissionDenied as error:
         return _forbidden(request, str(error.message))
     case = _case(request, number)
@@ -590,10 +598,10 @@ def _pdf_response(
 
 
 def _document(request: HttpRequest, number: str, kind: str) -> CaseDocument:
-    window.require_clerk(request.user)
+    selectors.require_clerk(request.user)
     case = _case(request, number)
     try:
-        document = window.document_get(actor=request.user, case=case, kind=kind)
+        document = services.document_get(actor=request.user, case=case, kind=kind)
     except DomainError as error:
         raise Http404(str(error.message)) from None
     # The paper shows the applicant's name and masked ID: a view of the case, recorded.
@@ -651,7 +659,7 @@ def track_receipt(request: HttpRequest, number: str) -> HttpResponse:
     and ID, and read-only (an anonymous GET writes nothing)."""
     try:
         case = tracking.case_for_tracking(number=number, token=request.GET.get("t", ""))
-        document = window.receipt_public(case=case)
+        document = selectors.receipt_public(case=case)
     except NotFound:
         raise Http404(_("No case matches this tracking link.")) from None
     response = _pdf_response(document, request, f"receipt-{number}.pdf", public=True)

@@ -117,6 +117,20 @@ def scenario_list(*, region: str, audience: str | None = None) -> QuerySet[Scena
     return qs.order_by("slug")
 
 
+def catalogue_of_regions(
+    *, regions: Iterable[str] | None
+) -> tuple[QuerySet[Scenario], QuerySet[Item]]:
+    """The scenarios (by region and slug) and items (by code) of `regions` (None: every
+    region), light rows for pickers."""
+    scenarios = Scenario.objects.order_by("region_id", "slug")
+    items = Item.objects.order_by("code")
+    if regions is not None:
+        codes = list(regions)
+        scenarios = scenarios.filter(region_id__in=codes)
+        items = items.filter(region_id__in=codes)
+    return scenarios, items
+
+
 def scenario_get(*, region: str, slug: str) -> Scenario:
     try:
         return Scenario.objects.select_related("lead_department__kind", "region").get(

@@ -49,3 +49,13 @@ class Permission(StrEnum):
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights
     INSIGHTS_VIEW = "region:insights:view"
+    # cases (one `cases.policies.can(actor, action, case)` answers for these)
+    CASE_VIEW = "case:case:view"
+    CASE_DRAFT_EDIT = "self:case_draft:edit"
+    CASE_ACCEPT = "region:case:accept"
+    CASE_STEP_DEPARTMENT = "department:case_step:complete"
+    CASE_STEP_WINDOW = "region:case_step:complete"
+    CASE_SUPPLEMENT_ANSWER = "self:case_supplement:answer"
+    CASE_WITHDRAW = "self:case:withdraw"
+    CASE_RESULT_COLLECT = "region:case_result:collect"
+    CASE_SUPERVISE = "region:case:supervise"

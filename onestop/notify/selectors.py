@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onestop.core.errors import NotFound
@@ -21,6 +21,20 @@ def notification_list(*, actor: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(
         recipient_id=actor.pk, channel=Notification.Channel.IN_APP
     ).order_by("-created_at", "-id")
+
+
+def notifications_mentioning(
+    *, actor: Any, texts: list[str], limit: int = 50
+) -> list[Notification]:
+    """The actor's in-app notifications whose body mentions one of `texts` (case numbers, ...),
+    newest first."""
+    texts = [t for t in texts if t]
+    if not texts:
+        return []
+    condition = Q()
+    for text in texts:
+        condition |= Q(body__contains=text)
+    return list(notification_list(actor=actor).filter(condition)[:limit])
 
 
 def notification_unread_count(*, actor: Any) -> int:

@@ -7,6 +7,8 @@ covers itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -97,6 +99,25 @@ def centre_list(*, region: str) -> QuerySet[ServiceCentre]:
     """The service centres of `region`, with windows (and their departments) and hours."""
     region_get(code=region)
     return _centres().filter(region_id=region).order_by("slug")
+
+
+def centre_list_all() -> QuerySet[ServiceCentre]:
+    """Every service centre of the node, with its region, by region and slug."""
+    return ServiceCentre.objects.select_related("region").order_by("region_id", "slug")
+
+
+def window_list(*, centres: Iterable[ServiceCentre] | QuerySet[ServiceCentre]) -> QuerySet[Window]:
+    """The windows of `centres`, with their centre, by centre and number."""
+    return (
+        Window.objects.filter(centre__in=centres)
+        .select_related("centre")
+        .order_by("centre__slug", "number")
+    )
+
+
+def region_codes() -> list[str]:
+    """The codes of every region the node knows."""
+    return list(Region.objects.values_list("code", flat=True))
 
 
 def centre_for_department(

@@ -192,6 +192,30 @@ def ready_tasks(workflow: BpmnWorkflow) -> list[TaskView]:
     ]
 
 
+@dataclass(frozen=True)
+class ProcessView:
+    """What the cases app copies from a workflow after a step: the user tasks waiting, the
+    process variables as they stand, and whether the process has ended."""
+
+    tasks: list[TaskView]
+    variables: dict[str, Any]
+    completed: bool
+
+
+def view(workflow: BpmnWorkflow) -> ProcessView:
+    """The waiting tasks and the variables (the final data of a completed workflow, else the
+    data the first waiting user task sees) of an in-memory workflow."""
+    if workflow.is_completed():
+        return ProcessView(tasks=[], variables=dict(workflow.data), completed=True)
+    waiting = workflow.get_tasks(state=TaskState.READY, manual=True)
+    source = waiting[0] if waiting else workflow.last_task
+    return ProcessView(
+        tasks=ready_tasks(workflow),
+        variables=dict(source.data) if source is not None else {},
+        completed=False,
+    )
+
+
 def next_timer_due(workflow: BpmnWorkflow) -> datetime.datetime | None:
     """The earliest due time among the workflow's pending timers (None if there is none)."""
     due: list[datetime.datetime] = []

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from SpiffWorkflow.util.task import TaskState
 
 from onestop.core.errors import NotFound
 from onestop.workflow import engine
@@ -50,12 +49,12 @@ def ready_tasks(*, instance: ProcessInstance) -> list[TaskView]:
     return engine.ready_tasks(engine.restore(instance.definition.spec_json, instance.state_json))
 
 
+def instance_view(*, instance: ProcessInstance) -> engine.ProcessView:
+    """The waiting user tasks, the variables and whether it ended, from one restore."""
+    return engine.view(engine.restore(instance.definition.spec_json, instance.state_json))
+
+
 def instance_variables(*, instance: ProcessInstance) -> dict[str, Any]:
     """The process variables as they stand: the final data of a completed instance, else the
     data the first waiting user task sees."""
-    workflow = engine.restore(instance.definition.spec_json, instance.state_json)
-    if workflow.is_completed():
-        return dict(workflow.data)
-    waiting = workflow.get_tasks(state=TaskState.READY, manual=True)
-    source = waiting[0] if waiting else workflow.last_task
-    return dict(source.data) if source is not None else {}
+    return instance_view(instance=instance).variables

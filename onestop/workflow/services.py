@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +173,33 @@ def _engine_error(exc: Exception) -> ValidationFailed:
     )
 
 
+def _state(
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    recorder: _Recorder,
+    *,
+    first: bool = False,
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Put the workflow's state on the instance (not saved); returns the events to write after
+    the caller's own (kind, task name, data)."""
+    instance.state_json = engine.state_dump(workflow)
+    instance.status = Status.COMPLETED if workflow.is_completed() else Status.WAITING
+    instance.timer_due_at = None if workflow.is_completed() else engine.next_timer_due(workflow)
+    instance.error = ""
+    newly_escalated = recorder.escalated and not instance.escalated
+    instance.escalated = instance.escalated or recorder.escalated
+    if not first:
+        instance.version += 1
+    events: list[tuple[str, str, dict[str, Any]]] = [
+        (Kind.TIMER_FIRED, name, {}) for name in recorder.timers
+    ]
+    if newly_escalated:
+        events.append((Kind.ESCALATED, "", {}))
+    if instance.status == Status.COMPLETED:
+        events.append((Kind.COMPLETED, "", _public_data(workflow)))
+    return events
+
+
 def _save(
     instance: ProcessInstance,
     workflow: BpmnWorkflow,
@@ -182,23 +209,9 @@ def _save(
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """Store the workflow's state on the (locked) row; returns the events to write after the
     caller's own (kind, task name, data)."""
-    instance.state_json = engine.state_dump(workflow)
-    instance.status = Status.COMPLETED if workflow.is_completed() else Status.WAITING
-    instance.timer_due_at = None if workflow.is_completed() else engine.next_timer_due(workflow)
-    instance.error = ""
-    newly_escalated = recorder.escalated and not instance.escalated
-    instance.escalated = instance.escalated or recorder.escalated
-    if not first:
-        instance.version += 1
+    events = _state(instance, workflow, recorder, first=first)
     instance.full_clean()
     instance.save()
-    events: list[tuple[str, str, dict[str, Any]]] = [
-        (Kind.TIMER_FIRED, name, {}) for name in recorder.timers
-    ]
-    if newly_escalated:
-        events.append((Kind.ESCALATED, "", {}))
-    if instance.status == Status.COMPLETED:
-        events.append((Kind.COMPLETED, "", _public_data(workflow)))
     return events
 
 
@@ -238,17 +251,49 @@ def instance_start(
 
     Nothing is stored when the process fails before its first wait.
     """
-    data = _check_data(data)
-    definition = ProcessDefinition.objects.filter(key=key).order_by("-version").first()
-    if definition is None:
-        raise NotFound(_("There is no process called %(key)s.") % {"key": key})
+    return instances_start(starts=[(key, business_key, data)], actor=actor)[0][0]
+
+
+def instances_start(
+    *, starts: Sequence[tuple[str, str, dict[str, Any]]], actor: Any = None
+) -> list[tuple[ProcessInstance, engine.ProcessView]]:
+    """Start several processes at once: (process key, business key, start data) each, the
+    latest version of each key, each run until it waits. One query reads the definitions, one
+    checks the business keys, one inserts the instances and one their events, whatever their
+    number. Returns each instance with the view of its workflow as it was stored (its waiting
+    tasks and variables), so the caller need not restore it. All or nothing."""
+    starts = [(key, str(business_key), _check_data(data)) for key, business_key, data in starts]
+    if not starts:
+        return []
+    keys = {key for key, _b, _d in starts}
+    definitions: dict[str, ProcessDefinition] = {}
+    for definition in ProcessDefinition.objects.filter(key__in=keys).order_by("key", "-version"):
+        definitions.setdefault(definition.key, definition)
+    for key in keys:
+        if key not in definitions:
+            raise NotFound(_("There is no process called %(key)s.") % {"key": key})
     actor_id = _actor_id(actor)
-    with transaction.atomic():
-        if ProcessInstance.objects.filter(business_key=business_key).exists():
-            raise Conflict(
-                _("A process is already running for %(business_key)s.")
-                % {"business_key": business_key}
-            )
+    business_keys = [b for _k, b, _d in starts]
+
+    def running(taken: Iterable[str]) -> Conflict:
+        return Conflict(
+            _("A process is already running for %(business_key)s.")
+            % {"business_key": ", ".join(sorted(set(taken)))}
+        )
+
+    doubles = [b for b in business_keys if business_keys.count(b) > 1]
+    taken = doubles or list(
+        ProcessInstance.objects.filter(business_key__in=business_keys).values_list(
+            "business_key", flat=True
+        )
+    )
+    if taken:
+        raise running(taken)
+    # The engines run before anything is written: a refused script stores nothing.
+    instances: list[ProcessInstance] = []
+    started: list[tuple[ProcessInstance, engine.ProcessView, list[Any], dict[str, Any]]] = []
+    for key, business_key, data in starts:
+        definition = definitions[key]
         try:
             workflow = engine.start(definition.spec_json, data)
             recorder = _run(workflow)
@@ -257,18 +302,31 @@ def instance_start(
         instance = ProcessInstance(
             definition=definition, business_key=business_key, state_json={}, version=1
         )
+        events = _state(instance, workflow, recorder, first=True)
+        instance.clean_fields(exclude=["definition"])
+        instances.append(instance)
+        head = {"key": key, "version": definition.version, "data": data}
+        started.append((instance, engine.view(workflow), events, head))
+    rows: list[WorkflowEvent] = []
+    for instance, _view, events, head in started:
+        rows.append(
+            WorkflowEvent(instance=instance, kind=Kind.STARTED, actor_id=actor_id, data=head)
+        )
+        rows += [
+            WorkflowEvent(
+                instance=instance, kind=kind, task_name=task_name, actor_id=SYSTEM_ACTOR, data=data
+            )
+            for kind, task_name, data in events
+        ]
+    # No savepoint of its own inside the caller's transaction (two round trips fewer); only a
+    # concurrent start of the same key after the check above fails here, and fails the caller.
+    with transaction.atomic(savepoint=False):
         try:
-            with transaction.atomic():
-                events = _save(instance, workflow, recorder, first=True)
+            ProcessInstance.objects.bulk_create(instances)
         except IntegrityError as exc:
-            raise Conflict(
-                _("A process is already running for %(business_key)s.")
-                % {"business_key": business_key}
-            ) from exc
-        started = {"key": key, "version": definition.version, "data": data}
-        _event(instance, Kind.STARTED, actor_id=actor_id, data=started)
-        _events(instance, events, actor_id=SYSTEM_ACTOR)
-    return instance
+            raise running(business_keys) from exc
+        WorkflowEvent.objects.bulk_create(rows)
+    return [(instance, view) for instance, view, _e, _h in started]
 
 
 def _locked(instance: ProcessInstance) -> ProcessInstance:

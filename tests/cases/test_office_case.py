@@ -266,7 +266,7 @@ def test_special_step_form_records_the_result_before_the_decision(
     client: Any, clerk: Any, officers: dict[str, Any], item: Any
 ) -> None:
     """A work-injury determination (special step: investigation) accepted at the window."""
-    from onestop.cases import services, window
+    from onestop.cases import services
     from onestop.cases.seed import _fill
     from onestop.core import crypto
 
@@ -281,7 +281,7 @@ def test_special_step_form_records_the_result_before_the_decision(
     )
     case = services.draft_save(actor=clerk, case=case, form_data=_fill(case))
     for material in case.materials.filter(mode=CaseMaterial.Mode.MISSING):
-        window.material_check(actor=clerk, case=case, key=material.key, mode="paper")
+        services.material_check(actor=clerk, case=case, key=material.key, mode="paper")
     case = services.case_accept(actor=clerk, case=case)
     client = _login(client, officers["human-resources-social-security"])
     assert _act(client, case, "pass").status_code == 302

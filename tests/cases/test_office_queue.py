@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from onestop.cases import office
+from onestop.cases import selectors
 from onestop.cases.models import Case
 from tests.cases.factories_office import item_case, item_of, seed_world
 from tests.factories import login
@@ -145,17 +145,17 @@ def test_due_state_of_a_finished_case_is_fine(world: dict[str, Any]) -> None:
     item = item_of(PS)
     old = timezone.localdate() - datetime.timedelta(days=100)
     case = item_case(item=item, accepted=old, status=Case.Status.COMPLETED)
-    assert office.due_state(case) == "ok"
+    assert selectors.due_state(case) == "ok"
 
 
 def test_queue_pages(client: Any, world: dict[str, Any]) -> None:
     item = item_of(PS)
-    for _ in range(office.PAGE_SIZE + 3):
+    for _ in range(selectors.PAGE_SIZE + 3):
         item_case(item=item)
     client = _login(client, world["officer-ps"])
     first = client.get(reverse("cases:office"))
     second = client.get(reverse("cases:office"), {"page": 2})
-    assert len(_numbers(first)) == office.PAGE_SIZE
+    assert len(_numbers(first)) == selectors.PAGE_SIZE
     assert len(_numbers(second)) == 3
     assert not set(_numbers(first)) & set(_numbers(second))
     assert "Page 2 of 2" in second.content.decode()

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import translation
 
 from onestop.accounts.models import User
-from onestop.cases import pdf, services, tracking, window
+from onestop.cases import pdf, services, tracking
 from onestop.cases.models import Case, CaseDocument
 from onestop.catalog.models import Scenario
 
@@ -18,15 +18,15 @@ ANSWERS = {"dine_in": "yes", "signboard": "yes", "sewer": "yes"}
 
 
 def _notice(clerk: User, restaurant: Scenario) -> CaseDocument:
-    walkin = window.walkin_lookup(actor=clerk, resident_id="110101199003070038")
-    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    walkin = services.walkin_lookup(actor=clerk, resident_id="110101199003070038")
+    case = services.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
     case = services.draft_save(actor=clerk, case=case, variant_answers=ANSWERS)
-    return window.notice(actor=clerk, case=case)
+    return services.window_notice(actor=clerk, case=case)
 
 
 def test_receipt_pdf_has_the_cjk_font_and_the_tracking_qr(newborn_case: Case) -> None:
-    document = window.receipt_ensure(actor=None, case=newborn_case)
-    assert window.receipt_ensure(actor=None, case=newborn_case) == document  # made once
+    document = services.receipt_ensure(actor=None, case=newborn_case)
+    assert services.receipt_ensure(actor=None, case=newborn_case) == document  # made once
     for language in ("zh-hans", "en"):
         with translation.override(language):
             body = pdf.document_pdf(document, base_url="https://onestop.example")

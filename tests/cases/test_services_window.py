@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from onestop.cases import services, window
+from onestop.cases import services
 from onestop.cases.models import Case, CaseDocument, CaseEvent, CaseMaterial
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onestop.workflow.models import ProcessInstance
@@ -55,7 +55,7 @@ def test_notice_then_a_second_visit_accepts(
 
     # second visit: the walk-in brings everything
     for key in missing:
-        window.material_check(actor=clerk, case=case, key=key, mode=CaseMaterial.Mode.PAPER)
+        services.material_check(actor=clerk, case=case, key=key, mode=CaseMaterial.Mode.PAPER)
     case = services.draft_save(actor=clerk, case=case, form_data=fill(case))
     case = services.case_accept(actor=clerk, case=case, idempotency_key="walk-in-1")
     assert case.status == Case.Status.ACCEPTED
@@ -111,7 +111,7 @@ def test_accept_against_a_pledge_for_non_key_materials(
     case = services.draft_save(actor=clerk, case=case, form_data=fill(case))
     key_missing = [k for k in _missing(case) if k not in NON_KEY]
     for key in key_missing:
-        window.material_check(actor=clerk, case=case, key=key, mode=CaseMaterial.Mode.PAPER)
+        services.material_check(actor=clerk, case=case, key=key, mode=CaseMaterial.Mode.PAPER)
     with pytest.raises(ValidationFailed) as past:
         services.case_accept(actor=clerk, case=case, pledge_due=datetime.date(2020, 1, 1))
     assert past.value.code == "invalid_pledge_due"

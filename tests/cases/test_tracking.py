@@ -95,7 +95,7 @@ def _in_pdf(body: bytes, text: str) -> bool:
 def test_the_public_receipt_has_no_personal_data_and_writes_nothing(
     newborn_case: Case, clerk: User
 ) -> None:
-    from onestop.cases import pdf, window
+    from onestop.cases import pdf, services
     from onestop.cases.models import CaseDocument
     from onestop.sharing.models import AccessRecord
 
@@ -113,7 +113,7 @@ def test_the_public_receipt_has_no_personal_data_and_writes_nothing(
     assert not _in_pdf(response.content, newborn_case.applicant_id_masked)
     assert _in_pdf(response.content, number)
     # The clerk's receipt (stored once) does carry them; the public copy still does not.
-    private = pdf.document_pdf(window.receipt_ensure(actor=clerk, case=newborn_case))
+    private = pdf.document_pdf(services.receipt_ensure(actor=clerk, case=newborn_case))
     assert _in_pdf(private, name)
     again = _client().get(link)
     assert not _in_pdf(again.content, name)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onestop.accounts.models import User
-from onestop.cases import pdf, services, tracking, window
+from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.catalog.models import Scenario
 from onestop.core import crypto
@@ -47,7 +47,7 @@ def _start(client: Client, target: str, rid: str = WALKIN_RID, name: str = "李�
 
 
 def _answer(client: Client, case: Case, fill: Callable[[Case], dict[str, Any]]) -> Case:
-    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
     data: dict[str, Any] = {"action": "answers"}
     data |= {f"variant_{k}": v for k, v in RESTAURANT_ANSWERS.items()}
     response = client.post(url, data)
@@ -64,7 +64,7 @@ def _answer(client: Client, case: Case, fill: Callable[[Case], dict[str, Any]]) 
 
 
 def _check_all(client: Client, case: Case, mode: str = "paper", skip: tuple[str, ...] = ()) -> None:
-    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
     for m in case.materials.filter(mode=M.MISSING):
         if m.key in skip:
             continue
@@ -118,17 +118,17 @@ def test_wrong_resident_id_is_a_clear_error_and_nothing_is_recorded(
     assert "A resident ID has 18 characters." in response.content.decode()
     assert AccessRecord.objects.count() == before
     with pytest.raises(ValidationFailed):
-        window.walkin_lookup(actor=clerk, resident_id="")
+        services.walkin_lookup(actor=clerk, resident_id="")
 
 
 def test_business_walkin_by_credit_code(clerk: User, business: User) -> None:
-    walkin = window.walkin_lookup(actor=clerk, uscc=business.uscc)
+    walkin = services.walkin_lookup(actor=clerk, uscc=business.uscc)
     assert walkin.kind == "business"
     assert walkin.account == business
     assert walkin.index == crypto.blind_index(business.uscc)
     assert business.uscc not in walkin.masked
     with pytest.raises(ValidationFailed):
-        window.walkin_lookup(actor=clerk, uscc="91371121MA3C00000X")
+        services.walkin_lookup(actor=clerk, uscc="91371121MA3C00000X")
 
 
 def test_accept_gives_a_receipt_pdf_whose_qr_link_opens_tracking(
@@ -139,7 +139,7 @@ def test_accept_gives_a_receipt_pdf_whose_qr_link_opens_tracking(
     held = set(case.materials.filter(mode=M.HELD).values_list("key", flat=True))
     assert held  # shared data: nothing to check
     _check_all(clerk_client, case)
-    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
     response = clerk_client.post(url, {"action": "accept", "idempotency_key": "w-1"})
     assert response.status_code == 302, response.content.decode()[:3000]
     case.refresh_from_db()
@@ -153,7 +153,7 @@ def test_accept_gives_a_receipt_pdf_whose_qr_link_opens_tracking(
     case.refresh_from_db()
     assert case.visits == 1
     assert set(case.materials.filter(mode=M.HELD).values_list("key", flat=True)) == held
-    assert case.children.count() == len(window.receipt_data(case)["items"])
+    assert case.children.count() == len(selectors.receipt_data(case)["items"])
     receipt = clerk_client.get(reverse("cases:receipt_pdf", args=[case.number]))
     assert receipt.status_code == 200
     assert receipt["Content-Type"] == "application/pdf"
@@ -177,7 +177,7 @@ def test_notice_lists_every_missing_material_and_the_second_visit_completes(
     case = _start(clerk_client, "scenario:371121/restaurant-opening")
     case = _answer(clerk_client, case, fill)
     checked = ["resident-id", "floor-plan"]
-    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
     for key in checked:
         clerk_client.post(url, {"action": "material", "check": f"{key}:paper"})
     missing = {m.key for m in case.materials.filter(required=True, mode=M.MISSING)}
@@ -225,15 +225,15 @@ def test_pledge_only_for_non_key_materials(
     assert key_material is not None
     assert non_key is not None
     with pytest.raises(ValidationFailed) as error:
-        window.material_check(actor=clerk, case=case, key=key_material.key, mode=M.PLEDGED)
+        services.material_check(actor=clerk, case=case, key=key_material.key, mode=M.PLEDGED)
     assert error.value.code == "pledge_key_material"
-    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
     response = clerk_client.post(
         url, {"action": "material", "check": f"{key_material.key}:pledged"}
     )
     assert response.status_code == 400
     assert "A key material cannot be pledged" in response.content.decode()
-    window.material_check(actor=clerk, case=case, key=non_key.key, mode=M.PLEDGED)
+    services.material_check(actor=clerk, case=case, key=non_key.key, mode=M.PLEDGED)
     _check_all(clerk_client, case)  # everything else checked on paper
     # A pledge needs a date.
     response = clerk_client.post(url, {"action": "accept"})
@@ -246,7 +246,7 @@ def test_pledge_only_for_non_key_materials(
     case.refresh_from_db()
     assert case.status == Case.Status.ACCEPTED
     assert case.pledge_due == due
-    receipt = window.document_get(actor=clerk, case=case, kind=CaseDocument.Kind.RECEIPT)
+    receipt = services.document_get(actor=clerk, case=case, kind=CaseDocument.Kind.RECEIPT)
     assert [m["key"] for m in receipt.data["pledged"]] == [non_key.key]
     assert receipt.data["pledge_due"] == due.isoformat()
     assert pdf.document_pdf(receipt).startswith(b"%PDF")
@@ -255,13 +255,13 @@ def test_pledge_only_for_non_key_materials(
 def test_pledge_with_a_key_material_missing_is_refused(
     clerk: User, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
 ) -> None:
-    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
-    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    walkin = services.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    case = services.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
     case = services.draft_save(actor=clerk, case=case, variant_answers=RESTAURANT_ANSWERS)
     case = services.draft_save(actor=clerk, case=case, form_data=fill(case))
     due = timezone.localdate() + datetime.timedelta(days=10)
     with pytest.raises(ValidationFailed):
-        window.accept(actor=clerk, case=case, pledge_due=due)
+        services.window_accept(actor=clerk, case=case, pledge_due=due)
     case.refresh_from_db()
     assert case.status == Case.Status.DRAFT
     assert case.number is None
@@ -271,15 +271,15 @@ def test_a_clerk_of_another_region_gets_404(
     users: dict[str, User], restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
 ) -> None:
     clerk = users["clerk"]
-    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
-    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    walkin = services.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    case = services.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
     other = login(users["clerk-gy"])
     url = reverse("cases:window_case", args=[str(case.pk)])
     assert other.get(url).status_code == 404
     assert other.post(url, {"action": "notice"}).status_code == 404
     assert other.get(reverse("cases:notice_pdf", args=[str(case.pk)])).status_code == 404
     with pytest.raises(NotFound):
-        window.case_for_window(actor=users["clerk-gy"], ref=str(case.pk))
+        selectors.case_for_window(actor=users["clerk-gy"], ref=str(case.pk))
     # An unknown number looks the same as a foreign one.
     assert (
         other.get(reverse("cases:window_case", args=["371121-20260101-00001"])).status_code == 404
@@ -351,8 +351,8 @@ def test_the_called_ticket_is_served_by_the_application(
 
     centre = ServiceCentre.objects.get(slug="wulian-centre")
     seat = Window.objects.get(centre=centre, number="03")
-    ticket = window.ticket_take(centre=centre, scenario=restaurant)
-    assert window.ticket_purpose(ticket) in (restaurant.name_zh, restaurant.name)
+    ticket = services.ticket_take(centre=centre, scenario=restaurant)
+    assert selectors.ticket_purpose(ticket) in (restaurant.name_zh, restaurant.name)
     clerk_client.post(reverse("cases:window"), {"action": "sit", "window": seat.pk})
     clerk_client.post(reverse("cases:window"), {"action": "call"})
     clerk_client.post(reverse("cases:window"), {"action": "lookup", "resident_id": WALKIN_RID})
@@ -375,7 +375,7 @@ def test_answers_and_form_in_one_post(
     """The page posts the answers with the form: fields of items the answers leave out are
     dropped, the rest stored; a stale page is a conflict and changes nothing."""
     case = _start(clerk_client, "scenario:371121/restaurant-opening")
-    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
     answers = {"dine_in": "yes", "signboard": "no", "sewer": "no"}
     values = fill(case)  # every item's fields, before the answers narrow them
     data: dict[str, Any] = {"action": "answers", "version": case.version}
@@ -428,15 +428,15 @@ def test_a_departments_own_window_calls_only_its_walkins(
     centre = ServiceCentre.objects.get(slug="wulian-centre")
     police = Window.objects.get(centre=centre, number="05")  # public security only
     one_stop = Window.objects.get(centre=centre, number="03")  # comprehensive
-    bundle = window.ticket_take(centre=centre, scenario=newborn)
-    hukou = window.ticket_take(centre=centre, item=item("GA-QR-0001"))
-    tax = window.ticket_take(centre=centre, item=item("SW-QT-0005"))
-    called = window.ticket_call_next(actor=clerk, window=police)
+    bundle = services.ticket_take(centre=centre, scenario=newborn)
+    hukou = services.ticket_take(centre=centre, item=item("GA-QR-0001"))
+    tax = services.ticket_take(centre=centre, item=item("SW-QT-0005"))
+    called = services.ticket_call_next(actor=clerk, window=police)
     assert called is not None
     assert called.pk == hukou.pk
-    assert window.ticket_call_next(actor=clerk, window=police) is None
-    first = window.ticket_call_next(actor=clerk, window=one_stop)
-    second = window.ticket_call_next(actor=clerk, window=one_stop)
+    assert services.ticket_call_next(actor=clerk, window=police) is None
+    first = services.ticket_call_next(actor=clerk, window=one_stop)
+    second = services.ticket_call_next(actor=clerk, window=one_stop)
     assert first is not None
     assert second is not None
     assert [first.pk, second.pk] == [bundle.pk, tax.pk]
@@ -452,7 +452,7 @@ def test_papers_and_a_failed_post_are_recorded_views(
 ) -> None:
     case = _start(clerk_client, "scenario:371121/restaurant-opening")
     case = _answer(clerk_client, case, fill)
-    url = reverse("cases:window_case", args=[window.case_ref(case)])
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
     records = AccessRecord.objects.filter(dataset="cases", actor=clerk)
     before = records.count()
     failed = clerk_client.post(url, {"action": "accept"})  # materials missing: re-rendered
@@ -460,7 +460,7 @@ def test_papers_and_a_failed_post_are_recorded_views(
     assert records.count() == before + 1
     assert clerk_client.post(url, {"action": "notice"}).status_code == 302
     before = records.count()
-    notice = clerk_client.get(reverse("cases:notice_pdf", args=[window.case_ref(case)]))
+    notice = clerk_client.get(reverse("cases:notice_pdf", args=[selectors.case_ref(case)]))
     assert notice.status_code == 200
     assert records.count() == before + 1
     assert records.order_by("-at", "-pk").first().subject_index == case.applicant_index  # type: ignore[union-attr]

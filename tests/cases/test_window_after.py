@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onestop.accounts.models import User
-from onestop.cases import clock, selectors, services, window
+from onestop.cases import clock, selectors, services
 from onestop.cases.models import Case, CaseEvent, CaseMaterial, Supplement
 from onestop.catalog.models import Scenario
 from onestop.core.errors import ValidationFailed
@@ -41,17 +41,17 @@ def _request_photo(top: Case, officer: User) -> Supplement:
 def _pledged_case(
     clerk: User, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]
 ) -> Case:
-    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
-    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    walkin = services.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    case = services.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
     case = services.draft_save(actor=clerk, case=case, variant_answers=RESTAURANT_ANSWERS)
     case = services.draft_save(actor=clerk, case=case, form_data=fill(case))
     non_key = case.materials.filter(mode=M.MISSING, key_material=False, required=True).first()
     assert non_key is not None
-    window.material_check(actor=clerk, case=case, key=non_key.key, mode=M.PLEDGED)
+    services.material_check(actor=clerk, case=case, key=non_key.key, mode=M.PLEDGED)
     for m in case.materials.filter(mode=M.MISSING):
-        window.material_check(actor=clerk, case=case, key=m.key, mode=M.PAPER)
+        services.material_check(actor=clerk, case=case, key=m.key, mode=M.PAPER)
     due = timezone.localdate() + datetime.timedelta(days=3)
-    return window.accept(actor=clerk, case=case, pledge_due=due)
+    return services.window_accept(actor=clerk, case=case, pledge_due=due)
 
 
 def test_the_clerk_supplies_a_supplement_and_answers_it(
@@ -94,10 +94,10 @@ def test_the_original_checked_answers_a_supplement_too(
     clerk: User, newborn_case: Case, officers: dict[str, User]
 ) -> None:
     _request_photo(newborn_case, officers["human-resources-social-security"])
-    window.material_check(actor=clerk, case=newborn_case, key="photo", mode=M.PAPER)
+    services.material_check(actor=clerk, case=newborn_case, key="photo", mode=M.PAPER)
     with pytest.raises(ValidationFailed):  # after acceptance: only supplying
-        window.material_check(actor=clerk, case=newborn_case, key="photo", mode=M.MISSING)
-    window.supplement_answer(actor=clerk, case=newborn_case)
+        services.material_check(actor=clerk, case=newborn_case, key="photo", mode=M.MISSING)
+    services.window_supplement_answer(actor=clerk, case=newborn_case)
     case = newborn_case.children.get(item__code=HR_ITEM)
     assert case.status == Case.Status.ACCEPTED
 
@@ -133,7 +133,7 @@ def test_a_pledged_original_checked_at_the_window(
 ) -> None:
     case = _pledged_case(clerk, restaurant, fill)
     pledged = case.materials.get(mode=M.PLEDGED)
-    window.material_check(actor=clerk, case=case, key=pledged.key, mode=M.PAPER)
+    services.material_check(actor=clerk, case=case, key=pledged.key, mode=M.PAPER)
     pledged.refresh_from_db()
     assert pledged.mode == M.PAPER
     assert pledged.checked_by == clerk
@@ -164,7 +164,7 @@ def test_a_supplied_pledge_is_not_flagged(
 ) -> None:
     case = _pledged_case(clerk, restaurant, fill)
     pledged = case.materials.get(mode=M.PLEDGED)
-    window.material_check(actor=clerk, case=case, key=pledged.key, mode=M.PAPER)
+    services.material_check(actor=clerk, case=case, key=pledged.key, mode=M.PAPER)
     assert case.pledge_due is not None
     late = timezone.make_aware(
         datetime.datetime.combine(case.pledge_due + datetime.timedelta(days=2), datetime.time(10))
@@ -178,10 +178,10 @@ pytestmark = pytest.mark.usefixtures("english")
 def test_starting_with_a_bad_ticket_leaves_nothing(clerk: User, restaurant: Scenario) -> None:
     from onestop.core.errors import NotFound
 
-    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    walkin = services.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
     before = Case.objects.count()
     with pytest.raises(NotFound):
-        window.application_start(
+        services.application_start(
             actor=clerk, walkin=walkin, scenario=restaurant, name="李四", ticket_id=999999
         )
     assert Case.objects.count() == before
@@ -190,17 +190,17 @@ def test_starting_with_a_bad_ticket_leaves_nothing(clerk: User, restaurant: Scen
 def test_checking_the_original_deletes_the_scan_only_once_committed(
     clerk: User, restaurant: Scenario, django_capture_on_commit_callbacks: Any
 ) -> None:
-    walkin = window.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
-    case = window.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
+    walkin = services.walkin_lookup(actor=clerk, resident_id=WALKIN_RID)
+    case = services.application_start(actor=clerk, walkin=walkin, scenario=restaurant, name="李四")
     target = case.materials.filter(mode=M.MISSING).first()
     assert target is not None
     scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n%%EOF\n")
     with django_capture_on_commit_callbacks(execute=True):
-        material = window.material_scan(actor=clerk, case=case, key=target.key, file=scan)
+        material = services.material_scan(actor=clerk, case=case, key=target.key, file=scan)
     name, storage = material.file.name, material.file.storage
     assert storage.exists(name)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        window.material_check(actor=clerk, case=case, key=target.key, mode=M.PAPER)
+        services.material_check(actor=clerk, case=case, key=target.key, mode=M.PAPER)
     assert storage.exists(name)  # not before the commit
     for callback in callbacks:
         callback()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from onestop.accounts.models import User
-from onestop.cases import window
+from onestop.cases import selectors, services
 from onestop.cases.models import QueueTicket
 from onestop.org.models import ServiceCentre, Window
 from tests.cases.factories_window import login, seed_org_and_accounts
@@ -45,11 +45,11 @@ def clerk_client(org: dict[str, User]) -> Client:
 def test_numbers_run_per_centre_and_day(centre: ServiceCentre) -> None:
     other = ServiceCentre.objects.exclude(pk=centre.pk).first()
     assert other is not None
-    numbers = [window.ticket_take(centre=centre).number for _ in range(3)]
+    numbers = [services.ticket_take(centre=centre).number for _ in range(3)]
     assert numbers == ["A001", "A002", "A003"]
-    assert window.ticket_take(centre=other).number == "A001"
+    assert services.ticket_take(centre=other).number == "A001"
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    assert window.ticket_take(centre=centre, day=tomorrow).number == "A001"
+    assert services.ticket_take(centre=centre, day=tomorrow).number == "A001"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,7 +67,7 @@ def test_concurrent_takes_get_distinct_numbers() -> None:
     def take() -> None:
         try:
             barrier.wait()
-            results.append(window.ticket_take(centre=kiosk).number)
+            results.append(services.ticket_take(centre=kiosk).number)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -85,10 +85,10 @@ def test_concurrent_takes_get_distinct_numbers() -> None:
 def test_a_taken_number_is_skipped_not_reused(centre: ServiceCentre) -> None:
     """A number taken between reading the last one and inserting (the race) makes the
     insert fail on the constraint; the take reads again and gets the next number."""
-    first = window.ticket_take(centre=centre)
+    first = services.ticket_take(centre=centre)
     # Another kiosk inserted seq 2 directly (as if concurrently): the next take skips it.
     QueueTicket.objects.create(centre=centre, day=first.day, seq=2, number="A002")
-    assert window.ticket_take(centre=centre).number == "A003"
+    assert services.ticket_take(centre=centre).number == "A003"
 
 
 def test_kiosk_gives_a_number_without_login(centre: ServiceCentre) -> None:
@@ -116,8 +116,8 @@ def test_kiosk_gives_a_number_without_login(centre: ServiceCentre) -> None:
 
 def test_clerk_sits_calls_and_marks_absent(centre: ServiceCentre, clerk_client: Client) -> None:
     seat = Window.objects.get(centre=centre, number="03")
-    a1 = window.ticket_take(centre=centre)
-    a2 = window.ticket_take(centre=centre)
+    a1 = services.ticket_take(centre=centre)
+    a2 = services.ticket_take(centre=centre)
     url = reverse("cases:window")
     assert clerk_client.get(url).status_code == 200
     response = clerk_client.post(url, {"action": "call"})
@@ -148,8 +148,8 @@ def test_a_clerk_of_another_region_cannot_sit_or_see_the_queue(
     client = login(org["clerk-gy"])
     response = client.post(reverse("cases:window"), {"action": "sit", "window": seat.pk})
     assert response.status_code == 404
-    assert seat not in window.windows_for_clerk(actor=org["clerk-gy"])
-    ticket = window.ticket_take(centre=centre)
+    assert seat not in selectors.windows_for_clerk(actor=org["clerk-gy"])
+    ticket = services.ticket_take(centre=centre)
     response = client.post(reverse("cases:window"), {"action": "absent", "ticket": ticket.pk})
     assert response.status_code == 404
     ticket.refresh_from_db()

@@ -1,18 +1,8 @@
-"""The back office of `cases`: department queues, the officer's case page, the supervisor board.
+"""The back office: department queues, the officer's case page, the supervisor board.
 
-Reads only; every write goes through `onestop.cases.services` (`task_complete`,
-`supplement_request`). The queues filter on the columns the core copies from the engine after
-every step (`Case.task_name` / `task_lane`) and never restore a workflow per row: one queue page
-is a fixed handful of queries whatever the number of cases (the `cases_queue` index covers
-department + status + due date).
-
-Scope (the same for the queue, the case page and the material downloads):
-
-- a department officer sees the item cases of the department(s) of their `StaffRole` (a role
-  without a department: every department of its region);
-- a supervisor sees every item case of their region (read-only here);
-- anything else, a bundle number, another department's or region's case, or a forged number →
-  `NotFound` with one message, so existence never leaks.
+The queues filter on the columns the core copies from the engine after every step
+(`Case.task_name` / `task_lane`) and never restore a workflow per row: one queue page is a
+fixed handful of queries whatever the number of cases.
 """
 
 from __future__ import annotations
@@ -27,21 +17,30 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import roles
-from onestop.cases import clock
+from onestop.cases import clock, policies
 from onestop.cases.models import Case, CaseEvent, CaseMaterial, Supplement
+from onestop.cases.selectors.cases import case_task_view
+from onestop.cases.selectors.items import case_form_schema
+from onestop.cases.services.access import case_access_record
 from onestop.cases.uploads import NOT_UPLOADED
-from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onestop.core.errors import NotFound, PermissionDenied
 
 Role = StaffRole.Role
+
 S = Case.Status
 
 PAGE_SIZE = 25
+
 BOARD_LIMIT = 50
+
 WARN_FRACTION = 0.8
+
 # A supplement request the applicant has not answered after this many days shows on the board.
 SUPPLEMENT_LONG = datetime.timedelta(days=5)
+
 OPEN = (S.ACCEPTED, S.SUPPLEMENT)
 
 # The department tasks of the standard process (BPMN ids), as the queue filter offers them.
@@ -51,11 +50,13 @@ TASK_LABELS = {
     "decide": gettext_lazy("Decision"),
     "supplement": gettext_lazy("Waiting for the applicant's supplements"),
 }
+
 LANE_LABELS = {
     "department": gettext_lazy("Department"),
     "window": gettext_lazy("Window"),
     "applicant": gettext_lazy("Applicant"),
 }
+
 SORTS = {"due": ("due_date", "number"), "-due": ("-due_date", "-number")}
 
 # What an officer's form may ask for, per task (BPMN id) → the actions offered.
@@ -68,9 +69,6 @@ ACTIONS = {
 
 def _not_found() -> NotFound:
     return NotFound(_("There is no such case."), code="case_not_found")
-
-
-# --- scope ------------------------------------------------------------------------------------
 
 
 def _region_q(scope: str) -> Q:
@@ -115,20 +113,12 @@ def supervisor_scope(actor: Any) -> Q | None:
     return scope
 
 
-def is_officer(actor: Any) -> bool:
+def has_officer_queue(actor: Any) -> bool:
     return officer_scope(actor) is not None
 
 
-def is_supervisor(actor: Any) -> bool:
+def has_supervisor_board(actor: Any) -> bool:
     return supervisor_scope(actor) is not None
-
-
-def can_act(actor: Any, case: Case) -> bool:
-    """Whether `actor` may complete the department tasks of `case` (an officer of its
-    department, region-scoped through the department code)."""
-    from onestop.cases import policies
-
-    return case.kind == Case.Kind.ITEM and policies.can_act(actor, case, "department")
 
 
 def _visible(actor: Any) -> Q | None:
@@ -157,9 +147,6 @@ def office_case_get(*, actor: Any, number: str) -> Case:
     if case is None:
         raise _not_found()
     return case
-
-
-# --- time limit -------------------------------------------------------------------------------
 
 
 def used_fraction(case: Case, *, today: datetime.date | None = None) -> float:
@@ -197,8 +184,6 @@ def task_label(case: Case) -> str:
     label = TASK_LABELS.get(case.task_name)
     return str(label) if label is not None else case.task_name
 
-
-# --- the department queue ---------------------------------------------------------------------
 
 # The columns a queue or board row needs (the JSON form data and the rest stay in the table).
 ROW_FIELDS = (
@@ -282,7 +267,7 @@ def queue_queryset(
     return qs.order_by(*SORTS.get(sort, SORTS["due"]))
 
 
-def queue(
+def department_queue(
     *, actor: Any, task: str = "", status: str = "", sort: str = "due", page: Any = 1
 ) -> QueuePage:
     """One page of the department queue: a count and a page of rows (with the item and the
@@ -308,9 +293,6 @@ def queue(
     return QueuePage(rows=rows, page=page_obj, task=task, status=status, sort=sort, filters=filters)
 
 
-# --- the supervisor board ---------------------------------------------------------------------
-
-
 @dataclass
 class BoardRow:
     case: Case
@@ -324,11 +306,7 @@ def _holders(cases: list[Case]) -> dict[str, str]:
     """Department code → the names of its officers (one query for the whole board)."""
     codes = {c.department_id for c in cases if c.department_id}
     names: dict[str, list[str]] = {}
-    officer_roles = (
-        StaffRole.objects.filter(role=Role.DEPARTMENT_OFFICER, department_id__in=codes)
-        .select_related("user")
-        .order_by("user__username")
-    )
+    officer_roles = accounts_selectors.role_holders(role=Role.DEPARTMENT_OFFICER, departments=codes)
     for role in officer_roles:
         user = role.user
         names.setdefault(str(role.department_id), []).append(
@@ -411,16 +389,12 @@ def supervisor_board(*, actor: Any, now: datetime.datetime | None = None) -> dic
     }
 
 
-# --- one case ---------------------------------------------------------------------------------
-
-
 def _form_fields(case: Case) -> dict[str, str] | None:
     """Field key → label (in the active language) of the fields of the case's item, from the
     merged form; None when the form cannot say (every stored field is then shown)."""
-    from onestop.cases import selectors
 
     try:
-        schema = selectors.case_form_schema(case=case.top)
+        schema = case_form_schema(case=case.top)
     except Exception:  # labels are a nicety; the raw keys are shown instead
         return None
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
@@ -452,15 +426,13 @@ def _tasks(case: Case) -> tuple[list[Any], int | None]:
     """The engine's ready tasks of `case` (restoring its one workflow) and the instance version."""
     if case.status not in (*OPEN, S.APPROVED):
         return [], None
-    from onestop.cases import selectors
 
-    view = selectors.case_task_view(case=case)
+    view = case_task_view(case=case)
     return list(view.get("tasks") or []), view.get("version")
 
 
 def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
     """Everything the officer's case page shows; records the access (who looked, at what)."""
-    from onestop.cases import services
 
     top = case.top
     fields = _form_fields(case)
@@ -480,7 +452,7 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
     )
     mine = [m for m in materials if _needed_by(m, case)]
     tasks, version = _tasks(case)
-    acting = can_act(actor, case)
+    acting = policies.can_act(actor, case, policies.LANE_DEPARTMENT)
     task_forms = [
         {
             "task": t,
@@ -495,7 +467,7 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
         for t in tasks
         if getattr(t, "lane", "") == "department"
     ]
-    services.case_access_record(
+    case_access_record(
         actor=actor,
         case=case,
         fields=["applicant", "applicant_id_masked", *[r["key"] for r in form_rows], "materials"],
@@ -524,91 +496,6 @@ def task_label_for(name: str) -> str:
     return str(label) if label is not None else name
 
 
-def _version(raw: Any) -> int:
-    try:
-        return int(str(raw))
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            _("The page is out of date. Reload it and try again."), code="bad_version"
-        ) from None
-
-
-def task_act(
-    *,
-    actor: Any,
-    case: Case,
-    task_id: str,
-    action: str,
-    expected_version: Any,
-    reason: str = "",
-    materials: list[str] | tuple[str, ...] = (),
-) -> str:
-    """Complete the officer's ready task of `case` from the case page's form; the success
-    message. A stale `expected_version` (someone else acted first) → Conflict from the core,
-    nothing changes."""
-    from onestop.cases import services
-
-    if not can_act(actor, case):
-        raise PermissionDenied(
-            _("Only an officer of the case's department may act on it."), code="not_officer"
-        )
-    version = _version(expected_version)
-    reason = (reason or "").strip()
-    if not task_id:
-        raise ValidationFailed(_("Choose a task to complete."), code="no_task")
-    if action == "pass":
-        services.task_complete(
-            actor=actor,
-            case=case,
-            task_id=task_id,
-            data={"review_outcome": "pass"},
-            expected_version=version,
-            reason=reason,
-        )
-        return _("The review passed.")
-    if action == "supplement":
-        if not reason:
-            raise ValidationFailed(
-                _("Give the reason for the supplement request."), code="reason_required"
-            )
-        services.supplement_request(
-            actor=actor,
-            case=case,
-            reason=reason,
-            materials=list(materials),
-            expected_version=version,
-        )
-        return _("The applicant was asked for supplements; the clock is stopped.")
-    if action in ("special_pass", "special_fail"):
-        services.task_complete(
-            actor=actor,
-            case=case,
-            task_id=task_id,
-            data={"special_step_result": "pass" if action == "special_pass" else "fail"},
-            expected_version=version,
-            reason=reason,
-        )
-        return _("The special step's result was recorded.")
-    if action in ("approve", "reject"):
-        if not reason:
-            raise ValidationFailed(
-                _("A decision needs a reason. Write it and decide again."),
-                code="reason_required",
-            )
-        services.task_complete(
-            actor=actor,
-            case=case,
-            task_id=task_id,
-            data={"decision": action},
-            expected_version=version,
-            reason=reason,
-        )
-        if action == "approve":
-            return _("The application was approved.")
-        return _("The application was rejected.")
-    raise ValidationFailed(_("There is no such action."), code="unknown_action")
-
-
 def _needed_by(material: CaseMaterial, case: Case) -> bool:
     """Whether the case's item needs `material` (a bundle's other items' papers stay hidden)."""
     code = case.item.code if case.item is not None else ""
@@ -625,7 +512,6 @@ def material_get(*, actor: Any, case: Case, key: str) -> CaseMaterial:
     )
     if material is None or not _needed_by(material, case):
         raise NotFound(_("There is no such file."), code="material_not_found")
-    from onestop.cases import services
 
-    services.case_access_record(actor=actor, case=case, fields=[f"materials.{key}"])
+    case_access_record(actor=actor, case=case, fields=[f"materials.{key}"])
     return material

@@ -1,5 +1,6 @@
-"""Reads of `cases`. Every read of one case goes through `policies`; a case the actor may not
-see is "not found", with the same message as a number that does not exist."""
+"""Reads of one case and of an applicant's cases. A case the actor may not see is
+"not found", with the same message as a number that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onestop.cases import policies
-from onestop.cases.models import Case, CaseEvent, ItemProcess
-from onestop.catalog.importer import form_schema
-from onestop.catalog.models import Item, Material
-from onestop.catalog.selectors import scenario_items
+from onestop.cases.models import Case, CaseEvent
 from onestop.core.errors import NotFound
-
-DEFAULT_PROCESS = "item_standard"
 
 
 def _not_found() -> NotFound:
@@ -85,77 +81,6 @@ def children(*, case: Case) -> list[Case]:
     if case.kind == Case.Kind.ITEM:
         return [case]
     return list(_cases().filter(parent=case).order_by("number", "created_at"))
-
-
-def excluded_items(*, scenario: Any, answers: dict[str, Any]) -> set[str]:
-    """Codes of the scenario's items that the variant answers exclude."""
-    excluded: set[str] = set()
-    for question in scenario.variants or []:
-        chosen = answers.get(str(question.get("key", "")))
-        if chosen in (None, ""):
-            continue
-        for option in question.get("options", []):
-            if str(option.get("value")) == str(chosen):
-                excluded.update(option.get("exclude_items", []))
-    return excluded
-
-
-def selected_items(*, case: Case) -> list[Item]:
-    """The items the case applies for: a single item case → [its item]; a bundle → the
-    scenario's items (in bundle order) minus those the variant answers exclude; an accepted
-    bundle → the items of its item cases."""
-    top = case.top
-    if top.kind == Case.Kind.ITEM:
-        assert top.item_id is not None  # noqa: S101 - an item case always has its item
-        item = Item.objects.prefetch_related("materials").get(pk=top.item_id)
-        return [item]
-    if top.number and top.pk is not None:
-        codes = list(top.children.values_list("item__code", flat=True))
-        if codes:
-            assert top.scenario is not None  # noqa: S101
-            return [i for i in scenario_items(scenario=top.scenario) if i.code in codes]
-    assert top.scenario is not None  # noqa: S101 - a bundle always has its scenario
-    excluded = excluded_items(scenario=top.scenario, answers=top.variant_answers or {})
-    return [i for i in scenario_items(scenario=top.scenario) if i.code not in excluded]
-
-
-def case_form_schema(*, case: Case) -> dict[str, Any]:
-    """The merged form (JSON Schema) of the selected items: the scenario's form restricted to
-    the fields of the items that apply, or the single item's form. `required` lists every
-    field (the catalogue marks none optional): a field the applicant leaves empty is reported
-    missing at submission and on the one-time notice."""
-    top = case.top
-    items = selected_items(case=top)
-    codes = {i.code for i in items}
-    if top.kind == Case.Kind.BUNDLE and top.scenario is not None and top.scenario.form_schema:
-        base = top.scenario.form_schema
-        properties = {
-            key: prop
-            for key, prop in (base.get("properties") or {}).items()
-            if isinstance(prop, dict) and codes.intersection(prop.get("x-items") or [])
-        }
-        schema = {**base, "properties": properties}
-    else:
-        schema = form_schema(
-            title_zh=items[0].name_zh if items else "",
-            title_en=items[0].name_en if items else "",
-            fields=[(item.code, list(item.form_fields or [])) for item in items],
-        )
-    schema["required"] = list(schema.get("properties", {}).keys())
-    return schema
-
-
-def item_materials(*, items: list[Item]) -> list[Material]:
-    return [m for item in items for m in item.materials.all()]
-
-
-def process_key_for(*, item: Item) -> tuple[str, bool]:
-    """The process an item runs and whether it decides by rules (ItemProcess by template key,
-    else `item_standard`)."""
-    row = ItemProcess.objects.filter(template_key=item.template_key).first()
-    if row is None:
-        return DEFAULT_PROCESS, False
-    return row.process_key, row.auto
 
 
 def case_task_view(*, case: Case) -> dict[str, Any]:

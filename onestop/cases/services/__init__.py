@@ -1,0 +1,106 @@
+"""Writes of `cases`, one module per topic (the way Zulip split `zerver/lib/actions.py` into
+`zerver/actions/`). Every public verb is keyword-only and re-exported here, so
+``from onestop.cases import services; services.case_submit(...)`` keeps working.
+
+Every write runs in `transaction.atomic` holding the row lock of the top case (and of the item
+case it changes), checks the policy against the locked rows, and leaves nothing half-done when a
+check fails; every status change is one step of `cases.transitions`.
+
+- `drafts`: draft_start, draft_save, prefill_apply
+- `submission`: case_submit (and the fan-out into item cases shared with the window)
+- `acceptance`: case_accept, notice_issue (the window's unified acceptance)
+- `steps`: task_complete (the officers' steps, decisions included)
+- `supplements`: supplement_request, supplement_answer
+- `delivery`: e-licences and paper results, bundle completion, result_collect
+- `withdrawal`: case_withdraw
+- `access`: case_access_record
+- `window`: the clerk's console (walk-in look-up, material check, window_accept, ...)
+- `tickets`: the walk-in queue (ticket_take, ticket_call_next, ...)
+- `office`: task_act (the officer's case-page form)
+- private helpers: `common` (locks, events, checks), `forms`, `materials`, `numbering`,
+  `notices`, `engine_sync`
+"""
+
+from __future__ import annotations
+
+from onestop.cases.services.acceptance import case_accept, notice_issue
+from onestop.cases.services.access import case_access_record
+from onestop.cases.services.common import (
+    FINAL_ITEM,
+    HANDED_IN,
+    MAX_REASON,
+    MAX_TEXT,
+    ONLINE_OK,
+    OPEN_DRAFT,
+    SUPPLEMENT_WORKING_DAYS,
+    WINDOW_OK,
+)
+from onestop.cases.services.delivery import result_collect
+from onestop.cases.services.drafts import draft_save, draft_start, prefill_apply
+from onestop.cases.services.office import task_act
+from onestop.cases.services.steps import task_complete
+from onestop.cases.services.submission import case_submit
+from onestop.cases.services.supplements import supplement_answer, supplement_request
+from onestop.cases.services.tickets import (
+    TAKE_ATTEMPTS,
+    TICKET_PREFIX,
+    ticket_absent,
+    ticket_call_next,
+    ticket_serve,
+    ticket_take,
+)
+from onestop.cases.services.window import (
+    CLERK_MODES,
+    application_start,
+    document_get,
+    material_check,
+    material_scan,
+    receipt_ensure,
+    walkin_lookup,
+    window_accept,
+    window_notice,
+    window_result_collect,
+    window_supplement_answer,
+)
+from onestop.cases.services.withdrawal import case_withdraw
+
+__all__ = [
+    "CLERK_MODES",
+    "FINAL_ITEM",
+    "HANDED_IN",
+    "MAX_REASON",
+    "MAX_TEXT",
+    "ONLINE_OK",
+    "OPEN_DRAFT",
+    "SUPPLEMENT_WORKING_DAYS",
+    "TAKE_ATTEMPTS",
+    "TICKET_PREFIX",
+    "WINDOW_OK",
+    "application_start",
+    "case_accept",
+    "case_access_record",
+    "case_submit",
+    "case_withdraw",
+    "document_get",
+    "draft_save",
+    "draft_start",
+    "material_check",
+    "material_scan",
+    "notice_issue",
+    "prefill_apply",
+    "receipt_ensure",
+    "result_collect",
+    "supplement_answer",
+    "supplement_request",
+    "task_act",
+    "task_complete",
+    "ticket_absent",
+    "ticket_call_next",
+    "ticket_serve",
+    "ticket_take",
+    "walkin_lookup",
+    "window_accept",
+    "window_notice",
+    "window_result_collect",
+    "window_supplement_answer",
+]

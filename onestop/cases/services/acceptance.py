@@ -1,0 +1,224 @@
+"""Unified acceptance at the window: accept (also against a pledge) or issue the
+one-time notice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.cases import facts, policies, transitions
+from onestop.cases.models import (
+    Case,
+    CaseDocument,
+    CaseMaterial,
+)
+from onestop.cases.selectors.items import case_form_schema, selected_items
+from onestop.cases.services.common import (
+    OPEN_DRAFT,
+    WINDOW_OK,
+    EventKind,
+    Mode,
+    _copy,
+    _event,
+    _full_clean,
+    _idempotency_key,
+    _lock,
+    _not_found,
+    _now,
+    _replayed,
+    _save,
+    _user,
+)
+from onestop.cases.services.forms import _missing_fields, _unanswered
+from onestop.cases.services.materials import _materials_rebuild
+from onestop.cases.services.submission import _accept, _submission_checks
+from onestop.core.errors import Conflict, ValidationFailed
+from onestop.ledger.canonical import canonical_json
+
+
+def case_accept(  # noqa: PLR0912
+    *,
+    actor: Any,
+    case: Case,
+    window: Any = None,
+    pledge_due: datetime.date | None = None,
+    idempotency_key: str | None = None,
+) -> Case:
+    """Unified acceptance at the window by a clerk of the region (any department's item).
+
+    Materials must be held, verified, uploaded or checked on paper; with `pledge_due` (a date
+    after today) missing NON-key materials are accepted against a pledge (容缺受理): they
+    become PLEDGED and the event PLEDGE_ACCEPTED records them. A missing key material, a
+    missing field or an unanswered question → ValidationFailed, nothing changes. One more
+    visit for the applicant."""
+    key = _idempotency_key(idempotency_key)
+    replay = _replayed(key, actor=actor, case=case)
+    if replay is not None:
+        _copy(case, replay)
+        return case
+    if pledge_due is not None and (
+        not isinstance(pledge_due, datetime.date) or pledge_due <= timezone.localdate(_now())
+    ):
+        raise ValidationFailed(
+            _("The pledge deadline must be a date after today."), code="invalid_pledge_due"
+        )
+    if window is not None and str(window.centre.region_id) != str(case.top.region_id):
+        raise ValidationFailed(
+            _("This window is not in the region of the application."), code="invalid_window"
+        )
+    found_facts = facts.collect(actor=actor, case=case, items=selected_items(case=case))
+    with transaction.atomic():
+        locked = _lock(case.top)
+        if not policies.can(actor, policies.Action.ACCEPT, locked):
+            raise _not_found()
+        if locked.status not in OPEN_DRAFT:
+            if key is not None and locked.idempotency_key == key:
+                _copy(case, locked)
+                return case
+            raise Conflict(
+                _("This application has already been accepted."), code="already_accepted"
+            )
+        if locked.channel != Case.Channel.WINDOW:
+            raise Conflict(_("An online draft is submitted by the applicant."), code="online_draft")
+        _materials_rebuild(locked)
+        materials = list(CaseMaterial.objects.filter(case=locked, required=True))
+        pledged = [m for m in materials if m.mode == Mode.PLEDGED]
+        if pledge_due is not None:
+            for material in materials:
+                if material.mode == Mode.MISSING and not material.key_material:
+                    material.mode = Mode.PLEDGED
+                    material.checked_by = _user(actor)
+                    material.save(update_fields=["mode", "checked_by", "updated_at"])
+                    pledged.append(material)
+        bad_pledges = [m.key for m in pledged if m.key_material]
+        if bad_pledges:
+            raise ValidationFailed(
+                _("Key materials cannot be pledged: they must be checked before acceptance."),
+                code="materials_missing",
+                details={"materials": bad_pledges},
+            )
+        if pledged and pledge_due is None:
+            raise ValidationFailed(
+                _("Give the date by which the pledged materials will be supplied."),
+                code="pledge_due_required",
+            )
+        _submission_checks(locked, WINDOW_OK)
+        locked.visits += 1
+        locked.pledge_due = pledge_due if pledged else None
+        _accept(
+            actor=actor,
+            top=locked,
+            found_facts=found_facts,
+            idempotency_key=key,
+            accepted_by=actor,
+            window=window,
+        )
+        if pledged:
+            _event(
+                locked,
+                EventKind.PLEDGE_ACCEPTED,
+                actor=actor,
+                data={
+                    "materials": [m.key for m in pledged],
+                    "due": pledge_due.isoformat() if pledge_due else None,
+                },
+            )
+    _copy(case, locked)
+    return case
+
+
+def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
+    """The one-time notice (一次性告知) of a window draft: EVERY missing required material and
+    field (and unanswered question), printed from the stored data. The draft keeps its id and
+    becomes NOTICE; the next visit continues it. One more visit for the applicant."""
+    with transaction.atomic():
+        locked = _lock(case.top)
+        if not policies.can(actor, policies.Action.ACCEPT, locked):
+            raise _not_found()
+        if locked.status not in OPEN_DRAFT:
+            raise Conflict(
+                _("This application has already been accepted."), code="already_accepted"
+            )
+        if locked.channel != Case.Channel.WINDOW:
+            raise Conflict(_("An online draft is submitted by the applicant."), code="online_draft")
+        _materials_rebuild(locked)
+        schema = case_form_schema(case=locked)
+        properties = schema.get("properties", {})
+        missing_materials = [
+            m
+            for m in CaseMaterial.objects.filter(case=locked, required=True).order_by("id")
+            if m.mode not in WINDOW_OK
+        ]
+        missing_fields = _missing_fields(locked, schema)
+        unanswered = _unanswered(locked)
+        if not missing_materials and not missing_fields and not unanswered:
+            raise ValidationFailed(
+                _("Nothing is missing: accept the application instead."), code="nothing_missing"
+            )
+        now = _now()
+        items = selected_items(case=locked)
+        title_zh = locked.scenario.name_zh if locked.scenario else items[0].name_zh
+        title_en = locked.scenario.name_en if locked.scenario else items[0].name_en
+        data = {
+            "kind": "notice",
+            "case_id": str(locked.pk),
+            "region": str(locked.region_id),
+            "title": {"zh": title_zh, "en": title_en},
+            "applicant_name": locked.applicant_name,
+            "applicant_id_masked": locked.applicant_id_masked,
+            "items": [{"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en} for i in items],
+            "materials": [
+                {
+                    "key": m.key,
+                    "name_zh": m.name_zh,
+                    "name_en": m.name_en,
+                    "items": list(m.items),
+                    "key_material": m.key_material,
+                }
+                for m in missing_materials
+            ],
+            "fields": [
+                {
+                    "key": key,
+                    "title_zh": (properties[key].get("x-title") or {}).get("zh")
+                    or properties[key].get("title", key),
+                    "title_en": (properties[key].get("x-title") or {}).get("en")
+                    or properties[key].get("title", key),
+                }
+                for key in missing_fields
+            ],
+            "questions": unanswered,
+            "issued_at": now.isoformat(),
+            "issued_by": str(getattr(actor, "real_name", "") or getattr(actor, "username", "")),
+        }
+        document = CaseDocument(
+            case=locked,
+            kind=CaseDocument.Kind.NOTICE,
+            data=data,
+            sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
+            created_by=_user(actor),
+            created_at=now,
+        )
+        _full_clean(document, exclude=["case"])
+        document.save()
+        locked.visits += 1
+        transitions.step(
+            locked,
+            "notice",
+            actor=actor,
+            at=now,
+            data={
+                "materials": [m.key for m in missing_materials],
+                "fields": missing_fields,
+                "document": document.pk,
+            },
+        )
+        _save(locked)
+    _copy(case, locked)
+    return document

@@ -1,0 +1,216 @@
+"""Shared steps of every write of `cases`: row locks (top case first), the optimistic
+version, events, text and idempotency-key checks. Private to the services package.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+)
+from onestop.core.errors import Conflict, NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+S = Case.Status
+
+Mode = CaseMaterial.Mode
+
+EventKind = CaseEvent.Kind
+
+OPEN_DRAFT = (S.DRAFT, S.NOTICE)
+
+FINAL_ITEM = (S.COMPLETED, S.REJECTED, S.WITHDRAWN)
+
+# Materials the applicant handed over (counted in the burden figures).
+HANDED_IN = (Mode.UPLOAD, Mode.PAPER, Mode.PLEDGED)
+
+ONLINE_OK = (Mode.HELD, Mode.LICENCE, Mode.UPLOAD)
+
+WINDOW_OK = (Mode.HELD, Mode.LICENCE, Mode.UPLOAD, Mode.PAPER, Mode.PLEDGED)
+
+MAX_TEXT = 2000
+
+MAX_REASON = 2000
+
+SUPPLEMENT_WORKING_DAYS = 5
+
+# Form values that never go into an e-licence's data.
+PRIVATE_FIELD_MARKS = ("id_number", "phone", "bank", "card_number")
+
+
+def _now() -> datetime.datetime:
+    """The current time (one place, so that tests can move the clock)."""
+    return timezone.now()
+
+
+def _full_clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        raise ValidationFailed(
+            " ".join(exc.messages), details=getattr(exc, "message_dict", None)
+        ) from exc
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def _event(
+    case: Case,
+    kind: str,
+    *,
+    actor: Any = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime.datetime | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case=case, kind=kind, actor=_user(actor), note=note, data=data or {}, at=at or _now()
+    )
+    _clean_fields(event)
+    event.save()
+    return event
+
+
+def _clean_fields(obj: Any, *, exclude: Iterable[str] = ()) -> None:
+    """`clean_fields()` without the foreign keys: the services set those from rows they have
+    just read (a foreign key's validation is one query per field). Uniqueness is the
+    database's constraint."""
+    skip = {f.name for f in obj._meta.concrete_fields if f.is_relation} | set(exclude)
+    try:
+        obj.clean_fields(exclude=list(skip))
+    except ValidationError as exc:
+        raise ValidationFailed(
+            " ".join(exc.messages), details=getattr(exc, "message_dict", None)
+        ) from exc
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("There is no case with this number that you may see."), code="case_not_found")
+
+
+def _lock(case: Case) -> Case:
+    """The case re-read under its row lock (call inside `transaction.atomic`)."""
+    row = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("parent", "scenario", "item", "department", "region", "applicant")
+        .filter(pk=case.pk)
+        .first()
+    )
+    if row is None:
+        raise _not_found()
+    return row
+
+
+def _lock_pair(case: Case) -> tuple[Case, Case]:
+    """(top, case) locked, top first (the order every writer uses, so no deadlocks)."""
+    if case.parent_id is None:
+        top = _lock(case)
+        return top, top
+    top = _lock(Case(pk=case.parent_id))
+    row = _lock(case)
+    row.parent = top
+    return top, row
+
+
+def _copy(target: Case, source: Case) -> None:
+    """Bring the caller's object up to date with what was saved."""
+    for field in Case._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+
+
+def _save(case: Case) -> None:
+    case.version += 1
+    _clean_fields(case)
+    case.save()
+
+
+def _required_message(field: str) -> str:
+    messages = {
+        "reason": _("Give the reason."),
+        "applicant": _("Identify the applicant."),
+        "applicant_name": _("Give the applicant's name."),
+        "note": _("Give a note."),
+    }
+    return messages.get(field) or _("Fill in every required value.")
+
+
+def _too_long_message(field: str, limit: int) -> str:
+    messages = {
+        "reason": _("The reason has at most %(limit)s characters."),
+        "applicant": _("The applicant's identifier has at most %(limit)s characters."),
+        "applicant_name": _("The applicant's name has at most %(limit)s characters."),
+        "note": _("The note has at most %(limit)s characters."),
+    }
+    return (messages.get(field) or _("A value has at most %(limit)s characters.")) % {
+        "limit": limit
+    }
+
+
+def _text(value: Any, *, field: str, required: bool, limit: int = MAX_TEXT) -> str:
+    """`value` as stripped text; `field` is the stable name of the value ("reason", "note",
+    "applicant", "applicant_name") used for the whole-sentence message and in the details."""
+    text = str(value or "").strip()
+    if required and not text:
+        raise ValidationFailed(_required_message(field), code="required", details={"field": field})
+    if len(text) > limit:
+        raise ValidationFailed(
+            _too_long_message(field, limit), code="too_long", details={"field": field}
+        )
+    return text
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    key = (value or "").strip() or None
+    if key is not None and len(key) > 100:
+        raise ValidationFailed(
+            _("An idempotency key has at most 100 characters."), code="invalid_key"
+        )
+    return key
+
+
+def _replayed(key: str | None, *, actor: Any, case: Case) -> Case | None:
+    """The case a key was already used for, if the same actor used it for the same case;
+    Conflict if the key belongs to another case or actor; None for a new key."""
+    if key is None:
+        return None
+    existing = Case.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    same_actor = actor is not None and (
+        existing.applicant_id == getattr(actor, "pk", None)
+        or existing.accepted_by_id == getattr(actor, "pk", None)
+    )
+    if existing.pk != case.pk or not same_actor:
+        raise Conflict(
+            _("This idempotency key was already used for another request."),
+            code="idempotency_key_reused",
+        )
+    return existing
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is None:
+        return
+    try:
+        stale = int(expected_version) != case.version
+    except (TypeError, ValueError):
+        stale = True
+    if stale:
+        raise Conflict(
+            _("This application was changed elsewhere in the meantime. Reload it and try again."),
+            code="stale",
+            details={"expected_version": expected_version, "version": case.version},
+        )

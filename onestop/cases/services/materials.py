@@ -1,0 +1,101 @@
+"""The materials list of a top case, rebuilt from the selected items and shared data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from onestop.cases.models import (
+    Case,
+    CaseMaterial,
+)
+from onestop.cases.selectors.items import item_materials, selected_items
+from onestop.cases.services.common import HANDED_IN, Mode, _full_clean
+from onestop.catalog.models import Material
+from onestop.sharing import selectors as sharing_selectors
+
+
+def _source(material: Material, status: str) -> str:
+    if status == "licence":
+        return f"licence:{material.source_licence}"
+    if status == "held":
+        if material.source_type == Material.Source.GENERATED:
+            return "generated"
+        return f"dataset:{material.source_dataset}"[:80]
+    return ""
+
+
+def _materials_rebuild(case: Case) -> None:
+    """(Re)build the top case's materials for the selected items. Uploads, papers checked at
+    the window and pledges are kept while their key still applies; the rest is recomputed from
+    `sharing.materials_status` for the applicant's account (none at the window
+    without one: everything but generated papers is then to hand in)."""
+    top = case.top
+    items = selected_items(case=top)
+    materials = item_materials(items=items)
+    applicant = top.applicant if top.applicant_id else None
+    statuses = sharing_selectors.materials_status(actor=applicant, materials=materials)
+    merged: dict[str, dict[str, Any]] = {}
+    for material, status_row in zip(materials, statuses, strict=True):
+        entry = merged.setdefault(
+            material.key,
+            {
+                "name_zh": material.name_zh,
+                "name_en": material.name_en,
+                "items": [],
+                "required": False,
+                "key_material": False,
+                "statuses": [],
+                "material": material,
+            },
+        )
+        if material.item.code not in entry["items"]:
+            entry["items"].append(material.item.code)
+        entry["required"] = entry["required"] or material.required
+        entry["key_material"] = entry["key_material"] or material.key_material
+        entry["statuses"].append((status_row["status"], material))
+    wallet: dict[str, Any] = {}
+    if applicant is not None:
+        from onestop.credentials.selectors import wallet_list
+
+        for held in wallet_list(holder=applicant).filter(revoked_at__isnull=True):
+            wallet.setdefault(held.licence_type_id, held)
+    existing = {m.key: m for m in CaseMaterial.objects.filter(case=top)}
+    for key, entry in merged.items():
+        credential: Any = None
+        mode: str
+        found = [s for s, _m in entry["statuses"]]
+        if "to_submit" in found:
+            mode, source, credential = Mode.MISSING, "", None
+        elif "licence" in found:
+            material = next(m for s, m in entry["statuses"] if s == "licence")
+            mode, source = Mode.LICENCE, _source(material, "licence")
+            credential = wallet.get(material.source_licence)
+        else:
+            material = entry["statuses"][0][1]
+            mode, source, credential = Mode.HELD, _source(material, "held"), None
+        row = existing.pop(key, None)
+        if row is None:
+            row = CaseMaterial(case=top, key=key)
+        elif row.mode in HANDED_IN:
+            mode, source, credential = row.mode, row.source, row.credential
+        row.name_zh = entry["name_zh"][:300]
+        row.name_en = (entry["name_en"] or "")[:300]
+        row.items = entry["items"]
+        row.required = entry["required"]
+        row.key_material = entry["key_material"]
+        row.mode = mode
+        row.source = source
+        row.credential = credential
+        _full_clean(row, exclude=["case"])
+        row.save()
+    CaseMaterial.objects.filter(pk__in=[m.pk for m in existing.values()]).delete()
+
+
+def _missing_materials(case: Case, allowed: Iterable[str]) -> list[str]:
+    allowed = set(allowed)
+    return [
+        m.key
+        for m in CaseMaterial.objects.filter(case=case.top, required=True).order_by("id")
+        if m.mode not in allowed
+    ]

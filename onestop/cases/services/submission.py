@@ -1,0 +1,295 @@
+"""Submission: an online draft checked and accepted; the fan-out into item cases and
+their processes (shared with window acceptance).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.cases import clock, facts, policies, transitions
+from onestop.cases.models import Case, CaseEvent, CaseMaterial
+from onestop.cases.selectors.cases import case_get_draft
+from onestop.cases.selectors.items import case_form_schema, process_keys_for, selected_items
+from onestop.cases.services.common import (
+    FINAL_ITEM,
+    HANDED_IN,
+    ONLINE_OK,
+    OPEN_DRAFT,
+    EventKind,
+    S,
+    _clean_fields,
+    _copy,
+    _idempotency_key,
+    _lock,
+    _not_found,
+    _now,
+    _replayed,
+    _save,
+    _user,
+)
+from onestop.cases.services.delivery import _bundle_complete, _delivered_notify
+from onestop.cases.services.engine_sync import _follow
+from onestop.cases.services.forms import _fields_typed, _missing_fields, _unanswered
+from onestop.cases.services.materials import _missing_materials
+from onestop.cases.services.notices import _notify, _title
+from onestop.cases.services.numbering import _allocate_numbers
+from onestop.catalog.models import Item
+from onestop.core.errors import Conflict, NotFound, ValidationFailed
+from onestop.workflow import services as workflow_services
+from onestop.workflow.engine import ProcessView
+
+
+def _processes_start(
+    item_cases: list[tuple[Case, Item]],
+    found_facts: dict[str, dict[str, Any]],
+    *,
+    actor: Any,
+    now: datetime.datetime,
+    keys: dict[str, tuple[str, bool]] | None = None,
+) -> list[ProcessView]:
+    """Start every item case's process at once (one query for the process keys, a fixed few
+    for the engine's rows); each item case's view of its workflow as the engine left it."""
+    if keys is None:
+        keys = process_keys_for(items=[item for _c, item in item_cases])
+    starts = [
+        (
+            keys[item.code][0],
+            str(item_case.number),
+            facts.process_data(
+                case=item_case, item=item, facts=found_facts.get(item.code), start=now
+            ),
+        )
+        for item_case, item in item_cases
+    ]
+    try:
+        started = workflow_services.instances_start(starts=starts, actor=actor)
+    except NotFound as exc:
+        names = "、".join(item.name_zh for _c, item in item_cases)
+        raise ValidationFailed(
+            _("The process of the item %(item)s is not available; try again later.")
+            % {"item": names},
+            code="no_process",
+        ) from exc
+    return [view for _instance, view in started]
+
+
+def _item_case(
+    top: Case, item: Item, number: str, *, accepted_by: Any, now: datetime.datetime
+) -> Case:
+    """An item case of the bundle `top`, unsaved, still a draft (the fan-out accepts it)."""
+    return Case(
+        kind=Case.Kind.ITEM,
+        parent=top,
+        item=item,
+        region_id=top.region_id,
+        department_id=item.implementing_department_id,
+        channel=top.channel,
+        status=S.DRAFT,
+        applicant=top.applicant,
+        applicant_index=top.applicant_index,
+        applicant_name=top.applicant_name,
+        applicant_id_masked=top.applicant_id_masked,
+        contact_phone=top.contact_phone,
+        number=number,
+        accepted_at=now,
+        accepted_by=_user(accepted_by),
+        window=top.window,
+        submitted_at=now,
+        promised_days=item.promised_days,
+        due_date=clock.due_date_for(
+            start=timezone.localdate(now), promised_days=int(item.promised_days)
+        ),
+        created_at=now,
+    )
+
+
+def _accept(
+    *,
+    actor: Any,
+    top: Case,
+    found_facts: dict[str, dict[str, Any]],
+    idempotency_key: str | None,
+    accepted_by: Any,
+    window: Any = None,
+    items: list[Item] | None = None,
+    processes: dict[str, tuple[str, bool]] | None = None,
+) -> Case:
+    """Number the locked top case, fan it out into item cases, start each item's process and
+    follow it (auto-decided items are decided and delivered at once); events, and one
+    "case.submitted" notification. Inside the caller's transaction.
+
+    A fixed number of queries whatever the number of items and materials: the numbers are
+    allocated in one go, the item cases, processes and events are inserted in bulk, and each
+    item case takes its waiting task from the workflow the engine just ran (no restore)."""
+    now = _now()
+    today = timezone.localdate(now)
+    items = selected_items(case=top) if items is None else items
+    if not items:
+        raise ValidationFailed(_("Your answers leave no item to apply for."), code="no_items")
+    schema = case_form_schema(case=top, items=items)
+    region = str(top.region_id)
+    bundle = top.kind == Case.Kind.BUNDLE
+    numbers = _allocate_numbers(region, now, 1 + len(items) if bundle else 1)
+    online = top.channel == Case.Channel.ONLINE
+    transitions.step(top, "submit" if online else "accept", write_event=False)
+    top.number = numbers[0]
+    top.submitted_at, top.accepted_at = top.submitted_at or now, now
+    top.accepted_by, top.window = _user(accepted_by), window
+    top.idempotency_key = idempotency_key
+    top.fields_typed = min(_fields_typed(top, schema), 32767)
+    top.materials_submitted = CaseMaterial.objects.filter(case=top, mode__in=HANDED_IN).count()
+    item_cases: list[tuple[Case, Item]] = []
+    events: list[CaseEvent] = []
+    if online:
+        events.append(transitions.event_for(top, EventKind.SUBMITTED, actor=actor, at=now))
+    events.append(
+        transitions.event_for(
+            top,
+            EventKind.ACCEPTED,
+            actor=accepted_by,
+            at=now,
+            data={"items": [i.code for i in items], "number": top.number},
+        )
+    )
+    if bundle:
+        for item, number in zip(items, numbers[1:], strict=True):
+            child = _item_case(top, item, number, accepted_by=accepted_by, now=now)
+            transitions.step(child, "fan_out", write_event=False)
+            events.append(
+                transitions.event_for(child, EventKind.ACCEPTED, actor=accepted_by, at=now)
+            )
+            item_cases.append((child, item))
+        top.promised_days = max(int(i.promised_days) for i in items)
+        top.due_date = max(c.due_date for c, _i in item_cases if c.due_date is not None)
+    else:
+        item = items[0]
+        top.department_id = item.implementing_department_id
+        top.promised_days = item.promised_days
+        top.due_date = clock.due_date_for(start=today, promised_days=int(item.promised_days))
+        item_cases.append((top, item))
+    views = _processes_start(item_cases, found_facts, actor=actor, now=now, keys=processes)
+    for (item_case, _item), view in zip(item_cases, views, strict=True):
+        _follow(item_case, view, actor=None, top=top, events=events)
+    cases = [c for c, _i in item_cases]
+    completed = _bundle_complete(top, [str(c.status) for c in cases], now=now)
+    if completed:
+        events.append(transitions.event_for(top, EventKind.COMPLETED, at=now))
+    _save(top)
+    if bundle:
+        for child in cases:
+            _clean_fields(child)
+        Case.objects.bulk_create(cases)
+    CaseEvent.objects.bulk_create(events)
+    _tell(top, cases, delivered=completed or (not bundle and top.status in FINAL_ITEM))
+    return top
+
+
+def _tell(top: Case, cases: list[Case], *, delivered: bool) -> None:
+    """Submitted first: an application decided and delivered at once (auto-approval) is told
+    "delivered" after it."""
+    _notify(
+        top,
+        "case.submitted",
+        {"item": _title(top), "number": top.number},
+        dedupe="case.submitted",
+    )
+    if delivered:
+        _delivered_notify(top, cases)
+
+
+def _submission_checks(
+    case: Case, allowed_modes: Iterable[str], items: list[Item] | None = None
+) -> None:
+    unanswered = _unanswered(case)
+    if unanswered:
+        raise ValidationFailed(
+            _("Answer every question first."),
+            code="answers_missing",
+            details={"answers": unanswered},
+        )
+    fields = _missing_fields(case, case_form_schema(case=case, items=items))
+    materials = _missing_materials(case, allowed_modes)
+    if fields:
+        raise ValidationFailed(
+            _("Some required fields are empty."),
+            code="fields_missing",
+            details={"fields": fields, "materials": materials},
+        )
+    if materials:
+        raise ValidationFailed(
+            _("Some required materials are missing."),
+            code="materials_missing",
+            details={"materials": materials, "fields": fields},
+        )
+
+
+def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -> Case:
+    """Submit an online draft: every question answered, every required field filled and every
+    required material held, verified or uploaded — else ValidationFailed and nothing changes.
+    Then acceptance (`_accept`). A retry with the same key by the same actor returns the same
+    case and creates nothing; the key used for another case or by another actor → Conflict."""
+    key = _idempotency_key(idempotency_key)
+    replay = _replayed(key, actor=actor, case=case)
+    if replay is not None:
+        _copy(case, replay)
+        return case
+    top = case.top
+    if top.status not in OPEN_DRAFT:
+        if policies.is_applicant(actor, top) and (key is None or key == top.idempotency_key):
+            return case
+        raise (
+            _not_found()
+            if not policies.can_view(actor, top)
+            else Conflict(
+                _("This application has already been submitted."), code="already_submitted"
+            )
+        )
+    draft = case_get_draft(actor=actor, case_id=top.pk)
+    if draft.channel != Case.Channel.ONLINE:
+        raise Conflict(
+            _("An application started at the window is accepted at the window."),
+            code="window_draft",
+        )
+    items = selected_items(case=draft)
+    _submission_checks(draft, ONLINE_OK, items)
+    processes = process_keys_for(items=items)
+    found_facts = facts.collect(actor=actor, case=draft, items=items, processes=processes)
+    try:
+        with transaction.atomic():
+            locked = _lock(draft)
+            if locked.status not in OPEN_DRAFT:
+                # A concurrent retry got here first.
+                if key is not None and locked.idempotency_key == key:
+                    _copy(case, locked)
+                    return case
+                raise Conflict(
+                    _("This application has already been submitted."), code="already_submitted"
+                )
+            if locked.version != draft.version:  # answers changed meanwhile: look again
+                items = selected_items(case=locked)
+                processes = process_keys_for(items=items)
+            _submission_checks(locked, ONLINE_OK, items)
+            _accept(
+                processes=processes,
+                actor=actor,
+                top=locked,
+                found_facts=found_facts,
+                idempotency_key=key,
+                accepted_by=None,
+                items=items,
+            )
+    except IntegrityError:
+        if key is not None:
+            existing = Case.objects.filter(idempotency_key=key).first()
+            if existing is not None and existing.pk == draft.pk:
+                _copy(case, existing)
+                return case
+        raise
+    _copy(case, locked)
+    return case
