@@ -19,24 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class CaseCounter(models.Model):
-    """The last sequence number given out per region and day; its row is the allocation lock."""
-
-    region = models.CharField(_("region"), max_length=6)
-    day = models.DateField(_("day"))
-    last = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["region", "day"], name="cases_counter_unique"),
-        ]
-        verbose_name = _("case counter")
-        verbose_name_plural = _("case counters")
-
-    def __str__(self) -> str:
-        return f"{self.region}-{self.day:%Y%m%d}: {self.last}"
-
-
 class ItemProcess(models.Model):
     """Which BPMN process an item runs (by template key, so every region's copy of the item
     runs the same process). Items without a row run `item_standard`."""

@@ -26,6 +26,7 @@ from typing import Any
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role, roles
 from onestop.cases.models import Case
+from onestop.core.actors import is_active_user
 from onestop.core.permissions import Permission
 
 Role = StaffRole.Role
@@ -35,17 +36,8 @@ LANE_DEPARTMENT = "department"
 LANE_APPLICANT = "applicant"
 
 
-def _active(actor: Any) -> bool:
-    return (
-        actor is not None
-        and bool(getattr(actor, "is_authenticated", False))
-        and bool(getattr(actor, "is_active", True))
-        and getattr(actor, "pk", None) is not None
-    )
-
-
 def _superuser(actor: Any) -> bool:
-    return _active(actor) and bool(getattr(actor, "is_superuser", False))
+    return is_active_user(actor) and bool(getattr(actor, "is_superuser", False))
 
 
 def _region(region: Any) -> str:
@@ -54,13 +46,13 @@ def _region(region: Any) -> str:
 
 def is_clerk(actor: Any, region: Any) -> bool:
     """A window clerk of `region` (a region or its code)."""
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     return _superuser(actor) or has_role(actor, Role.WINDOW_CLERK, region=_region(region))
 
 
 def is_supervisor(actor: Any, region: Any) -> bool:
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     return _superuser(actor) or has_role(actor, Role.SUPERVISOR, region=_region(region))
 
@@ -68,7 +60,7 @@ def is_supervisor(actor: Any, region: Any) -> bool:
 def is_officer_of(actor: Any, case: Case) -> bool:
     """An officer of the department of the item case `case` (for a bundle: of any of its
     item cases' departments)."""
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     if _superuser(actor):
         return True
@@ -90,14 +82,14 @@ def is_officer_of(actor: Any, case: Case) -> bool:
 
 def is_applicant(actor: Any, case: Case) -> bool:
     """The account that applies (owner of the top case)."""
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     top = case.top
     return top.applicant_id is not None and top.applicant_id == actor.pk
 
 
 def can_view(actor: Any, case: Case) -> bool:
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     if is_applicant(actor, case):
         return True
@@ -109,7 +101,7 @@ def can_view(actor: Any, case: Case) -> bool:
 
 def can_act(actor: Any, case: Case, lane: str) -> bool:
     """Whether `actor` may complete a task of `lane` on `case` (an item case)."""
-    if not _active(actor):
+    if not is_active_user(actor):
         return False
     if lane == LANE_DEPARTMENT:
         return case.kind == Case.Kind.ITEM and is_officer_of(actor, case)
@@ -122,7 +114,7 @@ def can_act(actor: Any, case: Case, lane: str) -> bool:
 
 def can_edit_draft(actor: Any, case: Case) -> bool:
     """The owner of an online draft, or a clerk of the region for a window draft."""
-    if not _active(actor) or case.parent_id is not None:
+    if not is_active_user(actor) or case.parent_id is not None:
         return False
     if case.channel == Case.Channel.WINDOW:
         return is_clerk(actor, case.region_id)

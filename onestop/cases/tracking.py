@@ -34,17 +34,6 @@ def track_path(number: str) -> str:
     return reverse("cases:track", args=[number]) + "?" + urlencode({"t": token_for(number)})
 
 
-def track_url(number: str, request: Any = None) -> str:
-    """The absolute link (for QR codes): from the request when there is one, else SITE_URL."""
-    path = track_path(number)
-    if request is not None:
-        return str(request.build_absolute_uri(path))
-    from django.conf import settings
-
-    base = str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
-    return base + path
-
-
 def _not_found() -> NotFound:
     return NotFound(_("No case matches this tracking link."), code="case_not_found")
 

@@ -19,10 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
+from onestop.web.views import forbidden
 
 
 def _nav(request: HttpRequest) -> dict[str, bool]:
@@ -52,7 +49,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             page=request.GET.get("page", 1),
         )
     except PermissionDenied as error:
-        return _forbidden(request, str(error.message))
+        return forbidden(request, str(error.message))
     context = {
         "q": result,
         "task_choices": list(selectors.TASK_LABELS.items()),
@@ -135,5 +132,5 @@ def supervisor(request: HttpRequest) -> HttpResponse:
     try:
         board = selectors.supervisor_board(actor=request.user)
     except PermissionDenied as error:
-        return _forbidden(request, str(error.message))
+        return forbidden(request, str(error.message))
     return render(request, "cases/office/supervisor.html", {**board, **_nav(request)})

@@ -31,6 +31,7 @@ from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.org import selectors as org_selectors
 from onestop.org.models import ServiceCentre
+from onestop.web.views import forbidden
 
 SESSION_WINDOW = "cases_window_id"
 SESSION_WALKIN = "cases_window_walkin"
@@ -41,10 +42,6 @@ M = CaseMaterial.Mode
 
 def _zh() -> bool:
     return not (get_language() or "zh").startswith("en")
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 def _error(request: HttpRequest, error: DomainError) -> None:
@@ -232,7 +229,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
     try:
         selectors.require_clerk(request.user)
     except PermissionDenied as error:
-        return _forbidden(request, str(error.message))
+        return forbidden(request, str(error.message))
     if request.method == "GET":
         return _console(request)
     action = request.POST.get("action", "")
@@ -298,7 +295,7 @@ def start(request: HttpRequest) -> HttpResponse:
     try:
         selectors.require_clerk(request.user)
     except PermissionDenied as error:
-        return _forbidden(request, str(error.message))
+        return forbidden(request, str(error.message))
     walkin = _walkin_from_session(request)
     try:
         if walkin is None:
@@ -565,7 +562,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     try:
         selectors.require_clerk(request.user)
     except PermissionDenied as error:
-        return _forbidden(request, str(error.message))
+        return forbidden(request, str(error.message))
     case = _case(request, number)
     if request.method == "POST":
         try:
@@ -619,7 +616,7 @@ def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
     try:
         document = _document(request, number, CaseDocument.Kind.RECEIPT)
     except PermissionDenied as error:
-        return _forbidden(request, str(error.message))
+        return forbidden(request, str(error.message))
     return _pdf_response(document, request, f"receipt-{number}.pdf")
 
 
@@ -629,7 +626,7 @@ def notice_pdf(request: HttpRequest, number: str) -> HttpResponse:
     try:
         document = _document(request, number, CaseDocument.Kind.NOTICE)
     except PermissionDenied as error:
-        return _forbidden(request, str(error.message))
+        return forbidden(request, str(error.message))
     return _pdf_response(document, request, f"notice-{number}.pdf")
 
 

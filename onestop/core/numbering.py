@@ -15,22 +15,25 @@ from django.db import connection
 from onestop.core.models import DayCounter
 
 
-def next_sequence(*, series: str, region: str, day: datetime.date) -> int:
-    """The next sequence number of `series` in `region` on `day` (1, 2, ...).
+def next_sequence(*, series: str, region: str, day: datetime.date, count: int = 1) -> int:
+    """The next sequence number of `series` in `region` on `day` (1, 2, ...); with `count`,
+    reserve that many consecutive numbers and return the last of them.
 
     Call inside `transaction.atomic`: the counter row stays locked until it commits. One
     statement, PostgreSQL and SQLite alike: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
     creates or bumps the day's row (it was get_or_create, SELECT ... FOR UPDATE and UPDATE).
     """
+    if count < 1:
+        raise ValueError("count must be at least 1")
     if not connection.in_atomic_block:
         raise RuntimeError("next_sequence must run inside transaction.atomic")
     table = connection.ops.quote_name(DayCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (series, region, day, last) VALUES (%s, %s, %s, 1) "  # noqa: S608 - fixed table name
-            f"ON CONFLICT (series, region, day) DO UPDATE SET last = {table}.last + 1 "
+            f"INSERT INTO {table} (series, region, day, last) VALUES (%s, %s, %s, %s) "  # noqa: S608 - fixed table name
+            f"ON CONFLICT (series, region, day) DO UPDATE SET last = {table}.last + %s "
             "RETURNING last",
-            [series, region, day],
+            [series, region, day, count, count],
         )
         row = cursor.fetchone()
     assert row is not None  # noqa: S101 - RETURNING always answers one row
@@ -41,3 +44,12 @@ def day_number(*, series: str, region: str, day: datetime.date, digits: int) -> 
     """``<region>-<yyyymmdd>-<sequence, zero-padded to digits>`` (see `next_sequence`)."""
     sequence = next_sequence(series=series, region=region, day=day)
     return f"{region}-{day:%Y%m%d}-{sequence:0{digits}d}"
+
+
+def day_numbers(
+    *, series: str, region: str, day: datetime.date, digits: int, count: int
+) -> list[str]:
+    """`count` consecutive numbers (see `day_number`) in one statement (a bundle numbers its
+    top case and every item case at once)."""
+    last = next_sequence(series=series, region=region, day=day, count=count)
+    return [f"{region}-{day:%Y%m%d}-{seq:0{digits}d}" for seq in range(last - count + 1, last + 1)]

@@ -23,7 +23,6 @@ from onestop.cases.selectors.cases import (
 from onestop.cases.selectors.items import (
     DEFAULT_PROCESS,
     case_form_schema,
-    excluded_items,
     item_materials,
     process_key_for,
     process_keys_for,
@@ -125,7 +124,6 @@ __all__ = [
     "covered_regions",
     "department_queue",
     "due_state",
-    "excluded_items",
     "has_officer_queue",
     "has_supervisor_board",
     "is_clerk_of",

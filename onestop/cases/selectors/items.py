@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from onestop.cases.models import Case, ItemProcess
-from onestop.catalog.importer import form_schema
 from onestop.catalog.models import Item, Material
-from onestop.catalog.selectors import item_get, scenario_items
+from onestop.catalog.selectors import (
+    excluded_items,
+    item_get,
+    items_form_schema,
+    scenario_items,
+)
 
 DEFAULT_PROCESS = "item_standard"
-
-
-def excluded_items(*, scenario: Any, answers: dict[str, Any]) -> set[str]:
-    """Codes of the scenario's items that the variant answers exclude."""
-    excluded: set[str] = set()
-    for question in scenario.variants or []:
-        chosen = answers.get(str(question.get("key", "")))
-        if chosen in (None, ""):
-            continue
-        for option in question.get("options", []):
-            if str(option.get("value")) == str(chosen):
-                excluded.update(option.get("exclude_items", []))
-    return excluded
 
 
 def selected_items(*, case: Case) -> list[Item]:
@@ -50,21 +41,8 @@ def case_form_schema(*, case: Case, items: list[Item] | None = None) -> dict[str
     missing at submission and on the one-time notice."""
     top = case.top
     items = selected_items(case=top) if items is None else items
-    codes = {i.code for i in items}
-    if top.kind == Case.Kind.BUNDLE and top.scenario is not None and top.scenario.form_schema:
-        base = top.scenario.form_schema
-        properties = {
-            key: prop
-            for key, prop in (base.get("properties") or {}).items()
-            if isinstance(prop, dict) and codes.intersection(prop.get("x-items") or [])
-        }
-        schema = {**base, "properties": properties}
-    else:
-        schema = form_schema(
-            title_zh=items[0].name_zh if items else "",
-            title_en=items[0].name_en if items else "",
-            fields=[(item.code, list(item.form_fields or [])) for item in items],
-        )
+    scenario = top.scenario if top.kind == Case.Kind.BUNDLE else None
+    schema = items_form_schema(items=items, scenario=scenario)
     schema["required"] = list(schema.get("properties", {}).keys())
     return schema
 

@@ -26,7 +26,6 @@ from onestop.cases.services.common import (
     Mode,
     _copy,
     _event,
-    _full_clean,
     _idempotency_key,
     _lock,
     _not_found,
@@ -34,6 +33,7 @@ from onestop.cases.services.common import (
     _replayed,
     _save,
     _user,
+    full_clean,
 )
 from onestop.cases.services.forms import _missing_fields, _unanswered
 from onestop.cases.services.materials import _materials_rebuild
@@ -205,7 +205,7 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
             created_by=_user(actor),
             created_at=now,
         )
-        _full_clean(document, exclude=["case"])
+        full_clean(document, exclude=["case"])
         document.save()
         locked.visits += 1
         transitions.step(

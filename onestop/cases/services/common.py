@@ -54,15 +54,6 @@ def _now() -> datetime.datetime:
     return timezone.now()
 
 
-def _full_clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as exc:
-        raise ValidationFailed(
-            " ".join(exc.messages), details=getattr(exc, "message_dict", None)
-        ) from exc
-
-
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) is not None else None
 

@@ -20,12 +20,12 @@ from onestop.cases.services.common import (
     _check_version,
     _copy,
     _event,
-    _full_clean,
     _lock,
     _not_found,
     _now,
     _save,
     _text,
+    full_clean,
 )
 from onestop.cases.services.forms import _clean_answers, _clean_form
 from onestop.cases.services.materials import _materials_rebuild
@@ -139,7 +139,7 @@ def draft_start(
             contact_phone=(getattr(applicant, "phone", "") or "")[:20] if applicant else "",
             created_at=_now(),
         )
-        _full_clean(case, exclude=["idempotency_key"])
+        full_clean(case, exclude=["idempotency_key"])
         case.save()
         _event(case, EventKind.CREATED, actor=actor)
         _materials_rebuild(case)

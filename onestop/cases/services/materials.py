@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from onestop.cases import holdings
 from onestop.cases.models import (
     Case,
     CaseMaterial,
 )
 from onestop.cases.selectors.items import item_materials, selected_items
-from onestop.cases.services.common import HANDED_IN, Mode, _full_clean
+from onestop.cases.services.common import HANDED_IN, Mode, full_clean
 from onestop.catalog.models import Material
-from onestop.sharing import selectors as sharing_selectors
 
 
 def _source(material: Material, status: str) -> str:
@@ -28,13 +28,13 @@ def _source(material: Material, status: str) -> str:
 def _materials_rebuild(case: Case) -> None:
     """(Re)build the top case's materials for the selected items. Uploads, papers checked at
     the window and pledges are kept while their key still applies; the rest is recomputed from
-    `sharing.materials_status` for the applicant's account (none at the window
+    `cases.holdings.materials_status` for the applicant's account (none at the window
     without one: everything but generated papers is then to hand in)."""
     top = case.top
     items = selected_items(case=top)
     materials = item_materials(items=items)
     applicant = top.applicant if top.applicant_id else None
-    statuses = sharing_selectors.materials_status(actor=applicant, materials=materials)
+    statuses = holdings.materials_status(actor=applicant, materials=materials)
     merged: dict[str, dict[str, Any]] = {}
     for material, status_row in zip(materials, statuses, strict=True):
         entry = merged.setdefault(
@@ -87,7 +87,7 @@ def _materials_rebuild(case: Case) -> None:
         row.mode = mode
         row.source = source
         row.credential = credential
-        _full_clean(row, exclude=["case"])
+        full_clean(row, exclude=["case"])
         row.save()
     CaseMaterial.objects.filter(pk__in=[m.pk for m in existing.values()]).delete()
 

@@ -1,4 +1,5 @@
-"""Case numbers: ``<region>-<yyyymmdd>-<5-digit seq>`` per node-local day."""
+"""Case numbers: ``<region>-<yyyymmdd>-<5-digit seq>`` per node-local day, from the one
+allocator (`core.numbering`, series "cases")."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import datetime
 
 from django.utils import timezone
 
-from onestop.cases.models import (
-    CaseCounter,
-)
+from onestop.core import numbering
+
+SERIES = "cases"
 
 
 def _allocate_number(region: str, moment: datetime.datetime) -> str:
@@ -18,14 +19,7 @@ def _allocate_number(region: str, moment: datetime.datetime) -> str:
 
 
 def _allocate_numbers(region: str, moment: datetime.datetime, count: int) -> list[str]:
-    """`count` consecutive numbers of the node's local day, in two or three queries whatever
-    `count` (a bundle numbers its top case and every item case at once)."""
+    """`count` consecutive numbers of the node's local day, in one statement whatever `count`
+    (a bundle numbers its top case and every item case at once)."""
     day = timezone.localdate(moment)
-    counter = CaseCounter.objects.select_for_update().filter(region=region, day=day).first()
-    if counter is None:
-        CaseCounter.objects.get_or_create(region=region, day=day)
-        counter = CaseCounter.objects.select_for_update().get(region=region, day=day)
-    first = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    return [f"{region}-{day:%Y%m%d}-{seq:05d}" for seq in range(first, first + count)]
+    return numbering.day_numbers(series=SERIES, region=region, day=day, digits=5, count=count)

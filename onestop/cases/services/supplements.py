@@ -21,12 +21,12 @@ from onestop.cases.services.common import (
     Mode,
     S,
     _copy,
-    _full_clean,
     _lock_pair,
     _not_found,
     _now,
     _save,
     _text,
+    full_clean,
 )
 from onestop.cases.services.engine_sync import _sync
 from onestop.cases.services.notices import _material_list, _notify, _recipient_language, _title
@@ -96,7 +96,7 @@ def supplement_request(
         supplement = Supplement(
             case=locked, requested_by=actor, reason=reason, materials=keys, requested_at=now
         )
-        _full_clean(supplement, exclude=["case", "requested_by"])
+        full_clean(supplement, exclude=["case", "requested_by"])
         supplement.save()
         clock.pause(locked, now=now)
         transitions.step(
