@@ -17,27 +17,6 @@ MANAGERS = {"objects", "_default_manager", "_base_manager"}
 # Known offenders still being rewritten elsewhere, as "path:what"; each entry must still occur
 # (a stale one fails the test), so the list only shrinks.
 ALLOWED = {
-    # cases helper removes
-    "cases/clock.py:StaffRole.objects",
-    "cases/office.py:StaffRole.objects",
-    "cases/pdf.py:credentials.pdf._draw_qr",
-    "cases/pdf.py:credentials.pdf._font",
-    "cases/seed.py:Scenario.objects",
-    "cases/seed.py:Item.objects",
-    "cases/seed.py:User.objects",
-    "cases/selectors.py:Item.objects",
-    "cases/services.py:notify.services._language",
-    "cases/services.py:LicenceType.objects",
-    "cases/views_me.py:Notification.objects",
-    "cases/views_window.py:Scenario.objects",
-    "cases/views_window.py:Item.objects",
-    "cases/views_window.py:ServiceCentre.objects",
-    "cases/views_window.py:User.objects",
-    "cases/window.py:StaffRole.objects",
-    "cases/window.py:Region.objects",
-    "cases/window.py:ServiceCentre.objects",
-    "cases/window.py:Window.objects",
-    "cases/window.py:User.objects",
     # intake helper removes (accounts.selectors.users_by_username)
     "open311/seed.py:User.objects",
     "open311/management/commands/open311_key.py:get_user_model()._default_manager",
@@ -45,12 +24,7 @@ ALLOWED = {
 
 # Modules that register with a registry when imported, but that their app's `ready()` does not
 # import (so the registration waits for whoever imports them first).
-LATE_REGISTRATIONS = {
-    # cases helper moves these registrations into CasesConfig.ready()
-    "cases/api_burden.py",
-    "cases/clock.py",
-    "cases/views_me.py",
-}
+LATE_REGISTRATIONS: set[str] = set()
 REGISTERING = {"register", "provides", "on_catalogue_changed", "provide_holdings"}
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 
 from onestop.accounts.models import User
+from onestop.accounts.selectors import users_by_username
 from onestop.cases.models import Case, CaseMaterial
 from onestop.core import crypto, identity, seeding
 
@@ -130,9 +131,7 @@ def _supplement(officer: User, case: Case) -> None:
 
 @seeding.register(order=96, name="cases-demo")
 def seed_cases() -> str:
-    users = {
-        u.username: u for u in User.objects.filter(username__in=["citizen", "clerk", "officer-ps"])
-    }
+    users = users_by_username(["citizen", "clerk", "officer-ps"])
     if len(users) < 3:
         return "skipped: demo accounts missing"
     done = []

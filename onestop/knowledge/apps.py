@@ -9,7 +9,11 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from onestop.catalog import hooks
-        from onestop.knowledge import seed, tasks  # noqa: F401  (seed registers its step)
+        from onestop.knowledge import (  # noqa: F401  (seed and embeddings register their steps)
+            embeddings,
+            seed,
+            tasks,
+        )
 
         @hooks.on_catalogue_changed
         def reindex(region: str) -> None:
