@@ -8,7 +8,15 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        # seed and seed_processes register demo-seed steps when imported
-        from onestop.cases import holdings, seed, seed_processes  # noqa: F401
+        # seed and seed_processes register demo-seed steps when imported; clock its notification
+        # templates; api_burden and views_me their slots on the scenario and account pages
+        from onestop.cases import (  # noqa: F401
+            api_burden,
+            clock,
+            holdings,
+            seed,
+            seed_processes,
+            views_me,
+        )
 
         holdings.register()  # the catalogue pages' materials status and pre-fill

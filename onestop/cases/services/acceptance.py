@@ -33,12 +33,11 @@ from onestop.cases.services.common import (
     _replayed,
     _save,
     _user,
-    full_clean,
 )
 from onestop.cases.services.forms import _missing_fields, _unanswered
 from onestop.cases.services.materials import _materials_rebuild
 from onestop.cases.services.submission import _accept, _submission_checks
-from onestop.core.errors import Conflict, ValidationFailed
+from onestop.core.errors import Conflict, ValidationFailed, full_clean
 from onestop.ledger.canonical import canonical_json
 
 

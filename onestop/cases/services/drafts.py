@@ -25,12 +25,11 @@ from onestop.cases.services.common import (
     _now,
     _save,
     _text,
-    full_clean,
 )
 from onestop.cases.services.forms import _clean_answers, _clean_form
 from onestop.cases.services.materials import _materials_rebuild
 from onestop.catalog.models import Item
-from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
 from onestop.sharing import selectors as sharing_selectors
 
 

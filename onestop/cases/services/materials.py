@@ -11,8 +11,12 @@ from onestop.cases.models import (
     CaseMaterial,
 )
 from onestop.cases.selectors.items import item_materials, selected_items
-from onestop.cases.services.common import HANDED_IN, Mode, full_clean
+from onestop.cases.services.common import (
+    HANDED_IN,
+    Mode,
+)
 from onestop.catalog.models import Material
+from onestop.core.errors import full_clean
 
 
 def _source(material: Material, status: str) -> str:

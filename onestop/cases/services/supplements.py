@@ -26,12 +26,11 @@ from onestop.cases.services.common import (
     _now,
     _save,
     _text,
-    full_clean,
 )
 from onestop.cases.services.engine_sync import _sync
 from onestop.cases.services.notices import _material_list, _notify, _recipient_language, _title
 from onestop.cases.services.steps import _instance, _stale, _version
-from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow import services as workflow_services
 
