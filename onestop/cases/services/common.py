@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onestop.cases import transitions
 from onestop.cases.models import (
     Case,
     CaseEvent,
@@ -67,9 +68,7 @@ def _event(
     data: dict[str, Any] | None = None,
     at: datetime.datetime | None = None,
 ) -> CaseEvent:
-    event = CaseEvent(
-        case=case, kind=kind, actor=_user(actor), note=note, data=data or {}, at=at or _now()
-    )
+    event = transitions.event_for(case, kind, actor=actor, note=note, data=data, at=at or _now())
     _clean_fields(event)
     event.save()
     return event
