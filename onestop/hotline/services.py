@@ -332,20 +332,22 @@ def ticket_create(
     longitude: Any = None,
     region: str | None = None,
     idempotency_key: str | None = None,
-    dispatch_to: Mapping[str, Any] | None = None,
+    route: bool = False,
 ) -> WorkOrder:
     """Accept a request (受理). A retry with the same `idempotency_key` returns the order the
     first call made, and creates nothing.
 
-    `dispatch_to` is the routing model's confident choice, computed before this call
-    (`routing.auto_route`: ``{"department", "category_score", "department_score"}``): the order
-    is then accepted already dispatched to that department by the system (the transition
-    new -> dispatched with no actor; the department may return it like any other dispatch), in
-    the same transaction: one order row, a ``create`` and an automatic ``dispatch`` event.
+    `route`: the routing model is to dispatch the order if it is confident (the Open311
+    intake; only while settings.HOTLINE_AUTO_DISPATCH is on). Routing does not run in the
+    request: the order is accepted ``new`` (its ``create`` event says ``"route": true``) and one
+    task row for the worker (`tasks.route_orders`) is written in the same transaction; the
+    worker routes the orders waiting in one batch and dispatches the confident ones as the
+    system (`ticket_route_waiting`). Until then, and whenever routing declines or fails, the
+    order waits for an agent like any other.
 
-    Every check and read happens before the transaction (due times included); inside it: the
-    number (one upsert), the order, its events (one insert) and the receipt SMS handed to the
-    worker (one task row, `tasks.notify_citizens`), so the transaction is short and commits
+    Every check and read happens before the transaction; inside it: the number (one upsert),
+    the order, its event, the receipt SMS handed to the worker (one task row,
+    `tasks.notify_citizens`) and the routing task row, so the transaction is short and commits
     once.
     """
     region_code = region or str(settings.NODE_REGION)
@@ -378,9 +380,7 @@ def ticket_create(
     found = category if isinstance(category, Category) else _category(category)
     lat = _coordinate(latitude, low=-90, high=90, field=_("latitude"))
     lon = _coordinate(longitude, low=-180, high=180, field=_("longitude"))
-    lead = None
-    if dispatch_to is not None:
-        lead = _department(str(dispatch_to["department"]), region=region_code)
+    route = route and auto_dispatch_enabled()
     order = WorkOrder(
         region=region_code,
         request_type=request_type,
@@ -399,11 +399,7 @@ def ticket_create(
         idempotency_key=key,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    step = None
-    if lead is not None and policies.can(SYSTEM, "dispatch", order):
-        step = transitions.transition_for(S.NEW, "dispatch")
-    # Everything but the number is made and checked before the transaction: the due times
-    # read the calendar, and nothing should wait for that while the counter row is locked.
+    # Everything but the number is made and checked before the transaction.
     now = _now()
     order.created_at = now
     events = [
@@ -412,29 +408,15 @@ def ticket_create(
             kind="create",
             actor=actor,
             to_status=S.NEW,
-            data={"channel": channel, "category": found.code},
+            data={
+                "channel": channel,
+                "category": found.code,
+                **({"route": True} if route else {}),
+            },
             at=now,
             keys_checked=True,
         )
     ]
-    if step is not None and lead is not None and dispatch_to is not None:
-        order.lead_department = lead
-        _set_due_times(order, now)
-        assert step.target is not None  # noqa: S101 - dispatch always moves
-        order.status = step.target
-        scores = {k: v for k, v in dispatch_to.items() if k.endswith("_score")}
-        events.append(
-            _event_row(
-                order,
-                kind=step.action,
-                actor=SYSTEM,
-                from_status=S.NEW,
-                to_status=order.status,
-                data={"department": lead.code, "assisting": [], "auto": True, **scores},
-                at=now,
-                keys_checked=True,
-            )
-        )
     # The foreign keys were read above and the number comes from the counter: the database's
     # constraints hold the rest, without a query per check.
     full_clean(
@@ -450,6 +432,8 @@ def ticket_create(
             order.save(force_insert=True)
             WorkOrderEvent.objects.bulk_create(events)
             tasks.notify_citizens.enqueue(order.pk, "hotline.received", {"number": order.number})
+            if route:
+                tasks.route_orders.enqueue(order.pk)
     except IntegrityError:
         if key is not None:
             existing = WorkOrder.objects.filter(idempotency_key=key).first()
@@ -498,18 +482,136 @@ def ticket_dispatch(
     the due times start now."""
     with transaction.atomic():
         locked, step = _begin(actor, order, "dispatch")
-        lead = _department(department, region=locked.region)
-        helpers = _assisting(assisting, lead=lead, region=locked.region)
-        locked.lead_department = lead
-        _set_due_times(locked, _now())
-        locked.assisting_departments.set(helpers)
-        return _finish(
-            locked,
-            step,
-            actor=actor,
-            fields=_DISPATCH_FIELDS,
-            data={"department": lead.code, "assisting": [d.code for d in helpers]},
+        return _dispatch(locked, step, actor=actor, department=department, assisting=assisting)
+
+
+def _dispatch(
+    locked: WorkOrder,
+    step: transitions.Transition,
+    *,
+    actor: Any,
+    department: str,
+    assisting: Sequence[str] = (),
+    data: Mapping[str, Any] | None = None,
+) -> WorkOrder:
+    """The dispatch step of the locked order (`ticket_dispatch`, `ticket_route_waiting`)."""
+    lead = _department(department, region=locked.region)
+    helpers = _assisting(assisting, lead=lead, region=locked.region)
+    locked.lead_department = lead
+    _set_due_times(locked, _now())
+    locked.assisting_departments.set(helpers)
+    return _finish(
+        locked,
+        step,
+        actor=actor,
+        fields=_DISPATCH_FIELDS,
+        data={"department": lead.code, "assisting": [d.code for d in helpers], **(data or {})},
+    )
+
+
+def auto_dispatch_enabled() -> bool:
+    """settings.HOTLINE_AUTO_DISPATCH (default True): may the routing model dispatch?"""
+    return bool(getattr(settings, "HOTLINE_AUTO_DISPATCH", True))
+
+
+ROUTE_BATCH = 64  # orders routed together by one `tasks.route_orders`
+
+
+def _waiting_for_routing(order_ids: Sequence[int], limit: int) -> list[WorkOrder]:
+    """New orders whose intake asked for routing and that neither routing nor anyone has
+    looked at (no ``route`` and no ``dispatch`` event): those of `order_ids` first, then the
+    oldest others, at most `limit`."""
+    waiting = (
+        WorkOrder.objects.filter(
+            status=S.NEW,
+            merged_into__isnull=True,
+            events__kind="create",
+            events__data__route=True,
         )
+        .exclude(events__kind__in=("route", "dispatch"))
+        .only("id", "description", "region", "category_id", "status")
+    )
+    mine = list(waiting.filter(pk__in=order_ids))
+    others = list(waiting.exclude(pk__in=order_ids).order_by("id")[: max(0, limit - len(mine))])
+    return mine + others
+
+
+def ticket_route_waiting(*, order_ids: Sequence[int] = (), limit: int = ROUTE_BATCH) -> list[str]:
+    """The routing worker (`tasks.route_orders`): route the orders waiting for it in one pass
+    of the model and dispatch the confident ones as `SYSTEM`, through the dispatch transition
+    and its policy (the event says ``"auto": true`` with the scores). Returns the numbers
+    dispatched.
+
+    Idempotent: each order is re-read under its lock, and one that has moved (an agent
+    dispatched it meanwhile), was merged or was routed already (a retried task, or a batch
+    that took it earlier) is left alone. An order the model is not confident about gets a
+    ``route`` event with the scores and waits for an agent; so does every order of the batch
+    when routing fails (the event names the error): nothing is lost, nothing is routed twice.
+    """
+    from onestop.hotline import routing
+
+    orders = _waiting_for_routing(order_ids, limit)
+    if not orders:
+        return []
+    choices: list[dict[str, Any] | None]
+    failure = ""
+    if not auto_dispatch_enabled():
+        choices, failure = [None] * len(orders), "off"
+    else:
+        try:
+            predictions = routing.classify_many([(o.description, o.region) for o in orders])
+            choices = [
+                routing.confident(p, str(o.category_id))
+                for o, p in zip(orders, predictions, strict=True)
+            ]
+        except Exception as exc:  # the orders wait for an agent; the error is on record
+            logger.exception("routing failed; %d work orders wait for an agent", len(orders))
+            choices, failure = [None] * len(orders), type(exc).__name__
+    dispatched: list[str] = []
+    for order, choice in zip(orders, choices, strict=True):
+        try:
+            done = _route_one(order, choice, failure=failure)
+        except Exception:  # one bad order does not hold up the batch
+            logger.exception("routing work order %s failed; it waits for an agent", order.pk)
+            continue
+        if done is not None:
+            dispatched.append(done)
+    return dispatched
+
+
+def _route_one(order: WorkOrder, choice: Mapping[str, Any] | None, *, failure: str) -> str | None:
+    """Dispatch one routed order (or record why not); its number if dispatched."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if (
+            locked.status != S.NEW
+            or locked.merged_into_id is not None
+            or locked.events.filter(kind__in=("route", "dispatch")).exists()
+        ):
+            return None
+        if choice is not None and policies.can(SYSTEM, "dispatch", locked):
+            scores = {k: v for k, v in choice.items() if k.endswith("_score")}
+            try:
+                with transaction.atomic():
+                    step = transitions.transition_for(locked.status, "dispatch")
+                    _dispatch(
+                        locked,
+                        step,
+                        actor=SYSTEM,
+                        department=str(choice["department"]),
+                        data={"auto": True, **scores},
+                    )
+                return locked.number
+            except ValidationFailed:  # e.g. a department of another region: an agent decides
+                # (`_dispatch` checks the department before it changes anything)
+                failure = "unknown_department"
+        data: dict[str, Any] = {"auto": False}
+        if choice is not None:
+            data.update({k: v for k, v in choice.items() if k.endswith("_score")})
+        if failure:
+            data["error"] = failure
+        _event(locked, kind="route", actor=SYSTEM, data=data)
+    return None
 
 
 def _assisting(codes: Sequence[str], *, lead: Department, region: str) -> list[Department]:
