@@ -86,9 +86,7 @@ def test_one_task_routes_the_orders_waiting_in_one_batch(make, model):
     first, second = make(route=True), make(route=True, description="Loud music at night.")
 
     assert run_queued() == [[first.number, second.number], []]
-    assert model["batches"] == [
-        [(first.description, "371121"), ("Loud music at night.", "371121")]
-    ]
+    assert model["batches"] == [[(first.description, "371121"), ("Loud music at night.", "371121")]]
     assert WorkOrder.objects.filter(status=S.DISPATCHED).count() == 2
 
 
