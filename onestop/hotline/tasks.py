@@ -25,7 +25,7 @@ def notify_citizens(order_id: int, template: str, context: dict[str, Any]) -> in
     return services.ticket_notify(order_id=order_id, template=template, context=context)
 
 
-@task()
+@task(priority=10)  # before the receipts: the order's dispatch is the one with a time goal
 def route_orders(order_id: int) -> list[str]:
     """Route the new order `order_id` and the others waiting with it in one batch, and
     dispatch the confident ones as the system (`services.ticket_route_waiting`); enqueued in
