@@ -567,51 +567,93 @@ def ticket_route_waiting(*, order_ids: Sequence[int] = (), limit: int = ROUTE_BA
         except Exception as exc:  # the orders wait for an agent; the error is on record
             logger.exception("routing failed; %d work orders wait for an agent", len(orders))
             choices, failure = [None] * len(orders), type(exc).__name__
-    dispatched: list[str] = []
-    for order, choice in zip(orders, choices, strict=True):
-        try:
-            done = _route_one(order, choice, failure=failure)
-        except Exception:  # one bad order does not hold up the batch
-            logger.exception("routing work order %s failed; it waits for an agent", order.pk)
-            continue
-        if done is not None:
-            dispatched.append(done)
-    return dispatched
+    return _route_batch(orders, choices, failure=failure)
 
 
-def _route_one(order: WorkOrder, choice: Mapping[str, Any] | None, *, failure: str) -> str | None:
-    """Dispatch one routed order (or record why not); its number if dispatched."""
-    with transaction.atomic():
-        locked = _locked(order)
-        if (
-            locked.status != S.NEW
-            or locked.merged_into_id is not None
-            or locked.events.filter(kind__in=("route", "dispatch")).exists()
-        ):
-            return None
-        if choice is not None and policies.can(SYSTEM, "dispatch", locked):
-            scores = {k: v for k, v in choice.items() if k.endswith("_score")}
+def _route_batch(
+    orders: Sequence[WorkOrder], choices: Sequence[Mapping[str, Any] | None], *, failure: str
+) -> list[str]:
+    """Dispatch the routed orders (or record why not) in one transaction: the orders are
+    locked and re-checked together, each step is the dispatch transition of the table with
+    `SYSTEM`'s policy, and the writes are one bulk update and one bulk insert of events (the
+    batch form of `ticket_dispatch`: a new order has no assisting departments). Returns the
+    numbers dispatched."""
+    choice_of = {o.pk: c for o, c in zip(orders, choices, strict=True)}
+    leads: dict[tuple[str, str], Department | None] = {}
+
+    def lead_of(code: str, region: str) -> Department | None:
+        if (code, region) not in leads:
             try:
-                with transaction.atomic():
-                    step = transitions.transition_for(locked.status, "dispatch")
-                    _dispatch(
-                        locked,
-                        step,
-                        actor=SYSTEM,
-                        department=str(choice["department"]),
-                        data={"auto": True, **scores},
-                    )
-                return locked.number
+                leads[code, region] = _department(code, region=region)
             except ValidationFailed:  # e.g. a department of another region: an agent decides
-                # (`_dispatch` checks the department before it changes anything)
-                failure = "unknown_department"
-        data: dict[str, Any] = {"auto": False}
-        if choice is not None:
-            data.update({k: v for k, v in choice.items() if k.endswith("_score")})
-        if failure:
-            data["error"] = failure
-        _event(locked, kind="route", actor=SYSTEM, data=data)
-    return None
+                leads[code, region] = None
+        return leads[code, region]
+
+    now = _now()
+    dispatched: list[WorkOrder] = []
+    events: list[WorkOrderEvent] = []
+    with transaction.atomic():
+        locked = list(
+            WorkOrder.objects.select_for_update(of=("self",))
+            .select_related("category__time_limit_class", "category__parent__time_limit_class")
+            .filter(pk__in=choice_of, status=S.NEW, merged_into__isnull=True)
+            .order_by("pk")
+        )
+        # Read after the locks are held: routed by another run meanwhile, or moved and back.
+        seen = set(
+            WorkOrderEvent.objects.filter(
+                order__in=locked, kind__in=("route", "dispatch")
+            ).values_list("order_id", flat=True)
+        )
+        for order in locked:
+            if order.pk in seen:
+                continue
+            choice, error = choice_of[order.pk], failure
+            if choice is not None and policies.can(SYSTEM, "dispatch", order):
+                lead = lead_of(str(choice["department"]), order.region)
+                if lead is not None:
+                    step = transitions.transition_for(order.status, "dispatch")
+                    assert step.target is not None  # noqa: S101 - dispatch always moves
+                    order.lead_department = lead
+                    _set_due_times(order, now)
+                    order.status = step.target
+                    order.updated_at = now
+                    scores = {k: v for k, v in choice.items() if k.endswith("_score")}
+                    events.append(
+                        _event_row(
+                            order,
+                            kind=step.action,
+                            actor=SYSTEM,
+                            from_status=S.NEW,
+                            to_status=order.status,
+                            data={"department": lead.code, "assisting": [], "auto": True, **scores},
+                            at=now,
+                            keys_checked=True,
+                        )
+                    )
+                    dispatched.append(order)
+                    continue
+                error = "unknown_department"
+            data: dict[str, Any] = {"auto": False}
+            if choice is not None:
+                data.update({k: v for k, v in choice.items() if k.endswith("_score")})
+            if error:
+                data["error"] = error
+            events.append(
+                _event_row(order, kind="route", actor=SYSTEM, data=data, at=now, keys_checked=True)
+            )
+        if dispatched:
+            WorkOrder.objects.bulk_update(dispatched, [*_DISPATCH_FIELDS, "status", "updated_at"])
+            masters = set(
+                WorkOrder.objects.filter(merged_into__in=dispatched).values_list(
+                    "merged_into_id", flat=True
+                )
+            )
+            for order in dispatched:
+                if order.pk in masters:
+                    _follow(order)
+        WorkOrderEvent.objects.bulk_create(events)
+    return [o.number for o in dispatched]
 
 
 def _assisting(codes: Sequence[str], *, lead: Department, region: str) -> list[Department]:
