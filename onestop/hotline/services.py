@@ -482,31 +482,18 @@ def ticket_dispatch(
     the due times start now."""
     with transaction.atomic():
         locked, step = _begin(actor, order, "dispatch")
-        return _dispatch(locked, step, actor=actor, department=department, assisting=assisting)
-
-
-def _dispatch(
-    locked: WorkOrder,
-    step: transitions.Transition,
-    *,
-    actor: Any,
-    department: str,
-    assisting: Sequence[str] = (),
-    data: Mapping[str, Any] | None = None,
-) -> WorkOrder:
-    """The dispatch step of the locked order (`ticket_dispatch`, `ticket_route_waiting`)."""
-    lead = _department(department, region=locked.region)
-    helpers = _assisting(assisting, lead=lead, region=locked.region)
-    locked.lead_department = lead
-    _set_due_times(locked, _now())
-    locked.assisting_departments.set(helpers)
-    return _finish(
-        locked,
-        step,
-        actor=actor,
-        fields=_DISPATCH_FIELDS,
-        data={"department": lead.code, "assisting": [d.code for d in helpers], **(data or {})},
-    )
+        lead = _department(department, region=locked.region)
+        helpers = _assisting(assisting, lead=lead, region=locked.region)
+        locked.lead_department = lead
+        _set_due_times(locked, _now())
+        locked.assisting_departments.set(helpers)
+        return _finish(
+            locked,
+            step,
+            actor=actor,
+            fields=_DISPATCH_FIELDS,
+            data={"department": lead.code, "assisting": [d.code for d in helpers]},
+        )
 
 
 def auto_dispatch_enabled() -> bool:
