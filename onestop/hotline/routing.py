@@ -26,7 +26,9 @@ confirms the suggestion.
 The trained model is a joblib file under settings.DATA_DIR/models/; it is loaded once per
 process, lazily and behind a lock, and trained (about 10 s) on first use if missing. The web
 server loads it (and the encoder) before a worker's first request (`warm_up`, a `core.warmup`
-step). The seed step "hotline-routing" trains it when absent.
+step). The seed step "hotline-routing" trains it when absent. New Open311 requests are not
+routed in the request: the task worker routes the orders waiting in batches (`classify_many`,
+`confident`; `services.ticket_route_waiting`).
 """
 
 from __future__ import annotations
@@ -486,11 +488,6 @@ def classify(*, text: str, region: str) -> dict[str, Any]:
     return get_model().predict(text, region, departments=departments)
 
 
-def auto_dispatch_enabled() -> bool:
-    """settings.HOTLINE_AUTO_DISPATCH (default True): may a confident routing dispatch?"""
-    return bool(getattr(settings, "HOTLINE_AUTO_DISPATCH", True))
-
-
 def classify_many(requests: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     """`classify` for several (text, region) pairs in one pass of the model; the texts are
     the stored requests' (already checked). Each region's departments are read once."""
@@ -502,7 +499,8 @@ def classify_many(requests: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
 
 
 def confident(routed: Mapping[str, Any], category: str) -> dict[str, Any] | None:
-    """The department to dispatch to without a human, from one prediction, or None: only
+    """The department to dispatch a new request to without a human, from its prediction, or
+    None (an agent confirms); the routing worker (`services.ticket_route_waiting`) calls it. Only
     when the model is confident (`auto`: top category and top department at or above the
     threshold) and its top category is the `category` the request was filed under.
     Returns {"department", "kind", "category_score", "department_score"}."""
@@ -517,20 +515,6 @@ def confident(routed: Mapping[str, Any], category: str) -> dict[str, Any] | None
         "category_score": top_category["score"],
         "department_score": top_department["score"],
     }
-
-
-def auto_route(*, text: str, region: str, category: str) -> dict[str, Any] | None:
-    """The department to dispatch one new request to without a human, or None (see
-    `confident`); None too while settings.HOTLINE_AUTO_DISPATCH is off or the input is bad.
-    The intake does not call this: it queues `tasks.route_orders`, which routes in batches
-    (`services.ticket_route_waiting`)."""
-    if not auto_dispatch_enabled():
-        return None
-    try:
-        routed = classify(text=text, region=region)
-    except ValidationFailed:
-        return None
-    return confident(routed, category)
 
 
 # --- evaluation ------------------------------------------------------------------------------
