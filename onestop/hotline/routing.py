@@ -26,7 +26,9 @@ confirms the suggestion.
 The trained model is a joblib file under settings.DATA_DIR/models/; it is loaded once per
 process, lazily and behind a lock, and trained (about 10 s) on first use if missing. The web
 server loads it (and the encoder) before a worker's first request (`warm_up`, a `core.warmup`
-step). The seed step "hotline-routing" trains it when absent.
+step). The seed step "hotline-routing" trains it when absent. New Open311 requests are not
+routed in the request: the task worker routes the orders waiting in batches (`classify_many`,
+`confident`; `services.ticket_route_waiting`).
 """
 
 from __future__ import annotations
@@ -265,24 +267,41 @@ class Model:
         """
         if departments is None:
             departments = region_departments(region)
-        cat_p, kind_p = self.probabilities([text])
-        cat_order = np.argsort(-cat_p[0])[:TOP_CATEGORIES]
-        cats: list[dict[str, Any]] = [
-            {"code": str(self.category_clf.classes_[i]), "score": round(float(cat_p[0][i]), 4)}
-            for i in cat_order
-        ]
-        depts: list[dict[str, Any]] = []
-        for i in np.argsort(-kind_p[0]):
-            kind = str(self.kind_clf.classes_[i])
-            if kind in departments:
-                score = round(float(kind_p[0][i]), 4)
-                code = pick_department(departments[kind], text)
-                depts.append({"code": code, "kind": kind, "score": score})
-                if len(depts) == TOP_DEPARTMENTS:
-                    break
+        return self.predict_many([text], departments=[departments])[0]
+
+    def predict_many(
+        self, texts: Sequence[str], *, departments: Sequence[Mapping[str, Departments]]
+    ) -> list[dict[str, Any]]:
+        """`predict` for several texts at once, `departments[i]` being the region's of text i:
+        one pass of the features and classifiers over the batch, which costs little more than
+        one text (the routing worker routes the orders waiting together)."""
+        if not texts:
+            return []
+        cat_p, kind_p = self.probabilities(list(texts))
         limit = threshold()
-        auto = bool(cats and depts and cats[0]["score"] >= limit and depts[0]["score"] >= limit)
-        return {"categories": cats, "departments": depts, "auto": auto}
+        out: list[dict[str, Any]] = []
+        for row, text in enumerate(texts):
+            cat_order = np.argsort(-cat_p[row])[:TOP_CATEGORIES]
+            cats: list[dict[str, Any]] = [
+                {
+                    "code": str(self.category_clf.classes_[i]),
+                    "score": round(float(cat_p[row][i]), 4),
+                }
+                for i in cat_order
+            ]
+            depts: list[dict[str, Any]] = []
+            options = departments[row]
+            for i in np.argsort(-kind_p[row]):
+                kind = str(self.kind_clf.classes_[i])
+                if kind in options:
+                    score = round(float(kind_p[row][i]), 4)
+                    code = pick_department(options[kind], text)
+                    depts.append({"code": code, "kind": kind, "score": score})
+                    if len(depts) == TOP_DEPARTMENTS:
+                        break
+            auto = bool(cats and depts and cats[0]["score"] >= limit and depts[0]["score"] >= limit)
+            out.append({"categories": cats, "departments": depts, "auto": auto})
+        return out
 
 
 def train(examples: Iterable[Example]) -> Model:
@@ -469,20 +488,22 @@ def classify(*, text: str, region: str) -> dict[str, Any]:
     return get_model().predict(text, region, departments=departments)
 
 
-def auto_route(*, text: str, region: str, category: str) -> dict[str, Any] | None:
-    """The department to dispatch a new request to without a human, or None.
+def classify_many(requests: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """`classify` for several (text, region) pairs in one pass of the model; the texts are
+    the stored requests' (already checked). Each region's departments are read once."""
+    regions = {region: region_departments(region) for _text, region in requests}
+    return get_model().predict_many(
+        [(text or "").strip()[:MAX_TEXT] for text, _region in requests],
+        departments=[regions[region] for _text, region in requests],
+    )
 
-    Only when settings.HOTLINE_AUTO_DISPATCH (default True) allows it, the model is confident
-    (`auto`: top category and top department at or above the threshold) and its top category
-    is the `category` the request was filed under; otherwise an agent confirms.
-    Returns {"department", "kind", "category_score", "department_score"}.
-    """
-    if not getattr(settings, "HOTLINE_AUTO_DISPATCH", True):
-        return None
-    try:
-        routed = classify(text=text, region=region)
-    except ValidationFailed:
-        return None
+
+def confident(routed: Mapping[str, Any], category: str) -> dict[str, Any] | None:
+    """The department to dispatch a new request to without a human, from its prediction, or
+    None (an agent confirms); the routing worker (`services.ticket_route_waiting`) calls it. Only
+    when the model is confident (`auto`: top category and top department at or above the
+    threshold) and its top category is the `category` the request was filed under.
+    Returns {"department", "kind", "category_score", "department_score"}."""
     if not routed["auto"] or not routed["departments"] or not routed["categories"]:
         return None
     top_category, top_department = routed["categories"][0], routed["departments"][0]

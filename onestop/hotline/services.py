@@ -332,20 +332,22 @@ def ticket_create(
     longitude: Any = None,
     region: str | None = None,
     idempotency_key: str | None = None,
-    dispatch_to: Mapping[str, Any] | None = None,
+    route: bool = False,
 ) -> WorkOrder:
     """Accept a request (受理). A retry with the same `idempotency_key` returns the order the
     first call made, and creates nothing.
 
-    `dispatch_to` is the routing model's confident choice, computed before this call
-    (`routing.auto_route`: ``{"department", "category_score", "department_score"}``): the order
-    is then accepted already dispatched to that department by the system (the transition
-    new -> dispatched with no actor; the department may return it like any other dispatch), in
-    the same transaction: one order row, a ``create`` and an automatic ``dispatch`` event.
+    `route`: the routing model is to dispatch the order if it is confident (the Open311
+    intake; only while settings.HOTLINE_AUTO_DISPATCH is on). Routing does not run in the
+    request: the order is accepted ``new`` (its ``create`` event says ``"route": true``) and one
+    task row for the worker (`tasks.route_orders`) is written in the same transaction; the
+    worker routes the orders waiting in one batch and dispatches the confident ones as the
+    system (`ticket_route_waiting`). Until then, and whenever routing declines or fails, the
+    order waits for an agent like any other.
 
-    Every check and read happens before the transaction (due times included); inside it: the
-    number (one upsert), the order, its events (one insert) and the receipt SMS handed to the
-    worker (one task row, `tasks.notify_citizens`), so the transaction is short and commits
+    Every check and read happens before the transaction; inside it: the number (one upsert),
+    the order, its event, the receipt SMS handed to the worker (one task row,
+    `tasks.notify_citizens`) and the routing task row, so the transaction is short and commits
     once.
     """
     region_code = region or str(settings.NODE_REGION)
@@ -378,9 +380,7 @@ def ticket_create(
     found = category if isinstance(category, Category) else _category(category)
     lat = _coordinate(latitude, low=-90, high=90, field=_("latitude"))
     lon = _coordinate(longitude, low=-180, high=180, field=_("longitude"))
-    lead = None
-    if dispatch_to is not None:
-        lead = _department(str(dispatch_to["department"]), region=region_code)
+    route = route and auto_dispatch_enabled()
     order = WorkOrder(
         region=region_code,
         request_type=request_type,
@@ -399,11 +399,7 @@ def ticket_create(
         idempotency_key=key,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    step = None
-    if lead is not None and policies.can(SYSTEM, "dispatch", order):
-        step = transitions.transition_for(S.NEW, "dispatch")
-    # Everything but the number is made and checked before the transaction: the due times
-    # read the calendar, and nothing should wait for that while the counter row is locked.
+    # Everything but the number is made and checked before the transaction.
     now = _now()
     order.created_at = now
     events = [
@@ -412,29 +408,15 @@ def ticket_create(
             kind="create",
             actor=actor,
             to_status=S.NEW,
-            data={"channel": channel, "category": found.code},
+            data={
+                "channel": channel,
+                "category": found.code,
+                **({"route": True} if route else {}),
+            },
             at=now,
             keys_checked=True,
         )
     ]
-    if step is not None and lead is not None and dispatch_to is not None:
-        order.lead_department = lead
-        _set_due_times(order, now)
-        assert step.target is not None  # noqa: S101 - dispatch always moves
-        order.status = step.target
-        scores = {k: v for k, v in dispatch_to.items() if k.endswith("_score")}
-        events.append(
-            _event_row(
-                order,
-                kind=step.action,
-                actor=SYSTEM,
-                from_status=S.NEW,
-                to_status=order.status,
-                data={"department": lead.code, "assisting": [], "auto": True, **scores},
-                at=now,
-                keys_checked=True,
-            )
-        )
     # The foreign keys were read above and the number comes from the counter: the database's
     # constraints hold the rest, without a query per check.
     full_clean(
@@ -450,6 +432,8 @@ def ticket_create(
             order.save(force_insert=True)
             WorkOrderEvent.objects.bulk_create(events)
             tasks.notify_citizens.enqueue(order.pk, "hotline.received", {"number": order.number})
+            if route:
+                tasks.route_orders.enqueue(order.pk)
     except IntegrityError:
         if key is not None:
             existing = WorkOrder.objects.filter(idempotency_key=key).first()
@@ -510,6 +494,153 @@ def ticket_dispatch(
             fields=_DISPATCH_FIELDS,
             data={"department": lead.code, "assisting": [d.code for d in helpers]},
         )
+
+
+def auto_dispatch_enabled() -> bool:
+    """settings.HOTLINE_AUTO_DISPATCH (default True): may the routing model dispatch?"""
+    return bool(getattr(settings, "HOTLINE_AUTO_DISPATCH", True))
+
+
+ROUTE_BATCH = 64  # orders routed together by one `tasks.route_orders`
+
+
+def _waiting_for_routing(order_ids: Sequence[int], limit: int) -> list[WorkOrder]:
+    """New orders whose intake asked for routing and that neither routing nor anyone has
+    looked at (no ``route`` and no ``dispatch`` event): those of `order_ids` first, then the
+    oldest others, at most `limit`."""
+    waiting = (
+        WorkOrder.objects.filter(
+            status=S.NEW,
+            merged_into__isnull=True,
+            events__kind="create",
+            events__data__route=True,
+        )
+        .exclude(events__kind__in=("route", "dispatch"))
+        .only("id", "description", "region", "category_id", "status")
+    )
+    mine = list(waiting.filter(pk__in=order_ids))
+    others = list(waiting.exclude(pk__in=order_ids).order_by("id")[: max(0, limit - len(mine))])
+    return mine + others
+
+
+def ticket_route_waiting(*, order_ids: Sequence[int] = (), limit: int = ROUTE_BATCH) -> list[str]:
+    """The routing worker (`tasks.route_orders`): route the orders waiting for it in one pass
+    of the model and dispatch the confident ones as `SYSTEM`, through the dispatch transition
+    and its policy (the event says ``"auto": true`` with the scores). Returns the numbers
+    dispatched.
+
+    Idempotent: each order is re-read under its lock, and one that has moved (an agent
+    dispatched it meanwhile), was merged or was routed already (a retried task, or a batch
+    that took it earlier) is left alone. An order the model is not confident about gets a
+    ``route`` event with the scores and waits for an agent; so does every order of the batch
+    when routing fails (the event names the error): nothing is lost, nothing is routed twice.
+    """
+    from onestop.hotline import routing
+
+    orders = _waiting_for_routing(order_ids, limit)
+    if not orders:
+        return []
+    choices: list[dict[str, Any] | None]
+    failure = ""
+    if not auto_dispatch_enabled():
+        choices, failure = [None] * len(orders), "off"
+    else:
+        try:
+            predictions = routing.classify_many([(o.description, o.region) for o in orders])
+            choices = [
+                routing.confident(p, str(o.category_id))
+                for o, p in zip(orders, predictions, strict=True)
+            ]
+        except Exception as exc:  # the orders wait for an agent; the error is on record
+            logger.exception("routing failed; %d work orders wait for an agent", len(orders))
+            choices, failure = [None] * len(orders), type(exc).__name__
+    return _route_batch(orders, choices, failure=failure)
+
+
+def _route_batch(
+    orders: Sequence[WorkOrder], choices: Sequence[Mapping[str, Any] | None], *, failure: str
+) -> list[str]:
+    """Dispatch the routed orders (or record why not) in one transaction: the orders are
+    locked and re-checked together, each step is the dispatch transition of the table with
+    `SYSTEM`'s policy, and the writes are one bulk update and one bulk insert of events (the
+    batch form of `ticket_dispatch`: a new order has no assisting departments). Returns the
+    numbers dispatched."""
+    choice_of = {o.pk: c for o, c in zip(orders, choices, strict=True)}
+    leads: dict[tuple[str, str], Department | None] = {}
+
+    def lead_of(code: str, region: str) -> Department | None:
+        if (code, region) not in leads:
+            try:
+                leads[code, region] = _department(code, region=region)
+            except ValidationFailed:  # e.g. a department of another region: an agent decides
+                leads[code, region] = None
+        return leads[code, region]
+
+    now = _now()
+    dispatched: list[WorkOrder] = []
+    events: list[WorkOrderEvent] = []
+    with transaction.atomic():
+        locked = list(
+            WorkOrder.objects.select_for_update(of=("self",))
+            .select_related("category__time_limit_class", "category__parent__time_limit_class")
+            .filter(pk__in=choice_of, status=S.NEW, merged_into__isnull=True)
+            .order_by("pk")
+        )
+        # Read after the locks are held: routed by another run meanwhile, or moved and back.
+        seen = set(
+            WorkOrderEvent.objects.filter(
+                order__in=locked, kind__in=("route", "dispatch")
+            ).values_list("order_id", flat=True)
+        )
+        for order in locked:
+            if order.pk in seen:
+                continue
+            choice, error = choice_of[order.pk], failure
+            if choice is not None and policies.can(SYSTEM, "dispatch", order):
+                lead = lead_of(str(choice["department"]), order.region)
+                if lead is not None:
+                    step = transitions.transition_for(order.status, "dispatch")
+                    assert step.target is not None  # noqa: S101 - dispatch always moves
+                    order.lead_department = lead
+                    _set_due_times(order, now)
+                    order.status = step.target
+                    order.updated_at = now
+                    scores = {k: v for k, v in choice.items() if k.endswith("_score")}
+                    events.append(
+                        _event_row(
+                            order,
+                            kind=step.action,
+                            actor=SYSTEM,
+                            from_status=S.NEW,
+                            to_status=order.status,
+                            data={"department": lead.code, "assisting": [], "auto": True, **scores},
+                            at=now,
+                            keys_checked=True,
+                        )
+                    )
+                    dispatched.append(order)
+                    continue
+                error = "unknown_department"
+            data: dict[str, Any] = {"auto": False}
+            if choice is not None:
+                data.update({k: v for k, v in choice.items() if k.endswith("_score")})
+            if error:
+                data["error"] = error
+            events.append(
+                _event_row(order, kind="route", actor=SYSTEM, data=data, at=now, keys_checked=True)
+            )
+        if dispatched:
+            WorkOrder.objects.bulk_update(dispatched, [*_DISPATCH_FIELDS, "status", "updated_at"])
+            masters = set(
+                WorkOrder.objects.filter(merged_into__in=dispatched).values_list(
+                    "merged_into_id", flat=True
+                )
+            )
+            for order in dispatched:
+                if order.pk in masters:
+                    _follow(order)
+        WorkOrderEvent.objects.bulk_create(events)
+    return [o.number for o in dispatched]
 
 
 def _assisting(codes: Sequence[str], *, lead: Department, region: str) -> list[Department]:

@@ -1,10 +1,10 @@
 """Writes of the Open311 gateway: issuing and revoking API clients, filing requests.
 
 Requests are filed through `hotline.services.ticket_create` (and `attachment_add`) with the
-client's service account as the actor; the routing model runs first, outside any transaction
-(`hotline.routing.auto_route`), and when it is confident the order is accepted already
-dispatched (`ticket_create(dispatch_to=...)`), in the intake's one transaction. This app never
-writes hotline tables itself.
+client's service account as the actor and `route=True`: the order is written ``new`` with one
+task row for the worker, which routes the orders waiting in a batch and dispatches the
+confident ones (`hotline.services.ticket_route_waiting`), so no request runs the model. This
+app never writes hotline tables itself.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from onestop.accounts import services as account_services
 from onestop.accounts.models import StaffRole
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from onestop.hotline import routing
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import WorkOrder
@@ -258,9 +257,6 @@ def request_create(
     retried = scoped_key is not None and (
         hotline_selectors.ticket_list(actor=actor).filter(idempotency_key=scoped_key).exists()
     )
-    # Routing (~5 ms of CPU) runs before the transaction, so no row lock waits for it; a retry
-    # is not routed again.
-    routed = None if retried else _route(description, client.region, category.code)
     # ticket_create is one transaction; an outer one (a savepoint more) only when files come
     # along, so that the order and its attachments commit together.
     with transaction.atomic() if media else contextlib.nullcontext():
@@ -278,19 +274,9 @@ def request_create(
             longitude=lon,
             region=client.region,
             idempotency_key=scoped_key,
-            dispatch_to=routed,
+            route=True,
         )
         if not retried:
             for name, content in media:
                 hotline_services.attachment_add(actor=actor, order=order, name=name, data=content)
     return order
-
-
-def _route(text: str, region: str, category: str) -> dict[str, Any] | None:
-    """The routing model's confident department for a new request, or None (an agent
-    dispatches it). Routing never blocks intake: a failure is logged and the request waits."""
-    try:
-        return routing.auto_route(text=text, region=region, category=category)
-    except Exception:  # the request is filed either way; an agent routes it
-        logger.exception("routing failed; the Open311 request waits for an agent")
-        return None

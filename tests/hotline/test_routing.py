@@ -185,6 +185,17 @@ def test_predict_returns_departments_of_the_region(active: routing.Model, org: N
     assert out["departments"][0]["kind"] == "housing-urban-rural-development"
 
 
+def test_a_batch_is_routed_as_each_text_alone(active: routing.Model, org: None) -> None:
+    requests = [
+        ("翠湖名苑的物业不管事，楼道垃圾没人收拾", "320707"),
+        ("楼下烧烤店每天吵到凌晨两点", "371121"),
+        ("社保卡丢了怎么补办", "371121"),
+    ]
+    batch = routing.classify_many(requests)
+    assert batch == [routing.classify(text=text, region=region) for text, region in requests]
+    assert routing.classify_many([]) == []
+
+
 def test_departments_missing_in_the_region_are_left_out(active: routing.Model) -> None:
     out = active.predict("小区物业不管事", "371121", departments={"township": "371121-township"})
     assert out["departments"] == [

@@ -87,44 +87,21 @@ def test_a_refused_intake_queues_no_receipt(make):
     assert not DBTaskResult.objects.filter(task_path=tasks.notify_citizens.module_path).exists()
 
 
-ROUTED = {
-    "department": PS,
-    "kind": "public-security",
-    "category_score": 0.9,
-    "department_score": 0.8,
-}
+def test_an_intake_asking_for_routing_is_new_with_one_routing_task(make):
+    order = make(route=True)
+
+    assert (order.status, order.lead_department_id) == (S.NEW, None)
+    assert kinds(order) == ["create"]
+    assert order.events.get().data["route"] is True
+    [queued] = DBTaskResult.objects.filter(task_path=tasks.route_orders.module_path)
+    assert queued.args_kwargs["args"] == [order.pk]
 
 
-def test_a_routed_intake_is_accepted_already_dispatched_by_the_system(make):
-    order = make(dispatch_to=ROUTED)
-
-    assert (order.status, order.lead_department_id) == (S.DISPATCHED, PS)
-    assert order.dispatched_at == order.created_at
-    assert order.respond_by is not None
-    assert order.resolve_by is not None
-    assert kinds(order) == ["create", "dispatch"]
-    dispatch = order.events.get(kind="dispatch")
-    assert dispatch.actor is None
-    assert (dispatch.from_status, dispatch.to_status, dispatch.department_id) == (
-        S.NEW,
-        S.DISPATCHED,
-        PS,
-    )
-    assert dispatch.data == {
-        "department": PS,
-        "assisting": [],
-        "auto": True,
-        "category_score": 0.9,
-        "department_score": 0.8,
-    }
-
-
-def test_an_intake_routed_outside_its_region_writes_nothing(make):
-    with pytest.raises(ValidationFailed):
-        make(dispatch_to={**ROUTED, "department": "320707-public-security"})
-    assert WorkOrder.objects.count() == 0
-    assert WorkOrderEvent.objects.count() == 0
-    assert not DBTaskResult.objects.filter(task_path=tasks.notify_citizens.module_path).exists()
+def test_an_intake_without_routing_queues_none(make, settings):
+    make()
+    settings.HOTLINE_AUTO_DISPATCH = False
+    make(route=True)
+    assert not DBTaskResult.objects.filter(task_path=tasks.route_orders.module_path).exists()
 
 
 def test_retried_create_with_the_same_key_returns_the_same_order(make):

@@ -1,5 +1,7 @@
-"""Open311 requests are routed: a confident prediction dispatches the work order at once (by
-the system, audited with the scores); anything less waits for an agent."""
+"""Open311 requests are routed by the worker right after intake: the POST writes the order
+``new`` with one routing task (no model in the request, no `agency_responsible` yet, as
+GeoReport v2 allows); the task dispatches a confident order as the system (audited with the
+scores), and anything less waits for an agent."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
-from onestop.hotline import routing
+from onestop.hotline import routing, tasks
 from onestop.hotline.models import WorkOrder
 from tests.open311.conftest import SERVICE, form
 
@@ -27,15 +30,15 @@ def routed(settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         ],
         "auto": True,
     }
-    seen: list[dict[str, str]] = []
+    seen: list[tuple[str, str]] = []
 
-    def classify(*, text: str, region: str) -> dict[str, Any]:
-        seen.append({"text": text, "region": region})
+    def classify_many(requests: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        seen.extend(requests)
         if answer.get("fail"):
             raise RuntimeError("model unavailable")
-        return answer
+        return [answer for _ in requests]
 
-    monkeypatch.setattr(routing, "classify", classify)
+    monkeypatch.setattr(routing, "classify_many", classify_many)
     answer["seen"] = seen
     return answer
 
@@ -49,10 +52,38 @@ def _order(response: Any) -> WorkOrder:
     return WorkOrder.objects.get(number=response.json()[0]["service_request_id"])
 
 
-def test_a_confident_request_is_dispatched_by_the_system(world, routed):
-    order = _order(_post())
+def _queued() -> list[Any]:
+    return list(DBTaskResult.objects.filter(task_path=tasks.route_orders.module_path))
 
-    assert routed["seen"] == [{"text": "小区电梯坏了一周，物业不修。", "region": "371121"}]
+
+def _work() -> None:
+    """The worker: run each queued routing task."""
+    for row in _queued():
+        tasks.route_orders.call(*row.args_kwargs["args"])
+
+
+def _shown(order: WorkOrder) -> dict[str, Any]:
+    response = Client().get(f"/open311/v2/requests/{order.number}.json")
+    assert response.status_code == 200, response.content
+    shown: dict[str, Any] = response.json()[0]
+    return shown
+
+
+def test_a_confident_request_is_dispatched_by_the_worker(world, routed):
+    response = _post()
+    order = _order(response)
+
+    # The request ran no model: the order is new, with one routing task queued.
+    assert routed["seen"] == []
+    assert "agency_responsible" not in response.json()[0]
+    assert (order.status, order.lead_department_id) == ("new", None)
+    assert [row.args_kwargs["args"] for row in _queued()] == [[order.pk]]
+    assert _shown(order)["agency_responsible"] is None
+
+    _work()
+
+    order.refresh_from_db()
+    assert routed["seen"] == [("小区电梯坏了一周，物业不修。", "371121")]
     assert (order.status, order.lead_department_id) == ("dispatched", HOUSING)
     assert order.resolve_by is not None
     event = order.events.get(kind="dispatch")
@@ -64,8 +95,7 @@ def test_a_confident_request_is_dispatched_by_the_system(world, routed):
         "category_score": 0.93,
         "department_score": 0.88,
     }
-    shown = Client().get(f"/open311/v2/requests/{order.number}.json").json()[0]
-    assert shown["agency_responsible"]
+    assert _shown(order)["agency_responsible"]
 
 
 @pytest.mark.parametrize(
@@ -80,14 +110,17 @@ def test_a_confident_request_is_dispatched_by_the_system(world, routed):
 def test_anything_less_waits_for_an_agent(world, routed, change):
     routed.update(change)
     order = _order(_post())
+    _work()
+    order.refresh_from_db()
     assert (order.status, order.lead_department_id) == ("new", None)
-    assert list(order.events.values_list("kind", flat=True)) == ["create"]
+    assert list(order.events.values_list("kind", flat=True)) == ["create", "route"]
 
 
 def test_off_when_the_setting_says_so(world, routed, settings):
     settings.HOTLINE_AUTO_DISPATCH = False
     order = _order(_post())
     assert order.status == "new"
+    assert _queued() == []
     assert routed["seen"] == []
 
 
@@ -95,11 +128,16 @@ def test_a_retried_request_is_dispatched_once(world, routed):
     first = _order(Client().post(URL, form(), headers={"Idempotency-Key": "r-1"}))
     again = _order(Client().post(URL, form(), headers={"Idempotency-Key": "r-1"}))
     assert first.pk == again.pk
+    assert len(_queued()) == 1
+    _work()
+    _work()  # the task run again (a retry) changes nothing
     assert again.events.filter(kind="dispatch").count() == 1
+    assert len(routed["seen"]) == 1
 
 
 def test_a_bad_request_is_not_routed(world, routed):
     response = _post(description="")
     assert response.status_code == 400
+    assert _queued() == []
     assert routed["seen"] == []
     assert WorkOrder.objects.count() == 0
