@@ -1,4 +1,4 @@
-"""Background work of the cases app (Django tasks API; run by `onestop db_worker`).
+"""Background work of the cases app (Django tasks API; run by `onestop worker`).
 
 `onestop serve` enqueues `tick` every `ONESTOP_TICK_SECONDS` (or run `onestop cases_tick`
 from cron): it warns officers of item cases at 80% of their time limit and escalates overdue

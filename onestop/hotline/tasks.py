@@ -1,4 +1,4 @@
-"""Background work of the hotline (Django tasks API; run by `onestop db_worker`).
+"""Background work of the hotline (Django tasks API; run by `onestop worker`).
 
 Schedule `escalate_overdue` every few minutes (or run `onestop hotline_tick` from cron): it
 escalates every order whose resolution time has passed to the supervisors (督办).

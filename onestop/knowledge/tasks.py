@@ -1,4 +1,4 @@
-"""Background work of the search index (Django tasks API; run by `onestop db_worker`)."""
+"""Background work of the search index (Django tasks API; run by `onestop worker`)."""
 
 from django_tasks import task
 

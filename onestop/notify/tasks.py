@@ -1,4 +1,4 @@
-"""Background work of notify (Django tasks API; run by `onestop db_worker`)."""
+"""Background work of notify (Django tasks API; run by `onestop worker`)."""
 
 from django_tasks import task
 

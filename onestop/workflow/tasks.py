@@ -1,4 +1,4 @@
-"""Background work of the workflow app (Django tasks API; run by `onestop db_worker`).
+"""Background work of the workflow app (Django tasks API; run by `onestop worker`).
 
 SpiffWorkflow never wakes up by itself: a timer fires only when the host refreshes the
 instance. Schedule `refresh_due_timers` every minute or so (or run `onestop workflow_tick`

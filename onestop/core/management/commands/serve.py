@@ -139,7 +139,7 @@ class Command(BaseCommand):
         ]
         procs = [subprocess.Popen(web)]  # noqa: S603 - fixed argv, no shell
         if not opts["no_worker"]:
-            worker = [sys.executable, "-m", "onestop", "db_worker", "--queue-name", "default"]
+            worker = [sys.executable, "-m", "onestop", "worker", "--queue-name", "default"]
             procs.append(subprocess.Popen(worker))  # noqa: S603
         interval = opts["tick_seconds"] if opts["tick_seconds"] is not None else tick_seconds()
         ticker: Ticker | None = None
