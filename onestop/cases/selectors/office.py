@@ -281,15 +281,15 @@ def department_queue(
     # `cases_waiting` without visiting the table (EXPLAIN in docs/operations.md, "Officer
     # queue"): the count (an index-only scan), then the page's rows, loaded by the ids of an
     # index-only walk to the page (the OFFSET skips index entries, not rows) in a subquery.
-    paginator = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE)
-    page_obj = paginator.get_page(page)
+    paginator: Paginator[Any] = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE)
+    ids = paginator.get_page(page)
     cases = list(
-        Case.objects.filter(pk__in=page_obj.object_list)
+        Case.objects.filter(pk__in=ids.object_list)
         .select_related("item", "parent", "department")
         .only(*ROW_FIELDS)
         .order_by(*SORTS[sort])
     )
-    page_obj.object_list = cases
+    page_obj: Page[Any] = Page(cases, ids.number, paginator)
     today = timezone.localdate()
     rows = [
         QueueRow(
