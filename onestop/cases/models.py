@@ -38,6 +38,14 @@ class ItemProcess(models.Model):
         return f"{self.template_key} → {self.process_key}"
 
 
+# An item case waiting in a department queue: a department task ready, or the applicant's
+# supplements awaited. The queue filters on exactly this, and the partial index below holds
+# exactly these rows.
+WAITING = models.Q(kind="item") & (
+    models.Q(status="accepted", task_lane="department") | models.Q(status="supplement")
+)
+
+
 class Case(models.Model):
     class Kind(models.TextChoices):
         BUNDLE = "bundle", _("Scenario application")
@@ -187,6 +195,15 @@ class Case(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["department", "status", "due_date"], name="cases_queue"),
+            # The department queue's rows exactly (`selectors.office.queue_queryset`): waiting
+            # item cases in page order, so a page is a short index walk, the count an
+            # index-only scan, and the task and status filters need no heap visit.
+            models.Index(
+                fields=["department", "due_date", "number"],
+                name="cases_waiting",
+                condition=WAITING,
+                include=["id", "status", "task_name"],
+            ),
             models.Index(fields=["applicant", "-created_at"], name="cases_applicant"),
             models.Index(fields=["region", "status"], name="cases_region_status"),
         ]
