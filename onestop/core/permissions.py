@@ -50,7 +50,7 @@ class Permission(StrEnum):
     # insights
     INSIGHTS_VIEW = "region:insights:view"
     # cases (one `cases.policies.can(actor, action, case)` answers for these)
-    CASE_VIEW = "case:case:view"
+    CASE_VIEW = "self:case:view"  # the applicant; staff by department and region (cases.policies)
     CASE_DRAFT_EDIT = "self:case_draft:edit"
     CASE_ACCEPT = "region:case:accept"
     CASE_STEP_DEPARTMENT = "department:case_step:complete"

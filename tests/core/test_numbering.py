@@ -55,8 +55,15 @@ def test_outside_a_transaction_is_refused() -> None:
     assert not DayCounter.objects.exists()
 
 
-def test_two_queries_when_the_days_row_exists(django_assert_num_queries: object) -> None:
+def test_one_statement_per_number_whether_or_not_the_days_row_exists(
+    django_assert_num_queries: object,
+) -> None:
     with transaction.atomic():
-        numbering.next_sequence(series="hotline", region="371121", day=DAY)
-        with django_assert_num_queries(2):  # type: ignore[operator]
+        with django_assert_num_queries(1):  # type: ignore[operator]
+            assert numbering.next_sequence(series="hotline", region="371121", day=DAY) == 1
+        with django_assert_num_queries(1):  # type: ignore[operator]
             assert numbering.next_sequence(series="hotline", region="371121", day=DAY) == 2
+        with django_assert_num_queries(1):  # type: ignore[operator]
+            assert numbering.day_numbers(
+                series="cases", region="371121", day=DAY, digits=5, count=7
+            ) == [f"371121-{DAY:%Y%m%d}-{n:05d}" for n in range(1, 8)]
