@@ -74,9 +74,7 @@ def find_record(*, dataset: str, subject_index: str) -> DatasetRecord | None:
     return qs.filter(party_indexes__contains=subject_index).order_by("-updated_at").first()
 
 
-def find_records(
-    *, datasets: Iterable[str], subject_index: str
-) -> dict[str, DatasetRecord | None]:
+def find_records(*, datasets: Iterable[str], subject_index: str) -> dict[str, DatasetRecord | None]:
     """`find_record` for several datasets in one query: dataset key → the record about
     `subject_index` (as its subject first, else the newest where it is another party)."""
     keys = sorted({d for d in datasets if d})

@@ -1,8 +1,8 @@
 """Writes of `sharing`: the dataset registry, authoritative records, agreements, consent, and
 `data_fetch` — every release of data for a purpose, recorded and logged to the ledger.
 
-Public contract: `data_fetch` (`data_fetch_many`), `prefill`, `consent_grant`, `consent_withdraw` (see
-docs/sharing.md).
+Public contract: `data_fetch` (and `data_fetch_many`), `prefill`, `consent_grant`,
+`consent_withdraw` (see docs/sharing.md).
 """
 
 from __future__ import annotations
@@ -233,7 +233,7 @@ class _Decision:
     record: DatasetRecord | None = None
 
 
-def _staff_decision(
+def _staff_decision(  # noqa: PLR0917 - private helper of _decide
     actor: Any,
     registry: Dataset,
     purpose: str,
@@ -442,9 +442,7 @@ def data_fetch_many(
             continue
         assert decision.record is not None  # noqa: S101 - allowed implies a record was found
         data = json.loads(crypto.decrypt_pii(decision.record.data_enc))
-        results.append(
-            FetchResult(access=access, values={name: data.get(name) for name in wanted})
-        )
+        results.append(FetchResult(access=access, values={name: data.get(name) for name in wanted}))
     return results
 
 
