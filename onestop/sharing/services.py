@@ -590,9 +590,10 @@ def access_commitment(access: AccessRecord) -> str:
 def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Values of form fields whose ``prefill`` (or ``x-prefill``) is ``<dataset>.<field>``.
 
-    Fetched from the actor's own records through `data_fetch` (purpose ``prefill``, basis
-    ``self``: every fetch is recorded), one fetch per dataset that holds a record about the
-    actor. Returns ``{field key: {"value", "source"}}``; fields without data are left out.
+    Fetched from the actor's own records through `data_fetch_many` (purpose ``prefill``,
+    basis ``self``: every fetch is recorded), one fetch per dataset that holds a record about
+    the actor, all in one batch. Returns ``{field key: {"value", "source"}}``; fields without
+    data are left out.
     """
     index = subject_index_of(actor)
     if index is None:
@@ -614,21 +615,26 @@ def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[s
     registries = {
         d.key: d for d in Dataset.objects.filter(key__in=held).select_related("provider_kind")
     }
+    datasets = sorted(held)
+    fetched = data_fetch_many(
+        actor=actor,
+        subject=actor,
+        requests=[
+            FetchRequest(dataset=d, fields=sorted({name for _key, name in wanted[d]}))
+            for d in datasets
+        ],
+        purpose=Purpose.PREFILL,
+    )
     result: dict[str, dict[str, Any]] = {}
-    for dataset in sorted(held):
-        registry = registries[dataset]
-        names = sorted({name for _key, name in wanted[dataset]})
-        try:
-            values = data_fetch(
-                actor=actor, subject=actor, dataset=dataset, fields=names, purpose=Purpose.PREFILL
-            )
-        except (PermissionDenied, NotFound, ValidationFailed):
+    for dataset, fetch in zip(datasets, fetched, strict=True):
+        if fetch.values is None:
             continue
+        registry = registries[dataset]
         source = _("%(dataset)s (%(provider)s)") % {
             "dataset": registry.name,
             "provider": registry.provider_kind.name,
         }
         for key, name in wanted[dataset]:
-            if values.get(name) not in (None, ""):
-                result[key] = {"value": values[name], "source": source}
+            if fetch.values.get(name) not in (None, ""):
+                result[key] = {"value": fetch.values[name], "source": source}
     return result

@@ -13,12 +13,13 @@ from onestop.cases import services
 from onestop.cases.models import Case, CaseEvent
 from onestop.workflow.models import ProcessInstance
 
-# Steady state on PostgreSQL: 32 (bench/bench_cases.py). Cases' and workflow's share is 21
-# (with the two transactions' BEGIN/COMMIT); `sharing` is 9 for the enrolment's two recorded
-# fact fetches, made as one batch (`data_fetch_many`: one insert of both access records and
-# one ledger append for their entries); the notification is 2 (one insert, one read-back of
-# its dedupe key). Here on SQLite the first submission of a day also creates the day's number
-# counter and reads the calendar year: 34. Before issue 9: 306; before the batched fetch: 56.
+# Steady state on PostgreSQL: 32 (bench/bench_cases.py; docs/operations.md, "Profiles").
+# Cases' and workflow's share is 19; `sharing` is 11 for the enrolment's two recorded fact
+# fetches, made as one batch (`data_fetch_many`: one insert of both access records and one
+# ledger append for their entries, in one transaction); the notification is 2 (one insert,
+# one read-back under its dedupe key). Here on SQLite the first submission of a day also
+# creates the day's number counter and reads the calendar year: 34. Before issue 9: 306;
+# before the batched fetch: 56.
 BUDGET = 34
 
 
