@@ -1,9 +1,11 @@
 """What an item case's process starts with: its special steps, the time limit as a duration,
 and — for items decided by rules (秒批) — the verified facts its DMN table reads.
 
-Facts come only from verified sources: shared datasets fetched through
-`sharing.services.data_fetch` (every fetch is recorded in the access records and the ledger)
-and e-licences in the applicant's wallet. Never from what the applicant typed.
+Facts come only from verified sources: e-licences in the applicant's wallet, and shared
+datasets fetched through `sharing.services.data_fetch_many` (the datasets every collector
+declares in `NEEDS`, for all the items of a submission in one batch; every dataset fetched is
+still recorded on its own in the access records and the ledger). Never from what the
+applicant typed.
 
 Fetching happens before the acceptance transaction (see `data_fetch`'s docstring) and only
 when the actor is the applicant themself (basis ``self``: an online submission). At the window
@@ -34,15 +36,42 @@ Facts = dict[str, Any]
 
 
 class Fetcher:
-    """Fetches fields of the applicant's own records, once per dataset, recording each fetch."""
+    """Fetches fields of the applicant's own records, once per dataset, recording each fetch.
+
+    `prefetch` fetches what the collectors declared (`NEEDS`) in one batched call of
+    `sharing.services.data_fetch_many`; `get` answers from it, and fetches on its own only
+    what was not declared."""
 
     def __init__(self, actor: Any, case: Case) -> None:
         self.actor = actor
         self.case = case
         self._cache: dict[str, dict[str, Any] | None] = {}
 
+    @staticmethod
+    def _key(dataset: str, fields: list[str]) -> str:
+        return f"{dataset}:{','.join(sorted(fields))}"
+
+    def prefetch(self, needs: list[tuple[str, list[str]]]) -> None:
+        """Fetch every (dataset, fields) not fetched yet, in one batch (each still recorded)."""
+        from onestop.sharing.services import FetchRequest, data_fetch_many
+
+        wanted: dict[str, FetchRequest] = {}
+        for dataset, fields in needs:
+            key = self._key(dataset, fields)
+            if key not in self._cache:
+                wanted.setdefault(key, FetchRequest(dataset=dataset, fields=fields))
+        results = data_fetch_many(
+            actor=self.actor,
+            subject=self.actor,
+            requests=list(wanted.values()),
+            purpose=Purpose.ELIGIBILITY_CHECK,
+            case=self.case,
+        )
+        for key, result in zip(wanted, results, strict=True):
+            self._cache[key] = result.values if result.error is None else None
+
     def get(self, dataset: str, fields: list[str]) -> dict[str, Any] | None:
-        key = f"{dataset}:{','.join(sorted(fields))}"
+        key = self._key(dataset, fields)
         if key not in self._cache:
             from onestop.sharing.services import data_fetch
 
@@ -114,6 +143,20 @@ COLLECTORS: dict[str, Callable[[Fetcher, Case], Facts]] = {
     "auto_tax_clearance": _tax_clearance,
 }
 
+# The datasets (and fields) each collector reads with `Fetcher.get`: `collect` fetches them for
+# all the items of a submission in one batch. A collector reading more than it declares still
+# works (its extra fetch is made on its own).
+NEEDS: dict[str, list[tuple[str, list[str]]]] = {
+    "auto_decision": [
+        ("medical-insurance", ["enrolment_status"]),
+        ("birth-medical-certificate", ["certificate_number"]),
+    ],
+    "auto_out_of_area_filing": [("medical-insurance", ["enrolment_status", "insured_region"])],
+    "auto_tax_clearance": [
+        ("tax-registration", ["registration_status", "arrears_amount", "uncancelled_invoices"])
+    ],
+}
+
 # The facts each auto process expects, with the value used when nothing may be fetched
 # (window submissions): the DMN catch-all then routes to an officer.
 DEFAULTS: dict[str, Facts] = {
@@ -148,10 +191,14 @@ def collect(
     fetch = Fetcher(actor, top)
     found: dict[str, Facts] = {}
     processes = process_keys_for(items=items) if processes is None else processes
-    for item in items:
-        key, auto = processes[item.code]
-        if not auto or key not in COLLECTORS:
-            continue
+    deciding = [
+        (item, processes[item.code][0])
+        for item in items
+        if processes[item.code][1] and processes[item.code][0] in COLLECTORS
+    ]
+    if is_applicant:
+        fetch.prefetch([need for _item, key in deciding for need in NEEDS.get(key, [])])
+    for item, key in deciding:
         found[item.code] = (
             COLLECTORS[key](fetch, top) if is_applicant else dict(DEFAULTS.get(key, {}))
         )

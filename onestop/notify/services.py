@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,14 +112,6 @@ def _enqueue(notification_id: str, delay_seconds: int = 0) -> None:
     task.enqueue(notification_id)
 
 
-def _existing(dedupe_key: str | None, wanted: list[str]) -> dict[str, Notification]:
-    if dedupe_key is None:
-        return {}
-    return {
-        n.channel: n for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=wanted)
-    }
-
-
 def notification_send(
     *,
     template: str,
@@ -154,45 +146,59 @@ def notification_send(
     rendered = templates.render(template, context, recipient_language(recipient_user))
     destinations = _destinations(wanted, recipient_user, recipient_phone, recipient_email)
 
-    result: list[Notification] = []
-    with transaction.atomic():
-        existing = _existing(dedupe_key, wanted)
-        for channel in wanted:
-            if channel in existing:
-                result.append(existing[channel])
-                continue
-            encrypted, masked = destinations[channel]
-            now = timezone.now()
-            in_app = channel == Channel.IN_APP
-            notification = Notification(
-                recipient=recipient_user,
-                channel=channel,
-                destination_enc=encrypted,
-                destination_masked=masked,
-                template=template,
-                language=rendered.language,
-                subject=rendered.subject[:200],
-                body=rendered.body,
-                status=Status.DELIVERED if in_app else Status.QUEUED,
-                attempts=1 if in_app else 0,
-                sent_at=now if in_app else None,
-                dedupe_key=dedupe_key,
+    now = timezone.now()
+    built: list[Notification] = []
+    for channel in wanted:
+        encrypted, masked = destinations[channel]
+        in_app = channel == Channel.IN_APP
+        notification = Notification(
+            recipient=recipient_user,
+            channel=channel,
+            destination_enc=encrypted,
+            destination_masked=masked,
+            template=template,
+            language=rendered.language,
+            subject=rendered.subject[:200],
+            body=rendered.body,
+            status=Status.DELIVERED if in_app else Status.QUEUED,
+            attempts=1 if in_app else 0,
+            sent_at=now if in_app else None,
+            dedupe_key=dedupe_key,
+        )
+        try:
+            # The recipient is the caller's own user row and the id a fresh UUID: checking
+            # that they exist and are unique would only cost queries.
+            notification.full_clean(
+                exclude=["recipient"], validate_unique=False, validate_constraints=False
             )
-            try:
-                notification.full_clean(validate_constraints=False)
-            except ValidationError as error:
-                raise _invalid(error) from None
-            try:
-                with transaction.atomic():
-                    notification.save(force_insert=True)
-            except IntegrityError:
-                # Another call with the same dedupe key won the race: keep its notification.
-                result.append(Notification.objects.get(dedupe_key=dedupe_key, channel=channel))
-                continue
-            if not in_app:
-                transaction.on_commit(partial(_enqueue, str(notification.pk)))
-            result.append(notification)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        built.append(notification)
+    kept = _insert(built, dedupe_key)
+    result: list[Notification] = []
+    for ours in built:
+        notification = kept[ours.channel]
+        if notification.pk == ours.pk and ours.channel != Channel.IN_APP:
+            transaction.on_commit(partial(_enqueue, str(ours.pk)))
+        result.append(notification)
     return result
+
+
+def _insert(built: list[Notification], dedupe_key: str | None) -> dict[str, Notification]:
+    """Insert the notifications in one statement; channel → the notification kept.
+
+    Without a dedupe key nothing can conflict. With one, a channel that already has a
+    notification under the key (an earlier or a concurrent call) keeps it: the insert skips
+    the conflicting rows (ON CONFLICT DO NOTHING) and the rows under the key are read back."""
+    if dedupe_key is None:
+        Notification.objects.bulk_create(built)
+        return {n.channel: n for n in built}
+    Notification.objects.bulk_create(built, ignore_conflicts=True)
+    channels = [n.channel for n in built]
+    return {
+        n.channel: n
+        for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=channels)
+    }
 
 
 def notification_deliver(*, notification_id: str) -> str:

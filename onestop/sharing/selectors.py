@@ -74,6 +74,29 @@ def find_record(*, dataset: str, subject_index: str) -> DatasetRecord | None:
     return qs.filter(party_indexes__contains=subject_index).order_by("-updated_at").first()
 
 
+def find_records(*, datasets: Iterable[str], subject_index: str) -> dict[str, DatasetRecord | None]:
+    """`find_record` for several datasets in one query: dataset key → the record about
+    `subject_index` (as its subject first, else the newest where it is another party)."""
+    keys = sorted({d for d in datasets if d})
+    found: dict[str, DatasetRecord | None] = dict.fromkeys(keys)
+    if not keys:
+        return found
+    rows = (
+        DatasetRecord.objects.filter(dataset_id__in=keys)
+        .filter(Q(subject_index=subject_index) | Q(party_indexes__contains=subject_index))
+        .order_by("-updated_at")
+    )
+    own: dict[str, DatasetRecord] = {}
+    for row in rows:
+        if row.subject_index == subject_index:
+            if row.dataset_id not in own or row.pk < own[row.dataset_id].pk:
+                own[row.dataset_id] = row
+        elif found[row.dataset_id] is None:
+            found[row.dataset_id] = row
+    found.update(own)
+    return found
+
+
 def held_datasets(*, subject: Any, keys: Iterable[str]) -> set[str]:
     """Which of the datasets `keys` hold a record about `subject` (as its subject or another
     party), for a signed-in citizen or business; empty for anyone else. One query.

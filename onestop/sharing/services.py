@@ -1,8 +1,8 @@
 """Writes of `sharing`: the dataset registry, authoritative records, agreements, consent, and
 `data_fetch` — every release of data for a purpose, recorded and logged to the ledger.
 
-Public contract: `data_fetch`, `prefill`, `consent_grant`, `consent_withdraw` (see
-docs/sharing.md).
+Public contract: `data_fetch` (and `data_fetch_many`), `prefill`, `consent_grant`,
+`consent_withdraw` (see docs/sharing.md).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from onestop.core import crypto
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.core.upsert import row_sync
 from onestop.ledger.canonical import canonical_json
-from onestop.ledger.services import entry_append
+from onestop.ledger.services import entries_append_batch
 from onestop.sharing import policies
 from onestop.sharing.models import (
     AccessRecord,
@@ -36,7 +36,13 @@ from onestop.sharing.models import (
     Purpose,
     SharingAgreement,
 )
-from onestop.sharing.selectors import dataset_get, find_record, normalise_key, subject_index_of
+from onestop.sharing.selectors import (
+    dataset_get,
+    find_record,
+    find_records,
+    normalise_key,
+    subject_index_of,
+)
 
 
 def dataset_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[Dataset, bool]:
@@ -227,16 +233,19 @@ class _Decision:
     record: DatasetRecord | None = None
 
 
-def _staff_decision(
-    actor: Any, registry: Dataset, purpose: str, subject_index: str, decision: _Decision
+def _staff_decision(  # noqa: PLR0917 - private helper of _decide
+    actor: Any,
+    registry: Dataset,
+    purpose: str,
+    subject_index: str,
+    decision: _Decision,
+    agreements_of_dataset: list[SharingAgreement] | None = None,
 ) -> None:
     departments = sorted(staff_departments(actor))
     decision.department = departments[0] if departments else None
-    agreements = {
-        a.consumer_kind_id: a
-        for a in SharingAgreement.objects.filter(dataset=registry)
-        if purpose in a.purposes
-    }
+    if agreements_of_dataset is None:
+        agreements_of_dataset = list(SharingAgreement.objects.filter(dataset=registry))
+    agreements = {a.consumer_kind_id: a for a in agreements_of_dataset if purpose in a.purposes}
     for code in departments:
         agreement = agreements.get(code.split("-", 1)[1])
         if agreement is not None:
@@ -262,8 +271,18 @@ def _staff_decision(
 
 
 def _decide(
-    actor: Any, subject_index: str | None, registry: Dataset | None, fields: list[str], purpose: str
+    actor: Any,
+    subject_index: str | None,
+    registry: Dataset | None,
+    fields: list[str],
+    purpose: str,
+    *,
+    records: dict[str, DatasetRecord | None] | None = None,
+    agreements: list[SharingAgreement] | None = None,
 ) -> _Decision:
+    """Whether `actor` may have `fields` of `registry` about `subject_index` for `purpose`.
+    `records` (dataset key → the subject's record) and `agreements` (of this dataset), when
+    given, were read for a whole batch (`data_fetch_many`) and are not read again."""
     decision = _Decision()
     if not purpose:
         decision.reason = "no_purpose"
@@ -282,16 +301,38 @@ def _decide(
     elif subject_index_of(actor) == subject_index:
         decision.basis = "self"
     elif is_staff_member(actor):
-        _staff_decision(actor, registry, purpose, subject_index, decision)
+        _staff_decision(actor, registry, purpose, subject_index, decision, agreements)
     else:
         decision.reason = "not_authorised"
     if decision.reason or registry is None or subject_index is None:
         return decision
-    decision.record = find_record(dataset=registry.key, subject_index=subject_index)
+    decision.record = (
+        records[registry.key]
+        if records is not None
+        else find_record(dataset=registry.key, subject_index=subject_index)
+    )
     if decision.record is None:
         decision.reason = "no_record"
         decision.error = NotFound
     return decision
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """One dataset's fields wanted by `data_fetch_many`."""
+
+    dataset: str
+    fields: Sequence[str]
+
+
+@dataclass
+class FetchResult:
+    """What `data_fetch_many` answers for one request: the released values, or the refusal
+    (the error `data_fetch` would raise). `access` is the request's access record."""
+
+    access: AccessRecord
+    values: dict[str, Any] | None = None
+    error: DomainError | None = None
 
 
 def data_fetch(
@@ -315,32 +356,145 @@ def data_fetch(
     (`NotFound` when no record exists), so the refusal survives. A caller that wraps this call
     in its own transaction and lets the error roll that transaction back rolls the refusal back
     as well: call it outside, or catch the error inside your transaction.
+
+    Several datasets at once: `data_fetch_many`.
     """
-    subject_index = subject_index_of(subject)
-    registry = Dataset.objects.filter(key=dataset).first()
-    wanted = [str(f) for f in fields]
-    decision = _decide(actor, subject_index, registry, wanted, str(purpose or ""))
-    allowed = not decision.reason
-    access = _access_write(
+    (result,) = data_fetch_many(
         actor=actor,
-        department=decision.department,
-        subject_index=subject_index or "",
-        dataset=str(dataset),
-        fields=wanted,
-        purpose=str(purpose or ""),
-        basis=decision.basis,
-        case_ref=_case_ref(case),
-        reason=decision.reason,
+        subject=subject,
+        requests=[FetchRequest(dataset=dataset, fields=fields)],
+        purpose=purpose,
+        case=case,
     )
-    if not allowed:
-        raise decision.error(
-            REFUSALS[decision.reason],
-            code="sharing_refused",
-            details={"record": str(access.id), "reason": decision.reason},
+    if result.error is not None:
+        raise result.error
+    assert result.values is not None  # noqa: S101 - no error implies values
+    return result.values
+
+
+def data_fetch_many(
+    *,
+    actor: Any,
+    subject: Any,
+    requests: Sequence[FetchRequest],
+    purpose: str,
+    case: Any = None,
+) -> list[FetchResult]:
+    """`data_fetch` for several datasets of one subject, in request order, raising nothing.
+
+    Decided as `data_fetch` decides each request, reading the datasets, the subject's records
+    and (for staff) the agreements once for the whole batch. Every request still gets its own
+    `AccessRecord` (released or refused) with its own ``sharing.access`` ledger entry; the
+    records are inserted together and their entries appended in one batch, in one atomic block
+    (an access commits with its ledger entry). A refusal is the `FetchResult`'s `error`, the
+    error `data_fetch` would raise; the records of refusals commit like the others (when the
+    caller holds no transaction).
+    """
+    if not requests:
+        return []
+    subject_index = subject_index_of(subject)
+    purpose = str(purpose or "")
+    keys = {str(r.dataset) for r in requests}
+    registries = {d.key: d for d in Dataset.objects.filter(key__in=keys)}
+    records: dict[str, DatasetRecord | None] | None = None
+    if subject_index is not None and registries:
+        records = find_records(datasets=list(registries), subject_index=subject_index)
+    agreements: dict[str, list[SharingAgreement]] = {}
+    if registries and is_staff_member(actor):
+        for agreement in SharingAgreement.objects.filter(dataset_id__in=list(registries)):
+            agreements.setdefault(agreement.dataset_id, []).append(agreement)
+    case_ref = _case_ref(case)
+    pending: list[tuple[AccessRecord, _Decision, list[str]]] = []
+    for request in requests:
+        registry = registries.get(str(request.dataset))
+        wanted = [str(f) for f in request.fields]
+        decision = _decide(
+            actor,
+            subject_index,
+            registry,
+            wanted,
+            purpose,
+            records=records,
+            agreements=agreements.get(registry.key, []) if registry is not None else None,
         )
-    assert decision.record is not None  # noqa: S101 - allowed implies a record was found
-    data = json.loads(crypto.decrypt_pii(decision.record.data_enc))
-    return {name: data.get(name) for name in wanted}
+        access = _access_build(
+            actor=actor,
+            department=decision.department,
+            subject_index=subject_index or "",
+            dataset=str(request.dataset),
+            fields=wanted,
+            purpose=purpose,
+            basis=decision.basis,
+            case_ref=case_ref,
+            reason=decision.reason,
+        )
+        pending.append((access, decision, wanted))
+    _accesses_write([access for access, _d, _w in pending])
+    results = []
+    for access, decision, wanted in pending:
+        if decision.reason:
+            error = decision.error(
+                REFUSALS[decision.reason],
+                code="sharing_refused",
+                details={"record": str(access.id), "reason": decision.reason},
+            )
+            results.append(FetchResult(access=access, error=error))
+            continue
+        assert decision.record is not None  # noqa: S101 - allowed implies a record was found
+        data = json.loads(crypto.decrypt_pii(decision.record.data_enc))
+        results.append(FetchResult(access=access, values={name: data.get(name) for name in wanted}))
+    return results
+
+
+def _access_build(
+    *,
+    actor: Any,
+    department: str | None,
+    subject_index: str,
+    dataset: str,
+    fields: list[str],
+    purpose: str,
+    basis: str,
+    case_ref: str = "",
+    reason: str = "",
+) -> AccessRecord:
+    """One validated, unsaved access record with its commitment (no query)."""
+    access = AccessRecord(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_department_id=department,
+        subject_index=subject_index,
+        dataset=dataset[:60],
+        fields=fields,
+        purpose=purpose[:30],
+        basis=basis[:500],
+        case_ref=case_ref,
+        at=timezone.now(),
+        result=AccessRecord.Result.REFUSED if reason else AccessRecord.Result.ALLOWED,
+        reason=reason,
+        salt=secrets.token_hex(16),
+    )
+    access.commitment = access_commitment(access)
+    # The actor and the department come from the signed-in user's own rows, and the id is a
+    # fresh UUID: their existence and uniqueness checks would only cost queries.
+    access.full_clean(
+        exclude=["actor", "actor_department"], validate_unique=False, validate_constraints=False
+    )
+    return access
+
+
+def _accesses_write(accesses: list[AccessRecord]) -> None:
+    """Append the accesses' ledger entries (one batch) and insert the records (one INSERT),
+    in one atomic block: each record is saved with the index of its entry."""
+    with transaction.atomic():
+        entries = entries_append_batch(
+            items=[
+                ("sharing.access", {"record": str(a.id), "commitment": a.commitment})
+                for a in accesses
+            ]
+        )
+        for access, entry in zip(accesses, entries, strict=True):
+            access.log_index = entry.index
+        AccessRecord.objects.bulk_create(accesses)
 
 
 def _access_write(
@@ -356,30 +510,18 @@ def _access_write(
     reason: str = "",
 ) -> AccessRecord:
     """Write one access record and its ledger commitment, in their own atomic block."""
-    with transaction.atomic():
-        access = AccessRecord(
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_department_id=department,
-            subject_index=subject_index,
-            dataset=dataset[:60],
-            fields=fields,
-            purpose=purpose[:30],
-            basis=basis[:500],
-            case_ref=case_ref,
-            at=timezone.now(),
-            result=AccessRecord.Result.REFUSED if reason else AccessRecord.Result.ALLOWED,
-            reason=reason,
-            salt=secrets.token_hex(16),
-        )
-        access.commitment = access_commitment(access)
-        access.full_clean()
-        access.save()
-        entry = entry_append(
-            kind="sharing.access",
-            payload={"record": str(access.id), "commitment": access.commitment},
-        )
-        access.log_index = entry.index
-        access.save(update_fields=["log_index"])
+    access = _access_build(
+        actor=actor,
+        department=department,
+        subject_index=subject_index,
+        dataset=dataset,
+        fields=fields,
+        purpose=purpose,
+        basis=basis,
+        case_ref=case_ref,
+        reason=reason,
+    )
+    _accesses_write([access])
     return access
 
 
@@ -448,9 +590,10 @@ def access_commitment(access: AccessRecord) -> str:
 def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Values of form fields whose ``prefill`` (or ``x-prefill``) is ``<dataset>.<field>``.
 
-    Fetched from the actor's own records through `data_fetch` (purpose ``prefill``, basis
-    ``self``: every fetch is recorded), one fetch per dataset that holds a record about the
-    actor. Returns ``{field key: {"value", "source"}}``; fields without data are left out.
+    Fetched from the actor's own records through `data_fetch_many` (purpose ``prefill``,
+    basis ``self``: every fetch is recorded), one fetch per dataset that holds a record about
+    the actor, all in one batch. Returns ``{field key: {"value", "source"}}``; fields without
+    data are left out.
     """
     index = subject_index_of(actor)
     if index is None:
@@ -472,21 +615,26 @@ def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[s
     registries = {
         d.key: d for d in Dataset.objects.filter(key__in=held).select_related("provider_kind")
     }
+    datasets = sorted(held)
+    fetched = data_fetch_many(
+        actor=actor,
+        subject=actor,
+        requests=[
+            FetchRequest(dataset=d, fields=sorted({name for _key, name in wanted[d]}))
+            for d in datasets
+        ],
+        purpose=Purpose.PREFILL,
+    )
     result: dict[str, dict[str, Any]] = {}
-    for dataset in sorted(held):
-        registry = registries[dataset]
-        names = sorted({name for _key, name in wanted[dataset]})
-        try:
-            values = data_fetch(
-                actor=actor, subject=actor, dataset=dataset, fields=names, purpose=Purpose.PREFILL
-            )
-        except (PermissionDenied, NotFound, ValidationFailed):
+    for dataset, fetch in zip(datasets, fetched, strict=True):
+        if fetch.values is None:
             continue
+        registry = registries[dataset]
         source = _("%(dataset)s (%(provider)s)") % {
             "dataset": registry.name,
             "provider": registry.provider_kind.name,
         }
         for key, name in wanted[dataset]:
-            if values.get(name) not in (None, ""):
-                result[key] = {"value": values[name], "source": source}
+            if fetch.values.get(name) not in (None, ""):
+                result[key] = {"value": fetch.values[name], "source": source}
     return result

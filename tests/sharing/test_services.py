@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from onestop.accounts.models import User
@@ -395,3 +396,86 @@ def test_record_upsert_is_idempotent_and_encrypted(demo: dict[str, User]) -> Non
             subject_kind="person",
             data={"name": "x"},
         )
+
+
+def test_fetch_many_records_each_dataset_on_its_own_in_one_ledger_batch(
+    demo: dict[str, User],
+) -> None:
+    citizen = demo["citizen"]
+    requests = [
+        services.FetchRequest(dataset="resident-id", fields=["name"]),
+        services.FetchRequest(dataset="birth-medical-certificate", fields=["child_name"]),
+        services.FetchRequest(dataset="resident-id", fields=["no_such_field"]),
+        services.FetchRequest(dataset="no-such-dataset", fields=["x"]),
+    ]
+
+    def fetch(wanted: list[services.FetchRequest]) -> tuple[list[services.FetchResult], int]:
+        with CaptureQueriesContext(connection) as ctx:
+            results = services.data_fetch_many(
+                actor=citizen,
+                subject=citizen,
+                requests=wanted,
+                purpose=Purpose.ELIGIBILITY_CHECK,
+                case="371121-20261126-0011",
+            )
+        return results, len(ctx.captured_queries)
+
+    fetch(requests[:1])  # warm-up: the first append also creates the ledger's head row
+    _one, one_query_count = fetch(requests[:1])
+    before = AccessRecord.objects.count()
+    size = ledger_selectors.tree_size()
+    # The datasets and records are read once, every access is written in one insert and
+    # their entries in one ledger append: four requests cost what one costs.
+    results, count = fetch(requests)
+    assert count <= one_query_count
+
+    assert [r.values for r in results] == [{"name": "张伟"}, {"child_name": "张小雨"}, None, None]
+    assert [r.access.reason for r in results] == ["", "", "unknown_field", "unknown_dataset"]
+    assert isinstance(results[2].error, PermissionDenied)
+    assert results[2].error.details == {
+        "record": str(results[2].access.id),
+        "reason": "unknown_field",
+    }
+    # One access record per request, each with its own ledger entry, in request order.
+    assert AccessRecord.objects.count() == before + 4
+    assert ledger_selectors.tree_size() == size + 4
+    for offset, result in enumerate(results):
+        record = AccessRecord.objects.get(pk=result.access.pk)
+        assert record.log_index == size + offset
+        assert record.case_ref == "371121-20261126-0011"
+        assert record.basis == ("self" if not result.error else "")
+        entry = ledger_selectors.entry_get(index=size + offset)
+        assert entry.payload == {"record": str(record.id), "commitment": record.commitment}
+        assert record.commitment == services.access_commitment(record)
+
+
+def test_fetch_many_answers_as_data_fetch_does(demo: dict[str, User]) -> None:
+    officer = demo["officer-ps"]
+    [allowed, refused] = services.data_fetch_many(
+        actor=officer,
+        subject=BABY_ID,
+        requests=[
+            services.FetchRequest(dataset="birth-medical-certificate", fields=["child_name"]),
+            services.FetchRequest(dataset="social-insurance", fields=["card_number"]),
+        ],
+        purpose=Purpose.APPLICATION_PROCESSING,
+    )
+    assert allowed.values == {"child_name": "张小雨"}
+    assert allowed.access.basis.startswith("law: ")
+    assert allowed.access.actor_department_id == "371121-public-security"
+    assert refused.values is None
+    assert refused.access.reason == "no_agreement"
+    with pytest.raises(PermissionDenied):
+        services.data_fetch(
+            actor=officer,
+            subject=BABY_ID,
+            dataset="social-insurance",
+            fields=["card_number"],
+            purpose=Purpose.APPLICATION_PROCESSING,
+        )
+    assert (
+        services.data_fetch_many(
+            actor=officer, subject=BABY_ID, requests=[], purpose=Purpose.VERIFICATION
+        )
+        == []
+    )
