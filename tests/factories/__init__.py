@@ -54,7 +54,7 @@ class _ServiceFactory(factory.Factory):  # type: ignore[misc]
 
     @classmethod
     def _service(cls) -> Any:
-        raise NotImplementedError
+        raise TypeError(f"{cls.__name__} names no service: give it a _service()")
 
     @classmethod
     def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:

@@ -29,12 +29,12 @@ from onestop.cases.services.common import (
     _idempotency_key,
     _lock,
     _not_found,
-    _now,
     _replayed,
-    _save,
     _user,
+    case_save,
+    current_time,
 )
-from onestop.cases.services.forms import _missing_fields, _unanswered
+from onestop.cases.services.forms import form_missing_fields, form_unanswered
 from onestop.cases.services.materials import _materials_rebuild
 from onestop.cases.services.submission import _accept, _submission_checks
 from onestop.core.errors import Conflict, ValidationFailed, full_clean
@@ -62,7 +62,8 @@ def case_accept(  # noqa: PLR0912
         _copy(case, replay)
         return case
     if pledge_due is not None and (
-        not isinstance(pledge_due, datetime.date) or pledge_due <= timezone.localdate(_now())
+        not isinstance(pledge_due, datetime.date)
+        or pledge_due <= timezone.localdate(current_time())
     ):
         raise ValidationFailed(
             _("The pledge deadline must be a date after today."), code="invalid_pledge_due"
@@ -154,13 +155,13 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
             for m in CaseMaterial.objects.filter(case=locked, required=True).order_by("id")
             if m.mode not in WINDOW_OK
         ]
-        missing_fields = _missing_fields(locked, schema)
-        unanswered = _unanswered(locked)
+        missing_fields = form_missing_fields(locked, schema)
+        unanswered = form_unanswered(locked)
         if not missing_materials and not missing_fields and not unanswered:
             raise ValidationFailed(
                 _("Nothing is missing: accept the application instead."), code="nothing_missing"
             )
-        now = _now()
+        now = current_time()
         items = selected_items(case=locked)
         title_zh = locked.scenario.name_zh if locked.scenario else items[0].name_zh
         title_en = locked.scenario.name_en if locked.scenario else items[0].name_en
@@ -218,6 +219,6 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
                 "document": document.pk,
             },
         )
-        _save(locked)
+        case_save(locked)
     _copy(case, locked)
     return document

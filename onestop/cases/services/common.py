@@ -50,7 +50,7 @@ SUPPLEMENT_WORKING_DAYS = 5
 PRIVATE_FIELD_MARKS = ("id_number", "phone", "bank", "card_number")
 
 
-def _now() -> datetime.datetime:
+def current_time() -> datetime.datetime:
     """The current time (one place, so that tests can move the clock)."""
     return timezone.now()
 
@@ -68,7 +68,9 @@ def _event(
     data: dict[str, Any] | None = None,
     at: datetime.datetime | None = None,
 ) -> CaseEvent:
-    event = transitions.event_for(case, kind, actor=actor, note=note, data=data, at=at or _now())
+    event = transitions.event_for(
+        case, kind, actor=actor, note=note, data=data, at=at or current_time()
+    )
     _clean_fields(event)
     event.save()
     return event
@@ -121,7 +123,7 @@ def _copy(target: Case, source: Case) -> None:
         setattr(target, field.attname, getattr(source, field.attname))
 
 
-def _save(case: Case) -> None:
+def case_save(case: Case) -> None:
     case.version += 1
     _clean_fields(case)
     case.save()

@@ -21,8 +21,8 @@ from onestop.cases.services.common import (
     _event,
     _lock,
     _not_found,
-    _now,
-    _save,
+    case_save,
+    current_time,
     logger,
 )
 from onestop.cases.services.notices import _method, _notify, _title
@@ -55,7 +55,7 @@ def _licence_type_known(key: str) -> bool:
     return True
 
 
-def _deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[CaseEvent]) -> None:
+def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[CaseEvent]) -> None:
     """Deliver the decided item case in memory (the caller saves it): an e-licence issued to
     the applicant's account when the item's result is a licence type this node knows, else a
     paper result; a refusal ends as REJECTED. The DELIVERED event is appended to `events`."""
@@ -102,7 +102,7 @@ def _deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[Case
     )
 
 
-def _bundle_complete(top: Case, statuses: list[str], *, now: datetime.datetime) -> bool:
+def bundle_complete(top: Case, statuses: list[str], *, now: datetime.datetime) -> bool:
     """Complete the bundle `top` in memory when every item case (`statuses`) is final (the
     caller saves it and writes the COMPLETED event). True when it completed."""
     if top.kind != Case.Kind.BUNDLE or top.status in (S.COMPLETED, S.WITHDRAWN):
@@ -116,7 +116,7 @@ def _bundle_complete(top: Case, statuses: list[str], *, now: datetime.datetime) 
     return True
 
 
-def _delivered_notify(top: Case, item_cases: list[Case]) -> None:
+def delivered_notify(top: Case, item_cases: list[Case]) -> None:
     """The one "delivered" message of an application whose every item is final."""
     _notify(
         top,
@@ -126,15 +126,15 @@ def _delivered_notify(top: Case, item_cases: list[Case]) -> None:
     )
 
 
-def _completion_check(top: Case, *, now: datetime.datetime) -> None:
+def completion_check(top: Case, *, now: datetime.datetime) -> None:
     """A bundle whose item cases are all final completes, and the applicant is told once."""
     if top.kind == Case.Kind.BUNDLE:
         statuses = list(top.children.values_list("status", flat=True))
-        if not _bundle_complete(top, statuses, now=now):
+        if not bundle_complete(top, statuses, now=now):
             return
-        _save(top)
+        case_save(top)
         _event(top, EventKind.COMPLETED, at=now)
-    _delivered_notify(top, children(case=top))
+    delivered_notify(top, children(case=top))
 
 
 def result_collect(*, actor: Any, case: Case) -> Case:
@@ -159,15 +159,15 @@ def result_collect(*, actor: Any, case: Case) -> Case:
         ]
         if not targets:
             raise Conflict(_("There is no paper result to collect."), code="nothing_to_collect")
-        now = _now()
+        now = current_time()
         for target in targets:
             target.result_collected_at = now
             if target.pk != top.pk:
-                _save(target)
+                case_save(target)
             _event(target, EventKind.COLLECTED, actor=actor, at=now)
         top.visits += 1
         if top.kind == Case.Kind.ITEM:
             top.result_collected_at = now
-        _save(top)
+        case_save(top)
     _copy(case, top if case.pk == top.pk else targets[0])
     return case

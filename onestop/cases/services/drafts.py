@@ -22,9 +22,9 @@ from onestop.cases.services.common import (
     _event,
     _lock,
     _not_found,
-    _now,
-    _save,
     _text,
+    case_save,
+    current_time,
 )
 from onestop.cases.services.forms import _clean_answers, _clean_form
 from onestop.cases.services.materials import _materials_rebuild
@@ -136,7 +136,7 @@ def draft_start(
             applicant_name=name,
             applicant_id_masked=masked,
             contact_phone=(getattr(applicant, "phone", "") or "")[:20] if applicant else "",
-            created_at=_now(),
+            created_at=current_time(),
         )
         full_clean(case, exclude=["idempotency_key"])
         case.save()
@@ -184,7 +184,7 @@ def draft_save(
                 data[key] = value
         keys = set(schema.get("properties", {}))
         locked.form_data = {k: v for k, v in data.items() if k in keys}
-        _save(locked)
+        case_save(locked)
         _materials_rebuild(locked)
     _copy(case, locked)
     return case
@@ -218,6 +218,6 @@ def prefill_apply(*, actor: Any, case: Case) -> Case:
         locked.form_data = data
         locked.prefilled = prefilled
         locked.prefill_values = prefill_values
-        _save(locked)
+        case_save(locked)
     _copy(case, locked)
     return case

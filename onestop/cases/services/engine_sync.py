@@ -1,8 +1,8 @@
 """Engine → case: the item case follows its process after every step.
 
-`_follow` copies a workflow's view (waiting task, decision, delivery) onto the item case in
+`engine_follow` copies a workflow's view (waiting task, decision, delivery) onto the item case in
 memory and collects the events to write; `_sync` does it for a stored instance after a step and
-saves. The submission fans out with `_follow` on the views the engine returned when it started
+saves. The submission fans out with `engine_follow` on the views the engine returned when it started
 the processes, so no workflow is restored from JSON to learn what it just did.
 """
 
@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 
 from onestop.cases import transitions
 from onestop.cases.models import Case, CaseEvent
-from onestop.cases.services.common import FINAL_ITEM, EventKind, S, _now, _save
-from onestop.cases.services.delivery import _completion_check, _deliver
+from onestop.cases.services.common import FINAL_ITEM, EventKind, S, case_save, current_time
+from onestop.cases.services.delivery import case_deliver, completion_check
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow.engine import ProcessView
 from onestop.workflow.models import ProcessInstance
 
 
-def _follow(
+def engine_follow(
     case: Case,
     view: ProcessView,
     *,
@@ -35,7 +35,7 @@ def _follow(
     case.task_name = view.tasks[0].name if view.tasks else ""
     case.task_lane = view.tasks[0].lane if view.tasks else ""
     variables = view.variables
-    now = _now()
+    now = current_time()
     decision = str(variables.get("decision") or "")
     if decision in ("approve", "reject") and not case.decision:
         auto = variables.get("decided_by") == "rules"
@@ -58,7 +58,7 @@ def _follow(
             )
         )
     if view.completed and variables.get("delivered") and case.status not in FINAL_ITEM:
-        _deliver(case, top=top, now=now, events=events)
+        case_deliver(case, top=top, now=now, events=events)
 
 
 def _sync(
@@ -68,8 +68,8 @@ def _sync(
     completes the bundle when every item case is final."""
     events: list[CaseEvent] = []
     view = workflow_selectors.instance_view(instance=instance)
-    _follow(case, view, actor=actor, top=top, events=events, reason=reason)
-    _save(case)
+    engine_follow(case, view, actor=actor, top=top, events=events, reason=reason)
+    case_save(case)
     CaseEvent.objects.bulk_create(events)
     if case.status in FINAL_ITEM:
-        _completion_check(top, now=_now())
+        completion_check(top, now=current_time())

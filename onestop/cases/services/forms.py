@@ -111,13 +111,13 @@ def _clean_form(schema: dict[str, Any], form_data: Any) -> dict[str, Any]:
     return clean
 
 
-def _missing_fields(case: Case, schema: dict[str, Any] | None = None) -> list[str]:
+def form_missing_fields(case: Case, schema: dict[str, Any] | None = None) -> list[str]:
     schema = schema or case_form_schema(case=case)
     data = case.form_data or {}
     return [k for k in schema.get("required", []) if data.get(k) in (None, "")]
 
 
-def _unanswered(case: Case) -> list[str]:
+def form_unanswered(case: Case) -> list[str]:
     if case.kind != Case.Kind.BUNDLE or case.scenario is None:
         return []
     answers = case.variant_answers or {}
@@ -126,7 +126,7 @@ def _unanswered(case: Case) -> list[str]:
     ]
 
 
-def _fields_typed(case: Case, schema: dict[str, Any]) -> int:
+def form_fields_typed(case: Case, schema: dict[str, Any]) -> int:
     data = case.form_data or {}
     prefilled = case.prefill_values or {}
     count = 0

@@ -28,14 +28,14 @@ from onestop.cases.services.common import (
     _idempotency_key,
     _lock,
     _not_found,
-    _now,
     _replayed,
-    _save,
     _user,
+    case_save,
+    current_time,
 )
-from onestop.cases.services.delivery import _bundle_complete, _delivered_notify
-from onestop.cases.services.engine_sync import _follow
-from onestop.cases.services.forms import _fields_typed, _missing_fields, _unanswered
+from onestop.cases.services.delivery import bundle_complete, delivered_notify
+from onestop.cases.services.engine_sync import engine_follow
+from onestop.cases.services.forms import form_fields_typed, form_missing_fields, form_unanswered
 from onestop.cases.services.materials import _missing_materials
 from onestop.cases.services.notices import _notify, _title
 from onestop.cases.services.numbering import _allocate_numbers
@@ -127,7 +127,7 @@ def _accept(
     A fixed number of queries whatever the number of items and materials: the numbers are
     allocated in one go, the item cases, processes and events are inserted in bulk, and each
     item case takes its waiting task from the workflow the engine just ran (no restore)."""
-    now = _now()
+    now = current_time()
     today = timezone.localdate(now)
     items = selected_items(case=top) if items is None else items
     if not items:
@@ -142,7 +142,7 @@ def _accept(
     top.submitted_at, top.accepted_at = top.submitted_at or now, now
     top.accepted_by, top.window = _user(accepted_by), window
     top.idempotency_key = idempotency_key
-    top.fields_typed = min(_fields_typed(top, schema), 32767)
+    top.fields_typed = min(form_fields_typed(top, schema), 32767)
     top.materials_submitted = CaseMaterial.objects.filter(case=top, mode__in=HANDED_IN).count()
     item_cases: list[tuple[Case, Item]] = []
     events: list[CaseEvent] = []
@@ -175,12 +175,12 @@ def _accept(
         item_cases.append((top, item))
     views = _processes_start(item_cases, found_facts, actor=actor, now=now, keys=processes)
     for (item_case, _item), view in zip(item_cases, views, strict=True):
-        _follow(item_case, view, actor=None, top=top, events=events)
+        engine_follow(item_case, view, actor=None, top=top, events=events)
     cases = [c for c, _i in item_cases]
-    completed = _bundle_complete(top, [str(c.status) for c in cases], now=now)
+    completed = bundle_complete(top, [str(c.status) for c in cases], now=now)
     if completed:
         events.append(transitions.event_for(top, EventKind.COMPLETED, at=now))
-    _save(top)
+    case_save(top)
     if bundle:
         for child in cases:
             _clean_fields(child)
@@ -200,20 +200,20 @@ def _tell(top: Case, cases: list[Case], *, delivered: bool) -> None:
         dedupe="case.submitted",
     )
     if delivered:
-        _delivered_notify(top, cases)
+        delivered_notify(top, cases)
 
 
 def _submission_checks(
     case: Case, allowed_modes: Iterable[str], items: list[Item] | None = None
 ) -> None:
-    unanswered = _unanswered(case)
+    unanswered = form_unanswered(case)
     if unanswered:
         raise ValidationFailed(
             _("Answer every question first."),
             code="answers_missing",
             details={"answers": unanswered},
         )
-    fields = _missing_fields(case, case_form_schema(case=case, items=items))
+    fields = form_missing_fields(case, case_form_schema(case=case, items=items))
     materials = _missing_materials(case, allowed_modes)
     if fields:
         raise ValidationFailed(

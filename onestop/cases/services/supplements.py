@@ -23,9 +23,9 @@ from onestop.cases.services.common import (
     _copy,
     _lock_pair,
     _not_found,
-    _now,
-    _save,
     _text,
+    case_save,
+    current_time,
 )
 from onestop.cases.services.engine_sync import _sync
 from onestop.cases.services.notices import _material_list, _notify, _recipient_language, _title
@@ -91,7 +91,7 @@ def supplement_request(
             data={"review_outcome": "supplement"},
             expected_version=expected_version,
         )
-        now = _now()
+        now = current_time()
         supplement = Supplement(
             case=locked, requested_by=actor, reason=reason, materials=keys, requested_at=now
         )
@@ -173,7 +173,7 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
         )
         if task is None:
             raise Conflict(_("Nothing is waiting for a supplement."), code="no_supplement")
-        now = _now()
+        now = current_time()
         clock.resume(locked, now=now)
         data: dict[str, Any] = {}
         if locked.due_date is not None:
@@ -207,6 +207,6 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
             ]
             if dues and max(dues) != top.due_date:
                 top.due_date = max(dues)
-                _save(top)
+                case_save(top)
     _copy(case, locked)
     return case

@@ -16,8 +16,8 @@ from onestop.cases.services.common import (
     _copy,
     _lock,
     _not_found,
-    _now,
-    _save,
+    case_save,
+    current_time,
 )
 from onestop.core.errors import Conflict, NotFound, PermissionDenied
 from onestop.workflow import selectors as workflow_selectors
@@ -42,7 +42,7 @@ def case_withdraw(*, actor: Any, case: Case) -> Case:
                 _("An item has already been decided: the application can no longer be withdrawn."),
                 code="not_withdrawable",
             )
-        now = _now()
+        now = current_time()
         # The item cases' processes stop with them: no task waits, no timer stays set.
         running = items or ([top] if top.kind == Case.Kind.ITEM else [])
         for item_case in running:
@@ -58,6 +58,6 @@ def case_withdraw(*, actor: Any, case: Case) -> Case:
             target.task_name = ""
             target.task_lane = ""
             target.completed_at = now
-            _save(target)
+            case_save(target)
     _copy(case, top if case.pk == top.pk else next(c for c in items if c.pk == case.pk))
     return case
