@@ -229,6 +229,19 @@ def _submission_checks(
         )
 
 
+def _submitted_before(actor: Any, case: Case, top: Case, key: str | None) -> Case:
+    """A submission of a case that is no longer a draft: its applicant retrying with the
+    same key (or none) gets the case; anybody else a Conflict, or NotFound if they may not
+    see it."""
+    if policies.is_applicant(actor, top) and (key is None or key == top.idempotency_key):
+        return case
+    raise (
+        _not_found()
+        if not policies.can_view(actor, top)
+        else Conflict(_("This application has already been submitted."), code="already_submitted")
+    )
+
+
 def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -> Case:
     """Submit an online draft: every question answered, every required field filled and every
     required material held, verified or uploaded — else ValidationFailed and nothing changes.
@@ -241,16 +254,16 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
         return case
     top = case.top
     if top.status not in OPEN_DRAFT:
-        if policies.is_applicant(actor, top) and (key is None or key == top.idempotency_key):
-            return case
-        raise (
-            _not_found()
-            if not policies.can_view(actor, top)
-            else Conflict(
-                _("This application has already been submitted."), code="already_submitted"
-            )
-        )
-    draft = case_get_draft(actor=actor, case_id=top.pk)
+        return _submitted_before(actor, case, top, key)
+    try:
+        draft = case_get_draft(actor=actor, case_id=top.pk)
+    except NotFound:
+        # A concurrent request (a double click) submitted it since `case` was read.
+        fresh = Case.objects.filter(pk=top.pk).first()
+        if fresh is None or fresh.status in OPEN_DRAFT:
+            raise
+        _copy(top, fresh)
+        return _submitted_before(actor, case, top, key)
     if draft.channel != Case.Channel.ONLINE:
         raise Conflict(
             _("An application started at the window is accepted at the window."),
