@@ -28,6 +28,9 @@ class Action(StrEnum):
     STAFF_CREATE = Permission.ACCOUNTS_MANAGE.value
     PROFILE_VIEW = Permission.CITIZEN_PROFILE_VIEW.value
     ORG_MANAGE = Permission.ORG_MANAGE.value
+    STAFF_ROLE_VIEW = Permission.STAFF_ROLE_VIEW.value
+    SERVICE_CODE_SHOW = Permission.SERVICE_CODE_SHOW.value
+    SERVICE_CODE_SCAN = Permission.SERVICE_CODE_SCAN.value
 
 
 def roles(user: Any) -> list[StaffRole]:
@@ -120,7 +123,11 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
       centre, window, or a region code);
     - ``region:accounts:manage``: an administrator of that region (a region code or object);
     - ``staff:user:find``: any staff member;
-    - ``self:profile:view`` and ``self:resident_id:reveal``: the user themself only.
+    - ``region:staff_role:view`` (obj: a `StaffRole`): the role's holder, and an administrator
+      of the role's region;
+    - ``self:profile:view`` and ``self:resident_id:reveal``: the user themself only;
+    - ``self:service_code:show``: the user themself, a person with a resident ID;
+    - ``staff:service_code:scan``: a window clerk (of any region) or a superuser.
 
     The node itself (`SYSTEM`: seeds, the operator's commands) may manage its organisation and
     staff accounts, nothing personal; `None` may do nothing.
@@ -133,6 +140,19 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         return False
     if action in (Action.RESIDENT_ID_REVEAL, Action.PROFILE_VIEW):
         return isinstance(obj, User) and obj.pk is not None and obj.pk == actor.pk
+    if action == Action.SERVICE_CODE_SHOW:
+        return (
+            isinstance(obj, User)
+            and obj.pk is not None
+            and obj.pk == actor.pk
+            and bool(obj.resident_id_index)
+        )
+    if action == Action.SERVICE_CODE_SCAN:
+        return bool(getattr(actor, "is_superuser", False)) or has_role(actor, Role.WINDOW_CLERK)
+    if action == Action.STAFF_ROLE_VIEW:
+        if not isinstance(obj, StaffRole):
+            return False
+        return obj.user_id == actor.pk or is_administrator_of(actor, obj.region_id)
     if getattr(actor, "is_superuser", False):
         return True
     if action in (Action.ORG_MANAGE, Action.STAFF_CREATE):

@@ -14,19 +14,14 @@ from onestop.core.errors import PermissionDenied
 
 
 def staff_role_list(*, actor: User, user: User) -> QuerySet[StaffRole]:
-    """The roles of `user`: visible to the user themself and to administrators of the roles'
-    regions (each administrator sees the roles in the regions they administer)."""
+    """The roles of `user` that `actor` may see (`policies.can(actor, STAFF_ROLE_VIEW, role)`:
+    the user themself sees all of them, an administrator those in the regions they
+    administer); refused when `actor` may see none of them."""
     roles = StaffRole.objects.filter(user=user).select_related("region", "department")
-    if actor.pk == user.pk or actor.is_superuser:
-        return roles.order_by("region_id", "role")
-    regions = [
-        code
-        for code in {r.region_id for r in roles}
-        if policies.can(actor, policies.Action.STAFF_CREATE, code)
-    ]
-    if not regions:
-        raise PermissionDenied(_("You may not see the roles of this person."))
-    return roles.filter(region_id__in=regions).order_by("region_id", "role")
+    visible = [r.pk for r in roles if policies.can(actor, policies.Action.STAFF_ROLE_VIEW, r)]
+    if not visible and actor.pk != user.pk:
+        raise PermissionDenied(_("You may not see the roles of this person."), code="forbidden")
+    return roles.filter(pk__in=visible).order_by("region_id", "role")
 
 
 def users_by_username(usernames: Iterable[str], *, active: bool = True) -> dict[str, User]:

@@ -13,6 +13,9 @@ class Permission(StrEnum):
     CITIZEN_PROFILE_VIEW = "self:profile:view"
     RESIDENT_ID_REVEAL = "self:resident_id:reveal"
     USER_FIND = "staff:user:find"
+    STAFF_ROLE_VIEW = "region:staff_role:view"
+    SERVICE_CODE_SHOW = "self:service_code:show"  # one's own government service code (QR)
+    SERVICE_CODE_SCAN = "staff:service_code:scan"  # a window clerk reads it
     # org and core
     ORG_MANAGE = "region:org:manage"
     CALENDAR_MANAGE = "region:calendar:manage"
@@ -45,6 +48,8 @@ class Permission(StrEnum):
     HOTLINE_CONTACT_VIEW = "region:hotline:contact-view"
     HOTLINE_ATTACH = "region:hotline:attach"
     HOTLINE_ARTICLE = "region:hotline:article"
+    HOTLINE_DEPARTMENT_QUEUE = "department:hotline:queue"
+    HOTLINE_SUPERVISE = "region:hotline:supervise"
     # open311
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights

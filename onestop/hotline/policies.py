@@ -3,23 +3,32 @@
 - Hotline agents and supervisors act on the orders of their region (a role held in a region
   covers the regions below it);
 - department officers act on the orders their department leads; officers of an assisting
-  department (co-handling) may read the order but not move it;
+  department (co-handling) may read the order but not move it (an officer role always names
+  its department: `accounts.services.staff_create`); other roles tied to a department (a
+  window clerk of it) see no work order;
 - superusers may do everything;
 - the node itself (`SYSTEM`: the overdue sweep, the automatic dispatch of a confident routing)
   takes only the steps whose transition names the ``system`` role, and nothing else;
   `actor=None` may do nothing.
+
+Who may see an order is one rule with two readings, kept side by side below: `scope_q(actor)`
+(the orders as a filter, for lists) and `can(actor, VIEW, order)` (one order). Every list of
+orders is built on `scope_q`, so a listed order always opens.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, staff_departments
+from onestop.accounts.policies import has_role, region_covers, roles
 from onestop.core.actors import is_active_user, is_system
 from onestop.core.permissions import Permission
 from onestop.hotline import transitions
 from onestop.hotline.models import WorkOrder
+from onestop.org.selectors import region_q
 
 Role = StaffRole.Role
 
@@ -28,6 +37,75 @@ VIEW = Permission.HOTLINE_VIEW.value
 CONTACT_VIEW = Permission.HOTLINE_CONTACT_VIEW.value
 ATTACH = Permission.HOTLINE_ATTACH.value
 ARTICLE = Permission.HOTLINE_ARTICLE.value  # turn a finished order's reply into a knowledge draft
+DEPARTMENT_QUEUE = Permission.HOTLINE_DEPARTMENT_QUEUE.value  # the department console
+SUPERVISE = Permission.HOTLINE_SUPERVISE.value  # the supervisor console (obj: a region code)
+
+REGION_ROLES = (Role.HOTLINE_AGENT, Role.SUPERVISOR)  # see every order of their region(s)
+
+
+# --- the scope: one rule, read for one order and as a filter ----------------------------------
+
+
+def _reaches_department(held: StaffRole, code: str) -> bool:
+    """Whether the officer role `held` reaches department `code` (``<region>-<kind>``): its
+    own department, or, naming none, every department of its region(s)."""
+    if held.department_id is not None:
+        return held.department_id == code
+    return region_covers(held.region_id, code.split("-", 1)[0])
+
+
+def _department_q(held: StaffRole, field: str) -> Q:
+    """The query form of `_reaches_department` on the department in `field`."""
+    if held.department_id is not None:
+        return Q(**{field: held.department_id})
+    return region_q(held.region_id, f"{field}__region__code")
+
+
+def _role_sees(held: StaffRole, order: WorkOrder, assisting: list[str]) -> bool:
+    if held.role in REGION_ROLES:
+        return region_covers(held.region_id, order.region)
+    if held.role == Role.DEPARTMENT_OFFICER:
+        codes = [order.lead_department_id] if order.lead_department_id else []
+        return any(_reaches_department(held, code) for code in [*codes, *assisting])
+    return False
+
+
+def _role_q(held: StaffRole) -> Q:
+    if held.role in REGION_ROLES:
+        return region_q(held.region_id)
+    if held.role == Role.DEPARTMENT_OFFICER:
+        return _department_q(held, "lead_department") | _department_q(held, "assisting_departments")
+    return Q(pk__in=[])
+
+
+def scope_q(actor: Any) -> Q | None:
+    """The orders `actor` may see (`can(actor, VIEW, order)`) as a filter; `None` means every
+    order (a superuser). Filter with ``pk__in`` a subquery: the assisting departments are a
+    many-to-many relation and would repeat rows."""
+    if not is_active_user(actor):
+        return Q(pk__in=[])
+    if getattr(actor, "is_superuser", False):
+        return None
+    scope = Q(pk__in=[])
+    for held in roles(actor):
+        scope |= _role_q(held)
+    return scope
+
+
+def sees(actor: Any, order: WorkOrder) -> bool:
+    """Whether `actor` may see `order`: the one-order reading of `scope_q`."""
+    if not is_active_user(actor):
+        return False
+    if getattr(actor, "is_superuser", False):
+        return True
+    held_roles = roles(actor)
+    assisting: list[str] = []
+    if order.pk is not None and any(h.role == Role.DEPARTMENT_OFFICER for h in held_roles):
+        assisting = [d.code for d in order.assisting_departments.all()]  # prefetched by lists
+    return any(_role_sees(held, order, assisting) for held in held_roles)
+
+
+# --- roles for an order -----------------------------------------------------------------------
 
 
 def is_agent(actor: Any, region: str) -> bool:
@@ -47,14 +125,10 @@ def is_lead_officer(actor: Any, order: WorkOrder) -> bool:
         return False
     if getattr(actor, "is_superuser", False):
         return True
-    return has_role(actor, Role.DEPARTMENT_OFFICER, department=order.lead_department_id)
-
-
-def is_assisting_officer(actor: Any, order: WorkOrder) -> bool:
-    mine = staff_departments(actor)
-    if not mine or order.pk is None:
-        return False
-    return order.assisting_departments.filter(code__in=mine).exists()
+    return any(
+        held.role == Role.DEPARTMENT_OFFICER and held.department_id == order.lead_department_id
+        for held in roles(actor)
+    )
 
 
 def holds(actor: Any, role: str, order: WorkOrder) -> bool:
@@ -72,26 +146,34 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
     """Whether `actor` may do `action` to `obj`.
 
     `action` is a lifecycle action of `transitions` (checked against the roles of its step from
-    the order's current status) or one of `CREATE` (obj: a region code), `VIEW`,
-    `CONTACT_VIEW`, `ATTACH` and `ARTICLE` (obj: an order). ``escalate`` by `SYSTEM` is the
-    overdue sweep, ``dispatch`` by `SYSTEM` the automatic dispatch.
+    the order's current status) or one of `CREATE` and `SUPERVISE` (obj: a region code),
+    `DEPARTMENT_QUEUE` (no obj: an officer of some department), `VIEW` (`sees`, the reading of
+    `scope_q` for one order), `CONTACT_VIEW`, `ATTACH` and `ARTICLE` (obj: an order).
+    ``escalate`` by `SYSTEM` is the overdue sweep, ``dispatch`` by `SYSTEM` the automatic
+    dispatch.
     """
     if action in transitions.ACTIONS and isinstance(obj, WorkOrder):
-        roles = _roles_for(action, obj.status)
+        step_roles = _roles_for(action, obj.status)
         if is_system(actor):
-            return transitions.SYSTEM in roles
+            return transitions.SYSTEM in step_roles
         if not is_active_user(actor):
             return False
-        return any(holds(actor, role, obj) for role in roles)
+        return any(holds(actor, role, obj) for role in step_roles)
     if not is_active_user(actor):
         return False
     if action == CREATE:
         return isinstance(obj, str) and (is_agent(actor, obj) or is_supervisor(actor, obj))
+    if action == SUPERVISE:
+        return isinstance(obj, str) and is_supervisor(actor, obj)
+    if action == DEPARTMENT_QUEUE:
+        return bool(getattr(actor, "is_superuser", False)) or any(
+            held.role == Role.DEPARTMENT_OFFICER for held in roles(actor)
+        )
     if not isinstance(obj, WorkOrder):
         return False
-    staff_of_region = is_agent(actor, obj.region) or is_supervisor(actor, obj.region)
     if action == VIEW:
-        return staff_of_region or is_lead_officer(actor, obj) or is_assisting_officer(actor, obj)
+        return sees(actor, obj)
+    staff_of_region = is_agent(actor, obj.region) or is_supervisor(actor, obj.region)
     if action == CONTACT_VIEW:
         return is_agent(actor, obj.region) or is_lead_officer(actor, obj)
     if action == ATTACH:

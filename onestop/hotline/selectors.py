@@ -16,40 +16,16 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, staff_departments, staff_regions
 from onestop.core import access_log, crypto
 from onestop.core.errors import NotFound
 from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import Category, WorkOrder, WorkOrderEvent
 from onestop.org import selectors as org_selectors
 
-Role = StaffRole.Role
-
-
-def scope_q(actor: Any) -> Q | None:
-    """The orders `actor` may see as a filter; `None` means every order (a superuser)."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return Q(pk__in=[])
-    if not getattr(actor, "is_active", True):
-        return Q(pk__in=[])
-    if getattr(actor, "is_superuser", False):
-        return None
-    scope = Q(pk__in=[])
-    for region in sorted(staff_regions(actor)):
-        if has_role(actor, Role.HOTLINE_AGENT, region=region) or has_role(
-            actor, Role.SUPERVISOR, region=region
-        ):
-            scope |= org_selectors.region_q(region)
-    departments = sorted(staff_departments(actor))
-    if departments:
-        scope |= Q(lead_department__in=departments) | Q(assisting_departments__in=departments)
-    return scope
-
 
 def _scoped(actor: Any) -> QuerySet[WorkOrder]:
     orders = WorkOrder.objects.select_related("category", "lead_department", "merged_into")
-    q = scope_q(actor)
+    q = policies.scope_q(actor)
     if q is None:
         return orders
     ids = WorkOrder.objects.filter(q).values("pk")
@@ -75,6 +51,17 @@ def ticket_list(
         )
         orders = orders.filter(late) if overdue else orders.exclude(late)
     return orders.prefetch_related("assisting_departments").order_by("-created_at", "-number")
+
+
+def department_queue(*, actor: Any) -> QuerySet[WorkOrder]:
+    """The department console's queue: the orders `actor` may see that a department still
+    owes an answer to (not merged), the soonest due first. A list of `ticket_list`, so every
+    order in it opens for `actor`."""
+    return (
+        ticket_list(actor=actor)
+        .filter(status__in=transitions.OPEN_FOR_DEPARTMENT, merged_into__isnull=True)
+        .order_by("resolve_by", "number")
+    )
 
 
 def ticket_get(*, actor: Any, number: str) -> WorkOrder:

@@ -23,7 +23,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onestop.accounts.policies import staff_departments
 from onestop.core.errors import DomainError, NotFound, PermissionDenied
 from onestop.hotline import actions, policies, selectors, services, suggest, transitions
 from onestop.hotline.models import WorkOrder
@@ -217,14 +216,9 @@ def desk_answer(request: HttpRequest) -> HttpResponse:
 def department(request: HttpRequest) -> HttpResponse:
     """The officer's queue: orders their department leads or assists with that still need
     handling, the soonest due first."""
-    mine = staff_departments(request.user)
-    if not mine and not request.user.is_superuser:
+    if not policies.can(request.user, policies.DEPARTMENT_QUEUE):
         return forbidden(request, _("Only department officers have a department queue."))
-    orders = (
-        selectors.ticket_list(actor=request.user)
-        .filter(status__in=transitions.OPEN_FOR_DEPARTMENT, merged_into__isnull=True)
-        .order_by("resolve_by", "number")[:QUEUE_LIMIT]
-    )
+    orders = selectors.department_queue(actor=request.user)[:QUEUE_LIMIT]
     return render(request, "hotline/department.html", {"rows": _with_due(orders)})
 
 
@@ -262,7 +256,7 @@ def _supervisor_context(request: HttpRequest) -> dict[str, Any]:
 def supervisor(request: HttpRequest) -> HttpResponse:
     """Overdue and returned orders, extension requests, orders waiting for the callback, and
     the reassignment form."""
-    if not policies.is_supervisor(request.user, _region()):
+    if not policies.can(request.user, policies.SUPERVISE, _region()):
         return forbidden(request, _("Only hotline supervisors may open this console."))
     return render(request, "hotline/supervisor.html", _supervisor_context(request))
 
@@ -271,7 +265,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 @require_POST
 def supervisor_reassign(request: HttpRequest) -> HttpResponse:
     """Reassign an open order of the region, named by its number, to another department."""
-    if not policies.is_supervisor(request.user, _region()):
+    if not policies.can(request.user, policies.SUPERVISE, _region()):
         return forbidden(request, _("Only hotline supervisors may open this console."))
     values = {f: request.POST.get(f, "").strip() for f in ("number", "department", "reason")}
     try:

@@ -55,9 +55,15 @@ def client_create(
     """Issue an API client and its service account (a hotline agent of `region` with an
     unusable password); returns the client and the clear key, which is not stored.
 
-    `actor` must administer `region` (checked by `accounts.services.staff_create`). `key` is
-    for the demo seed only; otherwise a random key is drawn.
+    `actor` must administer `region` (this app's `policies.can`, checked before anything else;
+    `accounts.services.staff_create` checks it again for the account). `key` is for the demo
+    seed only; otherwise a random key is drawn.
     """
+    if not policies.can(actor, policies.Action.CLIENT_MANAGE, region):
+        raise PermissionDenied(
+            _("Only an administrator of region %(region)s may issue a key.") % {"region": region},
+            code="forbidden",
+        )
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(_("A client name has 1 to 100 characters."), code="invalid_name")

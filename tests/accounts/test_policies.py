@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from onestop.accounts import policies, services
+from onestop.accounts import policies, selectors, services
 from onestop.accounts.models import StaffRole, User
+from onestop.core.errors import PermissionDenied
 from onestop.org import selectors as org_selectors
 
 from .conftest import PASSWORD
@@ -74,3 +76,22 @@ def test_can(admin_wulian: User, clerk_wulian: User, citizen: User) -> None:
     assert not policies.can(admin_wulian, "no:such:action", None)
     citizen.is_active = False
     assert not policies.can(citizen, policies.Action.PROFILE_VIEW, citizen)
+
+
+def test_staff_roles_are_seen_by_their_holder_and_the_administrators_of_their_regions(
+    admin_wulian: User, officer_ps: User, clerk_wulian: User
+) -> None:
+    ganyu = services.administrator_bootstrap(
+        username="admin-gy", password=PASSWORD, real_name="g", region_code="320707"
+    )
+    [role] = selectors.staff_role_list(actor=officer_ps, user=officer_ps)
+    assert policies.can(officer_ps, policies.Action.STAFF_ROLE_VIEW, role)
+    assert policies.can(admin_wulian, policies.Action.STAFF_ROLE_VIEW, role)
+    assert not policies.can(ganyu, policies.Action.STAFF_ROLE_VIEW, role)
+    assert not policies.can(clerk_wulian, policies.Action.STAFF_ROLE_VIEW, role)
+    assert not policies.can(officer_ps, policies.Action.STAFF_ROLE_VIEW, officer_ps)
+    assert list(selectors.staff_role_list(actor=admin_wulian, user=officer_ps)) == [role]
+    for stranger in (ganyu, clerk_wulian):
+        with pytest.raises(PermissionDenied):
+            selectors.staff_role_list(actor=stranger, user=officer_ps)
+    assert [r.region_id for r in selectors.staff_role_list(actor=ganyu, user=ganyu)] == ["320707"]

@@ -10,10 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from onestop.accounts import services as account_services
 from onestop.accounts.models import StaffRole, User
 from onestop.core.errors import Conflict, PermissionDenied
 from onestop.hotline import policies as hotline_policies
-from onestop.open311 import selectors, services
+from onestop.open311 import policies, selectors, services
 from onestop.open311.models import ApiClient
 from onestop.open311.seed import DEMO_KEY, seed_open311
 
@@ -41,6 +42,22 @@ def test_client_create_refused_for_a_non_administrator_writes_nothing(world: Any
     with pytest.raises(PermissionDenied):
         services.client_create(actor=world["agent"], name="Rogue", region="371121")
     assert (ApiClient.objects.count(), User.objects.count()) == (clients, users)
+
+
+def test_client_create_asks_the_open311_policy_first(world: Any) -> None:
+    """An administrator of another region is refused by `open311.policies.can` before any
+    check of the input: the refusal says who may issue a key, and nothing is written."""
+    ganyu = account_services.administrator_bootstrap(
+        username="admin-gy", password="onestop-demo-2026", real_name="g", region_code="320707"
+    )
+    assert not policies.can(ganyu, policies.Action.CLIENT_MANAGE, "371121")
+    clients, users = ApiClient.objects.count(), User.objects.count()
+    with pytest.raises(PermissionDenied) as error:
+        services.client_create(actor=ganyu, name="", region="371121")
+    assert str(error.value.message) == "Only an administrator of region 371121 may issue a key."
+    assert (ApiClient.objects.count(), User.objects.count()) == (clients, users)
+    client, _key = services.client_create(actor=ganyu, name="Ganyu app", region="320707")
+    assert client.region == "320707"
 
 
 def test_client_create_refuses_a_duplicate_name(world: Any) -> None:
