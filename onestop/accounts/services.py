@@ -1,4 +1,5 @@
-"""Writes to accounts: registration of citizens and businesses, staff, identity look-ups.
+"""Writes to accounts: registration of citizens and businesses, staff, identity look-ups, the
+government service code.
 
 The resident ID is never stored in clear: it is kept encrypted with the node key, a keyed
 blind index finds a person by exact ID, and a masked copy is what screens show.
@@ -6,11 +7,16 @@ blind index finds a person by exact ID, and a masked copy is what screens show.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import password_validation
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onestop.accounts import policies
@@ -269,3 +275,101 @@ def resident_id_reveal(*, actor: User, user: User) -> str:
     if not user.resident_id_enc:
         raise NotFound(_("This account has no resident ID."))
     return crypto.decrypt_pii(user.resident_id_enc)
+
+
+# --- the government service code (政务服务码) ------------------------------------------------
+#
+# A short-lived code a person shows as a QR code in their space and a window clerk scans instead
+# of typing a resident ID. It is the account's id, the start of its blind index (so a code stops
+# working if the resident ID moves to another account) and the time it was made, signed with
+# the node's secret key (Django signing: HMAC-SHA256, `SECRET_KEY_FALLBACKS` honoured). It holds
+# no personal data; it is valid for `SERVICE_CODE_LIFETIME` after it was made and the page
+# draws a new one every `SERVICE_CODE_REFRESH`.
+
+SERVICE_CODE_SALT = "onestop.accounts.service_code"
+SERVICE_CODE_LIFETIME = datetime.timedelta(minutes=5)
+SERVICE_CODE_REFRESH = datetime.timedelta(minutes=1)
+SERVICE_CODE_SKEW = datetime.timedelta(seconds=30)  # a code "from the future": clocks differ
+_INDEX_PREFIX = 16
+
+
+@dataclass(frozen=True)
+class ServiceCode:
+    """A government service code: `text` is what the QR code holds (and a scanner types)."""
+
+    text: str
+    issued_at: datetime.datetime
+    expires_at: datetime.datetime
+
+
+def _service_code_signer() -> signing.Signer:
+    return signing.Signer(salt=SERVICE_CODE_SALT)
+
+
+def service_code_issue(*, actor: Any, now: datetime.datetime | None = None) -> ServiceCode:
+    """A new government service code for `actor` themself (a person with a resident ID)."""
+    if not policies.can(actor, policies.Action.SERVICE_CODE_SHOW, actor):
+        raise PermissionDenied(
+            _("Only a person with a resident ID on their account has a government service code."),
+            code="no_service_code",
+        )
+    moment = now or timezone.now()
+    index = actor.resident_id_index or ""
+    text = _service_code_signer().sign_object(
+        {"u": actor.pk, "i": index[:_INDEX_PREFIX], "t": int(moment.timestamp())}
+    )
+    return ServiceCode(text=text, issued_at=moment, expires_at=moment + SERVICE_CODE_LIFETIME)
+
+
+def _invalid_code() -> ValidationFailed:
+    return ValidationFailed(
+        _("This is not a valid government service code. Ask the person to show it again."),
+        code="service_code_invalid",
+    )
+
+
+def service_code_scan(*, actor: Any, code: str, now: datetime.datetime | None = None) -> User:
+    """The person whose government service code `code` is, for a window clerk.
+
+    A forged, altered or unknown code: ValidationFailed ``service_code_invalid``; a code older
+    than `SERVICE_CODE_LIFETIME` (also one scanned again later): ``service_code_expired``;
+    neither records anything. A valid scan is an access to the person's identity and is
+    recorded (`core.access_log`)."""
+    if not policies.can(actor, policies.Action.SERVICE_CODE_SCAN, None):
+        raise PermissionDenied(
+            _("Only window clerks may scan a government service code."), code="forbidden"
+        )
+    try:
+        payload = _service_code_signer().unsign_object((code or "").strip())
+    except (signing.BadSignature, ValueError, TypeError):
+        raise _invalid_code() from None
+    if not isinstance(payload, dict):
+        raise _invalid_code()
+    user_id, prefix, stamp = payload.get("u"), payload.get("i"), payload.get("t")
+    if not (isinstance(user_id, int) and isinstance(prefix, str) and isinstance(stamp, int)):
+        raise _invalid_code()
+    issued = datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC)
+    moment = now or timezone.now()
+    if issued > moment + SERVICE_CODE_SKEW:
+        raise _invalid_code()
+    if moment - issued > SERVICE_CODE_LIFETIME:
+        raise ValidationFailed(
+            _(
+                "This government service code has expired. Ask the person to refresh it on "
+                "their phone and scan it again."
+            ),
+            code="service_code_expired",
+        )
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    index = user.resident_id_index if user is not None else None
+    if user is None or not index or index[:_INDEX_PREFIX] != prefix:
+        raise _invalid_code()
+    access_log.record(
+        actor=actor,
+        subject_index=index,
+        dataset="accounts.profile",
+        fields=["real_name", "resident_id_masked", "real_name_level"],
+        purpose="verification",
+        basis="window scan of the government service code",
+    )
+    return user

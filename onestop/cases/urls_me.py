@@ -10,6 +10,7 @@ from onestop.cases import views_me
 
 urlpatterns: list[URLPattern] = [
     path("me/cases/", views_me.my_cases, name="my_cases"),
+    path("me/service-code/", views_me.service_code, name="my_code"),
     path("me/cases/<str:number>/", views_me.my_case, name="my_case"),
     path(
         "me/cases/<str:number>/supplements/<int:supplement_id>/upload",

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("queue/ticket/<str:token>/", views_window.queue_ticket, name="queue_ticket"),
     path("window/", views_window.console, name="window"),
     path("window/start/", views_window.start, name="window_start"),
+    path("window/scan/", views_window.scan, name="window_scan"),
     path("window/cases/<str:number>/", views_window.case_page, name="window_case"),
     path("window/cases/<str:number>/receipt.pdf", views_window.receipt_pdf, name="receipt_pdf"),
     path("window/cases/<str:number>/notice.pdf", views_window.notice_pdf, name="notice_pdf"),

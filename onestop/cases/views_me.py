@@ -7,6 +7,9 @@ included, who have their own consoles — gets the same 404 as for a number that
 Writes go through `uploads.material_upload` and `services.supplement_answer`; a domain error
 shows the page again with the message (HTTP 400/409) and changes nothing.
 
+My government service code (政务服务码): a QR code the window scans instead of the resident ID,
+drawn again every minute by the page (htmx) and valid for five minutes.
+
 This module also provides the account page's links (registry slot ``account``).
 """
 
@@ -24,13 +27,16 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from onestop.accounts import services as accounts_services
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role
 from onestop.cases import clock, pdf, policies, selectors, services, uploads
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, Supplement
-from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.credentials import qr
 from onestop.notify import selectors as notify_selectors
 from onestop.notify.models import Notification
 from onestop.web import registry
@@ -348,6 +354,30 @@ def my_notice_pdf(request: HttpRequest, number: str) -> HttpResponse:
     return _pdf(request, document, f"notice-{_ref(top)}.pdf")
 
 
+# --- my government service code ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@never_cache
+def service_code(request: HttpRequest) -> HttpResponse:
+    """The page with my service code; asked by htmx (every minute), only the code itself."""
+    try:
+        code = accounts_services.service_code_issue(actor=request.user)
+    except PermissionDenied as error:
+        context = {"error": error.message}
+        return render(request, "cases/me/service_code.html", context, status=error.status)
+    context = {
+        "code": code,
+        "qr_uri": qr.data_uri(qr.text(code.text)),
+        "refresh_seconds": int(accounts_services.SERVICE_CODE_REFRESH.total_seconds()),
+        "lifetime_minutes": int(accounts_services.SERVICE_CODE_LIFETIME.total_seconds() // 60),
+    }
+    partial = request.headers.get("HX-Request") == "true"
+    template = "cases/me/_service_code.html" if partial else "cases/me/service_code.html"
+    return render(request, template, context)
+
+
 # --- what this app adds to other pages ----------------------------------------------------------
 
 
@@ -360,6 +390,8 @@ def account_links(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
     mine = _url("cases:my_cases")
     if mine:
         links.append({"label": _("My applications"), "url": mine})
+    if getattr(user, "resident_id_index", None):
+        links.append({"label": _("My government service code"), "url": _url("cases:my_code")})
     for name, label in (
         ("credentials:wallet", _("My e-licences")),
         ("notify:notification_list", _("My notifications")),

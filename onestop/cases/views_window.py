@@ -284,6 +284,25 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
     return HttpResponseRedirect(reverse("cases:window"))
 
 
+@login_required
+@require_POST
+def scan(request: HttpRequest) -> HttpResponse:
+    """The walk-in's government service code, scanned (a scanner types it, then Enter): their
+    verified identity, e-licences and open cases; the console then serves them as the walk-in.
+    A forged or expired code shows the console again with the reason."""
+    try:
+        selectors.require_clerk(request.user)
+    except PermissionDenied as error:
+        return forbidden(request, str(error.message))
+    try:
+        scanned = services.walkin_scan(actor=request.user, code=request.POST.get("code", ""))
+    except DomainError as error:
+        _error(request, error)
+        return _console(request, status=error.status)
+    _walkin_to_session(request, scanned.walkin)
+    return render(request, "cases/window/scanned.html", {"scanned": scanned})
+
+
 def _case_url(case: Case) -> str:
     return reverse("cases:window_case", args=[selectors.case_ref(case.top)])
 

@@ -1,4 +1,5 @@
-"""The QR code printed on an e-licence.
+"""The QR codes of the node: the one printed on an e-licence, and plain short texts (`text`,
+e.g. the government service code shown in my space).
 
 It encodes ``<site>/verify/?t=<token>`` so any phone camera opens the public verification
 page. A token is about 1.6 kB, so the code is large (QR version ~30) and uses error
@@ -24,6 +25,12 @@ def make(site_verify_url: str, token: str) -> segno.QRCode:
         return segno.make(verify_link(site_verify_url, token), error="l", micro=False)
     except DataOverflowError:
         return segno.make(token, error="l", micro=False, boost_error=False)
+
+
+def text(value: str) -> segno.QRCode:
+    """A QR code holding the short text `value` as it is (error correction M: it survives a
+    cracked phone screen)."""
+    return segno.make(value, error="m", micro=False)
 
 
 def data_uri(code: segno.QRCode) -> str:

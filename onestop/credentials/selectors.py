@@ -69,6 +69,18 @@ def wallet_licence_types(*, holder: Any, now: datetime | None = None) -> set[str
     return set(rows)
 
 
+def credential_state(credential: Credential, now: datetime | None = None) -> str:
+    """``revoked``, ``expired``, ``pending`` (not valid yet) or ``valid``."""
+    now = now or timezone.now()
+    if credential.revoked_at is not None:
+        return "revoked"
+    if credential.valid_until is not None and credential.valid_until < now:
+        return "expired"
+    if credential.valid_from > now:
+        return "pending"
+    return "valid"
+
+
 def credential_get(*, actor: Any, id: Any) -> Credential:
     """One e-licence, for its holder or the issuing department's staff; NotFound otherwise
     (a stranger cannot tell whether the id exists)."""

@@ -41,14 +41,7 @@ def jwks_well_known(request: HttpRequest) -> JsonResponse:
 
 
 def _state(credential: Credential) -> str:
-    now = timezone.now()
-    if credential.revoked_at is not None:
-        return "revoked"
-    if credential.valid_until is not None and credential.valid_until < now:
-        return "expired"
-    if credential.valid_from > now:
-        return "pending"
-    return "valid"
+    return selectors.credential_state(credential)
 
 
 @login_required

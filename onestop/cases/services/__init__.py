@@ -15,6 +15,7 @@ check fails; every status change is one step of `cases.transitions`.
 - `withdrawal`: case_withdraw
 - `access`: case_access_record
 - `window`: the clerk's console (walk-in look-up, material check, window_accept, ...)
+- `service_code`: walkin_scan (the clerk scans the walk-in's government service code)
 - `tickets`: the walk-in queue (ticket_take, ticket_call_next, ...)
 - `office`: task_act (the officer's case-page form)
 - private helpers: `common` (locks, events, checks), `forms`, `materials`, `numbering`,
@@ -38,6 +39,7 @@ from onestop.cases.services.common import (
 from onestop.cases.services.delivery import result_collect
 from onestop.cases.services.drafts import draft_save, draft_start, prefill_apply
 from onestop.cases.services.office import task_act
+from onestop.cases.services.service_code import walkin_scan
 from onestop.cases.services.steps import task_complete
 from onestop.cases.services.submission import case_submit
 from onestop.cases.services.supplements import supplement_answer, supplement_request
@@ -99,6 +101,7 @@ __all__ = [
     "ticket_serve",
     "ticket_take",
     "walkin_lookup",
+    "walkin_scan",
     "window_accept",
     "window_notice",
     "window_result_collect",
