@@ -1,5 +1,5 @@
 """Admin of `cases`: the item → process bindings are editable (an administrator binds an item to
-a loaded process); cases, their materials, timeline, supplements, papers and queue tickets are
+a loaded process); cases, their materials, timeline, supplements and papers are
 read-only here — they change only through the services, which check policies and keep the
 timeline."""
 
@@ -16,7 +16,6 @@ from onestop.cases.models import (
     CaseEvent,
     CaseMaterial,
     ItemProcess,
-    QueueTicket,
     Supplement,
 )
 
@@ -85,9 +84,3 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     # Personal data stays out of the admin: the applicant is shown by account and masked ID.
     exclude = ("applicant_index", "form_data", "prefill_values", "idempotency_key")
     inlines = (MaterialInline, EventInline, SupplementInline, DocumentInline)
-
-
-@admin.register(QueueTicket)
-class QueueTicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("number", "centre", "day", "status", "window", "purpose")
-    list_filter = ("status", "centre", "day")

@@ -2,7 +2,9 @@
 
 Public contract (the portal, search and API call these):
 `item_list`, `item_get`, `scenario_list`, `scenario_get`, `scenario_items`,
-`scenario_comparison`, `popular_items`, `themes`, `material_source_label`.
+`scenario_comparison`, `popular_items`, `themes`, `material_source_label`; and for the queue
+kiosk of `org` (registered in `CatalogConfig.ready()`): `queue_purposes`,
+`queue_purposes_resolve`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from onestop.core.errors import NotFound, ValidationFailed
 
 # Same floor (4): sharing and credentials are reached through their selectors.
 from onestop.credentials.selectors import licence_type_list
+from onestop.org.purposes import ITEM, SCENARIO, Purpose
 from onestop.sharing.selectors import dataset_list
 
 if TYPE_CHECKING:
@@ -141,6 +144,65 @@ def scenario_get(*, region: str, slug: str) -> Scenario:
             _("There is no scenario %(slug)s in this region.") % {"slug": slug},
             code="scenario_not_found",
         ) from None
+
+
+def _scenario_purpose(scenario: Scenario) -> Purpose:
+    return Purpose(
+        ref=f"{SCENARIO}:{scenario.slug}",
+        kind=SCENARIO,
+        name_zh=scenario.name_zh,
+        name_en=scenario.name_en,
+    )
+
+
+def _item_purpose(item: Item) -> Purpose:
+    # The item's own department may call the walk-in to its windows (`org.selectors`).
+    return Purpose(
+        ref=f"{ITEM}:{item.code}",
+        kind=ITEM,
+        name_zh=item.name_zh,
+        name_en=item.name_en,
+        department=item.implementing_department_id,
+    )
+
+
+_PURPOSE_FIELDS = ("name_zh", "name_en")
+
+
+def queue_purposes(*, region: str) -> list[Purpose]:
+    """What a walk-in at a service centre of `region` may come for: its scenarios (by slug),
+    then its items (by code), as references ``scenario:<slug>`` / ``item:<code>``."""
+    scenarios = Scenario.objects.filter(region_id=region).only("slug", *_PURPOSE_FIELDS)
+    items = Item.objects.filter(region_id=region).only(
+        "code", "implementing_department_id", *_PURPOSE_FIELDS
+    )
+    return [_scenario_purpose(s) for s in scenarios.order_by("slug")] + [
+        _item_purpose(i) for i in items.order_by("code")
+    ]
+
+
+def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Purpose]:
+    """The purposes named by `refs` (see `queue_purposes`) in `region`, in two queries at most;
+    unknown references and those of another region are left out."""
+    slugs: set[str] = set()
+    codes: set[str] = set()
+    for ref in refs:
+        kind, _sep, key = ref.partition(":")
+        if kind == SCENARIO and key:
+            slugs.add(key)
+        elif kind == ITEM and key:
+            codes.add(key)
+    found: list[Purpose] = []
+    if slugs:
+        scenarios = Scenario.objects.filter(region_id=region, slug__in=slugs)
+        found += [_scenario_purpose(s) for s in scenarios.only("slug", *_PURPOSE_FIELDS)]
+    if codes:
+        items = Item.objects.filter(region_id=region, code__in=codes)
+        found += [
+            _item_purpose(i)
+            for i in items.only("code", "implementing_department_id", *_PURPOSE_FIELDS)
+        ]
+    return {p.ref: p for p in found}
 
 
 def scenario_items(*, scenario: Scenario) -> list[Item]:

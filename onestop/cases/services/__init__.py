@@ -15,7 +15,7 @@ check fails; every status change is one step of `cases.transitions`.
 - `withdrawal`: case_withdraw
 - `access`: case_access_record
 - `window`: the clerk's console (walk-in look-up, material check, window_accept, ...)
-- `tickets`: the walk-in queue (ticket_take, ticket_call_next, ...)
+  (the walk-in queue itself is the service centre's: `org.services`)
 - `office`: task_act (the officer's case-page form)
 - private helpers: `common` (locks, events, checks), `forms`, `materials`, `numbering`,
   `notices`, `engine_sync`
@@ -41,14 +41,6 @@ from onestop.cases.services.office import task_act
 from onestop.cases.services.steps import task_complete
 from onestop.cases.services.submission import case_submit
 from onestop.cases.services.supplements import supplement_answer, supplement_request
-from onestop.cases.services.tickets import (
-    TAKE_ATTEMPTS,
-    TICKET_PREFIX,
-    ticket_absent,
-    ticket_call_next,
-    ticket_serve,
-    ticket_take,
-)
 from onestop.cases.services.window import (
     CLERK_MODES,
     application_start,
@@ -56,6 +48,7 @@ from onestop.cases.services.window import (
     material_check,
     material_scan,
     receipt_ensure,
+    ticket_served_ref,
     walkin_lookup,
     window_accept,
     window_notice,
@@ -73,8 +66,6 @@ __all__ = [
     "ONLINE_OK",
     "OPEN_DRAFT",
     "SUPPLEMENT_WORKING_DAYS",
-    "TAKE_ATTEMPTS",
-    "TICKET_PREFIX",
     "WINDOW_OK",
     "application_start",
     "case_accept",
@@ -94,10 +85,7 @@ __all__ = [
     "supplement_request",
     "task_act",
     "task_complete",
-    "ticket_absent",
-    "ticket_call_next",
-    "ticket_serve",
-    "ticket_take",
+    "ticket_served_ref",
     "walkin_lookup",
     "window_accept",
     "window_notice",
