@@ -5,10 +5,7 @@ timeline."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from onestop.cases.models import (
     Case,
@@ -18,6 +15,7 @@ from onestop.cases.models import (
     ItemProcess,
     Supplement,
 )
+from onestop.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(ItemProcess)
@@ -27,18 +25,7 @@ class ItemProcessAdmin(admin.ModelAdmin):
     search_fields = ("template_key", "process_key")
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
@@ -67,7 +54,7 @@ class DocumentInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "kind",

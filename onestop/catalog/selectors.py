@@ -146,39 +146,38 @@ def scenario_get(*, region: str, slug: str) -> Scenario:
         ) from None
 
 
-def _scenario_purpose(scenario: Scenario) -> Purpose:
-    return Purpose(
-        ref=f"{SCENARIO}:{scenario.slug}",
-        kind=SCENARIO,
-        name_zh=scenario.name_zh,
-        name_en=scenario.name_en,
+def _purposes(
+    region: str, slugs: Iterable[str] | None = None, codes: Iterable[str] | None = None
+) -> list[Purpose]:
+    """The scenarios (by slug), then the items (by code) of `region` as purposes of the queue
+    kiosk; `slugs` / `codes` narrow them (an empty set: none of that kind)."""
+    scenarios = Scenario.objects.filter(region_id=region).only("slug", "name_zh", "name_en")
+    items = Item.objects.filter(region_id=region).only(
+        "code", "name_zh", "name_en", "implementing_department_id"
     )
-
-
-def _item_purpose(item: Item) -> Purpose:
-    # The item's own department may call the walk-in to its windows (`org.selectors`).
-    return Purpose(
-        ref=f"{ITEM}:{item.code}",
-        kind=ITEM,
-        name_zh=item.name_zh,
-        name_en=item.name_en,
-        department=item.implementing_department_id,
-    )
-
-
-_PURPOSE_FIELDS = ("name_zh", "name_en")
+    found: list[Purpose] = []
+    if slugs is None or slugs:
+        if slugs is not None:
+            scenarios = scenarios.filter(slug__in=slugs)
+        found += [
+            Purpose(f"{SCENARIO}:{s.slug}", SCENARIO, s.name_zh, s.name_en)
+            for s in scenarios.order_by("slug")
+        ]
+    if codes is None or codes:
+        if codes is not None:
+            items = items.filter(code__in=codes)
+        # The item's own department may call the walk-in to its windows (`org.selectors`).
+        found += [
+            Purpose(f"{ITEM}:{i.code}", ITEM, i.name_zh, i.name_en, i.implementing_department_id)
+            for i in items.order_by("code")
+        ]
+    return found
 
 
 def queue_purposes(*, region: str) -> list[Purpose]:
     """What a walk-in at a service centre of `region` may come for: its scenarios (by slug),
     then its items (by code), as references ``scenario:<slug>`` / ``item:<code>``."""
-    scenarios = Scenario.objects.filter(region_id=region).only("slug", *_PURPOSE_FIELDS)
-    items = Item.objects.filter(region_id=region).only(
-        "code", "implementing_department_id", *_PURPOSE_FIELDS
-    )
-    return [_scenario_purpose(s) for s in scenarios.order_by("slug")] + [
-        _item_purpose(i) for i in items.order_by("code")
-    ]
+    return _purposes(region)
 
 
 def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Purpose]:
@@ -192,17 +191,7 @@ def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Pur
             slugs.add(key)
         elif kind == ITEM and key:
             codes.add(key)
-    found: list[Purpose] = []
-    if slugs:
-        scenarios = Scenario.objects.filter(region_id=region, slug__in=slugs)
-        found += [_scenario_purpose(s) for s in scenarios.only("slug", *_PURPOSE_FIELDS)]
-    if codes:
-        items = Item.objects.filter(region_id=region, code__in=codes)
-        found += [
-            _item_purpose(i)
-            for i in items.only("code", "implementing_department_id", *_PURPOSE_FIELDS)
-        ]
-    return {p.ref: p for p in found}
+    return {p.ref: p for p in _purposes(region, slugs=slugs, codes=codes)}
 
 
 def scenario_items(*, scenario: Scenario) -> list[Item]:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from onestop.core.admin import ReadOnlyAdminMixin
 from onestop.org.models import (
     Department,
     DepartmentKind,
@@ -66,18 +64,9 @@ class WindowAdmin(admin.ModelAdmin[Window]):
 
 
 @admin.register(QueueTicket)
-class QueueTicketAdmin(admin.ModelAdmin[QueueTicket]):
+class QueueTicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[QueueTicket]):
     """Read-only: tickets change only through the services (the kiosk, the window console)."""
 
     list_display = ["number", "centre", "day", "status", "window", "purpose_ref"]
     list_filter = ["status", "centre", "day"]
     search_fields = ["number", "purpose_ref", "served_ref"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
