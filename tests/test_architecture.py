@@ -25,7 +25,14 @@ ALLOWED = {
 # Modules that register with a registry when imported, but that their app's `ready()` does not
 # import (so the registration waits for whoever imports them first).
 LATE_REGISTRATIONS: set[str] = set()
-REGISTERING = {"register", "provides", "on_catalogue_changed", "provide_holdings"}
+REGISTERING = {
+    "register",
+    "provides",
+    "on_catalogue_changed",
+    "provide_holdings",
+    "provide_purposes",
+    "provide_role_check",
+}
 
 
 def _apps(root: Path) -> list[str]:

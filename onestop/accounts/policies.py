@@ -31,6 +31,13 @@ class Action(StrEnum):
     STAFF_ROLE_VIEW = Permission.STAFF_ROLE_VIEW.value
     SERVICE_CODE_SHOW = Permission.SERVICE_CODE_SHOW.value
     SERVICE_CODE_SCAN = Permission.SERVICE_CODE_SCAN.value
+    QUEUE_VIEW = Permission.QUEUE_VIEW.value
+    QUEUE_TICKET_CALL = Permission.QUEUE_TICKET_CALL.value
+    QUEUE_TICKET_SERVE = Permission.QUEUE_TICKET_SERVE.value
+
+
+# The walk-in queue of a service centre (`org.policies`): its region's window clerks.
+QUEUE_ACTIONS = (Action.QUEUE_VIEW, Action.QUEUE_TICKET_CALL, Action.QUEUE_TICKET_SERVE)
 
 
 def roles(user: Any) -> list[StaffRole]:
@@ -54,7 +61,8 @@ def _code(obj: Any, attr: str = "code") -> str | None:
 
 
 def _region_of(obj: Any) -> str | None:
-    """The region code of a region, department, centre, window or user, or a code string."""
+    """The region code of a region, department, centre, window, queue ticket or user, or a code
+    string."""
     if obj is None:
         return None
     if isinstance(obj, str):
@@ -122,6 +130,8 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
     - ``region:org:manage``: an administrator of the object's region (region, department,
       centre, window, or a region code);
     - ``region:accounts:manage``: an administrator of that region (a region code or object);
+    - ``region:queue:view``, ``region:queue_ticket:call`` / ``serve``: a window clerk of the
+      region of the centre (a centre, window or queue ticket);
     - ``staff:user:find``: any staff member;
     - ``region:staff_role:view`` (obj: a `StaffRole`): the role's holder, and an administrator
       of the role's region;
@@ -159,4 +169,7 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         return is_administrator_of(actor, _region_of(obj))
     if action == Action.USER_FIND:
         return is_staff_member(actor)
+    if action in QUEUE_ACTIONS:
+        region = _region_of(obj)
+        return region is not None and has_role(actor, Role.WINDOW_CLERK, region=region)
     return False

@@ -1,14 +1,11 @@
 """Admin of `cases`: the item → process bindings are editable (an administrator binds an item to
-a loaded process); cases, their materials, timeline, supplements, papers and queue tickets are
+a loaded process); cases, their materials, timeline, supplements and papers are
 read-only here — they change only through the services, which check policies and keep the
 timeline."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from onestop.cases.models import (
     Case,
@@ -16,9 +13,9 @@ from onestop.cases.models import (
     CaseEvent,
     CaseMaterial,
     ItemProcess,
-    QueueTicket,
     Supplement,
 )
+from onestop.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(ItemProcess)
@@ -28,18 +25,7 @@ class ItemProcessAdmin(admin.ModelAdmin):
     search_fields = ("template_key", "process_key")
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
@@ -68,7 +54,7 @@ class DocumentInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "kind",
@@ -85,9 +71,3 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     # Personal data stays out of the admin: the applicant is shown by account and masked ID.
     exclude = ("applicant_index", "form_data", "prefill_values", "idempotency_key")
     inlines = (MaterialInline, EventInline, SupplementInline, DocumentInline)
-
-
-@admin.register(QueueTicket)
-class QueueTicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("number", "centre", "day", "status", "window", "purpose")
-    list_filter = ("status", "centre", "day")

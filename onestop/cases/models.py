@@ -1,5 +1,6 @@
 """Tables of the cases app: applications (cases), their materials, timeline, supplements,
-the papers the window hands out, walk-in queue tickets, and which process runs each item.
+the papers the window hands out, and which process runs each item. (The walk-in queue is the
+service centre's: `org.models.QueueTicket`.)
 
 A scenario ("one thing") application is one *bundle* case (the parent) with one *item* case
 per item that applies (the children). A single-item application is one item case without a
@@ -372,58 +373,3 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
-
-
-class QueueTicket(models.Model):
-    """A walk-in's queue number at a service centre (A001, A002 ... per centre and day)."""
-
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("Waiting")
-        CALLED = "called", _("Called to a window")
-        SERVED = "served", _("Served")
-        ABSENT = "absent", _("Did not come")
-
-    centre = models.ForeignKey(
-        "org.ServiceCentre", on_delete=models.PROTECT, related_name="queue_tickets"
-    )
-    day = models.DateField(_("day"))
-    seq = models.PositiveIntegerField(_("sequence"))
-    number = models.CharField(_("queue number"), max_length=10)
-    # What the walk-in came for (free text chosen from items / scenarios at the kiosk).
-    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
-    scenario = models.ForeignKey(
-        "catalog.Scenario", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    item = models.ForeignKey(
-        "catalog.Item", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
-    )
-    window = models.ForeignKey(
-        "org.Window", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    called_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    case = models.ForeignKey(
-        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="queue_tickets"
-    )
-    created_at = models.DateTimeField(_("taken at"), default=timezone.now)
-    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
-    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["day", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["centre", "day", "seq"], name="cases_queue_seq"),
-        ]
-        verbose_name = _("queue ticket")
-        verbose_name_plural = _("queue tickets")
-
-    def __str__(self) -> str:
-        return f"{self.centre_id} {self.day} {self.number}"

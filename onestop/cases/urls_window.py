@@ -1,5 +1,6 @@
 """URLs of the window screens of `cases` (included by `onestop.cases.urls`, namespace `cases`):
-the queue kiosk, the clerk's console and case page, the papers, and public tracking.
+the clerk's console and case page, the papers, and public tracking. (The queue kiosk,
+`/queue/`, is the service centre's: `onestop.org.urls`.)
 
 `<number>` of a window case is its case number, or its id while it has none (a draft or a
 one-time notice at the window)."""
@@ -9,8 +10,6 @@ from django.urls import URLPattern, path
 from onestop.cases import views_window
 
 urlpatterns: list[URLPattern] = [
-    path("queue/", views_window.queue_take, name="queue_take"),
-    path("queue/ticket/<str:token>/", views_window.queue_ticket, name="queue_ticket"),
     path("window/", views_window.console, name="window"),
     path("window/start/", views_window.start, name="window_start"),
     path("window/scan/", views_window.scan, name="window_scan"),

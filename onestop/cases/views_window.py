@@ -1,9 +1,12 @@
-"""Screens of unified acceptance: the queue kiosk, the window clerk's console and case page,
-the papers (receipt and one-time notice PDFs) and the public tracking page.
+"""Screens of unified acceptance: the window clerk's console and case page, the papers
+(receipt and one-time notice PDFs) and the public tracking page. (The queue kiosk is the
+service centre's, `org.views_queue`; the console calls, serves and marks absent through
+`org.services`.)
 
-Thin views: each parses the form, calls `cases.window` (which calls `cases.services`) and
-renders. Domain errors of a POST are shown through the messages framework with their HTTP
-status and change nothing. A case outside the clerk's region is a 404, like an unknown one.
+Thin views: each parses the form, calls `cases.services` / `cases.selectors` (or `org`'s for
+the queue) and renders. Domain errors of a POST are shown through the messages framework with
+their HTTP status and change nothing. A case outside the clerk's region is a 404, like an
+unknown one.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -26,17 +28,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestop.cases import pdf, selectors, services, tracking
-from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
+from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.org import selectors as org_selectors
-from onestop.org.models import ServiceCentre
+from onestop.org import services as org_services
+from onestop.org.models import QueueTicket
 from onestop.web.views import forbidden
 
 SESSION_WINDOW = "cases_window_id"
 SESSION_WALKIN = "cases_window_walkin"
-TICKET_SALT = "onestop.cases.queue_ticket"
-TICKET_MAX_AGE = 24 * 3600  # a ticket is for the day it was taken
 M = CaseMaterial.Mode
 
 
@@ -48,100 +49,12 @@ def _error(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, str(error.message))
 
 
-# --- the kiosk ----------------------------------------------------------------------------
-
-
-def _centre_choices() -> list[ServiceCentre]:
-    return list(org_selectors.centre_list_all())
-
-
 def _found(get: Callable[[], Any]) -> Any:
     """What `get` (a catalogue selector) finds, or None for NotFound."""
     try:
         return get()
     except NotFound:
         return None
-
-
-def _purpose_choices(centre: ServiceCentre) -> dict[str, Any]:
-    scenarios, items = catalog_selectors.catalogue_of_regions(regions=[centre.region_id])
-    return {"scenarios": scenarios, "items": items}
-
-
-@require_http_methods(["GET", "POST"])
-def queue_take(request: HttpRequest) -> HttpResponse:
-    """The kiosk: choose the centre and what you came for, take a number. No login."""
-    centres = _centre_choices()
-    slug = request.POST.get("centre") or request.GET.get("centre") or ""
-    if not slug and len(centres) == 1:
-        slug = centres[0].slug
-    centre = next((c for c in centres if c.slug == slug), None)
-    context: dict[str, Any] = {"centres": centres, "centre": centre}
-    if centre is not None:
-        context |= _purpose_choices(centre)
-    if request.method == "GET":
-        return render(request, "cases/window/queue.html", context)
-    if centre is None:
-        messages.error(request, _("Choose a service centre."))
-        return render(request, "cases/window/queue.html", context, status=400)
-    purpose = request.POST.get("purpose", "")
-    kind, _sep, ref = purpose.partition(":")
-    scenario = item = None
-    if kind == "scenario":
-        scenario = _found(lambda: catalog_selectors.scenario_get(region=centre.region_id, slug=ref))
-    elif kind == "item":
-        item = _found(lambda: catalog_selectors.item_get(code=ref))
-        if item is not None and item.region_id != centre.region_id:
-            item = None
-    if scenario is None and item is None and kind != "other":
-        messages.error(request, _("Choose what you came for."))
-        return render(request, "cases/window/queue.html", context, status=400)
-    try:
-        ticket = services.ticket_take(
-            centre=centre,
-            scenario=scenario,
-            item=item,
-            purpose="",  # "other business" is shown translated, never stored translated
-        )
-    except DomainError as error:
-        _error(request, error)
-        return render(request, "cases/window/queue.html", context, status=error.status)
-    # POST/redirect/GET: reloading the ticket page shows the same number, never a second one.
-    return HttpResponseRedirect(reverse("cases:queue_ticket", args=[_ticket_token(ticket)]))
-
-
-def _ticket_token(ticket: QueueTicket) -> str:
-    return signing.dumps(ticket.pk, salt=TICKET_SALT)
-
-
-@require_GET
-def queue_ticket(request: HttpRequest, token: str) -> HttpResponse:
-    """The number just taken at the kiosk (a signed link: tickets cannot be enumerated)."""
-    try:
-        pk = signing.loads(token, salt=TICKET_SALT, max_age=TICKET_MAX_AGE)
-        ticket = QueueTicket.objects.select_related("centre", "scenario", "item").get(pk=pk)
-    except (signing.BadSignature, QueueTicket.DoesNotExist, TypeError, ValueError):
-        raise Http404(_("There is no such queue ticket.")) from None
-    centres = _centre_choices()
-    centre = next((c for c in centres if c.pk == ticket.centre_id), None)
-    waiting = QueueTicket.objects.filter(
-        centre_id=ticket.centre_id,
-        day=ticket.day,
-        status=QueueTicket.Status.WAITING,
-        seq__lt=ticket.seq,
-    ).count()
-    context: dict[str, Any] = {
-        "centres": centres,
-        "centre": centre,
-        "ticket": ticket,
-        "purpose": selectors.ticket_purpose(ticket),
-        "ahead": waiting,
-    }
-    if centre is not None:
-        context |= _purpose_choices(centre)
-    response = render(request, "cases/window/queue.html", context)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- the clerk's console ------------------------------------------------------------------
@@ -185,6 +98,13 @@ def _walkin_to_session(request: HttpRequest, walkin: selectors.Walkin) -> None:
     }
 
 
+def _ticket_rows(tickets: Any) -> list[dict[str, Any]]:
+    """The queue's rows for the console: each ticket and what its walk-in came for."""
+    rows: list[QueueTicket] = list(tickets)
+    purposes = org_selectors.ticket_purposes(tickets=rows)
+    return [{"ticket": t, "purpose": purposes[t.pk]} for t in rows]
+
+
 def _console_context(request: HttpRequest) -> dict[str, Any]:
     seat = _seat(request)
     context: dict[str, Any] = {
@@ -192,15 +112,11 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         "seat": seat,
     }
     if seat is not None:
-        context["waiting"] = list(
-            selectors.queue_waiting(actor=request.user, centre=seat.centre).select_related(
-                "scenario", "item"
-            )[:100]
+        context["waiting"] = _ticket_rows(
+            org_selectors.queue_waiting(actor=request.user, centre=seat.centre)[:100]
         )
-        context["called"] = list(
-            selectors.queue_called(actor=request.user, window=seat).select_related(
-                "scenario", "item"
-            )[:10]
+        context["called"] = _ticket_rows(
+            org_selectors.queue_called(actor=request.user, window=seat)[:10]
         )
     walkin = _walkin_from_session(request)
     if walkin is not None and walkin.index:
@@ -241,7 +157,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
             seat = _seat(request)
             if seat is None:
                 raise ValidationFailed(_("Choose the window you sit at first."))
-            ticket = services.ticket_call_next(actor=request.user, window=seat)
+            ticket = org_services.ticket_call_next(actor=request.user, window=seat)
             if ticket is None:
                 messages.info(request, _("Nobody is waiting."))
             else:
@@ -251,12 +167,14 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
                     % {"number": ticket.number, "window": seat.number},
                 )
         elif action == "absent":
-            ticket = services.ticket_absent(
+            ticket = org_services.ticket_absent(
                 actor=request.user, ticket_id=request.POST.get("ticket")
             )
             messages.success(request, _("%(number)s did not come.") % {"number": ticket.number})
         elif action == "served":
-            ticket = services.ticket_serve(actor=request.user, ticket_id=request.POST.get("ticket"))
+            ticket = org_services.ticket_serve(
+                actor=request.user, ticket_id=request.POST.get("ticket")
+            )
             messages.success(request, _("%(number)s served.") % {"number": ticket.number})
         elif action == "lookup":
             walkin = services.walkin_lookup(

@@ -2,7 +2,9 @@
 
 Public contract (the portal, search and API call these):
 `item_list`, `item_get`, `scenario_list`, `scenario_get`, `scenario_items`,
-`scenario_comparison`, `popular_items`, `themes`, `material_source_label`.
+`scenario_comparison`, `popular_items`, `themes`, `material_source_label`; and for the queue
+kiosk of `org` (registered in `CatalogConfig.ready()`): `queue_purposes`,
+`queue_purposes_resolve`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from onestop.core.errors import NotFound, ValidationFailed
 
 # Same floor (4): sharing and credentials are reached through their selectors.
 from onestop.credentials.selectors import licence_type_list
+from onestop.org.purposes import ITEM, SCENARIO, Purpose
 from onestop.sharing.selectors import dataset_list
 
 if TYPE_CHECKING:
@@ -141,6 +144,54 @@ def scenario_get(*, region: str, slug: str) -> Scenario:
             _("There is no scenario %(slug)s in this region.") % {"slug": slug},
             code="scenario_not_found",
         ) from None
+
+
+def _purposes(
+    region: str, slugs: Iterable[str] | None = None, codes: Iterable[str] | None = None
+) -> list[Purpose]:
+    """The scenarios (by slug), then the items (by code) of `region` as purposes of the queue
+    kiosk; `slugs` / `codes` narrow them (an empty set: none of that kind)."""
+    scenarios = Scenario.objects.filter(region_id=region).only("slug", "name_zh", "name_en")
+    items = Item.objects.filter(region_id=region).only(
+        "code", "name_zh", "name_en", "implementing_department_id"
+    )
+    found: list[Purpose] = []
+    if slugs is None or slugs:
+        if slugs is not None:
+            scenarios = scenarios.filter(slug__in=slugs)
+        found += [
+            Purpose(f"{SCENARIO}:{s.slug}", SCENARIO, s.name_zh, s.name_en)
+            for s in scenarios.order_by("slug")
+        ]
+    if codes is None or codes:
+        if codes is not None:
+            items = items.filter(code__in=codes)
+        # The item's own department may call the walk-in to its windows (`org.selectors`).
+        found += [
+            Purpose(f"{ITEM}:{i.code}", ITEM, i.name_zh, i.name_en, i.implementing_department_id)
+            for i in items.order_by("code")
+        ]
+    return found
+
+
+def queue_purposes(*, region: str) -> list[Purpose]:
+    """What a walk-in at a service centre of `region` may come for: its scenarios (by slug),
+    then its items (by code), as references ``scenario:<slug>`` / ``item:<code>``."""
+    return _purposes(region)
+
+
+def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Purpose]:
+    """The purposes named by `refs` (see `queue_purposes`) in `region`, in two queries at most;
+    unknown references and those of another region are left out."""
+    slugs: set[str] = set()
+    codes: set[str] = set()
+    for ref in refs:
+        kind, _sep, key = ref.partition(":")
+        if kind == SCENARIO and key:
+            slugs.add(key)
+        elif kind == ITEM and key:
+            codes.add(key)
+    return {p.ref: p for p in _purposes(region, slugs=slugs, codes=codes)}
 
 
 def scenario_items(*, scenario: Scenario) -> list[Item]:

@@ -1,4 +1,7 @@
-"""Administrators maintain the official calendar here (or with `onestop calendar_load`)."""
+"""Administrators maintain the official calendar here (or with `onestop calendar_load`).
+
+`ReadOnlyAdminMixin`: the admin of rows that change only through their app's services (which
+check policies and keep the history): shown, never added, changed or deleted here."""
 
 from __future__ import annotations
 
@@ -12,6 +15,19 @@ from django.http import HttpRequest
 from onestop.core import calendar
 from onestop.core.errors import ValidationFailed
 from onestop.core.models import CalendarDay, CalendarYear
+
+
+class ReadOnlyAdminMixin:
+    """Read-only in the admin (mix into a ModelAdmin or an inline, before it)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(CalendarYear)

@@ -1,9 +1,10 @@
 """The one number allocator: ``<region>-<yyyymmdd>-<sequence>`` per series, region and day.
 
-Work orders (series ``hotline``) and cases (``cases``) are numbered by it. The sequence is a
-row of `DayCounter`; incrementing it takes the row lock, which holds until the caller's
-transaction commits, so concurrent requests (several workers, PostgreSQL or SQLite) never get
-the same number and a rolled-back request gives its number back.
+Work orders (series ``hotline``) and cases (``cases``) are numbered by it, and the queue
+numbers of each service centre (``queue-<centre id>``, `org.services.ticket_take`). The
+sequence is a row of `DayCounter`; incrementing it takes the row lock, which holds until the
+caller's transaction commits, so concurrent requests (several workers, PostgreSQL or SQLite)
+never get the same number and a rolled-back request gives its number back.
 """
 
 from __future__ import annotations

@@ -19,6 +19,11 @@ class Permission(StrEnum):
     # org and core
     ORG_MANAGE = "region:org:manage"
     CALENDAR_MANAGE = "region:calendar:manage"
+    # org: the walk-in queue of a service centre (one `org.policies.can` answers for these)
+    QUEUE_TICKET_TAKE = "public:queue_ticket:take"  # anybody at the kiosk
+    QUEUE_VIEW = "region:queue:view"  # a centre's waiting list
+    QUEUE_TICKET_CALL = "region:queue_ticket:call"  # call the next walk-in to a window
+    QUEUE_TICKET_SERVE = "region:queue_ticket:serve"  # mark a called walk-in served or absent
     # catalog
     CATALOG_ITEM_VIEW = "public:item:view"
     CATALOG_ITEM_MANAGE = "region:item:manage"

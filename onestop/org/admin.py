@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from onestop.core.admin import ReadOnlyAdminMixin
 from onestop.org.models import (
     Department,
     DepartmentKind,
     OpeningHours,
+    QueueTicket,
     Region,
     ServiceCentre,
     Window,
@@ -59,3 +61,12 @@ class WindowAdmin(admin.ModelAdmin[Window]):
     list_display = ["centre", "number", "name_zh", "comprehensive"]
     list_filter = ["centre", "comprehensive"]
     filter_horizontal = ["departments"]
+
+
+@admin.register(QueueTicket)
+class QueueTicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[QueueTicket]):
+    """Read-only: tickets change only through the services (the kiosk, the window console)."""
+
+    list_display = ["number", "centre", "day", "status", "window", "purpose_ref"]
+    list_filter = ["status", "centre", "day"]
+    search_fields = ["number", "purpose_ref", "served_ref"]

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onestop.core.models import BilingualNameMixin, TimeStampedModel
@@ -129,3 +131,63 @@ class OpeningHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class QueueTicket(models.Model):
+    """A walk-in's queue number at a service centre (A001, A002 ... per centre and day).
+
+    What the walk-in came for is a plain reference that the app offering the choice at the
+    kiosk understands (`org.purposes`: ``item:<code>``, ``scenario:<slug>``; empty: other
+    business), with the department whose own windows may call the walk-in. What the walk-in
+    was served with is likewise a plain reference written by the serving app (``case:<id>``).
+    This app never looks either up itself.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        CALLED = "called", _("Called to a window")
+        SERVED = "served", _("Served")
+        ABSENT = "absent", _("Did not come")
+
+    centre = models.ForeignKey(
+        ServiceCentre, on_delete=models.PROTECT, related_name="queue_tickets"
+    )
+    day = models.DateField(_("day"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("queue number"), max_length=10)
+    # Free text (the kiosk stores none: "other business" is shown translated, never stored).
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    purpose_ref = models.CharField(_("came for"), max_length=120, blank=True)
+    # The department whose own (non-comprehensive) windows may call the walk-in; None: only
+    # comprehensive windows, unless the walk-in did not say what they came for.
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    window = models.ForeignKey(
+        Window, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    served_ref = models.CharField(_("served with"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "day", "seq"], name="org_queue_seq"),
+        ]
+        verbose_name = _("queue ticket")
+        verbose_name_plural = _("queue tickets")
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.number}"

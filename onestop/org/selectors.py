@@ -1,4 +1,5 @@
-"""Reads of the organisation. The organisation is public information: nothing is scoped.
+"""Reads of the organisation. The organisation is public information: nothing is scoped,
+except the walk-in queue of a centre, which its region's window clerks see (`org.policies`).
 
 Also the one place that knows how GB/T 2260 region codes nest (`region_covers`, `region_q`):
 ``370000`` (a province) covers ``37xxxx``, ``371100`` (a city) covers ``3711xx``, a county
@@ -7,20 +8,28 @@ covers itself.
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
+from django.core import signing
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onestop.core.errors import NotFound
+from onestop.org import policies
 from onestop.org.models import (
     Department,
     DepartmentKind,
     OpeningHours,
+    QueueTicket,
     Region,
     ServiceCentre,
     Window,
 )
+from onestop.org.purposes import purposes_resolve
 
 
 def region_covers(scope: str, code: str) -> bool:
@@ -141,12 +150,137 @@ def centre_for_department(
     return result
 
 
+# --- the walk-in queue ----------------------------------------------------------------------
+
+# The kiosk's link to a ticket is signed (tickets cannot be enumerated). The salt is the one
+# the link had when the queue was part of `cases`, so links handed out before still open.
+TICKET_SALT = "onestop.cases.queue_ticket"
+TICKET_MAX_AGE = 24 * 3600  # a ticket is for the day it was taken
+
+
+def today() -> datetime.date:
+    """The node's local day (queue numbers run per centre and day)."""
+    return timezone.localdate()
+
+
+def _no_window() -> NotFound:
+    return NotFound(_("There is no such window at your service centre."), code="window_not_found")
+
+
+def _no_ticket() -> NotFound:
+    return NotFound(_("There is no such queue ticket."), code="ticket_not_found")
+
+
+def queue_waiting(*, actor: Any, centre: ServiceCentre) -> QuerySet[QueueTicket]:
+    """Today's waiting tickets of `centre`, in number order (the centre's window clerks)."""
+    if not policies.can(actor, policies.QUEUE_VIEW, centre):
+        raise _no_window()
+    return (
+        QueueTicket.objects.filter(centre=centre, day=today(), status=QueueTicket.Status.WAITING)
+        .select_related("centre")
+        .order_by("seq")
+    )
+
+
+def queue_called(*, actor: Any, window: Window) -> QuerySet[QueueTicket]:
+    """Tickets called to `window` today and not yet finished, the latest first."""
+    if not policies.can(actor, policies.QUEUE_VIEW, window):
+        raise _no_window()
+    return (
+        QueueTicket.objects.filter(window=window, day=today(), status=QueueTicket.Status.CALLED)
+        .select_related("centre")
+        .order_by("-called_at")
+    )
+
+
+def callable_tickets(*, window: Window) -> QuerySet[QueueTicket]:
+    """Today's waiting tickets `window` can take, the longest-waiting first. A comprehensive
+    window takes everyone (unified acceptance); a department's own window takes the walk-ins
+    who came for one of its departments' items, and those who did not say what they came for.
+    Unscoped: `services.ticket_call_next` checks the clerk first."""
+    qs = QueueTicket.objects.filter(
+        centre_id=window.centre_id, day=today(), status=QueueTicket.Status.WAITING
+    )
+    if not window.comprehensive:
+        departments = list(window.departments.values_list("pk", flat=True))
+        qs = qs.filter(Q(department_id__in=departments) | Q(purpose_ref="", department=None))
+    return qs.order_by("seq")
+
+
+def ticket_get(*, actor: Any, ticket_id: Any) -> QueueTicket:
+    """A ticket of a centre where `actor` works the queue (anything else: NotFound)."""
+    try:
+        ticket = QueueTicket.objects.select_related("centre").get(pk=int(ticket_id))
+    except (QueueTicket.DoesNotExist, TypeError, ValueError):
+        raise _no_ticket() from None
+    if not policies.can(actor, policies.TICKET_SERVE, ticket):
+        raise _no_ticket()
+    return ticket
+
+
+def ticket_token(ticket: QueueTicket) -> str:
+    """The signed reference of the kiosk's link to `ticket`."""
+    return signing.dumps(ticket.pk, salt=TICKET_SALT)
+
+
+def ticket_by_token(*, token: str) -> QueueTicket:
+    """The ticket of a kiosk link (public: whoever took it holds the link), for a day."""
+    try:
+        pk = signing.loads(token, salt=TICKET_SALT, max_age=TICKET_MAX_AGE)
+        return QueueTicket.objects.select_related("centre").get(pk=pk)
+    except (signing.BadSignature, QueueTicket.DoesNotExist, TypeError, ValueError):
+        raise _no_ticket() from None
+
+
+def tickets_ahead(*, ticket: QueueTicket) -> int:
+    """How many walk-ins still wait before `ticket` at its centre."""
+    return QueueTicket.objects.filter(
+        centre_id=ticket.centre_id,
+        day=ticket.day,
+        status=QueueTicket.Status.WAITING,
+        seq__lt=ticket.seq,
+    ).count()
+
+
+def ticket_purposes(*, tickets: Iterable[QueueTicket]) -> dict[int, str]:
+    """What each walk-in came for, in the active language, by ticket id: the name of the
+    scenario or item (from the registered source, `org.purposes`), else the free text, else
+    "Other business". One look-up per region whatever the number of tickets."""
+    rows = list(tickets)
+    refs: dict[str, set[str]] = defaultdict(set)
+    for ticket in rows:
+        if ticket.purpose_ref:
+            refs[ticket.centre.region_id].add(ticket.purpose_ref)
+    found = {
+        region: purposes_resolve(region=region, refs=wanted) for region, wanted in refs.items()
+    }
+    labels: dict[int, str] = {}
+    for ticket in rows:
+        purpose = found.get(ticket.centre.region_id, {}).get(ticket.purpose_ref)
+        labels[ticket.pk] = purpose.name if purpose else ticket.purpose or _("Other business")
+    return labels
+
+
+def ticket_purpose(ticket: QueueTicket) -> str:
+    """What the walk-in came for, in the active language (see `ticket_purposes`)."""
+    return ticket_purposes(tickets=[ticket])[ticket.pk]
+
+
 __all__ = [
+    "callable_tickets",
     "centre_for_department",
     "centre_list",
     "department_get",
     "department_kind_list",
     "department_list",
+    "queue_called",
+    "queue_waiting",
     "region_get",
     "region_list",
+    "ticket_by_token",
+    "ticket_get",
+    "ticket_purpose",
+    "ticket_purposes",
+    "ticket_token",
+    "tickets_ahead",
 ]

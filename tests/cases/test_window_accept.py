@@ -346,13 +346,17 @@ def test_the_clerk_hands_over_a_paper_result(clerk_client: Client, newborn_case:
 def test_the_called_ticket_is_served_by_the_application(
     clerk_client: Client, restaurant: Scenario
 ) -> None:
-    from onestop.cases.models import QueueTicket
-    from onestop.org.models import ServiceCentre, Window
+    from onestop.core.actors import SYSTEM
+    from onestop.org import selectors as org_selectors
+    from onestop.org import services as org_services
+    from onestop.org.models import QueueTicket, ServiceCentre, Window
 
     centre = ServiceCentre.objects.get(slug="wulian-centre")
     seat = Window.objects.get(centre=centre, number="03")
-    ticket = services.ticket_take(centre=centre, scenario=restaurant)
-    assert selectors.ticket_purpose(ticket) in (restaurant.name_zh, restaurant.name)
+    ticket = org_services.ticket_take(
+        actor=SYSTEM, centre=centre, purpose_ref=f"scenario:{restaurant.slug}"
+    )
+    assert org_selectors.ticket_purpose(ticket) in (restaurant.name_zh, restaurant.name)
     clerk_client.post(reverse("cases:window"), {"action": "sit", "window": seat.pk})
     clerk_client.post(reverse("cases:window"), {"action": "call"})
     clerk_client.post(reverse("cases:window"), {"action": "lookup", "resident_id": WALKIN_RID})
@@ -364,7 +368,7 @@ def test_the_called_ticket_is_served_by_the_application(
     case = case_from_redirect(response)
     ticket.refresh_from_db()
     assert ticket.status == QueueTicket.Status.SERVED
-    assert ticket.case == case
+    assert ticket.served_ref == f"case:{case.pk}" == services.ticket_served_ref(case)
     assert ticket.window == seat
     assert case.window == seat
 
@@ -423,23 +427,51 @@ def test_the_clerk_uploads_a_scan_checked_by_content(
 def test_a_departments_own_window_calls_only_its_walkins(
     clerk: User, newborn: Scenario, item: Callable[[str], Any]
 ) -> None:
+    from onestop.core.actors import SYSTEM
+    from onestop.org import services as org_services
     from onestop.org.models import ServiceCentre, Window
 
     centre = ServiceCentre.objects.get(slug="wulian-centre")
     police = Window.objects.get(centre=centre, number="05")  # public security only
     one_stop = Window.objects.get(centre=centre, number="03")  # comprehensive
-    bundle = services.ticket_take(centre=centre, scenario=newborn)
-    hukou = services.ticket_take(centre=centre, item=item("GA-QR-0001"))
-    tax = services.ticket_take(centre=centre, item=item("SW-QT-0005"))
-    called = services.ticket_call_next(actor=clerk, window=police)
+
+    def take(ref: str) -> Any:
+        return org_services.ticket_take(actor=SYSTEM, centre=centre, purpose_ref=ref)
+
+    bundle = take(f"scenario:{newborn.slug}")
+    hukou = take(f"item:{item('GA-QR-0001').code}")
+    tax = take(f"item:{item('SW-QT-0005').code}")
+    assert hukou.department_id == item("GA-QR-0001").implementing_department_id
+    called = org_services.ticket_call_next(actor=clerk, window=police)
     assert called is not None
     assert called.pk == hukou.pk
-    assert services.ticket_call_next(actor=clerk, window=police) is None
-    first = services.ticket_call_next(actor=clerk, window=one_stop)
-    second = services.ticket_call_next(actor=clerk, window=one_stop)
+    assert org_services.ticket_call_next(actor=clerk, window=police) is None
+    first = org_services.ticket_call_next(actor=clerk, window=one_stop)
+    second = org_services.ticket_call_next(actor=clerk, window=one_stop)
     assert first is not None
     assert second is not None
     assert [first.pk, second.pk] == [bundle.pk, tax.pk]
+
+
+def test_the_console_names_what_each_walkin_came_for(
+    clerk_client: Client, newborn: Scenario, item: Callable[[str], Any]
+) -> None:
+    """The queue's names come from the catalogue (through the purposes `catalog` registers
+    with `org`), in the reader's language."""
+    from onestop.core.actors import SYSTEM
+    from onestop.org import services as org_services
+    from onestop.org.models import ServiceCentre, Window
+
+    centre = ServiceCentre.objects.get(slug="wulian-centre")
+    hukou = item("GA-QR-0001")
+    for ref in (f"scenario:{newborn.slug}", f"item:{hukou.code}", ""):
+        org_services.ticket_take(actor=SYSTEM, centre=centre, purpose_ref=ref)
+    seat = Window.objects.get(centre=centre, number="03")
+    clerk_client.post(reverse("cases:window"), {"action": "sit", "window": seat.pk})
+    page = clerk_client.get(reverse("cases:window")).content.decode()
+    assert newborn.name_en in page
+    assert hukou.name_en in page
+    assert "Other business" in page
 
 
 def test_an_online_draft_is_not_a_window_page(clerk_client: Client, newborn_draft: Case) -> None:

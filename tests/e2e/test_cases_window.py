@@ -164,7 +164,8 @@ def _second_visit(page, base: str, axe, case_url: str) -> str:
 
 
 def test_walk_in_restaurant_notice_then_acceptance(cases_live_server, page, axe_journey):
-    from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
+    from onestop.cases.models import Case, CaseDocument, CaseMaterial
+    from onestop.org.models import QueueTicket
     from onestop.sharing.models import AccessRecord
 
     axe = axe_journey
@@ -178,7 +179,7 @@ def test_walk_in_restaurant_notice_then_acceptance(cases_live_server, page, axe_
     assert notice.data  # every missing material is printed on it
     assert draft.number is None
     assert draft.variant_answers == ANSWERS
-    assert QueueTicket.objects.filter(number=ticket, case=draft).exists()
+    assert QueueTicket.objects.filter(number=ticket, served_ref=f"case:{draft.pk}").exists()
 
     number = _second_visit(page, base, axe, case_url)
 

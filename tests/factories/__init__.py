@@ -10,7 +10,9 @@ through, so a factory-made object passes the same checks and writes the same eve
   `accounts.services.staff_create`;
 - `DraftFactory(actor=citizen, scenario=...)` / `DraftFactory(actor=citizen, item=...)` →
   `cases.services.draft_start`;
-- `WorkOrderFactory(actor=agent, ...)` → `hotline.services.ticket_create`.
+- `WorkOrderFactory(actor=agent, ...)` → `hotline.services.ticket_create`;
+- `QueueTicketFactory(centre=..., purpose_ref="item:<code>")` → `org.services.ticket_take`
+  (a walk-in at the kiosk: `actor` is the anonymous visitor by default).
 
 Signing in:
 
@@ -152,6 +154,28 @@ class WorkOrderFactory(_ServiceFactory):
         from onestop.hotline import services
 
         return services.ticket_create
+
+
+def _visitor() -> Any:
+    """Who stands at a kiosk: an anonymous visitor."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+class QueueTicketFactory(_ServiceFactory):
+    """A queue number taken at the kiosk of `centre` (what for: `purpose_ref`, default none)."""
+
+    class Meta:
+        model = "org.QueueTicket"
+
+    actor = factory.LazyFunction(_visitor)
+
+    @classmethod
+    def _service(cls) -> Any:
+        from onestop.org import services
+
+        return services.ticket_take
 
 
 # --- signing in -----------------------------------------------------------------------------

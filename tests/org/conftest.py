@@ -36,3 +36,20 @@ def clerk_wulian(admin_wulian: User) -> User:
         real_name="王芳",
         roles=[(StaffRole.Role.WINDOW_CLERK, "371121", None)],
     )
+
+
+def build_catalogue() -> None:
+    """The organisation and the demo catalogue of both regions (the kiosk offers it)."""
+    from onestop.catalog.seed import seed_catalog
+    from onestop.credentials.seed import seed_licence_types
+    from onestop.sharing.seed import seed_datasets
+
+    worlds.build_org()
+    seed_datasets()
+    seed_licence_types()
+    seed_catalog()
+
+
+@worlds.fixture("org-catalogue", build_catalogue, value=lambda: None, includes=("org",))
+def catalogue(db: None) -> None:
+    worlds.use("org-catalogue")

@@ -5,7 +5,7 @@
   list, the timeline, the engine's view of an item case
 - `items`: what a case applies for (selected items, merged form, materials, process)
 - `window`: the window console (the clerk's centres and windows, the walk-in's cases, receipts)
-- `tickets`: the walk-in queue
+  (the walk-in queue itself is the service centre's: `org.selectors`)
 - `office`: the department queue, the officer's case page, the supervisor board
 """
 
@@ -58,13 +58,6 @@ from onestop.cases.selectors.office import (
     task_label_for,
     used_fraction,
 )
-from onestop.cases.selectors.tickets import (
-    callable_tickets,
-    queue_called,
-    queue_waiting,
-    ticket_get,
-    ticket_purpose,
-)
 from onestop.cases.selectors.window import (
     AFTER_ACCEPTANCE,
     OPEN_AT_WINDOW,
@@ -106,7 +99,6 @@ __all__ = [
     "QueuePage",
     "QueueRow",
     "Walkin",
-    "callable_tickets",
     "case_for_window",
     "case_form_schema",
     "case_get",
@@ -136,9 +128,7 @@ __all__ = [
     "pledged_materials",
     "process_key_for",
     "process_keys_for",
-    "queue_called",
     "queue_queryset",
-    "queue_waiting",
     "receipt_data",
     "receipt_public",
     "require_clerk",
@@ -150,8 +140,6 @@ __all__ = [
     "supply_keys",
     "task_label",
     "task_label_for",
-    "ticket_get",
-    "ticket_purpose",
     "used_fraction",
     "window_get",
     "windows_for_clerk",

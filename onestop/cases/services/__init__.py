@@ -15,8 +15,8 @@ check fails; every status change is one step of `cases.transitions`.
 - `withdrawal`: case_withdraw
 - `access`: case_access_record
 - `window`: the clerk's console (walk-in look-up, material check, window_accept, ...)
+  (the walk-in queue itself is the service centre's: `org.services`)
 - `service_code`: walkin_scan (the clerk scans the walk-in's government service code)
-- `tickets`: the walk-in queue (ticket_take, ticket_call_next, ...)
 - `office`: task_act (the officer's case-page form)
 - private helpers: `common` (locks, events, checks), `forms`, `materials`, `numbering`,
   `notices`, `engine_sync`
@@ -43,14 +43,6 @@ from onestop.cases.services.service_code import walkin_scan
 from onestop.cases.services.steps import task_complete
 from onestop.cases.services.submission import case_submit
 from onestop.cases.services.supplements import supplement_answer, supplement_request
-from onestop.cases.services.tickets import (
-    TAKE_ATTEMPTS,
-    TICKET_PREFIX,
-    ticket_absent,
-    ticket_call_next,
-    ticket_serve,
-    ticket_take,
-)
 from onestop.cases.services.window import (
     CLERK_MODES,
     application_start,
@@ -58,6 +50,7 @@ from onestop.cases.services.window import (
     material_check,
     material_scan,
     receipt_ensure,
+    ticket_served_ref,
     walkin_lookup,
     window_accept,
     window_notice,
@@ -75,8 +68,6 @@ __all__ = [
     "ONLINE_OK",
     "OPEN_DRAFT",
     "SUPPLEMENT_WORKING_DAYS",
-    "TAKE_ATTEMPTS",
-    "TICKET_PREFIX",
     "WINDOW_OK",
     "application_start",
     "case_accept",
@@ -96,10 +87,7 @@ __all__ = [
     "supplement_request",
     "task_act",
     "task_complete",
-    "ticket_absent",
-    "ticket_call_next",
-    "ticket_serve",
-    "ticket_take",
+    "ticket_served_ref",
     "walkin_lookup",
     "walkin_scan",
     "window_accept",

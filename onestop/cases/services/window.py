@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import User
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
-from onestop.cases.selectors.tickets import _ticket_for_window
 from onestop.cases.selectors.window import (
     AFTER_ACCEPTANCE,
     M,
@@ -33,10 +32,11 @@ from onestop.cases.selectors.window import (
 from onestop.cases.services import delivery, supplements
 from onestop.cases.services.acceptance import case_accept, notice_issue
 from onestop.cases.services.drafts import draft_start
-from onestop.cases.services.tickets import ticket_serve
 from onestop.core import access_log, crypto, identity
 from onestop.core.errors import NotFound, ValidationFailed
 from onestop.ledger.canonical import canonical_json
+from onestop.org import selectors as org_selectors
+from onestop.org import services as org_services
 from onestop.org.models import Window
 
 # What the clerk may set by hand; HELD / LICENCE come from shared data, UPLOAD from a scan.
@@ -94,6 +94,11 @@ def walkin_lookup(*, actor: Any, resident_id: str = "", uscc: str = "") -> Walki
     return walkin
 
 
+def ticket_served_ref(case: Case) -> str:
+    """How a queue ticket names the case its walk-in was served with (`org` stores it as is)."""
+    return f"case:{case.pk}"
+
+
 def application_start(
     *,
     actor: Any,
@@ -117,7 +122,8 @@ def application_start(
     name = (name or walkin.name).strip()
     if not name:
         raise ValidationFailed(_("Enter the applicant's name."), code="applicant_name")
-    ticket = _ticket_for_window(actor, ticket_id) if ticket_id else None  # before any write
+    # The queue ticket is the service centre's (`org`): checked before any write.
+    ticket = org_selectors.ticket_get(actor=actor, ticket_id=ticket_id) if ticket_id else None
     with transaction.atomic():  # all or nothing: the draft, its details, the served ticket
         case = draft_start(
             actor=actor,
@@ -141,7 +147,9 @@ def application_start(
         if changed:
             case.save(update_fields=[*changed, "updated_at"])
         if ticket is not None:
-            ticket_serve(actor=actor, ticket_id=ticket.pk, case=case)
+            org_services.ticket_serve(
+                actor=actor, ticket_id=ticket.pk, served_ref=ticket_served_ref(case)
+            )
     return case
 
 
