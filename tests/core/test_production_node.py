@@ -80,6 +80,16 @@ def copy(node: Path, tmp_path: Path) -> Path:
     return target
 
 
+def _serve_refuses(data_dir: Path, *codes: str) -> str:
+    """Run `serve` in production mode: it exits 2 before starting anything, naming `codes`."""
+    done = _run(["serve", "--port", "9", "--no-worker"], data_dir)
+    assert done.returncode == 2, done.stderr
+    assert "serving on" not in done.stdout
+    for code in codes:
+        assert f"onestop.{code}" in done.stderr
+    return done.stderr
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -125,12 +135,9 @@ def test_check_deploy_fails_on_http_public_url(node: Path) -> None:
 
 def test_serve_refuses_a_missing_key_and_names_init_and_the_backup(copy: Path) -> None:
     (copy / "keys" / "pii.keys").unlink()
-    done = _run(["serve", "--port", "9", "--no-worker"], copy)
-    assert done.returncode == 2
-    assert "onestop.E003" in done.stderr
-    assert "onestop init" in done.stderr
-    assert "backup" in done.stderr
-    assert "serving on" not in done.stdout
+    refused = _serve_refuses(copy, "E003")
+    assert "onestop init" in refused
+    assert "backup" in refused
     assert not (copy / "keys" / "pii.keys").exists()  # not regenerated either
 
 
@@ -148,12 +155,7 @@ def test_serve_refuses_demo_accounts_and_the_demo_open311_key(copy: Path) -> Non
     )
     made = _run(["shell", "-c", script], copy)
     assert made.returncode == 0, made.stderr
-    done = _run(["serve", "--port", "9", "--no-worker"], copy)
-    assert done.returncode == 2
-    assert "onestop.E101" in done.stderr
-    assert "clerk" in done.stderr
-    assert "onestop.E111" in done.stderr
-    assert "serving on" not in done.stdout
+    assert "clerk" in _serve_refuses(copy, "E101", "E111")
 
 
 def test_serve_refuses_keys_the_development_mode_generated(tmp_path: Path) -> None:
@@ -169,10 +171,7 @@ def test_serve_refuses_keys_the_development_mode_generated(tmp_path: Path) -> No
         ONESTOP_ENV="development",
     )
     assert touched.returncode == 0, touched.stderr
-    done = _run(["serve", "--port", "9", "--no-worker"], data_dir)
-    assert done.returncode == 2
-    assert "onestop.E004" in done.stderr
-    assert "serving on" not in done.stdout
+    _serve_refuses(data_dir, "E004")
 
 
 def test_the_demo_seed_refuses_in_production(copy: Path) -> None:
