@@ -14,7 +14,8 @@ WORKERS ?= 3
 PUBLIC_URL ?= http://$(HOST):$(PORT)
 export NODE_REGION DATA_DIR PUBLIC_URL
 # The production check of `make lint`: a throwaway node made by `onestop init` (docs/operations.md).
-DEPLOY_ENV = env -u DATABASE_URL -u ONESTOP_SECRET_KEY -u ONESTOP_KEYS_DIR -u ONESTOP_PII_KEYS \
+DEPLOY_ENV = env -u DATABASE_URL -u SECRET_KEY -u ONESTOP_SECRET_KEY -u ONESTOP_SECRET_KEY_FILE \
+  -u ONESTOP_KEYS_DIR -u ONESTOP_PII_KEYS -u ONESTOP_PII_KEYS_FILE -u ONESTOP_BLIND_INDEX_KEY_FILE \
   -u ONESTOP_BLIND_INDEX_KEY ONESTOP_ENV=production ALLOWED_HOSTS=onestop.example.gov.cn \
   PUBLIC_URL=https://onestop.example.gov.cn
 
