@@ -5,28 +5,40 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 NODE_REGION ?= 371121
 DATA_DIR ?= var
 WORKERS ?= 3
-export NODE_REGION DATA_DIR
+PUBLIC_URL ?= http://$(HOST):$(PORT)
+export NODE_REGION DATA_DIR PUBLIC_URL
+# The production check of `make lint`: a throwaway node made by `onestop init` (docs/operations.md).
+DEPLOY_ENV = env -u DATABASE_URL -u SECRET_KEY -u ONESTOP_SECRET_KEY -u ONESTOP_SECRET_KEY_FILE \
+  -u ONESTOP_KEYS_DIR -u ONESTOP_PII_KEYS -u ONESTOP_PII_KEYS_FILE -u ONESTOP_BLIND_INDEX_KEY_FILE \
+  -u ONESTOP_BLIND_INDEX_KEY ONESTOP_ENV=production ALLOWED_HOSTS=onestop.example.gov.cn \
+  PUBLIC_URL=https://onestop.example.gov.cn
 
-.PHONY: help install run serve test test-fast lint fmt bench messages openapi screenshots browser clean
+.PHONY: help install install-runtime run serve test test-fast lint deploy-check audit fmt bench messages openapi screenshots browser clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/pip install -q uv==0.13.8
-	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements-dev.lock
 	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-install: $(STAMP) ## Create .venv and install the locked dependencies
+install: $(STAMP) ## Create .venv with the runtime and development dependencies (requirements-dev.lock)
+
+# A production node installs only what it runs (requirements.lock), checked against the hashes.
+install-runtime: ## Create .venv with the runtime dependencies only (production; docs/operations.md)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install -q --no-deps .
 
 run: install ## Install, migrate, seed the demo region and serve portal, consoles, API and worker
 	$(BIN)/onestop migrate --no-input -v 0
@@ -55,6 +67,16 @@ lint: install ## ruff, ruff format --check, import-linter (the floors), mypy and
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 	DATA_DIR=$$(mktemp -d) $(BIN)/onestop makemigrations --check --dry-run
+	@$(MAKE) --no-print-directory deploy-check
+
+deploy-check: install ## A node made by `onestop init` passes `check --deploy` in production mode
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  head -c 24 /dev/urandom | base64 | $(DEPLOY_ENV) DATA_DIR="$$tmp/data" \
+	    $(BIN)/onestop init --admin deploy-check >/dev/null && \
+	  $(DEPLOY_ENV) DATA_DIR="$$tmp/data" $(BIN)/onestop check --deploy --fail-level WARNING
+
+audit: install ## pip-audit the runtime lock file (needs a vulnerability database online; not in CI)
+	$(BIN)/pip-audit --require-hashes --disable-pip -r requirements.lock
 
 fmt: install ## Format and autofix with ruff
 	$(BIN)/ruff format .

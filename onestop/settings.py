@@ -1,36 +1,79 @@
-"""Settings for a OneStop node, read from the environment (see `.env.example`)."""
+"""Settings for a OneStop node, read from the environment (docs/operations.md lists them)."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from onestop.core import secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
+# `development` (default: `make run`, the tests) or `production` (docs/operations.md).
+ONESTOP_ENV = env.str("ONESTOP_ENV", default=secrets.DEVELOPMENT).strip().lower()
+if ONESTOP_ENV not in secrets.MODES:
+    raise ImproperlyConfigured(f"ONESTOP_ENV must be one of {secrets.MODES}, not {ONESTOP_ENV!r}")
+PRODUCTION = ONESTOP_ENV == secrets.PRODUCTION
+
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+# The signing and personal-data keys; default DATA_DIR/keys. A folder the operator mounts
+# (read-only is fine until `onestop keys rotate`) may be named instead.
+KEYS_DIR = env.str("ONESTOP_KEYS_DIR", default="")
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
 
 
 def _secret_key() -> str:
-    """Use SECRET_KEY from the environment, else one generated once into the data dir."""
-    if key := env.str("SECRET_KEY", default=""):
+    """ONESTOP_SECRET_KEY (or SECRET_KEY) or the file ONESTOP_SECRET_KEY_FILE names, else the
+    data dir's `secret_key`: made on first use in development, by `onestop init` in production
+    (missing there, Django refuses to start and `onestop serve` says what to do)."""
+    if key := secrets.read_env("ONESTOP_SECRET_KEY") or env.str("SECRET_KEY", default=""):
         return key
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    try:
+        return secrets.read_or_create(
+            SECRET_KEY_FILE, secrets.new_secret_key, what="The secret key", create=not PRODUCTION
+        )
+    except secrets.KeyMissing:
+        return ""
+
+
+def _fallbacks() -> list[str]:
+    """Old secret keys still accepted (signed links, sessions) after a rotation, newest first:
+    ONESTOP_SECRET_KEY_FALLBACKS (comma-separated) or its _FILE (one key a line)."""
+    text = secrets.read_env("ONESTOP_SECRET_KEY_FALLBACKS") or ""
+    return [key.strip() for key in text.replace(",", "\n").splitlines() if key.strip()]
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+SECRET_KEY_FALLBACKS = _fallbacks()
+# Personal-data keys from the environment (a secrets manager) instead of the keys folder:
+# Fernet keys newest first (comma- or newline-separated) and the blind-index key (hex).
+PII_KEYS = [
+    k.strip()
+    for k in (secrets.read_env("ONESTOP_PII_KEYS") or "").replace(",", "\n").splitlines()
+    if k.strip()
+]
+BLIND_INDEX_KEY = secrets.read_env("ONESTOP_BLIND_INDEX_KEY") or ""
+
+DEBUG = False if PRODUCTION else env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+
+# The node's public origin: every absolute URL it hands out (QR codes on receipts and licences,
+# links in messages) is built from it (`core.urls.absolute`), never from a request's Host.
+PUBLIC_URL = env.str("PUBLIC_URL", default="" if PRODUCTION else "http://127.0.0.1:8000")
+PUBLIC_URL = PUBLIC_URL.rstrip("/")
+_public = urlsplit(PUBLIC_URL)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if _public.scheme and _public.netloc:
+    CSRF_TRUSTED_ORIGINS = sorted({*CSRF_TRUSTED_ORIGINS, f"{_public.scheme}://{_public.netloc}"})
 
 NODE_REGION = env.str("NODE_REGION", default="371121")
 
@@ -172,8 +215,18 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if PRODUCTION:
+    # TLS only (docs/operations.md, "Production"): redirect http, tell browsers to stay on https.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a reverse proxy that terminates TLS and sets `X-Forwarded-Proto: https` (and strips
+# that header from clients): ONESTOP_BEHIND_PROXY=1. Never set it without such a proxy.
+if env.bool("ONESTOP_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content Security Policy: every asset is served by this node; no inline script.
 CONTENT_SECURITY_POLICY = {

@@ -73,6 +73,14 @@ def _isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> 
 
 
 @pytest.fixture(autouse=True)
+def _public_url_is_the_live_server(request: pytest.FixtureRequest, settings: Any) -> None:
+    """A test with a live server hands out links to that server (the node builds every
+    absolute URL from PUBLIC_URL, never from the request's host)."""
+    if "live_server" in request.fixturenames:
+        settings.PUBLIC_URL = request.getfixturevalue("live_server").url
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings: Any) -> None:
     """Tests do not run collectstatic, so the hashed-manifest storage has no manifest."""
     settings.STORAGES = {

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from onestop.accounts import (
+            checks,  # noqa: F401  (registers the no-demo-accounts deployment check)
             policies,
             seed,  # noqa: F401  (registers the accounts seed step)
         )

@@ -12,7 +12,6 @@ import io
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
@@ -22,6 +21,7 @@ from reportlab.pdfgen import canvas
 
 from onestop.cases import tracking
 from onestop.cases.models import CaseDocument, CaseMaterial
+from onestop.core import urls
 from onestop.credentials.pdf import cjk_font as font
 from onestop.credentials.pdf import draw_qr
 
@@ -130,7 +130,7 @@ class _Page:
 
 
 def _base_url(base_url: str) -> str:
-    return (base_url or str(getattr(settings, "SITE_URL", "") or "")).rstrip("/")
+    return (base_url or urls.public_url()).rstrip("/")
 
 
 def tracking_link(number: str, base_url: str = "") -> str:
@@ -281,7 +281,7 @@ def _notice(document: CaseDocument) -> bytes:
 
 def document_pdf(document: CaseDocument, *, base_url: str = "", public: bool = False) -> bytes:
     """The PDF of a receipt or a one-time notice. `base_url` (scheme and host) makes the QR
-    link absolute; without it, settings.SITE_URL (or a path alone). `public`: the copy for
+    link absolute; without it, the node's `PUBLIC_URL`. `public`: the copy for
     whoever holds the tracking link, without the applicant's name and ID."""
     if document.kind == CaseDocument.Kind.NOTICE:
         return _notice(document)

@@ -1,6 +1,7 @@
 """Public tracking links of cases: `/track/<number>/?t=<token>`.
 
-The token is an HMAC of the case number under the node's secret key, so a number alone opens
+The token is an HMAC of the case number under the node's secret key (tokens made under a key
+named in `SECRET_KEY_FALLBACKS` still open the page after a rotation), so a number alone opens
 nothing and numbers cannot be enumerated. A wrong number or token gives the same 404 as an
 unknown case. The tracking page shows the status and the timeline only, never personal data.
 """
@@ -11,6 +12,7 @@ import hmac
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -22,12 +24,19 @@ SALT = "onestop.cases.tracking"
 TOKEN_LENGTH = 24  # hex characters: 96 bits
 
 
-def token_for(number: str) -> str:
-    return salted_hmac(SALT, number, algorithm="sha256").hexdigest()[:TOKEN_LENGTH]
+def token_for(number: str, *, secret: str | None = None) -> str:
+    """The token of `number` under the current secret key (or `secret`)."""
+    return salted_hmac(SALT, number, secret=secret, algorithm="sha256").hexdigest()[:TOKEN_LENGTH]
 
 
 def token_valid(number: str, token: str) -> bool:
-    return bool(number) and hmac.compare_digest(token_for(number), str(token or ""))
+    """Whether `token` is the token of `number` under the current secret key or one of its
+    `SECRET_KEY_FALLBACKS`: the links printed on receipts keep working after a rotation."""
+    if not number:
+        return False
+    given = str(token or "")
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(hmac.compare_digest(token_for(number, secret=s), given) for s in secrets)
 
 
 def track_path(number: str) -> str:

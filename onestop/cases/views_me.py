@@ -35,6 +35,7 @@ from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role
 from onestop.cases import clock, pdf, policies, selectors, services, uploads
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, Supplement
+from onestop.core import urls
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.credentials import qr
 from onestop.notify import selectors as notify_selectors
@@ -323,9 +324,8 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _pdf(request: HttpRequest, document: CaseDocument, filename: str) -> HttpResponse:
-    base = request.build_absolute_uri("/").rstrip("/")
     response = HttpResponse(
-        pdf.document_pdf(document, base_url=base), content_type="application/pdf"
+        pdf.document_pdf(document, base_url=urls.public_url()), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

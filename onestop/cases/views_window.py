@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.catalog import selectors as catalog_selectors
+from onestop.core import urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.org import selectors as org_selectors
 from onestop.org import services as org_services
@@ -523,8 +524,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
 def _pdf_response(
     document: CaseDocument, request: HttpRequest, filename: str, *, public: bool = False
 ) -> HttpResponse:
-    base = request.build_absolute_uri("/").rstrip("/")
-    body = pdf.document_pdf(document, base_url=base, public=public)
+    body = pdf.document_pdf(document, base_url=urls.public_url(), public=public)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from onestop.core import seed  # noqa: F401  (registers the calendar seed step)
+        from onestop.core import (  # noqa: F401  (registering)
+            checks,  # the production checks
+            seed,  # the calendar seed step
+        )

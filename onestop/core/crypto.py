@@ -1,7 +1,11 @@
 """Node secrets for personal data: encryption at rest and keyed blind indexes.
 
-Keys are generated on first use into ``settings.DATA_DIR/keys/`` (directory 0700, files 0600)
-and never leave the node; back that folder up with the database, or encrypted data is lost.
+Keys live in the keys folder (``DATA_DIR/keys/`` or ``ONESTOP_KEYS_DIR``; directory 0700, files
+0600) or come from the environment (``ONESTOP_PII_KEYS``, ``ONESTOP_BLIND_INDEX_KEY``, or their
+``_FILE`` variants: settings ``PII_KEYS`` and ``BLIND_INDEX_KEY``). Development generates a
+missing key file on first use (exclusively and atomically, so workers starting together agree);
+production never does (`core.secrets`): `onestop init` makes them, and a missing one raises
+`KeyMissing`. Back the folder up with the database, or encrypted data is lost.
 
 - ``pii.keys``: Fernet keys, one per line, newest first. New tokens use the first key; every
   key can decrypt, so a key is rotated by putting a new line on top (`pii_key_add`) and
@@ -14,13 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+from onestop.core import secrets as crypto_secrets
+from onestop.core.keys import keys_dir
 
 PII_KEYS = "pii.keys"
 INDEX_KEY = "blind-index.key"
@@ -35,45 +42,76 @@ class DecryptionError(Exception):
 
 
 def key_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "keys"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return keys_dir()
 
 
-def _create_file(path: Path, content: str) -> None:
-    """Write `content` into a new file readable by the owner only; lose a race gracefully."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as handle:
-        handle.write(content)
+def _new_fernet_key() -> str:
+    return Fernet.generate_key().decode() + "\n"
 
 
-def _read_or_create(name: str, generate: str) -> str:
-    path = key_dir() / name
-    if not path.exists():
-        _create_file(path, generate)
-    return path.read_text().strip()
+def _new_index_key() -> str:
+    return secrets.token_hex(32) + "\n"
+
+
+def _read(name: str, what: str, generate: Callable[[], str]) -> str:
+    return crypto_secrets.read_or_create(
+        key_dir() / name, generate, what=what, create=not crypto_secrets.production()
+    )
+
+
+def _pii_key_lines() -> list[str]:
+    configured = list(getattr(settings, "PII_KEYS", []) or [])
+    text = "\n".join(configured) or _read(PII_KEYS, "The personal-data key", _new_fernet_key)
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _multifernet() -> MultiFernet:
-    cache_key = str(settings.DATA_DIR)
+    cache_key = str(key_dir())
     with _lock:
         if cache_key not in _fernets:
-            text = _read_or_create(PII_KEYS, Fernet.generate_key().decode() + "\n")
-            keys = [Fernet(line.strip()) for line in text.splitlines() if line.strip()]
-            _fernets[cache_key] = MultiFernet(keys)
+            _fernets[cache_key] = MultiFernet([Fernet(line) for line in _pii_key_lines()])
         return _fernets[cache_key]
 
 
 def _index_key() -> bytes:
-    cache_key = str(settings.DATA_DIR)
+    cache_key = str(key_dir())
     with _lock:
         if cache_key not in _index_keys:
-            text = _read_or_create(INDEX_KEY, secrets.token_hex(32) + "\n")
-            _index_keys[cache_key] = bytes.fromhex(text)
+            text = str(getattr(settings, "BLIND_INDEX_KEY", "") or "") or _read(
+                INDEX_KEY, "The blind-index key", _new_index_key
+            )
+            _index_keys[cache_key] = bytes.fromhex(text.strip())
         return _index_keys[cache_key]
+
+
+def present() -> list[str]:
+    """The personal-data keys this node lacks (names for a message; nothing is generated)."""
+    missing = []
+    if not getattr(settings, "PII_KEYS", None) and not (key_dir() / PII_KEYS).exists():
+        missing.append(str(key_dir() / PII_KEYS))
+    if not getattr(settings, "BLIND_INDEX_KEY", "") and not (key_dir() / INDEX_KEY).exists():
+        missing.append(str(key_dir() / INDEX_KEY))
+    return missing
+
+
+def initialise() -> list[str]:
+    """Create the key files the environment does not supply (`onestop init`), exclusively;
+    the names written. Raises FileExistsError if one exists already."""
+    folder = key_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    wanted = []
+    if not getattr(settings, "PII_KEYS", None):
+        wanted.append((PII_KEYS, _new_fernet_key))
+    if not getattr(settings, "BLIND_INDEX_KEY", ""):
+        wanted.append((INDEX_KEY, _new_index_key))
+    for name, _generate in wanted:
+        if (folder / name).exists():
+            raise FileExistsError(str(folder / name))
+    for name, generate in wanted:
+        if not crypto_secrets.create_exclusive(folder / name, generate()):
+            raise FileExistsError(str(folder / name))
+    reset_key_cache()
+    return [name for name, _g in wanted]
 
 
 def reset_key_cache() -> None:
@@ -103,12 +141,13 @@ def rotate_pii(token: str) -> str:
 
 
 def pii_key_add() -> None:
-    """Put a new primary key on top of ``pii.keys``; older keys keep decrypting."""
+    """Put a new primary key on top of ``pii.keys``; older keys keep decrypting.
+    (Keys given in ``ONESTOP_PII_KEYS`` are rotated there, by the operator.)"""
     path = key_dir() / PII_KEYS
-    old = _read_or_create(PII_KEYS, Fernet.generate_key().decode() + "\n")
+    old = _read(PII_KEYS, "The personal-data key", _new_fernet_key)
     tmp = path.with_suffix(".new")
     tmp.unlink(missing_ok=True)
-    _create_file(tmp, Fernet.generate_key().decode() + "\n" + old + "\n")
+    crypto_secrets.create_exclusive(tmp, _new_fernet_key() + old + "\n")
     tmp.replace(path)
     reset_key_cache()
 

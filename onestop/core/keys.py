@@ -1,13 +1,16 @@
 """The node's Ed25519 signing keys (checkpoints, signed messages, credentials).
 
-Keys live in ``settings.DATA_DIR / "keys"`` (mode 0700), never in the repository:
+Keys live in ``settings.DATA_DIR / "keys"`` (mode 0700; ``ONESTOP_KEYS_DIR`` names another
+folder, e.g. one the operator mounts), never in the repository:
 
 * ``<kid>.key`` — the current private key, PKCS#8 PEM, mode 0600;
 * ``<kid>.pub`` — every public key this node has signed with, raw 32 bytes in base64;
 * ``current`` — the kid of the key that signs now.
 
-The first call generates a key. ``rotate()`` (``onestop keys rotate``) makes a new current key,
-keeps every old public key so old signatures still verify, and deletes the old private key.
+In development the first call generates a key; in production (`core.secrets`) a missing key is
+an error, and only `onestop init` (`initialise`) makes the first one. ``rotate()`` (``onestop
+keys rotate``) makes a new current key, keeps every old public key so old signatures still
+verify, and deletes the old private key.
 A ``kid`` is the first 8 bytes of SHA-256(raw public key), in hex.
 """
 
@@ -31,9 +34,17 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from django.conf import settings
 
+from onestop.core import secrets
+
+
+class AlreadyInitialised(Exception):
+    """`initialise` found a signing key: this node has been set up before."""
+
 
 def keys_dir() -> Path:
-    return Path(settings.DATA_DIR) / "keys"
+    """The folder of the node's keys: ``ONESTOP_KEYS_DIR``, else ``DATA_DIR/keys``."""
+    configured = getattr(settings, "KEYS_DIR", "")
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "keys"
 
 
 def kid_for(public_key: Ed25519PublicKey) -> str:
@@ -84,17 +95,40 @@ def _current_kid(folder: Path) -> str | None:
         return None
 
 
+def _missing() -> secrets.KeyMissing:
+    return secrets.KeyMissing(secrets.missing_message("The signing key", str(keys_dir())))
+
+
+def present() -> bool:
+    """Whether the current signing key is there (nothing is generated)."""
+    kid = _current_kid(keys_dir())
+    return kid is not None and (keys_dir() / f"{kid}.key").exists()
+
+
 def ensure_key() -> str:
-    """The current kid, generating the first key if there is none."""
+    """The current kid. Development generates the first key if there is none; production
+    raises `KeyMissing` instead."""
+    if secrets.production() and not present():
+        raise _missing()
     with _locked() as folder:
         kid = _current_kid(folder)
         if kid is None or not (folder / f"{kid}.key").exists():
             kid = _generate(folder)
+            secrets.mark_development(folder)
         return kid
 
 
+def initialise() -> str:
+    """Make this node's first signing key (`onestop init`); `AlreadyInitialised` if the folder
+    already has one, whatever the mode."""
+    with _locked() as folder:
+        if _current_kid(folder) is not None or any(folder.glob("*.key")):
+            raise AlreadyInitialised(str(folder))
+        return _generate(folder)
+
+
 def current_signing_key() -> tuple[str, Ed25519PrivateKey]:
-    """(kid, private key) of the key that signs now; generated on first use."""
+    """(kid, private key) of the key that signs now; generated on first use in development."""
     kid = _current_kid(keys_dir())
     if kid is None or not (keys_dir() / f"{kid}.key").exists():
         kid = ensure_key()
@@ -116,6 +150,8 @@ def public_keys() -> dict[str, Ed25519PublicKey]:
 
 def rotate() -> str:
     """Make a new current key; keep the old public key and delete the old private key."""
+    if secrets.production() and not present():
+        raise _missing()  # a rotation replaces a key; it never stands in for a lost one
     with _locked() as folder:
         old = _current_kid(folder)
         kid = _generate(folder)

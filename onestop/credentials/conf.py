@@ -4,7 +4,8 @@
   ``did:web:onestop.<NODE_REGION>.example``; a real node sets its own ``did:web:<host>`` or an
   https URL that serves the JWKS.
 - ``CREDENTIALS_BASE_URL``: the public https origin of this node, used for the status list URL
-  inside each credential. Default ``https://onestop.<NODE_REGION>.example``.
+  inside each credential. Default: the node's ``PUBLIC_URL`` in production mode, else
+  ``https://onestop.<NODE_REGION>.example``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ def issuer_id() -> str:
 
 def base_url() -> str:
     default = f"https://onestop.{settings.NODE_REGION}.example"
+    if getattr(settings, "PRODUCTION", False):
+        default = str(getattr(settings, "PUBLIC_URL", "") or default)
     return str(getattr(settings, "CREDENTIALS_BASE_URL", "") or default).rstrip("/")
 
 

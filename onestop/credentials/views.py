@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onestop.core import urls
 from onestop.core.errors import DomainError, NotFound
 from onestop.credentials import pdf, qr, selectors, services
 from onestop.credentials.models import Credential
@@ -62,7 +63,7 @@ def _own(request: HttpRequest, credential_id: Any) -> Credential:
 
 
 def _qr_for(request: HttpRequest, credential: Credential) -> Any:
-    return qr.make(request.build_absolute_uri(reverse("credentials:verify")), credential.token)
+    return qr.make(urls.absolute(reverse("credentials:verify")), credential.token)
 
 
 @login_required
@@ -75,7 +76,7 @@ def wallet_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
         "state": _state(credential),
         "qr_uri": qr.data_uri(code),
         "verify_link": qr.verify_link(
-            request.build_absolute_uri(reverse("credentials:verify")), credential.token
+            urls.absolute(reverse("credentials:verify")), credential.token
         ),
         "subject_rows": sorted(credential.subject.items()),
         "document": selectors.credential_document(credential=credential),

@@ -8,4 +8,7 @@ class Open311Config(AppConfig):
     verbose_name = _("Open311 GeoReport v2")
 
     def ready(self) -> None:
-        from onestop.open311 import seed  # noqa: F401 (registers the seed step)
+        from onestop.open311 import (  # noqa: F401 (registering)
+            checks,  # the no-demo-key deployment check
+            seed,  # the seed step
+        )

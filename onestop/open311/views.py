@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from onestop.core import urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.hotline.models import Category, WorkOrder
 from onestop.open311 import catalogue, selectors, services
@@ -158,7 +159,7 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
         "endpoints": [
             {
                 "specification": catalogue.SPECIFICATION,
-                "url": request.build_absolute_uri(base),
+                "url": urls.absolute(base),
                 "changeset": changeset,
                 "type": "test" if settings.DEBUG else "production",
                 "formats": ["text/xml", "application/json"],

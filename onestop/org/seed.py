@@ -1,4 +1,5 @@
-"""Demo-seed step of `org`: regions, department kinds, departments and service centres."""
+"""Demo-seed step of `org`: regions, department kinds, departments and service centres; and
+`regions_load`, the administrative divisions a production node loads at `onestop init`."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ def _dept_abbr() -> dict[str, str]:
     return abbr
 
 
-def _seed_regions() -> int:
+def regions_load() -> int:
+    """Load the administrative divisions (data/seed/regions.json: public reference data, not
+    demo data; `onestop init` loads them too); how many rows changed."""
     changed = 0
     # Parents first: the file lists provinces before their cities and counties.
     for row in _load("regions.json"):
@@ -145,7 +148,7 @@ def _seed_centre(row: dict[str, Any]) -> int:
 
 @seeding.register(order=20, name="org")
 def seed_org() -> str:
-    changed = _seed_regions() + _seed_departments()
+    changed = regions_load() + _seed_departments()
     centres = _load("centres.json")["centres"]
     for row in centres:
         changed += _seed_centre(row)

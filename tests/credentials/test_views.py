@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 
 from onestop.accounts.models import User
 from onestop.credentials.models import Credential
@@ -91,7 +92,7 @@ def test_wallet_needs_login_and_shows_only_own(
     page = detail.content.decode()
     assert 'src="data:image/png;base64,' in page
     assert mine.token in page
-    assert "http://testserver/verify/?t=" in page
+    assert f"{settings.PUBLIC_URL}/verify/?t=" in page  # the node's PUBLIC_URL, not the Host
 
 
 def test_wallet_pdf(client: Any, issue: Any, world: dict[str, User]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -73,7 +74,7 @@ def test_discovery_json_and_xml(world: Any, client: Client) -> None:
     assert body["endpoints"] == [
         {
             "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": "http://testserver/open311/v2/",
+            "url": f"{settings.PUBLIC_URL}/open311/v2/",  # PUBLIC_URL, not the Host
             "changeset": body["changeset"],
             "type": "production",
             "formats": ["text/xml", "application/json"],

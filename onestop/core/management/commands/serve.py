@@ -3,6 +3,10 @@ ticker that enqueues the periodic tasks (process timers, hotline escalation, cas
 limits) every `TICK_SECONDS` (default 60; `--tick-seconds`, 0 turns it off).
 
 Ctrl-C (SIGINT) or SIGTERM stops all of them cleanly.
+
+In production mode (`ONESTOP_ENV=production`) it first runs every deployment check
+(`core.checks`: keys present and made by `onestop init`, no demo account or demo key, https
+settings) and exits with status 2, serving nothing, when one fails.
 """
 
 from __future__ import annotations
@@ -125,7 +129,23 @@ class Command(BaseCommand):
             help="enqueue the periodic tasks this often (default: $TICK_SECONDS or 60; 0: never)",
         )
 
+    def refuse_unsafe_production(self) -> None:
+        """Exit 2 before anything listens when this production node is not safe to serve."""
+        from onestop.core import checks, secrets
+
+        if not secrets.production():
+            return
+        problems = checks.production_problems()
+        if not problems:
+            return
+        self.stderr.write("OneStop refuses to serve in production mode:")
+        for problem in problems:
+            self.stderr.write(f"- {problem}")
+        self.stderr.write('Nothing was started. See docs/operations.md, "Production".')
+        raise SystemExit(2)
+
     def handle(self, *args: Any, **opts: Any) -> None:
+        self.refuse_unsafe_production()
         bindir = os.path.dirname(sys.executable)
         web = [
             os.path.join(bindir, "gunicorn"),
