@@ -72,6 +72,23 @@ def _isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> 
     calendar.invalidate()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_verifies() -> Iterator[None]:
+    """Django's `Client.force_login` signs a test client in completely: staff and superusers
+    also get their second factor verified (tests.factories.otp_verify), as after the password
+    and the authenticator's code. A test of the second factor itself signs in with
+    `factories.login(user, verified=False)`."""
+    from django.test import Client
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        factories._force_login(self, user, backend)
+        factories.otp_verify(self, user)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings: Any) -> None:
     """Tests do not run collectstatic, so the hashed-manifest storage has no manifest."""

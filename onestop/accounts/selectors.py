@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import policies
 from onestop.accounts.models import StaffRole, User
@@ -67,3 +68,17 @@ def business_by_uscc(code: str) -> User | None:
         .order_by("pk")
         .first()
     )
+
+
+def mfa_required(user: Any) -> bool:
+    """Whether `user` must verify a second factor (TOTP) before any page: superusers, admin-site
+    users and staff accounts (who alone hold staff roles: `services.staff_create` makes them,
+    so no query is needed)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user.is_staff or getattr(user, "kind", "") == User.Kind.STAFF)
+
+
+def mfa_enrolled(user: User) -> bool:
+    """Whether `user` has a confirmed authenticator."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

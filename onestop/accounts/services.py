@@ -12,6 +12,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import policies
 from onestop.accounts.models import StaffRole, User
@@ -269,3 +270,59 @@ def resident_id_reveal(*, actor: User, user: User) -> str:
     if not user.resident_id_enc:
         raise NotFound(_("This account has no resident ID."))
     return crypto.decrypt_pii(user.resident_id_enc)
+
+
+# --- second factor (TOTP) of staff and superusers ---------------------------------------------
+
+
+def mfa_enrol_start(*, actor: User) -> TOTPDevice:
+    """The authenticator `actor` is setting up: an unconfirmed TOTP device with a new secret
+    (the same one on every call until it is confirmed, so reloading the page keeps the code
+    the person has just scanned)."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice(user=actor, name=_("Authenticator app"), confirmed=False)
+            device.save()
+    return device
+
+
+def mfa_enrol_confirm(*, actor: User, token: str) -> TOTPDevice:
+    """Confirm the authenticator being set up with a code it shows; the device then verifies
+    `actor`'s sign-ins. A wrong code changes nothing (`ValidationFailed`, code `invalid_token`)."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+    if device is None:
+        raise NotFound(
+            _("No authenticator is being set up: start again."), code="no_enrolment"
+        )
+    with transaction.atomic():
+        if not device.verify_token(_digits(token)):
+            raise ValidationFailed(
+                _("That code is not right: enter the six digits your app shows now."),
+                code="invalid_token",
+            )
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return device
+
+
+def mfa_verify(*, actor: User, token: str) -> TOTPDevice:
+    """The confirmed device of `actor` that accepts `token` (once: a code is not accepted
+    twice). Wrong codes are throttled by the device (each failure doubles the wait)."""
+    for device in TOTPDevice.objects.filter(user=actor, confirmed=True).order_by("pk"):
+        allowed, _data = device.verify_is_allowed()
+        if not allowed:
+            raise PermissionDenied(
+                _("Too many wrong codes: wait a minute and try again."), code="mfa_throttled"
+            )
+        with transaction.atomic():
+            if device.verify_token(_digits(token)):
+                return device
+    raise ValidationFailed(
+        _("That code is not right: enter the six digits your app shows now."),
+        code="invalid_token",
+    )
+
+
+def _digits(token: str) -> str:
+    return "".join(ch for ch in (token or "") if ch.isdigit())[:8]
