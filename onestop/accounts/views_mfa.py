@@ -5,11 +5,13 @@ here until their session is verified."""
 from __future__ import annotations
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -41,7 +43,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     """Show the QR code of a new authenticator and confirm it with its first code."""
     user = _user(request)
     if selectors.mfa_enrolled(user):
-        return redirect(f"{request.path.replace('/enrol/', '/verify/')}?next={_next(request)}")
+        return redirect(f"{reverse('accounts:mfa_verify')}?{urlencode({'next': _next(request)})}")
     device = services.mfa_enrol_start(actor=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -71,7 +73,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Ask for the code of the authenticator after the password."""
     user = _user(request)
     if not selectors.mfa_enrolled(user):
-        return redirect(f"{request.path.replace('/verify/', '/enrol/')}?next={_next(request)}")
+        return redirect(f"{reverse('accounts:mfa_enrol')}?{urlencode({'next': _next(request)})}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
