@@ -162,3 +162,23 @@ def english(client: Any) -> Iterator[None]:
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> Iterator[Any]:
+    """A real OpenID Connect provider process on loopback (tests.factories.idp), one per test
+    process."""
+    from tests.factories.idp import IdentityProvider
+
+    provider = IdentityProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc(identity_provider: Any, settings: Any) -> Any:
+    """This node configured as a client of `identity_provider`; the provider is returned."""
+    settings.OIDC_ISSUER = identity_provider.url
+    settings.OIDC_CLIENT_ID = "onestop-test"
+    settings.OIDC_CLIENT_SECRET = "onestop-test-secret"  # noqa: S105  (the test provider's)
+    return identity_provider

@@ -6,7 +6,9 @@ blind index finds a person by exact ID, and a masked copy is what screens show.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -17,9 +19,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from onestop.accounts import policies
 from onestop.accounts.models import StaffRole, User
 from onestop.core import access_log, crypto, identity
+from onestop.core.actors import SYSTEM, is_active_user
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.org import selectors as org_selectors
 from onestop.org.models import Department, Region
+
+if TYPE_CHECKING:
+    from onestop.accounts.oidc import VerifiedIdentity
 
 RoleSpec = tuple[str, str, str | None]
 
@@ -326,3 +332,94 @@ def mfa_verify(*, actor: User, token: str) -> TOTPDevice:
 
 def _digits(token: str) -> str:
     return "".join(ch for ch in (token or "") if ch.isdigit())[:8]
+
+
+# --- sign-in through the identity provider (OpenID Connect) -----------------------------------
+
+
+def identity_provider_sign_in(*, actor: Any, verified: VerifiedIdentity) -> User:
+    """The account of the person the identity provider has just verified, at level L2 or more;
+    the caller signs them in.
+
+    The account is found by the blind index of the verified resident ID (never by anything
+    typed): a person signed in with a password whose account holds that ID is raised to L2; an
+    account already at L2 or above is simply theirs; an account registered with that ID at L1,
+    by whoever typed it, is taken over by the verified owner (`account_takeover`: the previous
+    holder's sessions end, the change is recorded and notified); a person with no account gets
+    a new one at L2 (no password: they sign in through the provider). Someone signed in whose
+    account holds another resident ID is refused (`Conflict`, code `oidc_other_person`).
+    """
+    index = crypto.blind_index(verified.resident_id)
+    evidence = f"OpenID Connect {verified.issuer} acr={verified.acr}"
+    level = User.AssuranceLevel.L2
+    method = AssuranceEvent.Method.IDENTITY_PROVIDER
+    if is_active_user(actor):
+        if actor.resident_id_index != index:
+            raise Conflict(
+                _(
+                    "The identity provider verified a different person from the one signed in "
+                    "here. Log out first, then sign in with the identity provider."
+                ),
+                code="oidc_other_person",
+            )
+        user = assurance_raise(
+            actor=SYSTEM, user=actor, level=level, method=method, evidence=evidence
+        )
+        return _verified_name(user, verified.name)
+    owner = User.objects.filter(resident_id_index=index).first()
+    if owner is None:
+        return _verified_citizen_create(verified=verified, index=index, evidence=evidence)
+    if not owner.is_active:
+        raise PermissionDenied(
+            _("This account is closed. Ask at any service window."), code="account_inactive"
+        )
+    if owner.real_name_level >= level:
+        return _verified_name(owner, verified.name)
+    return account_takeover(
+        actor=SYSTEM,
+        resident_id=verified.resident_id,
+        level=level,
+        method=method,
+        real_name=verified.name or None,
+        evidence=evidence,
+    )
+
+
+def _verified_name(user: User, name: str) -> User:
+    """The name the provider verified replaces a typed one."""
+    if name and user.real_name != name:
+        user.real_name = _check_real_name(name)
+        user.save(update_fields=["real_name"])
+    return user
+
+
+def _verified_citizen_create(*, verified: VerifiedIdentity, index: str, evidence: str) -> User:
+    real_name = _check_real_name(verified.name)
+    rid = verified.resident_id
+    try:
+        with transaction.atomic():
+            user = User(
+                username=f"idp-{secrets.token_hex(6)}",
+                kind=User.Kind.CITIZEN,
+                real_name=real_name,
+                resident_id_enc=crypto.encrypt_pii(rid),
+                resident_id_index=index,
+                resident_id_masked=identity.mask_resident_id(rid),
+                real_name_level=User.AssuranceLevel.L1,
+                region=_region_or_none(rid[:6]),
+            )
+            user.set_unusable_password()  # they sign in through the identity provider
+            full_clean(user, exclude=["password"])
+            user.save()
+            return assurance_raise(
+                actor=SYSTEM,
+                user=user,
+                level=User.AssuranceLevel.L2,
+                method=AssuranceEvent.Method.IDENTITY_PROVIDER,
+                evidence=evidence,
+            )
+    except IntegrityError as exc:  # the same person, in another tab, a moment earlier
+        raise Conflict(
+            _("Your account was being created at the same moment: sign in again."),
+            code="oidc_retry",
+        ) from exc
