@@ -180,5 +180,5 @@ def oidc(identity_provider: Any, settings: Any) -> Any:
     """This node configured as a client of `identity_provider`; the provider is returned."""
     settings.OIDC_ISSUER = identity_provider.url
     settings.OIDC_CLIENT_ID = "onestop-test"
-    settings.OIDC_CLIENT_SECRET = "onestop-test-secret"  # noqa: S105  (the test provider's)
+    settings.OIDC_CLIENT_SECRET = "onestop-test-secret"
     return identity_provider

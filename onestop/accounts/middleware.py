@@ -34,9 +34,7 @@ SEEN_RESOLUTION_SECONDS = 60
 
 def _exempt(path: str) -> bool:
     static = settings.STATIC_URL or "/static/"
-    return path.startswith(
-        (static, "/accounts/mfa/", "/accounts/logout/", "/i18n/", "/favicon")
-    )
+    return path.startswith((static, "/accounts/mfa/", "/accounts/logout/", "/i18n/", "/favicon"))
 
 
 class StaffSessionMiddleware:

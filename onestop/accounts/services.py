@@ -298,9 +298,7 @@ def mfa_enrol_confirm(*, actor: User, token: str) -> TOTPDevice:
     `actor`'s sign-ins. A wrong code changes nothing (`ValidationFailed`, code `invalid_token`)."""
     device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
     if device is None:
-        raise NotFound(
-            _("No authenticator is being set up: start again."), code="no_enrolment"
-        )
+        raise NotFound(_("No authenticator is being set up: start again."), code="no_enrolment")
     with transaction.atomic():
         if not device.verify_token(_digits(token)):
             raise ValidationFailed(

@@ -69,9 +69,10 @@ def test_the_login_page_offers_the_provider_only_when_configured(
     db: None, client: Client, settings: Any
 ) -> None:
     settings.OIDC_ISSUER = ""
-    assert "Log in with the identity provider" not in login(client=client).get(
-        "/accounts/login/"
-    ).content.decode()
+    assert (
+        "Log in with the identity provider"
+        not in login(client=client).get("/accounts/login/").content.decode()
+    )
     settings.OIDC_ISSUER = "https://id.example.gov.cn"
     settings.OIDC_CLIENT_ID = "node"
     assert "Log in with the identity provider" in client.get("/accounts/login/").content.decode()
@@ -178,9 +179,7 @@ def test_the_owner_takes_over_an_account_a_squatter_registered(org: None, oidc: 
     assert AssuranceEvent.objects.filter(user=account, method="takeover").count() == 1
 
 
-def test_a_signed_in_person_verified_as_someone_else_is_refused(
-    citizen: User, oidc: Any
-) -> None:
+def test_a_signed_in_person_verified_as_someone_else_is_refused(citizen: User, oidc: Any) -> None:
     _person(oidc, "someone-else", resident_id())
     client = login(citizen)
 
@@ -285,7 +284,7 @@ class Interceptor:
                 self.end_headers()
                 self.wfile.write(content)
 
-            do_GET = do_POST = do_PUT = _forward
+            do_GET = do_POST = do_PUT = _forward  # noqa: N815  (http.server names them so)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -38,9 +38,18 @@ class IdentityProvider:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> IdentityProvider:
-        self.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
-            [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1",
-             "--port", str(self.port), "--require-nonce", "true"],
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "oidc_provider_mock",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--require-nonce",
+                "true",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -80,5 +89,5 @@ class IdentityProvider:
         response = requests.post(
             authorize_url, data={"sub": sub}, allow_redirects=False, timeout=10
         )
-        assert response.status_code == 302, response.text  # noqa: S101
+        assert response.status_code == 302, response.text
         return str(response.headers["Location"])
