@@ -28,6 +28,8 @@ class Action(StrEnum):
     STAFF_CREATE = Permission.ACCOUNTS_MANAGE.value
     PROFILE_VIEW = Permission.CITIZEN_PROFILE_VIEW.value
     ORG_MANAGE = Permission.ORG_MANAGE.value
+    IDENTITY_VERIFY = Permission.IDENTITY_VERIFY.value
+    ASSURANCE_RAISE_REMOTE = Permission.ASSURANCE_RAISE_REMOTE.value
 
 
 def roles(user: Any) -> list[StaffRole]:
@@ -120,19 +122,31 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
       centre, window, or a region code);
     - ``region:accounts:manage``: an administrator of that region (a region code or object);
     - ``staff:user:find``: any staff member;
-    - ``self:profile:view`` and ``self:resident_id:reveal``: the user themself only.
+    - ``self:profile:view`` and ``self:resident_id:reveal``: the user themself only;
+    - ``region:identity:verify`` (check an ID card in person, raise to L3, hand an account to
+      its verified owner): a window clerk of the service centre's region (`obj` a centre);
+    - ``node:identity:raise`` (raise to L2 from an identity provider's verified claims): the
+      node itself, after the provider's ID token was checked.
 
-    The node itself (`SYSTEM`: seeds, the operator's commands) may manage its organisation and
-    staff accounts, nothing personal; `None` may do nothing.
+    The node itself (`SYSTEM`: seeds, the operator's commands, the identity provider login) may
+    manage its organisation and staff accounts and raise a level on verified claims, nothing
+    personal; `None` may do nothing.
     """
     if is_system(actor):
-        return action in (Action.ORG_MANAGE, Action.STAFF_CREATE)
+        return action in (Action.ORG_MANAGE, Action.STAFF_CREATE, Action.ASSURANCE_RAISE_REMOTE)
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if not getattr(actor, "is_active", True):
         return False
     if action in (Action.RESIDENT_ID_REVEAL, Action.PROFILE_VIEW):
         return isinstance(obj, User) and obj.pk is not None and obj.pk == actor.pk
+    if action == Action.ASSURANCE_RAISE_REMOTE:
+        return False  # only the node, on an identity provider's checked claims
+    if action == Action.IDENTITY_VERIFY:
+        # In person means a real window: the clerk's role must reach the centre's region,
+        # superuser or not.
+        region = _region_of(obj)
+        return region is not None and has_role(actor, Role.WINDOW_CLERK, region=region)
     if getattr(actor, "is_superuser", False):
         return True
     if action in (Action.ORG_MANAGE, Action.STAFF_CREATE):

@@ -10,8 +10,9 @@ from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import selectors, services
-from onestop.accounts.models import StaffRole, User
+from onestop.accounts.models import AssuranceEvent, StaffRole, User
 from onestop.core import seeding
+from onestop.core.actors import SYSTEM
 from onestop.org.selectors import department_get, region_get
 
 DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105  (published demo password)
@@ -75,16 +76,28 @@ def _ensure_roles(user: User, roles: list[tuple[str, str, str | None]]) -> int:
     return added
 
 
+def _verify_online(user: User) -> None:
+    """The demo citizen and business representative are verified (L2), as if they had signed
+    in once with the identity provider, so the demo shows pre-fill and held materials; an
+    account registered on the demo node starts at L1 like anywhere else."""
+    services.assurance_raise(
+        actor=SYSTEM,
+        user=user,
+        level=User.AssuranceLevel.L2,
+        method=AssuranceEvent.Method.IDENTITY_PROVIDER,
+        evidence="demo seed",
+    )
+
+
 @seeding.register(order=30, name="accounts")
 def seed_accounts() -> str:
     created = 0
     if not User.objects.filter(username=CITIZEN["username"]).exists():
         user = services.citizen_register(password=DEMO_PASSWORD, **CITIZEN)
-        user.real_name_level = User.RealNameLevel.VERIFIED
-        user.save(update_fields=["real_name_level"])
+        _verify_online(user)
         created += 1
     if not User.objects.filter(username=BUSINESS["username"]).exists():
-        services.business_register(password=DEMO_PASSWORD, **BUSINESS)
+        _verify_online(services.business_register(password=DEMO_PASSWORD, **BUSINESS))
         created += 1
     admin = User.objects.filter(username=ADMIN[0]).first()
     if admin is None:

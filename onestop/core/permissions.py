@@ -13,6 +13,8 @@ class Permission(StrEnum):
     CITIZEN_PROFILE_VIEW = "self:profile:view"
     RESIDENT_ID_REVEAL = "self:resident_id:reveal"
     USER_FIND = "staff:user:find"
+    IDENTITY_VERIFY = "region:identity:verify"  # a window clerk checks an ID card (L3)
+    ASSURANCE_RAISE_REMOTE = "node:identity:raise"  # the identity provider login (L2)
     # org and core
     ORG_MANAGE = "region:org:manage"
     CALENDAR_MANAGE = "region:calendar:manage"

@@ -144,7 +144,7 @@ def test_a_signed_in_l1_citizen_is_raised_to_l2(citizen: User, oidc: Any) -> Non
 
 def test_an_l2_account_is_simply_signed_in(citizen: User, oidc: Any) -> None:
     _person(oidc, "zhangwei-2", crypto.decrypt_pii(citizen.resident_id_enc))
-    _sign_in(login(), oidc, "zhangwei-2")  # raises to L2 (the account's holder was the owner)
+    _sign_in(login(citizen), oidc, "zhangwei-2")  # signed in with the password: raised to L2
     events = AssuranceEvent.objects.filter(user=citizen).count()
     client = login()
 
@@ -158,7 +158,7 @@ def test_an_l2_account_is_simply_signed_in(citizen: User, oidc: Any) -> None:
 def test_the_owner_takes_over_an_account_a_squatter_registered(org: None, oidc: Any) -> None:
     victim_id = resident_id()
     squatter = CitizenFactory(
-        username="squatter", password=PASSWORD, real_name="冒名者", resident_id=victim_id
+        username="squatter", password=PASSWORD, real_name="冒名者", resident_id=victim_id, level=1
     )
     squatter_client = Client(HTTP_ACCEPT_LANGUAGE="en")
     squatter_client.post("/accounts/login/", {"username": "squatter", "password": PASSWORD})

@@ -3,8 +3,10 @@
 Factories (factory_boy): each `create()` calls the service a user of the system would go
 through, so a factory-made object passes the same checks and writes the same events.
 
-- `CitizenFactory(username=..., resident_id=...)` → `accounts.services.citizen_register`
-  (a valid resident ID by default, a new one per call);
+- `CitizenFactory(username=..., resident_id=..., level=2)` →
+  `accounts.services.citizen_register` (a valid resident ID by default, a new one per call),
+  then `accounts.services.assurance_raise` to `level` as the identity provider login would
+  (L2 by default, so pre-fill and held materials work; `level=1` leaves a bare registration);
 - `AdministratorFactory(region_code="371121")` → `accounts.services.administrator_bootstrap`;
 - `StaffFactory(actor=admin, roles=[(role, region, department)])` →
   `accounts.services.staff_create`;
@@ -40,12 +42,13 @@ PASSWORD = "onestop-demo-2026"  # the demo seed's development password (accounts
 _resident_serial = itertools.count(1)
 
 
-def resident_id(region: str = "371121", birth: str = "19900101") -> str:
+def resident_id(region: str = "371121", birth: str = "19930315") -> str:
     """A valid resident ID (GB 11643 check character), a new one per call."""
     from stdnum.cn import ric
 
     body = f"{region}{birth}{next(_resident_serial) % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    # calc_check_digit expects a whole number and ignores its last character.
+    return body + ric.calc_check_digit(body + "0")
 
 
 class _ServiceFactory(factory.Factory):  # type: ignore[misc]
@@ -77,12 +80,31 @@ class CitizenFactory(_ServiceFactory):
     real_name = "张伟"
     resident_id = factory.LazyFunction(resident_id)
     phone = "13812345678"
+    level = 2
 
     @classmethod
     def _service(cls) -> Any:
         from onestop.accounts import services
 
         return services.citizen_register
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
+        from onestop.accounts import services
+        from onestop.accounts.models import AssuranceEvent
+        from onestop.core.actors import SYSTEM
+
+        level = kwargs.pop("level")
+        user = services.citizen_register(**kwargs)
+        if level > 1:
+            services.assurance_raise(
+                actor=SYSTEM,
+                user=user,
+                level=level,
+                method=AssuranceEvent.Method.IDENTITY_PROVIDER,
+                evidence="test identity provider",
+            )
+        return user
 
 
 class AdministratorFactory(_ServiceFactory):
