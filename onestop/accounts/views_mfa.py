@@ -5,6 +5,7 @@ here until their session is verified."""
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import segno
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import selectors, services
 from onestop.accounts.forms import TokenForm
@@ -37,31 +39,45 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _code_checked(
+    request: HttpRequest, form: TokenForm, check: Callable[..., TOTPDevice]
+) -> HttpResponse | None:
+    """On a posted code: `check(actor=, token=)` (a service); a right code verifies the session
+    and leaves for `next`, a wrong one becomes the form's error (None: render the page)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        device = check(actor=_user(request), token=form.cleaned_data["token"])
+    except DomainError as exc:
+        form.add_error("token", str(exc.message))
+        return None
+    otp_login(request, device)
+    return HttpResponseRedirect(_next(request))
+
+
+def _to(name: str, request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse(name)}?{urlencode({'next': _next(request)})}")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
     """Show the QR code of a new authenticator and confirm it with its first code."""
     user = _user(request)
     if selectors.mfa_enrolled(user):
-        return redirect(f"{reverse('accounts:mfa_verify')}?{urlencode({'next': _next(request)})}")
+        return _to("accounts:mfa_verify", request)
     device = services.mfa_enrol_start(actor=user)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            confirmed = services.mfa_enrol_confirm(actor=user, token=form.cleaned_data["token"])
-        except DomainError as exc:
-            form.add_error("token", str(exc.message))
-        else:
-            otp_login(request, confirmed)
-            return HttpResponseRedirect(_next(request))
-    uri = device.config_url
+    done = _code_checked(request, form, services.mfa_enrol_confirm)
+    if done is not None:
+        return done
     return render(
         request,
         "accounts/mfa_enrol.html",
         {
             "form": form,
             "next": _next(request),
-            "qr": segno.make(uri, error="m", micro=False).svg_data_uri(scale=4, border=4),
+            "qr": segno.make(device.config_url, error="m", micro=False).svg_data_uri(scale=4),
             "secret": b32encode(device.bin_key).decode(),
         },
     )
@@ -71,16 +87,10 @@ def enrol(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Ask for the code of the authenticator after the password."""
-    user = _user(request)
-    if not selectors.mfa_enrolled(user):
-        return redirect(f"{reverse('accounts:mfa_enrol')}?{urlencode({'next': _next(request)})}")
+    if not selectors.mfa_enrolled(_user(request)):
+        return _to("accounts:mfa_enrol", request)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = services.mfa_verify(actor=user, token=form.cleaned_data["token"])
-        except DomainError as exc:
-            form.add_error("token", str(exc.message))
-        else:
-            otp_login(request, device)
-            return HttpResponseRedirect(_next(request))
+    done = _code_checked(request, form, services.mfa_verify)
+    if done is not None:
+        return done
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _next(request)})

@@ -10,26 +10,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import CASES_SKIP_STEPS
 from tests.factories import PASSWORD, StaffFactory, resident_id, totp_code
 
-# Only the organisation and the accounts: no catalogue, data, hotline or search.
+# Only the organisation and the accounts: no catalogue, data, processes or demo cases either.
 pytestmark = pytest.mark.seed_skip(
-    "datasets",
-    "licence_types",
-    "sharing-agreements",
-    "sharing-demo",
-    "catalog",
-    "credentials",
-    "ledger",
-    "workflow",
-    "item-processes",
-    "hotline-catalogue",
-    "hotline-routing",
-    "hotline-demo",
-    "open311",
-    "knowledge-articles",
-    "search-index",
-    "cases-demo",
+    *CASES_SKIP_STEPS,
+    *("datasets", "licence_types", "sharing-agreements", "sharing-demo", "catalog"),
+    *("credentials", "ledger", "workflow", "item-processes", "cases-demo"),
 )
 
 
