@@ -369,3 +369,16 @@ def test_an_id_token_of_another_sign_in_is_refused(
     assert "its nonce does not match" in body
     assert "_auth_user_id" not in client.session
     assert User.objects.count() == accounts
+
+
+def test_my_account_offers_verification_to_an_l1_citizen(citizen: User, oidc: Any) -> None:
+    client = login(citizen)
+    assert "Verify with the identity provider" in client.get("/accounts/me/").content.decode()
+
+    _person(oidc, "zhangwei-3", crypto.decrypt_pii(citizen.resident_id_enc))
+    response = _finish(client, oidc.approve(_begin(client, next_="/accounts/me/"), "zhangwei-3"))
+
+    assert response["Location"] == "/accounts/me/"
+    assert (
+        "Verify with the identity provider" not in client.get(response["Location"]).content.decode()
+    )
