@@ -9,11 +9,13 @@ import re
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from onestop.accounts.models import User
 from onestop.ledger import merkle
 from onestop.ledger.canonical import leaf_data
 from onestop.sharing.models import AccessRecord, Consent
+from tests.factories import CitizenFactory
 from tests.factories import login as _client
 
 pytestmark = pytest.mark.django_db
@@ -154,31 +156,85 @@ def test_staff_page_is_scoped_to_own_departments(demo: dict[str, User]) -> None:
     assert "<time" not in gy
 
 
-def test_scenario_page_shows_prefill_and_materials_held(
+def test_scenario_page_get_shows_what_would_be_filled_in_and_fetches_nothing(
     newborn: Any, demo: dict[str, User]
 ) -> None:
+    before = AccessRecord.objects.count()
     client = _client(demo["citizen"])
 
     html = client.get("/scenarios/newborn/").content.decode()
 
+    assert AccessRecord.objects.count() == before  # a page GET never fetches
     assert "Your details from government records" in html
-    assert '<output name="child_name">张小雨</output>' in html
-    assert '<output name="household_number">371121007215</output>' in html
+    assert "<output" not in html
+    assert 'id="prefill-plan"' in html
     assert "Source: Birth medical certificate records (Health Bureau)" in html
-    assert "corrected at the department named as its source" in html
-    assert 'href="?prefill=0#prefill"' in html
+    assert 'action="/scenarios/newborn/prefill/#prefill"' in html
+    assert 'hx-post="/scenarios/newborn/prefill/"' in html
+    assert "Fill from government records" in html
     assert html.count("Held by the government: you need not submit it") >= 5
     assert html.count("You provide it") == 2
 
 
-def test_scenario_page_without_prefill_fetches_nothing(newborn: Any, demo: dict[str, User]) -> None:
+def test_scenario_prefill_post_shows_the_details(newborn: Any, demo: dict[str, User]) -> None:
+    citizen = demo["citizen"]
+    client = _client(citizen)
+    records = AccessRecord.objects.filter(subject_index=citizen.resident_id_index)
+    before = records.count()
+
+    html = client.post("/scenarios/newborn/prefill/").content.decode()
+
+    assert '<output name="child_name">张小雨</output>' in html
+    assert '<output name="household_number">371121007215</output>' in html
+    assert "corrected at the department named as its source" in html
+    assert "<h1" in html  # without JavaScript: the whole page
+    fetched = records.count() - before
+    assert fetched > 0
+    assert set(records.order_by("-at")[:fetched].values_list("purpose", "result")) == {
+        ("prefill", "allowed")
+    }
+
+    fragment = client.post("/scenarios/newborn/prefill/", HTTP_HX_REQUEST="true")
+
+    assert fragment.status_code == 200
+    text = fragment.content.decode()
+    assert text.lstrip().startswith("<section")
+    assert '<output name="child_name">张小雨</output>' in text
+    assert records.count() - before == fetched  # the same fetch again: one access
+
+
+def test_scenario_prefill_is_a_post_with_csrf(newborn: Any, demo: dict[str, User]) -> None:
+    citizen = demo["citizen"]
     before = AccessRecord.objects.count()
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(citizen)
 
-    html = _client(demo["citizen"]).get("/scenarios/newborn/?prefill=0").content.decode()
-
+    assert client.get("/scenarios/newborn/prefill/").status_code == 405
+    assert client.post("/scenarios/newborn/prefill/").status_code == 403
     assert AccessRecord.objects.count() == before
-    assert "You chose to fill in the form yourself" in html
+
+
+def test_scenario_page_for_an_unverified_account(newborn: Any, demo: dict[str, User]) -> None:
+    squatter = CitizenFactory(resident_id="371121199408221249", level=1)
+    client = _client(squatter)
+
+    html = client.get("/scenarios/newborn/").content.decode()
+
+    assert 'id="prefill-verify"' in html
+    assert "Sign in with the identity provider" in html
+    assert 'id="prefill-plan"' in html
+    assert "Fill from government records" not in html
+    assert "Shared data" not in html  # held: only papers the system generates
+    assert "You provide it, unless you verify your identity first" in html
+
+    before = AccessRecord.objects.filter(actor=squatter).count()
+    html = client.post("/scenarios/newborn/prefill/").content.decode()
+
     assert "<output" not in html
+    assert 'id="prefill-verify"' in html
+    refused = AccessRecord.objects.filter(actor=squatter)
+    assert refused.count() > before
+    assert set(refused.values_list("result", "reason")) == {("refused", "not_verified")}
 
 
 def test_anonymous_scenario_page_is_unchanged(newborn: Any) -> None:
