@@ -30,6 +30,7 @@ from onestop.accounts import services as accounts_services
 from onestop.accounts.models import AssuranceEvent, User
 from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.models import Case, CaseDocument, CaseMaterial, QueueTicket
+from onestop.cases.provenance import answer_source
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core import crypto, identity
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -433,11 +434,17 @@ def _fields(case: Case) -> list[dict[str, Any]]:
                 "widget": widget,
                 "options": prop.get("enum") or [],
                 "value": values.get(key, ""),
-                "source": (case.prefilled or {}).get(key, ""),
+                "source": _record_source(case, key),
                 "required": key in required,
             }
         )
     return out
+
+
+def _record_source(case: Case, key: str) -> str:
+    """The dataset field an answer still holds the fetched value of ("" once changed)."""
+    origin, source = answer_source(case.top, key)
+    return source if origin == "record" else ""
 
 
 def _pick(row: dict[str, Any], base: str) -> str:
