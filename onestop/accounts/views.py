@@ -67,6 +67,7 @@ def me(request: HttpRequest) -> HttpResponse:
             "account": user,
             "roles": roles,
             "real_name_level": user.get_real_name_level_display(),
+            "verified": selectors.assurance_verified(user),
             "kind": user.get_kind_display(),
             # Links other apps add (e.g. cases: my applications, the consoles of staff).
             **registry.collect("account", request),
