@@ -33,6 +33,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 NODE_REGION = env.str("NODE_REGION", default="371121")
+# A repeated data fetch (same actor, subject, dataset, fields, purpose and case) within this
+# many seconds is one access record, not several (sharing.services._accesses_write).
+SHARING_DEDUPE_SECONDS = env.int("SHARING_DEDUPE_SECONDS", default=300)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

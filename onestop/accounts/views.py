@@ -83,11 +83,10 @@ def me(request: HttpRequest) -> HttpResponse:
             "account": user,
             "roles": roles,
             "real_name_level": user.get_real_name_level_display(),
+            "verified": selectors.assurance_verified(user),
             "kind": user.get_kind_display(),
-            # L1 citizens may raise their level with the identity provider, when there is one
-            "verify_online": oidc.configured()
-            and user.kind == User.Kind.CITIZEN
-            and user.real_name_level < User.AssuranceLevel.L2,
+            # an unverified citizen may verify with the identity provider, when there is one
+            "verify_online": oidc.configured() and user.kind == User.Kind.CITIZEN,
             # Links other apps add (e.g. cases: my applications, the consoles of staff).
             **registry.collect("account", request),
         },

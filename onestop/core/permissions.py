@@ -32,6 +32,8 @@ class Permission(StrEnum):
     CONSENT_MANAGE = "self:consent:manage"
     DATA_TRACKER_VIEW = "self:data_tracker:view"
     ACCESS_RECORDS_VIEW = "department:access_records:view"
+    DATA_FETCH_SELF = "self:shared_data:fetch"  # needs identity assurance L2 or more
+    DATA_FETCH_DEPARTMENT = "department:shared_data:fetch"  # and a sharing agreement
     # credentials
     LICENCE_TYPE_MANAGE = "node:licence_type:manage"
     CREDENTIAL_ISSUE = "department:credential:issue"

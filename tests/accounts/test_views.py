@@ -79,6 +79,7 @@ def test_register_then_my_account_shows_the_id_masked(org: None, en: Client) -> 
     assert RESIDENT_ID not in body
     assert "19930315" not in body
     assert "Registered (password)" in body
+    assert 'id="assurance-raise"' in body  # told how to verify
     assert "张伟" in body
 
 
