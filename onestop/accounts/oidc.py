@@ -134,54 +134,8 @@ def verify(request: HttpRequest) -> VerifiedIdentity:
     _metadata(client)
     try:
         token = client.authorize_access_token(request)
-    except MismatchingStateError as exc:
-        raise LoginFailed(
-            _(
-                "This sign-in answer does not belong to your browser session (it may be old, "
-                "or opened in another browser). Start the sign-in again."
-            ),
-            code="oidc_state",
-        ) from exc
-    except OAuthError as exc:
-        if exc.error == "access_denied":
-            raise LoginFailed(
-                _("You cancelled the sign-in at the identity provider."), code="oidc_denied"
-            ) from exc
-        raise LoginFailed(
-            _("The identity provider refused the sign-in. Start it again."),
-            code="oidc_token",
-            details={"error": exc.error},
-        ) from exc
-    except BadSignatureError as exc:
-        raise LoginFailed(
-            _(
-                "The identity provider's answer has no valid signature, so it was not "
-                "accepted. Start the sign-in again."
-            ),
-            code="oidc_signature",
-        ) from exc
-    except ClaimError as exc:
-        if exc.claim == "nonce":
-            raise LoginFailed(
-                _(
-                    "The identity provider's answer was made for another sign-in (its nonce "
-                    "does not match), so it was not accepted. Start the sign-in again."
-                ),
-                code="oidc_nonce",
-            ) from exc
-        raise LoginFailed(
-            _("The identity provider's answer is not valid (%(claim)s). Start the sign-in again.")
-            % {"claim": exc.claim},
-            code="oidc_token",
-        ) from exc
-    except (JoseError, ValueError) as exc:
-        raise LoginFailed(
-            _("The identity provider's answer could not be checked. Start the sign-in again."),
-            code="oidc_token",
-            details={"reason": type(exc).__name__},
-        ) from exc
-    except RequestException as exc:
-        raise _provider_unreachable(exc) from exc
+    except (OAuthError, JoseError, ValueError, RequestException) as exc:
+        raise _refusal(exc) from exc
     claims = token.get("userinfo")
     if not claims:
         raise LoginFailed(
@@ -189,6 +143,46 @@ def verify(request: HttpRequest) -> VerifiedIdentity:
             code="oidc_token",
         )
     return _identity(dict(claims))
+
+
+def _refusal(exc: Exception) -> LoginFailed:
+    """The translated refusal of what Authlib or joserfc raised on the provider's answer."""
+    again = _("Start the sign-in again.")
+    if isinstance(exc, MismatchingStateError):
+        message, code = (
+            _(
+                "This sign-in answer does not belong to your browser session (it may be old, "
+                "or opened in another browser)."
+            ),
+            "oidc_state",
+        )
+    elif isinstance(exc, OAuthError) and exc.error == "access_denied":
+        return LoginFailed(
+            _("You cancelled the sign-in at the identity provider."), code="oidc_denied"
+        )
+    elif isinstance(exc, OAuthError):
+        message, code = _("The identity provider refused the sign-in."), "oidc_token"
+    elif isinstance(exc, BadSignatureError):
+        message = _(
+            "The identity provider's answer has no valid signature, so it was not accepted."
+        )
+        code = "oidc_signature"
+    elif isinstance(exc, ClaimError) and exc.claim == "nonce":
+        message = _(
+            "The identity provider's answer was made for another sign-in (its nonce does not "
+            "match), so it was not accepted."
+        )
+        code = "oidc_nonce"
+    elif isinstance(exc, ClaimError):
+        message = _("The identity provider's answer is not valid (%(claim)s).") % {
+            "claim": exc.claim
+        }
+        code = "oidc_token"
+    elif isinstance(exc, RequestException):
+        return _provider_unreachable(exc)
+    else:
+        message, code = _("The identity provider's answer could not be checked."), "oidc_token"
+    return LoginFailed(f"{message} {again}", code=code, details={"reason": type(exc).__name__})
 
 
 def _identity(claims: dict[str, Any]) -> VerifiedIdentity:
