@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from base64 import b32encode
 from typing import Any
 
 import pytest
@@ -179,3 +180,33 @@ def test_a_citizen_session_has_no_idle_limit_of_8_hours(citizen: User, settings:
     _seen(client, settings.STAFF_SESSION_IDLE_SECONDS + 1)
 
     assert client.get("/accounts/me/").status_code == 200
+
+
+def test_the_demo_seed_gives_demo_staff_the_published_authenticator(org: None) -> None:
+    from onestop.accounts.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_accounts
+
+    summary = seed_accounts()
+
+    assert DEMO_TOTP_SECRET in summary
+    clerk = User.objects.get(username="clerk")
+    device = TOTPDevice.objects.get(user=clerk, confirmed=True)
+    assert b32encode(device.bin_key).decode() == DEMO_TOTP_SECRET
+    assert TOTPDevice.objects.filter(user__username="admin", confirmed=True).count() == 1
+    assert not TOTPDevice.objects.filter(user__kind=User.Kind.CITIZEN).exists()
+    seed_accounts()  # again: nothing added
+    assert TOTPDevice.objects.filter(user=clerk).count() == 1
+    # the published secret opens the consoles after the published password
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/accounts/login/", {"username": "clerk", "password": DEMO_PASSWORD})
+    client.post("/accounts/mfa/verify/", {"token": totp_code(device)})
+    assert client.get("/window/").status_code == 200
+
+
+def test_the_demo_seed_gives_no_authenticator_in_production_mode(org: None, settings: Any) -> None:
+    from onestop.accounts.seed import seed_accounts
+
+    settings.ONESTOP_ENV = "production"
+
+    seed_accounts()
+
+    assert not TOTPDevice.objects.exists()

@@ -25,7 +25,7 @@ from django.test import Client
 from onestop.accounts.models import AssuranceEvent, User
 from onestop.core import crypto, identity
 from tests.factories import CitizenFactory, login, resident_id
-from tests.factories.idp import IdentityProvider
+from tests.factories.idp import IdentityProvider, free_port
 
 from .conftest import PASSWORD
 
@@ -382,3 +382,12 @@ def test_my_account_offers_verification_to_an_l1_citizen(citizen: User, oidc: An
     assert (
         "Verify with the identity provider" not in client.get(response["Location"]).content.decode()
     )
+
+
+def test_an_unreachable_provider_is_said_so(db: None, settings: Any) -> None:
+    settings.OIDC_ISSUER = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+    settings.OIDC_CLIENT_ID = "onestop-test"
+
+    body = _refused(login().get(START), "oidc_provider")
+
+    assert "could not be reached" in body
