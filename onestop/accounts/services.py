@@ -471,7 +471,6 @@ def account_takeover(
         if new_name is not None:
             user.real_name = new_name
         user.real_name_level = level
-        user.is_active = True
         user.save(
             update_fields=[
                 "password",
@@ -479,7 +478,6 @@ def account_takeover(
                 "email",
                 "real_name",
                 "real_name_level",
-                "is_active",
             ]
         )
         _sessions_end(user)

@@ -94,15 +94,14 @@ def test_an_unverified_applicant_goes_to_an_officer_not_to_the_rules(
 ) -> None:
     """Registered with a resident's ID number (L1): the facts that would approve are not
     fetched (each refusal recorded), and the case waits for an officer."""
-    from onestop.accounts import services as accounts_services
-    from onestop.accounts.models import AssuranceEvent, User
-    from onestop.core.actors import SYSTEM
-    from tests.factories import CitizenFactory
-
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from onestop.accounts import services as accounts_services
+    from onestop.accounts.models import AssuranceEvent, User
     from onestop.cases.models import CaseMaterial
     from onestop.cases.uploads import material_upload
+    from onestop.core.actors import SYSTEM
+    from tests.factories import CitizenFactory
 
     applicant = CitizenFactory(resident_id=MOTHER_ID, level=1)
     case = services.draft_start(actor=applicant, item=item("YB-GG-0006"))
