@@ -76,6 +76,9 @@ if _public.scheme and _public.netloc:
     CSRF_TRUSTED_ORIGINS = sorted({*CSRF_TRUSTED_ORIGINS, f"{_public.scheme}://{_public.netloc}"})
 
 NODE_REGION = env.str("NODE_REGION", default="371121")
+# A repeated data fetch (same actor, subject, dataset, fields, purpose and case) within this
+# many seconds is one access record, not several (sharing.services._accesses_write).
+SHARING_DEDUPE_SECONDS = env.int("SHARING_DEDUPE_SECONDS", default=300)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,6 +90,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -118,7 +123,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # staff: a verified second factor before any page, and 8 hours idle at most
+    "onestop.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -184,6 +192,26 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
+
+# Second factor of staff and superusers (django-otp, TOTP; `accounts.mfa`). The issuer names
+# this node in the authenticator app; a code is good for its 30-second step and one step either
+# side, and once only.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="OneStop")
+# A staff session ends after this many seconds without a request (8 hours).
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+
+# OpenID Connect login (`accounts.oidc`): the identity provider's issuer URL (its metadata is
+# read from `<issuer>/.well-known/openid-configuration`), this node's client id and secret.
+# Empty issuer: no identity-provider login. `OIDC_RESIDENT_ID_CLAIM` names the ID-token claim
+# that carries the verified resident ID; `OIDC_ACR_VALUES` the `acr` values that mean "identity
+# verified" (anything else is refused).
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid profile")
+OIDC_RESIDENT_ID_CLAIM = env.str("OIDC_RESIDENT_ID_CLAIM", default="resident_id")
+OIDC_ACR_VALUES = env.list("OIDC_ACR_VALUES", default=["substantial", "high"])
+OIDC_TIMEOUT_SECONDS = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

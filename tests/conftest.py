@@ -72,6 +72,23 @@ def _isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> 
     calendar.invalidate()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_verifies() -> Iterator[None]:
+    """Django's `Client.force_login` signs a test client in completely: staff and superusers
+    also get their second factor verified (tests.factories.otp_verify), as after the password
+    and the authenticator's code. A test of the second factor itself signs in with
+    `factories.login(user, verified=False)`."""
+    from django.test import Client
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        factories._force_login(self, user, backend)
+        factories.otp_verify(self, user)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _public_url_is_the_live_server(request: pytest.FixtureRequest, settings: Any) -> None:
     """A test with a live server hands out links to that server (the node builds every
@@ -153,3 +170,23 @@ def english(client: Any) -> Iterator[None]:
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> Iterator[Any]:
+    """A real OpenID Connect provider process on loopback (tests.factories.idp), one per test
+    process."""
+    from tests.factories.idp import IdentityProvider
+
+    provider = IdentityProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc(identity_provider: Any, settings: Any) -> Any:
+    """This node configured as a client of `identity_provider`; the provider is returned."""
+    settings.OIDC_ISSUER = identity_provider.url
+    settings.OIDC_CLIENT_ID = "onestop-test"
+    settings.OIDC_CLIENT_SECRET = "onestop-test-secret"
+    return identity_provider

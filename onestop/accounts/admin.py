@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from onestop.accounts.models import StaffRole, User
+from onestop.accounts.models import AssuranceEvent, StaffRole, User
 
 
 class StaffRoleInline(admin.TabularInline[StaffRole, User]):
@@ -16,13 +18,36 @@ class StaffRoleInline(admin.TabularInline[StaffRole, User]):
     autocomplete_fields = ["region", "department"]
 
 
+class AssuranceEventInline(admin.TabularInline[AssuranceEvent, User]):
+    """How the account's level was raised; read-only (a level changes through
+    `services.assurance_raise` only, never by editing it here)."""
+
+    model = AssuranceEvent
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "level_from", "level_to", "method", "actor", "centre", "evidence"]
+    readonly_fields = (
+        "created_at",
+        "level_from",
+        "level_to",
+        "method",
+        "actor",
+        "centre",
+        "evidence",
+    )
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "real_name", "kind", "resident_id_masked", "real_name_level"]
     list_filter = ["kind", "real_name_level", "is_staff", "is_active"]
     search_fields = ["username", "real_name", "organisation_name", "uscc"]
-    readonly_fields = ["resident_id_masked", "last_login", "date_joined"]
-    inlines = [StaffRoleInline]
+    readonly_fields = ["resident_id_masked", "real_name_level", "last_login", "date_joined"]
+    inlines = [StaffRoleInline, AssuranceEventInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (

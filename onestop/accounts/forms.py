@@ -54,3 +54,21 @@ class CitizenRegisterForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
+
+
+class TokenForm(forms.Form):
+    """The six-digit code of an authenticator app."""
+
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        help_text=_("Six digits; a new code appears every 30 seconds."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "usa-input usa-input--small",
+                "spellcheck": "false",
+            }
+        ),
+    )

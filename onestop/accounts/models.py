@@ -18,10 +18,14 @@ class User(AbstractUser):
         BUSINESS = "business", _("Business representative")
         STAFF = "staff", _("Staff")
 
-    class RealNameLevel(models.IntegerChoices):
-        NONE = 0, _("Not verified")
-        BASIC = 1, _("Name and ID checked")
-        VERIFIED = 2, _("Verified in person or by face")
+    class AssuranceLevel(models.IntegerChoices):
+        """How sure the node is that the account holder is the person of the resident ID
+        (NIST SP 800-63-3 IAL / eIDAS LoA in spirit). Shared data about the holder (held
+        materials, pre-fill, automatic decisions) needs L2 or more."""
+
+        L1 = 1, _("Registered (password)")
+        L2 = 2, _("Verified online by an identity provider")
+        L3 = 3, _("Verified in person")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN)
     real_name = models.CharField(_("real name"), max_length=60, blank=True)
@@ -43,7 +47,7 @@ class User(AbstractUser):
     organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     real_name_level = models.PositiveSmallIntegerField(
-        _("real-name level"), choices=RealNameLevel.choices, default=RealNameLevel.NONE
+        _("identity assurance level"), choices=AssuranceLevel.choices, default=AssuranceLevel.L1
     )
     region = models.ForeignKey(
         "org.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -55,6 +59,50 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.real_name or self.username
+
+
+class AssuranceEvent(models.Model):
+    """One raise of an account's assurance level: who raised it, how, and on what evidence.
+
+    Append-only: written by `services.assurance_raise` and `services.account_takeover` only.
+    `evidence` names the document or claim checked (never the document number itself).
+    """
+
+    class Method(models.TextChoices):
+        REGISTRATION = "registration", _("Registration")
+        IDENTITY_PROVIDER = "identity_provider", _("Identity provider")
+        WINDOW = "window", _("ID card checked at a window")
+        TAKEOVER = "takeover", _("Account taken over by the verified owner")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assurance_events")
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    level_from = models.PositiveSmallIntegerField(
+        _("level before"), choices=User.AssuranceLevel.choices
+    )
+    level_to = models.PositiveSmallIntegerField(
+        _("level after"), choices=User.AssuranceLevel.choices
+    )
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    evidence = models.CharField(_("evidence"), max_length=200, blank=True)
+    centre = models.ForeignKey(
+        "org.ServiceCentre",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service centre"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("assurance event")
+        verbose_name_plural = _("assurance events")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} L{self.level_from}->L{self.level_to} {self.method}"
 
 
 class StaffRole(TimeStampedModel):

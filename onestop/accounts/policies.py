@@ -34,6 +34,8 @@ class Action(StrEnum):
     QUEUE_VIEW = Permission.QUEUE_VIEW.value
     QUEUE_TICKET_CALL = Permission.QUEUE_TICKET_CALL.value
     QUEUE_TICKET_SERVE = Permission.QUEUE_TICKET_SERVE.value
+    IDENTITY_VERIFY = Permission.IDENTITY_VERIFY.value
+    ASSURANCE_RAISE_REMOTE = Permission.ASSURANCE_RAISE_REMOTE.value
 
 
 # The walk-in queue of a service centre (`org.policies`): its region's window clerks.
@@ -124,7 +126,7 @@ def is_administrator_of(user: Any, region: Any) -> bool:
     return region is not None and has_role(user, Role.ADMINISTRATOR, region=region)
 
 
-def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
+def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR0912
     """Whether `actor` may do `action` to `obj`.
 
     - ``region:org:manage``: an administrator of the object's region (region, department,
@@ -137,13 +139,18 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
       of the role's region;
     - ``self:profile:view`` and ``self:resident_id:reveal``: the user themself only;
     - ``self:service_code:show``: the user themself, a person with a resident ID;
-    - ``staff:service_code:scan``: a window clerk (of any region) or a superuser.
+    - ``staff:service_code:scan``: a window clerk (of any region) or a superuser;
+    - ``region:identity:verify`` (check an ID card in person, raise to L3, hand an account to
+      its verified owner): a window clerk of the service centre's region (`obj` a centre);
+    - ``node:identity:raise`` (raise to L2 from an identity provider's verified claims): the
+      node itself, after the provider's ID token was checked.
 
-    The node itself (`SYSTEM`: seeds, the operator's commands) may manage its organisation and
-    staff accounts, nothing personal; `None` may do nothing.
+    The node itself (`SYSTEM`: seeds, the operator's commands, the identity provider login) may
+    manage its organisation and staff accounts and raise a level on verified claims, nothing
+    personal; `None` may do nothing.
     """
     if is_system(actor):
-        return action in (Action.ORG_MANAGE, Action.STAFF_CREATE)
+        return action in (Action.ORG_MANAGE, Action.STAFF_CREATE, Action.ASSURANCE_RAISE_REMOTE)
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if not getattr(actor, "is_active", True):
@@ -163,6 +170,13 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         if not isinstance(obj, StaffRole):
             return False
         return obj.user_id == actor.pk or is_administrator_of(actor, obj.region_id)
+    if action == Action.ASSURANCE_RAISE_REMOTE:
+        return False  # only the node, on an identity provider's checked claims
+    if action == Action.IDENTITY_VERIFY:
+        # In person means a real window: the clerk's role must reach the centre's region,
+        # superuser or not.
+        region = _region_of(obj)
+        return region is not None and has_role(actor, Role.WINDOW_CLERK, region=region)
     if getattr(actor, "is_superuser", False):
         return True
     if action in (Action.ORG_MANAGE, Action.STAFF_CREATE):

@@ -6,12 +6,21 @@ ID and credit code below are synthetic (valid check digits, nobody's real number
 
 from __future__ import annotations
 
-from onestop.accounts import services
-from onestop.accounts.models import StaffRole, User
+from django.conf import settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from onestop.accounts import selectors, services
+from onestop.accounts.models import AssuranceEvent, StaffRole, User
 from onestop.core import seeding
+from onestop.core.actors import SYSTEM
 from onestop.org.selectors import department_get, region_get
 
 DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105  (published demo password)
+# The demo staff's authenticator secret (TOTP, RFC 6238: SHA-1, 6 digits, 30 s), published like
+# the password so that `make run` stays usable: add it to any authenticator app (or compute
+# the code with `oathtool --totp -b SECRET`). Never seeded in production mode.
+DEMO_TOTP_SECRET = "N5XGK43UN5YC2ZDFNVXS25DPORYC2MRQ"  # noqa: S105  (base32 of the key below)
+DEMO_TOTP_KEY = b"onestop-demo-totp-20".hex()
 
 # 371121 (Wulian) + 1993-03-15 + sequence 123 + check digit X; synthetic.
 CITIZEN = {"username": "citizen", "real_name": "张伟", "resident_id": "37112119930315123X"}
@@ -67,16 +76,28 @@ def _ensure_roles(user: User, roles: list[tuple[str, str, str | None]]) -> int:
     return added
 
 
+def _verify_online(user: User) -> None:
+    """The demo citizen and business representative are verified (L2), as if they had signed
+    in once with the identity provider, so the demo shows pre-fill and held materials; an
+    account registered on the demo node starts at L1 like anywhere else."""
+    services.assurance_raise(
+        actor=SYSTEM,
+        user=user,
+        level=User.AssuranceLevel.L2,
+        method=AssuranceEvent.Method.IDENTITY_PROVIDER,
+        evidence="demo seed",
+    )
+
+
 @seeding.register(order=30, name="accounts")
 def seed_accounts() -> str:
     created = 0
     if not User.objects.filter(username=CITIZEN["username"]).exists():
         user = services.citizen_register(password=DEMO_PASSWORD, **CITIZEN)
-        user.real_name_level = User.RealNameLevel.VERIFIED
-        user.save(update_fields=["real_name_level"])
+        _verify_online(user)
         created += 1
     if not User.objects.filter(username=BUSINESS["username"]).exists():
-        services.business_register(password=DEMO_PASSWORD, **BUSINESS)
+        _verify_online(services.business_register(password=DEMO_PASSWORD, **BUSINESS))
         created += 1
     admin = User.objects.filter(username=ADMIN[0]).first()
     if admin is None:
@@ -101,6 +122,7 @@ def seed_accounts() -> str:
             created += 1
         else:
             created += _ensure_roles(existing, roles)
+    devices = _demo_authenticators([ADMIN[0], *(name for name, _n, _r in STAFF)])
     names = [
         CITIZEN["username"],
         BUSINESS["username"],
@@ -108,4 +130,28 @@ def seed_accounts() -> str:
         *(name for name, _n, _r in STAFF),
     ]
     pairs = ", ".join(f"{name}/{DEMO_PASSWORD}" for name in names)
-    return f"{created} changed; demo logins (username/password, development data only): {pairs}"
+    return (
+        f"{created} changed, {devices} demo authenticators; demo logins (username/password, "
+        f"development data only): {pairs}; staff and admin then enter the code of the demo "
+        f"authenticator secret {DEMO_TOTP_SECRET} (TOTP, 30 s, 6 digits)"
+    )
+
+
+def _demo_authenticators(usernames: list[str]) -> int:
+    """A confirmed TOTP device with the published demo secret for each demo staff member who
+    has none (development only: never in production mode)."""
+    if getattr(settings, "ONESTOP_ENV", "development") == "production":
+        return 0
+    users = selectors.users_by_username(usernames)
+    have = set(
+        TOTPDevice.objects.filter(user__in=users.values(), confirmed=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    new = [
+        TOTPDevice(user=user, name="Demo authenticator", key=DEMO_TOTP_KEY, confirmed=True)
+        for user in users.values()
+        if user.pk not in have
+    ]
+    TOTPDevice.objects.bulk_create(new)
+    return len(new)

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import policies
-from onestop.accounts.models import StaffRole, User
+from onestop.accounts.models import AssuranceEvent, StaffRole, User
 from onestop.core.errors import PermissionDenied
 
 
@@ -62,3 +63,38 @@ def business_by_uscc(code: str) -> User | None:
         .order_by("pk")
         .first()
     )
+
+
+def assurance_level(user: Any) -> int:
+    """The assurance level of `user` (`User.AssuranceLevel`): 0 for nobody or an anonymous
+    visitor, the stored level otherwise. Shared data about the holder needs L2 or more."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return int(getattr(user, "real_name_level", 0) or 0)
+
+
+def assurance_verified(user: Any) -> bool:
+    """Whether `user` is verified well enough (L2 or more) to receive shared data about
+    themself: held materials, pre-fill, automatic decisions."""
+    return assurance_level(user) >= User.AssuranceLevel.L2
+
+
+def assurance_events(*, actor: User, user: User) -> QuerySet[AssuranceEvent]:
+    """The raises of `user`'s level, newest first: for the holder themself."""
+    if not policies.can(actor, policies.Action.PROFILE_VIEW, user):
+        raise PermissionDenied(_("You may not see this account's verification history."))
+    return AssuranceEvent.objects.filter(user=user).select_related("actor", "centre")
+
+
+def mfa_required(user: Any) -> bool:
+    """Whether `user` must verify a second factor (TOTP) before any page: superusers, admin-site
+    users and staff accounts (who alone hold staff roles: `services.staff_create` makes them,
+    so no query is needed)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user.is_staff or getattr(user, "kind", "") == User.Kind.STAFF)
+
+
+def mfa_enrolled(user: User) -> bool:
+    """Whether `user` has a confirmed authenticator."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

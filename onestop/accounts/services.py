@@ -8,23 +8,31 @@ blind index finds a person by exact ID, and a masked copy is what screens show.
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import password_validation
+from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onestop.accounts import policies
-from onestop.accounts.models import StaffRole, User
+from onestop.accounts import hooks, policies
+from onestop.accounts.models import AssuranceEvent, StaffRole, User
 from onestop.core import access_log, crypto, identity
+from onestop.core.actors import SYSTEM, is_active_user, is_system
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.org import selectors as org_selectors
-from onestop.org.models import Department, Region
+from onestop.org.models import Department, Region, ServiceCentre
+
+if TYPE_CHECKING:
+    from onestop.accounts.oidc import VerifiedIdentity
 
 RoleSpec = tuple[str, str, str | None]
 
@@ -96,10 +104,13 @@ def _save_new(user: User, password: str) -> User:
 def citizen_register(
     *, username: str, password: str, real_name: str, resident_id: str, phone: str = ""
 ) -> User:
-    """Register a citizen with a checked resident ID (real-name level 1).
+    """Register a citizen with a checked resident ID, at assurance level L1 (only the ID's
+    check digit is checked: anyone may type anyone's number). Shared data about the holder
+    needs L2 or more (`assurance_raise`).
 
     Raises `ValidationFailed` on bad input and `Conflict` when the user name or the resident ID
-    is already registered; nothing is written then.
+    is already registered (the owner then takes the account over: `account_takeover`);
+    nothing is written then.
     """
     username = _check_username(username)
     real_name = _check_real_name(real_name)
@@ -110,8 +121,9 @@ def citizen_register(
         if User.objects.filter(resident_id_index=index).exists():
             raise Conflict(
                 _(
-                    "An account with this resident ID already exists. Sign in, or reset the "
-                    "password of that account."
+                    "An account with this resident ID already exists. Sign in to it; if it is "
+                    "not yours, prove who you are with the identity provider or at any service "
+                    "window, and the account will be handed over to you."
                 ),
                 code="duplicate_resident_id",
             )
@@ -123,7 +135,7 @@ def citizen_register(
             resident_id_index=index,
             resident_id_masked=identity.mask_resident_id(rid),
             phone=phone,
-            real_name_level=User.RealNameLevel.BASIC,
+            real_name_level=User.AssuranceLevel.L1,
             region=_region_or_none(rid[:6]),
         )
         return _save_new(user, password)
@@ -148,7 +160,7 @@ def business_register(
             real_name=real_name,
             uscc=code,
             organisation_name=organisation_name,
-            real_name_level=User.RealNameLevel.BASIC,
+            real_name_level=User.AssuranceLevel.L1,
             region=_region_or_none(code[2:8]),
         )
         return _save_new(user, password)
@@ -200,7 +212,8 @@ def _staff_create(
             kind=User.Kind.STAFF,
             real_name=real_name,
             region=resolved[0][1],
-            real_name_level=User.RealNameLevel.VERIFIED,
+            # Staff accounts are made by an administrator who knows the person.
+            real_name_level=User.AssuranceLevel.L3,
             is_staff=is_admin or superuser,
             is_superuser=superuser,
         )
@@ -373,3 +386,376 @@ def service_code_scan(*, actor: Any, code: str, now: datetime.datetime | None = 
         basis="window scan of the government service code",
     )
     return user
+
+
+def _check_raise(
+    *, actor: Any, user: User, level: int, method: str, centre: ServiceCentre | None
+) -> None:
+    """Who may raise how far: a window clerk of the centre's region in person (any level up to
+    L3), the node on an identity provider's checked claims (up to L2)."""
+    if level not in Level.values:
+        raise ValidationFailed(
+            _("%(level)s is not an assurance level.") % {"level": level}, code="invalid_level"
+        )
+    if method == Method.WINDOW:
+        if centre is None:
+            raise ValidationFailed(
+                _("Name the service centre where the ID card was checked."), code="no_centre"
+            )
+        if not policies.can(actor, policies.Action.IDENTITY_VERIFY, centre):
+            raise PermissionDenied(
+                _("Only a window clerk of this service centre's region may verify an identity."),
+                code="not_window_clerk",
+            )
+    elif method == Method.IDENTITY_PROVIDER:
+        if level > Level.L2:
+            raise ValidationFailed(
+                _("An identity provider verifies at most level L2; L3 is in person."),
+                code="invalid_level",
+            )
+        if not policies.can(actor, policies.Action.ASSURANCE_RAISE_REMOTE, user):
+            raise PermissionDenied(
+                _("Only the identity provider login may raise a level remotely."),
+                code="not_identity_provider",
+            )
+    else:
+        raise ValidationFailed(
+            _("%(method)s is not a way to verify an identity.") % {"method": method},
+            code="invalid_method",
+        )
+    if user.kind == User.Kind.STAFF:
+        raise ValidationFailed(
+            _("Staff accounts are verified when they are created."), code="staff_account"
+        )
+
+
+def _level_label(level: int, user: User) -> str:
+    with override(getattr(user, "language", "") or None):
+        return str(Level(level).label)
+
+
+def _event(
+    *,
+    actor: Any,
+    user: User,
+    level_from: int,
+    level_to: int,
+    method: str,
+    evidence: str | None,
+    centre: ServiceCentre | None,
+) -> AssuranceEvent:
+    event = AssuranceEvent(
+        user=user,
+        actor=None if is_system(actor) else actor,
+        level_from=level_from,
+        level_to=level_to,
+        method=method,
+        evidence=(evidence or "")[:200],
+        centre=centre,
+    )
+    full_clean(event, exclude=["user", "actor", "centre"])
+    event.save()
+    return event
+
+
+def assurance_raise(
+    *,
+    actor: Any,
+    user: User,
+    level: int,
+    method: str,
+    evidence: str | None = None,
+    centre: ServiceCentre | None = None,
+) -> User:
+    """Raise `user`'s assurance level to `level`, never lower it.
+
+    `method` is ``AssuranceEvent.Method.WINDOW`` (a window clerk of `centre`'s region checked
+    the ID card: `actor` is the clerk, `centre` required; up to L3) or ``IDENTITY_PROVIDER``
+    (`actor` is `SYSTEM` after the provider's ID token was checked; up to L2). `evidence` names
+    what was checked ("resident ID card", the provider's issuer), never a document number.
+    A raise writes an `AssuranceEvent` and notifies the user; asking for a level the account
+    already has (or exceeds) changes nothing and returns the user as it is.
+    """
+    _check_raise(actor=actor, user=user, level=level, method=method, centre=centre)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        current = locked.real_name_level
+        if level <= current:
+            user.real_name_level = current
+            return user
+        locked.real_name_level = level
+        locked.save(update_fields=["real_name_level"])
+        _event(
+            actor=actor,
+            user=locked,
+            level_from=current,
+            level_to=level,
+            method=method,
+            evidence=evidence,
+            centre=centre,
+        )
+        hooks.account_notify(
+            user=locked,
+            template="accounts.assurance_raised",
+            context={"level": _level_label(level, locked)},
+        )
+    user.real_name_level = level
+    return user
+
+
+def _sessions_end(user: User) -> int:
+    """Delete every stored session signed in as `user`; the number deleted."""
+    now = timezone.now()
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=now).iterator(chunk_size=500)
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    if ended:
+        Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
+
+
+def account_takeover(
+    *,
+    actor: Any,
+    resident_id: str,
+    level: int,
+    method: str,
+    password: str | None = None,
+    phone: str | None = None,
+    real_name: str | None = None,
+    evidence: str | None = None,
+    centre: ServiceCentre | None = None,
+) -> User:
+    """Hand the account registered with `resident_id` to its owner, who just proved who they
+    are (at a window: `method` WINDOW, `level` L3, `actor` the clerk, `centre`; through the
+    identity provider: `method` IDENTITY_PROVIDER, `level` L2, `actor` SYSTEM).
+
+    Whoever held the account before (someone who typed another person's ID number) loses it:
+    the password becomes `password` (or unusable, for an owner who signs in through the
+    identity provider), the phone and e-mail are replaced (the old ones reached the previous
+    holder), every session of the account is deleted, the level is raised, and the change is
+    recorded (`AssuranceEvent` with method TAKEOVER) and notified in the account. An account
+    already at `level` or above is not taken over (`Conflict`): its holder proved as much.
+    Returns the account, now the owner's.
+    """
+    _check_raise(
+        actor=actor, user=User(kind=User.Kind.CITIZEN), level=level, method=method, centre=centre
+    )
+    rid = identity.validate_resident_id(resident_id)
+    index = crypto.blind_index(rid)
+    new_phone = _check_phone(phone or "")
+    new_name = _check_real_name(real_name) if real_name is not None else None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(resident_id_index=index).first()
+        if user is None:
+            raise NotFound(
+                _("Nobody has registered with this resident ID: register as usual."),
+                code="no_account",
+            )
+        if user.real_name_level >= level:
+            raise Conflict(
+                _(
+                    "This account's holder has already proved this identity at the same level "
+                    "or higher; it cannot be taken over."
+                ),
+                code="already_verified",
+            )
+        if password is not None:
+            _check_password(password, user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        previous = user.real_name_level
+        user.phone = new_phone
+        user.email = ""
+        if new_name is not None:
+            user.real_name = new_name
+        user.real_name_level = level
+        user.save(
+            update_fields=[
+                "password",
+                "phone",
+                "email",
+                "real_name",
+                "real_name_level",
+            ]
+        )
+        _sessions_end(user)
+        _event(
+            actor=actor,
+            user=user,
+            level_from=previous,
+            level_to=level,
+            method=Method.TAKEOVER,
+            evidence=evidence or str(Method(method).label),
+            centre=centre,
+        )
+        # Taking an account over is an access to the person's data (their profile), recorded.
+        access_log.record(
+            actor=actor,
+            subject_index=index,
+            dataset="accounts.profile",
+            fields=["real_name", "resident_id_masked", "phone"],
+            purpose="verification",
+            basis="account takeover by the verified owner",
+        )
+        hooks.account_notify(
+            user=user,
+            template="accounts.account_taken_over",
+            context={
+                "resident_id": user.resident_id_masked,
+                "level": _level_label(level, user),
+            },
+        )
+    return user
+
+
+# --- second factor (TOTP) of staff and superusers ---------------------------------------------
+
+
+def mfa_enrol_start(*, actor: User) -> TOTPDevice:
+    """The authenticator `actor` is setting up: an unconfirmed TOTP device with a new secret
+    (the same one on every call until it is confirmed, so reloading the page keeps the code
+    the person has just scanned)."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice(user=actor, name=_("Authenticator app"), confirmed=False)
+            device.save()
+    return device
+
+
+def mfa_enrol_confirm(*, actor: User, token: str) -> TOTPDevice:
+    """Confirm the authenticator being set up with a code it shows; the device then verifies
+    `actor`'s sign-ins. A wrong code changes nothing (`ValidationFailed`, code `invalid_token`)."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+    if device is None:
+        raise NotFound(_("No authenticator is being set up: start again."), code="no_enrolment")
+    with transaction.atomic():
+        if not device.verify_token(_digits(token)):
+            raise ValidationFailed(
+                _("That code is not right: enter the six digits your app shows now."),
+                code="invalid_token",
+            )
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return device
+
+
+def mfa_verify(*, actor: User, token: str) -> TOTPDevice:
+    """The confirmed device of `actor` that accepts `token` (once: a code is not accepted
+    twice). Wrong codes are throttled by the device (each failure doubles the wait)."""
+    for device in TOTPDevice.objects.filter(user=actor, confirmed=True).order_by("pk"):
+        allowed, _data = device.verify_is_allowed()
+        if not allowed:
+            raise PermissionDenied(
+                _("Too many wrong codes: wait a minute and try again."), code="mfa_throttled"
+            )
+        with transaction.atomic():
+            if device.verify_token(_digits(token)):
+                return device
+    raise ValidationFailed(
+        _("That code is not right: enter the six digits your app shows now."),
+        code="invalid_token",
+    )
+
+
+def _digits(token: str) -> str:
+    return "".join(ch for ch in (token or "") if ch.isdigit())[:8]
+
+
+# --- sign-in through the identity provider (OpenID Connect) -----------------------------------
+
+
+def identity_provider_sign_in(*, actor: Any, verified: VerifiedIdentity) -> User:
+    """The account of the person the identity provider has just verified, at level L2 or more;
+    the caller signs them in.
+
+    The account is found by the blind index of the verified resident ID (never by anything
+    typed): a person signed in with a password whose account holds that ID is raised to L2; an
+    account already at L2 or above is simply theirs; an account registered with that ID at L1,
+    by whoever typed it, is taken over by the verified owner (`account_takeover`: the previous
+    holder's sessions end, the change is recorded and notified); a person with no account gets
+    a new one at L2 (no password: they sign in through the provider). Someone signed in whose
+    account holds another resident ID is refused (`Conflict`, code `oidc_other_person`).
+    """
+    index = crypto.blind_index(verified.resident_id)
+    evidence = f"OpenID Connect {verified.issuer} acr={verified.acr}"
+    level = User.AssuranceLevel.L2
+    method = AssuranceEvent.Method.IDENTITY_PROVIDER
+    if is_active_user(actor):
+        if actor.resident_id_index != index:
+            raise Conflict(
+                _(
+                    "The identity provider verified a different person from the one signed in "
+                    "here. Log out first, then sign in with the identity provider."
+                ),
+                code="oidc_other_person",
+            )
+        user = assurance_raise(
+            actor=SYSTEM, user=actor, level=level, method=method, evidence=evidence
+        )
+        return _verified_name(user, verified.name)
+    owner = User.objects.filter(resident_id_index=index).first()
+    if owner is None:
+        return _verified_citizen_create(verified=verified, index=index, evidence=evidence)
+    if not owner.is_active:
+        raise PermissionDenied(
+            _("This account is closed. Ask at any service window."), code="account_inactive"
+        )
+    if owner.real_name_level >= level:
+        return _verified_name(owner, verified.name)
+    return account_takeover(
+        actor=SYSTEM,
+        resident_id=verified.resident_id,
+        level=level,
+        method=method,
+        real_name=verified.name or None,
+        evidence=evidence,
+    )
+
+
+def _verified_name(user: User, name: str) -> User:
+    """The name the provider verified replaces a typed one."""
+    if name and user.real_name != name:
+        user.real_name = _check_real_name(name)
+        user.save(update_fields=["real_name"])
+    return user
+
+
+def _verified_citizen_create(*, verified: VerifiedIdentity, index: str, evidence: str) -> User:
+    real_name = _check_real_name(verified.name)
+    rid = verified.resident_id
+    try:
+        with transaction.atomic():
+            user = User(
+                username=f"idp-{secrets.token_hex(6)}",
+                kind=User.Kind.CITIZEN,
+                real_name=real_name,
+                resident_id_enc=crypto.encrypt_pii(rid),
+                resident_id_index=index,
+                resident_id_masked=identity.mask_resident_id(rid),
+                real_name_level=User.AssuranceLevel.L1,
+                region=_region_or_none(rid[:6]),
+            )
+            user.set_unusable_password()  # they sign in through the identity provider
+            full_clean(user, exclude=["password"])
+            user.save()
+            return assurance_raise(
+                actor=SYSTEM,
+                user=user,
+                level=User.AssuranceLevel.L2,
+                method=AssuranceEvent.Method.IDENTITY_PROVIDER,
+                evidence=evidence,
+            )
+    except IntegrityError as exc:  # the same person, in another tab, a moment earlier
+        raise Conflict(
+            _("Your account was being created at the same moment: sign in again."),
+            code="oidc_retry",
+        ) from exc
+
+
+Level = User.AssuranceLevel
+Method = AssuranceEvent.Method

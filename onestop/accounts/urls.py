@@ -1,18 +1,15 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from onestop.accounts import views
+from onestop.accounts import views, views_mfa, views_oidc
 
 app_name = "accounts"
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path("me/", views.me, name="me"),
+    path("oidc/login/", views_oidc.start, name="oidc_login"),
+    path("oidc/callback/", views_oidc.callback, name="oidc_callback"),
+    path("mfa/enrol/", views_mfa.enrol, name="mfa_enrol"),
+    path("mfa/verify/", views_mfa.verify, name="mfa_verify"),
 ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from onestop.accounts import selectors, services
+from onestop.accounts import oidc, selectors, services
 from onestop.accounts.forms import CitizenRegisterForm
 from onestop.accounts.models import User
 from onestop.core.errors import DomainError
@@ -25,6 +28,19 @@ ERROR_FIELDS = {
     "invalid_phone": "phone",
     "invalid_password": "password1",
 }
+
+
+class LoginView(auth_views.LoginView):
+    """The password login; it offers the identity provider when one is configured."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "oidc": oidc.configured()}
+
+
+LogoutView = auth_views.LogoutView
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,7 +83,10 @@ def me(request: HttpRequest) -> HttpResponse:
             "account": user,
             "roles": roles,
             "real_name_level": user.get_real_name_level_display(),
+            "verified": selectors.assurance_verified(user),
             "kind": user.get_kind_display(),
+            # an unverified citizen may verify with the identity provider, when there is one
+            "verify_online": oidc.configured() and user.kind == User.Kind.CITIZEN,
             # Links other apps add (e.g. cases: my applications, the consoles of staff).
             **registry.collect("account", request),
         },

@@ -28,7 +28,7 @@ from onestop.cases.schemas import (
 )
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.api import SessionAuth
-from onestop.core.errors import NotFound, ValidationFailed
+from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 router = Router(tags=["cases"], auth=SessionAuth(gettext_lazy("Sign in to apply online.")))
 
@@ -166,7 +166,12 @@ def draft_create(request: HttpRequest, payload: CaseDraftIn) -> Status:
         target = {"item": catalog_selectors.item_get(code=str(payload.item))}
     case = services.draft_start(actor=user, **target)
     if payload.prefill:
-        case = services.prefill_apply(actor=user, case=case)
+        try:
+            case = services.prefill_apply(actor=user, case=case)
+        except PermissionDenied as error:
+            if error.code != "assurance_required":
+                raise
+            # Unverified identity (L1): the draft without pre-fill; the refusals are recorded.
     return Status(201 if case.created_at >= started else 200, _draft_body(case))
 
 

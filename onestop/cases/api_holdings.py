@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Router
 
+from onestop.accounts import selectors as accounts_selectors
 from onestop.cases import holdings
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.api import SessionAuth
 from onestop.core.errors import ValidationFailed
-from onestop.sharing import selectors as sharing_selectors
 from onestop.sharing import services as sharing_services
-from onestop.sharing.schemas import MaterialStatusOut, PrefillValueOut
+from onestop.sharing.schemas import MaterialStatusOut, PrefillIn, PrefillOut
 
 router = Router(tags=["sharing"], auth=SessionAuth(gettext_lazy("Sign in to see your own data.")))
 
@@ -30,7 +30,9 @@ def my_materials(
 ) -> list[dict[str, Any]]:
     """For an item (`item=<code>`) or a bundle (`scenario=<slug>`): each material, and whether
     the government already holds it (`held`), it is in your e-licence wallet (`licence`) or you
-    hand it in (`to_submit`)."""
+    hand it in (`to_submit`); `verify` while your identity is not verified (assurance level
+    L1): whether it is held is not looked at until you verify. Reads nothing about you beyond
+    that (no data is fetched, nothing is recorded)."""
     user = request.user
     if bool(item) == bool(scenario):
         raise ValidationFailed(
@@ -46,11 +48,45 @@ def my_materials(
     return holdings.materials_status(actor=user, materials=materials)
 
 
-@router.get("/me/prefill", response=dict[str, PrefillValueOut], summary="My pre-filled form")
-def my_prefill(request: HttpRequest, scenario: str) -> dict[str, dict[str, Any]]:
-    """Values of the bundle's merged form fetched from government records about you, each with
-    its source. Every fetch is recorded (see /me/data/)."""
+@router.post("/me/prefill", response=PrefillOut, summary="Fill my form from government records")
+def my_prefill(request: HttpRequest, payload: PrefillIn) -> dict[str, Any]:
+    """For a bundle's merged form (`{"scenario": slug}`) or one item's form (`{"item": code}`):
+    `fields`, what would be filled in and from which dataset (nothing read); `values`, the
+    values fetched from government records about you, each with its source. A POST with the
+    CSRF token: every fetch is recorded (see /me/data/), and the same fetch repeated within a
+    few minutes is one record. Needs a verified identity (`verified`, assurance level L2 or
+    more): otherwise each dataset is refused and recorded, `values` is empty and `message`
+    says how to verify."""
     user = request.user
-    found = catalog_selectors.scenario_get(region=settings.NODE_REGION, slug=scenario)
-    fields = sharing_selectors.schema_prefill_fields(found.form_schema or {})
-    return sharing_services.prefill(actor=user, fields=fields)
+    if bool(payload.item) == bool(payload.scenario):
+        raise ValidationFailed(
+            _("Give exactly one of item and scenario."),
+            details={"item": payload.item, "scenario": payload.scenario},
+        )
+    if payload.item:
+        item = catalog_selectors.item_get(code=payload.item)
+        schema = catalog_selectors.items_form_schema(items=[item])
+    else:
+        found = catalog_selectors.scenario_get(
+            region=settings.NODE_REGION, slug=str(payload.scenario)
+        )
+        schema = found.form_schema or {}
+    result = holdings.prefill(actor=user, schema=schema, fetch=True) or {
+        "plan": [],
+        "verified": False,
+        "fetched": False,
+        "rows": [],
+    }
+    verified = bool(result["verified"])
+    return {
+        "verified": verified,
+        "level": accounts_selectors.assurance_level(user),
+        "fields": [
+            {k: row[k] for k in ("key", "title_zh", "title_en", "dataset", "source")}
+            for row in result["plan"]
+        ],
+        "values": {
+            row["key"]: {"value": row["value"], "source": row["source"]} for row in result["rows"]
+        },
+        "message": "" if verified else str(sharing_services.REFUSALS["not_verified"]),
+    }

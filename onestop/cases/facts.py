@@ -8,7 +8,9 @@ still recorded on its own in the access records and the ledger). Never from what
 applicant typed.
 
 Fetching happens before the acceptance transaction (see `data_fetch`'s docstring) and only
-when the actor is the applicant themself (basis ``self``: an online submission). At the window
+when the actor is the applicant themself (basis ``self``: an online submission) and their
+identity is verified (assurance level L2 or more: an L1 applicant's fetches are refused and
+recorded, and every fact keeps its default, so the case goes to an officer). At the window
 the clerk has no agreement to fetch a citizen's data, so nothing is fetched, every fact is
 False, and the DMN table's catch-all sends the case to an officer: rules never approve on
 missing data.
@@ -29,6 +31,7 @@ from django.utils import timezone
 from onestop.cases.models import Case
 from onestop.catalog.models import Item
 from onestop.core.errors import DomainError
+from onestop.sharing import policies as sharing_policies
 from onestop.sharing.models import Purpose
 from onestop.sharing.selectors import subject_index_of
 
@@ -197,11 +200,15 @@ def collect(
         if processes[item.code][1] and processes[item.code][0] in COLLECTORS
     ]
     if is_applicant:
+        # An unverified applicant's fetches are refused (and recorded as such) by `sharing`.
         fetch.prefetch([need for _item, key in deciding for need in NEEDS.get(key, [])])
+    # Rules decide only on the facts of a verified identity (L2 or more): anything else,
+    # e-licences in the wallet included, goes to an officer through the DMN catch-all.
+    verified = is_applicant and sharing_policies.can(
+        actor, sharing_policies.Action.FETCH_SELF, None
+    )
     for item, key in deciding:
-        found[item.code] = (
-            COLLECTORS[key](fetch, top) if is_applicant else dict(DEFAULTS.get(key, {}))
-        )
+        found[item.code] = COLLECTORS[key](fetch, top) if verified else dict(DEFAULTS.get(key, {}))
     return found
 
 

@@ -120,6 +120,10 @@ class Case(models.Model):
     prefilled = models.JSONField(_("pre-filled fields"), default=dict, blank=True)
     # The values pre-fill put in ({field: value}), to count the fields the applicant typed.
     prefill_values = models.JSONField(_("pre-filled values"), default=dict, blank=True)
+    # Where each answer came from, fixed at submission by comparing it with the value pre-fill
+    # fetched ({field: {"origin": "record" | "edited", "source": "dataset.field"}}; a field
+    # not named was typed): an officer sees "from government records" only for "record".
+    form_provenance = models.JSONField(_("answer provenance"), default=dict, blank=True)
 
     idempotency_key = models.CharField(
         _("idempotency key"), max_length=100, null=True, blank=True, unique=True

@@ -12,7 +12,8 @@ from ninja import Schema
 class CaseDraftIn(Schema):
     """Exactly one of `scenario` (a bundle's slug) and `item` (an item code). With
     `prefill: true` the form is pre-filled from government records about you (each fetch is
-    recorded, see /me/data/)."""
+    recorded, see /me/data/) once your identity is verified (assurance level L2 or more);
+    before that the draft comes without pre-filled values."""
 
     scenario: str | None = None
     item: str | None = None

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from onestop.cases import policies, selectors, services, uploads
+from onestop.cases import holdings, policies, selectors, services, uploads
 from onestop.cases.forms_apply import ApplicationForm, MaterialsForm, VariantForm, field_title
 from onestop.cases.models import Case, CaseMaterial
 from onestop.catalog import selectors as catalog_selectors
@@ -369,12 +369,19 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
         # Nothing is fetched from government records here: only the "Fill from my records"
         # button (a POST, see `_prefill`) does that.
         manual = _manual(request, case)
+        # What pre-fill would fill in, and whether the identity is verified enough to fetch
+        # it (read from the registry: nothing about the person).
+        plan = holdings.prefill(
+            actor=request.user, schema=selectors.case_form_schema(case=case), fetch=False
+        )
         context = _context(
             request,
             case,
             step,
             **_form_step_context(request, case, extra.pop("form", None), manual),
             prefill_done=_in_session(request, PREFILL_SESSION, case),
+            prefill_verified=bool(plan and plan["verified"]),
+            prefill_plan=_plan_rows(request, plan),
         )
         context.update(extra)
     elif step == STEP_MATERIALS:
@@ -401,6 +408,14 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
             **extra,
         )
     return render(request, "cases/apply/draft.html", context, status=status)
+
+
+def _plan_rows(request: HttpRequest, plan: dict[str, Any] | None) -> list[dict[str, str]]:
+    language_en = (request.LANGUAGE_CODE or "").startswith("en")
+    return [
+        {"title": str(row["title_en"] if language_en else row["title_zh"]), "source": row["source"]}
+        for row in (plan or {}).get("plan", [])
+    ]
 
 
 def _prefill(request: HttpRequest, case: Case) -> HttpResponse:

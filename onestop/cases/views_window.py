@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -27,10 +28,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onestop.accounts import services as accounts_services
+from onestop.accounts.models import AssuranceEvent, User
 from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
+from onestop.cases.provenance import answer_source
 from onestop.catalog import selectors as catalog_selectors
-from onestop.core import urls
+from onestop.core import crypto, identity, urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.org import selectors as org_selectors
 from onestop.org import services as org_services
@@ -189,6 +193,10 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
                     request,
                     _("No account: the application is made for the walk-in all the same."),
                 )
+        elif action == "verify":
+            _verify_walkin(request)
+        elif action == "takeover":
+            _takeover_walkin(request)
         elif action == "clear":
             request.session.pop(SESSION_WALKIN, None)
         elif action == "find":
@@ -220,6 +228,68 @@ def scan(request: HttpRequest) -> HttpResponse:
         return _console(request, status=error.status)
     _walkin_to_session(request, scanned.walkin)
     return render(request, "cases/window/scanned.html", {"scanned": scanned})
+
+
+def _walkin_account_and_centre(request: HttpRequest) -> tuple[Any, Any]:
+    seat = _seat(request)
+    if seat is None:
+        raise ValidationFailed(_("Choose the window you sit at first."))
+    walkin = _walkin_from_session(request)
+    if walkin is None or walkin.kind != "person" or walkin.account is None:
+        raise ValidationFailed(_("Look up the walk-in's account first."))
+    return walkin, seat.centre
+
+
+def _verify_walkin(request: HttpRequest) -> None:
+    """The clerk checked the walk-in's ID card: their account is verified in person (L3),
+    recorded with the clerk and the centre."""
+    walkin, centre = _walkin_account_and_centre(request)
+    if request.POST.get("checked") != "yes":
+        raise ValidationFailed(_("Confirm that you checked the ID card."), code="not_checked")
+    account = accounts_services.assurance_raise(
+        actor=request.user,
+        user=walkin.account,
+        level=User.AssuranceLevel.L3,
+        method=AssuranceEvent.Method.WINDOW,
+        evidence="resident ID card",
+        centre=centre,
+    )
+    messages.success(
+        request,
+        _("The account of %(name)s is verified in person.") % {"name": account.real_name},
+    )
+
+
+def _takeover_walkin(request: HttpRequest) -> None:
+    """The walk-in holds the ID card of an account someone else registered: the clerk hands
+    the account over to them (the other holder's sessions end; recorded and notified)."""
+    walkin, centre = _walkin_account_and_centre(request)
+    if request.POST.get("checked") != "yes":
+        raise ValidationFailed(_("Confirm that you checked the ID card."), code="not_checked")
+    rid = identity.validate_resident_id(request.POST.get("resident_id", ""))
+    if crypto.blind_index(rid) != walkin.index:
+        raise ValidationFailed(
+            _("This is not the resident ID of the walk-in you looked up."), code="other_id"
+        )
+    account = accounts_services.account_takeover(
+        actor=request.user,
+        resident_id=rid,
+        level=User.AssuranceLevel.L3,
+        method=AssuranceEvent.Method.WINDOW,
+        password=request.POST.get("password", ""),
+        phone=request.POST.get("phone", ""),
+        real_name=request.POST.get("real_name") or None,
+        evidence="resident ID card",
+        centre=centre,
+    )
+    _walkin_to_session(request, replace(walkin, name=account.real_name, cases=[]))
+    messages.success(
+        request,
+        _(
+            "The account is handed over to the holder of the ID card, who can now sign in "
+            "with the new password. Every other sign-in has ended."
+        ),
+    )
 
 
 def _case_url(case: Case) -> str:
@@ -301,11 +371,17 @@ def _fields(case: Case) -> list[dict[str, Any]]:
                 "widget": widget,
                 "options": prop.get("enum") or [],
                 "value": values.get(key, ""),
-                "source": (case.prefilled or {}).get(key, ""),
+                "source": _record_source(case, key),
                 "required": key in required,
             }
         )
     return out
+
+
+def _record_source(case: Case, key: str) -> str:
+    """The dataset field an answer still holds the fetched value of ("" once changed)."""
+    origin, source = answer_source(case.top, key)
+    return source if origin == "record" else ""
 
 
 def _pick(row: dict[str, Any], base: str) -> str:

@@ -39,12 +39,14 @@ class Holdings:
     `material_statuses(actor, materials)`: {material id: {"status", "source", ...}} for a
     citizen or business, ``{}`` for anyone else (a fixed number of queries).
     `prefill(actor, schema, fetch)`: ``None`` when there is nothing to pre-fill for this actor;
-    else the rows ``{"key", "title_zh", "title_en", "value", "source"}`` fetched from their
-    records (every fetch recorded), or ``[]`` without fetching when `fetch` is false.
+    else ``{"plan", "verified", "fetched", "rows"}``: what would be filled in (from the
+    registry, nothing read), whether the actor's identity is verified enough to fetch, and,
+    with `fetch` (only ever on a POST), the rows ``{"key", "title_zh", "title_en", "value",
+    "source"}`` fetched from their records (every fetch recorded).
     """
 
     material_statuses: Callable[..., dict[int, dict[str, Any]]]
-    prefill: Callable[..., list[dict[str, Any]] | None]
+    prefill: Callable[..., dict[str, Any] | None]
 
 
 _holdings: list[Holdings] = []
@@ -61,7 +63,7 @@ def material_statuses(*, actor: Any, materials: Sequence[Any]) -> dict[int, dict
     return _holdings[0].material_statuses(actor=actor, materials=materials)
 
 
-def prefill(*, actor: Any, schema: dict[str, Any], fetch: bool) -> list[dict[str, Any]] | None:
+def prefill(*, actor: Any, schema: dict[str, Any], fetch: bool) -> dict[str, Any] | None:
     if not _holdings:
         return None
     return _holdings[0].prefill(actor=actor, schema=schema, fetch=fetch)

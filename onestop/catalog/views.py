@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from onestop.catalog import hooks, selectors
 from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario
@@ -202,32 +203,67 @@ def _merged_materials(items: list[Item], user: Any = None) -> list[dict[str, Any
     return list(merged.values())
 
 
-def _prefill_section(request: HttpRequest, scenario: Scenario) -> dict[str, Any] | None:
-    """Myinfo-style: a signed-in citizen's details from government records, read-only, each
-    with its source (`catalog.hooks.prefill`: fetched through `sharing`, every fetch recorded).
-    `?prefill=0` shows the form without pre-fill: that route always exists."""
-    enabled = request.GET.get("prefill") != "0"
-    found = hooks.prefill(actor=request.user, schema=scenario.form_schema or {}, fetch=enabled)
+def _prefill_section(
+    request: HttpRequest, scenario: Scenario, *, fetch: bool = False
+) -> dict[str, Any] | None:
+    """Myinfo-style: what the form would fill in from government records (the plan: fields
+    and datasets, nothing read), and, after the person asked for it with a POST (`fetch`),
+    their details read-only, each with its source (`catalog.hooks.prefill`: fetched through
+    `sharing`, every fetch recorded). A page GET never fetches. An unverified identity (L1)
+    sees the plan and how to verify."""
+    found = hooks.prefill(actor=request.user, schema=scenario.form_schema or {}, fetch=fetch)
     if found is None:
         return None
     language_en = (request.LANGUAGE_CODE or "").startswith("en")
-    rows = [
-        {
-            "key": f["key"],
-            "title": f["title_en"] if language_en else f["title_zh"],
-            "value": f["value"],
-            "source": f["source"],
-        }
-        for f in found
-    ]
-    return {"enabled": enabled, "rows": rows}
+
+    def title(row: dict[str, Any]) -> str:
+        return str(row["title_en"] if language_en else row["title_zh"])
+
+    return {
+        "verified": found["verified"],
+        "fetched": found["fetched"],
+        "plan": [
+            {"key": f["key"], "title": title(f), "source": f["source"]} for f in found["plan"]
+        ],
+        "rows": [
+            {"key": f["key"], "title": title(f), "value": f["value"], "source": f["source"]}
+            for f in found["rows"]
+        ],
+    }
+
+
+def _scenario(slug: str) -> Scenario:
+    try:
+        return selectors.scenario_get(region=settings.NODE_REGION, slug=slug)
+    except NotFound as error:
+        raise Http404(str(error.message)) from None
+
+
+@require_POST
+def scenario_prefill(request: HttpRequest, slug: str) -> HttpResponse:
+    """The "Fill from government records" button of a bundle page: a POST (CSRF-checked) is
+    the only way pre-fill fetches anything. htmx swaps the section; without JavaScript the
+    whole page is shown with the details."""
+    scenario = _scenario(slug)
+    section = _prefill_section(request, scenario, fetch=True)
+    if request.headers.get("HX-Request") == "true":
+        if section is None:
+            return HttpResponse("")
+        return render(request, "sharing/_prefill.html", {"prefill": section, "scenario": scenario})
+    return _scenario_page(request, scenario, prefill=section)
 
 
 def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        scenario = selectors.scenario_get(region=settings.NODE_REGION, slug=slug)
-    except NotFound as error:
-        raise Http404(str(error.message)) from None
+    return _scenario_page(request, _scenario(slug), prefill=None, plan_only=True)
+
+
+def _scenario_page(
+    request: HttpRequest,
+    scenario: Scenario,
+    *,
+    prefill: dict[str, Any] | None,
+    plan_only: bool = False,
+) -> HttpResponse:
     items = selectors.scenario_items(scenario=scenario)
     questions, excluded = _variant_answers(scenario, request)
     applicable = [item for item in items if item.code not in excluded]
@@ -257,7 +293,7 @@ def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "comparison": comparison,
         "comparison_rows": table,
         "materials": _merged_materials(applicable, request.user),
-        "prefill": _prefill_section(request, scenario),
+        "prefill": _prefill_section(request, scenario) if plan_only else prefill,
         # Sections other apps add (e.g. cases: burden figures from real cases).
         **registry.collect("scenario", request, scenario=scenario),
     }

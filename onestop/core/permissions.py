@@ -16,6 +16,8 @@ class Permission(StrEnum):
     STAFF_ROLE_VIEW = "region:staff_role:view"
     SERVICE_CODE_SHOW = "self:service_code:show"  # one's own government service code (QR)
     SERVICE_CODE_SCAN = "staff:service_code:scan"  # a window clerk reads it
+    IDENTITY_VERIFY = "region:identity:verify"  # a window clerk checks an ID card (L3)
+    ASSURANCE_RAISE_REMOTE = "node:identity:raise"  # the identity provider login (L2)
     # org and core
     ORG_MANAGE = "region:org:manage"
     CALENDAR_MANAGE = "region:calendar:manage"
@@ -38,6 +40,8 @@ class Permission(StrEnum):
     CONSENT_MANAGE = "self:consent:manage"
     DATA_TRACKER_VIEW = "self:data_tracker:view"
     ACCESS_RECORDS_VIEW = "department:access_records:view"
+    DATA_FETCH_SELF = "self:shared_data:fetch"  # needs identity assurance L2 or more
+    DATA_FETCH_DEPARTMENT = "department:shared_data:fetch"  # and a sharing agreement
     # credentials
     LICENCE_TYPE_MANAGE = "node:licence_type:manage"
     CREDENTIAL_ISSUE = "department:credential:issue"

@@ -6,3 +6,6 @@ class NotifyConfig(AppConfig):
     name = "onestop.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from onestop.notify import accounts  # noqa: F401  (registers the account sender)

@@ -6,6 +6,14 @@
   (`obj` is the department or its code); nobody else, superusers included, because access
   records are personal data of the subjects, read for the department's own accountability.
 
+- ``self:shared_data:fetch`` (data about oneself: pre-fill, held materials, the facts of an
+  automatic decision): a citizen or business representative whose identity is verified at
+  assurance level L2 or more (`accounts.selectors.assurance_verified`); `obj` is ignored (that
+  the subject is the actor is `services.data_fetch`'s question);
+- ``department:shared_data:fetch``: a staff member (any role); *which* datasets a department
+  may fetch is an agreement (`SharingAgreement`) checked by `services.data_fetch`, for the
+  departments `fetching_departments` names.
+
 - ``node:dataset:manage`` (the registry of datasets, agreements and the records loaded from
   the providers): the node itself (`SYSTEM`: the seed, the providers' feeds) and superusers.
 
@@ -18,7 +26,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from onestop.accounts.policies import staff_departments
+from onestop.accounts.policies import is_staff_member, staff_departments
+from onestop.accounts.selectors import assurance_verified
 from onestop.core.actors import is_system
 from onestop.core.permissions import Permission
 
@@ -30,6 +39,8 @@ class Action(StrEnum):
     CONSENT_MANAGE = Permission.CONSENT_MANAGE.value
     TRACKER_VIEW = Permission.DATA_TRACKER_VIEW.value
     ACCESS_RECORDS_VIEW = Permission.ACCESS_RECORDS_VIEW.value
+    FETCH_SELF = Permission.DATA_FETCH_SELF.value
+    FETCH_DEPARTMENT = Permission.DATA_FETCH_DEPARTMENT.value
 
 
 SUBJECT_KINDS = frozenset({"citizen", "business"})
@@ -45,7 +56,15 @@ def is_data_subject(actor: Any) -> bool:
     )
 
 
-def can(actor: Any, action: str, obj: Any = None) -> bool:
+def fetching_departments(actor: Any) -> list[str]:
+    """The codes of the departments a staff member fetches for, sorted (the first is recorded
+    when no agreement names any); empty for anyone who is not staff."""
+    if not can(actor, Action.FETCH_DEPARTMENT, None):
+        return []
+    return sorted(staff_departments(actor))
+
+
+def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
     if action == Action.DATASET_MANAGE:
         return is_system(actor) or bool(
             getattr(actor, "is_authenticated", False)
@@ -56,6 +75,10 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
         return False  # `SYSTEM` is no data subject and holds no department role
     if action in (Action.CONSENT_MANAGE, Action.TRACKER_VIEW):
         return is_data_subject(actor)
+    if action == Action.FETCH_SELF:
+        return is_data_subject(actor) and assurance_verified(actor)
+    if action == Action.FETCH_DEPARTMENT:
+        return bool(getattr(actor, "is_authenticated", False)) and is_staff_member(actor)
     if action == Action.ACCESS_RECORDS_VIEW:
         if actor is None or not getattr(actor, "is_authenticated", False):
             return False

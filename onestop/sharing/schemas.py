@@ -16,3 +16,26 @@ class MaterialStatusOut(Schema):
 class PrefillValueOut(Schema):
     value: Any
     source: str
+
+
+class PrefillIn(Schema):
+    """Exactly one of `scenario` (a bundle's slug) and `item` (an item's code)."""
+
+    scenario: str | None = None
+    item: str | None = None
+
+
+class PrefillFieldOut(Schema):
+    key: str
+    title_zh: str
+    title_en: str
+    dataset: str
+    source: str
+
+
+class PrefillOut(Schema):
+    verified: bool
+    level: int
+    fields: list[PrefillFieldOut]
+    values: dict[str, PrefillValueOut]
+    message: str

@@ -99,14 +99,16 @@ def find_records(*, datasets: Iterable[str], subject_index: str) -> dict[str, Da
 
 def held_datasets(*, subject: Any, keys: Iterable[str]) -> set[str]:
     """Which of the datasets `keys` hold a record about `subject` (as its subject or another
-    party), for a signed-in citizen or business; empty for anyone else. One query.
+    party), for a signed-in citizen or business whose identity is verified (L2 or more: that a
+    record exists says something about the person too); empty for anyone else. One query.
 
     Checking that a record exists releases no data and is not recorded; fetching it is
     (`services.data_fetch`). The materials a person need not hand in are composed one floor up
     (`cases.holdings`), from this and the e-licence wallet.
     """
     keys = {k for k in keys if k}
-    index = subject_index_of(subject) if policies.is_data_subject(subject) else None
+    verified = policies.can(subject, policies.Action.FETCH_SELF, None)
+    index = subject_index_of(subject) if verified else None
     if index is None or not keys:
         return set()
     return set(
@@ -131,6 +133,35 @@ def schema_prefill_fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return fields
+
+
+def prefill_plan(fields: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What pre-fill would fill in, read from the registry only (no record is looked at):
+    each field of `fields` (`schema_prefill_fields` rows) whose source is a known dataset, with
+    ``dataset`` (its key) and ``source`` ("dataset (provider)"). Shown to someone whose
+    identity is not verified yet, and before anything is fetched."""
+    rows = []
+    wanted = []
+    for field in fields:
+        source = str(field.get("prefill") or field.get("x-prefill") or "")
+        if "." in source:
+            wanted.append((field, source.split(".", 1)[0]))
+    registry = {
+        d.key: d for d in dataset_list().filter(key__in=sorted({dataset for _f, dataset in wanted}))
+    }
+    for field, dataset in wanted:
+        found = registry.get(dataset)
+        if found is None:
+            continue
+        rows.append(
+            {
+                **field,
+                "dataset": dataset,
+                "source": _("%(dataset)s (%(provider)s)")
+                % {"dataset": found.name, "provider": found.provider_kind.name},
+            }
+        )
+    return rows
 
 
 # --- consent -----------------------------------------------------------------------------------

@@ -12,16 +12,16 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from onestop.accounts.policies import is_staff_member, staff_departments
 from onestop.core import crypto
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.core.upsert import row_sync
@@ -221,6 +221,10 @@ REFUSALS = {
         "Only the data subject or an authorised department may fetch this data."
     ),
     "no_record": _lazy("The dataset holds no record for this subject."),
+    "not_verified": _lazy(
+        "Your identity is not verified yet, so no government record about you is used. Sign "
+        "in with the identity provider, or have your ID card checked at any service window."
+    ),
 }
 
 
@@ -241,7 +245,7 @@ def _staff_decision(  # noqa: PLR0917 - private helper of _decide
     decision: _Decision,
     agreements_of_dataset: list[SharingAgreement] | None = None,
 ) -> None:
-    departments = sorted(staff_departments(actor))
+    departments = policies.fetching_departments(actor)
     decision.department = departments[0] if departments else None
     if agreements_of_dataset is None:
         agreements_of_dataset = list(SharingAgreement.objects.filter(dataset=registry))
@@ -299,8 +303,11 @@ def _decide(
     elif not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
         decision.reason = "not_signed_in"
     elif subject_index_of(actor) == subject_index:
-        decision.basis = "self"
-    elif is_staff_member(actor):
+        # A registration proves only that someone typed a valid ID number: data about the
+        # holder is released once their identity is verified (L2 or more).
+        verified = policies.can(actor, policies.Action.FETCH_SELF, None)
+        decision.basis, decision.reason = ("self", "") if verified else ("", "not_verified")
+    elif policies.can(actor, policies.Action.FETCH_DEPARTMENT, None):
         _staff_decision(actor, registry, purpose, subject_index, decision, agreements)
     else:
         decision.reason = "not_authorised"
@@ -400,7 +407,7 @@ def data_fetch_many(
     if subject_index is not None and registries:
         records = find_records(datasets=list(registries), subject_index=subject_index)
     agreements: dict[str, list[SharingAgreement]] = {}
-    if registries and is_staff_member(actor):
+    if registries and policies.can(actor, policies.Action.FETCH_DEPARTMENT, None):
         for agreement in SharingAgreement.objects.filter(dataset_id__in=list(registries)):
             agreements.setdefault(agreement.dataset_id, []).append(agreement)
     case_ref = _case_ref(case)
@@ -429,9 +436,9 @@ def data_fetch_many(
             reason=decision.reason,
         )
         pending.append((access, decision, wanted))
-    _accesses_write([access for access, _d, _w in pending])
+    kept = _accesses_write([access for access, _d, _w in pending])
     results = []
-    for access, decision, wanted in pending:
+    for access, (_new, decision, wanted) in zip(kept, pending, strict=True):
         if decision.reason:
             error = decision.error(
                 REFUSALS[decision.reason],
@@ -482,19 +489,78 @@ def _access_build(
     return access
 
 
-def _accesses_write(accesses: list[AccessRecord]) -> None:
+def _twin_key(access: AccessRecord) -> tuple[Any, ...]:
+    return (
+        access.actor_id,
+        access.actor_department_id,
+        access.subject_index,
+        access.dataset,
+        tuple(sorted(access.fields)),
+        access.purpose,
+        access.basis,
+        access.case_ref,
+        access.result,
+        access.reason,
+    )
+
+
+def _recent_twins(accesses: list[AccessRecord]) -> dict[tuple[Any, ...], AccessRecord]:
+    """The latest access record of each dataset of the last `SHARING_DEDUPE_SECONDS` by the
+    same actor about the same subject for the same purpose and case, by `_twin_key`: an
+    access whose key is found says exactly what that record says (same department, fields,
+    basis, result). One query."""
+    window = int(getattr(settings, "SHARING_DEDUPE_SECONDS", 300))
+    if window <= 0 or not accesses:
+        return {}
+    first = accesses[0]
+    same = {(a.actor_id, a.subject_index, a.purpose, a.case_ref) for a in accesses}
+    if len(same) != 1:  # one batch is about one actor, subject, purpose and case
+        return {}
+    recent = AccessRecord.objects.filter(
+        actor_id=first.actor_id,
+        subject_index=first.subject_index,
+        purpose=first.purpose,
+        case_ref=first.case_ref,
+        dataset__in=sorted({a.dataset for a in accesses}),
+        at__gte=timezone.now() - timedelta(seconds=window),
+    ).order_by("at", "log_index")
+    # Only the latest access of each dataset counts: a refusal after an allowed fetch (consent
+    # withdrawn in between) is a new event, even if an identical refusal came before.
+    latest = {r.dataset: r for r in recent}
+    return {_twin_key(r): r for r in latest.values()}
+
+
+def _accesses_write(accesses: list[AccessRecord]) -> list[AccessRecord]:
     """Append the accesses' ledger entries (one batch) and insert the records (one INSERT),
-    in one atomic block: each record is saved with the index of its entry."""
+    in one atomic block: each record is saved with the index of its entry.
+
+    A repeated access (a retry, a double click, a reload) is one access, not several: an
+    access that says exactly what one of the last few minutes says (`_recent_twins`) is not
+    written again, and that earlier record stands for it. Returns, in order, the record that
+    stands for each access (the new one, or its earlier twin)."""
     with transaction.atomic():
-        entries = entries_append_batch(
-            items=[
-                ("sharing.access", {"record": str(a.id), "commitment": a.commitment})
-                for a in accesses
-            ]
-        )
-        for access, entry in zip(accesses, entries, strict=True):
-            access.log_index = entry.index
-        AccessRecord.objects.bulk_create(accesses)
+        twins = _recent_twins(accesses)
+        kept: list[AccessRecord] = []
+        fresh: list[AccessRecord] = []
+        for access in accesses:
+            twin = twins.get(_twin_key(access))
+            if twin is None:
+                fresh.append(access)
+                twins[_twin_key(access)] = access  # twice in one batch: written once
+                kept.append(access)
+            else:
+                kept.append(twin)
+        if fresh:
+            entries = entries_append_batch(
+                items=[
+                    ("sharing.access", {"record": str(a.id), "commitment": a.commitment})
+                    for a in fresh
+                ]
+            )
+            for access, entry in zip(fresh, entries, strict=True):
+                access.log_index = entry.index
+            AccessRecord.objects.bulk_create(fresh)
+    return kept
 
 
 def _access_write(
@@ -521,8 +587,8 @@ def _access_write(
         case_ref=case_ref,
         reason=reason,
     )
-    _accesses_write([access])
-    return access
+    (kept,) = _accesses_write([access])
+    return kept
 
 
 def access_record(
@@ -537,7 +603,7 @@ def access_record(
     """Record an access to a person's data that did not go through `data_fetch` (for example
     a window clerk finding a citizen's account by resident ID). Registered as the
     `core.access_log` recorder."""
-    departments = sorted(staff_departments(actor)) if is_staff_member(actor) else []
+    departments = policies.fetching_departments(actor)
     return _access_write(
         actor=actor,
         department=departments[0] if departments else None,
@@ -594,6 +660,10 @@ def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[s
     basis ``self``: every fetch is recorded), one fetch per dataset that holds a record about
     the actor, all in one batch. Returns ``{field key: {"value", "source"}}``; fields without
     data are left out.
+
+    Needs a verified identity (assurance L2 or more): for anyone else each dataset the fields
+    name is refused and recorded, and `PermissionDenied` (code ``assurance_required``) is
+    raised; `selectors.prefill_plan` says what would be filled in, without reading anything.
     """
     index = subject_index_of(actor)
     if index is None:
@@ -607,6 +677,19 @@ def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[s
         wanted.setdefault(dataset, []).append((str(field["key"]), name))
     if not wanted:
         return {}
+    if not policies.can(actor, policies.Action.FETCH_SELF, None):
+        # Not verified: nothing is read, not even which datasets hold a record; each dataset
+        # the form would use is refused, and recorded as such.
+        data_fetch_many(
+            actor=actor,
+            subject=actor,
+            requests=[
+                FetchRequest(dataset=d, fields=sorted({name for _key, name in wanted[d]}))
+                for d in sorted(wanted)
+            ],
+            purpose=Purpose.PREFILL,
+        )
+        raise PermissionDenied(REFUSALS["not_verified"], code="assurance_required")
     held = set(
         DatasetRecord.objects.filter(dataset_id__in=wanted)
         .filter(Q(subject_index=index) | Q(party_indexes__contains=index))

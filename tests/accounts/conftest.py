@@ -24,6 +24,7 @@ def citizen(org: None) -> User:
         real_name="张伟",
         resident_id=RESIDENT_ID,
         phone="13812345678",
+        level=1,
     )
 
 

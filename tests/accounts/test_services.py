@@ -22,7 +22,7 @@ def test_citizen_register_stores_the_id_encrypted_indexed_and_masked(citizen: Us
     assert crypto.decrypt_pii(citizen.resident_id_enc) == RESIDENT_ID
     assert citizen.resident_id_index == crypto.blind_index(RESIDENT_ID)
     assert citizen.region_id == "371121"
-    assert citizen.real_name_level == User.RealNameLevel.BASIC
+    assert citizen.real_name_level == User.AssuranceLevel.L1
     assert citizen.phone == "13812345678"
     assert citizen.check_password(PASSWORD)
 

@@ -78,7 +78,8 @@ def test_register_then_my_account_shows_the_id_masked(org: None, en: Client) -> 
     assert "3711**********123X" in body
     assert RESIDENT_ID not in body
     assert "19930315" not in body
-    assert "Name and ID checked" in body
+    assert "Registered (password)" in body
+    assert 'id="assurance-raise"' in body  # told how to verify
     assert "张伟" in body
 
 

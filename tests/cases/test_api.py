@@ -140,6 +140,19 @@ def test_prefill_on_create_fills_the_form_with_sources(portal):
     assert body["prefilled"]["applicant_name"] == "resident-id.name"
 
 
+def test_prefill_on_create_for_an_unverified_account_gives_the_draft_without_values(portal):
+    from onestop.sharing.models import AccessRecord
+    from tests.factories import CitizenFactory
+
+    squatter = CitizenFactory(resident_id="371121199408221249", level=1)
+    body = draft(client_for(squatter), item=FOOD_HANDLER, prefill=True)
+    assert body["prefilled"] == {}
+    assert "applicant_name" not in body["form_data"]
+    assert set(AccessRecord.objects.filter(actor=squatter).values_list("reason", flat=True)) == {
+        "not_verified"
+    }
+
+
 def test_patch_stores_answers_with_versions_and_refuses_stale_ones(portal):
     client = client_for(portal["citizen"])
     body = draft(client, scenario="newborn")

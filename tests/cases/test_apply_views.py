@@ -285,6 +285,39 @@ def test_a_changed_prefilled_value_is_kept_and_loses_its_source(portal):
     assert case.form_data["child_name"] == "张小雪"
 
 
+def test_an_unverified_applicant_sees_what_would_be_filled_in_and_gets_nothing(portal):
+    from tests.factories import CitizenFactory
+
+    # Registered with the mother's ID number, who has records in the demo's shared data.
+    squatter = CitizenFactory(resident_id="371121199408221249", level=1)
+    client = client_for(squatter)
+    case = start(client, scenario="newborn")
+    post_step(client, case, "situation", NEWBORN_ANSWERS)
+
+    shown = client.get(page(case, "form")).content.decode()
+
+    assert 'id="prefill-verify"' in shown
+    assert "Sign in with the identity provider" in shown
+    assert 'id="prefill-plan"' in shown
+    assert "Source: Birth medical certificate records (Health Bureau)" in shown
+    assert "Fill from my records" not in shown
+    assert not AccessRecord.objects.filter(actor=squatter).exists()
+
+    # Pressing the button anyway (an old page): refused, recorded, nothing filled in.
+    response = client.post(
+        page(case, "form"), {"step": "form", "action": "prefill", "prefill": "1"}
+    )
+    assert response.status_code == 302
+    html = client.get(page(case, "form")).content.decode()
+    assert "张小雨" not in html
+    assert "Your identity is not verified yet" in html
+    case.refresh_from_db()
+    assert case.prefilled == {}
+    refused = AccessRecord.objects.filter(actor=squatter)
+    assert refused.exists()
+    assert set(refused.values_list("result", "reason")) == {("refused", "not_verified")}
+
+
 def test_a_bad_value_is_refused_and_nothing_is_saved(portal):
     client = client_for(portal["citizen"])
     case = start(client, scenario="newborn")

@@ -112,8 +112,50 @@ def test_the_catalogue_reaches_holdings_through_its_hook(demo: dict[str, Any]) -
     }
 
     schema = scenario_get(region="371121", slug="newborn").form_schema
-    assert catalog_hooks.prefill(actor=demo["citizen"], schema=schema, fetch=False) == []
-    rows = catalog_hooks.prefill(actor=demo["citizen"], schema=schema, fetch=True)
-    assert rows
-    assert all({"key", "title_zh", "title_en", "value", "source"} <= set(r) for r in rows)
+    planned = catalog_hooks.prefill(actor=demo["citizen"], schema=schema, fetch=False)
+    assert planned is not None
+    assert (planned["verified"], planned["fetched"], planned["rows"]) == (True, False, [])
+    assert all(
+        {"key", "title_zh", "title_en", "dataset", "source"} <= set(r) for r in planned["plan"]
+    )
+    found = catalog_hooks.prefill(actor=demo["citizen"], schema=schema, fetch=True)
+    assert found is not None
+    assert found["fetched"] is True
+    assert found["rows"]
+    assert all({"key", "title_zh", "title_en", "value", "source"} <= set(r) for r in found["rows"])
     assert catalog_hooks.prefill(actor=demo["citizen"], schema={}, fetch=True) is None
+
+
+MOTHER_ID = "371121199408221249"  # a resident with records in the demo's shared data
+
+
+def test_an_unverified_account_holds_nothing_and_fetches_nothing(demo: dict[str, Any]) -> None:
+    """Registered with someone's ID number (L1): no held status, no pre-filled value; the
+    pre-fill is refused dataset by dataset and recorded."""
+    from onestop.catalog.selectors import scenario_get
+    from onestop.sharing.models import AccessRecord
+    from tests.factories import CitizenFactory
+
+    squatter = CitizenFactory(resident_id=MOTHER_ID, level=1)
+    rows = holdings.materials_status(actor=squatter, materials=_materials("37112100RS-GG-0005"))
+    assert [(r["key"], r["status"]) for r in rows] == [
+        ("resident-id", "verify"),
+        ("household-register", "verify"),
+        ("photo", "to_submit"),
+        ("application-form", "held"),
+    ]
+
+    schema = scenario_get(region="371121", slug="newborn").form_schema
+    planned = holdings.prefill(actor=squatter, schema=schema, fetch=False)
+    assert planned is not None
+    assert planned["verified"] is False
+    assert not AccessRecord.objects.filter(actor=squatter).exists()
+    found = holdings.prefill(actor=squatter, schema=schema, fetch=True)
+    assert found is not None
+    assert (found["verified"], found["fetched"], found["rows"]) == (False, True, [])
+    assert {r["dataset"] for r in found["plan"]} == set(
+        AccessRecord.objects.filter(actor=squatter).values_list("dataset", flat=True)
+    )
+    assert set(AccessRecord.objects.filter(actor=squatter).values_list("reason", flat=True)) == {
+        "not_verified"
+    }

@@ -300,3 +300,40 @@ def test_special_step_form_records_the_result_before_the_decision(
     assert case.status == Case.Status.REJECTED
     timeline = client.get(reverse("cases:office_case", args=[case.number])).content.decode()
     assert "Site visited; the accident is confirmed." in timeline
+
+
+def test_an_edited_prefilled_value_is_not_shown_as_from_government_records(
+    client: Any, citizen: Any, newborn: Any, officers: dict[str, Any]
+) -> None:
+    """Provenance is fixed at submission: the applicant changed the child's name that
+    pre-fill fetched, so the officer sees it as changed, and the household number (kept) as
+    pre-filled."""
+    from onestop.cases import services
+    from tests.cases.conftest import newborn_draft_for
+
+    draft = newborn_draft_for(citizen, newborn)
+    assert draft.form_data["child_name"] == draft.prefill_values["child_name"] == "张小雨"
+    draft = services.draft_save(
+        actor=citizen, case=draft, form_data={**draft.form_data, "child_name": "张小雪"}
+    )
+    bundle = services.case_submit(actor=citizen, case=draft, idempotency_key="provenance-1")
+    bundle.refresh_from_db()
+    assert bundle.form_provenance["child_name"] == {
+        "origin": "edited",
+        "source": "birth-medical-certificate.child_name",
+    }
+    assert bundle.form_provenance["household_number"]["origin"] == "record"
+
+    case = _child(bundle, PS)
+    response = _login(client, officers["public-security"]).get(
+        reverse("cases:office_case", args=[case.number])
+    )
+
+    rows = {r["key"]: r for r in response.context["form_rows"]}
+    assert rows["child_name"]["value"] == "张小雪"
+    assert rows["child_name"]["source"] == ""
+    assert rows["child_name"]["edited_from"] == "birth-medical-certificate.child_name"
+    assert rows["household_number"]["source"] == "household.household_number"
+    body = response.content.decode()
+    assert "Changed by the applicant (pre-filled from birth-medical-certificate.child_name)" in body
+    assert "Pre-filled from birth-medical-certificate.child_name" not in body

@@ -84,3 +84,54 @@ def test_at_the_window_the_same_item_goes_to_an_officer(
     assert case.decision == ""
     assert case.task_name == "decide"
     assert case.task_lane == "department"
+
+
+MOTHER_ID = "371121199408221249"  # 王丽: insured here in the demo's shared data
+
+
+def test_an_unverified_applicant_goes_to_an_officer_not_to_the_rules(
+    cases_world: Any, item: Any, fill: Any
+) -> None:
+    """Registered with a resident's ID number (L1): the facts that would approve are not
+    fetched (each refusal recorded), and the case waits for an officer."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onestop.accounts import services as accounts_services
+    from onestop.accounts.models import AssuranceEvent, User
+    from onestop.cases.models import CaseMaterial
+    from onestop.cases.uploads import material_upload
+    from onestop.core.actors import SYSTEM
+    from tests.factories import CitizenFactory
+
+    applicant = CitizenFactory(resident_id=MOTHER_ID, level=1)
+    case = services.draft_start(actor=applicant, item=item("YB-GG-0006"))
+    case = services.draft_save(actor=applicant, case=case, form_data=fill(case))
+    missing = CaseMaterial.objects.filter(case=case, mode=CaseMaterial.Mode.MISSING, required=True)
+    assert missing.exists()  # unverified: nothing counts as held, the papers are handed in
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    for material in list(missing):
+        material_upload(
+            actor=applicant, case=case, key=material.key, file=SimpleUploadedFile("p.png", png)
+        )
+    case = services.case_submit(actor=applicant, case=case, idempotency_key="auto-l1")
+
+    assert case.auto_decided is False
+    assert case.decision == ""
+    assert case.task_name == "decide"
+    assert case.task_lane == "department"
+    refused = AccessRecord.objects.filter(actor=applicant, purpose="eligibility-check")
+    assert set(refused.values_list("dataset", "result", "reason")) == {
+        ("medical-insurance", "refused", "not_verified")
+    }
+
+    # The same person, verified by the identity provider: the rules decide.
+    accounts_services.assurance_raise(
+        actor=SYSTEM,
+        user=applicant,
+        level=User.AssuranceLevel.L2,
+        method=AssuranceEvent.Method.IDENTITY_PROVIDER,
+    )
+    again = services.draft_start(actor=applicant, item=item("YB-GG-0006"))
+    again = services.draft_save(actor=applicant, case=again, form_data=fill(again))
+    again = services.case_submit(actor=applicant, case=again, idempotency_key="auto-l2")
+    _decided_within_a_second(again)

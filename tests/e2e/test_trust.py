@@ -40,6 +40,23 @@ def test_citizen_sees_held_materials_and_who_looked_at_their_data(seeded_live_se
     axe.check(page)
 
 
+def test_citizen_fills_the_bundle_from_government_records_on_request(seeded_live_server, page, axe):
+    """The bundle page fetches nothing when it opens: it says what would be filled in, and the
+    button (a POST, swapped in by htmx) fetches the details."""
+    base = seeded_live_server.url
+    _login(page, base, "citizen")
+
+    page.goto(base + "/scenarios/newborn/")
+    expect(page.locator("#prefill-plan")).to_be_visible()
+    expect(page.locator("main output")).to_have_count(0)
+    axe.check(page)
+
+    page.locator("#prefill-fetch").click()
+    expect(page.locator("main output[name=child_name]")).to_have_text("张小雨")
+    expect(page.locator("#prefill-fetch")).to_have_count(0)
+    axe.check(page)
+
+
 def test_licence_verifies_then_fails_after_revocation(seeded_live_server, page, axe):
     from onestop.accounts.models import User
     from onestop.credentials import selectors, services

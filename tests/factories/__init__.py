@@ -3,8 +3,10 @@
 Factories (factory_boy): each `create()` calls the service a user of the system would go
 through, so a factory-made object passes the same checks and writes the same events.
 
-- `CitizenFactory(username=..., resident_id=...)` → `accounts.services.citizen_register`
-  (a valid resident ID by default, a new one per call);
+- `CitizenFactory(username=..., resident_id=..., level=2)` →
+  `accounts.services.citizen_register` (a valid resident ID by default, a new one per call),
+  then `accounts.services.assurance_raise` to `level` as the identity provider login would
+  (L2 by default, so pre-fill and held materials work; `level=1` leaves a bare registration);
 - `AdministratorFactory(region_code="371121")` → `accounts.services.administrator_bootstrap`;
 - `StaffFactory(actor=admin, roles=[(role, region, department)])` →
   `accounts.services.staff_create`;
@@ -17,8 +19,11 @@ through, so a factory-made object passes the same checks and writes the same eve
 Signing in:
 
 - `login(user)` → a new test client signed in as `user`, asking for English (`client=` signs in
-  an existing client, `language=` asks for another language, `user=None` stays anonymous);
-- `sign_in(page, base, username)` → the same in the browser, through the login form;
+  an existing client, `language=` asks for another language, `user=None` stays anonymous); staff
+  and superusers come with their second factor verified (`verified=False`: password only), and
+  so does Django's `Client.force_login` in every test (tests/conftest.py);
+- `sign_in(page, base, username)` → the same in the browser, through the login form and, for
+  staff, the authenticator's code (`totp_code(mfa_device(user))`);
 - `session_cookie(user, url)` → a signed-in session as a browser cookie (for a page that should
   start signed in without going through the form).
 
@@ -39,12 +44,13 @@ PASSWORD = "onestop-demo-2026"  # the demo seed's development password (accounts
 _resident_serial = itertools.count(1)
 
 
-def resident_id(region: str = "371121", birth: str = "19900101") -> str:
+def resident_id(region: str = "371121", birth: str = "19930315") -> str:
     """A valid resident ID (GB 11643 check character), a new one per call."""
     from stdnum.cn import ric
 
     body = f"{region}{birth}{next(_resident_serial) % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    # calc_check_digit expects a whole number and ignores its last character.
+    return body + ric.calc_check_digit(body + "0")
 
 
 class _ServiceFactory(factory.Factory):  # type: ignore[misc]
@@ -76,12 +82,31 @@ class CitizenFactory(_ServiceFactory):
     real_name = "张伟"
     resident_id = factory.LazyFunction(resident_id)
     phone = "13812345678"
+    level = 2
 
     @classmethod
     def _service(cls) -> Any:
         from onestop.accounts import services
 
         return services.citizen_register
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
+        from onestop.accounts import services
+        from onestop.accounts.models import AssuranceEvent
+        from onestop.core.actors import SYSTEM
+
+        level = kwargs.pop("level")
+        user = services.citizen_register(**kwargs)
+        if level > 1:
+            services.assurance_raise(
+                actor=SYSTEM,
+                user=user,
+                level=level,
+                method=AssuranceEvent.Method.IDENTITY_PROVIDER,
+                evidence="test identity provider",
+            )
+        return user
 
 
 class AdministratorFactory(_ServiceFactory):
@@ -182,14 +207,67 @@ class QueueTicketFactory(_ServiceFactory):
 
 
 def login(
-    user: Any = None, *, client: Client | None = None, language: str = "en", **client_kwargs: Any
+    user: Any = None,
+    *,
+    client: Client | None = None,
+    language: str = "en",
+    verified: bool = True,
+    **client_kwargs: Any,
 ) -> Client:
-    """A test client signed in as `user` (anonymous for None), asking for `language`."""
+    """A test client signed in as `user` (anonymous for None), asking for `language`. A user who
+    needs a second factor (staff, superusers) is signed in with it verified, as after the
+    authenticator's code (`verified=False`: after the password only)."""
     c = client if client is not None else Client(**client_kwargs)
     c.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     if user is not None:
-        c.force_login(user)
+        _force_login(c, user)
+        if verified:
+            otp_verify(c, user)
     return c
+
+
+def totp_code(device: Any) -> str:
+    """The code an authenticator app would show for `device` now, or the next one when the
+    current one was used already (a code is accepted once; one step ahead is tolerated)."""
+    from django_otp.oath import TOTP, hotp
+
+    now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    return f"{hotp(device.bin_key, max(now, device.last_t + 1), digits=device.digits):06d}"
+
+
+def mfa_device(user: Any) -> Any:
+    """`user`'s confirmed authenticator, set up through the services the first time (as the
+    enrol page does: a new secret, confirmed with the code it shows)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from onestop.accounts import services
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        pending = services.mfa_enrol_start(actor=user)
+        device = services.mfa_enrol_confirm(actor=user, token=totp_code(pending))
+    return device
+
+
+def otp_verify(client: Client, user: Any) -> None:
+    """Mark `client`'s session as verified by `user`'s authenticator (what `django_otp.login`
+    does after a right code); nothing for a user who needs no second factor."""
+    import time
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from onestop.accounts import selectors
+    from onestop.accounts.middleware import SEEN_KEY
+
+    if not selectors.mfa_required(user):
+        return
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = mfa_device(user).persistent_id
+    session[SEEN_KEY] = int(time.time())
+    session.save()
+
+
+_force_login = Client.force_login  # Django's own, before tests/conftest.py extends it
 
 
 def session_cookie(user: Any, url: str) -> dict[str, str]:
@@ -199,10 +277,21 @@ def session_cookie(user: Any, url: str) -> dict[str, str]:
 
 def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> None:
     """Sign in through the login form in the browser (the page's cookies cleared first) and wait
-    until the site has left the login page."""
+    until the site has left the login page; staff then enter their authenticator's code (the
+    demo seed's device, or one set up on the enrol page from the secret it shows)."""
     page.context.clear_cookies()
     page.goto(base + "/accounts/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
     page.locator("main form [type=submit]").first.click()
     page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+    if "/accounts/mfa/" in page.url:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        # the confirmed device on the verify page, the one being set up on the enrol page
+        device = TOTPDevice.objects.filter(user__username=username)
+        page.locator("input[name=token]").fill(
+            totp_code(device.order_by("-confirmed", "pk").first())
+        )
+        page.locator("main form.usa-form [type=submit]").first.click()
+        page.wait_for_url(re.compile(r"^(?!.*/accounts/mfa/)"))

@@ -40,6 +40,7 @@ def citizen(org: None) -> User:
         real_name="张伟",
         resident_id="37112119930315123X",
         phone=PHONE,
+        level=1,  # no "level raised" notice among the ones these tests count
     )
 
 
@@ -51,6 +52,7 @@ def other(org: None) -> User:
         real_name="李娜",
         resident_id="371121199507084569",
         phone="13900001111",
+        level=1,
     )
 
 

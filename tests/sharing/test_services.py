@@ -399,8 +399,9 @@ def test_record_upsert_is_idempotent_and_encrypted(demo: dict[str, User]) -> Non
 
 
 def test_fetch_many_records_each_dataset_on_its_own_in_one_ledger_batch(
-    demo: dict[str, User],
+    demo: dict[str, User], settings: Any
 ) -> None:
+    settings.SHARING_DEDUPE_SECONDS = 0  # every call below is a new access
     citizen = demo["citizen"]
     requests = [
         services.FetchRequest(dataset="resident-id", fields=["name"]),

@@ -22,6 +22,7 @@ from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import roles
 from onestop.cases import clock, policies
 from onestop.cases.models import WAITING, Case, CaseEvent, CaseMaterial, Supplement
+from onestop.cases.provenance import answer_source
 from onestop.cases.selectors.cases import case_task_view
 from onestop.cases.selectors.items import case_form_schema
 from onestop.cases.services.access import case_access_record
@@ -447,17 +448,22 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
 
     top = case.top
     fields = _form_fields(case)
-    prefilled = top.prefilled if isinstance(top.prefilled, dict) else {}
-    form_rows = [
-        {
-            "key": key,
-            "label": fields.get(key, key) if fields is not None else key,
-            "value": value,
-            "source": prefilled.get(key, ""),
-        }
-        for key, value in (top.form_data or {}).items()
-        if fields is None or key in fields
-    ]
+    form_rows = []
+    for key, value in (top.form_data or {}).items():
+        if fields is not None and key not in fields:
+            continue
+        # "From government records" only while the answer is the value fetched; a
+        # pre-filled value the applicant changed says so.
+        origin, source = answer_source(top, key)
+        form_rows.append(
+            {
+                "key": key,
+                "label": fields.get(key, key) if fields is not None else key,
+                "value": value,
+                "source": source if origin == "record" else "",
+                "edited_from": source if origin == "edited" else "",
+            }
+        )
     materials = list(
         CaseMaterial.objects.filter(case=top).select_related("credential").order_by("id")
     )

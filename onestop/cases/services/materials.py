@@ -69,7 +69,7 @@ def _materials_rebuild(case: Case) -> None:
         credential: Any = None
         mode: str
         found = [s for s, _m in entry["statuses"]]
-        if "to_submit" in found:
+        if "to_submit" in found or "verify" in found:
             mode, source, credential = Mode.MISSING, "", None
         elif "licence" in found:
             material = next(m for s, m in entry["statuses"] if s == "licence")

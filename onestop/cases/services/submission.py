@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from onestop.cases import clock, facts, policies, transitions
 from onestop.cases.models import Case, CaseEvent, CaseMaterial
+from onestop.cases.provenance import form_provenance
 from onestop.cases.selectors.cases import case_get_draft
 from onestop.cases.selectors.items import case_form_schema, process_keys_for, selected_items
 from onestop.cases.services.common import (
@@ -143,6 +144,7 @@ def _accept(
     top.accepted_by, top.window = _user(accepted_by), window
     top.idempotency_key = idempotency_key
     top.fields_typed = min(form_fields_typed(top, schema), 32767)
+    top.form_provenance = form_provenance(top)
     top.materials_submitted = CaseMaterial.objects.filter(case=top, mode__in=HANDED_IN).count()
     item_cases: list[tuple[Case, Item]] = []
     events: list[CaseEvent] = []

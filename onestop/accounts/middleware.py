@@ -1,0 +1,82 @@
+"""Staff sessions: a verified second factor before any page, and an idle limit.
+
+A person who must use a second factor (`selectors.mfa_required`: superusers and staff) and whose
+session has not verified one (django-otp's `OTPMiddleware`, installed before this one, says so
+with `request.user.is_verified()`) reaches only the pages that set it up or check it, the logout
+and the static files: every console (window, office, hotline desk, supervisor, admin) and every
+other page sends them to the verify page (or the enrol page, without a confirmed device), and
+the API answers 403 `mfa_required`.
+
+A staff session that has seen no request for `STAFF_SESSION_IDLE_SECONDS` (8 hours) ends: the
+person is signed out and sent to the login page. Citizens keep the default session length.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from onestop.accounts import selectors
+
+# The session key holding when the staff session last saw a request (epoch seconds).
+SEEN_KEY = "onestop_staff_seen"
+# The last-seen time is rewritten at most this often (a session write per request is waste).
+SEEN_RESOLUTION_SECONDS = 60
+
+
+def _exempt(path: str) -> bool:
+    static = settings.STATIC_URL or "/static/"
+    return path.startswith((static, "/accounts/mfa/", "/accounts/logout/", "/i18n/", "/favicon"))
+
+
+class StaffSessionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if selectors.mfa_required(user):
+            refused = self._idle(request) or self._unverified(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    @staticmethod
+    def _idle(request: HttpRequest) -> HttpResponse | None:
+        now = int(time.time())
+        idle = int(settings.STAFF_SESSION_IDLE_SECONDS)
+        seen = request.session.get(SEEN_KEY)
+        if isinstance(seen, int) and now - seen > idle:
+            logout(request)
+            messages.info(request, _("You were signed out after 8 hours without activity."))
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse(settings.LOGIN_URL)}?{query}")
+        if not isinstance(seen, int) or now - seen >= SEEN_RESOLUTION_SECONDS:
+            request.session[SEEN_KEY] = now
+            request.session.set_expiry(idle)
+        return None
+
+    @staticmethod
+    def _unverified(request: HttpRequest) -> HttpResponse | None:
+        if request.user.is_verified() or _exempt(request.path):  # type: ignore[union-attr]
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "code": "mfa_required",
+                    "message": _("Verify your second factor (authenticator app) first."),
+                    "details": None,
+                },
+                status=403,
+            )
+        enrolled = selectors.mfa_enrolled(request.user)  # type: ignore[arg-type]
+        target = reverse("accounts:mfa_verify" if enrolled else "accounts:mfa_enrol")
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
