@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_queue_waiting_index'),
+        ('cases', '0008_queueticket_moved_to_org'),
     ]
 
     operations = [
