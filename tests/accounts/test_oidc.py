@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.conf import settings as django_settings
 from django.test import Client
 
 from onestop.accounts.models import AssuranceEvent, User
@@ -90,7 +91,8 @@ def test_the_authorization_request_has_pkce_nonce_and_state(db: None, oidc: Any)
     assert len(query["code_challenge"][0]) == 43  # base64url of a SHA-256 digest
     assert len(query["nonce"][0]) >= 20
     assert len(query["state"][0]) >= 20
-    assert query["redirect_uri"] == ["http://testserver/accounts/oidc/callback/"]
+    # Built from PUBLIC_URL, never from the request's host.
+    assert query["redirect_uri"] == [f"{django_settings.PUBLIC_URL}/accounts/oidc/callback/"]
 
 
 # --- whose account -----------------------------------------------------------------------------
