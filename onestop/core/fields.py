@@ -25,7 +25,7 @@ from django.db.models import Lookup
 from onestop.core import crypto
 
 # Every Fernet token starts with the version byte 0x80, base64 "gAAAAA".
-TOKEN_PREFIX = "gAAAAA"
+TOKEN_PREFIX = "gAAAAA"  # noqa: S105 - a format marker, not a secret
 
 
 class _RefusedLookup(Lookup):
@@ -51,7 +51,7 @@ class EncryptedMixin:
         return None
 
 
-class EncryptedTextField(EncryptedMixin, models.TextField):  # type: ignore[misc]
+class EncryptedTextField(EncryptedMixin, models.TextField):
     """A string stored as a Fernet token ("" stays ""). Keeps `max_length` for validation."""
 
     description = "Text encrypted at rest"
@@ -79,7 +79,7 @@ class EncryptedTextField(EncryptedMixin, models.TextField):  # type: ignore[misc
         return str(self.value_from_object(obj) or "")
 
 
-class EncryptedJSONField(EncryptedMixin, models.TextField):  # type: ignore[misc]
+class EncryptedJSONField(EncryptedMixin, models.TextField):
     """A JSON value (dict, list, ...) stored as one Fernet token of its JSON text."""
 
     description = "JSON encrypted at rest"
@@ -99,11 +99,6 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):  # type: ignore[misc
             return None
         text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
         return crypto.encrypt_pii(text)
-
-    def formfield(self, **kwargs: Any) -> Any:
-        from django import forms
-
-        return super().formfield(**{"form_class": forms.JSONField, **kwargs})
 
     def value_to_string(self, obj: models.Model) -> str:
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder, ensure_ascii=False)

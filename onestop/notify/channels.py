@@ -3,8 +3,8 @@
 The SMS and e-mail channels are picked by the settings NOTIFY_SMS_BACKEND and
 NOTIFY_EMAIL_BACKEND (import paths of classes built without arguments). The development
 adapters (`LogSMSBackend`, `LogEmailBackend`) log the template name and the masked destination
-only (never the message: it carries personal data); `HttpSMSBackend` posts to an SMS gateway, `DjangoEmailBackend` sends
-through Django's mail framework (EMAIL_BACKEND, EMAIL_HOST, ...).
+only (never the message: it carries personal data); `HttpSMSBackend` posts to an SMS gateway,
+`DjangoEmailBackend` sends through Django's mail framework (EMAIL_BACKEND, EMAIL_HOST, ...).
 
 A channel never raises for a delivery problem: it returns a `DeliveryResult` that says
 whether the message went out and, if not, whether trying again may help.

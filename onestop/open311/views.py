@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 

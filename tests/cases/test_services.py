@@ -378,7 +378,8 @@ def test_form_data_and_prefill_values_are_encrypted_at_rest(newborn_draft: Case)
     from django.db import connection
 
     mother_id = newborn_draft.form_data["mother_id_number"]
-    assert mother_id and newborn_draft.prefill_values
+    assert mother_id
+    assert newborn_draft.prefill_values
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT form_data, prefill_values, contact_phone FROM cases_case WHERE id = %s",
@@ -387,7 +388,8 @@ def test_form_data_and_prefill_values_are_encrypted_at_rest(newborn_draft: Case)
         form_raw, prefill_raw, phone_raw = cursor.fetchone()
     assert mother_id not in form_raw
     assert mother_id not in prefill_raw
-    assert form_raw.startswith("gAAAAA") and prefill_raw.startswith("gAAAAA")
+    assert form_raw.startswith("gAAAAA")
+    assert prefill_raw.startswith("gAAAAA")
     assert newborn_draft.contact_phone == "" or newborn_draft.contact_phone not in phone_raw
     again = Case.objects.get(pk=newborn_draft.pk)
     assert again.form_data == newborn_draft.form_data

@@ -19,7 +19,7 @@ def _start(data_dir: Path) -> None:
         "DJANGO_SETTINGS_MODULE": "onestop.settings",
     }
     env.pop("DATABASE_URL", None)
-    subprocess.run(  # noqa: S603 - our own interpreter and settings module
+    subprocess.run(
         [sys.executable, "-c", "import os; os.umask(0o022); import onestop.settings"],
         env=env,
         check=True,

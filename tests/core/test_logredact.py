@@ -23,7 +23,10 @@ from onestop.core import logredact
             "GET /open311/v2/requests.json?api_key=s3cret&status=open HTTP/1.1",
             "GET /open311/v2/requests.json?[redacted] HTTP/1.1",
         ),
-        ("GET /oidc/callback?code=abc&state=xyz HTTP/1.1", "GET /oidc/callback?[redacted] HTTP/1.1"),
+        (
+            "GET /oidc/callback?code=abc&state=xyz HTTP/1.1",
+            "GET /oidc/callback?[redacted] HTTP/1.1",
+        ),
         ("GET /reset?TOKEN=abc", "GET /reset?[redacted]"),
         ("GET /search/?q=身份证&page=2 HTTP/1.1", "GET /search/?q=身份证&page=2 HTTP/1.1"),
         ("GET /x?keyword=water HTTP/1.1", "GET /x?keyword=water HTTP/1.1"),
@@ -62,7 +65,9 @@ def test_gunicorn_access_log_drops_the_key(caplog: pytest.LogCaptureFixture) -> 
             _access(logger, "/search/", "q=water")
     finally:
         access.removeHandler(caplog.handler)
-        access.filters = [f for f in access.filters if not isinstance(f, logredact.RedactQueryStrings)]
+        access.filters = [
+            f for f in access.filters if not isinstance(f, logredact.RedactQueryStrings)
+        ]
     lines = [r.getMessage() for r in caplog.records if r.name == "gunicorn.access"]
     assert len(lines) == 2
     assert "s3cret-key" not in caplog.text

@@ -80,7 +80,8 @@ def test_migration_helper_encrypts_legacy_rows_and_reverses() -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:  # a row written before the migration: clear text
         cursor.execute(
-            f"UPDATE accounts_user SET {quote('phone')} = %s WHERE id = %s", ["13900000000", user.pk]
+            f"UPDATE accounts_user SET {quote('phone')} = %s WHERE id = %s",  # noqa: S608
+            ["13900000000", user.pk],
         )
     editor = SimpleNamespace(connection=connection)  # what a migration's schema editor offers
     assert fields.encrypt_columns(editor, "accounts_user", {"phone": False}) >= 1

@@ -106,7 +106,7 @@ def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[
         holder = top.applicant if top.applicant_id else None
         credential = None
         licence_type = _licence_type(licence_key) if licence_key and holder else None
-        if licence_type is not None:
+        if licence_type is not None and holder is not None:
             try:
                 credential = credential_issue_for_case(
                     licence_type=licence_type,
