@@ -78,6 +78,14 @@ class EncryptedTextField(EncryptedMixin, models.TextField):
     def value_to_string(self, obj: models.Model) -> str:
         return str(self.value_from_object(obj) or "")
 
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        # A short value (a phone, a name) is one line in forms and the admin, as it was.
+        if self.max_length is not None and self.max_length <= 300:
+            from django import forms
+
+            kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(**kwargs)
+
 
 class EncryptedJSONField(EncryptedMixin, models.TextField):
     """A JSON value (dict, list, ...) stored as one Fernet token of its JSON text."""
