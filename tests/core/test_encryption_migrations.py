@@ -41,7 +41,7 @@ def _raw(sql: str, params: list[object]) -> tuple[object, ...]:
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_rows_are_encrypted_and_the_migration_reverses() -> None:
-    latest = [key for key in MigrationExecutor(connection).loader.graph.leaf_nodes()]
+    latest = list(MigrationExecutor(connection).loader.graph.leaf_nodes())
     try:
         old = _migrate(BEFORE).loader.project_state(BEFORE).apps
         region = old.get_model("org", "Region").objects.create(
