@@ -4,6 +4,8 @@ Each worker runs the `core.warmup` steps before it takes its first request: the 
 encoder (`knowledge.embeddings`) and the hotline routing model (`hotline.routing`) are loaded
 once per worker process, so that no citizen waits the ~1-2 s model load on their first search
 or Open311 request.
+
+Access lines go through `core.logredact`: query strings carrying tokens are cut off.
 """
 
 import logging
@@ -15,8 +17,22 @@ accesslog = "-"
 logger = logging.getLogger("gunicorn.error")
 
 
+def _redact_access_log() -> None:
+    """Query strings that carry tokens (Open311 keys, OIDC codes) are cut from access lines."""
+    from onestop.core import logredact
+
+    logredact.install_on("gunicorn.access")
+    logredact.install_on("gunicorn.error")
+
+
+def when_ready(server: Any) -> None:
+    _redact_access_log()
+
+
 def post_worker_init(worker: Any) -> None:
     from onestop.core import warmup
+
+    _redact_access_log()
 
     took = warmup.run()
     logger.info(

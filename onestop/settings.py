@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +23,10 @@ if ONESTOP_ENV not in secrets.MODES:
 PRODUCTION = ONESTOP_ENV == secrets.PRODUCTION
 
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
+# The data dir holds the database, the keys and the uploads: the node's user only (0700).
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if DATA_DIR.stat().st_mode & 0o077 and DATA_DIR.stat().st_uid == os.getuid():
+    DATA_DIR.chmod(0o700)
 # The signing and personal-data keys; default DATA_DIR/keys. A folder the operator mounts
 # (read-only is fine until `onestop keys rotate`) may be named instead.
 KEYS_DIR = env.str("ONESTOP_KEYS_DIR", default="")
@@ -273,15 +277,26 @@ CONTENT_SECURITY_POLICY = {
 }
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads (case materials, hotline attachments) are personal data: owner-only files and dirs.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CASE_UPLOAD_MAX_BYTES = env.int("CASE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Query strings that carry tokens (api_key, code, state, ...) never reach the log.
+    "filters": {"redact_query": {"()": "onestop.core.logredact.RedactQueryStrings"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_query"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # runserver's access lines: through the console handler (and its filter).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 20

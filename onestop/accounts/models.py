@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onestop.core.fields import EncryptedTextField
 from onestop.core.models import TimeStampedModel
 
 
@@ -45,7 +46,7 @@ class User(AbstractUser):
         _("unified social credit code"), max_length=18, blank=True, db_index=True
     )
     organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True)
     real_name_level = models.PositiveSmallIntegerField(
         _("identity assurance level"), choices=AssuranceLevel.choices, default=AssuranceLevel.L1
     )

@@ -19,6 +19,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onestop.core.fields import EncryptedJSONField, EncryptedTextField
+
 
 class ItemProcess(models.Model):
     """Which BPMN process an item runs (by template key, so every region's copy of the item
@@ -111,15 +113,16 @@ class Case(models.Model):
     )
     applicant_name = models.CharField(_("applicant name"), max_length=200, blank=True)
     applicant_id_masked = models.CharField(_("applicant ID (masked)"), max_length=30, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_phone = EncryptedTextField(_("contact phone"), max_length=20, blank=True)
 
     # What the applicant answered: the variant questions, the merged form, and where each
     # pre-filled value came from ({field: "dataset.field"}). Top case only.
     variant_answers = models.JSONField(_("variant answers"), default=dict, blank=True)
-    form_data = models.JSONField(_("form data"), default=dict, blank=True)
+    # Encrypted at rest (`core.fields`): the form holds ID numbers of applicants and family.
+    form_data = EncryptedJSONField(_("form data"), default=dict, blank=True)
     prefilled = models.JSONField(_("pre-filled fields"), default=dict, blank=True)
     # The values pre-fill put in ({field: value}), to count the fields the applicant typed.
-    prefill_values = models.JSONField(_("pre-filled values"), default=dict, blank=True)
+    prefill_values = EncryptedJSONField(_("pre-filled values"), default=dict, blank=True)
     # Where each answer came from, fixed at submission by comparing it with the value pre-fill
     # fetched ({field: {"origin": "record" | "edited", "source": "dataset.field"}}; a field
     # not named was typed): an officer sees "from government records" only for "record".

@@ -16,6 +16,10 @@ class LicenceType(BilingualNameMixin, TimeStampedModel):
     )
     dataset = models.CharField(_("backing dataset"), max_length=60, blank=True)
     trust_level = models.CharField(_("trust level"), max_length=1, default="A")
+    # The allow-list of the credential subject: the application form's fields an e-licence of
+    # this type may carry (besides the holder's verified name), each only when its value came
+    # from a verified source (data/seed/licence_types.json; `cases.services.delivery`).
+    subject_fields = models.JSONField(_("subject fields"), default=list, blank=True)
 
     class Meta:
         ordering = ["key"]

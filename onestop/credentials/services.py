@@ -47,6 +47,7 @@ def licence_type_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[LicenceType
         "issuer_kind_id": row["issuer_kind"],
         "dataset": row.get("dataset") or "",
         "trust_level": row.get("trust_level", "A"),
+        "subject_fields": [str(key) for key in row.get("subject_fields") or []],
     }
     with transaction.atomic():
         licence, outcome = row_sync(LicenceType, {"key": row["key"]}, values)
@@ -207,8 +208,9 @@ def credential_issue_for_case(
     and the item's result is this licence type. No person issues it, so there is no actor to
     check: the authority is the case's decision, which `cases` has checked and recorded.
     The issuing department is still the licence type's department of this node; the ledger
-    entry "credentials.issue" is the same as for `credential_issue`, and `case_number` is
-    kept in the licence data (``caseNumber``) so a verifier can trace it to its decision.
+    entry "credentials.issue" is the same as for `credential_issue`. `case_number` is checked
+    but not written into the licence: anyone who decodes the QR code would read it; the node
+    traces a licence to its decision through the case's `credential` link.
     """
     if isinstance(licence_type, str):
         licence_type = licence_type_get(key=licence_type)
@@ -220,7 +222,7 @@ def credential_issue_for_case(
         licence_type=licence_type,
         department=department,
         holder=holder,
-        subject={**subject, "caseNumber": case_number},
+        subject=subject,
         valid_from=valid_from,
         valid_until=valid_until,
         number=number,

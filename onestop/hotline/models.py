@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onestop.core.fields import EncryptedTextField
 from onestop.core.models import BilingualNameMixin, TimeStampedModel
 
 RESOLVE_FORMAT = RegexValidator(
@@ -91,13 +92,13 @@ class WorkOrder(models.Model):
     request_type = models.CharField(_("request type"), max_length=20, choices=RequestType.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="orders")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    contact_name = models.CharField(_("contact name"), max_length=60, blank=True)
+    contact_name = EncryptedTextField(_("contact name"), max_length=60, blank=True)
     contact_phone_enc = models.TextField(_("contact phone (encrypted)"), editable=False)
     contact_phone_masked = models.CharField(_("contact phone"), max_length=20, editable=False)
     contact_index = models.CharField(
         _("contact phone blind index"), max_length=64, db_index=True, editable=False
     )
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = EncryptedTextField(_("address"), max_length=300, blank=True)
     township = models.CharField(_("township"), max_length=100, blank=True)
     latitude = models.DecimalField(
         _("latitude"),

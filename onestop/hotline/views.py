@@ -187,24 +187,26 @@ def _created(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @login_required
-@require_GET
+@require_POST
 def desk_suggest(request: HttpRequest) -> HttpResponse:
-    """The suggestion panel for the text typed so far (htmx fragment)."""
+    """The suggestion panel for the text typed so far (htmx fragment). A POST: the caller's
+    words never travel in a URL, where access logs and proxies would keep them."""
     if not policies.can(request.user, policies.CREATE, _region()):
         return forbidden(request, _("Only hotline staff of this region may take calls."))
-    values = {name: request.GET.get(name, "").strip() for name in (*FIELDS, "text")}
+    values = {name: request.POST.get(name, "").strip() for name in (*FIELDS, "text")}
     context = {"suggestions": _suggestions(request, values, with_answer=False)}
     return render(request, "hotline/_suggest.html", context)
 
 
 @login_required
-@require_GET
+@require_POST
 def desk_answer(request: HttpRequest) -> HttpResponse:
     """The knowledge answer for a consultation (htmx fragment, loaded after the suggestions:
-    searching the knowledge base takes longer than routing)."""
+    searching the knowledge base takes longer than routing). A POST, like the suggestions."""
     if not policies.can(request.user, policies.CREATE, _region()):
         return forbidden(request, _("Only hotline staff of this region may take calls."))
-    found = suggest.answer(text=request.GET.get("text", ""), region=_region(), lang=_lang())
+    text = request.POST.get("text") or request.POST.get("description") or ""
+    found = suggest.answer(text=text, region=_region(), lang=_lang())
     return render(request, "hotline/_answer.html", {"answer": found})
 
 

@@ -2,9 +2,9 @@
 
 The SMS and e-mail channels are picked by the settings NOTIFY_SMS_BACKEND and
 NOTIFY_EMAIL_BACKEND (import paths of classes built without arguments). The development
-adapters (`LogSMSBackend`, `LogEmailBackend`) write the message to a logger with the
-destination masked; `HttpSMSBackend` posts to an SMS gateway, `DjangoEmailBackend` sends
-through Django's mail framework (EMAIL_BACKEND, EMAIL_HOST, ...).
+adapters (`LogSMSBackend`, `LogEmailBackend`) log the template name and the masked destination
+only (never the message: it carries personal data); `HttpSMSBackend` posts to an SMS gateway,
+`DjangoEmailBackend` sends through Django's mail framework (EMAIL_BACKEND, EMAIL_HOST, ...).
 
 A channel never raises for a delivery problem: it returns a `DeliveryResult` that says
 whether the message went out and, if not, whether trying again may help.
@@ -72,15 +72,12 @@ class InAppChannel:
 
 
 class LogSMSBackend:
-    """Development SMS: the message goes to the ``onestop.notify.sms`` logger, phone masked."""
+    """Development SMS: the ``onestop.notify.sms`` logger gets the template name and the masked
+    phone number, never the message (it carries personal data)."""
 
     def send(self, notification: Notification) -> DeliveryResult:
-        sms_log.info(
-            "SMS to %s [%s]: %s",
-            notification.destination_masked,
-            notification.template,
-            notification.body,
-        )
+        # The body carries names, case numbers and codes: never logged.
+        sms_log.info("SMS to %s [%s]", notification.destination_masked, notification.template)
         return DeliveryResult.sent()
 
 
@@ -130,16 +127,11 @@ def _provider_ref(body: bytes) -> str:
 
 
 class LogEmailBackend:
-    """Development e-mail: the message goes to the ``onestop.notify.email`` logger, masked."""
+    """Development e-mail: the ``onestop.notify.email`` logger gets the template name and the
+    masked address, never the subject or the message."""
 
     def send(self, notification: Notification) -> DeliveryResult:
-        email_log.info(
-            "E-mail to %s [%s]: %s / %s",
-            notification.destination_masked,
-            notification.template,
-            notification.subject,
-            notification.body,
-        )
+        email_log.info("E-mail to %s [%s]", notification.destination_masked, notification.template)
         return DeliveryResult.sent()
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from onestop.core.errors import DomainError
 from onestop.open311 import services
-from onestop.open311.models import ApiClient
+from onestop.open311.models import ApiClient, PublicService
 
 
 class ApiClientAddForm(forms.ModelForm):
@@ -109,3 +109,12 @@ class ApiClientAdmin(admin.ModelAdmin):
             ngettext("%(count)d client deactivated.", "%(count)d clients deactivated.", done)
             % {"count": done},
         )
+
+
+@admin.register(PublicService)
+class PublicServiceAdmin(admin.ModelAdmin):
+    """Which services' request texts readers without a key may see (none by default)."""
+
+    list_display = ["service", "public", "updated_at"]
+    list_filter = ["public"]
+    readonly_fields = ["updated_at"]

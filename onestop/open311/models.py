@@ -48,3 +48,32 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PublicService(models.Model):
+    """A service (hotline level-2 category) whose requests keyless readers may read in full
+    text: description and address. Without a row, a GET without an API key gets the request
+    with its description and address withheld (complaints name neighbours, shops, people).
+    Coordinates are rounded to about 100 m for every keyless reader either way."""
+
+    service = models.OneToOneField(
+        "hotline.Category",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("service"),
+    )
+    public = models.BooleanField(
+        _("texts public"),
+        default=False,
+        help_text=_("Readers without an API key see the description and address of requests."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["service"]
+        verbose_name = _("service publication")
+        verbose_name_plural = _("service publications")
+
+    def __str__(self) -> str:
+        return str(self.service_id)

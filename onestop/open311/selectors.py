@@ -14,7 +14,7 @@ from onestop.core.errors import NotFound, PermissionDenied
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline.models import Category, WorkOrder
 from onestop.open311 import catalogue
-from onestop.open311.models import ApiClient
+from onestop.open311.models import ApiClient, PublicService
 from onestop.open311.services import hash_key
 
 
@@ -51,6 +51,11 @@ def client_reader(*, key: str | None) -> ApiClient:
             _("This node publishes no requests without an api_key."), code="invalid_api_key"
         )
     return client
+
+
+def public_service_codes() -> set[str]:
+    """The services whose request texts keyless readers may read (`PublicService.public`)."""
+    return set(PublicService.objects.filter(public=True).values_list("service_id", flat=True))
 
 
 def client_list() -> QuerySet[ApiClient]:

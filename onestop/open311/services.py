@@ -31,7 +31,7 @@ from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import WorkOrder
 from onestop.open311 import catalogue, policies
-from onestop.open311.models import ApiClient
+from onestop.open311.models import ApiClient, PublicService
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,28 @@ def client_deactivate(*, actor: Any, client: ApiClient) -> ApiClient:
         locked.public_reads = False
         locked.save(update_fields=["active", "public_reads"])
     return locked
+
+
+def service_publish(*, actor: Any, code: str, public: bool) -> PublicService:
+    """Whether readers without an API key see the description and address of the service
+    `code`'s requests (an administrator of the node's region, or a superuser)."""
+    from django.conf import settings
+
+    if not policies.can(actor, policies.Action.CLIENT_MANAGE, settings.NODE_REGION):
+        raise PermissionDenied(
+            _("Only an administrator of this node may publish a service's texts."),
+            code="forbidden",
+        )
+    service = hotline_selectors.category_list().filter(code=code).first()
+    if service is None or service.level != catalogue.SERVICE_LEVEL:
+        raise NotFound(
+            _("There is no service %(code)s.") % {"code": code}, code="unknown_service_code"
+        )
+    with transaction.atomic():
+        row, _created = PublicService.objects.select_for_update().get_or_create(service=service)
+        row.public = bool(public)
+        row.save(update_fields=["public", "updated_at"])
+    return row
 
 
 # --- filing a request ---------------------------------------------------------------------------

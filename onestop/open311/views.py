@@ -3,7 +3,13 @@ and JSON bodies and form-encoded POSTs). Each view parses, calls one selector or
 renders; domain errors become the spec's ``errors`` body with 400, 403 or 404.
 
 POSTs come from other applications, not browsers, and authenticate by ``api_key``: they are
-exempt from CSRF.
+exempt from CSRF. A key travels in the POST body or the ``X-Api-Key`` header, never in the URL
+(URLs are written to access logs): a request with ``api_key`` in its query string is refused
+with 400.
+
+GETs need no key. A keyless reader gets coordinates rounded to 3 decimals (about 100 m) and,
+unless the service is published (`PublicService`), no description and no address; a reader
+with a valid key gets the full request, as its service account may see it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import datetime
 import functools
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +37,8 @@ from onestop.open311 import catalogue, selectors, services
 from onestop.open311.renderers import errors, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+KEY_HEADER = "X-Api-Key"
+KEYLESS_PLACES = Decimal("0.001")  # ~100 m of latitude
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([A-Za-z0-9_.-]+)\](\[\])?$")
 FIELDS = (
     "service_code",
@@ -113,27 +122,53 @@ def _attribute(attribute: catalogue.Attribute) -> dict[str, Any]:
     return body
 
 
-def _request(order: WorkOrder) -> dict[str, Any]:
-    """One service request; the caller's name and phone are never part of it."""
+def _api_key(request: HttpRequest) -> str | None:
+    """The API key of the request: the ``X-Api-Key`` header, or ``api_key`` in a POST body.
+    A key in the query string is refused (400): it would be written to every access log."""
+    if "api_key" in request.GET:
+        raise ValidationFailed(
+            _(
+                "Send api_key in the POST body or in the X-Api-Key header, never in the URL: "
+                "URLs are written to logs."
+            ),
+            code="api_key_in_url",
+        )
+    key = request.headers.get(KEY_HEADER, "").strip()
+    if not key and request.method == "POST":
+        key = (request.POST.get("api_key") or "").strip()
+    return key or None
+
+
+def _rounded(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(KEYLESS_PLACES)
+
+
+def _request(
+    order: WorkOrder, *, keyless: bool = False, public: frozenset[str] | set[str] = frozenset()
+) -> dict[str, Any]:
+    """One service request; the caller's name and phone are never part of it. For a keyless
+    reader the coordinates are rounded and, unless the service is public, the description and
+    address withheld."""
     closed = catalogue.status_of(order) == "closed"
     lead = order.lead_department
+    texts = not keyless or order.category_id in public
     return {
         "service_request_id": order.number,
         "status": catalogue.status_of(order),
         "status_notes": str(order.get_status_display()),
         "service_name": order.category.name,
         "service_code": order.category_id,
-        "description": order.description,
+        "description": order.description if texts else None,
         "agency_responsible": lead.name if lead is not None else None,
         "service_notice": None,
         "requested_datetime": w3c(order.created_at),
         "updated_datetime": w3c((order.closed_at if closed else None) or order.updated_at),
         "expected_datetime": w3c(order.resolve_by),
-        "address": order.address or None,
+        "address": (order.address or None) if texts else None,
         "address_id": None,
         "zipcode": None,
-        "lat": order.latitude,
-        "long": order.longitude,
+        "lat": _rounded(order.latitude) if keyless else order.latitude,
+        "long": _rounded(order.longitude) if keyless else order.longitude,
         "media_url": None,
     }
 
@@ -216,8 +251,7 @@ def _request_in(request: HttpRequest) -> services.RequestIn:
 
 
 def _post(request: HttpRequest, fmt: str) -> HttpResponse:
-    key = request.POST.get("api_key") or request.GET.get("api_key")
-    client = selectors.client_authenticate(key=key)
+    client = selectors.client_authenticate(key=_api_key(request))
     data = _request_in(request)
     media = [
         (upload.name or "upload", upload.read())
@@ -279,7 +313,8 @@ def _window(request: HttpRequest) -> tuple[datetime.datetime, datetime.datetime]
 
 
 def _get_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    client = selectors.client_reader(key=request.GET.get("api_key"))
+    key = _api_key(request)
+    client = selectors.client_reader(key=key)
     numbers = _split(request.GET.get("service_request_id"))
     if len(numbers) > catalogue.MAX_RESULTS:
         raise ValidationFailed(
@@ -311,7 +346,9 @@ def _get_list(request: HttpRequest, fmt: str) -> HttpResponse:
         start=start,
         end=end,
     )
-    return render(fmt, "service_requests", [_request(o) for o in orders])
+    public = selectors.public_service_codes() if key is None else set()
+    body = [_request(o, keyless=key is None, public=public) for o in orders]
+    return render(fmt, "service_requests", body)
 
 
 @csrf_exempt
@@ -326,9 +363,11 @@ def request_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @require_GET
 @georeport
 def request_detail(request: HttpRequest, *, fmt: str, number: str) -> HttpResponse:
-    client = selectors.client_reader(key=request.GET.get("api_key"))
+    key = _api_key(request)
+    client = selectors.client_reader(key=key)
     order = selectors.request_get(actor=client.account, number=number)
-    return render(fmt, "service_requests", [_request(order)])
+    public = selectors.public_service_codes() if key is None else set()
+    return render(fmt, "service_requests", [_request(order, keyless=key is None, public=public)])
 
 
 @require_GET

@@ -189,7 +189,21 @@ def test_officers_decide_and_the_bundle_completes_with_one_notification(
     assert results["37112100SW-QT-0005"] == Case.ResultKind.PAPER
     credential = newborn_case.children.get(item__code="37112100WJ-GG-0002").credential
     assert credential.holder == citizen
-    assert credential.subject["caseNumber"].startswith("371121-")
+    subject = credential.subject
+    assert subject["name"] == citizen.real_name
+    # The allow-list of the birth medical certificate: nothing of the form beyond it, and no
+    # case number, employer, delivery method, household number or address.
+    assert set(subject) <= {
+        "id",
+        "name",
+        "item",
+        "child_name",
+        "child_gender",
+        "birth_date",
+        "mother_name",
+        "father_name",
+    }
+    assert subject.get("child_name")  # pre-filled from the health record, unchanged
 
 
 def test_decision_needs_a_reason(newborn_case: Case, officers: dict[str, Any]) -> None:
@@ -358,3 +372,25 @@ def test_fields_typed_counts_only_what_differs_from_prefill(
     case = services.case_submit(actor=citizen, case=newborn_draft)
     assert case.fields_typed == len(typed)
     assert case.fields_typed < len(schema["properties"])
+
+
+def test_form_data_and_prefill_values_are_encrypted_at_rest(newborn_draft: Case) -> None:
+    from django.db import connection
+
+    mother_id = newborn_draft.form_data["mother_id_number"]
+    assert mother_id
+    assert newborn_draft.prefill_values
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT form_data, prefill_values, contact_phone FROM cases_case WHERE id = %s",
+            [newborn_draft.pk.hex if connection.vendor == "sqlite" else newborn_draft.pk],
+        )
+        form_raw, prefill_raw, phone_raw = cursor.fetchone()
+    assert mother_id not in form_raw
+    assert mother_id not in prefill_raw
+    assert form_raw.startswith("gAAAAA")
+    assert prefill_raw.startswith("gAAAAA")
+    assert newborn_draft.contact_phone == "" or newborn_draft.contact_phone not in phone_raw
+    again = Case.objects.get(pk=newborn_draft.pk)
+    assert again.form_data == newborn_draft.form_data
+    assert again.prefill_values == newborn_draft.prefill_values

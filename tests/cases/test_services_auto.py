@@ -70,8 +70,34 @@ def test_tax_clearance_is_decided_by_rules_with_an_e_licence(
     assert case.result_kind == Case.ResultKind.LICENCE
     assert case.credential is not None
     assert case.credential.licence_type_id == "tax-clearance-certificate"
-    assert case.credential.subject["caseNumber"] == case.number
+    assert "caseNumber" not in case.credential.subject  # the QR code tells no case number
+    assert case.credential.subject["name"] == business.organisation_name
     assert "tax-clearance-certificate" in wallet_licence_types(holder=business)
+
+
+def test_a_business_cannot_get_a_tax_clearance_naming_another_firm(
+    business: Any, item: Any, fill: Any
+) -> None:
+    """The subject's name comes from the verified account, and typed values stay out."""
+    tax = item("SW-QT-0004")
+    case = services.draft_start(actor=business, item=tax)
+    case = services.prefill_apply(actor=business, case=case)
+    values = {
+        **fill(case),
+        "enterprise_name": "五莲县另一家有限公司",
+        "uscc": "91371121MA3OTHER00",
+        "legal_rep_name": "冒名者",
+    }
+    case = services.draft_save(actor=business, case=case, form_data=values)
+    case = services.case_submit(actor=business, case=case, idempotency_key="auto-other-firm")
+    assert case.credential is not None
+    subject = case.credential.subject
+    assert subject["name"] == business.organisation_name
+    assert subject["uscc"] == business.uscc
+    text = str(subject)
+    for typed in ("另一家", "91371121MA3OTHER00", "冒名者"):
+        assert typed not in text
+    assert set(subject) <= {"id", "name", "item", "uscc", "dereg_mode"}
 
 
 def test_at_the_window_the_same_item_goes_to_an_officer(

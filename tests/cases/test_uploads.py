@@ -216,3 +216,23 @@ def test_a_clerk_uploads_a_material_asked_for_by_a_supplement(portal, media):
         actor=portal["clerk"], case=case, key="photo", file=upload(PDF, "counter.pdf")
     )
     assert again.original_name == "counter.pdf"
+
+
+def test_uploads_are_owner_only_files_in_owner_only_dirs(portal, media):
+    import os
+    import stat
+
+    old = os.umask(0o022)  # a usual umask: without the settings files would be 0644
+    try:
+        case = item_draft(portal["citizen"])
+        uploads.material_upload(
+            actor=portal["citizen"], case=case, key="photo", file=upload(PNG, "a.png")
+        )
+    finally:
+        os.umask(old)
+    [stored] = media_files()
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    folder = stored.parent
+    while folder != Path(media).parent:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+        folder = folder.parent

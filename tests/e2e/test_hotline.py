@@ -34,7 +34,7 @@ def _take_the_call(page, base: str, axe) -> str:
     page.goto(base + "/hotline/desk/")
     axe.check(page)
     page.locator("#f-request-type").select_option("complaint")
-    with page.expect_response(re.compile(r"/hotline/desk/suggest\?"), timeout=60_000) as got:
+    with page.expect_response(re.compile(r"/hotline/desk/suggest$"), timeout=60_000) as got:
         page.locator("#f-description").fill(CALL)
         page.locator("#f-description").press("End")
     assert got.value.status == 200

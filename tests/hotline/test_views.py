@@ -135,11 +135,11 @@ def test_desk_suggest_renders_answer_category_department_and_duplicates(
     earlier = make(category="labor.wage-arrears", township="洪凝街道")
     client = client_for(world["agent"])
 
-    wages = client.get(
+    wages = client.post(
         reverse("hotline:desk_suggest"),
         {"text": "老板拖欠工资", "request_type": "complaint", "township": "洪凝街道"},
     )
-    question = client.get(reverse("hotline:desk_suggest"), {"text": "身份证丢了怎么补办"})
+    question = client.post(reverse("hotline:desk_suggest"), {"text": "身份证丢了怎么补办"})
 
     body = wages.content.decode()
     assert wages.status_code == 200
@@ -150,9 +150,10 @@ def test_desk_suggest_renders_answer_category_department_and_duplicates(
     assert earlier.number in body
     assert "Answer and close on the call" not in body
     asked = question.content.decode()
-    assert 'hx-get="/hotline/desk/answer?text=%E8%BA%AB' in asked
+    assert 'hx-post="/hotline/desk/answer"' in asked
+    assert "身份证丢了" not in asked.split('hx-post="/hotline/desk/answer"')[0].rsplit("<", 1)[-1]
     assert 'hx-trigger="load"' in asked
-    answered = client.get(reverse("hotline:desk_answer"), {"text": "身份证丢了怎么补办"})
+    answered = client.post(reverse("hotline:desk_answer"), {"text": "身份证丢了怎么补办"})
     answer = answered.content.decode()
     assert answered.status_code == 200
     assert "带户口簿到派出所补办。" in answer
@@ -160,14 +161,14 @@ def test_desk_suggest_renders_answer_category_department_and_duplicates(
     assert 'name="action" value="answer"' in answer
     assert (
         "no sure answer"
-        in client.get(reverse("hotline:desk_answer"), {"text": "天气"}).content.decode()
+        in client.post(reverse("hotline:desk_answer"), {"text": "天气"}).content.decode()
     )
 
 
 def test_desk_suggest_is_for_hotline_staff(world: dict[str, User]) -> None:
     officer = client_for(world["officer-ps"])
-    response = officer.get(reverse("hotline:desk_suggest"), {"text": "x"})
-    answer = officer.get(reverse("hotline:desk_answer"), {"text": "x"})
+    response = officer.post(reverse("hotline:desk_suggest"), {"text": "x"})
+    answer = officer.post(reverse("hotline:desk_answer"), {"text": "x"})
 
     assert response.status_code == 403
     assert answer.status_code == 403
@@ -450,3 +451,13 @@ def test_merge_from_the_desk_after_creation(
     assert f"Merge into {master.number}" in page
     assert merged["Location"] == reverse("hotline:desk")
     assert duplicate.merged_into_id == master.pk
+
+
+def test_desk_suggestions_take_the_callers_words_by_post_only(world: dict[str, User]) -> None:
+    """The description never travels in a URL (access logs, proxies): GET is refused."""
+    client = client_for(world["agent"])
+    assert client.get(reverse("hotline:desk_suggest"), {"text": "老板拖欠工资"}).status_code == 405
+    assert client.get(reverse("hotline:desk_answer"), {"text": "身份证丢了"}).status_code == 405
+    desk = client.get(reverse("hotline:desk")).content.decode()
+    assert 'hx-post="/hotline/desk/suggest"' in desk
+    assert "hx-get" not in desk

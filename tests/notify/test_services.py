@@ -82,6 +82,19 @@ def test_send_uses_the_given_phone_and_email(citizen: User) -> None:
     assert email.destination_masked == "z***@example.cn"
 
 
+def test_log_email_writes_the_template_and_the_masked_address_only(
+    citizen: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    [email] = _send(citizen, recipient_email="zhang.wei@example.cn", channels=("email",))
+    with caplog.at_level(logging.INFO, logger="onestop.notify.email"):
+        assert tasks.deliver.call(str(email.pk)) == "sent"
+    [record] = [r for r in caplog.records if r.name == "onestop.notify.email"]
+    assert record.getMessage() == "E-mail to z***@example.cn [hotline.received]"
+    assert "zhang.wei" not in caplog.text
+    assert email.subject not in caplog.text
+    assert "371121-20261126-0001" not in caplog.text
+
+
 def test_send_without_a_user_by_phone_only(db: None) -> None:
     [sms] = services.notification_send(
         template="hotline.callback",
@@ -176,18 +189,16 @@ def test_every_required_template_is_registered() -> None:
     } <= set(templates.keys())
 
 
-def test_log_sms_writes_the_message_with_the_phone_masked(
+def test_log_sms_writes_the_template_and_the_masked_phone_only(
     citizen: User, caplog: pytest.LogCaptureFixture
 ) -> None:
     _in_app, sms = _send(citizen)
     with caplog.at_level(logging.INFO, logger="onestop.notify.sms"):
         assert tasks.deliver.call(str(sms.pk)) == "sent"
     [record] = [r for r in caplog.records if r.name == "onestop.notify.sms"]
-    assert record.getMessage() == (
-        "SMS to 138****5678 [hotline.received]: 您的诉求已受理，工单编号 "
-        "371121-20261126-0001。我们将按时限办理并答复您。"
-    )
+    assert record.getMessage() == "SMS to 138****5678 [hotline.received]"
     assert PHONE not in caplog.text
+    assert "371121-20261126-0001" not in caplog.text  # the body is never logged
     sms.refresh_from_db()
     assert (sms.status, sms.attempts, sms.last_error) == (Status.SENT, 1, "")
     assert sms.sent_at is not None

@@ -413,7 +413,7 @@ def file(client: Client, **extra: Any) -> str:
 
 def test_get_request_json_fields_and_no_contact_data(world: Any, client: Client) -> None:
     number = file(client)
-    response = client.get(f"{BASE}requests/{number}.json?lang=en")
+    response = client.get(f"{BASE}requests/{number}.json?lang=en", HTTP_X_API_KEY=world["key"])
     body = jsn(response)
     assert len(body) == 1
     item = body[0]
@@ -455,7 +455,7 @@ def test_get_request_xml_is_a_list_of_one(world: Any, client: Client) -> None:
     assert len(requests) == 1
     assert [c.tag for c in requests[0]] == REQUEST_FIELDS
     assert requests[0].findtext("service_request_id") == number
-    assert requests[0].findtext("lat") == "35.700000"
+    assert requests[0].findtext("lat") == "35.700"  # keyless: rounded to ~100 m
     assert "13800005555" not in response.content.decode()
 
 
@@ -569,8 +569,8 @@ def test_get_requests_scoped_to_the_reading_client(world: Any, client: Client) -
     file(client)
     _other, key = services.client_create(actor=world["admin"], name="GY", region="320707")
     # 320707 needs an administrator there: the demo admin is a superuser and may.
-    assert jsn(client.get(f"{BASE}requests.json?api_key={key}")) == []
-    assert client.get(f"{BASE}requests.json?api_key=wrong").status_code == 403
+    assert jsn(client.get(f"{BASE}requests.json", HTTP_X_API_KEY=key)) == []
+    assert client.get(f"{BASE}requests.json", HTTP_X_API_KEY="wrong").status_code == 403
 
 
 def test_keyless_reads_stop_when_the_public_client_is_revoked(world: Any, client: Client) -> None:
@@ -594,9 +594,12 @@ def test_requests_endpoint_refuses_other_methods(world: Any, client: Client) -> 
 
 def test_xml_drops_characters_xml_cannot_carry(world: Any, client: Client) -> None:
     number = file(client, description="停\x0b水\x01了")
-    root = xml(client.get(f"{BASE}requests/{number}.xml"))
+    key = {"HTTP_X_API_KEY": world["key"]}
+    root = xml(client.get(f"{BASE}requests/{number}.xml", **key))
     assert root.findtext("request/description") == "停水了"
-    assert jsn(client.get(f"{BASE}requests/{number}.json"))[0]["description"] == "停\x0b水\x01了"
+    assert jsn(client.get(f"{BASE}requests/{number}.json", **key))[0]["description"] == (
+        "停\x0b水\x01了"
+    )
 
 
 def test_request_list_queries_do_not_grow_with_the_results(world: Any, client: Client) -> None:
@@ -615,3 +618,74 @@ def test_request_list_queries_do_not_grow_with_the_results(world: Any, client: C
         file(client)
     assert queries(6) == few
     assert few <= 8
+
+
+# --- keys never in URLs; keyless reads are coarse -------------------------------------------
+
+
+def test_a_key_in_the_query_string_of_a_write_is_400_and_files_nothing(
+    world: Any, client: Client
+) -> None:
+    body = form()
+    key = body.pop("api_key")
+    response = client.post(f"{BASE}requests.json?api_key={key}&lang=en", body)
+    assert response.status_code == 400
+    assert jsn(response) == [
+        {
+            "code": 400,
+            "description": "Send api_key in the POST body or in the X-Api-Key header, never in "
+            "the URL: URLs are written to logs.",
+        }
+    ]
+    assert WorkOrder.objects.count() == 0
+
+
+def test_a_key_in_the_query_string_of_a_read_is_400(world: Any, client: Client) -> None:
+    response = client.get(f"{BASE}requests.json?api_key={world['key']}")
+    assert response.status_code == 400
+
+
+def test_the_key_may_come_in_the_header(world: Any, client: Client) -> None:
+    body = form()
+    key = body.pop("api_key")
+    response = client.post(f"{BASE}requests.json", body, HTTP_X_API_KEY=key)
+    assert response.status_code == 200, response.content
+    assert WorkOrder.objects.count() == 1
+
+
+def test_keyless_reads_are_rounded_and_withhold_texts(world: Any, client: Client) -> None:
+    number = file(client, lat="35.712345", long="119.234567", address_string="洪凝街道88号")
+    keyless = jsn(client.get(f"{BASE}requests/{number}.json"))[0]
+    assert (keyless["lat"], keyless["long"]) == (35.712, 119.235)
+    assert keyless["description"] is None
+    assert keyless["address"] is None
+    assert keyless["media_url"] is None
+    listed = jsn(client.get(f"{BASE}requests.json"))[0]
+    assert listed == keyless
+    assert "电梯" not in client.get(f"{BASE}requests.xml").content.decode()
+    # With a valid key: the full request, as today.
+    full = jsn(client.get(f"{BASE}requests/{number}.json", HTTP_X_API_KEY=world["key"]))[0]
+    assert (full["lat"], full["long"]) == (35.712345, 119.234567)
+    assert full["description"] == "小区电梯坏了一周，物业不修。"
+    assert full["address"] == "洪凝街道88号"
+
+
+def test_a_public_service_shows_texts_to_keyless_readers_but_still_rounds(
+    world: Any, client: Client
+) -> None:
+    number = file(client, lat="35.712345", long="119.234567")
+    other = file(client, service_code=WATER)
+    services.service_publish(actor=world["admin"], code=SERVICE, public=True)
+    item = jsn(client.get(f"{BASE}requests/{number}.json"))[0]
+    assert item["description"] == "小区电梯坏了一周，物业不修。"
+    assert (item["lat"], item["long"]) == (35.712, 119.235)
+    assert jsn(client.get(f"{BASE}requests/{other}.json"))[0]["description"] is None
+
+
+def test_only_an_administrator_publishes_a_service(world: Any) -> None:
+    from onestop.core.errors import PermissionDenied as Denied
+    from onestop.open311.models import PublicService
+
+    with pytest.raises(Denied):
+        services.service_publish(actor=world["agent"], code=SERVICE, public=True)
+    assert not PublicService.objects.exists()

@@ -30,14 +30,53 @@ from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
 
 
-def _licence_subject(case: Case, item: Item) -> dict[str, Any]:
+def _holder_name(holder: Any) -> str:
+    """The holder's name from the account (a business: its organisation), not from the form."""
+    if getattr(holder, "kind", "") == "business" and getattr(holder, "organisation_name", ""):
+        return str(holder.organisation_name)
+    return str(getattr(holder, "real_name", "") or getattr(holder, "username", ""))
+
+
+def _officer_reviewed(case: Case) -> bool:
+    """Whether an officer passed the item case's review: the form was checked by a person."""
+    return any(
+        (event.data or {}).get("review_outcome") == "pass" and event.actor_id is not None
+        for event in case.events.filter(kind=EventKind.TASK_COMPLETED)
+    )
+
+
+def licence_subject(case: Case, item: Item, *, holder: Any, allowed: list[str]) -> dict[str, Any]:
+    """The credential subject of the e-licence that is `case`'s result.
+
+    The name (and a business's credit code) come from the holder's account, never from the
+    form. Of the form, only the licence type's allow-list (`LicenceType.subject_fields`) is
+    copied, and each field only when its value is verified: pre-filled from a government
+    record and left unchanged, or confirmed by the officer who passed the case's review.
+    Free typing alone never reaches a signed licence; nothing else of the form (contacts,
+    addresses, household numbers, delivery choices) nor the case number does either.
+    """
     top = case.top
-    subject: dict[str, Any] = {"name": top.applicant_name, "item": item.name_zh}
-    for key, value in (top.form_data or {}).items():
-        if any(mark in key for mark in PRIVATE_FIELD_MARKS):
+    subject: dict[str, Any] = {"name": _holder_name(holder), "item": item.name_zh}
+    if getattr(holder, "kind", "") == "business" and getattr(holder, "uscc", ""):
+        subject["uscc"] = holder.uscc
+    data = top.form_data or {}
+    prefill_values = top.prefill_values or {}
+    sources = top.prefilled or {}
+    reviewed: bool | None = None
+    for key in allowed:
+        if key in subject or any(mark in key for mark in PRIVATE_FIELD_MARKS):
             continue
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
+        value = data.get(key)
+        if value in (None, "") or not isinstance(value, str | int | float):
             continue
+        if isinstance(value, bool):
+            continue
+        verified = key in sources and key in prefill_values and prefill_values[key] == value
+        if not verified:
+            if reviewed is None:
+                reviewed = _officer_reviewed(case)
+            if not reviewed:
+                continue
         candidate = {**subject, key: value}
         if len(json.dumps(candidate, ensure_ascii=False).encode()) > 1500:
             break
@@ -45,14 +84,13 @@ def _licence_subject(case: Case, item: Item) -> dict[str, Any]:
     return subject
 
 
-def _licence_type_known(key: str) -> bool:
+def _licence_type(key: str) -> Any:
     from onestop.credentials.selectors import licence_type_get
 
     try:
-        licence_type_get(key=key)
+        return licence_type_get(key=key)
     except NotFound:
-        return False
-    return True
+        return None
 
 
 def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[CaseEvent]) -> None:
@@ -67,12 +105,15 @@ def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[
         licence_key = str((item.result or {}).get("e_licence") or "")
         holder = top.applicant if top.applicant_id else None
         credential = None
-        if licence_key and holder is not None and _licence_type_known(licence_key):
+        licence_type = _licence_type(licence_key) if licence_key and holder else None
+        if licence_type is not None and holder is not None:
             try:
                 credential = credential_issue_for_case(
-                    licence_type=licence_key,
+                    licence_type=licence_type,
                     holder=holder,
-                    subject=_licence_subject(case, item),
+                    subject=licence_subject(
+                        case, item, holder=holder, allowed=list(licence_type.subject_fields)
+                    ),
                     case_number=str(case.number),
                     valid_from=now,
                 )
