@@ -148,7 +148,7 @@ def server(data_dir: Path) -> Iterator[int]:
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 900  # a loaded machine loads the models slowly
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"onestop serve exited; see {log.name}")

@@ -12,7 +12,7 @@ import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from onestop.core.models import DayCounter
 
@@ -82,7 +82,10 @@ def number_row(
         raise RuntimeError("number_row must run inside transaction.atomic")
     prefix = f"{region}-{day:%Y%m%d}-"
     quote = connection.ops.quote_name
-    table, column = quote(model._meta.db_table), quote(model._meta.get_field(field).column)
+    target = model._meta.get_field(field)
+    if not isinstance(target, Field) or not target.column:
+        raise TypeError(f"{model.__name__}.{field} is not a column")
+    table, column = quote(model._meta.db_table), quote(target.column)
     key = quote(model._meta.pk.column)
     if connection.vendor != "postgresql":
         number = f"{prefix}{next_sequence(series=series, region=region, day=day):0{digits}d}"

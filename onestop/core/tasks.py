@@ -29,7 +29,7 @@ def enqueue_all(calls: Sequence[Call]) -> list[Any]:
     (backend,) = backends
     if backend.options.get("id_function"):
         return [task.enqueue(*args) for task, args in calls]  # its ids are its own business
-    rows = []
+    rows: list[DBTaskResult] = []
     for task, args in calls:
         backend.validate_task(task)
         rows.append(
