@@ -148,7 +148,7 @@ def server(data_dir: Path) -> Iterator[int]:
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 900  # a loaded machine loads the models slowly
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"onestop serve exited; see {log.name}")
@@ -262,12 +262,15 @@ def open311_bodies() -> list[bytes]:
 
 
 def queries_per_post(body: bytes) -> list[str]:
-    """The SQL of one intake POST, in this process, on the same database."""
+    """The SQL of one intake POST, in this process, on the same database: the second one, as a
+    server process answers all but its first (the key and the service are then in its cache,
+    `OPEN311_CACHE_SECONDS`)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
+    client.post(INTAKE, body, content_type="application/x-www-form-urlencoded")
     with CaptureQueriesContext(connection) as captured:
         response = client.post(INTAKE, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200, response.content  # noqa: S101 - bench sanity

@@ -282,6 +282,10 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CASE_UPLOAD_MAX_BYTES = env.int("CASE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# How long a worker remembers a verified Open311 API key (with its client, service account and
+# roles) and a service code's category: a revoked key, a changed role or category reaches the
+# other workers within this many seconds (0: read them on every request).
+OPEN311_CACHE_SECONDS = env.int("OPEN311_CACHE_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

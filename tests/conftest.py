@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from onestop.core import calendar, crypto
+from onestop.core import calendar, crypto, memo
 from tests import factories
 from tests.factories import worlds
 
@@ -56,20 +56,22 @@ def _services_speak_english() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> Iterator[None]:
-    """Each test gets its own data dir (keys, secret, uploads) and no cached keys or calendar
-    year from another test. A database test's dir starts with a copy of the process's keys,
-    generated once (the worlds' personal data is encrypted with them); any other test's keys
-    are generated on first use, as on a new node. Passwords hash fast: no test is about the
-    hasher's cost."""
+    """Each test gets its own data dir (keys, secret, uploads) and no cached keys, calendar
+    year or per-process cache (`core.memo`) from another test. A database test's dir starts
+    with a copy of the process's keys, generated once (the worlds' personal data is encrypted
+    with them); any other test's keys are generated on first use, as on a new node. Passwords
+    hash fast: no test is about the hasher's cost."""
     if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
         worlds.copy_keys(tmp_path)
     settings.DATA_DIR = tmp_path
     settings.PASSWORD_HASHERS = worlds.FAST_HASHERS
     crypto.reset_key_cache()
     calendar.invalidate()
+    memo.clear_all()
     yield
     crypto.reset_key_cache()
     calendar.invalidate()
+    memo.clear_all()
 
 
 @pytest.fixture(autouse=True, scope="session")

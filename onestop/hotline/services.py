@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import importlib
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onestop.core import crypto, files, identity, numbering
+from onestop.core import tasks as core_tasks
 from onestop.core.actors import SYSTEM
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.hotline import policies, timelimits, transitions
@@ -167,16 +169,22 @@ def _department(code: str, *, region: str) -> Department:
 # --- numbers ----------------------------------------------------------------------------------
 
 
-def _allocate_number(region: str, moment: datetime.datetime) -> str:
-    """``<region>-<yyyymmdd>-<6-digit seq>`` of the node's local day (`core.numbering`).
-
-    Call inside a transaction: one upsert (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``,
-    PostgreSQL and SQLite alike) creates or bumps the day's counter row and leaves it locked
-    until the transaction commits, so concurrent intakes (several workers) never get the same
-    number. (It was three statements: get_or_create, SELECT ... FOR UPDATE, UPDATE.)
-    """
-    day = timelimits.local_date(moment)
-    return numbering.day_number(series=NUMBER_SERIES, region=region, day=day, digits=6)
+def _number_last(order: WorkOrder, moment: datetime.datetime) -> str:
+    """Number the order just inserted: ``<region>-<yyyymmdd>-<6-digit seq>`` of the node's local
+    day (`core.numbering`), as the last statement of the intake's transaction. The day's
+    counter row is locked from here to the commit only, not during the inserts, so concurrent
+    intakes of a region queue on it for one statement and the commit, and never get the same
+    number (`core.numbering.number_row`: on PostgreSQL the counter upsert and the order's update
+    in one statement; it was the transaction's first statement, and before that three)."""
+    return numbering.number_row(
+        model=WorkOrder,
+        pk=order.pk,
+        field="number",
+        series=NUMBER_SERIES,
+        region=order.region,
+        day=timelimits.local_date(moment),
+        digits=6,
+    )
 
 
 # --- the lifecycle core -----------------------------------------------------------------------
@@ -345,10 +353,10 @@ def ticket_create(
     system (`ticket_route_waiting`). Until then, and whenever routing declines or fails, the
     order waits for an agent like any other.
 
-    Every check and read happens before the transaction; inside it: the number (one upsert),
-    the order, its event, the receipt SMS handed to the worker (one task row,
-    `tasks.notify_citizens`) and the routing task row, so the transaction is short and commits
-    once.
+    Every check and read happens before the transaction; inside it: the order, its event, the
+    task rows for the worker (the receipt SMS, `tasks.notify_citizens`, and the routing, in one
+    insert: `core.tasks.enqueue_all`) and last the number (`_number_last`), so the transaction
+    is short, holds the day's counter only at its end and commits once.
     """
     region_code = region or str(settings.NODE_REGION)
     if not policies.can(actor, policies.CREATE, region_code):
@@ -426,14 +434,20 @@ def ticket_create(
     )
     from onestop.hotline import tasks
 
+    # A placeholder only this transaction ever sees; the number is given last (`_number_last`).
+    order.number = f"new-{uuid.uuid4().hex}"
     try:
         with transaction.atomic():
-            order.number = _allocate_number(region_code, now)
             order.save(force_insert=True)
             WorkOrderEvent.objects.bulk_create(events)
-            tasks.notify_citizens.enqueue(order.pk, "hotline.received", {"number": order.number})
-            if route:
-                tasks.route_orders.enqueue(order.pk)
+            # Both task rows in one insert; the receipt reads the number when it is sent.
+            core_tasks.enqueue_all(
+                [
+                    (tasks.notify_citizens, (order.pk, "hotline.received", {})),
+                    *([(tasks.route_orders, (order.pk,))] if route else []),
+                ]
+            )
+            order.number = _number_last(order, now)
     except IntegrityError:
         if key is not None:
             existing = WorkOrder.objects.filter(idempotency_key=key).first()

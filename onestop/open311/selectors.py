@@ -10,24 +10,35 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from onestop.accounts import policies as account_policies
+from onestop.core import memo
 from onestop.core.errors import NotFound, PermissionDenied
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline.models import Category, WorkOrder
-from onestop.open311 import catalogue
+from onestop.open311 import catalogue, keys
 from onestop.open311.models import ApiClient, PublicService
-from onestop.open311.services import hash_key
 
 
 def client_authenticate(*, key: str | None) -> ApiClient:
     """The active client holding `key`; `PermissionDenied` for a missing, unknown or revoked
-    key (the three are not told apart)."""
+    key (the three are not told apart).
+
+    The client comes with its service account and the account's roles read (what an intake
+    checks), and is kept per process for ``OPEN311_CACHE_SECONDS`` (`keys.verified`): the
+    next request with the key reads nothing."""
     client = None
     if key:
-        client = (
-            ApiClient.objects.select_related("account")
-            .filter(key_hash=hash_key(key), active=True, account__is_active=True)
-            .first()
-        )
+        digest = keys.hash_key(key)
+        client = keys.recall(digest)
+        if client is None:
+            client = (
+                ApiClient.objects.select_related("account")
+                .filter(key_hash=digest, active=True, account__is_active=True)
+                .first()
+            )
+            if client is not None:
+                account_policies.roles(client.account)  # read now, kept with the client
+                keys.verified.put(digest, client)
     if client is None:
         raise PermissionDenied(
             _("Invalid api_key received: the request cannot be processed."),
@@ -70,6 +81,28 @@ def service_list() -> QuerySet[Category]:
         .select_related("parent")
         .order_by("code")
     )
+
+
+_services: memo.TTLCache[str, Category] = memo.TTLCache("open311.services", keys.cache_seconds)
+
+
+def service_for_intake(*, code: str) -> Category:
+    """The service `code` with what filing a request under it reads (its time-limit class and
+    default kind), kept per process for ``OPEN311_CACHE_SECONDS`` as the keys are; `NotFound`
+    for an unknown code or a category that is not a service (never cached)."""
+    service = _services.get(code)
+    if service is None:
+        service = (
+            hotline_selectors.category_list()
+            .filter(code=code, level=catalogue.SERVICE_LEVEL)
+            .first()
+        )
+        if service is None:
+            raise NotFound(
+                _("There is no service %(code)s.") % {"code": code}, code="unknown_service_code"
+            )
+        _services.put(code, service)
+    return service
 
 
 def service_get(*, code: str) -> Category:

@@ -10,7 +10,6 @@ app never writes hotline tables itself.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
@@ -30,17 +29,14 @@ from onestop.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import WorkOrder
-from onestop.open311 import catalogue, policies
+from onestop.open311 import catalogue, keys, policies, selectors
+from onestop.open311.keys import hash_key
 from onestop.open311.models import ApiClient, PublicService
 
 logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 2000  # the hotline's limit (GeoReport allows 4,000)
 MAX_IDEMPOTENCY_KEY = 80  # namespaced per client into the hotline's 100-character key
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def client_create(
@@ -117,6 +113,7 @@ def client_deactivate(*, actor: Any, client: ApiClient) -> ApiClient:
         locked.active = False
         locked.public_reads = False
         locked.save(update_fields=["active", "public_reads"])
+    keys.forget(locked)  # this process refuses it at once; the others within the cache time
     return locked
 
 
@@ -261,15 +258,7 @@ def request_create(
         raise PermissionDenied(_("This api_key has been revoked."), code="invalid_api_key")
     if not data.service_code:
         raise ValidationFailed(_("service_code is required."), code="missing_service_code")
-    try:
-        category = hotline_selectors.category_get(code=data.service_code)
-    except NotFound:
-        category = None
-    if category is None or category.level != catalogue.SERVICE_LEVEL:
-        raise NotFound(
-            _("There is no service %(code)s.") % {"code": data.service_code},
-            code="unknown_service_code",
-        )
+    category = selectors.service_for_intake(code=data.service_code)
     lat, lon = _location(data)
     description = _check_text(data)
     attributes = _attributes(data.attributes, data.service_code)

@@ -67,3 +67,49 @@ def test_one_statement_per_number_whether_or_not_the_days_row_exists(
             assert numbering.day_numbers(
                 series="cases", region="371121", day=DAY, digits=5, count=7
             ) == [f"371121-{DAY:%Y%m%d}-{n:05d}" for n in range(1, 8)]
+
+
+def test_number_row_numbers_a_saved_row_last_from_the_same_sequence() -> None:
+    from django.contrib.auth.models import Group
+
+    with transaction.atomic():
+        assert numbering.next_sequence(series="cases", region="371121", day=DAY) == 1
+        rows = [Group.objects.create(name=f"placeholder-{i}") for i in range(2)]
+        numbers = [
+            numbering.number_row(
+                model=Group,
+                pk=row.pk,
+                field="name",
+                series="cases",
+                region="371121",
+                day=DAY,
+                digits=5,
+            )
+            for row in rows
+        ]
+        DayCounter.objects.filter(series="cases", region="371121", day=DAY).update(last=99999)
+        wide = numbering.number_row(
+            model=Group,
+            pk=rows[0].pk,
+            field="name",
+            series="cases",
+            region="371121",
+            day=DAY,
+            digits=5,
+        )
+
+    assert numbers == ["371121-20261201-00002", "371121-20261201-00003"]
+    assert wide == "371121-20261201-100000"  # more digits when the day needs them, never cut
+    assert sorted(Group.objects.values_list("name", flat=True)) == [
+        "371121-20261201-00003",
+        "371121-20261201-100000",
+    ]
+
+
+def test_number_row_needs_the_row_and_then_takes_no_number() -> None:
+    from django.contrib.auth.models import Group
+
+    args = {"model": Group, "field": "name", "series": "cases", "region": "371121", "day": DAY}
+    with pytest.raises(RuntimeError, match="no Group row"), transaction.atomic():
+        numbering.number_row(pk=424242, digits=5, **args)
+    assert not DayCounter.objects.filter(series="cases").exists()

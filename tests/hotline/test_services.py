@@ -65,11 +65,12 @@ def test_create_stores_the_phone_encrypted_and_masked_and_audits(make, world, se
 
 
 def test_receipt_is_handed_to_the_worker_with_the_order(make, sent):
-    """The intake writes one task row in its own transaction; the worker sends the SMS."""
+    """The intake writes one task row in its own transaction; the worker sends the SMS, with
+    the order's number read when it is sent (the intake numbers the order last)."""
     order = make()
     [queued] = DBTaskResult.objects.filter(task_path=tasks.notify_citizens.module_path)
     assert sent == []
-    assert queued.args_kwargs["args"] == [order.pk, "hotline.received", {"number": order.number}]
+    assert queued.args_kwargs["args"] == [order.pk, "hotline.received", {}]
 
     assert tasks.notify_citizens.call(*queued.args_kwargs["args"]) == 1
     assert sent == [

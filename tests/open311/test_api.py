@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import Attachment, WorkOrder
@@ -689,3 +690,33 @@ def test_only_an_administrator_publishes_a_service(world: Any) -> None:
     with pytest.raises(Denied):
         services.service_publish(actor=world["agent"], code=SERVICE, public=True)
     assert not PublicService.objects.exists()
+
+
+def test_a_post_with_a_known_key_and_service_only_writes(
+    world: Any, client: Client, settings: Any
+) -> None:
+    """After the first request, the key (client, account, roles) and the service are in the
+    process's cache: a POST is its transaction and nothing else — the order, its event, both
+    task rows in one insert, and the number last (PostgreSQL: one statement; SQLite: the
+    counter upsert and the order's update)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.HOTLINE_AUTO_DISPATCH = True  # the routing task too
+    file(client)
+    with CaptureQueriesContext(connection) as context:
+        number = file(client)
+    statements = [q["sql"].split()[0].upper() for q in context.captured_queries]
+    # the test's own transaction makes the intake's a savepoint
+    writes = [s for s in statements if s not in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}]
+    if connection.vendor == "postgresql":
+        assert writes == ["INSERT", "INSERT", "INSERT", "WITH"]
+    else:
+        assert writes == ["INSERT", "INSERT", "INSERT", "INSERT", "UPDATE"]
+    order = WorkOrder.objects.get(number=number)
+    assert order.number.endswith("-000002")
+    tasks = DBTaskResult.objects.filter(args_kwargs__args__0=order.pk)
+    assert sorted(t.task_path for t in tasks) == [
+        "onestop.hotline.tasks.notify_citizens",
+        "onestop.hotline.tasks.route_orders",
+    ]

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from onestop.accounts import services as account_services
 from onestop.accounts.models import StaffRole, User
-from onestop.core.errors import Conflict, PermissionDenied
+from onestop.core.errors import Conflict, NotFound, PermissionDenied
 from onestop.hotline import policies as hotline_policies
 from onestop.open311 import policies, selectors, services
 from onestop.open311.models import ApiClient
@@ -127,3 +127,38 @@ def test_command_reports_domain_errors(world: Any) -> None:
             stdout=StringIO(),
         )
     assert ApiClient.objects.count() == 1
+
+
+def test_a_verified_key_is_remembered_with_its_roles_and_forgotten_when_revoked(
+    world: Any, django_assert_num_queries: Any
+) -> None:
+    first = selectors.client_authenticate(key=DEMO_KEY)
+    with django_assert_num_queries(0):
+        again = selectors.client_authenticate(key=DEMO_KEY)
+        assert hotline_policies.can(again.account, hotline_policies.CREATE, "371121") is True
+    assert again is first
+    services.client_deactivate(actor=world["admin"], client=world["client"])
+    with pytest.raises(PermissionDenied):
+        selectors.client_authenticate(key=DEMO_KEY)
+
+
+def test_with_no_cache_time_every_request_reads_the_key(world: Any, settings: Any) -> None:
+    settings.OPEN311_CACHE_SECONDS = 0
+    selectors.client_authenticate(key=DEMO_KEY)
+    ApiClient.objects.filter(pk=world["client"].pk).update(active=False)  # behind the cache
+    with pytest.raises(PermissionDenied):
+        selectors.client_authenticate(key=DEMO_KEY)
+
+
+def test_service_for_intake_is_remembered_and_refuses_what_is_not_a_service(
+    world: Any, django_assert_num_queries: Any
+) -> None:
+    from tests.open311.conftest import SERVICE
+
+    service = selectors.service_for_intake(code=SERVICE)
+    with django_assert_num_queries(0):
+        assert selectors.service_for_intake(code=SERVICE) is service
+    group = SERVICE.split(".")[0]  # a level-1 group is no service
+    for code in (group, "nope"):
+        with pytest.raises(NotFound):
+            selectors.service_for_intake(code=code)
