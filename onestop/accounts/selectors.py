@@ -7,10 +7,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import policies
 from onestop.accounts.models import AssuranceEvent, StaffRole, User
+from onestop.core import secrets
 from onestop.core.errors import PermissionDenied
 
 
@@ -93,6 +95,21 @@ def mfa_required(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(user.is_superuser or user.is_staff or getattr(user, "kind", "") == User.Kind.STAFF)
+
+
+def demo_totp_code(user: User) -> str | None:
+    """On a development node only: the current code of `user`'s authenticator if it is the
+    demo seed's published one (so a visitor of `make run` signs in as demo staff without an
+    app). None in production, and for any authenticator a person set up themselves."""
+    from onestop.accounts.seed import DEMO_TOTP_KEY
+
+    if secrets.production():
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True, key=DEMO_TOTP_KEY).first()
+    if device is None:
+        return None
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    return f"{token:0{device.digits}d}"
 
 
 def mfa_enrolled(user: User) -> bool:

@@ -91,4 +91,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     done = _code_checked(request, form, services.mfa_verify)
     if done is not None:
         return done
-    return render(request, "accounts/mfa_verify.html", {"form": form, "next": _next(request)})
+    return render(
+        request,
+        "accounts/mfa_verify.html",
+        {
+            "form": form,
+            "next": _next(request),
+            "demo_code": selectors.demo_totp_code(_user(request)),
+        },
+    )

@@ -210,3 +210,35 @@ def test_the_demo_seed_gives_no_authenticator_in_production_mode(org: None, sett
     seed_accounts()
 
     assert not TOTPDevice.objects.exists()
+
+
+def test_a_demo_node_shows_the_demo_authenticators_code_and_production_never(
+    org: None, settings: Any
+) -> None:
+    from onestop.accounts.seed import DEMO_PASSWORD, seed_accounts
+
+    seed_accounts()
+    clerk = User.objects.get(username="clerk")
+    device = TOTPDevice.objects.get(user=clerk, confirmed=True)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/accounts/login/", {"username": "clerk", "password": DEMO_PASSWORD})
+
+    page = client.get("/accounts/mfa/verify/").content.decode()
+    assert "published demo authenticator" in page
+    assert f"<strong>{totp_code(device)}</strong>" in page
+
+    settings.ONESTOP_ENV = "production"
+    assert (
+        "published demo authenticator" not in client.get("/accounts/mfa/verify/").content.decode()
+    )
+
+
+def test_an_authenticator_a_person_set_up_shows_no_code(db: None) -> None:
+    staff = User.objects.create_user("own-device", password=PASSWORD, kind=User.Kind.STAFF)
+    mfa_device(staff)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/accounts/login/", {"username": "own-device", "password": PASSWORD})
+
+    assert (
+        "published demo authenticator" not in client.get("/accounts/mfa/verify/").content.decode()
+    )
