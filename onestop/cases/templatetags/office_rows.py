@@ -8,7 +8,7 @@ The markup matches `_due.html` (the one-case page still includes it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -61,25 +61,35 @@ def _head(row: Any, href: tuple[str, str]) -> SafeString:
     )
 
 
-@register.simple_tag
-def queue_rows(rows: Iterable[Any]) -> SafeString:
-    """`<tr>`s of the department queue: number, item, applicant, task, status, due."""
+def _rows(rows: Iterable[Any], cells: Callable[[Any], list[Any]]) -> SafeString:
+    """`<tr>`s: the row's number cell, then a `<td>` for each of `cells(row)` (escaped unless
+    already safe)."""
     href = _case_href()
     return format_html_join(
         "\n",
-        "{}\n        <td>{}</td>\n        <td>{}</td>\n        <td>{}</td>\n        <td>{}</td>\n"
-        "        <td>{}</td>\n      </tr>",
+        "{}{}\n      </tr>",
         (
             (
                 _head(row, href),
-                row.case.item.name if row.case.item else "",
-                row.applicant_name,
-                row.task,
-                row.case.get_status_display(),
-                _due(row.case, row.due),
+                format_html_join("", "\n        <td>{}</td>", ((v,) for v in cells(row))),
             )
             for row in rows
         ),
+    )
+
+
+@register.simple_tag
+def queue_rows(rows: Iterable[Any]) -> SafeString:
+    """`<tr>`s of the department queue: number, item, applicant, task, status, due."""
+    return _rows(
+        rows,
+        lambda row: [
+            row.case.item.name if row.case.item else "",
+            row.applicant_name,
+            row.task,
+            row.case.get_status_display(),
+            _due(row.case, row.due),
+        ],
     )
 
 
@@ -100,29 +110,24 @@ def _supplement(row: Any) -> SafeString:
     if row.supplement:
         reason = Truncator(row.supplement.reason).chars(80)
         out = format_html("{} — {}", out, reason)
-    return format_html("\n        <td>{}</td>", out)
+    return out
 
 
 @register.simple_tag
 def board_rows(rows: Iterable[Any], show_supplement: bool = False) -> SafeString:
     """`<tr>`s of a supervisor board table: number, item, department, due (escalated marked),
     who holds it, and, for the supplements table, since when and why."""
-    href = _case_href()
     escalated = format_html(' <span class="os-due os-due--overdue">{}</span>', _("Escalated"))
-    return format_html_join(
-        "\n",
-        "{}\n        <td>{}</td>\n        <td>{}</td>\n        <td>{}{}</td>\n        <td>{}</td>"
-        "{}\n      </tr>",
-        (
-            (
-                _head(row, href),
-                row.case.item.name if row.case.item else "",
-                row.case.department.name if row.case.department else "",
-                _due(row.case, row.due),
-                escalated if row.case.escalated_at else "",
-                _held(row),
-                _supplement(row) if show_supplement else "",
-            )
-            for row in rows
-        ),
-    )
+
+    def cells(row: Any) -> list[Any]:
+        case = row.case
+        due = format_html("{}{}", _due(case, row.due), escalated if case.escalated_at else "")
+        held = [
+            case.item.name if case.item else "",
+            case.department.name if case.department else "",
+            due,
+            _held(row),
+        ]
+        return [*held, _supplement(row)] if show_supplement else held
+
+    return _rows(rows, cells)
