@@ -7,6 +7,11 @@ Split storage (reference/workflow-engine.md §3.2): `BpmnWorkflowSerializer.to_d
 workflow holds the whole process spec (about two thirds of the bytes). `spec_dump` keeps the
 spec part ("spec", "subprocess_specs") once per definition version; `state_dump` keeps the rest
 per instance; `restore` puts them together again.
+
+Parsed specs are kept per process (`_SPECS`, by the definition's id and hash; a definition
+never changes once saved): starting or restoring a workflow then builds only its tasks. A
+SpiffWorkflow spec is shared by the workflows made from it, as the library's own parser-once
+usage does; the engine changes tasks and task data, never the spec.
 """
 
 from __future__ import annotations
@@ -15,13 +20,18 @@ import copy
 import datetime
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -41,8 +51,19 @@ if _spiff_logger.level == logging.NOTSET:
 VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
 
 
-def _make_serializer() -> BpmnWorkflowSerializer:
-    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+class _StateConverter(BpmnWorkflowConverter):
+    """`BpmnWorkflowConverter.to_dict` without the spec: what `state_dump` keeps, with no time
+    spent converting a spec only to drop it."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
+def _make_serializer(config: dict[Any, Any] = SPIFF_CONFIG) -> BpmnWorkflowSerializer:
+    registry = BpmnWorkflowSerializer.configure(config)
     # Task data may hold plain dates (helpers return them); the default registry knows only
     # datetime and timedelta.
     registry.register(
@@ -54,6 +75,32 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 
 
 serializer = _make_serializer()
+_state_serializer = _make_serializer({**SPIFF_CONFIG, BpmnWorkflow: _StateConverter})
+
+# Parsed specs by definition: spec_key → (spec, subprocess specs). A few processes exist; the
+# bound only guards against a test run loading thousands of throwaway versions.
+_SPECS: dict[Hashable, tuple[Any, dict[str, Any]]] = {}
+_SPECS_MAX = 256
+_SPECS_LOCK = threading.Lock()
+
+
+def _specs(spec_json: dict[str, Any], spec_key: Hashable | None) -> tuple[Any, dict[str, Any]]:
+    """The spec and subprocess specs of `spec_json`, parsed once per `spec_key` (None: not
+    cached)."""
+    if spec_key is not None and (hit := _SPECS.get(spec_key)) is not None:
+        return hit
+    # The converters pop keys from the dicts they restore: always hand them a copy.
+    fresh = copy.deepcopy({name: spec_json[name] for name in SPEC_KEYS})
+    parsed = (
+        serializer.from_dict(fresh["spec"]),
+        {name: serializer.from_dict(value) for name, value in fresh["subprocess_specs"].items()},
+    )
+    if spec_key is not None:
+        with _SPECS_LOCK:
+            if len(_SPECS) >= _SPECS_MAX:
+                _SPECS.clear()
+            parsed = _SPECS.setdefault(spec_key, parsed)
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -111,14 +158,12 @@ def parse(*, key: str, bpmn: Source, dmns: Iterable[Source]) -> ParsedProcess:
     return ParsedProcess(key=key, name=spec.description or key, spec_json=spec_json)
 
 
-def start(spec_json: dict[str, Any], data: dict[str, Any]) -> BpmnWorkflow:
-    """A new workflow of the given spec, with `data` as its initial task data (not run yet)."""
-    # The converters pop keys from the dicts they restore: always hand them a copy.
-    spec_json = copy.deepcopy(spec_json)
-    spec = serializer.from_dict(spec_json["spec"])
-    subprocess_specs = {
-        name: serializer.from_dict(value) for name, value in spec_json["subprocess_specs"].items()
-    }
+def start(
+    spec_json: dict[str, Any], data: dict[str, Any], *, spec_key: Hashable | None = None
+) -> BpmnWorkflow:
+    """A new workflow of the given spec, with `data` as its initial task data (not run yet).
+    `spec_key` names the definition (its id and hash) whose parsed spec may be reused."""
+    spec, subprocess_specs = _specs(spec_json, spec_key)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=sandbox.script_engine())
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
@@ -127,22 +172,30 @@ def start(spec_json: dict[str, Any], data: dict[str, Any]) -> BpmnWorkflow:
 
 def state_dump(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The instance part of the serialised workflow (spec removed), with the serializer version."""
-    full = serializer.to_dict(workflow)
-    for name in SPEC_KEYS:
-        full.pop(name, None)
+    full: dict[str, Any] = _state_serializer.to_dict(workflow)
     full[VERSION_KEY] = serializer.VERSION
-    return dict(full)
+    return full
 
 
-def restore(spec_json: dict[str, Any], state_json: dict[str, Any]) -> BpmnWorkflow:
-    """Re-attach the definition's spec to an instance's state and rebuild the workflow."""
+def restore(
+    spec_json: dict[str, Any], state_json: dict[str, Any], *, spec_key: Hashable | None = None
+) -> BpmnWorkflow:
+    """Re-attach the definition's spec to an instance's state and rebuild the workflow.
+
+    With `spec_key` and a state of the serializer's own version, the parsed spec is reused:
+    the converter passes objects it does not recognise through unchanged, so the spec objects
+    go in where their dicts would. An older state is migrated with the spec's dicts."""
     full = copy.deepcopy(state_json)
-    full.update(copy.deepcopy({name: spec_json[name] for name in SPEC_KEYS}))
     full.setdefault(VERSION_KEY, serializer.VERSION)
     _order_tasks(full)
     for subprocess in (full.get("subprocesses") or {}).values():
         _order_tasks(subprocess)
-    serializer.migrate(full)
+    if spec_key is not None and full[VERSION_KEY] == serializer.VERSION:
+        full.pop(VERSION_KEY)
+        full["spec"], full["subprocess_specs"] = _specs(spec_json, spec_key)
+    else:
+        full.update(copy.deepcopy({name: spec_json[name] for name in SPEC_KEYS}))
+        serializer.migrate(full)
     workflow: BpmnWorkflow = serializer.from_dict(full)
     workflow.script_engine = sandbox.script_engine()
     return workflow

@@ -6,9 +6,27 @@ load), so a thousand cases of one item share one copy of the diagram. Rows are w
 by `services`.
 """
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class DocumentJSONField(models.JSONField):
+    """A JSONField for large documents, bulk-inserted as rows of VALUES rather than through
+    PostgreSQL's `UNNEST` of arrays (Django 5.2's default for `bulk_create`): psycopg writes a
+    text array by escaping every double quote of each document with a regular-expression
+    template, which cost 10 ms of CPU for the seven workflow states of one submission — more
+    than running their engines. A field with `get_placeholder` opts out of `UNNEST`; the
+    placeholder is the plain one. Deconstructs as a JSONField: same column, no migration."""
+
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
+        return "%s"
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
 
 
 class ProcessDefinition(models.Model):
@@ -53,7 +71,7 @@ class ProcessInstance(models.Model):
     # The case number (or any other id of the thing the process runs for).
     business_key = models.CharField(_("business key"), max_length=100, unique=True)
     # The serialised workflow WITHOUT "spec" and "subprocess_specs" (see ProcessDefinition).
-    state_json = models.JSONField(_("instance state"))
+    state_json = DocumentJSONField(_("instance state"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from onestop.core.errors import NotFound
 from onestop.workflow import engine
@@ -43,15 +44,27 @@ def instance_events(*, instance: ProcessInstance) -> QuerySet[WorkflowEvent]:
     return WorkflowEvent.objects.filter(instance=instance).order_by("at", "id")
 
 
+def spec_key(definition: ProcessDefinition) -> tuple[int, str]:
+    """What names a definition's parsed spec in the engine's per-process cache: a definition
+    never changes once saved, and its hash guards against a reused id (a test database)."""
+    return (definition.pk, definition.sha256)
+
+
+def instance_workflow(*, instance: ProcessInstance) -> BpmnWorkflow:
+    """The instance's workflow rebuilt from its state and its definition's (cached) spec."""
+    definition = instance.definition
+    return engine.restore(definition.spec_json, instance.state_json, spec_key=spec_key(definition))
+
+
 def ready_tasks(*, instance: ProcessInstance) -> list[TaskView]:
     """The user tasks of the instance that wait for a person: id, name (the BPMN id), lane,
     title."""
-    return engine.ready_tasks(engine.restore(instance.definition.spec_json, instance.state_json))
+    return engine.ready_tasks(instance_workflow(instance=instance))
 
 
 def instance_view(*, instance: ProcessInstance) -> engine.ProcessView:
     """The waiting user tasks, the variables and whether it ended, from one restore."""
-    return engine.view(engine.restore(instance.definition.spec_json, instance.state_json))
+    return engine.view(instance_workflow(instance=instance))
 
 
 def instance_variables(*, instance: ProcessInstance) -> dict[str, Any]:

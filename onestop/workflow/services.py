@@ -295,7 +295,9 @@ def instances_start(
     for key, business_key, data in starts:
         definition = definitions[key]
         try:
-            workflow = engine.start(definition.spec_json, data)
+            workflow = engine.start(
+                definition.spec_json, data, spec_key=selectors.spec_key(definition)
+            )
             recorder = _run(workflow)
         except (SpiffWorkflowException, sandbox.ScriptRefused, sandbox.ScriptError) as exc:
             raise _engine_error(exc) from exc
@@ -342,7 +344,7 @@ def _locked(instance: ProcessInstance) -> ProcessInstance:
 
 
 def _load(instance: ProcessInstance) -> BpmnWorkflow:
-    return engine.restore(instance.definition.spec_json, instance.state_json)
+    return selectors.instance_workflow(instance=instance)
 
 
 def _fail(instance: ProcessInstance, exc: Exception, *, task_name: str, actor_id: str) -> None:

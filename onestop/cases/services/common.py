@@ -19,6 +19,7 @@ from onestop.cases.models import (
     CaseEvent,
     CaseMaterial,
 )
+from onestop.cases.selectors.cases import unique_row
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -95,14 +96,30 @@ def _not_found() -> NotFound:
 
 def _lock(case: Case) -> Case:
     """The case re-read under its row lock (call inside `transaction.atomic`)."""
-    row = (
+    row = unique_row(
         Case.objects.select_for_update(of=("self",))
         .select_related("parent", "scenario", "item", "department", "region", "applicant")
         .filter(pk=case.pk)
-        .first()
     )
     if row is None:
         raise _not_found()
+    return row
+
+
+_RELATED = ("parent", "scenario", "item", "department", "region", "applicant")
+
+
+def _lock_keeping(case: Case) -> Case:
+    """`_lock` for a case just read with its related rows (`_cases()`): only its own columns
+    are read again under the lock; the related rows `case` holds are carried over where the
+    row still points at them (a wide re-read costs about 3 ms of CPU in Django)."""
+    row = unique_row(Case.objects.select_for_update().filter(pk=case.pk))
+    if row is None:
+        raise _not_found()
+    for name in _RELATED:
+        field: Any = Case._meta.get_field(name)
+        if field.is_cached(case) and getattr(row, field.attname) == getattr(case, field.attname):
+            field.set_cached_value(row, field.get_cached_value(case))
     return row
 
 
@@ -178,7 +195,7 @@ def _replayed(key: str | None, *, actor: Any, case: Case) -> Case | None:
     Conflict if the key belongs to another case or actor; None for a new key."""
     if key is None:
         return None
-    existing = Case.objects.filter(idempotency_key=key).first()
+    existing = unique_row(Case.objects.filter(idempotency_key=key))
     if existing is None:
         return None
     same_actor = actor is not None and (

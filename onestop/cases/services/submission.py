@@ -27,7 +27,7 @@ from onestop.cases.services.common import (
     _clean_fields,
     _copy,
     _idempotency_key,
-    _lock,
+    _lock_keeping,
     _not_found,
     _replayed,
     _user,
@@ -277,7 +277,7 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
     found_facts = facts.collect(actor=actor, case=draft, items=items, processes=processes)
     try:
         with transaction.atomic():
-            locked = _lock(draft)
+            locked = _lock_keeping(draft)
             if locked.status not in OPEN_DRAFT:
                 # A concurrent retry got here first.
                 if key is not None and locked.idempotency_key == key:
