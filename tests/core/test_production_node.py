@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def _run(
 
 
 def _users(data_dir: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(data_dir / "onestop.sqlite3") as db:
+    with closing(sqlite3.connect(data_dir / "onestop.sqlite3")) as db:
         return db.execute("select username, is_superuser from accounts_user order by 1").fetchall()
 
 
@@ -76,7 +77,14 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def copy(node: Path, tmp_path: Path) -> Path:
     """A copy of the node to spoil."""
     target = tmp_path / "copy"
-    shutil.copytree(node, target)
+    # The database through SQLite's backup API (its -wal/-shm files come and go while another
+    # connection closes), the rest (keys, secret, static) as files.
+    shutil.copytree(node, target, ignore=shutil.ignore_patterns("onestop.sqlite3*"))
+    with (
+        closing(sqlite3.connect(node / "onestop.sqlite3")) as source,
+        closing(sqlite3.connect(target / "onestop.sqlite3")) as copied,
+    ):
+        source.backup(copied)
     return target
 
 
