@@ -35,9 +35,9 @@ def test_receipt_and_reply_become_sms_notifications(
         services.ticket_reply(actor=ps, order=order, text="The shop now closes at 22:00.")
 
     sent = list(
-        _hotline_notifications().order_by("created_at").values_list(
-            "template", "channel", "destination_masked"
-        )
+        _hotline_notifications()
+        .order_by("created_at")
+        .values_list("template", "channel", "destination_masked")
     )
     assert sent == [
         ("hotline.received", "sms", "138****8000"),
