@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onestop.core import urls
 from onestop.core.errors import DomainError, NotFound
-from onestop.credentials import pdf, qr, selectors, services
+from onestop.credentials import claims, pdf, qr, selectors, services
 from onestop.credentials.models import Credential
 
 MAX_TOKEN_CHARS = 20_000
@@ -78,7 +78,7 @@ def wallet_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
         "verify_link": qr.verify_link(
             urls.absolute(reverse("credentials:verify")), credential.token
         ),
-        "subject_rows": sorted(credential.subject.items()),
+        "subject_rows": claims.claim_rows(credential.subject),
         "document": selectors.credential_document(credential=credential),
     }
     return render(request, "credentials/wallet_detail.html", context)
@@ -99,7 +99,7 @@ def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
             if credential.valid_until
             else _("No end date"),
         ),
-        *((str(key), value) for key, value in sorted(credential.subject.items())),
+        *claims.claim_rows(credential.subject),
     ]
     body = pdf.licence_pdf(
         rows=rows, title=credential.licence_type.name, code=_qr_for(request, credential)

@@ -143,3 +143,17 @@ def test_revoke_needs_post_and_csrf(issue: Any, world: dict[str, User]) -> None:
         == 403
     )
     assert Credential.objects.get(pk=credential.pk).revoked_at is None
+
+
+def test_the_wallet_names_claims_in_the_readers_language(
+    client: Any, issue: Any, world: dict[str, User]
+) -> None:
+    credential = issue(subject={"name": "张伟", "relationToHead": "户主", "custom_key": "x"})
+    client.force_login(world["citizen"])
+
+    english = client.get(f"/wallet/{credential.id}/", **EN).content.decode()
+    assert "<dt>Relation to the head of household</dt><dd>户主</dd>" in english
+    assert "<dt>custom_key</dt><dd>x</dd>" in english  # a key with no label shows as it is
+    chinese = client.get(f"/wallet/{credential.id}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert "<dt>与户主关系</dt><dd>户主</dd>" in chinese.decode()
+    assert "relationToHead" not in chinese.decode()

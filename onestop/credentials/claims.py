@@ -1,0 +1,64 @@
+"""How a licence's subject claims are named on screen and on paper.
+
+A credential subject keeps its claims under stable machine keys (the W3C VC document is signed
+over them): the demo registers' camelCase keys and the item forms' snake_case field names
+allowed by a licence type (`LicenceType.subject_fields`). People read them under these
+translated labels; an unknown key is shown as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+CLAIM_LABELS: dict[str, Any] = {
+    "name": _("Name"),
+    "item": _("Service"),
+    "address": _("Address"),
+    "birthDate": _("Date of birth"),
+    "birth_date": _("Date of birth"),
+    "gender": _("Sex"),
+    "issueDate": _("Date of issue"),
+    "relationToHead": _("Relation to the head of household"),
+    "establishedDate": _("Date of establishment"),
+    "legalRepresentative": _("Legal representative"),
+    "type": _("Type"),
+    "uscc": _("Unified social credit code"),
+    "applicant_name": _("Applicant"),
+    "business_scope": _("Business scope"),
+    "child_gender": _("Child's sex"),
+    "child_name": _("Child's name"),
+    "dereg_mode": _("Way of deregistration"),
+    "drainage_volume": _("Drainage volume"),
+    "enterprise_name": _("Enterprise name"),
+    "entity_type": _("Type of entity"),
+    "father_name": _("Father's name"),
+    "floor_area": _("Floor area"),
+    "food_business_category": _("Food business category"),
+    "hukou_follow": _("Household registration follows"),
+    "legal_rep_name": _("Legal representative"),
+    "mother_name": _("Mother's name"),
+    "premises_area": _("Premises area"),
+    "project_name": _("Project name"),
+    "property_certificate_number": _("Property certificate number"),
+    "registered_address": _("Registered address"),
+    "registered_capital": _("Registered capital"),
+    "sign_size": _("Sign size"),
+    "sign_text": _("Sign text"),
+    "vehicle_count": _("Number of vehicles"),
+    "vehicle_plate": _("Vehicle plate"),
+    "vehicle_total_mass": _("Vehicle total mass"),
+}
+
+
+def claim_label(key: str) -> str:
+    """The translated label of the claim `key` (the key itself if it has none)."""
+    label = CLAIM_LABELS.get(key)
+    return str(label) if label is not None else key
+
+
+def claim_rows(subject: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The subject's claims as (label, value) rows, in the order of their keys."""
+    return [(claim_label(key), value) for key, value in sorted(subject.items())]
