@@ -55,13 +55,16 @@ class IdentityProvider:
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("the OpenID Connect provider exited at start")
             try:
                 if requests.get(self.discovery, timeout=1).ok:
                     return self
             except requests.ConnectionError:
-                time.sleep(0.1)
+                # not listening yet: wait on the process itself (an exit ends the wait at once)
+                try:
+                    self.process.wait(timeout=0.1)
+                except subprocess.TimeoutExpired:
+                    continue
+                raise RuntimeError("the OpenID Connect provider exited at start") from None
         self.stop()
         raise RuntimeError(f"the OpenID Connect provider did not answer in {timeout} s")
 

@@ -35,8 +35,8 @@ from onestop.cases.services.common import (
     current_time,
 )
 from onestop.cases.services.forms import form_missing_fields, form_unanswered
-from onestop.cases.services.materials import _materials_rebuild
-from onestop.cases.services.submission import _accept, _submission_checks
+from onestop.cases.services.materials import materials_rebuild
+from onestop.cases.services.submission import accept_submitted, submission_checks
 from onestop.core.errors import Conflict, ValidationFailed, full_clean
 from onestop.ledger.canonical import canonical_json
 
@@ -86,7 +86,7 @@ def case_accept(  # noqa: PLR0912
             )
         if locked.channel != Case.Channel.WINDOW:
             raise Conflict(_("An online draft is submitted by the applicant."), code="online_draft")
-        _materials_rebuild(locked)
+        materials_rebuild(locked)
         materials = list(CaseMaterial.objects.filter(case=locked, required=True))
         pledged = [m for m in materials if m.mode == Mode.PLEDGED]
         if pledge_due is not None:
@@ -108,10 +108,10 @@ def case_accept(  # noqa: PLR0912
                 _("Give the date by which the pledged materials will be supplied."),
                 code="pledge_due_required",
             )
-        _submission_checks(locked, WINDOW_OK)
+        submission_checks(locked, WINDOW_OK)
         locked.visits += 1
         locked.pledge_due = pledge_due if pledged else None
-        _accept(
+        accept_submitted(
             actor=actor,
             top=locked,
             found_facts=found_facts,
@@ -147,7 +147,7 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
             )
         if locked.channel != Case.Channel.WINDOW:
             raise Conflict(_("An online draft is submitted by the applicant."), code="online_draft")
-        _materials_rebuild(locked)
+        materials_rebuild(locked)
         schema = case_form_schema(case=locked)
         properties = schema.get("properties", {})
         missing_materials = [

@@ -25,7 +25,7 @@ from onestop.cases.services.common import (
     current_time,
     logger,
 )
-from onestop.cases.services.notices import _method, _notify, _title
+from onestop.cases.services.notices import case_notify, case_title, notify_method
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
 
@@ -159,10 +159,10 @@ def bundle_complete(top: Case, statuses: list[str], *, now: datetime.datetime) -
 
 def delivered_notify(top: Case, item_cases: list[Case]) -> None:
     """The one "delivered" message of an application whose every item is final."""
-    _notify(
+    case_notify(
         top,
         "case.delivered",
-        {"number": top.number, "item": _title(top), "method": _method(top, item_cases)},
+        {"number": top.number, "item": case_title(top), "method": notify_method(top, item_cases)},
         dedupe="case.delivered",
     )
 

@@ -26,8 +26,8 @@ from onestop.cases.services.common import (
     case_save,
     current_time,
 )
-from onestop.cases.services.forms import _clean_answers, _clean_form
-from onestop.cases.services.materials import _materials_rebuild
+from onestop.cases.services.forms import answers_clean, form_clean
+from onestop.cases.services.materials import materials_rebuild
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
 from onestop.sharing import selectors as sharing_selectors
@@ -117,7 +117,7 @@ def draft_start(
                 .first()
             )
             if resumed is not None:
-                _materials_rebuild(resumed)
+                materials_rebuild(resumed)
                 return resumed
         case = Case(
             kind=Case.Kind.BUNDLE if scenario is not None else Case.Kind.ITEM,
@@ -141,7 +141,7 @@ def draft_start(
         full_clean(case, exclude=["idempotency_key"])
         case.save()
         _event(case, EventKind.CREATED, actor=actor)
-        _materials_rebuild(case)
+        materials_rebuild(case)
     return case
 
 
@@ -172,10 +172,10 @@ def draft_save(
     with transaction.atomic():
         locked = _draft_locked(actor, case)
         _check_version(locked, expected_version)
-        answers = _clean_answers(locked, variant_answers)
+        answers = answers_clean(locked, variant_answers)
         locked.variant_answers = {**(locked.variant_answers or {}), **answers}
         schema = case_form_schema(case=locked)
-        values = _clean_form(schema, form_data)
+        values = form_clean(schema, form_data)
         data = {**(locked.form_data or {})}
         for key, value in values.items():
             if value is None:
@@ -185,7 +185,7 @@ def draft_save(
         keys = set(schema.get("properties", {}))
         locked.form_data = {k: v for k, v in data.items() if k in keys}
         case_save(locked)
-        _materials_rebuild(locked)
+        materials_rebuild(locked)
     _copy(case, locked)
     return case
 

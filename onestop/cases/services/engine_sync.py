@@ -1,9 +1,10 @@
 """Engine → case: the item case follows its process after every step.
 
 `engine_follow` copies a workflow's view (waiting task, decision, delivery) onto the item case in
-memory and collects the events to write; `_sync` does it for a stored instance after a step and
-saves. The submission fans out with `engine_follow` on the views the engine returned when it started
-the processes, so no workflow is restored from JSON to learn what it just did.
+memory and collects the events to write; `case_sync_from_engine` does it for a stored instance
+after a step and saves. The submission fans out with `engine_follow` on the views the engine
+returned when it started the processes, so no workflow is restored from JSON to learn what it
+just did.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def engine_follow(
         case_deliver(case, top=top, now=now, events=events)
 
 
-def _sync(
+def case_sync_from_engine(
     case: Case, instance: ProcessInstance, *, actor: Any, top: Case, reason: str = ""
 ) -> None:
     """Copy the engine's state onto the (locked) item case after a step and save it;

@@ -16,7 +16,7 @@ from onestop.cases.services.common import MAX_TEXT
 from onestop.core.errors import ValidationFailed
 
 
-def _clean_answers(case: Case, answers: Any) -> dict[str, str]:
+def answers_clean(case: Case, answers: Any) -> dict[str, str]:
     if answers in (None, {}):
         return {}
     if not isinstance(answers, dict):
@@ -86,7 +86,7 @@ def _clean_value(prop: dict[str, Any], value: Any) -> Any:  # noqa: PLR0911, PLR
     return text
 
 
-def _clean_form(schema: dict[str, Any], form_data: Any) -> dict[str, Any]:
+def form_clean(schema: dict[str, Any], form_data: Any) -> dict[str, Any]:
     """{key: value or None (clear it)}; unknown keys and wrong types → ValidationFailed."""
     if form_data in (None, {}):
         return {}

@@ -29,7 +29,7 @@ def _source(material: Material, status: str) -> str:
     return ""
 
 
-def _materials_rebuild(case: Case) -> None:
+def materials_rebuild(case: Case) -> None:
     """(Re)build the top case's materials for the selected items. Uploads, papers checked at
     the window and pledges are kept while their key still applies; the rest is recomputed from
     `cases.holdings.materials_status` for the applicant's account (none at the window
@@ -96,7 +96,7 @@ def _materials_rebuild(case: Case) -> None:
     CaseMaterial.objects.filter(pk__in=[m.pk for m in existing.values()]).delete()
 
 
-def _missing_materials(case: Case, allowed: Iterable[str]) -> list[str]:
+def required_materials_missing(case: Case, allowed: Iterable[str]) -> list[str]:
     allowed = set(allowed)
     return [
         m.key

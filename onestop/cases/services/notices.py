@@ -29,7 +29,7 @@ def _name(obj: Any, language: str) -> str:
     return english if language.startswith("en") and english else str(obj.name_zh)
 
 
-def _title(case: Case, language: str | None = None) -> str:
+def case_title(case: Case, language: str | None = None) -> str:
     """The item's (or scenario's) name in `language` (Chinese when there is no English one);
     by default in the applicant's notification language."""
     language = language or _recipient_language(case)
@@ -41,7 +41,7 @@ def _title(case: Case, language: str | None = None) -> str:
     return _name(top.item, language) if top.item is not None else ""
 
 
-def _notify(case: Case, template: str, context: dict[str, Any], *, dedupe: str) -> None:
+def case_notify(case: Case, template: str, context: dict[str, Any], *, dedupe: str) -> None:
     """One message to the applicant: in-app to the account, else an SMS to the contact phone,
     else nothing. Inside the caller's transaction (rolled back with it)."""
     from onestop.notify import services as notify_services
@@ -64,7 +64,7 @@ def _notify(case: Case, template: str, context: dict[str, Any], *, dedupe: str) 
     )
 
 
-def _method(top: Case, children: list[Case]) -> str:
+def notify_method(top: Case, children: list[Case]) -> str:
     """How the results came back, as one phrase in the applicant's language."""
     with translation.override(_recipient_language(top)):
         licence = any(c.result_kind == Case.ResultKind.LICENCE for c in children)

@@ -15,10 +15,10 @@ SERIES = "cases"
 def _allocate_number(region: str, moment: datetime.datetime) -> str:
     """``<region>-<yyyymmdd>-<5-digit seq>`` of the node's local day. Call inside a
     transaction: the counter row stays locked until it commits."""
-    return _allocate_numbers(region, moment, 1)[0]
+    return numbers_allocate(region, moment, 1)[0]
 
 
-def _allocate_numbers(region: str, moment: datetime.datetime, count: int) -> list[str]:
+def numbers_allocate(region: str, moment: datetime.datetime, count: int) -> list[str]:
     """`count` consecutive numbers of the node's local day, in one statement whatever `count`
     (a bundle numbers its top case and every item case at once)."""
     day = timezone.localdate(moment)

@@ -21,14 +21,14 @@ from onestop.cases.services.common import (
     _not_found,
     _text,
 )
-from onestop.cases.services.engine_sync import _sync
+from onestop.cases.services.engine_sync import case_sync_from_engine
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow import services as workflow_services
 from onestop.workflow.models import ProcessInstance
 
 
-def _instance(case: Case) -> ProcessInstance:
+def step_instance(case: Case) -> ProcessInstance:
     if case.kind != Case.Kind.ITEM or not case.number:
         raise ValidationFailed(_("Only an item case has steps to complete."), code="not_an_item")
     try:
@@ -37,19 +37,19 @@ def _instance(case: Case) -> ProcessInstance:
         raise ValidationFailed(_("This case has no process."), code="no_process") from None
 
 
-def _stale() -> Conflict:
+def step_stale() -> Conflict:
     return Conflict(
         _("Someone else completed this step in the meantime. Reload the case to see what changed."),
         code="stale",
     )
 
 
-def _version(value: Any) -> int:
+def step_version(value: Any) -> int:
     """The instance version a page sent back (forms send text); nonsense → stale."""
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise _stale() from None
+        raise step_stale() from None
 
 
 def _task(instance: ProcessInstance, task_id: str) -> Any:
@@ -106,10 +106,10 @@ def task_complete(
         top, locked = _lock_pair(case)
         if not policies.can_view(actor, locked):
             raise _not_found()
-        instance = _instance(locked)
-        expected_version = _version(expected_version)
+        instance = step_instance(locked)
+        expected_version = step_version(expected_version)
         if instance.version != expected_version:
-            raise _stale()
+            raise step_stale()
         if locked.status not in (S.ACCEPTED, S.APPROVED):
             raise Conflict(_("This case is not waiting for this step."), code="not_waiting")
         task = _task(instance, task_id)
@@ -130,6 +130,6 @@ def task_complete(
             note=reason,
             data={"task": task.name, **{k: v for k, v in clean.items() if isinstance(v, str)}},
         )
-        _sync(locked, instance, actor=actor, top=top, reason=reason)
+        case_sync_from_engine(locked, instance, actor=actor, top=top, reason=reason)
     _copy(case, locked)
     return case

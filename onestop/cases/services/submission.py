@@ -37,9 +37,9 @@ from onestop.cases.services.common import (
 from onestop.cases.services.delivery import bundle_complete, delivered_notify
 from onestop.cases.services.engine_sync import engine_follow
 from onestop.cases.services.forms import form_fields_typed, form_missing_fields, form_unanswered
-from onestop.cases.services.materials import _missing_materials
-from onestop.cases.services.notices import _notify, _title
-from onestop.cases.services.numbering import _allocate_numbers
+from onestop.cases.services.materials import required_materials_missing
+from onestop.cases.services.notices import case_notify, case_title
+from onestop.cases.services.numbering import numbers_allocate
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
 from onestop.workflow import services as workflow_services
@@ -110,7 +110,7 @@ def _item_case(
     )
 
 
-def _accept(
+def accept_submitted(
     *,
     actor: Any,
     top: Case,
@@ -136,7 +136,7 @@ def _accept(
     schema = case_form_schema(case=top, items=items)
     region = str(top.region_id)
     bundle = top.kind == Case.Kind.BUNDLE
-    numbers = _allocate_numbers(region, now, 1 + len(items) if bundle else 1)
+    numbers = numbers_allocate(region, now, 1 + len(items) if bundle else 1)
     online = top.channel == Case.Channel.ONLINE
     transitions.step(top, "submit" if online else "accept", write_event=False)
     top.number = numbers[0]
@@ -195,17 +195,17 @@ def _accept(
 def _tell(top: Case, cases: list[Case], *, delivered: bool) -> None:
     """Submitted first: an application decided and delivered at once (auto-approval) is told
     "delivered" after it."""
-    _notify(
+    case_notify(
         top,
         "case.submitted",
-        {"item": _title(top), "number": top.number},
+        {"item": case_title(top), "number": top.number},
         dedupe="case.submitted",
     )
     if delivered:
         delivered_notify(top, cases)
 
 
-def _submission_checks(
+def submission_checks(
     case: Case, allowed_modes: Iterable[str], items: list[Item] | None = None
 ) -> None:
     unanswered = form_unanswered(case)
@@ -216,7 +216,7 @@ def _submission_checks(
             details={"answers": unanswered},
         )
     fields = form_missing_fields(case, case_form_schema(case=case, items=items))
-    materials = _missing_materials(case, allowed_modes)
+    materials = required_materials_missing(case, allowed_modes)
     if fields:
         raise ValidationFailed(
             _("Some required fields are empty."),
@@ -247,8 +247,8 @@ def _submitted_before(actor: Any, case: Case, top: Case, key: str | None) -> Cas
 def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -> Case:
     """Submit an online draft: every question answered, every required field filled and every
     required material held, verified or uploaded — else ValidationFailed and nothing changes.
-    Then acceptance (`_accept`). A retry with the same key by the same actor returns the same
-    case and creates nothing; the key used for another case or by another actor → Conflict."""
+    Then acceptance (`accept_submitted`). A retry with the same key by the same actor returns the
+    same case and creates nothing; the key used for another case or by another actor → Conflict."""
     key = _idempotency_key(idempotency_key)
     replay = _replayed(key, actor=actor, case=case)
     if replay is not None:
@@ -272,7 +272,7 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
             code="window_draft",
         )
     items = selected_items(case=draft)
-    _submission_checks(draft, ONLINE_OK, items)
+    submission_checks(draft, ONLINE_OK, items)
     processes = process_keys_for(items=items)
     found_facts = facts.collect(actor=actor, case=draft, items=items, processes=processes)
     try:
@@ -289,8 +289,8 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
             if locked.version != draft.version:  # answers changed meanwhile: look again
                 items = selected_items(case=locked)
                 processes = process_keys_for(items=items)
-            _submission_checks(locked, ONLINE_OK, items)
-            _accept(
+            submission_checks(locked, ONLINE_OK, items)
+            accept_submitted(
                 processes=processes,
                 actor=actor,
                 top=locked,

@@ -27,9 +27,14 @@ from onestop.cases.services.common import (
     case_save,
     current_time,
 )
-from onestop.cases.services.engine_sync import _sync
-from onestop.cases.services.notices import _material_list, _notify, _recipient_language, _title
-from onestop.cases.services.steps import _instance, _stale, _version
+from onestop.cases.services.engine_sync import case_sync_from_engine
+from onestop.cases.services.notices import (
+    _material_list,
+    _recipient_language,
+    case_notify,
+    case_title,
+)
+from onestop.cases.services.steps import step_instance, step_stale, step_version
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow import services as workflow_services
@@ -46,10 +51,10 @@ def supplement_request(
         top, locked = _lock_pair(case)
         if not policies.can_view(actor, locked):
             raise _not_found()
-        instance = _instance(locked)
-        expected_version = _version(expected_version)
+        instance = step_instance(locked)
+        expected_version = step_version(expected_version)
         if instance.version != expected_version:
-            raise _stale()
+            raise step_stale()
         if locked.status != S.ACCEPTED:
             raise Conflict(_("This case is not in review."), code="not_in_review")
         review = next(
@@ -106,16 +111,16 @@ def supplement_request(
             data={"materials": keys, "supplement": supplement.pk},
             at=now,
         )
-        _sync(locked, instance, actor=actor, top=top)
+        case_sync_from_engine(locked, instance, actor=actor, top=top)
         from onestop.core import calendar
 
         deadline = calendar.add_working_days(timezone.localdate(now), SUPPLEMENT_WORKING_DAYS)
-        _notify(
+        case_notify(
             locked,
             "case.supplement_requested",
             {
                 "number": locked.number,
-                "item": _title(locked),
+                "item": case_title(locked),
                 "materials": _material_list(top, keys, _recipient_language(locked)) or reason,
                 "deadline": deadline.isoformat(),
             },
@@ -162,7 +167,7 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
                 code="materials_missing",
                 details={"materials": missing},
             )
-        instance = _instance(locked)
+        instance = step_instance(locked)
         task = next(
             (
                 t
@@ -199,7 +204,7 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
             data={"materials": list(supplement.materials), "supplement": supplement.pk},
             at=now,
         )
-        _sync(locked, instance, actor=actor, top=top)
+        case_sync_from_engine(locked, instance, actor=actor, top=top)
         if top.pk != locked.pk:
             # The bundle is due when its last item is: the resumed item may have moved on.
             dues = [
