@@ -90,7 +90,7 @@ def consistency(
 
 @router.get("/key", response=KeyOut, summary="The log's public key")
 def key(request: HttpRequest) -> dict[str, str]:
-    kid, private_key = keys.current_signing_key()
+    kid, private_key = keys.current_signing_key("ledger")
     public = private_key.public_key()
     log = note.Verifier(conf.origin(), public)
     witness = selectors.witness_verifier()
