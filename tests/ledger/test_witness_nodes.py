@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,9 +94,21 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _start(node: Node) -> None:
+def _migrated(node: Node, template: Path | None) -> Path:
+    """Migrate the first node's database; the others start from a copy of it (SQLite's backup
+    API), which halves the set-up on a busy machine. Keys are not copied: each node makes its
+    own on first use."""
     node.data_dir.mkdir(parents=True)
-    node.run("migrate", "-v", "0")
+    target = node.data_dir / "node.sqlite3"
+    if template is None:
+        node.run("migrate", "-v", "0")
+        return target
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+    return template
+
+
+def _start(node: Node) -> None:
     assert _port_free(node.port), f"port {node.port} is taken"
     node.process = subprocess.Popen(
         [*ONESTOP, "serve", "--port", str(node.port), "--workers", "1", "--no-worker"],
@@ -114,6 +128,9 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]
     root = tmp_path_factory.mktemp("witness-nodes")
     found = {r: Node(r, root / r, port) for r, port in PORTS.items()}
     try:
+        template = None
+        for node in found.values():
+            template = _migrated(node, template)
         for node in found.values():
             _start(node)
         yield found
