@@ -262,10 +262,8 @@ def _log_verifiers(vkeys: str) -> list[note.Verifier]:
     return [note.parse_vkey(line) for line in vkeys.split("\n") if line.strip()]
 
 
-def witnessed_log_add(*, vkey: str, origin: str | None = None) -> WitnessedLog:
-    """Witness another log: accept checkpoints of `origin` (by default the key's name) signed by
-    the Ed25519 note key `vkey`. Adding a second key to a known origin keeps the first (a log's
-    key rotation); the log's latest cosigned checkpoint is kept."""
+def _verifier_key(vkey: str, sig_type: int, wrong_type: str) -> note.Verifier:
+    """The parsed verifier key `vkey` of signature type `sig_type`, else ValidationFailed."""
     try:
         verifier = note.parse_vkey(vkey)
     except note.NoteError as exc:
@@ -273,8 +271,18 @@ def witnessed_log_add(*, vkey: str, origin: str | None = None) -> WitnessedLog:
             _("This is not a valid verifier key: %(reason)s") % {"reason": str(exc)},
             details={"vkey": vkey},
         ) from exc
-    if verifier.sig_type != note.SIG_ED25519:
-        raise ValidationFailed(_("A log's verifier key must be an Ed25519 note key (type 0x01)."))
+    if verifier.sig_type != sig_type:
+        raise ValidationFailed(wrong_type)
+    return verifier
+
+
+def witnessed_log_add(*, vkey: str, origin: str | None = None) -> WitnessedLog:
+    """Witness another log: accept checkpoints of `origin` (by default the key's name) signed by
+    the Ed25519 note key `vkey`. Adding a second key to a known origin keeps the first (a log's
+    key rotation); the log's latest cosigned checkpoint is kept."""
+    verifier = _verifier_key(
+        vkey, note.SIG_ED25519, _("A log's verifier key must be an Ed25519 note key (type 0x01).")
+    )
     origin = (origin or verifier.name).strip()
     if not origin or len(origin) > 255 or any(c.isspace() for c in origin):
         raise ValidationFailed(_("A log origin is 1 to 255 characters without spaces."))
@@ -299,15 +307,11 @@ def witness_add(*, name: str, url: str, vkey: str) -> Witness:
     (`<url>/add-checkpoint`; a OneStop node's is ``https://<host>/federation/v1/witness``),
     `vkey` its cosignature/v1 verifier key (a OneStop node's `witness_vkey` at
     ``/api/v1/ledger/key``). Adding a known name again replaces its URL and key."""
-    try:
-        verifier = note.parse_vkey(vkey)
-    except note.NoteError as exc:
-        raise ValidationFailed(
-            _("This is not a valid verifier key: %(reason)s") % {"reason": str(exc)},
-            details={"vkey": vkey},
-        ) from exc
-    if verifier.sig_type != note.SIG_COSIGNATURE_V1:
-        raise ValidationFailed(_("A witness's key must be a cosignature/v1 key (type 0x04)."))
+    verifier = _verifier_key(
+        vkey,
+        note.SIG_COSIGNATURE_V1,
+        _("A witness's key must be a cosignature/v1 key (type 0x04)."),
+    )
     name, url = name.strip(), url.strip().rstrip("/")
     if not name or len(name) > 100:
         raise ValidationFailed(_("A witness name is 1 to 100 characters."))

@@ -190,3 +190,36 @@ def test_witness_add_checks_its_arguments() -> None:
         services.witnessed_log_add(vkey=_stranger("w.example")[1])  # a witness key, not a log's
     with pytest.raises(ValidationFailed):
         services.witnessed_log_add(vkey="not a vkey")
+
+
+def test_the_witness_command_lists_and_removes() -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    def run(*args: str) -> str:
+        out = StringIO()
+        call_command("witness", *args, stdout=out)
+        return out.getvalue()
+
+    log_vkey = selectors.log_verifier().vkey
+    assert "witnessing onestop.371121.example/ledger (cosigned up to size 0)" in run(
+        "log", "add", log_vkey
+    )
+    assert f"  key {log_vkey}" in run("log", "list")
+    _key, vkey = _stranger("w.example/witness")
+    assert "witness w at https://w.example/tlog" in run("add", "w", "https://w.example/tlog/", vkey)
+    listed = run("list")
+    assert selectors.witness_verifier().vkey in listed
+    assert "w\thttps://w.example/tlog\tcosigned size 0\tlast never" in listed
+    assert run("run") == "nothing to submit (no witness, or an empty log)\n" + (
+        "checkpoint 0: not witnessed, cosigned by 0 of 1 (quorum 1)\n"
+    )
+    assert "removed witness w" in run("remove", "w")
+    with pytest.raises(CommandError, match="there is no witness w"):
+        run("remove", "w")
+    with pytest.raises(CommandError, match="cosignature/v1"):
+        run("add", "x", "https://x.example", log_vkey)
+    assert "no longer witnessing" in run("log", "remove", "onestop.371121.example/ledger")
+    assert run("log", "list") == ""
+    assert run("alarms") == ""
