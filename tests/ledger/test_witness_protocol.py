@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.db import connection
 from django.test import Client
 from tlog_scales.signing import Ed25519CosignatureVerifier, NoteSignature, Vkey
 from tlog_scales.tlog import Checkpoint as ScalesCheckpoint
@@ -348,3 +352,41 @@ def test_a_fork_that_extends_an_older_size_is_refused(log: Log) -> None:
     response = _add(fork, 10, fork.proof(10))
     assert response.status_code == 422
     assert SplitViewAlarm.objects.get().offered_size == 16
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", ""),
+    reason="real concurrent transactions need PostgreSQL (set DATABASE_URL)",
+)
+def test_concurrent_requests_from_one_old_size_cosign_exactly_one() -> None:
+    """Eight requests from the same old size, at once, on separate connections: the row lock
+    lets exactly one through; the others see its size (409), and the record is never rolled
+    back to a smaller one (the race c2sp.org/tlog-witness warns about)."""
+    log = Log()
+    services.witnessed_log_add(vkey=log.vkey)
+    log.grow(10)
+    assert _add(log, 0).status_code == 200
+    log.grow(8)
+    bodies = [
+        witness.format_add_checkpoint(10, log.proof(10, size), log.checkpoint(size))
+        for size in range(11, 19)
+    ]
+    barrier = threading.Barrier(len(bodies))
+
+    def submit(body: bytes) -> tuple[int, str]:
+        try:
+            barrier.wait()
+            answer = services.checkpoint_witness(body=body)
+            return answer.status, answer.body
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        answers = list(pool.map(submit, bodies))
+    winners = [i for i, (status, _body) in enumerate(answers) if status == 200]
+    assert len(winners) == 1
+    size = 11 + winners[0]
+    assert sorted(s for s, _b in answers) == [200] + [409] * 7
+    assert {b for s, b in answers if s == 409} == {f"{size}\n"}
+    assert _stored() == (size, merkle.mth(log.leaves[:size]))
