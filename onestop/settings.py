@@ -80,6 +80,10 @@ if _public.scheme and _public.netloc:
     CSRF_TRUSTED_ORIGINS = sorted({*CSRF_TRUSTED_ORIGINS, f"{_public.scheme}://{_public.netloc}"})
 
 NODE_REGION = env.str("NODE_REGION", default="371121")
+# Witnessed ledger (docs/ledger.md, "Witnesses"): how many of this node's witnesses must cosign a
+# checkpoint for it to count as witnessed, and how long to wait for one witness's answer.
+LEDGER_WITNESS_QUORUM = env.int("LEDGER_WITNESS_QUORUM", default=1)
+LEDGER_WITNESS_TIMEOUT = env.float("LEDGER_WITNESS_TIMEOUT", default=10.0)
 # A repeated data fetch (same actor, subject, dataset, fields, purpose and case) within this
 # many seconds is one access record, not several (sharing.services._accesses_write).
 SHARING_DEDUPE_SECONDS = env.int("SHARING_DEDUPE_SECONDS", default=300)

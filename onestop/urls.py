@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("ledger/", include("onestop.ledger.urls")),
+    path("federation/v1/witness/", include("onestop.ledger.witness_urls")),
     path("accounts/", include("onestop.accounts.urls")),
     path("open311/v2/", include("onestop.open311.urls")),
     path("hotline/", include("onestop.hotline.urls")),

@@ -12,7 +12,13 @@ from onestop.core import keys
 from onestop.core.errors import ValidationFailed
 from onestop.ledger import conf, note, selectors, services
 from onestop.ledger.models import Entry
-from onestop.ledger.schemas import ConsistencyProofOut, EntryOut, InclusionProofOut, KeyOut
+from onestop.ledger.schemas import (
+    ConsistencyProofOut,
+    EntryOut,
+    InclusionProofOut,
+    KeyOut,
+    WitnessingOut,
+)
 
 router = Router(tags=["ledger"])
 
@@ -87,8 +93,7 @@ def key(request: HttpRequest) -> dict[str, str]:
     kid, private_key = keys.current_signing_key("ledger")
     public = private_key.public_key()
     log = note.Verifier(conf.origin(), public)
-    _witness_kid, witness_key = keys.current_signing_key("witness")
-    witness = note.Verifier(conf.witness_name(), witness_key.public_key(), note.SIG_COSIGNATURE_V1)
+    witness = selectors.witness_verifier()
     return {
         "kid": kid,
         "algorithm": "Ed25519",
@@ -98,4 +103,27 @@ def key(request: HttpRequest) -> dict[str, str]:
         "vkey": log.vkey,
         "witness_name": witness.name,
         "witness_vkey": witness.vkey,
+    }
+
+
+def _cosigned(found: selectors.Witnessing) -> dict[str, object]:
+    return {
+        "size": found.size,
+        "root_hash": note.b64(found.root_hash),
+        "witnessed": found.witnessed,
+        "cosigned_by": found.cosigners,
+    }
+
+
+@router.get("/witnessing", response=WitnessingOut, summary="Which checkpoints are witnessed")
+def witnessing(request: HttpRequest) -> dict[str, object]:
+    """Whether the current checkpoint is witnessed (cosigned by a quorum of the witnesses this
+    node submits to) and by whom, and the largest checkpoint that is."""
+    current = selectors.witnessing(checkpoint=services.checkpoint_publish())
+    latest = selectors.latest_witnessed()
+    return {
+        "quorum": current.quorum,
+        "witnesses": [w.name for w in selectors.witness_list()],
+        "current": _cosigned(current),
+        "latest_witnessed": _cosigned(latest) if latest is not None else None,
     }

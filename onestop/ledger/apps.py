@@ -8,4 +8,5 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self) -> None:
-        from onestop.ledger import seed  # noqa: F401 - registers the seed step
+        # seed registers the demo-seed step, notices the split-view alarm's template
+        from onestop.ledger import notices, seed  # noqa: F401

@@ -112,3 +112,76 @@ class Cosignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.witness_name} @ {self.origin} {self.size}"
+
+
+class WitnessedLog(models.Model):
+    """A log this node witnesses (c2sp.org/tlog-witness): its origin, the verifier keys it may
+    sign checkpoints with, and the latest checkpoint this witness cosigned for it. `size` and
+    `root_hash` change only under this row's lock (`select_for_update`), so two concurrent
+    add-checkpoint requests can never roll the record back."""
+
+    origin = models.CharField(_("log origin"), max_length=255, unique=True)
+    vkeys = models.TextField(_("log verifier keys (one a line)"))
+    size = models.PositiveBigIntegerField(_("latest cosigned tree size"), default=0)
+    root_hash = models.BinaryField(_("latest cosigned root hash"), max_length=32, default=b"")
+    note = models.TextField(_("latest cosigned checkpoint"), blank=True, default="")
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["origin"]
+        verbose_name = _("witnessed log")
+        verbose_name_plural = _("witnessed logs")
+
+    def __str__(self) -> str:
+        return f"{self.origin} @ {self.size}"
+
+
+class Witness(models.Model):
+    """A witness this node submits its checkpoints to: its name (ours to choose, e.g. the peer's
+    region), the submission prefix of its tlog-witness service, its cosignature/v1 verifier key,
+    and the size of our log it last cosigned (the `old` size of the next request)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    url = models.URLField(_("submission prefix"), max_length=500)
+    vkey = models.CharField(_("witness verifier key"), max_length=500)
+    size = models.PositiveBigIntegerField(_("last size it cosigned"), default=0)
+    last_ok_at = models.DateTimeField(_("last cosigned at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("witness")
+        verbose_name_plural = _("witnesses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SplitViewAlarm(models.Model):
+    """Evidence that a log showed two inconsistent views: a checkpoint, validly signed, that is
+    not consistent with one cosigned before. Raised by this node as a witness (a log's
+    checkpoint refused) or as a log (a witness holds a view of our log that is not ours)."""
+
+    class Side(models.TextChoices):
+        WITNESS = "witness", _("as witness")
+        LOG = "log", _("as log")
+
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    origin = models.CharField(_("log origin"), max_length=255)
+    counterpart = models.CharField(_("witness or log"), max_length=255, blank=True, default="")
+    known_size = models.PositiveBigIntegerField(_("size cosigned before"))
+    known_root = models.BinaryField(_("root cosigned before"), max_length=32, default=b"")
+    offered_size = models.PositiveBigIntegerField(_("size offered"))
+    offered_root = models.BinaryField(_("root offered"), max_length=32, default=b"")
+    evidence = models.TextField(_("evidence"), blank=True, default="")
+    created_at = models.DateTimeField(_("raised at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("split-view alarm")
+        verbose_name_plural = _("split-view alarms")
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.origin} {self.known_size}/{self.offered_size}"

@@ -62,3 +62,24 @@ class KeyOut(Schema):
     witness_vkey: str = Field(
         description="Cosignature verifier key: <name>+<hex key id>+<base64(0x04 || key)>."
     )
+
+
+class CosignedCheckpointOut(Schema):
+    size: int = Field(description="Tree size of the checkpoint.")
+    root_hash: str = Field(description=f"Its root hash, {HASH}.")
+    witnessed: bool = Field(description="Whether at least `quorum` witnesses cosigned it.")
+    cosigned_by: list[str] = Field(
+        description="This node's names of the witnesses whose cosignature it holds on it."
+    )
+
+
+class WitnessingOut(Schema):
+    quorum: int = Field(description="Cosignatures needed (setting LEDGER_WITNESS_QUORUM).")
+    witnesses: list[str] = Field(description="The witnesses this node submits checkpoints to.")
+    current: CosignedCheckpointOut = Field(
+        description="The checkpoint `GET /checkpoint` serves now, and who cosigned it."
+    )
+    latest_witnessed: CosignedCheckpointOut | None = Field(
+        description="The largest checkpoint a quorum cosigned: every entry below its size is "
+        "witnessed. Null if none is yet."
+    )

@@ -16,9 +16,18 @@ from django.utils.translation import gettext as _
 
 from onestop.core import keys
 from onestop.core.errors import NotFound, ValidationFailed
-from onestop.ledger import conf, merkle, note, tiles
+from onestop.ledger import conf, merkle, note, tiles, witness
 from onestop.ledger.canonical import leaf_data
-from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Tile
+from onestop.ledger.models import (
+    Checkpoint,
+    Cosignature,
+    Entry,
+    LogHead,
+    SplitViewAlarm,
+    Tile,
+    Witness,
+    WitnessedLog,
+)
 
 
 def tree_size() -> int:
@@ -280,3 +289,99 @@ def checkpoint_cosigned_note(*, checkpoint: Checkpoint) -> str:
     """The checkpoint note followed by every stored witness cosignature line."""
     lines = [c.line for c in checkpoint_cosignatures(checkpoint=checkpoint)]
     return checkpoint.note + "".join(lines)
+
+
+# --- witnessing (docs/ledger.md, "Witnesses") -------------------------------------------------
+
+
+def witness_verifier() -> note.Verifier:
+    """This node's cosignature/v1 verifier (its `witness` key under `LEDGER_WITNESS_NAME`)."""
+    _kid, private_key = keys.current_signing_key("witness")
+    return note.Verifier(conf.witness_name(), private_key.public_key(), note.SIG_COSIGNATURE_V1)
+
+
+def witnessed_log_list() -> list[WitnessedLog]:
+    """The logs this node witnesses, with the latest checkpoint it cosigned for each."""
+    return list(WitnessedLog.objects.all())
+
+
+def witnessed_log_checkpoint(*, origin_hash: str) -> str:
+    """The latest checkpoint this witness cosigned for the log whose origin hashes to
+    `origin_hash` (lower-case hex SHA-256), with the log's and our signatures (the tlog-witness
+    monitoring resource); NotFound if there is none."""
+    for log in WitnessedLog.objects.exclude(note="").only("origin", "note"):
+        if witness.origin_hash(log.origin) == origin_hash:
+            return log.note
+    raise NotFound(_("This witness has cosigned no checkpoint of that log."))
+
+
+def witness_list() -> list[Witness]:
+    """The witnesses this node submits its checkpoints to."""
+    return list(Witness.objects.all())
+
+
+def split_view_alarms(*, limit: int = 100) -> list[SplitViewAlarm]:
+    return list(SplitViewAlarm.objects.all()[:limit])
+
+
+@dataclass(frozen=True)
+class Witnessing:
+    """Who cosigned a checkpoint of this log, among the witnesses this node submits to."""
+
+    size: int
+    root_hash: bytes
+    quorum: int
+    witnesses: int  # how many witnesses this node submits to (M in "witnessed by N of M")
+    cosigners: list[str]  # names (ours) of the witnesses whose cosignature we hold
+
+    @property
+    def witnessed(self) -> bool:
+        return len(self.cosigners) >= self.quorum
+
+
+def _cosigners(rows: Iterable[tuple[str, bytes]], by_key: dict[tuple[str, bytes], str]) -> set:
+    return {by_key[(n, bytes(k))] for n, k in rows if (n, bytes(k)) in by_key}
+
+
+def _witness_keys() -> dict[tuple[str, bytes], str]:
+    """(witness key name, key id) -> our name of that witness, for the configured witnesses."""
+    found = {}
+    for row in Witness.objects.only("name", "vkey"):
+        try:
+            verifier = note.parse_vkey(row.vkey)
+        except note.NoteError:  # pragma: no cover - witness_add checks the key
+            continue
+        found[(verifier.name, verifier.key_id)] = row.name
+    return found
+
+
+def witnessing(*, checkpoint: Checkpoint) -> Witnessing:
+    """How far `checkpoint` (one of ours) is witnessed: which of our witnesses cosigned it."""
+    by_key = _witness_keys()
+    rows = Cosignature.objects.filter(
+        origin=conf.origin(), size=checkpoint.size, root_hash=checkpoint.root_hash
+    ).values_list("witness_name", "witness_key_id")
+    return Witnessing(
+        size=checkpoint.size,
+        root_hash=bytes(checkpoint.root_hash),
+        quorum=conf.witness_quorum(),
+        witnesses=len(by_key),
+        cosigners=sorted(_cosigners(rows, by_key)),
+    )
+
+
+def latest_witnessed() -> Witnessing | None:
+    """The largest checkpoint of this log that a quorum of our witnesses cosigned (every entry
+    below its size is then witnessed), or None."""
+    by_key = _witness_keys()
+    quorum = conf.witness_quorum()
+    groups: dict[tuple[int, bytes], set] = {}
+    rows = Cosignature.objects.filter(origin=conf.origin()).order_by("-size")
+    for size, root, name, key in rows.values_list(
+        "size", "root_hash", "witness_name", "witness_key_id"
+    ):
+        cosigners = groups.setdefault((size, bytes(root)), set())
+        cosigners |= _cosigners([(name, key)], by_key)
+        if len(cosigners) >= quorum:
+            return Witnessing(size, bytes(root), quorum, len(by_key), sorted(cosigners))
+    return None

@@ -8,11 +8,17 @@ so keep those transactions short.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -20,9 +26,20 @@ from django.utils.translation import gettext as _
 
 from onestop.core import keys
 from onestop.core.errors import ValidationFailed
-from onestop.ledger import conf, merkle, note, selectors, tiles
+from onestop.ledger import conf, merkle, note, notices, selectors, tiles, witness
 from onestop.ledger.canonical import NotCanonicalError, leaf_data
-from onestop.ledger.models import Checkpoint, Cosignature, Entry, LogHead, Tile
+from onestop.ledger.models import (
+    Checkpoint,
+    Cosignature,
+    Entry,
+    LogHead,
+    SplitViewAlarm,
+    Tile,
+    Witness,
+    WitnessedLog,
+)
+
+logger = logging.getLogger(__name__)
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 INSERT_CHUNK = 400  # rows per INSERT statement (5 parameters each)
@@ -231,3 +248,361 @@ def cosignature_add(*, signed_note: str, witness_vkey: str) -> Cosignature:
             },
         )
     return cosignature
+
+
+# --- witnessing (c2sp.org/tlog-witness; docs/ledger.md, "Witnesses") ------------------------------
+#
+# No actor: like key rotation these are the operator's commands on the node's own machine
+# (`onestop witness ...`) or the node acting on its own (the worker's tick, a peer being added);
+# the add-checkpoint endpoint is public by design (the checkpoint's signature is the only
+# authentication the protocol has).
+
+
+def _log_verifiers(vkeys: str) -> list[note.Verifier]:
+    return [note.parse_vkey(line) for line in vkeys.split("\n") if line.strip()]
+
+
+def _verifier_key(vkey: str, sig_type: int, wrong_type: str) -> note.Verifier:
+    """The parsed verifier key `vkey` of signature type `sig_type`, else ValidationFailed."""
+    try:
+        verifier = note.parse_vkey(vkey)
+    except note.NoteError as exc:
+        raise ValidationFailed(
+            _("This is not a valid verifier key: %(reason)s") % {"reason": str(exc)},
+            details={"vkey": vkey},
+        ) from exc
+    if verifier.sig_type != sig_type:
+        raise ValidationFailed(wrong_type)
+    return verifier
+
+
+def witnessed_log_add(*, vkey: str, origin: str | None = None) -> WitnessedLog:
+    """Witness another log: accept checkpoints of `origin` (by default the key's name) signed by
+    the Ed25519 note key `vkey`. Adding a second key to a known origin keeps the first (a log's
+    key rotation); the log's latest cosigned checkpoint is kept."""
+    verifier = _verifier_key(
+        vkey, note.SIG_ED25519, _("A log's verifier key must be an Ed25519 note key (type 0x01).")
+    )
+    origin = (origin or verifier.name).strip()
+    if not origin or len(origin) > 255 or any(c.isspace() for c in origin):
+        raise ValidationFailed(_("A log origin is 1 to 255 characters without spaces."))
+    with transaction.atomic():
+        log, created = WitnessedLog.objects.select_for_update().get_or_create(
+            origin=origin, defaults={"vkeys": verifier.vkey}
+        )
+        if not created and verifier.vkey not in log.vkeys.split("\n"):
+            log.vkeys = f"{log.vkeys}\n{verifier.vkey}"
+            log.save(update_fields=["vkeys", "updated_at"])
+    return log
+
+
+def witnessed_log_remove(*, origin: str) -> bool:
+    """Stop witnessing the log `origin` (and forget what was cosigned for it)."""
+    deleted, _rows = WitnessedLog.objects.filter(origin=origin).delete()
+    return bool(deleted)
+
+
+def witness_add(*, name: str, url: str, vkey: str) -> Witness:
+    """Submit this node's checkpoints to a witness: `url` is its tlog-witness submission prefix
+    (`<url>/add-checkpoint`; a OneStop node's is ``https://<host>/federation/v1/witness``),
+    `vkey` its cosignature/v1 verifier key (a OneStop node's `witness_vkey` at
+    ``/api/v1/ledger/key``). Adding a known name again replaces its URL and key."""
+    verifier = _verifier_key(
+        vkey,
+        note.SIG_COSIGNATURE_V1,
+        _("A witness's key must be a cosignature/v1 key (type 0x04)."),
+    )
+    name, url = name.strip(), url.strip().rstrip("/")
+    if not name or len(name) > 100:
+        raise ValidationFailed(_("A witness name is 1 to 100 characters."))
+    if not url.startswith(("https://", "http://")):
+        raise ValidationFailed(_("The witness URL must start with https:// or http://."))
+    with transaction.atomic():
+        witness, created = Witness.objects.select_for_update().get_or_create(
+            name=name, defaults={"url": url, "vkey": verifier.vkey}
+        )
+        if not created and (witness.url, witness.vkey) != (url, verifier.vkey):
+            witness.url, witness.vkey, witness.last_error = url, verifier.vkey, ""
+            witness.save(update_fields=["url", "vkey", "last_error"])
+    return witness
+
+
+def witness_remove(*, name: str) -> bool:
+    """Stop submitting to the witness `name` (its cosignatures already received are kept)."""
+    deleted, _rows = Witness.objects.filter(name=name).delete()
+    return bool(deleted)
+
+
+def _region_administrators() -> list[Any]:
+    from onestop.accounts import selectors as accounts_selectors
+    from onestop.accounts.models import StaffRole
+    from onestop.org.selectors import region_covers
+
+    node = str(settings.NODE_REGION)
+    users, seen = [], set()
+    for role in accounts_selectors.role_holders(role=StaffRole.Role.ADMINISTRATOR):
+        if region_covers(node, role.region_id) and role.user_id not in seen:
+            seen.add(role.user_id)
+            users.append(role.user)
+    return users
+
+
+def split_view_raise(
+    *,
+    side: str,
+    origin: str,
+    counterpart: str,
+    known_size: int,
+    known_root: bytes,
+    offered_size: int,
+    offered_root: bytes,
+    evidence: str,
+) -> SplitViewAlarm:
+    """Record evidence of a split view, log it and tell the region administrators (in-app), once
+    per (side, origin, counterpart, offered checkpoint)."""
+    from onestop.notify import services as notify_services
+
+    with transaction.atomic():
+        alarm, created = SplitViewAlarm.objects.get_or_create(
+            side=side,
+            origin=origin,
+            counterpart=counterpart,
+            offered_size=offered_size,
+            offered_root=offered_root,
+            defaults={"known_size": known_size, "known_root": known_root, "evidence": evidence},
+        )
+        if created:
+            logger.error(
+                "ledger split view (%s): log %s, counterpart %s, cosigned size %d, offered size "
+                "%d root %s",
+                side,
+                origin,
+                counterpart,
+                known_size,
+                offered_size,
+                note.b64(offered_root),
+            )
+            context = {
+                "origin": origin,
+                "counterpart": counterpart,
+                "known_size": known_size,
+                "offered_size": offered_size,
+            }
+            for user in _region_administrators():
+                notify_services.notification_send(
+                    template=notices.SPLIT_VIEW,
+                    context=context,
+                    recipient_user=user,
+                    channels=("in_app",),
+                    dedupe_key=f"{notices.SPLIT_VIEW}:{alarm.pk}:{user.pk}",
+                )
+    return alarm
+
+
+@dataclass(frozen=True)
+class WitnessAnswer:
+    """What the add-checkpoint endpoint answers: HTTP status, body and content type."""
+
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+def _refuse(status: int, message: str) -> WitnessAnswer:
+    return WitnessAnswer(status, message + "\n")
+
+
+def checkpoint_witness(*, body: bytes) -> WitnessAnswer:  # noqa: PLR0911 - one answer per rule
+    """Act as a tlog-witness for a registered log: check an add-checkpoint request and answer as
+    c2sp.org/tlog-witness says — 400 malformed, 404 unknown origin, 403 no valid signature by
+    the log's key(s), 409 (``text/x.tlog.size``) when the old size is not the one last cosigned,
+    422 for an inconsistent checkpoint or a bad proof, 200 with our cosignature line.
+
+    The check of the old size and the update of the latest cosigned checkpoint happen under the
+    log's row lock, so concurrent requests cannot roll it back. A checkpoint validly signed but
+    inconsistent with the one cosigned before raises a split-view alarm.
+    """
+    try:
+        request = witness.parse_add_checkpoint(body)
+        text, _signatures = note.split(request.note)
+        offered = note.parse_checkpoint(text)
+    except (witness.RequestError, note.NoteError) as exc:
+        return _refuse(400, str(exc))
+    log = WitnessedLog.objects.filter(origin=offered.origin).only("pk", "vkeys").first()
+    if log is None:
+        return _refuse(404, "unknown log origin")
+    try:
+        _text, verified = note.open_note(request.note, _log_verifiers(log.vkeys))
+    except note.NoteError as exc:
+        return _refuse(403, str(exc))
+    if request.old_size > offered.size:
+        return _refuse(400, "the old size is larger than the checkpoint size")
+    if offered.size == 0 and offered.root_hash != merkle.EMPTY_ROOT:
+        return _refuse(422, "a checkpoint of size 0 must have the empty tree's root")
+    if request.old_size == 0 and request.proof:
+        return _refuse(422, "the consistency proof from size 0 must be empty")
+    _kid, witness_key = keys.current_signing_key("witness")
+    with transaction.atomic():
+        log = WitnessedLog.objects.select_for_update().get(pk=log.pk)
+        known_root = bytes(log.root_hash) or merkle.EMPTY_ROOT
+        if request.old_size != log.size:
+            return WitnessAnswer(409, witness.format_size(log.size), witness.SIZE_CONTENT_TYPE)
+        inconsistent = ""
+        if request.old_size > 0:
+            try:
+                merkle.verify_consistency(
+                    request.old_size, offered.size, request.proof, known_root, offered.root_hash
+                )
+            except merkle.ProofError as exc:
+                inconsistent = str(exc)
+        if not inconsistent:
+            line = note.cosign(text, conf.witness_name(), witness_key, max(1, int(time.time())))
+            log_lines = "".join(
+                note.find_signature(request.note, v.verifier).line for v in verified
+            )
+            log.size, log.root_hash = offered.size, offered.root_hash
+            log.note = f"{text}\n{log_lines}{line}"
+            log.save(update_fields=["size", "root_hash", "note", "updated_at"])
+            return WitnessAnswer(200, line, witness.COSIGNATURES_CONTENT_TYPE)
+    split_view_raise(
+        side=SplitViewAlarm.Side.WITNESS,
+        origin=offered.origin,
+        counterpart=offered.origin,
+        known_size=log.size,
+        known_root=known_root,
+        offered_size=offered.size,
+        offered_root=offered.root_hash,
+        evidence=request.note,
+    )
+    return _refuse(422, f"not consistent with the checkpoint cosigned before: {inconsistent}")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What one witness did with our checkpoint: `outcome` is one of "cosigned", "up to date",
+    "split view", "refused", "unreachable"."""
+
+    witness: str
+    outcome: str
+    size: int
+    detail: str = ""
+
+
+def _post(url: str, body: bytes) -> tuple[int, str, bytes]:
+    """POST `body` as text/plain; (status, content type, body), HTTP errors included."""
+    request = urllib.request.Request(  # noqa: S310 - the operator configured an http(s) URL
+        url, data=body, method="POST", headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=conf.witness_timeout()) as response:  # noqa: S310
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers.get("Content-Type", ""), error.read()
+
+
+def _witness_update(witness_row: Witness, **fields: Any) -> None:
+    Witness.objects.filter(pk=witness_row.pk).update(**fields)
+
+
+def _submit(witness_row: Witness, checkpoint: Checkpoint) -> Submission:  # noqa: PLR0911
+    name, size, root = witness_row.name, checkpoint.size, bytes(checkpoint.root_hash)
+    verifier = note.parse_vkey(witness_row.vkey)
+    if Cosignature.objects.filter(
+        origin=conf.origin(),
+        size=size,
+        root_hash=root,
+        witness_name=verifier.name,
+        witness_key_id=verifier.key_id,
+    ).exists():
+        return Submission(name, "up to date", size)
+    old, tried = min(witness_row.size, size), set()
+    url = f"{witness_row.url}/{witness.PATH}"
+    while old not in tried:
+        tried.add(old)
+        proof = selectors.consistency_proof(first=old, second=size) if 0 < old < size else []
+        try:
+            status, _type, answer = _post(
+                url, witness.format_add_checkpoint(old, proof, checkpoint.note)
+            )
+        except (OSError, ValueError) as exc:
+            _witness_update(witness_row, last_error=f"unreachable: {exc}"[:1000])
+            return Submission(name, "unreachable", size, str(exc))
+        if status == 200:
+            try:
+                lines = witness.parse_cosignature_lines(answer)
+                cosignature_add(signed_note=checkpoint.note + lines, witness_vkey=witness_row.vkey)
+            except (witness.RequestError, ValidationFailed) as exc:
+                detail = getattr(exc, "message", str(exc))
+                _witness_update(witness_row, last_error=f"bad cosignature: {detail}"[:1000])
+                return Submission(name, "refused", size, f"bad cosignature: {detail}")
+            _witness_update(witness_row, size=size, last_ok_at=timezone.now(), last_error="")
+            return Submission(name, "cosigned", size)
+        if status == 409:
+            try:
+                known = witness.parse_size(answer)
+            except witness.RequestError as exc:
+                _witness_update(witness_row, last_error=f"HTTP 409: {exc}"[:1000])
+                return Submission(name, "refused", size, str(exc))
+            if known > size:  # the witness cosigned a larger tree of our log than we have
+                return _split_view(witness_row, checkpoint, known, b"", old)
+            _witness_update(witness_row, size=known)
+            old = known
+            continue
+        if status == 422 and old > 0:  # the witness's view of our log at `old` is not ours
+            return _split_view(witness_row, checkpoint, old, b"", old)
+        detail = f"HTTP {status}: {answer[:200].decode('utf-8', 'replace').strip()}"
+        _witness_update(witness_row, last_error=detail[:1000])
+        return Submission(name, "refused", size, detail)
+    _witness_update(witness_row, last_error="the witness keeps changing its size")
+    return Submission(name, "refused", size, "the witness keeps changing its size")
+
+
+def _monitored_checkpoint(witness_row: Witness) -> str:
+    """Best effort: the witness's view of our log from its monitoring path
+    (``<prefix>/<sha256(origin) hex>/checkpoint``), as evidence."""
+    url = f"{witness_row.url}/{witness.origin_hash(conf.origin())}/checkpoint"
+    try:
+        with urllib.request.urlopen(url, timeout=conf.witness_timeout()) as response:  # noqa: S310
+            return str(response.read(witness.MAX_BODY).decode("utf-8", "replace"))
+    except (OSError, ValueError):
+        return ""
+
+
+def _split_view(
+    witness_row: Witness, checkpoint: Checkpoint, known: int, known_root: bytes, old: int
+) -> Submission:
+    """A witness holds a view of our log that is not ours: raise the alarm on our side."""
+    seen = _monitored_checkpoint(witness_row)
+    if seen:
+        with contextlib.suppress(note.NoteError):
+            found = note.parse_checkpoint(note.split(seen)[0])
+            known, known_root = found.size, found.root_hash
+    detail = (
+        f"the witness holds a checkpoint of size {known} of this log that is not consistent "
+        f"with ours (size {checkpoint.size})"
+    )
+    split_view_raise(
+        side=SplitViewAlarm.Side.LOG,
+        origin=conf.origin(),
+        counterpart=witness_row.name,
+        known_size=known,
+        known_root=known_root,
+        offered_size=checkpoint.size,
+        offered_root=bytes(checkpoint.root_hash),
+        evidence=seen or f"old {old}: {detail}",
+    )
+    _witness_update(witness_row, last_error=f"split view: {detail}"[:1000])
+    return Submission(witness_row.name, "split view", checkpoint.size, detail)
+
+
+def witnesses_submit() -> list[Submission]:
+    """Submit the current checkpoint to every witness (the worker's periodic task and
+    `onestop witness run`): each answers, is unreachable or times out before this returns.
+    Cosignatures are verified against the witness's key and stored; a 409 is retried with the
+    size the witness reports; a witness whose view of our log is not ours raises the alarm."""
+    witnesses = list(Witness.objects.all())
+    if not witnesses or selectors.tree_size() == 0:
+        return []
+    checkpoint = checkpoint_publish()
+    return [_submit(w, checkpoint) for w in witnesses]

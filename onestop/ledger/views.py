@@ -8,10 +8,11 @@ import gzip
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from onestop.core.errors import NotFound
-from onestop.ledger import selectors, services, tiles
+from onestop.ledger import selectors, services, tiles, witness
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 PARTIAL = "public, max-age=60"  # a partial tile is replaced by its full tile as the log grows
@@ -77,3 +78,33 @@ def entry_bundle(request: HttpRequest, path: str, partial: str | None = None) ->
     except NotFound as exc:
         raise Http404(str(exc)) from None
     return _tile_response(request, body, width)
+
+
+# --- the witness (c2sp.org/tlog-witness), mounted at /federation/v1/witness/ -------------------
+
+
+@csrf_exempt  # no session, no cookie: the checkpoint's signature is the protocol's authentication
+@require_POST
+def add_checkpoint(request: HttpRequest) -> HttpResponse:
+    """``POST <prefix>/add-checkpoint``: check a log's checkpoint and answer with our
+    cosignature, or with the status the protocol names for the refusal."""
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > witness.MAX_BODY:
+        return HttpResponse(
+            "the request body is too large\n", status=413, content_type="text/plain"
+        )
+    answer = services.checkpoint_witness(body=request.body)
+    return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+
+
+@require_safe
+def witnessed_checkpoint(request: HttpRequest, origin_hash: str) -> HttpResponse:
+    """``GET <prefix>/<origin hash>/checkpoint``: the latest checkpoint this witness cosigned for
+    that log, with the log's signature and ours (the monitoring resource of the protocol)."""
+    try:
+        body = selectors.witnessed_log_checkpoint(origin_hash=origin_hash)
+    except NotFound as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = CHECKPOINT
+    return response

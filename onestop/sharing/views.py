@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onestop.core.errors import DomainError, NotFound, PermissionDenied
+from onestop.ledger import conf as ledger_conf
 from onestop.ledger import merkle, note
 from onestop.ledger import selectors as ledger_selectors
 from onestop.ledger import services as ledger_services
@@ -66,9 +67,17 @@ def my_data(request: HttpRequest) -> HttpResponse:
         return render(request, "sharing/not_subject.html", {"message": error.message}, status=403)
     page = Paginator(records, PER_PAGE).get_page(request.GET.get("page"))
     active = {(c.dataset_id, c.purpose) for c in consents if c.withdrawn_at is None}
+    witnessed = ledger_selectors.latest_witnessed()
+    rows = _rows(page.object_list)
+    for row in rows:  # an entry is witnessed once a witnessed checkpoint covers its index
+        index = row["record"].log_index
+        row["witnessed"] = witnessed is not None and index is not None and index < witnessed.size
     context = {
         "page": page,
-        "rows": _rows(page.object_list),
+        "rows": rows,
+        "witnessed": witnessed,
+        "witnesses": len(ledger_selectors.witness_list()),
+        "quorum": ledger_conf.witness_quorum(),
         "consents": consents,
         "consent_datasets": list(selectors.consent_datasets()),
         "purposes": Purpose.choices,
