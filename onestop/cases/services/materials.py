@@ -69,7 +69,9 @@ def materials_rebuild(case: Case) -> None:
         credential: Any = None
         mode: str
         found = [s for s, _m in entry["statuses"]]
-        if "to_submit" in found or "verify" in found:
+        # "unavailable": a department system could not say now; handed in, or held on a
+        # later rebuild once it answers (a draft save)
+        if "to_submit" in found or "verify" in found or "unavailable" in found:
             mode, source, credential = Mode.MISSING, "", None
         elif "licence" in found:
             material = next(m for s, m in entry["statuses"] if s == "licence")
