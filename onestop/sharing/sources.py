@@ -144,6 +144,21 @@ def probe(source: Any, request: Request, *, cache_key: str) -> Answer:
     return answer
 
 
+CHECK_SUBJECT = "ONESTOP-CHECK"
+
+
+def check(source: Any, dataset: str) -> Answer:
+    """An operator's check that `source` answers (address, credentials, timeouts): a probe
+    about the subject key ``ONESTOP-CHECK``, which is nobody's, so no personal data is asked
+    for; ``absent`` (or ``found``) means it answers. Not kept, not resting."""
+    adapter = adapter_for(str(source.kind))
+    if adapter is None:
+        return Answer("unavailable", reason="source_not_configured", source=label(source))
+    return adapter.probe(
+        source, Request(dataset=dataset, subject_key=CHECK_SUBJECT, purpose="verification")
+    )
+
+
 def forget() -> None:
     """Forget the kept answers of this process (after a source is reconfigured)."""
     _resting.clear()
@@ -164,6 +179,11 @@ def secret_of(source: Any) -> str:
     if source.secret_env:
         return read_env(str(source.secret_env)) or ""
     return str(source.secret or "")
+
+
+def _mapping(source: Any) -> dict[str, Any]:
+    """{dataset field: the department's name} (fields named alike are left out)."""
+    return source.field_map if isinstance(source.field_map, dict) else {}
 
 
 def _url(source: Any, request: Request) -> str:
@@ -197,7 +217,9 @@ def _send(source: Any, request: Request, method: str) -> requests.Response | Ans
     if not source.base_url:
         return Answer("unavailable", reason="source_not_configured", source=name)
     headers, auth = _headers(source, request)
-    params = {"fields": ",".join(request.fields)} if request.fields else None
+    mapping = _mapping(source)
+    names = [str(mapping.get(f, f)) for f in request.fields]
+    params = {"fields": ",".join(names)} if names else None
     with requests.Session() as session:
         session.trust_env = False  # no proxy or .netrc from the environment gets the token
         try:
@@ -246,7 +268,7 @@ def _http_fetch(source: Any, request: Request) -> Answer:
     record = body.get("record") if isinstance(body, dict) else None
     if not isinstance(record, dict):
         return Answer("unavailable", reason="source_malformed", source=name)
-    mapping = source.field_map if isinstance(source.field_map, dict) else {}
+    mapping = _mapping(source)
     values = {f: record.get(str(mapping.get(f, f))) for f in request.fields}
     if any(isinstance(v, (dict, list)) for v in values.values()):
         return Answer("unavailable", reason="source_malformed", source=name)
