@@ -346,3 +346,45 @@ def test_the_command_configures_and_shows_a_source(
     assert "http_json" in capsys.readouterr().out
     call_command("dataset", "source", "household", "--local")
     assert DatasetSource.objects.get(dataset_id="household").kind == "local"
+
+
+def test_the_admin_configures_a_source_with_a_write_only_secret(
+    demo: dict[str, User], department: DepartmentService
+) -> None:
+    from tests.factories import login
+
+    admin = login(demo["admin"])
+    form = {
+        "dataset": "household",
+        "region": "371121",
+        "kind": "http_json",
+        "base_url": department.url,
+        "path_template": "/records/{dataset}/{subject}",
+        "auth": "bearer",
+        "username": "",
+        "secret_env": "",
+        "field_map": "{}",
+        "connect_timeout": "1",
+        "read_timeout": "1",
+        "new_secret": TOKEN,
+    }
+    assert admin.get("/admin/sharing/datasetsource/add/").status_code == 200
+    response = admin.post("/admin/sharing/datasetsource/add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert _fetch(demo["citizen"], ["name"]) == {"name": "张伟"}
+    page = admin.get("/admin/sharing/datasetsource/household/change/").content.decode()
+    assert TOKEN not in page
+    # a refusal of the service is a form error; nothing changes
+    bad = admin.post(
+        "/admin/sharing/datasetsource/household/change/",
+        {**form, "base_url": "ftp://example.org", "new_secret": ""},
+    )
+    assert bad.status_code == 200
+    assert bad.context["adminform"].form.errors
+    assert DatasetSource.objects.get(dataset_id="household").base_url == department.url
+    # an administrator of another region sees no source of this one
+    other = login(AdministratorFactory(region_code="320707"))
+    assert other.get("/admin/sharing/datasetsource/household/change/").status_code in (302, 403)
+    listing = other.get("/admin/sharing/datasetsource/")
+    assert listing.status_code == 200
+    assert department.url not in listing.content.decode()
