@@ -59,7 +59,7 @@ class DatasetSourceForm(forms.ModelForm):
     configured: DatasetSource | None = None
 
     def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if self.errors:
             return data
         secret = "" if data.get("clear_secret") else (data.get("new_secret") or None)

@@ -54,8 +54,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "sources":
-            for source in selectors.dataset_source_list(actor=SYSTEM):
-                self.stdout.write(self._line(source))
+            for row in selectors.dataset_source_list(actor=SYSTEM):
+                self.stdout.write(self._line(row))
             return
         dataset = options["dataset"]
         try:
