@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from onestop.core import crypto
 from onestop.core.errors import (
@@ -301,47 +301,49 @@ def consent_withdraw(*, actor: Any, consent_id: int) -> Consent:
 
 # Refusal reasons: the record keeps the code (language-neutral, committed to the ledger).
 REFUSALS = {
-    "no_purpose": _lazy("A purpose is required."),
-    "unknown_purpose": _lazy("The purpose is not a registered purpose."),
-    "unknown_dataset": _lazy("There is no such dataset."),
-    "no_fields": _lazy("Name the fields you need."),
-    "unknown_field": _lazy("Some fields are not in the dataset."),
-    "unknown_subject": _lazy("The data subject is not identified."),
-    "not_signed_in": _lazy("Sign in to fetch data."),
-    "no_agreement": _lazy(
+    "no_purpose": gettext_lazy("A purpose is required."),
+    "unknown_purpose": gettext_lazy("The purpose is not a registered purpose."),
+    "unknown_dataset": gettext_lazy("There is no such dataset."),
+    "no_fields": gettext_lazy("Name the fields you need."),
+    "unknown_field": gettext_lazy("Some fields are not in the dataset."),
+    "unknown_subject": gettext_lazy("The data subject is not identified."),
+    "not_signed_in": gettext_lazy("Sign in to fetch data."),
+    "no_agreement": gettext_lazy(
         "No sharing agreement lets your department fetch this dataset for this purpose."
     ),
-    "no_consent": _lazy("The data subject has not consented to this use (or withdrew consent)."),
-    "not_authorised": _lazy(
+    "no_consent": gettext_lazy(
+        "The data subject has not consented to this use (or withdrew consent)."
+    ),
+    "not_authorised": gettext_lazy(
         "Only the data subject or an authorised department may fetch this data."
     ),
-    "no_record": _lazy("The dataset holds no record for this subject."),
-    "source_refused": _lazy("The department holding this data refused the request."),
-    "source_unreachable": _lazy(
+    "no_record": gettext_lazy("The dataset holds no record for this subject."),
+    "source_refused": gettext_lazy("The department holding this data refused the request."),
+    "source_unreachable": gettext_lazy(
         "The department system holding this data cannot be reached now. Nothing is lost: "
         "upload the document instead, or try again later."
     ),
-    "source_timeout": _lazy(
+    "source_timeout": gettext_lazy(
         "The department system holding this data did not answer in time. Nothing is lost: "
         "upload the document instead, or try again later."
     ),
-    "source_error": _lazy(
+    "source_error": gettext_lazy(
         "The department system holding this data reported an error. Nothing is lost: upload "
         "the document instead, or try again later."
     ),
-    "source_auth": _lazy(
+    "source_auth": gettext_lazy(
         "This node's credentials were not accepted by the department system holding this "
         "data. Nothing is lost: upload the document instead, or try again later."
     ),
-    "source_malformed": _lazy(
+    "source_malformed": gettext_lazy(
         "The department system holding this data gave an answer this node cannot read. "
         "Nothing is lost: upload the document instead, or try again later."
     ),
-    "source_not_configured": _lazy(
+    "source_not_configured": gettext_lazy(
         "The source of this data is not configured completely. Nothing is lost: upload the "
         "document instead, or try again later."
     ),
-    "not_verified": _lazy(
+    "not_verified": gettext_lazy(
         "Your identity is not verified yet, so no government record about you is used. Sign "
         "in with the identity provider, or have your ID card checked at any service window."
     ),
