@@ -27,7 +27,11 @@ from onestop.cases.services.common import (
     current_time,
 )
 from onestop.cases.services.forms import answers_clean, form_clean
-from onestop.cases.services.materials import materials_rebuild
+from onestop.cases.services.materials import (
+    materials_rebuild,
+    materials_warm,
+    materials_warm_for,
+)
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
 from onestop.sharing import selectors as sharing_selectors
@@ -101,6 +105,7 @@ def draft_start(
             index = _text(applicant_index, field="applicant", required=True, limit=64)
             name = _text(applicant_name, field="applicant_name", required=True, limit=200)
             masked = ""
+    materials_warm(applicant=applicant, scenario=scenario, item=item)
     with transaction.atomic():
         if channel == Case.Channel.ONLINE:
             resumed = (
@@ -169,6 +174,7 @@ def draft_save(
     clears a field), then rebuild its materials. Only the owner (or the clerk of a window
     draft). Unknown questions, options or fields and wrong types → ValidationFailed, nothing
     stored; a stale `expected_version` → Conflict."""
+    materials_warm_for(case)
     with transaction.atomic():
         locked = _draft_locked(actor, case)
         _check_version(locked, expected_version)
