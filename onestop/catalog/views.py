@@ -232,6 +232,8 @@ def _prefill_section(
             {"key": f["key"], "title": title(f), "value": f["value"], "source": f["source"]}
             for f in found["rows"]
         ],
+        # the sources (department systems) that could not answer now: their fields are typed
+        "unavailable": list(found.get("unavailable", [])),
     }
 
 

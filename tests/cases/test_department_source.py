@@ -174,3 +174,27 @@ def test_held_by_the_department_counts_like_local_data_in_the_burden(
     assert _modes(remote)["household-record"] == CaseMaterial.Mode.HELD
     # `cases.burden` means `materials_submitted`: what was handed in, whatever held the rest
     assert remote.materials_submitted == local.materials_submitted
+
+
+def test_the_bundle_page_fills_in_from_the_department_and_says_when_it_is_down(
+    citizen: User, newborn: Scenario, department: DepartmentService
+) -> None:
+    from django.urls import reverse
+
+    from tests.factories import login
+
+    client = login(citizen)
+    url = reverse("catalog:scenario_prefill", args=[newborn.slug])
+
+    page = client.post(url).content.decode()
+    assert ADDRESS in page
+    assert "could not be reached now" not in page
+
+    department.stop()
+    sharing_services.source_configure(actor=SYSTEM, dataset="household", kind="http_json")
+    page = client.post(url).content.decode()
+    assert ADDRESS not in page
+    assert "These records could not be reached now" in page
+    assert "Household registration (hukou) and residence permit records" in page
+    materials = client.get(reverse("catalog:scenario_detail", args=[newborn.slug])).content.decode()
+    assert "The department system cannot be reached now" in materials
