@@ -21,19 +21,7 @@ class DatasetAdmin(admin.ModelAdmin):
     search_fields = ("key", "name_zh", "name_en")
 
 
-SOURCE_FORM_FIELDS = [
-    "dataset",
-    "region",
-    "kind",
-    "base_url",
-    "path_template",
-    "auth",
-    "username",
-    "secret_env",
-    "field_map",
-    "connect_timeout",
-    "read_timeout",
-]
+SOURCE_FORM_FIELDS = ["dataset", "region", "kind", *services.SOURCE_FIELDS]
 
 
 class DatasetSourceForm(forms.ModelForm):

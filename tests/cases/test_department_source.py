@@ -45,16 +45,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def department(settings: Any, cases_world: dict[str, User]) -> Iterator[DepartmentService]:
     settings.SHARING_SOURCE_RETRY_SECONDS = 0
     service = DepartmentService(REGISTER, token=TOKEN).start()
-    sharing_services.source_configure(
-        actor=SYSTEM,
-        dataset="household",
-        kind="http_json",
-        base_url=service.url,
-        auth="bearer",
-        secret=TOKEN,
-        connect_timeout=1.0,
-        read_timeout=1.0,
-    )
+    service.configure()
     yield service
     service.stop()
 

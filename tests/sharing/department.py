@@ -71,6 +71,21 @@ class DepartmentService:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def configure(self, dataset: str = "household", **settings: Any) -> Any:
+        """Make this service the source of `dataset` (bearer token, 1-second timeouts)."""
+        from onestop.core.actors import SYSTEM
+        from onestop.sharing import services
+
+        values: dict[str, Any] = {
+            "base_url": self.url,
+            "auth": "bearer",
+            "secret": self.token,
+            "connect_timeout": 1.0,
+            "read_timeout": 1.0,
+            **settings,
+        }
+        return services.source_configure(actor=SYSTEM, dataset=dataset, kind="http_json", **values)
+
     def start(self) -> DepartmentService:
         service = self
 

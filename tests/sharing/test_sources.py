@@ -50,17 +50,7 @@ def department(settings: Any) -> Iterator[DepartmentService]:
 
 @pytest.fixture
 def household_remote(demo: dict[str, User], department: DepartmentService) -> DatasetSource:
-    return services.source_configure(
-        actor=SYSTEM,
-        dataset="household",
-        kind="http_json",
-        base_url=department.url,
-        auth="bearer",
-        secret=TOKEN,
-        field_map={"household_type": "hukou_type"},
-        connect_timeout=1.0,
-        read_timeout=1.0,
-    )
+    return department.configure(field_map={"household_type": "hukou_type"})
 
 
 def _fetch(actor: Any, fields: list[str], **extra: Any) -> dict[str, Any]:
@@ -297,8 +287,8 @@ def test_only_region_administrators_configure_and_settings_are_checked(
         dataset="household",
         kind="http_json",
         base_url=department.url,
-        auth="bearer",
         secret=TOKEN,
+        auth="bearer",
     )
     assert source.region_id == "371121"
     assert list(selectors.dataset_source_list(actor=here)) == [source]
