@@ -87,6 +87,12 @@ LEDGER_WITNESS_TIMEOUT = env.float("LEDGER_WITNESS_TIMEOUT", default=10.0)
 # A repeated data fetch (same actor, subject, dataset, fields, purpose and case) within this
 # many seconds is one access record, not several (sharing.services._accesses_write).
 SHARING_DEDUPE_SECONDS = env.int("SHARING_DEDUPE_SECONDS", default=300)
+# Datasets read from a department's system (sharing.sources): after it failed to answer, it is
+# left alone this long (calls answer "unavailable" at once); whether it holds a record about
+# someone is remembered this long; a changed source reaches every process within this long.
+SHARING_SOURCE_RETRY_SECONDS = env.float("SHARING_SOURCE_RETRY_SECONDS", default=30)
+SHARING_SOURCE_PROBE_SECONDS = env.float("SHARING_SOURCE_PROBE_SECONDS", default=300)
+SHARING_SOURCE_CONFIG_SECONDS = env.float("SHARING_SOURCE_CONFIG_SECONDS", default=30)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

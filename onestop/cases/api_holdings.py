@@ -31,8 +31,9 @@ def my_materials(
     """For an item (`item=<code>`) or a bundle (`scenario=<slug>`): each material, and whether
     the government already holds it (`held`), it is in your e-licence wallet (`licence`) or you
     hand it in (`to_submit`); `verify` while your identity is not verified (assurance level
-    L1): whether it is held is not looked at until you verify. Reads nothing about you beyond
-    that (no data is fetched, nothing is recorded)."""
+    L1): whether it is held is not looked at until you verify; `unavailable` when the
+    department system holding it cannot be reached now (upload it, or look again later).
+    Reads nothing about you beyond that (no data is fetched, nothing is recorded)."""
     user = request.user
     if bool(item) == bool(scenario):
         raise ValidationFailed(
@@ -56,7 +57,8 @@ def my_prefill(request: HttpRequest, payload: PrefillIn) -> dict[str, Any]:
     CSRF token: every fetch is recorded (see /me/data/), and the same fetch repeated within a
     few minutes is one record. Needs a verified identity (`verified`, assurance level L2 or
     more): otherwise each dataset is refused and recorded, `values` is empty and `message`
-    says how to verify."""
+    says how to verify. `unavailable`: the sources (department systems) that could not be
+    reached now; their fields are not in `values` (type them, or ask again later)."""
     user = request.user
     if bool(payload.item) == bool(payload.scenario):
         raise ValidationFailed(
@@ -89,4 +91,5 @@ def my_prefill(request: HttpRequest, payload: PrefillIn) -> dict[str, Any]:
             row["key"]: {"value": row["value"], "source": row["source"]} for row in result["rows"]
         },
         "message": "" if verified else str(sharing_services.REFUSALS["not_verified"]),
+        "unavailable": list(result.get("unavailable", [])),
     }

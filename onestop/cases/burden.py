@@ -6,7 +6,9 @@ against the item-by-item baseline of the catalogue.
   item;
 - bundled: the MEAN over the scenario's COMPLETED bundle cases (rounded to one decimal) of
   the materials the applicant handed in (`materials_submitted`: uploaded or checked on paper;
-  held data and e-licences count 0), the visits to a service centre (`visits`), the working
+  held data and e-licences count 0 — a material is held by its dataset's source, whatever its
+  kind: this node's records, a department system, and so a peer's adapter, through
+  `sharing.selectors.holdings_of`), the visits to a service centre (`visits`), the working
   days elapsed from acceptance to completion on the official calendar (supplement waits
   included: it is what the applicant lived through), the forms filled (one merged form), and
   the fields the applicant typed (`fields_typed`: not pre-filled, or pre-filled and changed);

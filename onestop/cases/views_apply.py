@@ -423,11 +423,21 @@ def _prefill(request: HttpRequest, case: Case) -> HttpResponse:
     written for each dataset used) and show the form with them."""
     _session_mark(request, MANUAL_SESSION, case, on=False)
     try:
-        case = services.prefill_apply(actor=request.user, case=case)
+        case, gaps = services.prefill_apply_report(actor=request.user, case=case)
     except NotFound as error:
         raise _not_found(error) from None
     except DomainError as error:
         messages.error(request, str(error.message))
+    else:
+        if gaps:
+            messages.warning(
+                request,
+                _(
+                    "These records could not be reached now: %(sources)s. Type those answers "
+                    "yourself, or try again later; nothing you entered is lost."
+                )
+                % {"sources": "、".join(gaps)},
+            )
     _session_mark(request, PREFILL_SESSION, case)
     return _go(case, STEP_FORM)
 

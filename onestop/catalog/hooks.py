@@ -42,7 +42,8 @@ class Holdings:
     else ``{"plan", "verified", "fetched", "rows"}``: what would be filled in (from the
     registry, nothing read), whether the actor's identity is verified enough to fetch, and,
     with `fetch` (only ever on a POST), the rows ``{"key", "title_zh", "title_en", "value",
-    "source"}`` fetched from their records (every fetch recorded).
+    "source"}`` fetched from their records (every fetch recorded), and ``unavailable``: the
+    labels of the sources that could not answer now (a department system down).
     """
 
     material_statuses: Callable[..., dict[int, dict[str, Any]]]

@@ -196,7 +196,10 @@ def _merged_materials(items: list[Item], user: Any = None) -> list[dict[str, Any
             row["items"].append(item)
             row["required"] = row["required"] or material.required
             status = statuses.get(material.pk)
-            if status is not None and row.get("status", {}).get("status") != "to_submit":
+            if status is not None and row.get("status", {}).get("status") not in (
+                "to_submit",
+                "unavailable",
+            ):
                 row["status"] = status  # one item that needs it handed in decides
             if material.source_type == Material.Source.APPLICANT:
                 row["held"] = False
@@ -229,6 +232,8 @@ def _prefill_section(
             {"key": f["key"], "title": title(f), "value": f["value"], "source": f["source"]}
             for f in found["rows"]
         ],
+        # the sources (department systems) that could not answer now: their fields are typed
+        "unavailable": list(found.get("unavailable", [])),
     }
 
 

@@ -49,6 +49,14 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unavailable(DomainError):
+    """A system this node depends on (a department's register, a peer) does not answer now:
+    nothing was refused and nothing is lost; try again later or go another way."""
+
+    status = 503
+    code = "unavailable"
+
+
 def full_clean(
     obj: Any,
     *,

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     PROCESS_RUN = "node:process:run"
     # sharing
     DATASET_MANAGE = "node:dataset:manage"
+    DATASET_SOURCE_MANAGE = "region:dataset_source:manage"  # a department system as a source
     CONSENT_MANAGE = "self:consent:manage"
     DATA_TRACKER_VIEW = "self:data_tracker:view"
     ACCESS_RECORDS_VIEW = "department:access_records:view"

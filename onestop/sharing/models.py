@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onestop.core.fields import EncryptedTextField
 from onestop.core.models import BilingualNameMixin, TimeStampedModel
 
 
@@ -27,6 +28,58 @@ class Dataset(BilingualNameMixin, TimeStampedModel):
         ordering = ["key"]
         verbose_name = _("dataset")
         verbose_name_plural = _("datasets")
+
+
+class DatasetSource(TimeStampedModel):
+    """Where this node reads a dataset from: its own records (`local`, the default when a
+    dataset has no source row) or a department's own system behind the HTTP JSON adapter
+    (`http_json`, docs/sharing.md "Department systems"), so that a county connects its
+    register without copying it into the node.
+
+    The credential is never in the database in clear: `secret` is encrypted at rest
+    (`core.fields.EncryptedTextField`), or `secret_env` names an environment variable (or
+    ``<NAME>_FILE``, a mounted secret file) read through `core.secrets.read_env` at each call.
+    """
+
+    class Kind(models.TextChoices):
+        LOCAL = "local", _("This node's records")
+        HTTP_JSON = "http_json", _("A department system (HTTP JSON)")
+
+    class Auth(models.TextChoices):
+        NONE = "none", _("None")
+        BEARER = "bearer", _("Bearer token")
+        BASIC = "basic", _("HTTP basic")
+
+    dataset = models.OneToOneField(
+        Dataset, on_delete=models.CASCADE, primary_key=True, related_name="source"
+    )
+    # The region whose department runs the system (its administrators configure it).
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LOCAL)
+    base_url = models.URLField(_("base URL"), max_length=300, blank=True)
+    path_template = models.CharField(
+        _("path template"), max_length=200, default="/records/{dataset}/{subject}"
+    )
+    auth = models.CharField(
+        _("authentication"), max_length=10, choices=Auth.choices, default=Auth.NONE
+    )
+    username = models.CharField(_("user name (HTTP basic)"), max_length=100, blank=True)
+    secret = EncryptedTextField(_("token or password (encrypted)"), max_length=500, blank=True)
+    secret_env = models.CharField(
+        _("secret from the environment variable"), max_length=100, blank=True
+    )
+    # {dataset field: the department's field name}, for fields the department names otherwise.
+    field_map = models.JSONField(_("field names at the department"), default=dict, blank=True)
+    connect_timeout = models.FloatField(_("connect timeout (seconds)"), default=3.0)
+    read_timeout = models.FloatField(_("read timeout (seconds)"), default=10.0)
+
+    class Meta:
+        ordering = ["dataset_id"]
+        verbose_name = _("dataset source")
+        verbose_name_plural = _("dataset sources")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}: {self.kind}"
 
 
 class Purpose(models.TextChoices):
@@ -128,6 +181,7 @@ class AccessRecord(models.Model):
     class Result(models.TextChoices):
         ALLOWED = "allowed", _("Allowed")
         REFUSED = "refused", _("Refused")
+        UNAVAILABLE = "unavailable", _("Source unavailable")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     actor = models.ForeignKey(
@@ -148,8 +202,10 @@ class AccessRecord(models.Model):
     basis = models.CharField(_("basis"), max_length=500, blank=True)
     case_ref = models.CharField(_("case reference"), max_length=60, blank=True)
     at = models.DateTimeField(_("time"))
-    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    result = models.CharField(_("result"), max_length=12, choices=Result.choices)
     reason = models.CharField(_("refusal reason"), max_length=300, blank=True)
+    # Which source answered: "" for this node's own records, else "<kind>:<host>".
+    source = models.CharField(_("source"), max_length=120, blank=True)
     salt = models.CharField(_("commitment salt"), max_length=64)
     commitment = models.CharField(_("commitment"), max_length=64)
     log_index = models.BigIntegerField(_("ledger index"), null=True, blank=True)

@@ -14,6 +14,10 @@
   may fetch is an agreement (`SharingAgreement`) checked by `services.data_fetch`, for the
   departments `fetching_departments` names.
 
+- ``region:dataset_source:manage`` (where a dataset is read from: a department's system, its
+  address, credentials and timeouts; `obj` is the source's region or its code): the node,
+  superusers, and the administrators of that region.
+
 - ``node:dataset:manage`` (the registry of datasets, agreements and the records loaded from
   the providers): the node itself (`SYSTEM`: the seed, the providers' feeds) and superusers.
 
@@ -26,7 +30,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from onestop.accounts.policies import is_staff_member, staff_departments
+from onestop.accounts.policies import is_administrator_of, is_staff_member, staff_departments
 from onestop.accounts.selectors import assurance_verified
 from onestop.core.actors import is_system
 from onestop.core.permissions import Permission
@@ -36,6 +40,7 @@ class Action(StrEnum):
     """This app's names in `core.permissions.Permission`."""
 
     DATASET_MANAGE = Permission.DATASET_MANAGE.value
+    SOURCE_MANAGE = Permission.DATASET_SOURCE_MANAGE.value
     CONSENT_MANAGE = Permission.CONSENT_MANAGE.value
     TRACKER_VIEW = Permission.DATA_TRACKER_VIEW.value
     ACCESS_RECORDS_VIEW = Permission.ACCESS_RECORDS_VIEW.value
@@ -70,6 +75,15 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
             getattr(actor, "is_authenticated", False)
             and getattr(actor, "is_active", True)
             and getattr(actor, "is_superuser", False)
+        )
+    if action == Action.SOURCE_MANAGE:
+        if is_system(actor) or can(actor, Action.DATASET_MANAGE):
+            return True
+        return (
+            obj is not None
+            and bool(getattr(actor, "is_authenticated", False))
+            and bool(getattr(actor, "is_active", False))
+            and is_administrator_of(actor, obj)
         )
     if is_system(actor):
         return False  # `SYSTEM` is no data subject and holds no department role

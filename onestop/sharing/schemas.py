@@ -39,3 +39,5 @@ class PrefillOut(Schema):
     fields: list[PrefillFieldOut]
     values: dict[str, PrefillValueOut]
     message: str
+    # the sources that could not answer now (a department system down), by label
+    unavailable: list[str] = []

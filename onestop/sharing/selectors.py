@@ -3,22 +3,25 @@ consents and access records are scoped to the actor (the data subject, or the st
 department that made the access).
 
 Public contract: `dataset_list`, `dataset_get`, `dataset_field_keys`, `held_datasets`,
-`schema_prefill_fields`, `access_record_list_for_subject`, `access_record_list_for_departments`.
+`holdings_of`, `remote_sources`, `dataset_source_list`, `schema_prefill_fields`,
+`access_record_list_for_subject`, `access_record_list_for_departments`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from onestop.accounts.policies import staff_departments
-from onestop.core import crypto
+from onestop.accounts.policies import staff_departments, staff_regions
+from onestop.core import crypto, memo
 from onestop.core.errors import NotFound, PermissionDenied
-from onestop.sharing import policies
-from onestop.sharing.models import AccessRecord, Consent, Dataset, DatasetRecord
+from onestop.sharing import policies, sources
+from onestop.sharing.models import AccessRecord, Consent, Dataset, DatasetRecord, DatasetSource
 
 
 def dataset_list() -> QuerySet[Dataset]:
@@ -97,12 +100,80 @@ def find_records(*, datasets: Iterable[str], subject_index: str) -> dict[str, Da
     return found
 
 
-def held_datasets(*, subject: Any, keys: Iterable[str]) -> set[str]:
+def subject_key_of(subject: Any) -> str | None:
+    """The subject key in clear, for a department system (`sources`): a key string as given
+    (normalised), a citizen's resident ID, a business's credit code; None otherwise."""
+    if isinstance(subject, str):
+        return normalise_key(subject) or None
+    if subject is None or getattr(subject, "pk", None) is None:
+        return None
+    if getattr(subject, "resident_id_enc", ""):
+        return normalise_key(crypto.decrypt_pii(subject.resident_id_enc))
+    if getattr(subject, "uscc", ""):
+        return normalise_key(subject.uscc)
+    return None
+
+
+def _config_seconds() -> float:
+    return float(getattr(settings, "SHARING_SOURCE_CONFIG_SECONDS", 30))
+
+
+_remote: memo.TTLCache[str, dict[str, DatasetSource]] = memo.TTLCache(
+    "sharing.remote_sources", _config_seconds
+)
+
+
+def remote_sources() -> dict[str, DatasetSource]:
+    """{dataset key: its source} for the datasets this node does not hold itself (kind other
+    than ``local``). Kept per process for `SHARING_SOURCE_CONFIG_SECONDS` (default 30): a
+    source configured elsewhere reaches every worker within that time (at once in the
+    process that configured it)."""
+    found = _remote.get("all")
+    if found is None:
+        found = _remote.put(
+            "all",
+            {s.dataset_id: s for s in DatasetSource.objects.exclude(kind=DatasetSource.Kind.LOCAL)},
+        )
+    return found
+
+
+def remote_sources_forget() -> None:
+    _remote.clear()
+    sources.forget()
+
+
+def dataset_source_list(*, actor: Any) -> QuerySet[DatasetSource]:
+    """The configured sources the actor may manage (every one for superusers and the node;
+    those of the regions they administer for region administrators)."""
+    rows = DatasetSource.objects.select_related("dataset", "region").order_by("dataset_id")
+    if policies.can(actor, policies.Action.DATASET_MANAGE):
+        return rows
+    regions = [
+        code
+        for code in staff_regions(actor)
+        if policies.can(actor, policies.Action.SOURCE_MANAGE, code)
+    ]
+    return rows.filter(region_id__in=regions)
+
+
+@dataclasses.dataclass
+class Holdings:
+    """`holdings_of`'s answer: the datasets holding a record about the subject, and those
+    whose source could not say now (a department system down: "not known now")."""
+
+    held: set[str] = dataclasses.field(default_factory=set)
+    unknown: set[str] = dataclasses.field(default_factory=set)
+
+
+def holdings_of(*, subject: Any, keys: Iterable[str]) -> Holdings:
     """Which of the datasets `keys` hold a record about `subject` (as its subject or another
     party), for a signed-in citizen or business whose identity is verified (L2 or more: that a
-    record exists says something about the person too); empty for anyone else. One query.
+    record exists says something about the person too); nothing for anyone else.
 
-    Checking that a record exists releases no data and is not recorded; fetching it is
+    Datasets held here: one query. A dataset behind another source (`remote_sources`) is asked
+    through its adapter (`sources.probe`: whether a record exists, no field, its answer kept a
+    few minutes); when the source does not answer, the dataset is in `unknown`, never in
+    `held`. Checking that a record exists releases no data and is not recorded; fetching it is
     (`services.data_fetch`). The materials a person need not hand in are composed one floor up
     (`cases.holdings`), from this and the e-licence wallet.
     """
@@ -110,12 +181,36 @@ def held_datasets(*, subject: Any, keys: Iterable[str]) -> set[str]:
     verified = policies.can(subject, policies.Action.FETCH_SELF, None)
     index = subject_index_of(subject) if verified else None
     if index is None or not keys:
-        return set()
-    return set(
-        DatasetRecord.objects.filter(dataset_id__in=keys)
-        .filter(Q(subject_index=index) | Q(party_indexes__contains=index))
-        .values_list("dataset_id", flat=True)
-    )
+        return Holdings()
+    remote = {k: s for k, s in remote_sources().items() if k in keys}
+    found = Holdings()
+    local = keys - set(remote)
+    if local:
+        found.held = set(
+            DatasetRecord.objects.filter(dataset_id__in=local)
+            .filter(Q(subject_index=index) | Q(party_indexes__contains=index))
+            .values_list("dataset_id", flat=True)
+        )
+    subject_key = subject_key_of(subject) if remote else None
+    for key, source in sorted(remote.items()):
+        if subject_key is None:
+            continue
+        answer = sources.probe(
+            source,
+            sources.Request(dataset=key, subject_key=subject_key, purpose="verification"),
+            cache_key=index,
+        )
+        if answer.status == "found":
+            found.held.add(key)
+        elif answer.status == "unavailable":
+            found.unknown.add(key)
+    return found
+
+
+def held_datasets(*, subject: Any, keys: Iterable[str]) -> set[str]:
+    """The datasets of `keys` known now to hold a record about `subject`
+    (`holdings_of(...).held`)."""
+    return holdings_of(subject=subject, keys=keys).held
 
 
 def schema_prefill_fields(schema: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """Writes of `sharing`: the dataset registry, authoritative records, agreements, consent, and
 `data_fetch` — every release of data for a purpose, recorded and logged to the ledger.
 
-Public contract: `data_fetch` (and `data_fetch_many`), `prefill`, `consent_grant`,
-`consent_withdraw` (see docs/sharing.md).
+Public contract: `data_fetch` (and `data_fetch_many`), `prefill` (and `prefill_detailed`),
+`consent_grant`, `consent_withdraw`, `source_configure` (see docs/sharing.md).
 """
 
 from __future__ import annotations
@@ -17,22 +17,29 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from onestop.core import crypto
-from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+    ValidationFailed,
+)
 from onestop.core.upsert import row_sync
 from onestop.ledger.canonical import canonical_json
 from onestop.ledger.services import entries_append_batch
-from onestop.sharing import policies
+from onestop.sharing import policies, sources
 from onestop.sharing.models import (
     AccessRecord,
     Consent,
     Dataset,
     DatasetRecord,
+    DatasetSource,
     Purpose,
     SharingAgreement,
 )
@@ -40,8 +47,12 @@ from onestop.sharing.selectors import (
     dataset_get,
     find_record,
     find_records,
+    holdings_of,
     normalise_key,
+    remote_sources,
+    remote_sources_forget,
     subject_index_of,
+    subject_key_of,
 )
 
 
@@ -144,6 +155,90 @@ def agreement_upsert(*, actor: Any, row: dict[str, Any]) -> tuple[SharingAgreeme
     return agreement, outcome != "unchanged"
 
 
+# --- where a dataset is read from ----------------------------------------------------------------
+
+
+SOURCE_FIELDS = (
+    "base_url",
+    "path_template",
+    "auth",
+    "username",
+    "secret_env",
+    "field_map",
+    "connect_timeout",
+    "read_timeout",
+)
+
+
+def source_configure(
+    *,
+    actor: Any,
+    dataset: str,
+    kind: str,
+    region: str | None = None,
+    secret: str | None = None,
+    **values: Any,
+) -> DatasetSource:
+    """Create or change where `dataset` is read from (`kind` ``local`` or ``http_json``; the
+    other settings are `DatasetSource`'s fields, `SOURCE_FIELDS`). `secret` (a token or
+    password) is stored encrypted; None keeps the stored one, "" clears it. `region` (default
+    the node's) is the region whose department runs the system: its administrators, the
+    node and superusers may configure it (``region:dataset_source:manage``).
+
+    Checked: an ``http_json`` source needs an http(s) base URL, a path template with
+    ``{subject}``, timeouts between 0.1 and 120 seconds, and the credential its authentication
+    names (a stored secret or an environment variable). The change applies at once in this
+    process, within `SHARING_SOURCE_CONFIG_SECONDS` in the others."""
+    registry = dataset_get(key=dataset)
+    unknown = sorted(set(values) - set(SOURCE_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown settings of a dataset source: %(names)s.") % {"names": ", ".join(unknown)}
+        )
+    with transaction.atomic():
+        source = DatasetSource.objects.select_for_update().filter(dataset=registry).first()
+        if source is None:
+            source = DatasetSource(dataset=registry, region_id=region or str(settings.NODE_REGION))
+        elif region:
+            source.region_id = region
+        if not policies.can(actor, policies.Action.SOURCE_MANAGE, source.region_id):
+            raise PermissionDenied(
+                _("Only an administrator of the region may configure where data comes from.")
+            )
+        source.kind = kind
+        for name, value in values.items():
+            setattr(source, name, value)
+        if secret is not None:
+            source.secret = secret
+        _source_check(source)
+        source.full_clean()
+        source.save()
+    remote_sources_forget()
+    return source
+
+
+def _source_check(source: DatasetSource) -> None:
+    if source.kind not in DatasetSource.Kind.values and sources.adapter_for(source.kind) is None:
+        raise ValidationFailed(_("Unknown kind of dataset source."), code="bad_source")
+    if source.kind != DatasetSource.Kind.HTTP_JSON:
+        return
+    problems = []
+    if not str(source.base_url).startswith(("http://", "https://")):
+        problems.append(_("The base URL must start with http:// or https://."))
+    if "{subject}" not in source.path_template:
+        problems.append(_("The path template must contain {subject}."))
+    for timeout in (source.connect_timeout, source.read_timeout):
+        if not 0.1 <= float(timeout) <= 120:
+            problems.append(_("Timeouts are between 0.1 and 120 seconds."))
+            break
+    if source.auth != DatasetSource.Auth.NONE and not (source.secret or source.secret_env):
+        problems.append(_("Give the token or password, or the environment variable holding it."))
+    if source.auth == DatasetSource.Auth.BASIC and not source.username:
+        problems.append(_("HTTP basic authentication needs a user name."))
+    if problems:
+        raise ValidationFailed(" ".join(str(p) for p in problems), code="bad_source")
+
+
 # --- consent -------------------------------------------------------------------------------------
 
 
@@ -206,22 +301,49 @@ def consent_withdraw(*, actor: Any, consent_id: int) -> Consent:
 
 # Refusal reasons: the record keeps the code (language-neutral, committed to the ledger).
 REFUSALS = {
-    "no_purpose": _lazy("A purpose is required."),
-    "unknown_purpose": _lazy("The purpose is not a registered purpose."),
-    "unknown_dataset": _lazy("There is no such dataset."),
-    "no_fields": _lazy("Name the fields you need."),
-    "unknown_field": _lazy("Some fields are not in the dataset."),
-    "unknown_subject": _lazy("The data subject is not identified."),
-    "not_signed_in": _lazy("Sign in to fetch data."),
-    "no_agreement": _lazy(
+    "no_purpose": gettext_lazy("A purpose is required."),
+    "unknown_purpose": gettext_lazy("The purpose is not a registered purpose."),
+    "unknown_dataset": gettext_lazy("There is no such dataset."),
+    "no_fields": gettext_lazy("Name the fields you need."),
+    "unknown_field": gettext_lazy("Some fields are not in the dataset."),
+    "unknown_subject": gettext_lazy("The data subject is not identified."),
+    "not_signed_in": gettext_lazy("Sign in to fetch data."),
+    "no_agreement": gettext_lazy(
         "No sharing agreement lets your department fetch this dataset for this purpose."
     ),
-    "no_consent": _lazy("The data subject has not consented to this use (or withdrew consent)."),
-    "not_authorised": _lazy(
+    "no_consent": gettext_lazy(
+        "The data subject has not consented to this use (or withdrew consent)."
+    ),
+    "not_authorised": gettext_lazy(
         "Only the data subject or an authorised department may fetch this data."
     ),
-    "no_record": _lazy("The dataset holds no record for this subject."),
-    "not_verified": _lazy(
+    "no_record": gettext_lazy("The dataset holds no record for this subject."),
+    "source_refused": gettext_lazy("The department holding this data refused the request."),
+    "source_unreachable": gettext_lazy(
+        "The department system holding this data cannot be reached now. Nothing is lost: "
+        "upload the document instead, or try again later."
+    ),
+    "source_timeout": gettext_lazy(
+        "The department system holding this data did not answer in time. Nothing is lost: "
+        "upload the document instead, or try again later."
+    ),
+    "source_error": gettext_lazy(
+        "The department system holding this data reported an error. Nothing is lost: upload "
+        "the document instead, or try again later."
+    ),
+    "source_auth": gettext_lazy(
+        "This node's credentials were not accepted by the department system holding this "
+        "data. Nothing is lost: upload the document instead, or try again later."
+    ),
+    "source_malformed": gettext_lazy(
+        "The department system holding this data gave an answer this node cannot read. "
+        "Nothing is lost: upload the document instead, or try again later."
+    ),
+    "source_not_configured": gettext_lazy(
+        "The source of this data is not configured completely. Nothing is lost: upload the "
+        "document instead, or try again later."
+    ),
+    "not_verified": gettext_lazy(
         "Your identity is not verified yet, so no government record about you is used. Sign "
         "in with the identity provider, or have your ID card checked at any service window."
     ),
@@ -235,6 +357,10 @@ class _Decision:
     reason: str = ""
     error: type[DomainError] = PermissionDenied
     record: DatasetRecord | None = None
+    # the source answering instead of this node's records (`sources`), when there is one
+    source: DatasetSource | None = None
+    values: dict[str, Any] | None = None
+    unavailable: bool = False
 
 
 def _staff_decision(  # noqa: PLR0917 - private helper of _decide
@@ -283,11 +409,14 @@ def _decide(
     *,
     records: dict[str, DatasetRecord | None] | None = None,
     agreements: list[SharingAgreement] | None = None,
+    source: DatasetSource | None = None,
 ) -> _Decision:
     """Whether `actor` may have `fields` of `registry` about `subject_index` for `purpose`.
     `records` (dataset key → the subject's record) and `agreements` (of this dataset), when
-    given, were read for a whole batch (`data_fetch_many`) and are not read again."""
-    decision = _Decision()
+    given, were read for a whole batch (`data_fetch_many`) and are not read again. With a
+    `source` (the dataset is held elsewhere) the decision stops before the record: the
+    caller asks the source (`_ask_sources`)."""
+    decision = _Decision(source=source)
     if not purpose:
         decision.reason = "no_purpose"
     elif purpose not in Purpose.values:
@@ -311,7 +440,7 @@ def _decide(
         _staff_decision(actor, registry, purpose, subject_index, decision, agreements)
     else:
         decision.reason = "not_authorised"
-    if decision.reason or registry is None or subject_index is None:
+    if decision.reason or registry is None or subject_index is None or source is not None:
         return decision
     decision.record = (
         records[registry.key]
@@ -403,9 +532,12 @@ def data_fetch_many(
     purpose = str(purpose or "")
     keys = {str(r.dataset) for r in requests}
     registries = {d.key: d for d in Dataset.objects.filter(key__in=keys)}
+    remote = {k: s for k, s in remote_sources().items() if k in registries}
     records: dict[str, DatasetRecord | None] | None = None
     if subject_index is not None and registries:
-        records = find_records(datasets=list(registries), subject_index=subject_index)
+        records = find_records(
+            datasets=[k for k in registries if k not in remote], subject_index=subject_index
+        )
     agreements: dict[str, list[SharingAgreement]] = {}
     if registries and policies.can(actor, policies.Action.FETCH_DEPARTMENT, None):
         for agreement in SharingAgreement.objects.filter(dataset_id__in=list(registries)):
@@ -423,6 +555,7 @@ def data_fetch_many(
             purpose,
             records=records,
             agreements=agreements.get(registry.key, []) if registry is not None else None,
+            source=remote.get(registry.key) if registry is not None else None,
         )
         access = _access_build(
             actor=actor,
@@ -436,21 +569,73 @@ def data_fetch_many(
             reason=decision.reason,
         )
         pending.append((access, decision, wanted))
+    _ask_sources(pending, subject=subject, purpose=purpose, case_ref=case_ref)
     kept = _accesses_write([access for access, _d, _w in pending])
     results = []
     for access, (_new, decision, wanted) in zip(kept, pending, strict=True):
         if decision.reason:
             error = decision.error(
                 REFUSALS[decision.reason],
-                code="sharing_refused",
+                code="source_unavailable" if decision.unavailable else "sharing_refused",
                 details={"record": str(access.id), "reason": decision.reason},
             )
             results.append(FetchResult(access=access, error=error))
+            continue
+        if decision.values is not None:
+            results.append(FetchResult(access=access, values=dict(decision.values)))
             continue
         assert decision.record is not None  # noqa: S101 - allowed implies a record was found
         data = json.loads(crypto.decrypt_pii(decision.record.data_enc))
         results.append(FetchResult(access=access, values={name: data.get(name) for name in wanted}))
     return results
+
+
+def _ask_sources(
+    pending: list[tuple[AccessRecord, _Decision, list[str]]],
+    *,
+    subject: Any,
+    purpose: str,
+    case_ref: str,
+) -> None:
+    """Ask the source of each allowed request for a dataset held elsewhere (before anything
+    is written: no transaction is held while a department system answers), and complete its
+    decision and (unsaved) access record with the answer: the values; ``no_record``; the
+    source's own refusal; or unavailable (result ``unavailable``, `Unavailable` error)."""
+    subject_key = None
+    for access, decision, wanted in pending:
+        if decision.reason or decision.source is None:
+            continue
+        if subject_key is None:
+            subject_key = subject_key_of(subject) or ""
+        answer = sources.fetch(
+            decision.source,
+            sources.Request(
+                dataset=access.dataset,
+                subject_key=subject_key,
+                fields=wanted,
+                purpose=purpose,
+                case_ref=case_ref,
+                request_id=str(access.id),
+            ),
+        )
+        access.source = answer.source[:120]
+        if answer.status == "found":
+            decision.values = answer.values or {}
+        elif answer.status == "absent":
+            decision.reason, decision.error = "no_record", NotFound
+        elif answer.status == "refused":
+            decision.reason, decision.error = answer.reason or "source_refused", PermissionDenied
+        else:
+            decision.reason = answer.reason if answer.reason in REFUSALS else "source_error"
+            decision.error, decision.unavailable = Unavailable, True
+        if decision.reason:
+            access.result = (
+                AccessRecord.Result.UNAVAILABLE
+                if decision.unavailable
+                else AccessRecord.Result.REFUSED
+            )
+            access.reason = decision.reason
+        access.commitment = access_commitment(access)
 
 
 def _access_build(
@@ -501,6 +686,7 @@ def _twin_key(access: AccessRecord) -> tuple[Any, ...]:
         access.case_ref,
         access.result,
         access.reason,
+        access.source,
     )
 
 
@@ -640,6 +826,9 @@ def access_body(access: AccessRecord) -> dict[str, Any]:
         "at": access.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "result": access.result,
         "reason": access.reason,
+        # only when another system answered: the records of this node's own data keep the
+        # body (and so the commitment) they always had
+        **({"source": access.source} if access.source else {}),
     }
 
 
@@ -654,20 +843,38 @@ def access_commitment(access: AccessRecord) -> str:
 
 
 def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Values of form fields whose ``prefill`` (or ``x-prefill``) is ``<dataset>.<field>``
+    (`prefill_detailed`'s values)."""
+    return prefill_detailed(actor=actor, fields=fields).values
+
+
+@dataclass
+class Prefill:
+    """`prefill_detailed`'s answer: ``{field key: {"value", "source"}}``, and the datasets
+    whose source could not answer now (a department system down), with their labels."""
+
+    values: dict[str, dict[str, Any]]
+    unavailable: dict[str, str]
+
+
+def prefill_detailed(*, actor: Any, fields: Iterable[dict[str, Any]]) -> Prefill:
     """Values of form fields whose ``prefill`` (or ``x-prefill``) is ``<dataset>.<field>``.
 
     Fetched from the actor's own records through `data_fetch_many` (purpose ``prefill``,
     basis ``self``: every fetch is recorded), one fetch per dataset that holds a record about
-    the actor, all in one batch. Returns ``{field key: {"value", "source"}}``; fields without
-    data are left out.
+    the actor, all in one batch. `values` is ``{field key: {"value", "source"}}``; fields
+    without data are left out. A dataset held by a department system is asked whether it holds
+    a record (`selectors.holdings_of`), then fetched like the others; one that does not answer
+    now is in `unavailable` (its fields are typed in by the applicant, or filled later).
 
     Needs a verified identity (assurance L2 or more): for anyone else each dataset the fields
     name is refused and recorded, and `PermissionDenied` (code ``assurance_required``) is
     raised; `selectors.prefill_plan` says what would be filled in, without reading anything.
     """
     index = subject_index_of(actor)
+    empty = Prefill(values={}, unavailable={})
     if index is None:
-        return {}
+        return empty
     wanted: dict[str, list[tuple[str, str]]] = {}
     for field in fields:
         source = str(field.get("prefill") or field.get("x-prefill") or "")
@@ -676,7 +883,7 @@ def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[s
         dataset, name = source.split(".", 1)
         wanted.setdefault(dataset, []).append((str(field["key"]), name))
     if not wanted:
-        return {}
+        return empty
     if not policies.can(actor, policies.Action.FETCH_SELF, None):
         # Not verified: nothing is read, not even which datasets hold a record; each dataset
         # the form would use is refused, and recorded as such.
@@ -690,15 +897,12 @@ def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[s
             purpose=Purpose.PREFILL,
         )
         raise PermissionDenied(REFUSALS["not_verified"], code="assurance_required")
-    held = set(
-        DatasetRecord.objects.filter(dataset_id__in=wanted)
-        .filter(Q(subject_index=index) | Q(party_indexes__contains=index))
-        .values_list("dataset_id", flat=True)
-    )
+    holdings = holdings_of(subject=actor, keys=wanted)
+    # the sources that do not answer now are still asked by the fetch: the attempt is recorded
+    datasets = sorted(holdings.held | holdings.unknown)
     registries = {
-        d.key: d for d in Dataset.objects.filter(key__in=held).select_related("provider_kind")
+        d.key: d for d in Dataset.objects.filter(key__in=datasets).select_related("provider_kind")
     }
-    datasets = sorted(held)
     fetched = data_fetch_many(
         actor=actor,
         subject=actor,
@@ -708,16 +912,18 @@ def prefill(*, actor: Any, fields: Iterable[dict[str, Any]]) -> dict[str, dict[s
         ],
         purpose=Purpose.PREFILL,
     )
-    result: dict[str, dict[str, Any]] = {}
+    result = Prefill(values={}, unavailable={})
     for dataset, fetch in zip(datasets, fetched, strict=True):
-        if fetch.values is None:
-            continue
         registry = registries[dataset]
         source = _("%(dataset)s (%(provider)s)") % {
             "dataset": registry.name,
             "provider": registry.provider_kind.name,
         }
+        if isinstance(fetch.error, Unavailable):
+            result.unavailable[dataset] = source
+        if fetch.values is None:
+            continue
         for key, name in wanted[dataset]:
             if fetch.values.get(name) not in (None, ""):
-                result[key] = {"value": fetch.values[name], "source": source}
+                result.values[key] = {"value": fetch.values[name], "source": source}
     return result

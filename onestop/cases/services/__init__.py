@@ -6,7 +6,7 @@ Every write runs in `transaction.atomic` holding the row lock of the top case (a
 case it changes), checks the policy against the locked rows, and leaves nothing half-done when a
 check fails; every status change is one step of `cases.transitions`.
 
-- `drafts`: draft_start, draft_save, prefill_apply
+- `drafts`: draft_start, draft_save, prefill_apply, prefill_apply_report
 - `submission`: case_submit (and the fan-out into item cases shared with the window)
 - `acceptance`: case_accept, notice_issue (the window's unified acceptance)
 - `steps`: task_complete (the officers' steps, decisions included)
@@ -37,7 +37,12 @@ from onestop.cases.services.common import (
     WINDOW_OK,
 )
 from onestop.cases.services.delivery import result_collect
-from onestop.cases.services.drafts import draft_save, draft_start, prefill_apply
+from onestop.cases.services.drafts import (
+    draft_save,
+    draft_start,
+    prefill_apply,
+    prefill_apply_report,
+)
 from onestop.cases.services.office import task_act
 from onestop.cases.services.service_code import walkin_scan
 from onestop.cases.services.steps import task_complete
@@ -81,6 +86,7 @@ __all__ = [
     "material_scan",
     "notice_issue",
     "prefill_apply",
+    "prefill_apply_report",
     "receipt_ensure",
     "result_collect",
     "supplement_answer",

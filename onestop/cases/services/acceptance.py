@@ -35,7 +35,7 @@ from onestop.cases.services.common import (
     current_time,
 )
 from onestop.cases.services.forms import form_missing_fields, form_unanswered
-from onestop.cases.services.materials import materials_rebuild
+from onestop.cases.services.materials import materials_rebuild, materials_warm_for
 from onestop.cases.services.submission import accept_submitted, submission_checks
 from onestop.core.errors import Conflict, ValidationFailed, full_clean
 from onestop.ledger.canonical import canonical_json
@@ -73,6 +73,7 @@ def case_accept(  # noqa: PLR0912
             _("This window is not in the region of the application."), code="invalid_window"
         )
     found_facts = facts.collect(actor=actor, case=case, items=selected_items(case=case))
+    materials_warm_for(case)
     with transaction.atomic():
         locked = _lock(case.top)
         if not policies.can(actor, policies.Action.ACCEPT, locked):
@@ -137,6 +138,7 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
     """The one-time notice (一次性告知) of a window draft: EVERY missing required material and
     field (and unanswered question), printed from the stored data. The draft keeps its id and
     becomes NOTICE; the next visit continues it. One more visit for the applicant."""
+    materials_warm_for(case)
     with transaction.atomic():
         locked = _lock(case.top)
         if not policies.can(actor, policies.Action.ACCEPT, locked):

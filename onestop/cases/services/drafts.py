@@ -27,7 +27,11 @@ from onestop.cases.services.common import (
     current_time,
 )
 from onestop.cases.services.forms import answers_clean, form_clean
-from onestop.cases.services.materials import materials_rebuild
+from onestop.cases.services.materials import (
+    materials_rebuild,
+    materials_warm,
+    materials_warm_for,
+)
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
 from onestop.sharing import selectors as sharing_selectors
@@ -101,6 +105,7 @@ def draft_start(
             index = _text(applicant_index, field="applicant", required=True, limit=64)
             name = _text(applicant_name, field="applicant_name", required=True, limit=200)
             masked = ""
+    materials_warm(applicant=applicant, scenario=scenario, item=item)
     with transaction.atomic():
         if channel == Case.Channel.ONLINE:
             resumed = (
@@ -169,6 +174,7 @@ def draft_save(
     clears a field), then rebuild its materials. Only the owner (or the clerk of a window
     draft). Unknown questions, options or fields and wrong types → ValidationFailed, nothing
     stored; a stale `expected_version` → Conflict."""
+    materials_warm_for(case)
     with transaction.atomic():
         locked = _draft_locked(actor, case)
         _check_version(locked, expected_version)
@@ -191,18 +197,27 @@ def draft_save(
 
 
 def prefill_apply(*, actor: Any, case: Case) -> Case:
-    """Pre-fill the draft's form from the applicant's own records (`sharing.services.prefill`,
-    every fetch recorded): a field is filled when it is empty or still holds the pre-filled
-    value; `prefilled` keeps each field's source ("dataset.field"). A window clerk has no basis
-    to fetch a citizen's data: nothing happens then."""
-    from onestop.sharing.services import prefill
+    """Pre-fill the draft's form from the applicant's own records (`prefill_apply_report`)."""
+    return prefill_apply_report(actor=actor, case=case)[0]
+
+
+def prefill_apply_report(*, actor: Any, case: Case) -> tuple[Case, list[str]]:
+    """Pre-fill the draft's form from the applicant's own records
+    (`sharing.services.prefill_detailed`, every fetch recorded): a field is filled when it is
+    empty or still holds the pre-filled value; `prefilled` keeps each field's source
+    ("dataset.field"). A window clerk has no basis to fetch a citizen's data: nothing happens
+    then. Also returns the labels of the sources that could not answer now (a department
+    system down): those fields stay as they are, for the applicant to type or to fill later."""
+    from onestop.sharing.services import prefill_detailed
 
     draft = case_get_draft(actor=actor, case_id=case.pk)
     if draft.applicant_id is None or draft.applicant_id != getattr(actor, "pk", None):
-        return case
+        return case, []
     schema = case_form_schema(case=draft)
     fields = sharing_selectors.schema_prefill_fields(schema)
-    values = prefill(actor=actor, fields=fields) if fields else {}
+    result = prefill_detailed(actor=actor, fields=fields) if fields else None
+    values = result.values if result is not None else {}
+    gaps = sorted(result.unavailable.values()) if result is not None else []
     sources = {f["key"]: f["prefill"] for f in fields}
     with transaction.atomic():
         locked = _draft_locked(actor, case)
@@ -220,4 +235,4 @@ def prefill_apply(*, actor: Any, case: Case) -> Case:
         locked.prefill_values = prefill_values
         case_save(locked)
     _copy(case, locked)
-    return case
+    return case, gaps

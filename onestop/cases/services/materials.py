@@ -29,6 +29,31 @@ def _source(material: Material, status: str) -> str:
     return ""
 
 
+def materials_warm(*, applicant: Any, scenario: Any = None, item: Any = None) -> None:
+    """Ask the department systems that hold datasets these materials come from (if any:
+    `sharing.selectors.remote_sources`) whether they hold a record about `applicant`, BEFORE
+    the caller's transaction: their answers are kept a few minutes (an unavailable system
+    rests), so `materials_rebuild` inside the transaction waits on no network. Every item of
+    the scenario is asked about (the answers may still change which apply). No query when no
+    dataset lives elsewhere."""
+    from onestop.catalog.selectors import scenario_items
+    from onestop.sharing import selectors as sharing_selectors
+
+    if applicant is None or not sharing_selectors.remote_sources():
+        return
+    items = scenario_items(scenario=scenario) if scenario is not None else [item]
+    keys = {m.source_dataset for i in items if i is not None for m in i.materials.all()}
+    sharing_selectors.holdings_of(subject=applicant, keys=keys)
+
+
+def materials_warm_for(case: Case) -> None:
+    """`materials_warm` for an existing draft (its applicant's account, its scenario or item)."""
+    top = case.top
+    if top.applicant_id is None:
+        return
+    materials_warm(applicant=top.applicant, scenario=top.scenario, item=top.item)
+
+
 def materials_rebuild(case: Case) -> None:
     """(Re)build the top case's materials for the selected items. Uploads, papers checked at
     the window and pledges are kept while their key still applies; the rest is recomputed from
@@ -69,7 +94,9 @@ def materials_rebuild(case: Case) -> None:
         credential: Any = None
         mode: str
         found = [s for s, _m in entry["statuses"]]
-        if "to_submit" in found or "verify" in found:
+        # "unavailable": a department system could not say now; handed in, or held on a
+        # later rebuild once it answers (a draft save)
+        if "to_submit" in found or "verify" in found or "unavailable" in found:
             mode, source, credential = Mode.MISSING, "", None
         elif "licence" in found:
             material = next(m for s, m in entry["statuses"] if s == "licence")
