@@ -211,18 +211,17 @@ def main() -> None:
     setup_django("cases-queue")
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.test import Client
 
     from onestop.cases.models import Case
 
     call_command("check", verbosity=0, stdout=io.StringIO())
     _seed_base()
+    from tests.factories import login  # staff sign in with their second factor verified
+
     users = get_user_model().objects
     officer = users.get(username=OFFICER)
-    officer_client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    officer_client.force_login(officer)
-    supervisor_client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    supervisor_client.force_login(users.get(username="supervisor"))
+    officer_client = login(officer, language="zh-hans")
+    supervisor_client = login(users.get(username="supervisor"), language="zh-hans")
     repeat = 10 if QUICK else 50
     rng = random.Random(5)
     rows = []

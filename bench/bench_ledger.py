@@ -4,7 +4,8 @@ on SQLite and on PostgreSQL.
 
 SQLite: a throwaway node (temporary DATA_DIR). PostgreSQL: a throwaway database created through
 BENCH_PG_URL (maintenance database, default postgres://postgres@127.0.0.1:5432/postgres) and
-dropped afterwards; it is skipped with a note when the server cannot be reached. The big logs
+dropped afterwards (BENCH_PG_NAME names it); it is skipped with a note when the server cannot be
+reached. BENCH_BACKENDS=postgresql (or sqlite) runs one database only. The big logs
 are filled with bulk inserts of the entries and of the tiles built from their leaf hashes,
 exactly what the services would have written. Each phase runs in its own process: `run()`
 starts them and collects their JSON. Appends are timed by the wall clock (the figure of the
@@ -30,7 +31,9 @@ from bench.common import measure, table, write
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-PG_NAME = "onestop_bench_ledger"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "onestop_bench_ledger")  # created, then dropped
+# which databases to run on (a comma-separated subset of "sqlite,postgresql")
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
 
 
 # --- child phases (run inside a Django process) ---------------------------------------------------
@@ -266,8 +269,9 @@ def run(quick: bool) -> dict[str, Any]:
     env["LOG_LEVEL"] = "WARNING"
     results = []
     try:
-        results.append(_backend("sqlite", env, sizes, quick))
-        pg = _postgres(env, sizes, quick)
+        if "sqlite" in BACKENDS:
+            results.append(_backend("sqlite", env, sizes, quick))
+        pg = _postgres(env, sizes, quick) if "postgresql" in BACKENDS else None
         if pg is not None:
             results.append(pg)
     finally:
