@@ -178,8 +178,8 @@ def _phase_proofs(repeat: int) -> dict[str, Any]:
         "root": measure(
             lambda: selectors.root_hash(size=rng.randrange(1, size + 1)), repeat=repeat
         ),
-        "inclusion": measure(inclusion, repeat=repeat),
-        "consistency": measure(consistency, repeat=repeat),
+        "inclusion": measure(inclusion, repeat=repeat, cpu=True),
+        "consistency": measure(consistency, repeat=repeat, cpu=True),
     }
 
 
@@ -304,8 +304,10 @@ def run(quick: bool) -> dict[str, Any]:
                     "root median": s["root"]["median_ms"],
                     "inclusion median": s["inclusion"]["median_ms"],
                     "inclusion p95": s["inclusion"]["p95_ms"],
+                    "(cpu)": s["inclusion"]["cpu_median_ms"],
                     "consistency median": s["consistency"]["median_ms"],
                     "consistency p95": s["consistency"]["p95_ms"],
+                    "(cpu) ": s["consistency"]["cpu_median_ms"],
                 }
                 for r in results
                 for s in r["sizes"]
@@ -313,6 +315,7 @@ def run(quick: bool) -> dict[str, Any]:
         )
     )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(f"load average (1 min) at the end: {load}")
     return {"backends": results, "load_average_1min": load, "quick": quick}
 
 
