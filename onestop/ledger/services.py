@@ -218,8 +218,8 @@ def entries_append_batch(*, items: Iterable[tuple[str, Mapping[str, Any]]]) -> l
             hashes.append(h)
         head = (writer.size, b"".join(writer.frontier()), stored_now)
         if connection.vendor == "postgresql":
-            data = [data for _kind, _payload, data in leaves]
-            _write_postgresql(first, data, b"".join(hashes), writer.changed(), head)
+            leaf_data = [leaf for _kind, _payload, leaf in leaves]
+            _write_postgresql(first, leaf_data, b"".join(hashes), writer.changed(), head)
         else:
             rows = [
                 # the leaf data is {"kind":<kind>,"payload":<canonical payload>}: cut it out
