@@ -4,7 +4,8 @@ on SQLite and on PostgreSQL.
 
 SQLite: a throwaway node (temporary DATA_DIR). PostgreSQL: a throwaway database created through
 BENCH_PG_URL (maintenance database, default postgres://postgres@127.0.0.1:5432/postgres) and
-dropped afterwards; it is skipped with a note when the server cannot be reached. The big logs
+dropped afterwards (BENCH_PG_NAME names it); it is skipped with a note when the server cannot be
+reached. BENCH_BACKENDS=postgresql (or sqlite) runs one database only. The big logs
 are filled with bulk inserts of the entries and of the tiles built from their leaf hashes,
 exactly what the services would have written. Each phase runs in its own process: `run()`
 starts them and collects their JSON. Appends are timed by the wall clock (the figure of the
@@ -30,7 +31,9 @@ from bench.common import measure, table, write
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-PG_NAME = "onestop_bench_ledger"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "onestop_bench_ledger")  # created, then dropped
+# which databases to run on (a comma-separated subset of "sqlite,postgresql")
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
 
 
 # --- child phases (run inside a Django process) ---------------------------------------------------
@@ -175,8 +178,8 @@ def _phase_proofs(repeat: int) -> dict[str, Any]:
         "root": measure(
             lambda: selectors.root_hash(size=rng.randrange(1, size + 1)), repeat=repeat
         ),
-        "inclusion": measure(inclusion, repeat=repeat),
-        "consistency": measure(consistency, repeat=repeat),
+        "inclusion": measure(inclusion, repeat=repeat, cpu=True),
+        "consistency": measure(consistency, repeat=repeat, cpu=True),
     }
 
 
@@ -266,8 +269,9 @@ def run(quick: bool) -> dict[str, Any]:
     env["LOG_LEVEL"] = "WARNING"
     results = []
     try:
-        results.append(_backend("sqlite", env, sizes, quick))
-        pg = _postgres(env, sizes, quick)
+        if "sqlite" in BACKENDS:
+            results.append(_backend("sqlite", env, sizes, quick))
+        pg = _postgres(env, sizes, quick) if "postgresql" in BACKENDS else None
         if pg is not None:
             results.append(pg)
     finally:
@@ -300,8 +304,10 @@ def run(quick: bool) -> dict[str, Any]:
                     "root median": s["root"]["median_ms"],
                     "inclusion median": s["inclusion"]["median_ms"],
                     "inclusion p95": s["inclusion"]["p95_ms"],
+                    "(cpu)": s["inclusion"]["cpu_median_ms"],
                     "consistency median": s["consistency"]["median_ms"],
                     "consistency p95": s["consistency"]["p95_ms"],
+                    "(cpu) ": s["consistency"]["cpu_median_ms"],
                 }
                 for r in results
                 for s in r["sizes"]
@@ -309,6 +315,7 @@ def run(quick: bool) -> dict[str, Any]:
         )
     )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(f"load average (1 min) at the end: {load}")
     return {"backends": results, "load_average_1min": load, "quick": quick}
 
 
