@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0002_tiles_replace_subtrees'),
+        ('ledger', '0003_witnessing'),
     ]
 
     operations = [
