@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "onestop.ledger",  # floor 3
     "onestop.notify",  # floor 3
     "onestop.workflow",  # floor 3
+    "onestop.federation",  # floor 3
     # floor 4
     "onestop.catalog",
     "onestop.sharing",
