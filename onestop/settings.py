@@ -80,6 +80,15 @@ if _public.scheme and _public.netloc:
     CSRF_TRUSTED_ORIGINS = sorted({*CSRF_TRUSTED_ORIGINS, f"{_public.scheme}://{_public.netloc}"})
 
 NODE_REGION = env.str("NODE_REGION", default="371121")
+# Federation (docs/federation.md): the node's name in its node document, how long an outbox
+# message is retried before it is a dead letter, the signature clock window, the peer timeout
+# and the retry back-off (first delay, longest delay), in seconds.
+NODE_NAME = env.str("NODE_NAME", default="")
+FEDERATION_DEAD_LETTER_AFTER = env.int("FEDERATION_DEAD_LETTER_AFTER", default=3 * 24 * 3600)
+FEDERATION_CLOCK_SKEW = env.int("FEDERATION_CLOCK_SKEW", default=300)
+FEDERATION_TIMEOUT = env.float("FEDERATION_TIMEOUT", default=10.0)
+FEDERATION_BACKOFF_BASE = env.float("FEDERATION_BACKOFF_BASE", default=10.0)
+FEDERATION_BACKOFF_MAX = env.float("FEDERATION_BACKOFF_MAX", default=3600.0)
 # A repeated data fetch (same actor, subject, dataset, fields, purpose and case) within this
 # many seconds is one access record, not several (sharing.services._accesses_write).
 SHARING_DEDUPE_SECONDS = env.int("SHARING_DEDUPE_SECONDS", default=300)
