@@ -112,6 +112,9 @@ class SeenNonce(models.Model):
         ]
         indexes = [models.Index(fields=["seen_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.keyid} {self.nonce}"
+
 
 class KeyEndorsement(models.Model):
     """This node's new federation key signed by the key it replaced (`onestop peer rotate`):

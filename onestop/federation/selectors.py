@@ -99,5 +99,7 @@ def message_counts(*, days: int = 14) -> list[dict[str, Any]]:
         counts[(row["day"], row["type"])]["received"] += row["n"]
     return [
         {"day": day, "type": type_, **values}
-        for (day, type_), values in sorted(counts.items(), key=lambda kv: (-kv[0][0].toordinal(), kv[0][1]))
+        for (day, type_), values in sorted(
+            counts.items(), key=lambda kv: (-kv[0][0].toordinal(), kv[0][1])
+        )
     ]

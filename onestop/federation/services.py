@@ -102,7 +102,7 @@ def peer_add(*, actor: Any, url: str, fingerprint: str) -> Peer:
     if checked.region == conf.region():
         raise ValidationFailed(_("A node cannot be its own peer."), code="self_peer")
     with transaction.atomic():
-        peer, created = Peer.objects.select_for_update().get_or_create(
+        peer, _created = Peer.objects.select_for_update().get_or_create(
             region=checked.region,
             defaults={
                 "url": checked.url,
@@ -145,7 +145,11 @@ def peer_refresh(*, actor: Any, peer: Peer) -> Peer:
         if checked.fingerprint != peer.fingerprint:
             ledger_services.entry_append(
                 kind="federation.peer",
-                payload={"action": "rotate", "peer": peer.region, "fingerprint": checked.fingerprint},
+                payload={
+                    "action": "rotate",
+                    "peer": peer.region,
+                    "fingerprint": checked.fingerprint,
+                },
             )
         peer.fingerprint = checked.fingerprint
         peer.save()
@@ -409,7 +413,10 @@ def _settle(message: OutboxMessage, outcome: Outcome, *, reschedule: bool) -> Ou
 def _claim(message_id: Any) -> OutboxMessage | None:
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update().select_related("peer").filter(pk=message_id).first()
+            OutboxMessage.objects.select_for_update()
+            .select_related("peer")
+            .filter(pk=message_id)
+            .first()
         )
         if message is None or message.state != State.QUEUED:
             return message
@@ -455,7 +462,8 @@ def message_request(
     with transaction.atomic():
         created = _create(peer, envelope, queued_now=False)
     message = _claim(created.pk)
-    assert message is not None
+    if message is None:  # pragma: no cover - created just above
+        raise NotFound(_("There is no such outbox message."))
     outcome = _attempt(message, timeout)
     saved = _settle(message, outcome, reschedule=False)
     if saved.state == State.SENT:
@@ -549,7 +557,7 @@ def _peer_key(keyid: str) -> Any:
 ENVELOPE_FIELDS = {"id", "type", "from", "to", "created", "purpose", "subject", "body"}
 
 
-def _envelope_problem(envelope: Any) -> str | None:
+def _envelope_problem(envelope: Any) -> str | None:  # noqa: PLR0911 - one reason each
     if not isinstance(envelope, dict):
         return "the envelope is not a JSON object"
     missing = sorted({"id", "type", "from", "to", "created", "purpose", "body"} - set(envelope))
@@ -571,6 +579,10 @@ def _envelope_problem(envelope: Any) -> str | None:
         return "subject is not a string"
     if not isinstance(envelope["body"], dict):
         return "body is not a JSON object"
+    try:
+        canonical_json(envelope)
+    except NotCanonicalError as exc:
+        return f"not canonical JSON: {exc}"
     return None
 
 
@@ -587,11 +599,26 @@ def inbox_receive(*, request: signing.Request, body: bytes) -> Received:
     except signing.SignatureRefused as exc:
         return Received(*_error(401, exc.code, exc.reason))
     peer = selectors.peer_get(verified.region)
-    assert peer is not None  # the key was found on an active peer
+    if peer is None:  # removed between the key look-up and now
+        return Received(*_error(401, "unknown_key", f"Unknown key {verified.keyid}."))
+    answer = partial(_answer, verified)
+    admitted = _admit(peer, verified, body, answer)
+    if isinstance(admitted, Received):
+        return admitted
+    return _apply(peer, verified, admitted, answer)
 
-    def answer(status: int, code: str, message: str, details: Any = None) -> Received:
-        return Received(*_error(status, code, message, details), signer=verified)
 
+def _answer(
+    verified: signing.Verified, status: int, code: str, message: str, details: Any = None
+) -> Received:
+    return Received(*_error(status, code, message, details), signer=verified)
+
+
+def _admit(  # noqa: PLR0911 - one return per refusal of the protocol
+    peer: Peer, verified: signing.Verified, body: bytes, answer: Any
+) -> dict[str, Any] | Received:
+    """The envelope, or the refusal: bad envelope, not the signer, not for us, seen before,
+    not allowed."""
     try:
         envelope = json.loads(body)
     except ValueError:
@@ -602,24 +629,49 @@ def inbox_receive(*, request: signing.Request, body: bytes) -> Received:
     if envelope["from"] != peer.region:
         return answer(403, "not_signer", "The envelope's from is not the region that signed it.")
     if envelope["to"] != conf.region():
-        return answer(400, "wrong_recipient", f"This node is {conf.region()}, not {envelope['to']}.")
-    try:
-        digest = envelope_digest(envelope)
-    except NotCanonicalError as exc:
-        return answer(400, "bad_envelope", f"The envelope is not canonical JSON: {exc}")
+        return answer(
+            400, "wrong_recipient", f"This node is {conf.region()}, not {envelope['to']}."
+        )
     if SeenNonce.objects.filter(keyid=verified.keyid, nonce=verified.nonce).exists():
         return answer(409, "nonce_seen", "This signature's nonce was seen before.")
     seen = selectors.inbox_get(from_region=peer.region, message_id=envelope["id"])
     if seen is not None:
-        return _seen(seen, digest, answer)
-    if envelope["type"] not in peer.allowed_in_types:
-        return answer(403, "type_not_allowed", f"Messages of type {envelope['type']} are not allowed from {peer.region}.")
+        return _seen(seen, envelope_digest(envelope), answer)
+    refusal = _not_allowed(peer, envelope)
+    if refusal is not None:
+        return answer(*refusal)
+    return dict(envelope)
+
+
+def _not_allowed(peer: Peer, envelope: dict[str, Any]) -> tuple[int, str, str] | None:
+    kind = envelope["type"]
+    if kind not in peer.allowed_in_types:
+        return (
+            403,
+            "type_not_allowed",
+            f"Messages of type {kind} are not allowed from {peer.region}.",
+        )
     dataset = _dataset_of(envelope["body"])
     if dataset is not None and dataset not in peer.allowed_in_datasets:
-        return answer(403, "dataset_not_allowed", f"The dataset {dataset} is not allowed for {peer.region}.")
+        return (
+            403,
+            "dataset_not_allowed",
+            f"The dataset {dataset} is not allowed for {peer.region}.",
+        )
+    if handlers.handler_for(kind) is None:
+        return 400, "unknown_type", f"This node does not handle {kind} messages."
+    return None
+
+
+def _apply(
+    peer: Peer, verified: signing.Verified, envelope: dict[str, Any], answer: Any
+) -> Received:
+    """Run the handler once, with the inbox row, the nonce and the ledger entry, in one
+    transaction."""
     handler = handlers.handler_for(envelope["type"])
-    if handler is None:
-        return answer(400, "unknown_type", f"This node does not handle {envelope['type']} messages.")
+    if handler is None:  # unregistered meanwhile
+        return answer(400, "unknown_type", "This node does not handle this message type.")
+    digest = envelope_digest(envelope)
     try:
         with transaction.atomic():
             SeenNonce.objects.create(keyid=verified.keyid, nonce=verified.nonce)
@@ -662,7 +714,9 @@ def _seen(seen: InboxMessage, digest: str, answer: Any) -> Received:
     if seen.digest != digest:
         return answer(409, "message_id_reused", "This message id was used for another message.")
     return answer(
-        409, "message_seen", "This message was applied before; its first reply is in details.",
+        409,
+        "message_seen",
+        "This message was applied before; its first reply is in details.",
         {"reply": seen.reply},
     )
 

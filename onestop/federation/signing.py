@@ -103,7 +103,8 @@ class _Keys(HTTPSignatureKeyResolver):
         self.lookup = lookup
 
     def resolve_private_key(self, key_id: str) -> Ed25519PrivateKey:
-        assert self.private_key is not None
+        if self.private_key is None:
+            raise _UnknownKey(key_id)
         return self.private_key
 
     def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
@@ -129,7 +130,9 @@ def _sign(
 ) -> None:
     message.headers["Content-Type"] = message.headers.get("Content-Type") or CONTENT_TYPE
     message.headers["Content-Digest"] = content_digest(body)
-    signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_Keys(private_key))
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519, key_resolver=_Keys(private_key)
+    )
     signer.sign(
         message,
         key_id=keyid,
@@ -218,7 +221,9 @@ def _verify(
     if "Signature" not in message.headers or "Signature-Input" not in message.headers:
         raise SignatureRefused("unsigned", "The message is not signed.")
     _check_digest(message.headers, body)
-    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Keys(lookup=lookup))
+    verifier = HTTPMessageVerifier(
+        signature_algorithm=algorithms.ED25519, key_resolver=_Keys(lookup=lookup)
+    )
     verifier.max_clock_skew = datetime.timedelta(days=3650)  # `created` is checked below
     try:
         results = verifier.verify(

@@ -86,9 +86,7 @@ def network(request: HttpRequest) -> HttpResponse:
     if refused:
         return refused
     depths = selectors.outbox_depths()
-    peers = [
-        {"peer": p, "depth": depths.get(p.region, 0)} for p in selectors.peer_list()
-    ]
+    peers = [{"peer": p, "depth": depths.get(p.region, 0)} for p in selectors.peer_list()]
     context: dict[str, Any] = {
         "peers": peers,
         "dead": list(selectors.dead_letters()),
@@ -188,7 +186,9 @@ def peer_ping(request: HttpRequest, region: str) -> HttpResponse:
             _("The peer answered in %(ms)d ms.") % {"ms": result["round_trip_ms"]},
         )
     else:
-        messages.error(request, _("The peer did not answer: %(error)s") % {"error": result["error"]})
+        messages.error(
+            request, _("The peer did not answer: %(error)s") % {"error": result["error"]}
+        )
     return _back()
 
 
@@ -210,5 +210,3 @@ def outbox_discard(request: HttpRequest, pk: str) -> HttpResponse:
         lambda: services.outbox_discard(actor=request.user, message_id=pk),
         _("The message is discarded."),
     )
-
-

@@ -105,12 +105,12 @@ class FakePeer:
         )
         return body, request
 
-    def post(self, client: Client, body: bytes, request: signing.Request | None, **extra: str) -> Any:
+    def post(
+        self, client: Client, body: bytes, request: signing.Request | None, **extra: str
+    ) -> Any:
         headers = {}
         if request is not None:
-            headers = {
-                k: v for k, v in request.headers.items() if k.lower() != "content-type"
-            }
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
         headers.update(extra)
         return client.post(INBOX, data=body, content_type="application/json", headers=headers)
 
@@ -154,6 +154,8 @@ def _keys_by_use(monkeypatch: pytest.MonkeyPatch) -> None:
 
         return call
 
-    monkeypatch.setattr(keys, "USES", ("ledger", "witness", "credentials", "federation"), raising=False)
+    monkeypatch.setattr(
+        keys, "USES", ("ledger", "witness", "credentials", "federation"), raising=False
+    )
     for name, fn in originals.items():
         monkeypatch.setattr(keys, name, scoped(fn))

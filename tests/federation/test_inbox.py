@@ -129,13 +129,17 @@ def test_types_datasets_and_senders_not_allowed_are_403(client: Any, fake_peer: 
     handlers.register("test.data", lambda envelope, peer: {"ok": True})
     try:
         before = _state()
-        _refused(fake_peer.send(client, fake_peer.envelope(type="test.data")), 403, "type_not_allowed")
+        _refused(
+            fake_peer.send(client, fake_peer.envelope(type="test.data")), 403, "type_not_allowed"
+        )
         fake_peer.peer.allowed_in_types = ["ping", "test.data"]
         fake_peer.peer.allowed_in_datasets = ["household"]
         fake_peer.peer.save()
         asked = fake_peer.envelope(type="test.data", body={"dataset": "tax"})
         _refused(fake_peer.send(client, asked), 403, "dataset_not_allowed")
-        _refused(fake_peer.send(client, fake_peer.envelope(**{"from": "371100"})), 403, "not_signer")
+        _refused(
+            fake_peer.send(client, fake_peer.envelope(**{"from": "371100"})), 403, "not_signer"
+        )
         assert _state() == before
         allowed = fake_peer.envelope(type="test.data", body={"dataset": "household"})
         assert fake_peer.send(client, allowed).status_code == 200

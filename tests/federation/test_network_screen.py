@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from onestop.federation import node, transport
+from onestop.federation import node, services, transport
 from onestop.federation.models import OutboxMessage, Peer
-from onestop.federation import services
 from tests.factories import CitizenFactory
 from tests.federation.conftest import FakePeer
 from tests.federation.test_outbox import peer_document
@@ -31,7 +30,9 @@ def test_the_screen_shows_peers_depth_dead_letters_and_counts(
     fake_peer.send(client, fake_peer.envelope())  # one ping received today
     queued = services.message_send(to_region="320707", type="ping", body={}, purpose="m")
     dead = services.message_send(to_region="320707", type="ping", body={}, purpose="m")
-    OutboxMessage.objects.filter(pk=dead.pk).update(state=OutboxMessage.State.DEAD, last_error="HTTP 403")
+    OutboxMessage.objects.filter(pk=dead.pk).update(
+        state=OutboxMessage.State.DEAD, last_error="HTTP 403"
+    )
     login(admin)
     page = client.get(URL)
     assert page.status_code == 200
@@ -57,7 +58,8 @@ def test_an_administrator_adds_allows_and_removes_a_peer(
     monkeypatch.setattr(transport, "fetch_document", lambda url: peer_document(key))
     login(admin)
     wrong = client.post(
-        "/federation/network/peers/", {"url": "http://127.0.0.1:9", "fingerprint": "1" * 64},
+        "/federation/network/peers/",
+        {"url": "http://127.0.0.1:9", "fingerprint": "1" * 64},
         follow=True,
     )
     assert "fingerprint" in wrong.content.decode()
@@ -69,7 +71,12 @@ def test_an_administrator_adds_allows_and_removes_a_peer(
     assert Peer.objects.get().region == "320707"
     client.post(
         "/federation/network/peers/320707/allow/",
-        {"in_types": "ping case.forward", "out_types": "ping", "in_datasets": "", "out_datasets": "household"},
+        {
+            "in_types": "ping case.forward",
+            "out_types": "ping",
+            "in_datasets": "",
+            "out_datasets": "household",
+        },
     )
     peer = Peer.objects.get()
     assert peer.allowed_in_types == ["case.forward", "ping"]

@@ -45,7 +45,7 @@ def test_the_node_document_lists_keys_types_and_the_witness_vkey(client: Any, or
         assert key["kid"] in keys.public_keys(key["use"])
     assert "ping" in doc["message_types"]
     assert "test.household" in doc["datasets"]
-    witness_kid, witness_key = keys.current_signing_key("witness")
+    _witness_kid, witness_key = keys.current_signing_key("witness")
     raw = witness_key.public_key().public_bytes_raw()
     assert doc["witness_vkey"].endswith(base64.b64encode(b"\x04" + raw).decode())
     # the proof: the current federation key over the canonical document without it

@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from onestop.core.actors import SYSTEM
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onestop.federation import node, selectors, services, transport
 from onestop.federation.models import OutboxMessage, Peer
@@ -36,7 +35,13 @@ def peer_document(key: Ed25519PrivateKey, region: str = "320707") -> dict[str, A
         "name": "Ganyu",
         "url": "http://127.0.0.1:9",
         "keys": [
-            {"kid": "fed1", "alg": "ed25519", "use": "federation", "public_key": raw, "current": True},
+            {
+                "kid": "fed1",
+                "alg": "ed25519",
+                "use": "federation",
+                "public_key": raw,
+                "current": True,
+            },
             {"kid": "led1", "alg": "ed25519", "use": "ledger", "public_key": raw, "current": True},
         ],
         "message_types": ["ping"],

@@ -20,7 +20,8 @@ RFC_KEY = (
     b"-----END PRIVATE KEY-----\n"
 )
 RFC_B26 = (
-    "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:"
+    "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw"
+    "==:"
 )
 URL = "https://node.example/federation/v1/messages"
 BODY = b'{"id":"x"}'
@@ -54,7 +55,12 @@ def test_the_library_reproduces_the_rfc_9421_ed25519_vector() -> None:
         label="sig-b26",
         include_alg=False,
         covered_component_ids=(
-            "date", "@method", "@path", "@authority", "content-type", "content-length"
+            "date",
+            "@method",
+            "@path",
+            "@authority",
+            "content-type",
+            "content-length",
         ),
         use_existing_digest=True,
     )

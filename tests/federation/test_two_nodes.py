@@ -52,7 +52,11 @@ class Node:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         done = subprocess.run(
-            [*ONESTOP, *args], env=self.env(), capture_output=True, text=True, timeout=300,
+            [*ONESTOP, *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
             check=False,
         )
         if check:
@@ -75,7 +79,9 @@ class Node:
                 break
         else:
             pytest.fail(f"node {self.region} did not start")
-        with urllib.request.urlopen(self.url + "/.well-known/onestop-node.json", timeout=60) as r:
+        with urllib.request.urlopen(  # noqa: S310 - our own http://127.0.0.1 URL
+            self.url + "/.well-known/onestop-node.json", timeout=60
+        ) as r:
             assert json.load(r)["region"] == self.region
 
     def stop(self) -> None:
