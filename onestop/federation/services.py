@@ -674,7 +674,7 @@ def _apply(
     digest = envelope_digest(envelope)
     try:
         with transaction.atomic():
-            SeenNonce.objects.create(keyid=verified.keyid, nonce=verified.nonce)
+            SeenNonce.objects.create(keyid=verified.keyid, nonce=verified.nonce or "")
             InboxMessage.objects.create(
                 message_id=envelope["id"],
                 from_region=peer.region,

@@ -193,7 +193,7 @@ def _check_digest(headers: CaseInsensitiveDict, body: bytes) -> None:
     if not value:
         raise SignatureRefused("bad_digest", "The message has no Content-Digest.")
     try:
-        members = http_sf.parse(value.encode(), tltype="dictionary")
+        members: Any = http_sf.parse(value.encode(), tltype="dictionary")
     except Exception as exc:  # the parser raises ValueError subclasses, or worse
         raise SignatureRefused("bad_digest", "The Content-Digest is malformed.") from exc
     known = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}

@@ -46,11 +46,11 @@ class Command(BaseCommand):
                         f"{message.attempts}\t{message.last_error}"
                     )
                 for pk in selectors.outbox_queued_ids():
-                    message = selectors.outbox_get(pk)
-                    if message is not None:
+                    queued = selectors.outbox_get(pk)
+                    if queued is not None:
                         self.stdout.write(
-                            f"{message.pk}\tqueued\t{message.peer.region}\t{message.type}\t"
-                            f"{message.attempts}\t{message.last_error}"
+                            f"{queued.pk}\tqueued\t{queued.peer.region}\t{queued.type}\t"
+                            f"{queued.attempts}\t{queued.last_error}"
                         )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
