@@ -116,7 +116,7 @@ def issued_list(*, actor: Any) -> QuerySet[Credential]:
 
 def node_jwks() -> dict[str, Any]:
     """The node's public keys as a JWKS (current and rotated; OKP/Ed25519 with kid)."""
-    return vc.jwks_document(keys.public_keys())
+    return vc.jwks_document(keys.public_keys("credentials"))
 
 
 def status_list_get(*, key: str) -> StatusList:
@@ -139,7 +139,7 @@ def status_list_token(*, key: str, now: datetime | None = None) -> str:
         size=status_list.size,
         now=now or timezone.now(),
     )
-    kid, key_ = keys.current_signing_key()
+    kid, key_ = keys.current_signing_key("credentials")
     return vc.sign(payload, kid=kid, key=key_)
 
 

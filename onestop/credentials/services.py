@@ -267,7 +267,7 @@ def _issue(
             status_list=status_list,
             status_index=index,
         )
-        kid, key = keys.current_signing_key()
+        kid, key = keys.current_signing_key("credentials")
         credential.token = vc.sign(credential_payload(credential, department), kid=kid, key=key)
         credential.full_clean(validate_constraints=False)
         credential.save(force_insert=True)

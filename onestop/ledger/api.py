@@ -84,10 +84,11 @@ def consistency(
 
 @router.get("/key", response=KeyOut, summary="The log's public key")
 def key(request: HttpRequest) -> dict[str, str]:
-    kid, private_key = keys.current_signing_key()
+    kid, private_key = keys.current_signing_key("ledger")
     public = private_key.public_key()
     log = note.Verifier(conf.origin(), public)
-    witness = note.Verifier(conf.witness_name(), public, note.SIG_COSIGNATURE_V1)
+    _witness_kid, witness_key = keys.current_signing_key("witness")
+    witness = note.Verifier(conf.witness_name(), witness_key.public_key(), note.SIG_COSIGNATURE_V1)
     return {
         "kid": kid,
         "algorithm": "Ed25519",

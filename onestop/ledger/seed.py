@@ -7,4 +7,4 @@ from onestop.core import keys, seeding
 
 @seeding.register(order=60, name="ledger")
 def seed_ledger() -> str:
-    return f"signing key {keys.ensure_key()}"
+    return "signing keys " + ", ".join(f"{use} {kid}" for use, kid in keys.ensure_keys().items())

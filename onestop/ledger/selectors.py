@@ -255,9 +255,9 @@ def consistency_proof(*, first: int, second: int) -> list[bytes]:
 def log_verifier(kid: str | None = None) -> note.Verifier:
     """The note verifier of the node's current key, or of the retired key `kid`."""
     if kid is None:
-        kid, private_key = keys.current_signing_key()
+        kid, private_key = keys.current_signing_key("ledger")
         return note.Verifier(conf.origin(), private_key.public_key())
-    public = keys.public_keys().get(kid)
+    public = keys.public_keys("ledger").get(kid)
     if public is None:
         raise NotFound(_("There is no signing key %(kid)s.") % {"kid": kid})
     return note.Verifier(conf.origin(), public)
@@ -265,7 +265,7 @@ def log_verifier(kid: str | None = None) -> note.Verifier:
 
 def log_verifiers() -> list[note.Verifier]:
     """Verifiers of every key this node ever signed checkpoints with."""
-    return [note.Verifier(conf.origin(), k) for k in keys.public_keys().values()]
+    return [note.Verifier(conf.origin(), k) for k in keys.public_keys("ledger").values()]
 
 
 def checkpoint_cosignatures(*, checkpoint: Checkpoint) -> list[Cosignature]:

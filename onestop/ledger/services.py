@@ -159,11 +159,11 @@ def entry_append(*, kind: str, payload: Mapping[str, Any]) -> Entry:
 
 
 def checkpoint_publish() -> Checkpoint:
-    """The signed checkpoint of the current tree, signed with the node's current key.
+    """The signed checkpoint of the current tree, signed with the node's current ledger key.
 
     A checkpoint already signed for this size and key is returned as it is.
     """
-    kid, private_key = keys.current_signing_key()
+    kid, private_key = keys.current_signing_key("ledger")
     size = selectors.tree_size()
     existing = Checkpoint.objects.filter(size=size, kid=kid).first()
     if existing is not None:
@@ -192,7 +192,7 @@ def checkpoint_cosign(*, signed_note: str, log_vkey: str, timestamp: int | None 
             _("The checkpoint does not verify against the log's key: %(reason)s")
             % {"reason": str(exc)}
         ) from exc
-    _kid, private_key = keys.current_signing_key()
+    _kid, private_key = keys.current_signing_key("witness")
     when = int(time.time()) if timestamp is None else timestamp
     return note.cosign(checkpoint.text, conf.witness_name(), private_key, when)
 

@@ -60,8 +60,12 @@ def _users(data_dir: Path) -> list[tuple[str, int]]:
 
 
 def _snapshot(data_dir: Path) -> dict[str, bytes]:
-    files = [data_dir / "secret_key", *sorted((data_dir / "keys").iterdir())]
-    return {p.name: p.read_bytes() for p in files if p.name != ".lock"}
+    files = [data_dir / "secret_key", *sorted((data_dir / "keys").rglob("*"))]
+    return {
+        str(p.relative_to(data_dir)): p.read_bytes()
+        for p in files
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -104,10 +108,13 @@ def _mode(path: Path) -> int:
 
 def test_init_makes_a_private_data_dir_the_keys_and_the_administrator(node: Path) -> None:
     keys = node / "keys"
-    kid = (keys / "current").read_text().strip()
+    for use in ("ledger", "witness", "credentials", "federation"):
+        used = (keys / use / "current").read_text().strip()
+        assert _mode(keys / use / f"{used}.key") == 0o600
+    kid = (keys / "ledger" / "current").read_text().strip()
     assert _mode(node) == 0o700
     assert _mode(keys) == 0o700
-    for path in (node / "secret_key", keys / f"{kid}.key", keys / "pii.keys"):
+    for path in (node / "secret_key", keys / "ledger" / f"{kid}.key", keys / "pii.keys"):
         assert _mode(path) == 0o600
     assert _mode(keys / "blind-index.key") == 0o600
     assert _mode(node / "onestop.sqlite3") == 0o600
@@ -172,7 +179,7 @@ def test_serve_refuses_keys_the_development_mode_generated(tmp_path: Path) -> No
         [
             "shell",
             "-c",
-            "from onestop.core import crypto, keys; keys.ensure_key(); "
+            "from onestop.core import crypto, keys; keys.ensure_keys(); "
             "crypto.blind_index('x'); crypto.encrypt_pii('x')",
         ],
         data_dir,

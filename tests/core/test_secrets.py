@@ -55,17 +55,19 @@ def test_production_never_generates_a_personal_data_key(production: Any, tmp_pat
 
 def test_production_never_generates_a_signing_key(production: Any, tmp_path: Path) -> None:
     for call in (keys.current_signing_key, keys.public_keys, keys.rotate):
-        with pytest.raises(secrets.KeyMissing, match="onestop init"):
-            call()
+        for use in keys.USES:
+            with pytest.raises(secrets.KeyMissing, match="onestop init"):
+                call(use)
     assert list((tmp_path / "keys").glob("*.key")) == []
 
 
 def test_production_reads_the_keys_init_made(production: Any, tmp_path: Path) -> None:
-    kid = keys.initialise()
+    made = keys.initialise()
+    assert sorted(made) == sorted(keys.USES)
     assert crypto.initialise() == ["pii.keys", "blind-index.key"]
     token = crypto.encrypt_pii("张伟")
     assert crypto.decrypt_pii(token) == "张伟"
-    assert keys.current_signing_key()[0] == kid
+    assert {use: keys.current_signing_key(use)[0] for use in keys.USES} == made
     with pytest.raises(keys.AlreadyInitialised):
         keys.initialise()
     with pytest.raises(FileExistsError):
@@ -96,7 +98,7 @@ def test_development_generates_marks_and_production_checks_refuse_the_mark(
 ) -> None:
     crypto.blind_index("x")
     crypto.encrypt_pii("x")
-    keys.ensure_key()
+    keys.ensure_keys()
     assert (tmp_path / "keys" / secrets.DEVELOPMENT_MARKER).exists()
     settings.ONESTOP_ENV = "production"
     settings.PUBLIC_URL = "https://onestop.example.gov.cn"
@@ -144,7 +146,7 @@ django.setup()
 from django.conf import settings
 from onestop.core import crypto, keys
 print(hashlib.sha256(settings.SECRET_KEY.encode()).hexdigest(), crypto.blind_index("x"),
-      keys.ensure_key(), crypto.decrypt_pii(crypto.encrypt_pii("same")))
+      keys.ensure_key("ledger"), crypto.decrypt_pii(crypto.encrypt_pii("same")))
 """
 
 

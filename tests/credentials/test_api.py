@@ -18,13 +18,13 @@ def test_jwks_lists_every_key_in_both_places(client: Any, issue: Any) -> None:
     from onestop.core import keys
 
     issue()
-    keys.rotate()
+    keys.rotate("credentials")
     body = client.get("/api/v1/credentials/jwks").json()
     assert len(body["keys"]) == 2
     assert {(k["kty"], k["crv"], k["alg"], k["use"]) for k in body["keys"]} == {
         ("OKP", "Ed25519", "Ed25519", "sig")
     }
-    assert {k["kid"] for k in body["keys"]} == set(keys.public_keys())
+    assert {k["kid"] for k in body["keys"]} == set(keys.public_keys("credentials"))
     assert client.get("/.well-known/jwks.json").json() == body
 
 

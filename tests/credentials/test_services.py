@@ -38,7 +38,7 @@ def test_issue_builds_a_signed_vc2_and_logs_its_hash(issue: Any, world: dict[str
     credential = issue(number="RID-0001")
 
     header, payload = _part(credential.token, 0), _part(credential.token, 1)
-    kid, _key = keys.current_signing_key()
+    kid, _key = keys.current_signing_key("credentials")
     assert header == {"alg": "Ed25519", "typ": "vc+jwt", "cty": "vc", "kid": kid}
     assert payload["@context"] == ["https://www.w3.org/ns/credentials/v2"]
     assert payload["id"] == f"urn:uuid:{credential.id}"
@@ -109,7 +109,7 @@ def test_altered_payload_fails_the_signature(issue: Any) -> None:
 def test_signed_by_another_key(issue: Any) -> None:
     token = issue().token
     stranger = Ed25519PrivateKey.generate()
-    kid, _key = keys.current_signing_key()
+    kid, _key = keys.current_signing_key("credentials")
 
     foreign = selectors.credential_verify(token=_resign(token, stranger, "0123456789abcdef"))
     assert (foreign.valid, foreign.codes) == (False, ["unknown_key"])
@@ -199,7 +199,7 @@ def test_truncated_token(issue: Any) -> None:
 
 
 def test_wrong_typ_or_not_a_vc(issue: Any) -> None:
-    kid, key = keys.current_signing_key()
+    kid, key = keys.current_signing_key("credentials")
     from joserfc import jws
     from joserfc.jwk import OKPKey
 
@@ -214,7 +214,7 @@ def test_wrong_typ_or_not_a_vc(issue: Any) -> None:
 def test_rotation_keeps_old_credentials_verifiable(issue: Any) -> None:
     old = issue()
     old_kid = _part(old.token, 0)["kid"]
-    new_kid = keys.rotate()
+    new_kid = keys.rotate("credentials")
     new = issue(number="AFTER-ROTATION")
 
     assert _part(new.token, 0)["kid"] == new_kid != old_kid

@@ -110,7 +110,7 @@ def session_data_dir() -> Path:
         path = Path(tempfile.mkdtemp(prefix="onestop-test-keys-"))
         with override_settings(DATA_DIR=path):
             crypto.reset_key_cache()
-            keys.ensure_key()
+            keys.ensure_keys()
             crypto.encrypt_pii("warm-up")  # writes the PII and blind-index keys
             crypto.blind_index("warm-up")
             crypto.reset_key_cache()

@@ -38,7 +38,7 @@ def test_checkpoint_is_a_signed_note_verifiable_with_the_published_vkey(client, 
 
 def test_key(client):
     body = client.get(f"{BASE}/key").json()
-    kid, private = keys.current_signing_key()
+    kid, private = keys.current_signing_key("ledger")
     verifier = note.Verifier(ORIGIN, private.public_key())
     assert body == {
         "kid": kid,
@@ -49,7 +49,9 @@ def test_key(client):
         "vkey": verifier.vkey,
         "witness_name": "onestop.371121.example/witness",
         "witness_vkey": note.Verifier(
-            "onestop.371121.example/witness", private.public_key(), note.SIG_COSIGNATURE_V1
+            "onestop.371121.example/witness",
+            keys.current_signing_key("witness")[1].public_key(),
+            note.SIG_COSIGNATURE_V1,
         ).vkey,
     }
 

@@ -87,7 +87,7 @@ def test_checkpoint_is_signed_by_the_node_key_and_reused_for_the_same_size():
     services.entries_append_batch(items=[("test.record", _payload(i)) for i in range(3)])
     checkpoint = services.checkpoint_publish()
     assert services.checkpoint_publish().pk == checkpoint.pk
-    kid, private = keys.current_signing_key()
+    kid, private = keys.current_signing_key("ledger")
     assert checkpoint.kid == kid
     body = note.verify_checkpoint(checkpoint.note, note.Verifier(ORIGIN, private.public_key()))
     assert (body.origin, body.size, body.root_hash) == (ORIGIN, 3, selectors.root_hash(size=3))
@@ -106,14 +106,16 @@ def test_checkpoint_origin_follows_the_setting(settings):
 def test_witness_cosigns_another_nodes_checkpoint_and_the_log_stores_it():
     services.entries_append_batch(items=[("test.record", _payload(i)) for i in range(3)])
     checkpoint = services.checkpoint_publish()
-    _kid, private = keys.current_signing_key()
+    _kid, private = keys.current_signing_key("ledger")
     log_vkey = note.Verifier(ORIGIN, private.public_key()).vkey
     # This node acting as witness for "another" log (here: its own, by vkey).
     line = services.checkpoint_cosign(
         signed_note=checkpoint.note, log_vkey=log_vkey, timestamp=1_750_000_000
     )
+    witness_public = keys.current_signing_key("witness")[1].public_key()
+    assert witness_public != private.public_key()  # cosigned with the witness key, not the log's
     witness_vkey = note.Verifier(
-        "onestop.371121.example/witness", private.public_key(), note.SIG_COSIGNATURE_V1
+        "onestop.371121.example/witness", witness_public, note.SIG_COSIGNATURE_V1
     ).vkey
     stored = services.cosignature_add(signed_note=checkpoint.note + line, witness_vkey=witness_vkey)
     assert (stored.size, stored.timestamp, stored.line) == (3, 1_750_000_000, line)
@@ -151,13 +153,15 @@ def test_seed_step_only_ensures_the_key():
     first = seed_ledger()
     assert seed_ledger() == first
     assert Entry.objects.count() == 0
-    assert first == f"signing key {keys.current_signing_key()[0]}"
+    assert first == "signing keys " + ", ".join(
+        f"{use} {keys.current_signing_key(use)[0]}" for use in keys.USES
+    )
 
 
 def test_checkpoints_signed_before_a_key_rotation_still_verify():
     services.entry_append(kind="test.record", payload=_payload(0))
     old = services.checkpoint_publish()
-    new_kid = keys.rotate()
+    new_kid = keys.rotate("ledger")
     new = services.checkpoint_publish()
     assert (new.kid, new.size) == (new_kid, 1)
     assert old.kid != new_kid

@@ -102,8 +102,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{settings.SECRET_KEY_FILE} appeared meanwhile; stopping.")
             written.append(str(settings.SECRET_KEY_FILE))
         try:
-            kid = keys.initialise()
-            written.append(f"{keys.keys_dir()}/{kid}.key")
+            made = keys.initialise()
+            written += [f"{keys.keys_dir()}/{use}/{kid}.key" for use, kid in made.items()]
             written += [str(keys.keys_dir() / name) for name in crypto.initialise()]
         except (keys.AlreadyInitialised, FileExistsError) as exc:
             raise CommandError(f"A key appeared meanwhile ({exc}); stopping.") from exc
