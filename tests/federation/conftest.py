@@ -127,35 +127,3 @@ def fake_peer(org: None) -> FakePeer:
 def reply_json(response: Any) -> dict[str, Any]:
     return json.loads(response.content)
 
-
-@pytest.fixture(autouse=True)
-def _keys_by_use(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TEMPORARY until `core.keys` takes a `use` (the key split on main): one folder per use."""
-    from pathlib import Path
-
-    from django.conf import settings as django_settings
-
-    from onestop.core import keys
-
-    if hasattr(keys, "USES"):
-        return
-    originals = {n: getattr(keys, n) for n in ("current_signing_key", "public_keys", "rotate")}
-
-    def scoped(fn: Any) -> Any:
-        def call(use: str | None = None) -> Any:
-            if use is None:
-                return fn()
-            previous = getattr(django_settings, "KEYS_DIR", "")
-            django_settings.KEYS_DIR = str(Path(django_settings.DATA_DIR) / "keys-by-use" / use)
-            try:
-                return fn()
-            finally:
-                django_settings.KEYS_DIR = previous
-
-        return call
-
-    monkeypatch.setattr(
-        keys, "USES", ("ledger", "witness", "credentials", "federation"), raising=False
-    )
-    for name, fn in originals.items():
-        monkeypatch.setattr(keys, name, scoped(fn))

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,7 +65,8 @@ class Node:
         return done
 
     def shell(self, code: str) -> str:
-        return self.run("shell", "-c", code).stdout.strip()
+        """Run `code` in `onestop shell`; its last line of output."""
+        return self.run("shell", "-c", code).stdout.strip().splitlines()[-1]
 
     def start(self) -> None:
         self.server = subprocess.Popen(
@@ -79,6 +81,8 @@ class Node:
                 break
         else:
             pytest.fail(f"node {self.region} did not start")
+        # keep reading its log, or a full pipe would stop the server
+        threading.Thread(target=self.server.stdout.read, daemon=True).start()
         with urllib.request.urlopen(  # noqa: S310 - our own http://127.0.0.1 URL
             self.url + "/.well-known/onestop-node.json", timeout=60
         ) as r:
