@@ -126,4 +126,3 @@ def fake_peer(org: None) -> FakePeer:
 
 def reply_json(response: Any) -> dict[str, Any]:
     return json.loads(response.content)
-
