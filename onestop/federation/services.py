@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -496,13 +497,22 @@ def peer_ping(*, actor: Any, peer: Peer) -> dict[str, Any]:
     return result
 
 
+def _locked(message_id: Any) -> OutboxMessage:
+    """The outbox row, locked for the rest of the transaction; `NotFound` if there is none."""
+    try:
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    except (ValueError, ValidationError):
+        message = None
+    if message is None:
+        raise NotFound(_("There is no such outbox message."))
+    return message
+
+
 def outbox_retry(*, actor: Any, message_id: Any) -> OutboxMessage:
     """Put a dead letter back in the queue (a fresh dead-letter period) and deliver it."""
     _check(actor)
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None:
-            raise NotFound(_("There is no such outbox message."))
+        message = _locked(message_id)
         if message.state != State.DEAD:
             raise Conflict(_("Only a dead letter can be retried."), code="not_dead")
         now = timezone.now()
@@ -518,9 +528,7 @@ def outbox_discard(*, actor: Any, message_id: Any) -> OutboxMessage:
     """Give up on a dead (or still queued) message; it is never sent."""
     _check(actor)
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None:
-            raise NotFound(_("There is no such outbox message."))
+        message = _locked(message_id)
         if message.state not in (State.DEAD, State.QUEUED):
             raise Conflict(_("Only a queued message or a dead letter can be discarded."))
         message.state = State.DISCARDED
@@ -719,6 +727,21 @@ def _seen(seen: InboxMessage, digest: str, answer: Any) -> Received:
         "This message was applied before; its first reply is in details.",
         {"reply": seen.reply},
     )
+
+
+def outbox_sweep(*, overdue_seconds: int = 300) -> int:
+    """Enqueue a delivery for every queued message whose next attempt is more than
+    `overdue_seconds` late (its task was lost), and prune old nonces. Returns how many."""
+    late = timezone.now() - datetime.timedelta(seconds=overdue_seconds)
+    ids = list(
+        OutboxMessage.objects.filter(state=State.QUEUED, next_attempt_at__lt=late).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        _enqueue(str(pk))
+    nonces_prune()
+    return len(ids)
 
 
 def nonces_prune() -> int:

@@ -32,11 +32,12 @@ def _queued() -> list[str]:
     )
 
 
-def test_the_three_periodic_tasks_are_known() -> None:
+def test_the_four_periodic_tasks_are_known() -> None:
     assert PATHS == [
         "onestop.workflow.tasks.refresh_due_timers",
         "onestop.hotline.tasks.escalate_overdue",
         "onestop.cases.tasks.tick",
+        "onestop.federation.tasks.sweep",
     ]
 
 
@@ -46,11 +47,11 @@ def test_enqueue_periodic_does_not_pile_up_waiting_tasks() -> None:
     assert _queued() == sorted(PATHS)
     # The worker has not run them yet: nothing new.
     assert serve.enqueue_periodic(PATHS) == []
-    assert len(_queued()) == 3
+    assert len(_queued()) == len(PATHS)
     # Once they ran, the next round enqueues them again.
     DBTaskResult.objects.update(status=TaskResultStatus.SUCCESSFUL)
     assert serve.enqueue_periodic(PATHS) == PATHS
-    assert len(_queued()) == 3
+    assert len(_queued()) == len(PATHS)
 
 
 @pytest.mark.django_db

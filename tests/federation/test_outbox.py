@@ -273,3 +273,18 @@ def test_message_request_returns_the_reply_or_raises(
         services.message_request(to_region="320707", type="ping", body={}, purpose="m")
     states = sorted(OutboxMessage.objects.values_list("state", flat=True))
     assert states == [State.DISCARDED, State.SENT]
+
+
+def test_the_sweep_enqueues_messages_whose_task_was_lost(
+    peer: Peer, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    late = services.message_send(to_region="320707", type="ping", body={}, purpose="m")
+    services.message_send(to_region="320707", type="ping", body={}, purpose="m")
+    OutboxMessage.objects.filter(pk=late.pk).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    before = DBTaskResult.objects.count()
+    assert services.outbox_sweep() == 1
+    assert DBTaskResult.objects.count() == before + 1

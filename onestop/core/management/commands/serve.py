@@ -1,6 +1,7 @@
 """Serve the node: gunicorn (production WSGI server) plus the background task worker, and a
 ticker that enqueues the periodic tasks (process timers, hotline escalation, case time
-limits) every `TICK_SECONDS` (default 60; `--tick-seconds`, 0 turns it off).
+limits, the federation outbox sweep) every `TICK_SECONDS` (default 60; `--tick-seconds`, 0
+turns it off).
 
 Ctrl-C (SIGINT) or SIGTERM stops all of them cleanly.
 
@@ -35,6 +36,7 @@ PERIODIC_TASKS = (
     "onestop.workflow.tasks.refresh_due_timers",
     "onestop.hotline.tasks.escalate_overdue",
     "onestop.cases.tasks.tick",
+    "onestop.federation.tasks.sweep",
 )
 DEFAULT_TICK_SECONDS = 60.0
 
