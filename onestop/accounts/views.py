@@ -16,7 +16,7 @@ from onestop.accounts import oidc, selectors, services
 from onestop.accounts.forms import CitizenRegisterForm
 from onestop.accounts.models import User
 from onestop.core.errors import DomainError
-from onestop.web import registry
+from onestop.web import consoles, registry
 
 # Which form field a service error code belongs to.
 ERROR_FIELDS = {
@@ -38,6 +38,11 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "oidc": oidc.configured()}
+
+    def get_default_redirect_url(self) -> str:
+        """Without a `next` page, staff land on their first console (web.consoles), everyone
+        else on the home page."""
+        return consoles.landing(self.request.user) or super().get_default_redirect_url()
 
 
 LogoutView = auth_views.LogoutView

@@ -13,6 +13,7 @@ class CasesConfig(AppConfig):
         from onestop.cases import (  # noqa: F401
             api_burden,
             clock,
+            consoles,
             holdings,
             seed,
             seed_processes,

@@ -27,6 +27,18 @@ class Action(StrEnum):
     VIEW = Permission.CREDENTIAL_VIEW.value
 
 
+def issuing_staff(actor: Any) -> bool:
+    """Whether `actor` is staff of some issuing department: an officer of a department, an
+    administrator of a region, or a superuser (the issued-licences console)."""
+    if actor is None or is_system(actor) or not getattr(actor, "is_authenticated", False):
+        return False
+    if getattr(actor, "is_superuser", False):
+        return True
+    return has_role(actor, StaffRole.Role.DEPARTMENT_OFFICER) or has_role(
+        actor, StaffRole.Role.ADMINISTRATOR
+    )
+
+
 def staff_of(actor: Any, department_code: str) -> bool:
     """Whether `actor` is an officer of the department or an administrator of its region."""
     if actor is None or is_system(actor) or not getattr(actor, "is_authenticated", False):

@@ -171,22 +171,23 @@ StatusLookup = Callable[[str, int], bool | None]
 def _message(code: str, **params: str) -> str:
     messages = {
         "malformed": _(
-            "The code is not a signed credential: it is truncated, damaged or not a compact JWS."
+            "This is not the text of an e-licence: it is incomplete or damaged. Scan the QR code "
+            "again or copy the whole text."
         ),
-        "wrong_type": _("The token is not a verifiable credential (its type is not vc+jwt)."),
-        "algorithm": _("The credential is signed with an algorithm that is not accepted."),
+        "wrong_type": _("This is not an e-licence: it is another kind of signed document."),
+        "algorithm": _("This e-licence is signed in a way this service does not accept."),
         "unknown_key": _(
-            "The credential was signed with a key that is not among the issuer's published keys."
+            "This e-licence was not signed by a key its issuer has published: it may be forged."
         ),
         "bad_signature": _(
-            "The signature does not match: the credential was altered or was not issued by "
+            "The signature does not match: the e-licence was altered or was not issued by "
             "this issuer."
         ),
-        "not_vc": _("The signed content is not a W3C Verifiable Credential 2.0."),
-        "not_yet_valid": _("The credential is not valid yet: it is valid from %(date)s."),
-        "expired": _("The credential has expired: it was valid until %(date)s."),
-        "revoked": _("The credential has been revoked by its issuer."),
-        "status_unknown": _("The revocation status of the credential could not be checked."),
+        "not_vc": _("The signed content is not an e-licence."),
+        "not_yet_valid": _("The e-licence is not valid yet: it is valid from %(date)s."),
+        "expired": _("The e-licence has expired: it was valid until %(date)s."),
+        "revoked": _("The e-licence has been revoked by its issuer."),
+        "status_unknown": _("Whether the e-licence has been revoked could not be checked."),
     }
     return messages[code] % params if params else messages[code]
 

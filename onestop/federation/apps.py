@@ -8,5 +8,5 @@ class FederationConfig(AppConfig):
     verbose_name = _("Federation")
 
     def ready(self) -> None:
-        from onestop.federation import alerts, ping  # noqa: F401 - register the ping handler and
-        # the dead-letter notification template
+        # the ping handler, the dead-letter notification template, the staff console
+        from onestop.federation import alerts, consoles, ping  # noqa: F401

@@ -8,4 +8,4 @@ class HotlineConfig(AppConfig):
     verbose_name = _("12345 hotline")
 
     def ready(self) -> None:
-        from onestop.hotline import routing, seed  # noqa: F401 (both register seed steps)
+        from onestop.hotline import consoles, routing, seed  # noqa: F401 (seed steps, consoles)

@@ -36,6 +36,7 @@ class Choice:
     code: str
     name: str
     score: float
+    department: str = ""  # a category's: the department of its default kind in the region
 
     @property
     def percent(self) -> int:
@@ -179,14 +180,40 @@ def suggest(
         routed = routing.classify(text=text, region=region)
     except DomainError:
         routed = {"categories": [], "departments": [], "auto": False}
-    codes = [c["code"] for c in routed["categories"]]
-    names = {c.code: c.name for c in selectors.category_list().filter(code__in=codes)}
+    codes = [c["code"] for c in routed["categories"]] + ([category] if category else [])
+    found = {c.code: c for c in selectors.category_list().filter(code__in=codes)}
+    region_departments = _region_departments(region)
+
+    def owner(code: str) -> str:
+        kind = getattr(found.get(code), "default_kind_id", None) or ""
+        department = f"{region}-{kind}" if kind else ""
+        return department if department in region_departments else ""
+
     result.categories = [
-        Choice(code=c["code"], name=names.get(c["code"], c["code"]), score=float(c["score"]))
+        Choice(
+            code=c["code"],
+            name=found[c["code"]].name if c["code"] in found else c["code"],
+            score=float(c["score"]),
+            department=owner(c["code"]),
+        )
         for c in routed["categories"][:3]
     ]
-    result.departments = _departments(routed["departments"], region)
+    result.departments = _departments(routed["departments"], region, region_departments)
     result.auto = bool(routed["auto"])
+    if category and owner(category):
+        # The agent chose the category: its owner department comes first, whatever the text
+        # suggested, so "Accept" offers the pair that belongs together.
+        chosen_owner = owner(category)
+        rest = [d for d in result.departments if d.code != chosen_owner]
+        score = next((d.score for d in result.departments if d.code == chosen_owner), 0.0)
+        result.departments = [
+            Choice(chosen_owner, region_departments[chosen_owner], score),
+            *rest,
+        ][:3]
+        if category not in [c.code for c in result.categories] and category in found:
+            result.categories.insert(0, Choice(category, found[category].name, 0.0, chosen_owner))
+        else:
+            result.categories.sort(key=lambda c: c.code != category)
     chosen = category or (result.categories[0].code if result.categories else "")
     result.duplicates = duplicates(
         actor=actor, category=chosen, township=township, latitude=latitude, longitude=longitude
@@ -194,13 +221,17 @@ def suggest(
     return result
 
 
-def _departments(found: list[dict[str, Any]], region: str) -> list[Choice]:
+def _region_departments(region: str) -> dict[str, str]:
+    """The region's departments, code → name."""
     from onestop.org import selectors as org_selectors
 
-    codes = [d["code"] for d in found]
-    names = {
-        d.code: d.name for d in org_selectors.department_list(region=region).filter(code__in=codes)
-    }
+    return {d.code: d.name for d in org_selectors.department_list(region=region)}
+
+
+def _departments(
+    found: list[dict[str, Any]], region: str, names: dict[str, str] | None = None
+) -> list[Choice]:
+    names = _region_departments(region) if names is None else names
     return [
         Choice(code=d["code"], name=names.get(d["code"], d["code"]), score=float(d["score"]))
         for d in found

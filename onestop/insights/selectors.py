@@ -44,8 +44,9 @@ COUNTS = (
 )
 
 # Weights of the composite score (hotline-practice.md §5.3: Zhungeer Banner weighs response
-# 30 %, resolution 35 %, satisfaction 35 %). A rate without a denominator is left out and the
-# weights of the others are scaled up to 100 %.
+# 30 %, resolution 35 %, satisfaction 35 %). A unit is scored only when all three rates have a
+# denominator (orders dispatched to it and callbacks made): ranking on what is known would put a
+# unit that resolved nothing and was never called back at 100 %.
 WEIGHTS: dict[str, Decimal] = {
     "response_rate": Decimal("0.30"),
     "resolution_rate": Decimal("0.35"),
@@ -168,14 +169,23 @@ def ratio(numerator: int, denominator: int) -> Decimal | None:
 
 
 def composite(row: Row) -> Decimal | None:
-    """The weighted mean of the rates the row has (`WEIGHTS`), `None` when it has none."""
-    present = [(w, getattr(row, name)) for name, w in WEIGHTS.items()]
-    present = [(w, r) for w, r in present if r is not None]
-    if not present:
+    """The weighted mean of the three rates (`WEIGHTS`); `None` when any of them has no
+    denominator (the unit is then not ranked: `unranked_reason` says why)."""
+    rates = [(w, getattr(row, name)) for name, w in WEIGHTS.items()]
+    if any(r is None for _w, r in rates):
         return None
-    total = sum((w for w, _r in present), Decimal(0))
-    score = sum((w * r for w, r in present), Decimal(0)) / total
+    total = sum((w for w, _r in rates), Decimal(0))
+    score = sum((w * r for w, r in rates), Decimal(0)) / total
     return score.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def unranked_reason(row: Row) -> str:
+    """Why `row` has no rank ("" when it has one)."""
+    if row.composite is not None:
+        return ""
+    if row.dispatched == 0:
+        return str(_("No orders dispatched this month"))
+    return str(_("No callbacks yet: resolution and satisfaction are not known"))
 
 
 def rank(rows: list[Row]) -> list[Row]:

@@ -43,6 +43,7 @@ def display(row: Row) -> dict[str, Any]:
     return {
         **{name: getattr(row, name) for name in selectors.COUNTS},
         "rank": row.rank,
+        "unranked_reason": selectors.unranked_reason(row),
         "name": row.department_name,
         "response": _shown(row.response_rate),
         "resolution": _shown(row.resolution_rate),

@@ -17,7 +17,7 @@ import datetime
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,6 +65,9 @@ class Hit:
     ref: str
     title: str
     score: float
+    # Why it matched: the question's words (or the standard terms its colloquial phrases stand
+    # for) found in the document; empty when it matched on meaning alone (the embeddings).
+    matched: tuple[str, ...] = ()
 
     @property
     def slug(self) -> str | None:
@@ -224,6 +227,7 @@ class _Ranked:
     fused: dict[int, float]
     from_items: dict[str, float]
     life_event: bool
+    terms: tuple[str, ...] = ()  # the question's search tokens, its own first, then synonyms
 
 
 def _rank(text: str, region: str, kinds: Sequence[str]) -> _Ranked:
@@ -245,7 +249,7 @@ def _rank(text: str, region: str, kinds: Sequence[str]) -> _Ranked:
         semantic = (cosine - MIN_COSINE) / (1 - MIN_COSINE)
         fused[pk] = fused.get(pk, 0.0) + WEIGHT_EMBEDDING * semantic
     if not fused:
-        return _Ranked([], {}, {}, expansion.life_event)
+        return _Ranked([], {}, {}, expansion.life_event, tuple(tokens))
 
     fields = ("id", "kind", "ref", "title_zh", "title_en", "bundles", "tokens")
     documents = list(SearchDocument.objects.filter(pk__in=fused).only(*fields))
@@ -275,7 +279,23 @@ def _rank(text: str, region: str, kinds: Sequence[str]) -> _Ranked:
         for doc in extra:
             fused[doc.pk] = 0.0
             documents.append(doc)
-    return _Ranked(documents, fused, from_items, expansion.life_event)
+    return _Ranked(documents, fused, from_items, expansion.life_event, tuple(tokens))
+
+
+MAX_MATCHED = 4
+MIN_TERM_CHARS = 2  # single characters (的, 办, a) explain nothing
+
+
+def _matched(doc: SearchDocument, terms: Sequence[str]) -> tuple[str, ...]:
+    """The question's terms that the document's tokens contain, in the question's order."""
+    have = set((doc.tokens or "").split())
+    found: list[str] = []
+    for term in terms:
+        if len(term) >= MIN_TERM_CHARS and term in have and term not in found:
+            found.append(term)
+        if len(found) == MAX_MATCHED:
+            break
+    return tuple(found)
 
 
 def search(
@@ -310,11 +330,17 @@ def search(
                 score *= SCENARIO_PRIOR
         elif doc.kind == SearchDocument.Kind.ARTICLE:
             score *= ARTICLE_PRIOR
-        hits.append(Hit(kind=doc.kind, ref=doc.ref, title=doc.title(lang), score=score / best))
+        hits.append(
+            Hit(
+                kind=doc.kind,
+                ref=doc.ref,
+                title=doc.title(lang),
+                score=score / best,
+                matched=_matched(doc, ranked.terms),
+            )
+        )
     hits.sort(key=lambda h: (-h.score, h.kind != SearchDocument.Kind.SCENARIO, h.ref))
-    return [
-        Hit(kind=h.kind, ref=h.ref, title=h.title, score=round(h.score, 4)) for h in hits[:count]
-    ]
+    return [replace(h, score=round(h.score, 4)) for h in hits[:count]]
 
 
 def clean_lang(lang: object) -> str:

@@ -5,13 +5,15 @@ Plain GET forms that work without JavaScript; htmx (when present) swaps only the
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 
 from onestop.core.errors import NotFound, ValidationFailed
-from onestop.knowledge import markup, selectors
+from onestop.knowledge import markup, problems, selectors
 
 
 def _lang() -> str:
@@ -26,9 +28,15 @@ def _result_url(kind: str, ref: str) -> str:
     return reverse("catalog:item_detail", kwargs={"code": ref})
 
 
-def _links(hits: list[selectors.Hit]) -> list[dict[str, str]]:
+def _links(hits: list[selectors.Hit]) -> list[dict[str, Any]]:
     return [
-        {"kind": h.kind, "ref": h.ref, "title": h.title, "url": _result_url(h.kind, h.ref)}
+        {
+            "kind": h.kind,
+            "ref": h.ref,
+            "title": h.title,
+            "url": _result_url(h.kind, h.ref),
+            "matched": h.matched,
+        }
         for h in hits
     ]
 
@@ -53,6 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             context["results"] = _links(hits)
             context["answers"] = _links(answers)
+            context["problem"] = problems.looks_like_a_problem(q)
     return render(request, "knowledge/search.html", context, status=status)
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
-from onestop.web import registry
+from onestop.web import consoles, registry
 
 
 def html_lang(language: str | None) -> str:
@@ -22,4 +22,5 @@ def node(request: HttpRequest) -> dict[str, Any]:
         "node_region": None,
     }
     context.update(registry.collect("site", request))
+    context["staff_consoles"] = consoles.for_user(getattr(request, "user", None))
     return context

@@ -80,7 +80,8 @@ def test_verify_valid_and_invalid(client: Any, issue: Any) -> None:
         assert answer.status_code == 200
         assert answer.json()["codes"] == ["malformed"]
         assert answer.json()["errors"] == [
-            "The code is not a signed credential: it is truncated, damaged or not a compact JWS."
+            "This is not the text of an e-licence: it is incomplete or damaged. Scan the QR code "
+            "again or copy the whole text."
         ]
 
 

@@ -101,7 +101,7 @@ def test_altered_payload_fails_the_signature(issue: Any) -> None:
     assert result.valid is False
     assert result.codes == ["bad_signature"]
     assert result.errors == [
-        "The signature does not match: the credential was altered or was not issued by this issuer."
+        "The signature does not match: the e-licence was altered or was not issued by this issuer."
     ]
     assert result.credential == {}
 
@@ -113,7 +113,7 @@ def test_signed_by_another_key(issue: Any) -> None:
 
     foreign = selectors.credential_verify(token=_resign(token, stranger, "0123456789abcdef"))
     assert (foreign.valid, foreign.codes) == (False, ["unknown_key"])
-    assert "not among the issuer's published keys" in foreign.errors[0]
+    assert "not signed by a key its issuer has published" in foreign.errors[0]
 
     impostor = selectors.credential_verify(token=_resign(token, stranger, kid))
     assert (impostor.valid, impostor.codes) == (False, ["bad_signature"])
@@ -124,7 +124,7 @@ def test_expired_and_not_yet_valid(issue: Any) -> None:
     credential = issue(valid_from=now - timedelta(days=10), valid_until=now - timedelta(days=1))
     result = selectors.credential_verify(token=credential.token)
     assert (result.valid, result.codes) == (False, ["expired"])
-    assert result.errors[0].startswith("The credential has expired: it was valid until ")
+    assert result.errors[0].startswith("The e-licence has expired: it was valid until ")
 
     future = issue(valid_from=now + timedelta(days=2), valid_until=None)
     result = selectors.credential_verify(token=future.token)
@@ -153,7 +153,7 @@ def test_revoke_sets_the_bit_and_logs(issue: Any, world: dict[str, User]) -> Non
     }
     result = selectors.credential_verify(token=credential.token)
     assert (result.valid, result.codes) == (False, ["revoked"])
-    assert result.errors == ["The credential has been revoked by its issuer."]
+    assert result.errors == ["The e-licence has been revoked by its issuer."]
     assert result.credential["status"] == "revoked"
     assert selectors.credential_verify(token=other.token).valid is True
 
@@ -188,7 +188,8 @@ def test_garbage_tokens_are_malformed(world: dict[str, User], token: Any) -> Non
     result = selectors.credential_verify(token=token)
     assert (result.valid, result.codes, result.credential) == (False, ["malformed"], {})
     assert result.errors == [
-        "The code is not a signed credential: it is truncated, damaged or not a compact JWS."
+        "This is not the text of an e-licence: it is incomplete or damaged. Scan the QR code "
+        "again or copy the whole text."
     ]
 
 

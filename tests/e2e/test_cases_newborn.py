@@ -121,7 +121,7 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     page.wait_for_url(re.compile(r"/submitted/$"))
     rows = page.locator("main table tbody tr")
     expect(rows).to_have_count(7)
-    expect(page.locator("main .os-badge--strong")).to_have_count(1)  # decided at once
+    expect(page.locator("main .os-badge--good")).to_have_count(1)  # decided at once
     axe.check(page, shot="cases-apply-submitted")
     number = page.locator("main .usa-alert--success strong").first.inner_text().strip()
     assert re.fullmatch(r"371121-\d{8}-\d{5}", number), number

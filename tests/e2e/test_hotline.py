@@ -1,5 +1,5 @@
 """One 12345 work order through its whole life in the browser: the agent takes the call and
-accepts the suggested department with Alt+1; that department's officer returns it with a
+accepts the suggested department with Alt+Shift+1; that department's officer returns it with a
 reason; the supervisor upholds the return and re-dispatches it; the new officer signs for it,
 handles it and replies; the supervisor records the callback, which closes it, and turns the
 reply into a draft knowledge article. axe checks every screen."""
@@ -29,7 +29,7 @@ def _order(number: str):
 
 
 def _take_the_call(page, base: str, axe) -> str:
-    """The agent takes the call; the suggestion comes while typing; Alt+1 accepts it."""
+    """The agent takes the call; the suggestion comes while typing; Alt+Shift+1 accepts it."""
     _login(page, base, "agent")
     page.goto(base + "/hotline/desk/")
     axe.check(page)
@@ -43,7 +43,7 @@ def _take_the_call(page, base: str, axe) -> str:
     expect(accept).to_have_attribute("value", re.compile(rf"^labor\.wage-arrears\|{HR}$"))
     axe.check(page)
     page.locator("#f-description").focus()
-    page.keyboard.press("Alt+1")
+    page.keyboard.press("Alt+Shift+1")
     expect(page.locator("#f-department")).to_have_value(HR)
     expect(page.locator("#f-category")).to_have_value("labor.wage-arrears")
     page.locator("#f-contact-name").fill("王先生")

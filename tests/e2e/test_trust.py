@@ -25,7 +25,7 @@ def test_citizen_sees_held_materials_and_who_looked_at_their_data(seeded_live_se
     _login(page, base, "citizen")
 
     page.goto(base + "/scenarios/newborn/")
-    held = page.locator("main .os-badge--strong")
+    held = page.locator("main .os-badge--good")
     expect(held.first).to_be_visible()
     assert held.count() >= 2
     axe.check(page)

@@ -83,3 +83,13 @@ def test_an_administrator_adds_allows_and_removes_a_peer(
     assert peer.allowed_out_datasets == ["household"]
     client.post("/federation/network/peers/320707/remove/")
     assert not Peer.objects.get().active
+
+
+def test_the_network_is_in_the_staff_navigation_of_administrators_only(
+    admin: Any, org: None
+) -> None:
+    from onestop.web import consoles
+
+    assert "federation.network" in [c.key for c in consoles.for_user(admin)]
+    clerk = CitizenFactory(username="citizen2")
+    assert "federation.network" not in [c.key for c in consoles.for_user(clerk)]

@@ -195,6 +195,45 @@ def test_suggest_uses_the_chosen_category_for_duplicates(
     assert datetime.timedelta(days=suggest.DUPLICATE_DAYS) == datetime.timedelta(days=7)
 
 
+def test_a_chosen_category_puts_its_owner_department_first(
+    world: dict[str, User], fake_answer: list[str]
+) -> None:
+    """The text says wages (human resources), the agent chose public order: "Accept" offers the
+    chosen category with the department that owns it, and each category names its owner."""
+    found = suggest.suggest(
+        actor=world["agent"],
+        text="拖欠工资",
+        region="371121",
+        category="public-security.public-order",
+    )
+    assert found.categories[0].code == "public-security.public-order"
+    assert found.departments[0].code == "371121-public-security"
+    assert found.top[1].code == "371121-public-security"
+    assert "371121-human-resources-social-security" in [d.code for d in found.departments]
+    by_text = suggest.suggest(actor=world["agent"], text="拖欠工资", region="371121")
+    owners = {c.code: c.department for c in by_text.categories}
+    assert owners["labor.wage-arrears"] == "371121-human-resources-social-security"
+
+
+def test_the_live_panel_finds_the_duplicate_the_created_order_would_find(
+    world: dict[str, User], make: Callable[..., WorkOrder], client: Any, fake_answer: list[str]
+) -> None:
+    """The desk used to say "no similar open order nearby" while the agent typed and flag one
+    once the order was created: the live panel searches with the same category and township."""
+    from django.urls import reverse
+
+    from tests.factories import login
+
+    earlier = make(township="洪凝街道", category="labor.wage-arrears")
+    agent = login(world["agent"])
+    values = {"description": "拖欠工资三个月", "request_type": "complaint", "township": "洪凝街道"}
+    body = agent.post(reverse("hotline:desk_suggest"), values).content.decode()
+    assert earlier.number in body
+    values["township"] = "石场乡"
+    body = agent.post(reverse("hotline:desk_suggest"), values).content.decode()
+    assert earlier.number not in body
+
+
 def test_the_live_panel_leaves_the_answer_for_its_own_request(
     world: dict[str, User], fake_answer: list[str]
 ) -> None:

@@ -256,9 +256,14 @@ def test_desk_form_fields_all_have_labels(world: dict[str, User]) -> None:
     labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', body))
     assert len(ids) == 9
     assert set(ids) <= labelled
-    assert 'hx-trigger="keyup changed delay:300ms, change"' in body
+    # The live panel is refreshed by the description and by every field the duplicate search
+    # uses, so what it says before creation is what the created order page says after.
+    trigger = re.search(r'id="suggestions"[^>]*hx-trigger="([^"]+)"', body, re.S)
+    assert trigger is not None
+    for field in ("f-description", "f-category", "f-township", "f-request-type"):
+        assert f"from:#{field}" in trigger.group(1)
     assert 'name="idempotency_key" value="' in body
-    assert "Alt+1" in body
+    assert "Alt+Shift+1" in body
 
 
 # --- department console and order page ---------------------------------------------------------

@@ -72,8 +72,11 @@ def test_february_has_only_the_order_dispatched_then(month, world):
     ]
     assert rows[0].resolution_rate is None
     assert rows[0].satisfaction_rate is None
-    assert rows[0].composite == Decimal("1.0000")  # only the response rate has a denominator
-    assert rows[0].rank == 1
+    # Only the response rate has a denominator: 100 % on time, but nothing resolved and nobody
+    # called back yet, so the unit is not scored or ranked (it used to rank first at 100 %).
+    assert rows[0].composite is None
+    assert rows[0].rank is None
+    assert selectors.unranked_reason(rows[0]).startswith("No callbacks yet")
 
 
 def test_the_merged_duplicate_is_left_out(month, world):
@@ -205,14 +208,14 @@ def test_composite_and_ties():
         Decimal("0.8500"),
         Decimal("0.8250"),
         Decimal("0.8250"),
-        Decimal("0.8000"),
+        None,  # a response rate alone scores nothing
     ]
     assert [(r.department, r.rank) for r in selectors.rank(rows)] == [
         ("c", 1),
         ("a", 2),
         ("b", 2),
-        ("e", 4),
         ("d", None),
+        ("e", None),
     ]
     assert selectors.ratio(1, 3) == Decimal("0.3333")
     assert selectors.ratio(2, 3) == Decimal("0.6667")

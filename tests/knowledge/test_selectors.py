@@ -44,7 +44,11 @@ def test_english_question_gets_english_titles(indexed):
     hits = search(q="how do I open a restaurant", lang="en", region=REGION)
 
     assert hits[0] == Hit(
-        kind="scenario", ref="restaurant-opening", title="Opening a restaurant", score=hits[0].score
+        kind="scenario",
+        ref="restaurant-opening",
+        title="Opening a restaurant",
+        score=hits[0].score,
+        matched=("open", "restaurant", "food", "business"),  # the words, then synonym terms
     )
     assert hits[0].as_dict() == {
         "kind": "scenario",
@@ -159,3 +163,17 @@ def test_messages_are_translated(indexed):
 
     assert str(excinfo.value.message) != EMPTY
     assert excinfo.value.code == "query_empty"
+
+
+def test_problems_are_told_from_services():
+    from onestop.knowledge.problems import looks_like_a_problem
+
+    for question in (
+        "饭店太吵",
+        "楼上漏水没人管",
+        "The bar next door is too loud",
+        "pothole on my street",
+    ):
+        assert looks_like_a_problem(question), question
+    for question in ("宝宝出生上户口", "开饭店要办什么证", "open a restaurant", "retire", ""):
+        assert not looks_like_a_problem(question), question

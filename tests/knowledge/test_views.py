@@ -83,3 +83,21 @@ def test_user_input_is_escaped(client, indexed):
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_each_result_says_why_it_matched(client, indexed):
+    html = client.get("/search/", {"q": "宝宝出生上户口"}).content.decode()
+    item = html.split('href="/items/37112100GA-QR-0001/"', 1)[1].split("</li>", 1)[0]
+    assert "<mark>户口</mark>" in item or "<mark>出生</mark>" in item
+
+
+def test_a_problem_to_report_offers_12345_first(client, indexed):
+    html = client.get("/search/", {"q": "楼下饭店太吵了"}).content.decode()
+    assert 'href="tel:12345"' in html
+    assert (
+        html.index('id="problem-title"') < html.index("results-title")
+        if ("results-title" in html)
+        else True
+    )
+    calm = client.get("/search/", {"q": "宝宝出生上户口"}).content.decode()
+    assert 'id="problem-title"' not in calm
