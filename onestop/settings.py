@@ -84,6 +84,15 @@ NODE_REGION = env.str("NODE_REGION", default="371121")
 # checkpoint for it to count as witnessed, and how long to wait for one witness's answer.
 LEDGER_WITNESS_QUORUM = env.int("LEDGER_WITNESS_QUORUM", default=1)
 LEDGER_WITNESS_TIMEOUT = env.float("LEDGER_WITNESS_TIMEOUT", default=10.0)
+# Federation (docs/federation.md): the node's name in its node document, how long an outbox
+# message is retried before it is a dead letter, the signature clock window, the peer timeout
+# and the retry back-off (first delay, longest delay), in seconds.
+NODE_NAME = env.str("NODE_NAME", default="")
+FEDERATION_DEAD_LETTER_AFTER = env.int("FEDERATION_DEAD_LETTER_AFTER", default=3 * 24 * 3600)
+FEDERATION_CLOCK_SKEW = env.int("FEDERATION_CLOCK_SKEW", default=300)
+FEDERATION_TIMEOUT = env.float("FEDERATION_TIMEOUT", default=10.0)
+FEDERATION_BACKOFF_BASE = env.float("FEDERATION_BACKOFF_BASE", default=10.0)
+FEDERATION_BACKOFF_MAX = env.float("FEDERATION_BACKOFF_MAX", default=3600.0)
 # A repeated data fetch (same actor, subject, dataset, fields, purpose and case) within this
 # many seconds is one access record, not several (sharing.services._accesses_write).
 SHARING_DEDUPE_SECONDS = env.int("SHARING_DEDUPE_SECONDS", default=300)
@@ -118,6 +127,7 @@ INSTALLED_APPS = [
     "onestop.ledger",  # floor 3
     "onestop.notify",  # floor 3
     "onestop.workflow",  # floor 3
+    "onestop.federation",  # floor 3
     # floor 4
     "onestop.catalog",
     "onestop.sharing",

@@ -64,6 +64,9 @@ class Permission(StrEnum):
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights
     INSIGHTS_VIEW = "region:insights:view"
+    # federation (one `federation.policies.can` answers for these)
+    PEER_MANAGE = "region:peer:manage"  # add, allow, remove peers; retry or discard dead letters
+    NETWORK_VIEW = "region:network:view"  # the network screen
     # cases (one `cases.policies.can(actor, action, case)` answers for these)
     CASE_VIEW = "self:case:view"  # the applicant; staff by department and region (cases.policies)
     CASE_DRAFT_EDIT = "self:case_draft:edit"

@@ -32,12 +32,13 @@ def _queued() -> list[str]:
     )
 
 
-def test_the_four_periodic_tasks_are_known() -> None:
+def test_the_periodic_tasks_are_known() -> None:
     assert PATHS == [
         "onestop.workflow.tasks.refresh_due_timers",
         "onestop.hotline.tasks.escalate_overdue",
         "onestop.cases.tasks.tick",
         "onestop.ledger.tasks.witness_submit",
+        "onestop.federation.tasks.sweep",
     ]
 
 

@@ -1,7 +1,7 @@
 """Serve the node: gunicorn (production WSGI server) plus the background task worker, and a
 ticker that enqueues the periodic tasks (process timers, hotline escalation, case time
-limits, submitting checkpoints to witnesses) every `TICK_SECONDS` (default 60;
-`--tick-seconds`, 0 turns it off).
+limits, submitting checkpoints to witnesses, the federation outbox sweep) every
+`TICK_SECONDS` (default 60; `--tick-seconds`, 0 turns it off).
 
 Ctrl-C (SIGINT) or SIGTERM stops all of them cleanly.
 
@@ -37,6 +37,7 @@ PERIODIC_TASKS = (
     "onestop.hotline.tasks.escalate_overdue",
     "onestop.cases.tasks.tick",
     "onestop.ledger.tasks.witness_submit",
+    "onestop.federation.tasks.sweep",
 )
 DEFAULT_TICK_SECONDS = 60.0
 
