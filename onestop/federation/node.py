@@ -79,6 +79,13 @@ def endorsement_text(region: str, kid: str, public_key_b64: str) -> bytes:
     return f"onestop-federation-key/v1\n{region}\n{kid}\n{public_key_b64}\n".encode()
 
 
+def log_vkey() -> str:
+    """The signed-note vkey of this node's log (its current ``ledger`` key under the log's
+    origin): what a peer needs to witness it."""
+    _kid, private_key = keys.current_signing_key("ledger")
+    return note.Verifier(ledger_conf.origin(), private_key.public_key()).vkey
+
+
 def witness_vkey() -> str:
     """The signed-note vkey under which this node cosigns (its current ``witness`` key)."""
     _kid, private_key = keys.current_signing_key("witness")
@@ -111,6 +118,7 @@ def document(endorsements: list[dict[str, str]]) -> dict[str, Any]:
         "message_types": handlers.message_types(),
         "datasets": handlers.datasets(),
         "witness_vkey": witness_vkey(),
+        "log_vkey": log_vkey(),
         "key_endorsements": endorsements,
     }
     _keyid, kid, private_key = signing_key()

@@ -123,7 +123,31 @@ def peer_add(*, actor: Any, url: str, fingerprint: str) -> Peer:
             kind="federation.peer",
             payload={"action": "add", "peer": peer.region, "fingerprint": peer.fingerprint},
         )
+        _witnessing_add(peer)
     return peer
+
+
+def _witnessing_add(peer: Peer) -> None:
+    """Peers witness each other's ledgers (docs/ledger.md, "Witnesses"): this node submits its
+    checkpoints to the peer's witness endpoint and cosigns the peer's log. A document without
+    the vkeys (another implementation) is peered without witnessing."""
+    doc = peer.document or {}
+    witness, log = doc.get("witness_vkey"), doc.get("log_vkey")
+    try:
+        if isinstance(witness, str) and witness:
+            ledger_services.witness_add(
+                name=peer.region,
+                url=peer.url.rstrip("/") + "/federation/v1/witness",
+                vkey=witness,
+            )
+        if isinstance(log, str) and log:
+            ledger_services.witnessed_log_add(vkey=log)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            _("The peer's witness or log key is not valid: %(reason)s")
+            % {"reason": str(exc.message)},
+            code="bad_witness_key",
+        ) from exc
 
 
 def peer_refresh(*, actor: Any, peer: Peer) -> Peer:
@@ -211,6 +235,7 @@ def peer_remove(*, actor: Any, region: str) -> Peer:
         ledger_services.entry_append(
             kind="federation.peer", payload={"action": "remove", "peer": region}
         )
+        ledger_services.witness_remove(name=region)  # its cosignatures already given are kept
     return peer
 
 

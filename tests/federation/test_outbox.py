@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 State = OutboxMessage.State
 
 
-def peer_document(key: Ed25519PrivateKey, region: str = "320707") -> dict[str, Any]:
+def peer_document(key: Ed25519PrivateKey, region: str = "320707", **extra: Any) -> dict[str, Any]:
     raw = base64.b64encode(key.public_key().public_bytes_raw()).decode()
     doc: dict[str, Any] = {
         "region": region,
@@ -48,6 +48,7 @@ def peer_document(key: Ed25519PrivateKey, region: str = "320707") -> dict[str, A
         "datasets": [],
         "witness_vkey": "",
         "key_endorsements": [],
+        **extra,
     }
     doc["proof"] = {
         "kid": "fed1",
@@ -73,6 +74,32 @@ def test_peer_add_pins_the_document_signed_by_the_fingerprinted_key(
     assert {k["use"] for k in peer.keys} == {"federation", "ledger"}
     assert peer.allowed_in_types == ["ping"]
     assert peer.allowed_out_types == ["ping"]
+
+
+def test_a_peer_witnesses_this_node_and_is_witnessed_by_it(
+    monkeypatch: pytest.MonkeyPatch, org: None, admin: Any
+) -> None:
+    """Peering also joins the witness network (docs/ledger.md, "Witnesses"): this node submits
+    its checkpoints to the peer's witness endpoint and cosigns the peer's log."""
+    from onestop.ledger import note
+    from onestop.ledger.models import Witness, WitnessedLog
+
+    key, log_key, witness_key = (Ed25519PrivateKey.generate() for _ in range(3))
+    log_vkey = note.Verifier("onestop.320707.example/ledger", log_key.public_key()).vkey
+    witness_vkey = note.Verifier(
+        "onestop.320707.example/witness", witness_key.public_key(), note.SIG_COSIGNATURE_V1
+    ).vkey
+    doc = peer_document(key, witness_vkey=witness_vkey, log_vkey=log_vkey)
+    monkeypatch.setattr(transport, "fetch_document", lambda url: doc)
+    services.peer_add(
+        actor=admin, url="http://127.0.0.1:9", fingerprint=node.fingerprint_of(key.public_key())
+    )
+    witness = Witness.objects.get(name="320707")
+    assert (witness.url, witness.vkey) == ("http://127.0.0.1:9/federation/v1/witness", witness_vkey)
+    assert WitnessedLog.objects.filter(origin="onestop.320707.example/ledger").exists()
+    services.peer_remove(actor=admin, region="320707")
+    assert not Witness.objects.filter(name="320707").exists()
+    assert '"log_vkey"' in canonical_json(node.document([])).decode()
 
 
 def test_only_administrators_of_the_node_region_manage_peers(
