@@ -41,6 +41,14 @@ def field_title(key: str, prop: dict[str, Any]) -> str:
     return str(titles.get("zh") or prop.get("title") or key)
 
 
+def field_hint(prop: dict[str, Any]) -> str:
+    """What the field asks for, in the reader's language (the catalogue's `hint_zh/en`)."""
+    hints = prop.get("x-description") or {}
+    if _english() and hints.get("en"):
+        return str(hints["en"])
+    return str(hints.get("zh") or prop.get("description") or "")
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from onestop.cases import holdings, policies, selectors, services, uploads
-from onestop.cases.forms_apply import ApplicationForm, MaterialsForm, VariantForm, field_title
+from onestop.cases.forms_apply import (
+    ApplicationForm,
+    MaterialsForm,
+    VariantForm,
+    field_hint,
+    field_title,
+    pick,
+)
 from onestop.cases.models import Case, CaseMaterial
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -297,8 +305,13 @@ def _form_step_context(
         if manual
         else {key: prefill_source(case.prefilled[key], labels) for key in still_prefilled}
     )
+    reasons = _conditional_reasons(case)
     for key, field in form.fields.items():
         described = [f"id_{key}-source"] if sources.get(key) else []
+        if field_hint(schema["properties"][key]) or _field_reason(
+            schema["properties"][key], reasons
+        ):
+            described.append(f"id_{key}-hint")
         if form.is_bound and form.errors.get(key):
             described.append(f"id_{key}-error")
         if described:
@@ -307,6 +320,8 @@ def _form_step_context(
         {
             "field": form[key],
             "source": sources.get(key, ""),
+            "hint": field_hint(schema["properties"][key]),
+            "reason": _field_reason(schema["properties"][key], reasons),
             "required": key in form.required_keys,
             "textarea": (schema["properties"][key].get("x-widget") == "textarea"),
             "select": "enum" in schema["properties"][key]
@@ -315,6 +330,75 @@ def _form_step_context(
         for key in form.fields
     ]
     return {"form": form, "fields": fields, "manual": manual, "prefilled_count": len(sources)}
+
+
+def _conditional_reasons(case: Case) -> dict[str, str]:
+    """{item code: why it is in the application} for the items one of the applicant's answers
+    added (a scenario's variant option with `include_items`)."""
+    reasons: dict[str, str] = {}
+    if case.scenario is None:
+        return reasons
+    answers = case.variant_answers or {}
+    for question in case.scenario.variants or []:
+        chosen = answers.get(str(question.get("key")))
+        for option in question.get("options", []):
+            if str(option.get("value")) != chosen:
+                continue
+            for code in option.get("include_items") or []:
+                reasons.setdefault(
+                    code,
+                    _("Asked because you answered “%(answer)s” to “%(question)s”.")
+                    % {"answer": pick(option, "label"), "question": pick(question, "question")},
+                )
+    return reasons
+
+
+def _field_reason(prop: dict[str, Any], reasons: dict[str, str]) -> str:
+    """Why a field is asked, when only items added by an answer ask it (else "")."""
+    codes = list(prop.get("x-items") or [])
+    if codes and all(code in reasons for code in codes):
+        return reasons[codes[0]]
+    return ""
+
+
+def _required_errors(form: ApplicationForm) -> None:
+    """Mark each required field the (valid, bound) form leaves empty, as the submission would."""
+    for key in form.fields:
+        if key in form.required_keys and form.cleaned_data.get(key) in (None, ""):
+            title = form.fields[key].label
+            message = (
+                _("Choose “%(field)s”.")
+                if isinstance(form.fields[key], forms.ChoiceField)
+                else _("Enter “%(field)s”.")
+            )
+            form.add_error(key, message % {"field": title})
+
+
+def _stored_form(case: Case, schema: dict[str, Any], manual: bool) -> ApplicationForm:
+    """The form bound to the stored answers, required fields checked (after a refused
+    submission, `?step=form&check=1`: every empty required field is marked)."""
+    data = ApplicationForm.initial_from(case.form_data or {})
+    if manual:
+        for key in _still_prefilled(case):
+            data.pop(key, None)
+    form = ApplicationForm(
+        data={k: "" if v is None else str(v) for k, v in data.items()}, schema=schema
+    )
+    if form.is_valid():
+        _required_errors(form)
+    return form
+
+
+def error_summary(form: forms.Form, prefix: str = "") -> list[dict[str, str]]:
+    """The GOV.UK error summary's rows: each error of the form, linking to its field."""
+    rows = [{"href": f"{prefix}#main-content", "text": str(e)} for e in form.non_field_errors()]
+    for name, field in form.fields.items():
+        bound = form[name]
+        for error in bound.errors:
+            href = f"{prefix}#{bound.id_for_label or bound.auto_id}"
+            text = str(error) if str(field.label) in str(error) else f"{field.label}: {error}"
+            rows.append({"href": href, "text": text})
+    return rows
 
 
 def _go(case: Case, step: str, **query: str) -> HttpResponseRedirect:
@@ -369,6 +453,8 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
         # Nothing is fetched from government records here: only the "Fill from my records"
         # button (a POST, see `_prefill`) does that.
         manual = _manual(request, case)
+        if "form" not in extra and request.GET.get("check") == "1":
+            extra["form"] = _stored_form(case, selectors.case_form_schema(case=case), manual)
         # What pre-fill would fill in, and whether the identity is verified enough to fetch
         # it (read from the registry: nothing about the person).
         plan = holdings.prefill(
@@ -407,11 +493,18 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
             idempotency_key=uuid.uuid4().hex,
             **extra,
         )
+    form = context.get("form")
+    if "error_summary" not in context and isinstance(form, forms.Form) and form.is_bound:
+        context["error_summary"] = error_summary(form)
     return render(request, "cases/apply/draft.html", context, status=status)
 
 
+def _english(request: HttpRequest) -> bool:
+    return (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
+
+
 def _plan_rows(request: HttpRequest, plan: dict[str, Any] | None) -> list[dict[str, str]]:
-    language_en = (request.LANGUAGE_CODE or "").startswith("en")
+    language_en = _english(request)
     return [
         {"title": str(row["title_en"] if language_en else row["title_zh"]), "source": row["source"]}
         for row in (plan or {}).get("plan", [])
@@ -482,6 +575,12 @@ def _save_step(request: HttpRequest, case: Case, step: str) -> HttpResponse | No
             form_data=form.data_to_store(),
             expected_version=version,
         )
+        if request.POST.get("action", "next") == "next":
+            # Saved; going on needs every required answer (saving for later does not).
+            _required_errors(form)
+            if form.errors:
+                case = _own_case(request, case.pk)
+                return _show(request, case, step, form=form, invalid=True)
     elif step == STEP_MATERIALS:
         return _upload(request, case)
     return None
@@ -527,18 +626,40 @@ def _submit(request: HttpRequest, case: Case) -> HttpResponse:
         wanted = set(details.get("materials") or [])
         fields = set(details.get("fields") or [])
         schema = selectors.case_form_schema(case=case)
-        messages.error(request, str(error.message))
+        missing = [m for m in case.materials.all() if m.key in wanted]
+        titles = [
+            (k, field_title(k, p))
+            for k, p in (schema.get("properties") or {}).items()
+            if k in fields
+        ]
+        summary = [
+            {"href": "?step=situation", "text": _("Answer every question about your situation.")}
+        ] * bool(details.get("answers"))
+        summary += [
+            {
+                "href": f"?step=form&check=1#id_{key}",
+                "text": _("Enter “%(field)s”.") % {"field": title},
+            }
+            for key, title in titles
+        ]
+        summary += [
+            {
+                "href": f"?step=materials#id_{m.key}",
+                "text": _("Upload “%(material)s”.")
+                % {"material": m.name_en if _english(request) and m.name_en else m.name_zh},
+            }
+            for m in missing
+        ]
+        if not summary:
+            summary = [{"href": "?step=form", "text": str(error.message)}]
         return _show(
             request,
             case,
             STEP_REVIEW,
             invalid=True,
-            submit_missing=[m for m in case.materials.all() if m.key in wanted],
-            submit_fields=[
-                field_title(k, p)
-                for k, p in (schema.get("properties") or {}).items()
-                if k in fields
-            ],
+            error_summary=summary,
+            submit_missing=missing,
+            submit_fields=[title for _key, title in titles],
             submit_answers=bool(details.get("answers")),
         )
     except Conflict as error:

@@ -97,6 +97,8 @@ COLUMNS: dict[str, list[Column]] = {
         ("type", "text", True),
         ("prefill", "text", False),
         ("options", "lines", False),
+        ("hint_zh", "text", False),
+        ("hint_en", "text", False),
     ],
     "scenarios": [
         ("slug", "text", True),
@@ -787,6 +789,9 @@ def _field_out(v: dict[str, Any]) -> dict[str, Any]:
     }
     if v["options"]:
         out["options"] = v["options"]
+    for hint in ("hint_zh", "hint_en"):  # what the field asks for, shown under its label
+        if v.get(hint):
+            out[hint] = v[hint]
     return out
 
 
@@ -941,6 +946,9 @@ def _field_schema(f: dict[str, Any]) -> dict[str, Any]:
     schema["x-title"] = {"zh": f["label_zh"], "en": f.get("label_en") or ""}
     if f.get("prefill"):
         schema["x-prefill"] = f["prefill"]
+    if f.get("hint_zh"):
+        schema["description"] = f["hint_zh"]
+        schema["x-description"] = {"zh": f["hint_zh"], "en": f.get("hint_en") or ""}
     return schema
 
 
