@@ -428,6 +428,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "fields": _fields(top) if open_at_window else [],
         "documents": list(top.documents.order_by("created_at", "id")),
         "collect": selectors.results_to_collect(case=top),
+        "to_post": selectors.results_to_post(case=top),
         "children": list(top.children.select_related("item", "department").order_by("number")),
         "seat": _seat(request),
         "today": timezone.localdate().isoformat(),
@@ -505,6 +506,21 @@ def _save_answers(request: HttpRequest, case: Case) -> Case:
     return saved
 
 
+def _result_out(request: HttpRequest, case: Case, action: str) -> None:
+    """A paper result handed over at the window, or sent by post (its tracking number)."""
+    child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
+    if child.top.pk != case.pk:
+        raise NotFound(_("There is no case with this number here."))
+    if action == "collect":
+        services.window_result_collect(actor=request.user, case=child)
+        messages.success(request, _("Result handed over."))
+        return
+    services.window_result_post(
+        actor=request.user, case=child, tracking_number=request.POST.get("tracking_number", "")
+    )
+    messages.success(request, _("Posting recorded; the applicant is told the tracking number."))
+
+
 def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
     action = request.POST.get("action", "")
     if action == "answers":
@@ -556,12 +572,8 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
     elif action == "notice":
         services.window_notice(actor=request.user, case=case)
         messages.success(request, _("One-time notice issued. Print it for the walk-in."))
-    elif action == "collect":
-        child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
-        if child.top.pk != case.pk:
-            raise NotFound(_("There is no case with this number here."))
-        services.window_result_collect(actor=request.user, case=child)
-        messages.success(request, _("Result handed over."))
+    elif action in ("collect", "post"):
+        _result_out(request, case, action)
     else:
         raise ValidationFailed(_("Unknown action."))
     case.refresh_from_db()

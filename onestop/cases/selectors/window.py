@@ -183,7 +183,24 @@ def results_to_collect(*, case: Case) -> list[Case]:
     top = case.top
     cases = list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
     return [
-        c for c in cases if c.result_kind == Case.ResultKind.PAPER and c.result_collected_at is None
+        c
+        for c in cases
+        if c.result_kind == Case.ResultKind.PAPER
+        and c.delivery != Case.Delivery.POST
+        and c.result_collected_at is None
+    ]
+
+
+def results_to_post(*, case: Case) -> list[Case]:
+    """The decided item cases whose results the applicant wanted by post, not sent yet."""
+    top = case.top
+    cases = list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
+    return [
+        c
+        for c in cases
+        if c.delivery == Case.Delivery.POST
+        and not c.tracking_number
+        and c.status != Case.Status.REJECTED
     ]
 
 
