@@ -31,8 +31,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onestop.accounts import services as accounts_services
 from onestop.accounts.models import AssuranceEvent, User
 from onestop.cases import pdf, selectors, services, tracking
+from onestop.cases.forms_apply import option_label
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.cases.provenance import answer_source
+from onestop.cases.sources import prefill_source, source_labels
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core import crypto, identity, urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -348,6 +350,7 @@ def _fields(case: Case) -> list[dict[str, Any]]:
     """The merged form's fields, for the template."""
     schema = selectors.case_form_schema(case=case)
     out = []
+    labels = source_labels()
     values = case.form_data or {}
     required = set(schema.get("required") or [])
     for key, prop in (schema.get("properties") or {}).items():
@@ -369,19 +372,21 @@ def _fields(case: Case) -> list[dict[str, Any]]:
                 "key": key,
                 "label": label,
                 "widget": widget,
-                "options": prop.get("enum") or [],
+                "options": [
+                    {"value": o, "label": option_label(prop, o)} for o in prop.get("enum") or []
+                ],
                 "value": values.get(key, ""),
-                "source": _record_source(case, key),
+                "source": _record_source(case, key, labels),
                 "required": key in required,
             }
         )
     return out
 
 
-def _record_source(case: Case, key: str) -> str:
-    """The dataset field an answer still holds the fetched value of ("" once changed)."""
+def _record_source(case: Case, key: str, labels: dict[str, str]) -> str:
+    """Where an answer that still holds the fetched value came from ("" once changed)."""
     origin, source = answer_source(case.top, key)
-    return source if origin == "record" else ""
+    return prefill_source(source, labels) if origin == "record" else ""
 
 
 def _pick(row: dict[str, Any], base: str) -> str:

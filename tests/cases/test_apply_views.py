@@ -531,6 +531,8 @@ def test_continuing_past_the_form_needs_every_required_answer(portal):
     # Labelled for what it is, explained where it appears, and why it is asked.
     assert "as named on the social insurance record" in html
     assert "Asked because you answered “Yes” to “Is either parent covered by employee" in html
+    # Options read in English; the value sent stays the catalogue's.
+    assert '<option value="邮政寄递">By post</option>' in html
     case.refresh_from_db()
     assert case.form_data["phone"] == "13800138000"  # saved all the same
     later = post_step(client, case, "form", {**data, "action": "save"})
