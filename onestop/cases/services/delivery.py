@@ -28,6 +28,7 @@ from onestop.cases.services.common import (
 from onestop.cases.services.notices import case_notify, case_title, notify_method
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
+from onestop.org.selectors import centre_for_department
 
 
 def _holder_name(holder: Any) -> str:
@@ -114,9 +115,7 @@ def delivery_choice(form_data: dict[str, Any] | None) -> str:
 def collection_window(case: Case) -> Any:
     """The window that hands the item's paper result over: one of its department's own windows
     at a centre of its region, else a comprehensive window there (None without a centre)."""
-    from onestop.org.selectors import centre_for_department
-
-    if case.department_id is None:
+    if case.department is None:
         return None
     for _centre, windows in centre_for_department(department=case.department):
         own = [w for w in windows if not w.comprehensive]
