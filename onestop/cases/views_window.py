@@ -34,7 +34,7 @@ from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.forms_apply import option_label
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.cases.provenance import answer_source
-from onestop.cases.sources import prefill_source, source_labels
+from onestop.cases.sources import material_source, prefill_source, source_labels
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core import crypto, identity, urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -418,7 +418,10 @@ def _material_name(m: CaseMaterial) -> str:
 def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     top = case.top
     materials = list(top.materials.all())
-    rows: list[dict[str, Any]] = [{"m": m, "name": _material_name(m)} for m in materials]
+    labels = source_labels()
+    rows: list[dict[str, Any]] = [
+        {"m": m, "name": _material_name(m), "source": material_source(m, labels)} for m in materials
+    ]
     open_at_window = top.status in selectors.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
     context: dict[str, Any] = {
         "case": top,
