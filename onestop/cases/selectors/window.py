@@ -179,9 +179,14 @@ def pledged_materials(case: Case) -> list[CaseMaterial]:
     return [m for m in case.top.materials.all() if m.mode == M.PLEDGED]
 
 
-def results_to_collect(*, case: Case) -> list[Case]:
+def _item_cases(case: Case) -> list[Case]:
+    """The item cases of `case`'s application: a bundle's children, or the item case itself."""
     top = case.top
-    cases = list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
+    return list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
+
+
+def results_to_collect(*, case: Case) -> list[Case]:
+    cases = _item_cases(case)
     return [
         c
         for c in cases
@@ -193,8 +198,7 @@ def results_to_collect(*, case: Case) -> list[Case]:
 
 def results_to_post(*, case: Case) -> list[Case]:
     """The decided item cases whose results the applicant wanted by post, not sent yet."""
-    top = case.top
-    cases = list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
+    cases = _item_cases(case)
     return [
         c
         for c in cases
