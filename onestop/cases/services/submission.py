@@ -189,9 +189,14 @@ def accept_submitted(
             _clean_fields(child)
         Case.objects.bulk_create(cases)
     CaseEvent.objects.bulk_create(events)
-    if completed or (not bundle and top.status in FINAL_ITEM):
-        delivered_notify(top, cases)  # decided and delivered at once (auto-approval)
+    _tell_delivered(top, cases, delivered=completed or (not bundle and top.status in FINAL_ITEM))
     return top
+
+
+def _tell_delivered(top: Case, cases: list[Case], *, delivered: bool) -> None:
+    """An application decided and delivered at once (auto-approval) is told so, once."""
+    if delivered:
+        delivered_notify(top, cases)
 
 
 def _told_submitted(top: Case) -> None:
