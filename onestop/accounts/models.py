@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,15 @@ class User(AbstractUser):
     )
     region = models.ForeignKey(
         "org.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The language of the person's messages (notify renders each in it); the language the
+    # account was registered in, changed on "my account"; empty: the node's default.
+    language = models.CharField(
+        _("language of messages"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
     )
 
     class Meta:

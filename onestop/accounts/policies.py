@@ -27,6 +27,7 @@ class Action(StrEnum):
     RESIDENT_ID_REVEAL = Permission.RESIDENT_ID_REVEAL.value
     STAFF_CREATE = Permission.ACCOUNTS_MANAGE.value
     PROFILE_VIEW = Permission.CITIZEN_PROFILE_VIEW.value
+    PROFILE_UPDATE = Permission.PROFILE_UPDATE.value
     ORG_MANAGE = Permission.ORG_MANAGE.value
     STAFF_ROLE_VIEW = Permission.STAFF_ROLE_VIEW.value
     SERVICE_CODE_SHOW = Permission.SERVICE_CODE_SHOW.value
@@ -155,7 +156,7 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR
         return False
     if not getattr(actor, "is_active", True):
         return False
-    if action in (Action.RESIDENT_ID_REVEAL, Action.PROFILE_VIEW):
+    if action in (Action.RESIDENT_ID_REVEAL, Action.PROFILE_VIEW, Action.PROFILE_UPDATE):
         return isinstance(obj, User) and obj.pk is not None and obj.pk == actor.pk
     if action == Action.SERVICE_CODE_SHOW:
         return (

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core import signing
@@ -101,8 +102,25 @@ def _save_new(user: User, password: str) -> User:
     return user
 
 
+def _check_language(language: str) -> str:
+    """A language the site speaks (its code), or "" for the node's default."""
+    language = (language or "").strip()
+    if not language:
+        return ""
+    for code, _name in settings.LANGUAGES:
+        if language == code or language.split("-")[0] == code.split("-")[0]:
+            return code
+    raise ValidationFailed(_("Choose one of the languages offered."), code="invalid_language")
+
+
 def citizen_register(
-    *, username: str, password: str, real_name: str, resident_id: str, phone: str = ""
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    resident_id: str,
+    phone: str = "",
+    language: str = "",
 ) -> User:
     """Register a citizen with a checked resident ID, at assurance level L1 (only the ID's
     check digit is checked: anyone may type anyone's number). Shared data about the holder
@@ -137,12 +155,19 @@ def citizen_register(
             phone=phone,
             real_name_level=User.AssuranceLevel.L1,
             region=_region_or_none(rid[:6]),
+            language=_check_language(language),
         )
         return _save_new(user, password)
 
 
 def business_register(
-    *, username: str, password: str, real_name: str, uscc: str, organisation_name: str
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    uscc: str,
+    organisation_name: str,
+    language: str = "",
 ) -> User:
     """Register a business representative for the organisation with the code `uscc`."""
     username = _check_username(username)
@@ -162,8 +187,22 @@ def business_register(
             organisation_name=organisation_name,
             real_name_level=User.AssuranceLevel.L1,
             region=_region_or_none(code[2:8]),
+            language=_check_language(language),
         )
         return _save_new(user, password)
+
+
+def user_language_set(*, actor: Any, language: str) -> User:
+    """The signed-in person chooses the language of their messages (their own account only)."""
+    if not policies.can(actor, policies.Action.PROFILE_UPDATE, actor):
+        raise PermissionDenied(_("Sign in to change your account."))
+    code = _check_language(language)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        user.language = code
+        user.save(update_fields=["language"])
+    actor.language = code
+    return user
 
 
 def _resolve_roles(roles: Sequence[RoleSpec]) -> list[tuple[str, Region, Department | None]]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path("me/", views.me, name="me"),
+    path("me/language/", views.language, name="language"),
     path("oidc/login/", views_oidc.start, name="oidc_login"),
     path("oidc/callback/", views_oidc.callback, name="oidc_callback"),
     path("mfa/enrol/", views_mfa.enrol, name="mfa_enrol"),

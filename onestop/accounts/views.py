@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from onestop.accounts import oidc, selectors, services
 from onestop.accounts.forms import CitizenRegisterForm
@@ -62,6 +65,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 real_name=data["real_name"],
                 resident_id=data["resident_id"],
                 phone=data["phone"],
+                language=request.LANGUAGE_CODE or "",  # the language registered in
             )
         except DomainError as exc:
             field = ERROR_FIELDS.get(exc.code)
@@ -90,9 +94,24 @@ def me(request: HttpRequest) -> HttpResponse:
             "real_name_level": user.get_real_name_level_display(),
             "verified": selectors.assurance_verified(user),
             "kind": user.get_kind_display(),
+            "languages": settings.LANGUAGES,
+            "language": user.language or settings.LANGUAGE_CODE,
             # an unverified citizen may verify with the identity provider, when there is one
             "verify_online": oidc.configured() and user.kind == User.Kind.CITIZEN,
             # Links other apps add (e.g. cases: my applications, the consoles of staff).
             **registry.collect("account", request),
         },
     )
+
+
+@login_required
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language of the signed-in person's messages (notifications, SMS, e-mail)."""
+    try:
+        services.user_language_set(actor=request.user, language=request.POST.get("language", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Your messages will be written in the language you chose."))
+    return HttpResponseRedirect(reverse("accounts:me") + "#account-language")

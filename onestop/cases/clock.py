@@ -27,7 +27,7 @@ from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import region_covers
 from onestop.cases.models import Case, CaseEvent
-from onestop.core import calendar
+from onestop.core import calendar, dates
 from onestop.notify import templates as notify_templates
 
 logger = logging.getLogger(__name__)
@@ -201,12 +201,21 @@ def _supervisors(case: Case) -> list[Any]:
     return users
 
 
-def _context(case: Case) -> dict[str, str]:
+def _named(obj: Any, language: str) -> str:
+    """A catalogue or org name in `language` (Chinese when there is no English one)."""
+    if obj is None:
+        return ""
+    english = str(getattr(obj, "name_en", "") or "")
+    return english if language.startswith("en") and english else str(obj.name_zh)
+
+
+def _context(case: Case, language: str) -> dict[str, str]:
+    """A staff notice's values in the recipient's language, the due day their local date."""
     return {
         "number": case.number or "",
-        "item": case.item.name_zh if case.item is not None else "",
-        "department": case.department.name_zh if case.department is not None else "",
-        "due": case.due_date.isoformat() if case.due_date else "",
+        "item": _named(case.item, language),
+        "department": _named(case.department, language),
+        "due": dates.date_text(case.due_date, language),
     }
 
 
@@ -214,11 +223,10 @@ def _notify(case: Case, users: list[Any], *, template: str) -> int:
     from onestop.notify import services as notify_services
 
     sent = 0
-    context = _context(case)
     for user in users:
         notify_services.notification_send(
             template=template,
-            context=context,
+            context=_context(case, notify_services.recipient_language(user)),
             recipient_user=user,
             channels=("in_app",),
             dedupe_key=f"{template}:{case.pk}:{user.pk}",
@@ -319,15 +327,17 @@ def _pledge_one(pk: Any, moment: datetime.datetime, today: datetime.date) -> boo
             },
         )
         subject = case.scenario or case.item
-        context = {
-            "number": case.number or "",
-            "item": subject.name_zh if subject is not None else "",
-            "due": case.pledge_due.isoformat() if case.pledge_due else "",
-            "materials": "、".join(m.name_zh for m in owed),
-        }
         from onestop.notify import services as notify_services
 
         for user in _supervisors(case):
+            language = notify_services.recipient_language(user)
+            english = language.startswith("en")
+            context = {
+                "number": case.number or "",
+                "item": _named(subject, language),
+                "due": dates.date_text(case.pledge_due, language),
+                "materials": (", " if english else "、").join(_named(m, language) for m in owed),
+            }
             notify_services.notification_send(
                 template="case.pledge_overdue",
                 context=context,

@@ -41,6 +41,21 @@ def field_title(key: str, prop: dict[str, Any]) -> str:
     return str(titles.get("zh") or prop.get("title") or key)
 
 
+def option_label(prop: dict[str, Any], value: Any) -> str:
+    """An option of a select as the reader reads it (its English label in English)."""
+    if _english():
+        return str((prop.get("x-enum-en") or {}).get(str(value)) or value)
+    return str(value)
+
+
+def field_hint(prop: dict[str, Any]) -> str:
+    """What the field asks for, in the reader's language (the catalogue's `hint_zh/en`)."""
+    hints = prop.get("x-description") or {}
+    if _english() and hints.get("en"):
+        return str(hints["en"])
+    return str(hints.get("zh") or prop.get("description") or "")
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -97,7 +112,7 @@ class ApplicationForm(forms.Form):
     def _field(prop: dict[str, Any]) -> forms.Field:
         kind = prop.get("type")
         if "enum" in prop:
-            choices = [("", _("Choose…"))] + [(str(o), str(o)) for o in prop["enum"]]
+            choices = [("", _("Choose…"))] + [(str(o), option_label(prop, o)) for o in prop["enum"]]
             return forms.ChoiceField(choices=choices, widget=forms.Select(attrs=SELECT))
         if kind in ("number", "integer"):
             return forms.DecimalField(

@@ -13,10 +13,12 @@ Rows are written only by `services` (and the window / office / portal services b
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from onestop.core.fields import EncryptedJSONField, EncryptedTextField
@@ -74,7 +76,16 @@ class Case(models.Model):
     class ResultKind(models.TextChoices):
         NONE = "", _("No result yet")
         LICENCE = "licence", _("E-licence")
-        PAPER = "paper", _("Paper result, to collect at the window")
+        PAPER = "paper", _("Paper result")
+
+    class Delivery(models.TextChoices):
+        """How the result reaches the applicant: their choice on the form (`delivery_method`)
+        where the item asks, else the e-licence when there is one, else the window."""
+
+        NONE = "", _("Not delivered yet")
+        WALLET = "wallet", _("E-licence in the wallet")
+        POST = "post", _("By post")
+        WINDOW = "window", _("Collection at the window")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # <region>-<yyyymmdd>-<5-digit sequence>; given at submission / acceptance (drafts have none).
@@ -191,6 +202,14 @@ class Case(models.Model):
         related_name="+",
     )
     result_collected_at = models.DateTimeField(_("result collected at"), null=True, blank=True)
+    delivery = models.CharField(
+        _("delivery"), max_length=10, choices=Delivery.choices, default="", blank=True
+    )
+    # Collection: the window named to the applicant; post: the tracking number, once sent.
+    delivery_window = models.ForeignKey(
+        "org.Window", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
 
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -298,6 +317,7 @@ class CaseEvent(models.Model):
         AUTO_DECIDED = "auto_decided", _("Decided by rules")
         DELIVERED = "delivered", _("Result delivered")
         COLLECTED = "collected", _("Result collected")
+        POSTED = "posted", _("Result posted")
         COMPLETED = "completed", _("Completed")
         # xgettext:no-python-format
         WARNED = "warned", _("80% of the time limit used")
@@ -325,6 +345,61 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        """What the timeline says: the kind of event, and for a delivery where the result
+        went — the same words as the result panel (`Case.delivery`)."""
+        data = self.data or {}
+        if self.kind == self.Kind.DELIVERED:
+            return _delivered_label(data)
+        if self.kind == self.Kind.POSTED and data.get("tracking_number"):
+            return gettext("Result sent by post, tracking number %(number)s") % {
+                "number": data["tracking_number"]
+            }
+        return str(self.get_kind_display())
+
+
+def window_ref(window: Any) -> dict[str, Any] | None:
+    """A collection window (`org.Window`) as events keep it: {"number", "centre": {"zh", "en"}}."""
+    if window is None:
+        return None
+    centre = window.centre
+    return {"number": str(window.number), "centre": {"zh": centre.name_zh, "en": centre.name_en}}
+
+
+def window_label(window: Any) -> str:
+    """A collection window as kept in an event ({"number", "centre": {"zh", "en"}})."""
+    if not isinstance(window, dict) or not window.get("number"):
+        return gettext("the service centre window")
+    return gettext("window %(number)s, %(centre)s") % {
+        "number": window["number"],
+        "centre": _in_language(window.get("centre")),
+    }
+
+
+def _delivered_label(data: dict[str, Any]) -> str:
+    delivery = data.get("delivery")
+    if data.get("result") == "rejected":
+        return gettext("Decision notice delivered")
+    if delivery == Case.Delivery.WALLET:
+        return gettext("E-licence issued to the wallet")
+    if delivery == Case.Delivery.POST:
+        return gettext("Result decided: it will be sent by post")
+    if delivery == Case.Delivery.WINDOW or data.get("result") == "paper":
+        return gettext("Result ready for collection at %(window)s") % {
+            "window": window_label(data.get("window"))
+        }
+    return str(CaseEvent.Kind.DELIVERED.label)
+
+
+def _in_language(names: Any) -> str:
+    """{"zh": ..., "en": ...} in the active language (Chinese when there is no English)."""
+    if not isinstance(names, dict):
+        return str(names or "")
+    if (get_language() or "").startswith("en") and names.get("en"):
+        return str(names["en"])
+    return str(names.get("zh") or names.get("en") or "")
 
 
 class Supplement(models.Model):

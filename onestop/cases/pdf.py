@@ -21,7 +21,7 @@ from reportlab.pdfgen import canvas
 
 from onestop.cases import tracking
 from onestop.cases.models import CaseDocument, CaseMaterial
-from onestop.core import urls
+from onestop.core import dates, urls
 from onestop.credentials.pdf import cjk_font as font
 from onestop.credentials.pdf import draw_qr
 
@@ -184,7 +184,7 @@ def _item_line(item: dict[str, Any]) -> str:
             ngettext("%(days)s working day", "%(days)s working days", days) % {"days": days}
         )
     if item.get("due_date"):
-        extra.append(_("due %(date)s") % {"date": item["due_date"]})
+        extra.append(_("due %(date)s") % {"date": dates.date_text(item["due_date"])})
     if not extra:
         return line
     return _("%(item)s (%(details)s)") % {"item": line, "details": "; ".join(extra)}
@@ -196,11 +196,9 @@ def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> 
     page = _Page(_("Acceptance receipt"))
     page.title(_("Acceptance receipt"))
     _common_rows(page, data, document, public=public)
-    accepted = str(data.get("accepted_at") or "") or (
-        case.accepted_at.isoformat() if case.accepted_at else ""
-    )
+    accepted = dates.date_text(data.get("accepted_at") or case.accepted_at)
     if accepted:
-        page.row(_("Accepted on"), accepted[:10])
+        page.row(_("Accepted on"), accepted)
     if data.get("window"):
         page.row(_("Window"), data["window"])
     items = data.get("items") or []
@@ -220,7 +218,7 @@ def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> 
     pledged = data.get("pledged") or []
     if pledged:
         page.heading(_("Pledged materials (accepted against a pledge)"))
-        due = data.get("pledge_due") or (case.pledge_due.isoformat() if case.pledge_due else "")
+        due = dates.date_text(data.get("pledge_due") or case.pledge_due)
         page.text(
             _("Supply these materials by %(date)s, or the application may be rejected.")
             % {"date": due}
@@ -243,7 +241,7 @@ def _notice(document: CaseDocument) -> bytes:
     page = _Page(_("One-time notice"))
     page.title(_("One-time notice of missing materials"))
     _common_rows(page, data, document)
-    page.row(_("Issued on"), document.created_at.date().isoformat())
+    page.row(_("Issued on"), dates.date_text(document.created_at))
     page.text(
         _(
             "The application could not be accepted yet. This notice lists everything that is "

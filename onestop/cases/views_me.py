@@ -34,7 +34,14 @@ from onestop.accounts import services as accounts_services
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import has_role
 from onestop.cases import clock, pdf, policies, selectors, services, uploads
-from onestop.cases.models import Case, CaseDocument, CaseMaterial, Supplement
+from onestop.cases.models import (
+    Case,
+    CaseDocument,
+    CaseMaterial,
+    Supplement,
+    window_label,
+    window_ref,
+)
 from onestop.core import urls
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.credentials import qr
@@ -145,6 +152,7 @@ def _item_row(case: Case, today: Any) -> dict[str, Any]:
         "remaining": clock.remaining_days(case, today=today) if running else None,
         "overdue": running and case.due_date is not None and case.due_date < today,
         "result_url": result_url,
+        "window": window_label(window_ref(case.delivery_window)),
     }
 
 

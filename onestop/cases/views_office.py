@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
+from onestop.cases.sources import material_source, prefill_source, source_labels
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onestop.web.views import forbidden
 
@@ -61,6 +62,14 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
     context = {**selectors.case_page(actor=request.user, case=case), **_nav(request)}
+    # Sources by their names, not their keys ("birth-medical-certificate.child_name").
+    labels = source_labels()
+    for row in context["form_rows"]:
+        for key in ("source", "edited_from"):
+            if row[key]:
+                row[key] = prefill_source(row[key], labels)
+    for material in context["materials"]:
+        material.source_label = material_source(material, labels) if material.source else ""
     return render(request, "cases/office/case.html", context, status=status)
 
 

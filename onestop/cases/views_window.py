@@ -31,8 +31,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onestop.accounts import services as accounts_services
 from onestop.accounts.models import AssuranceEvent, User
 from onestop.cases import pdf, selectors, services, tracking
+from onestop.cases.forms_apply import option_label
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.cases.provenance import answer_source
+from onestop.cases.sources import material_source, prefill_source, source_labels
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core import crypto, identity, urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -348,6 +350,7 @@ def _fields(case: Case) -> list[dict[str, Any]]:
     """The merged form's fields, for the template."""
     schema = selectors.case_form_schema(case=case)
     out = []
+    labels = source_labels()
     values = case.form_data or {}
     required = set(schema.get("required") or [])
     for key, prop in (schema.get("properties") or {}).items():
@@ -369,19 +372,21 @@ def _fields(case: Case) -> list[dict[str, Any]]:
                 "key": key,
                 "label": label,
                 "widget": widget,
-                "options": prop.get("enum") or [],
+                "options": [
+                    {"value": o, "label": option_label(prop, o)} for o in prop.get("enum") or []
+                ],
                 "value": values.get(key, ""),
-                "source": _record_source(case, key),
+                "source": _record_source(case, key, labels),
                 "required": key in required,
             }
         )
     return out
 
 
-def _record_source(case: Case, key: str) -> str:
-    """The dataset field an answer still holds the fetched value of ("" once changed)."""
+def _record_source(case: Case, key: str, labels: dict[str, str]) -> str:
+    """Where an answer that still holds the fetched value came from ("" once changed)."""
     origin, source = answer_source(case.top, key)
-    return source if origin == "record" else ""
+    return prefill_source(source, labels) if origin == "record" else ""
 
 
 def _pick(row: dict[str, Any], base: str) -> str:
@@ -413,7 +418,10 @@ def _material_name(m: CaseMaterial) -> str:
 def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     top = case.top
     materials = list(top.materials.all())
-    rows: list[dict[str, Any]] = [{"m": m, "name": _material_name(m)} for m in materials]
+    labels = source_labels()
+    rows: list[dict[str, Any]] = [
+        {"m": m, "name": _material_name(m), "source": material_source(m, labels)} for m in materials
+    ]
     open_at_window = top.status in selectors.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
     context: dict[str, Any] = {
         "case": top,
@@ -428,6 +436,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "fields": _fields(top) if open_at_window else [],
         "documents": list(top.documents.order_by("created_at", "id")),
         "collect": selectors.results_to_collect(case=top),
+        "to_post": selectors.results_to_post(case=top),
         "children": list(top.children.select_related("item", "department").order_by("number")),
         "seat": _seat(request),
         "today": timezone.localdate().isoformat(),
@@ -505,6 +514,21 @@ def _save_answers(request: HttpRequest, case: Case) -> Case:
     return saved
 
 
+def _result_out(request: HttpRequest, case: Case, action: str) -> None:
+    """A paper result handed over at the window, or sent by post (its tracking number)."""
+    child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
+    if child.top.pk != case.pk:
+        raise NotFound(_("There is no case with this number here."))
+    if action == "collect":
+        services.window_result_collect(actor=request.user, case=child)
+        messages.success(request, _("Result handed over."))
+        return
+    services.window_result_post(
+        actor=request.user, case=child, tracking_number=request.POST.get("tracking_number", "")
+    )
+    messages.success(request, _("Posting recorded; the applicant is told the tracking number."))
+
+
 def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
     action = request.POST.get("action", "")
     if action == "answers":
@@ -556,12 +580,8 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
     elif action == "notice":
         services.window_notice(actor=request.user, case=case)
         messages.success(request, _("One-time notice issued. Print it for the walk-in."))
-    elif action == "collect":
-        child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
-        if child.top.pk != case.pk:
-            raise NotFound(_("There is no case with this number here."))
-        services.window_result_collect(actor=request.user, case=child)
-        messages.success(request, _("Result handed over."))
+    elif action in ("collect", "post"):
+        _result_out(request, case, action)
     else:
         raise ValidationFailed(_("Unknown action."))
     case.refresh_from_db()

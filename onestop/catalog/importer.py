@@ -97,6 +97,9 @@ COLUMNS: dict[str, list[Column]] = {
         ("type", "text", True),
         ("prefill", "text", False),
         ("options", "lines", False),
+        ("options_en", "lines", False),
+        ("hint_zh", "text", False),
+        ("hint_en", "text", False),
     ],
     "scenarios": [
         ("slug", "text", True),
@@ -758,6 +761,9 @@ def _check_form_field(r: Row, reg: Registry, errors: Errors) -> bool:
     if _choice(errors, r, "type", FIELD_TYPES) and v["type"] == "select" and not v["options"]:
         errors.at(r, "options", _("A select field needs options."))
         ok = False
+    if v.get("options_en") and len(v["options_en"]) != len(v["options"] or []):
+        errors.at(r, "options_en", _("Give one English label for each option."))
+        ok = False
     if v["prefill"]:
         dataset, _dot, name = v["prefill"].partition(".")
         if dataset not in reg.datasets:
@@ -787,6 +793,11 @@ def _field_out(v: dict[str, Any]) -> dict[str, Any]:
     }
     if v["options"]:
         out["options"] = v["options"]
+    if v.get("options_en"):
+        out["options_en"] = v["options_en"]
+    for hint in ("hint_zh", "hint_en"):  # what the field asks for, shown under its label
+        if v.get(hint):
+            out[hint] = v[hint]
     return out
 
 
@@ -931,6 +942,8 @@ def _field_schema(f: dict[str, Any]) -> dict[str, Any]:
         schema = {"type": "string", "format": "date"}
     elif kind == "select":
         schema = {"type": "string", "enum": list(f.get("options") or [])}
+        if f.get("options_en"):  # the English label of each option (the value stays)
+            schema["x-enum-en"] = dict(zip(schema["enum"], f["options_en"], strict=False))
     elif kind == "bool":
         schema = {"type": "boolean"}
     elif kind == "text":
@@ -941,6 +954,9 @@ def _field_schema(f: dict[str, Any]) -> dict[str, Any]:
     schema["x-title"] = {"zh": f["label_zh"], "en": f.get("label_en") or ""}
     if f.get("prefill"):
         schema["x-prefill"] = f["prefill"]
+    if f.get("hint_zh"):
+        schema["description"] = f["hint_zh"]
+        schema["x-description"] = {"zh": f["hint_zh"], "en": f.get("hint_en") or ""}
     return schema
 
 
@@ -962,6 +978,9 @@ def form_schema(
                 properties[f["key"]] = prop
             elif "enum" in prop:
                 prop["enum"].extend(o for o in f.get("options") or [] if o not in prop["enum"])
+                if f.get("options_en"):
+                    english = dict(zip(f.get("options") or [], f["options_en"], strict=False))
+                    prop["x-enum-en"] = {**english, **prop.get("x-enum-en", {})}
             if "x-prefill" not in prop and f.get("prefill"):
                 prop["x-prefill"] = f["prefill"]
             if code not in prop["x-items"]:

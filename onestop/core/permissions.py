@@ -11,6 +11,7 @@ class Permission(StrEnum):
     # accounts
     ACCOUNTS_MANAGE = "region:accounts:manage"
     CITIZEN_PROFILE_VIEW = "self:profile:view"
+    PROFILE_UPDATE = "self:profile:update"  # one's own account settings (language of messages)
     RESIDENT_ID_REVEAL = "self:resident_id:reveal"
     USER_FIND = "staff:user:find"
     STAFF_ROLE_VIEW = "region:staff_role:view"

@@ -8,10 +8,15 @@ translated labels; an unknown key is shown as it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+from onestop.core import dates
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 CLAIM_LABELS: dict[str, Any] = {
     "name": _("Name"),
@@ -32,6 +37,7 @@ CLAIM_LABELS: dict[str, Any] = {
     "child_name": _("Child's name"),
     "dereg_mode": _("Way of deregistration"),
     "drainage_volume": _("Drainage volume"),
+    "employer_name": _("Employer's name"),
     "enterprise_name": _("Enterprise name"),
     "entity_type": _("Type of entity"),
     "father_name": _("Father's name"),
@@ -61,4 +67,11 @@ def claim_label(key: str) -> str:
 
 def claim_rows(subject: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """The subject's claims as (label, value) rows, in the order of their keys."""
-    return [(claim_label(key), value) for key, value in sorted(subject.items())]
+    return [(claim_label(key), claim_value(value)) for key, value in sorted(subject.items())]
+
+
+def claim_value(value: Any) -> Any:
+    """A date or a moment (ISO 8601 text) as its local date for the reader; else as it is."""
+    if isinstance(value, str) and DATE_RE.match(value):
+        return dates.date_text(value) or value
+    return value

@@ -15,6 +15,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from onestop.core import dates
+
 FONT = "STSong-Light"
 
 
@@ -65,7 +67,7 @@ def licence_pdf(*, rows: list[tuple[str, Any]], title: str, code: segno.QRCode) 
         _("Scan the code or open the verification page to check this e-licence."),
     )
     pdf.drawCentredString(
-        width / 2, 15 * mm, _("Printed on %(date)s") % {"date": timezone.localdate().isoformat()}
+        width / 2, 15 * mm, _("Printed on %(date)s") % {"date": dates.date_text(timezone.now())}
     )
     pdf.showPage()
     pdf.save()

@@ -22,6 +22,7 @@ from onestop.credentials import conf, policies, vc
 from onestop.credentials.models import Credential, LicenceType, StatusList
 from onestop.credentials.selectors import licence_type_get
 from onestop.ledger.services import entry_append
+from onestop.notify.services import notification_send
 from onestop.org.models import Department
 from onestop.org.selectors import department_list
 from onestop.sharing.selectors import dataset_get
@@ -278,6 +279,18 @@ def _issue(
                 "type": licence_type.key,
                 "sha256": hashlib.sha256(credential.token.encode("ascii")).hexdigest(),
             },
+        )
+        # The holder is told once, in their language (notify renders it).
+        notification_send(
+            template="credential.issued",
+            context={
+                "licence_zh": licence_type.name_zh,
+                "licence_en": licence_type.name_en or licence_type.name_zh,
+                "number": credential.number,
+            },
+            recipient_user=holder,
+            channels=("in_app",),
+            dedupe_key=f"credential.issued:{credential.pk}",
         )
     return credential
 

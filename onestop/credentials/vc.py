@@ -27,6 +27,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
+from onestop.core import dates
+
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 ALG = "Ed25519"
 ACCEPTED_ALGS = ("Ed25519", "EdDSA")
@@ -326,9 +328,9 @@ def verify(
     if valid_from is None or ("validUntil" in payload and valid_until is None):
         return result.fail("not_vc", _message("not_vc"))
     if now < valid_from:
-        result.fail("not_yet_valid", _message("not_yet_valid", date=rfc3339(valid_from)))
+        result.fail("not_yet_valid", _message("not_yet_valid", date=dates.date_text(valid_from)))
     if valid_until is not None and now > valid_until:
-        result.fail("expired", _message("expired", date=rfc3339(valid_until)))
+        result.fail("expired", _message("expired", date=dates.date_text(valid_until)))
     entry = payload.get("credentialStatus")
     revoked: bool | None = None
     if isinstance(entry, Mapping) and entry.get("type") == "BitstringStatusListEntry":

@@ -9,11 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from onestop.core import urls
+from onestop.core import dates, urls
 from onestop.core.errors import DomainError, NotFound
 from onestop.credentials import claims, pdf, qr, selectors, services
 from onestop.credentials.models import Credential
@@ -92,12 +91,10 @@ def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
         (_("Licence number"), credential.number),
         (_("Holder"), credential.holder.organisation_name or credential.holder.real_name),
         (_("Issued by"), selectors.credential_document(credential=credential)["issuer"]["name"]),
-        (_("Valid from"), timezone.localtime(credential.valid_from).date().isoformat()),
+        (_("Valid from"), dates.date_text(credential.valid_from)),
         (
             _("Valid until"),
-            timezone.localtime(credential.valid_until).date().isoformat()
-            if credential.valid_until
-            else _("No end date"),
+            dates.date_text(credential.valid_until) if credential.valid_until else _("No end date"),
         ),
         *claims.claim_rows(credential.subject),
     ]

@@ -72,7 +72,7 @@ class WorkOrder(models.Model):
         PHONE = "phone", _("Phone")
         WEB = "web", _("Web")
         APP = "app", _("App")
-        OPEN311 = "open311", _("Open311")
+        OPEN311 = "open311", _("Online service platform (Open311)")
         SMS = "sms", _("SMS")
         MINI_PROGRAM = "mini-program", _("Mini-program")
         IN_PERSON = "in-person", _("In person")
@@ -197,6 +197,34 @@ class Attachment(models.Model):
         return self.name
 
 
+# What each event of the timeline is called (its `kind`: a transition's action or a step of
+# its own); an unknown kind is shown as it is.
+EVENT_LABELS = {
+    "create": _("Request received"),
+    "route": _("Routing suggested"),
+    "article": _("Knowledge article drafted"),
+    "attach": _("File attached"),
+    "merge": _("Merged into another work order"),
+    "merged_in": _("Another work order merged into this one"),
+    "callback": _("Follow-up call: the caller is satisfied"),
+    "reopen": _("Follow-up call: not satisfied, handed back"),
+    "answer_on_spot": _("Answered on the call"),
+    "dispatch": _("Dispatched"),
+    "sign_for": _("Signed for"),
+    "return": _("Returned by the department"),
+    "arbitrate_uphold": _("Return upheld by the supervisor"),
+    "arbitrate_reject": _("Return refused by the supervisor"),
+    "start": _("Handling started"),
+    "reply": _("Replied"),
+    "callback_satisfied": _("Follow-up call: the caller is satisfied"),
+    "callback_unsatisfied": _("Follow-up call: not satisfied, handed back"),
+    "extension_request": _("Extension requested"),
+    "extension_decide": _("Extension decided"),
+    "escalate": _("Escalated"),
+    "reassign": _("Reassigned"),
+}
+
+
 class WorkOrderEvent(models.Model):
     """One step of a work order's life: the audit trail (append-only)."""
 
@@ -221,3 +249,15 @@ class WorkOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        """The event's name for people (`EVENT_LABELS`)."""
+        return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    @property
+    def status_label(self) -> str:
+        """The status the event led to, by its translated name."""
+        if self.to_status in WorkOrder.Status.values:
+            return str(WorkOrder.Status(self.to_status).label)
+        return self.to_status

@@ -79,7 +79,7 @@ def ticket_events(*, actor: Any, order: WorkOrder) -> QuerySet[WorkOrderEvent]:
         raise NotFound(
             _("There is no work order %(number)s.") % {"number": order.number}, code="not_found"
         )
-    return order.events.select_related("actor").order_by("at", "id")
+    return order.events.select_related("actor", "department").order_by("at", "id")
 
 
 def ticket_contact_phone(*, actor: Any, order: WorkOrder) -> str:

@@ -137,10 +137,27 @@ for _template in (
     ),
     MessageTemplate(
         key="case.decided",
-        subject_zh="办件已办结",
+        subject_zh="办件已作出决定",
         body_zh="您的办件 {number}（{item}）已作出决定：{decision}。",
         subject_en="A decision on your application",
         body_en="A decision has been made on your application {number} ({item}): {decision}.",
+    ),
+    MessageTemplate(
+        key="case.posted",
+        subject_zh="办理结果已寄出",
+        body_zh="您的办件 {number}（{item}）的办理结果已邮寄，快递单号 {tracking_number}。",
+        subject_en="Your result has been posted",
+        body_en=(
+            "The result of your application {number} ({item}) has been posted; the tracking "
+            "number is {tracking_number}."
+        ),
+    ),
+    MessageTemplate(
+        key="credential.issued",
+        subject_zh="电子证照已发放",
+        body_zh="“{licence_zh}”（编号 {number}）已发放到您的电子证照夹。",
+        subject_en="An e-licence has been issued to you",
+        body_en="Your e-licence “{licence_en}” (number {number}) is in your wallet.",
     ),
     MessageTemplate(
         key="case.delivered",

@@ -83,6 +83,27 @@ def test_register_then_my_account_shows_the_id_masked(org: None, en: Client) -> 
     assert "张伟" in body
 
 
+def test_the_language_of_messages_is_the_one_registered_in_and_can_be_changed(
+    org: None, en: Client
+) -> None:
+    assert en.post("/accounts/register/", _register_data()).status_code == 302
+    user = User.objects.get(username="zhangwei")
+    assert user.language == "en"  # registered in English
+    page = en.get("/accounts/me/").content.decode()
+    assert 'id="language-en" value="en" aria-describedby="account-language-hint" checked' in page
+    response = en.post("/accounts/me/language/", {"language": "zh-hans"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    assert (
+        "Your messages will be written in the language you chose."
+        in en.get("/accounts/me/").content.decode()
+    )
+    en.post("/accounts/me/language/", {"language": "fr"})  # not offered: refused, unchanged
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+
+
 def test_register_with_a_bad_id_shows_a_clear_error(org: None, en: Client) -> None:
     response = en.post("/accounts/register/", _register_data(resident_id="371121199303151231"))
     assert response.status_code == 200

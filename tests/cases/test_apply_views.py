@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -471,10 +472,10 @@ def test_submit_with_missing_materials_lists_them_and_changes_nothing(portal):
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Some required materials are missing." in html
-    assert "These materials are still missing:" in html
+    summary = error_summary(html)
     photo = CaseMaterial.objects.get(case=case, key="photo")
-    assert (photo.name_en or photo.name_zh) in html
+    # Each problem links to the place that fixes it.
+    assert summary == [("?step=materials#id_photo", f"Upload “{photo.name_en or photo.name_zh}”.")]
     case.refresh_from_db()
     assert case.status == Case.Status.DRAFT
     assert case.number is None
@@ -490,9 +491,54 @@ def test_submit_with_empty_fields_lists_them(portal):
         {"step": "review", "idempotency_key": review_key(client, case), "action": "submit"},
     )
     assert response.status_code == 400
-    assert "These answers of the form are empty:" in response.content.decode()
+    summary = error_summary(response.content.decode())
+    required = selectors.case_form_schema(case=case)["required"]
+    assert [href for href, _text in summary] == [f"?step=form&check=1#id_{key}" for key in required]
     case.refresh_from_db()
     assert case.status == Case.Status.DRAFT
+    # The summary's link shows the form with every empty required field marked.
+    form = client.get(page(case, "form", check="1")).content.decode()
+    assert [href for href, _text in error_summary(form)] == [f"#id_{k}" for k in required]
+    assert f'id="id_{required[0]}-error"' in form
+
+
+def error_summary(html: str) -> list[tuple[str, str]]:
+    """The GOV.UK error summary of a page: (link, text) of each problem; the page's title
+    says there is an error."""
+    assert "<title>Error: " in html
+    block = html.split("data-error-summary", 1)[1].split("</ul>", 1)[0]
+    assert 'role="alert"' in html.split("data-error-summary", 1)[0].rsplit("<div", 1)[1]
+    assert "There is a problem" in block
+    return [
+        (unescape(href), unescape(text))
+        for href, text in re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', block)
+    ]
+
+
+def test_continuing_past_the_form_needs_every_required_answer(portal):
+    """ "Save and continue" with an empty required field saves and shows the form again with
+    the error summary; "Save, continue later" does not insist."""
+    client = client_for(portal["citizen"])
+    case = start(client, scenario="newborn")
+    post_step(client, case, "situation", {**NEWBORN_ANSWERS, "maternity": "yes"})
+    data = complete_form(case)
+    data["employer_name"] = ""
+    data["phone"] = "13800138000"
+    response = post_step(client, case, "form", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert error_summary(html) == [("#id_employer_name", "Enter “Insured parent's employer”.")]
+    # Labelled for what it is, explained where it appears, and why it is asked.
+    assert "as named on the social insurance record" in html
+    assert "Asked because you answered “Yes” to “Is either parent covered by employee" in html
+    # Options read in English; the value sent stays the catalogue's.
+    assert '<option value="邮政寄递">By post</option>' in html
+    case.refresh_from_db()
+    assert case.form_data["phone"] == "13800138000"  # saved all the same
+    later = post_step(client, case, "form", {**data, "action": "save"})
+    assert later.status_code == 302
+    data["employer_name"] = "五莲县示例农业科技有限公司"
+    assert post_step(client, case, "form", data).status_code == 302
 
 
 def test_submit_is_idempotent_and_shows_the_case_number(portal):

@@ -187,7 +187,7 @@ def test_results_licence_link_and_paper_to_collect(
     text = client.get(f"/me/cases/{top.number}/").content.decode()
     assert f"/wallet/{credential.pk}/" in text
     assert "E-licence in your wallet" in text
-    assert "Paper result: collect it at the window" in text
+    assert "Paper result: collect it at the service centre window" in text  # none to name
     assert "Paper result collected on" in text
 
 

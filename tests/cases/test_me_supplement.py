@@ -165,7 +165,7 @@ def test_delivered_bundle_results_and_one_notification(
     for child in licences:
         assert f"/wallet/{child.credential_id}/" in results
     if top.children.filter(result_kind=Case.ResultKind.PAPER).exists():
-        assert "Paper result: collect it at the window" in results
+        assert "Paper result: collect it at window " in results  # a named window
     # One delivery notice for the whole bundle, shown with the application.
     (notice,) = Notification.objects.filter(
         recipient=top.applicant, template="case.delivered", channel="in_app"

@@ -332,8 +332,14 @@ def test_an_edited_prefilled_value_is_not_shown_as_from_government_records(
     rows = {r["key"]: r for r in response.context["form_rows"]}
     assert rows["child_name"]["value"] == "张小雪"
     assert rows["child_name"]["source"] == ""
-    assert rows["child_name"]["edited_from"] == "birth-medical-certificate.child_name"
-    assert rows["household_number"]["source"] == "household.household_number"
+    # Sources by the names of their datasets, never their keys.
+    assert rows["child_name"]["edited_from"] == "Birth medical certificate records (Health Bureau)"
+    assert rows["household_number"]["source"] == (
+        "Household registration (hukou) and residence permit records (Public Security Bureau)"
+    )
     body = response.content.decode()
-    assert "Changed by the applicant (pre-filled from birth-medical-certificate.child_name)" in body
-    assert "Pre-filled from birth-medical-certificate.child_name" not in body
+    assert (
+        "Changed by the applicant (pre-filled from Birth medical certificate records (Health "
+        "Bureau))" in body
+    )
+    assert "birth-medical-certificate.child_name" not in body

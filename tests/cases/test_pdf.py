@@ -80,3 +80,26 @@ def test_item_lines_are_whole_translatable_sentences(english: None) -> None:
     many = pdf._item_line({"name_zh": "项", "name_en": "Item", "promised_days": 5, "number": "N"})
     assert many == "Item (N; 5 working days)"
     assert pdf._item_line({"name_zh": "项", "name_en": "Item"}) == "Item"
+
+
+# Just after local midnight: 2026-12-06 16:30 UTC is 2026-12-07 00:30 in Shanghai.
+AFTER_MIDNIGHT = datetime.datetime(2026, 12, 6, 16, 30, tzinfo=datetime.UTC)
+
+
+def test_papers_print_the_local_date_not_the_utc_one(
+    settings: Any, clerk: User, restaurant: Scenario, newborn_case: Case
+) -> None:
+    from tests.factories import DrawnText
+
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    receipt = services.receipt_ensure(actor=None, case=newborn_case)
+    receipt.data = {**receipt.data, "accepted_at": AFTER_MIDNIGHT.isoformat()}
+    notice = _notice(clerk, restaurant)
+    notice.created_at = AFTER_MIDNIGHT
+    for language, day in (("zh-hans", "2026年12月7日"), ("en", "2026-12-07")):
+        for document in (receipt, notice):
+            with translation.override(language), DrawnText() as drawn:
+                pdf.document_pdf(document)
+            assert day in drawn.text, (document.kind, language, drawn.text)
+            assert "2026-12-06" not in drawn.text
+            assert "2026年12月6日" not in drawn.text

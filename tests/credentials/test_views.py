@@ -157,3 +157,29 @@ def test_the_wallet_names_claims_in_the_readers_language(
     chinese = client.get(f"/wallet/{credential.id}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
     assert "<dt>与户主关系</dt><dd>户主</dd>" in chinese.decode()
     assert "relationToHead" not in chinese.decode()
+
+
+def test_the_licence_pdf_and_the_verify_page_print_the_local_date(
+    client: Any, issue: Any, world: dict[str, User]
+) -> None:
+    """Valid from 2026-12-06 16:30 UTC: in Shanghai that is already 7 December."""
+    import datetime
+
+    from django.utils import translation
+
+    from tests.factories import DrawnText
+
+    moment = datetime.datetime(2026, 12, 6, 16, 30, tzinfo=datetime.UTC)
+    credential = issue(number="TZ-1", valid_from=moment)
+    client.force_login(world["citizen"])
+    for language, day in (("zh-hans", "2026年12月7日"), ("en", "2026-12-07")):
+        with translation.override(language), DrawnText() as drawn:
+            response = client.get(f"/wallet/{credential.id}/pdf", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        assert day in drawn.text, drawn.text
+        assert "2026-12-06" not in drawn.text
+        page = client.get(
+            "/verify/", {"t": credential.token}, HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
+        assert day in page
+        assert "2026-12-06" not in page

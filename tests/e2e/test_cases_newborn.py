@@ -223,3 +223,49 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
     expect(page.locator("#burden table")).to_be_visible()
     axe.check(page)
     axe.assert_clean()
+
+
+def test_newborn_bundle_with_maternity_insurance(cases_live_server, page, axe_journey):
+    """A parent has maternity insurance: the maternity benefit joins the bundle and asks for
+    the insured parent's employer — named and explained where it is asked. Left empty, going
+    on stops at a GOV.UK error summary (focused, "Error:" title) whose link puts the cursor in
+    the field; filled in, the bundle is submitted and becomes a case with 8 items."""
+    from onestop.cases.models import Case
+
+    axe = axe_journey
+    base = cases_live_server.url
+    _login(page, base, "citizen")
+    page.goto(base + "/scenarios/newborn/")
+    _post(page, page.locator("main form[action='/apply/scenario/newborn/'] [type=submit]"))
+    for question in ("hukou_here", "ss_card", "maternity"):
+        _choose(page, f"input[name={question}][value=yes]")
+    _continue(page, "form")
+    _post(page, page.locator("main button[name=action][value=prefill]"))
+    employer = page.locator("#id_employer_name")
+    expect(employer).to_have_attribute("aria-describedby", re.compile("id_employer_name-hint"))
+    expect(page.locator("#id_employer_name-hint")).to_be_visible()  # what and why
+    _fill_empty(page)
+    employer.fill("")
+    _post(page, page.locator("main form button[name=action][value=next]"))
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    assert page.title().startswith(_zh("Error: "))
+    expect(summary.locator("a")).to_have_count(1)
+    axe.check(page, shot="cases-apply-error-summary")
+    summary.locator("a[href='#id_employer_name']").click()
+    expect(employer).to_be_focused()
+    employer.fill("五莲县示例农业科技有限公司")
+    _continue(page, "materials")
+    _continue(page, "review")
+    axe.check(page)
+    page.locator("main form button[value=submit]").click()
+    page.wait_for_url(re.compile(r"/submitted/$"))
+    expect(page.locator("main table tbody tr")).to_have_count(8)
+    number = page.locator("main .usa-alert--success strong").first.inner_text().strip()
+    top, children = _cases(number)
+    assert top.status == Case.Status.ACCEPTED
+    assert "37112100YB-JF-0001" in children  # the maternity benefit
+    assert top.form_data["employer_name"] == "五莲县示例农业科技有限公司"
+    axe.assert_clean()

@@ -108,7 +108,12 @@ def _call_back(page, base: str, axe, number: str) -> None:
     axe.check(page)
     page.locator("form[action$='/callback/'] button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/hotline/orders/{number}/$"))
-    expect(page.locator("#timeline")).to_contain_text("callback")
+    from django.utils import translation
+
+    from onestop.hotline.models import EVENT_LABELS
+
+    with translation.override("zh-hans"):  # the event by its name, not its key
+        expect(page.locator("#timeline")).to_contain_text(str(EVENT_LABELS["callback"]))
     axe.check(page)
 
 

@@ -295,3 +295,40 @@ def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> No
         )
         page.locator("main form.usa-form [type=submit]").first.click()
         page.wait_for_url(re.compile(r"^(?!.*/accounts/mfa/)"))
+
+
+class DrawnText:
+    """Every string reportlab draws while the `with` block runs (the PDFs write Chinese in a
+    CID font, whose text no extractor in the dev dependencies reads back): `.text` joins them."""
+
+    METHODS = ("drawString", "drawCentredString", "drawRightString")
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self._saved: dict[str, Any] = {}
+
+    def __enter__(self) -> DrawnText:
+        from reportlab.pdfgen import canvas
+
+        for name in self.METHODS:
+            original = getattr(canvas.Canvas, name)
+            self._saved[name] = original
+
+            def record(
+                pdf: Any, x: Any, y: Any, text: Any, *a: Any, _o: Any = original, **k: Any
+            ) -> Any:
+                self.strings.append(str(text))
+                return _o(pdf, x, y, text, *a, **k)
+
+            setattr(canvas.Canvas, name, record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from reportlab.pdfgen import canvas
+
+        for name, original in self._saved.items():
+            setattr(canvas.Canvas, name, original)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.strings)

@@ -179,11 +179,32 @@ def pledged_materials(case: Case) -> list[CaseMaterial]:
     return [m for m in case.top.materials.all() if m.mode == M.PLEDGED]
 
 
-def results_to_collect(*, case: Case) -> list[Case]:
+def _item_cases(case: Case) -> list[Case]:
+    """The item cases of `case`'s application: a bundle's children, or the item case itself."""
     top = case.top
-    cases = list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
+    return list(top.children.select_related("item")) if top.kind == Case.Kind.BUNDLE else [top]
+
+
+def results_to_collect(*, case: Case) -> list[Case]:
+    cases = _item_cases(case)
     return [
-        c for c in cases if c.result_kind == Case.ResultKind.PAPER and c.result_collected_at is None
+        c
+        for c in cases
+        if c.result_kind == Case.ResultKind.PAPER
+        and c.delivery != Case.Delivery.POST
+        and c.result_collected_at is None
+    ]
+
+
+def results_to_post(*, case: Case) -> list[Case]:
+    """The decided item cases whose results the applicant wanted by post, not sent yet."""
+    cases = _item_cases(case)
+    return [
+        c
+        for c in cases
+        if c.delivery == Case.Delivery.POST
+        and not c.tracking_number
+        and c.status != Case.Status.REJECTED
     ]
 
 

@@ -60,6 +60,7 @@ from onestop.cases.services.window import (
     window_accept,
     window_notice,
     window_result_collect,
+    window_result_post,
     window_supplement_answer,
 )
 from onestop.cases.services.withdrawal import case_withdraw
@@ -99,5 +100,6 @@ __all__ = [
     "window_accept",
     "window_notice",
     "window_result_collect",
+    "window_result_post",
     "window_supplement_answer",
 ]

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onestop.cases import policies, transitions
-from onestop.cases.models import Case, CaseEvent
+from onestop.cases.models import Case, CaseEvent, window_ref
 from onestop.cases.selectors.cases import children
 from onestop.cases.services.common import (
     FINAL_ITEM,
@@ -28,6 +28,7 @@ from onestop.cases.services.common import (
 from onestop.cases.services.notices import case_notify, case_title, notify_method
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
+from onestop.org.selectors import centre_for_department
 
 
 def _holder_name(holder: Any) -> str:
@@ -93,6 +94,45 @@ def _licence_type(key: str) -> Any:
         return None
 
 
+# The catalogue's answers to "How to receive the result" (`delivery_method`, a select of the
+# item forms), by the words they use.
+DELIVERY_WORDS = (
+    ("邮", Case.Delivery.POST),
+    ("电子", Case.Delivery.WALLET),
+    ("窗口", Case.Delivery.WINDOW),
+)
+
+
+def delivery_choice(form_data: dict[str, Any] | None) -> str:
+    """The applicant's choice of delivery on the form ("" when the form does not ask)."""
+    answer = str((form_data or {}).get("delivery_method") or "")
+    for word, delivery in DELIVERY_WORDS:
+        if word in answer:
+            return delivery
+    return ""
+
+
+def collection_window(case: Case) -> Any:
+    """The window that hands the item's paper result over: one of its department's own windows
+    at a centre of its region, else a comprehensive window there (None without a centre)."""
+    if case.department is None:
+        return None
+    for _centre, windows in centre_for_department(department=case.department):
+        own = [w for w in windows if not w.comprehensive]
+        return (own or windows)[0]
+    return None
+
+
+def _delivery(case: Case, top: Case, credential: Any) -> str:
+    """Where the approved item's result goes: the applicant's choice when the item can honour
+    it; an e-licence choice without an e-licence (or no choice at all) goes to the wallet
+    when there is a licence, else to the window."""
+    chosen = delivery_choice(top.form_data)
+    if chosen in (Case.Delivery.POST, Case.Delivery.WINDOW):
+        return chosen
+    return Case.Delivery.WALLET if credential is not None else Case.Delivery.WINDOW
+
+
 def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[CaseEvent]) -> None:
     """Deliver the decided item case in memory (the caller saves it): an e-licence issued to
     the applicant's account when the item's result is a licence type this node knows, else a
@@ -124,6 +164,9 @@ def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[
             case.credential = credential
         else:
             case.result_kind = Case.ResultKind.PAPER
+        case.delivery = _delivery(case, top, credential)
+        if case.delivery == Case.Delivery.WINDOW:
+            case.delivery_window = collection_window(case)
         transitions.step(case, "deliver", write_event=False)
     else:
         transitions.step(case, "refuse", write_event=False)
@@ -137,6 +180,8 @@ def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[
             data={
                 "result": case.result_kind or "rejected",
                 "credential": str(case.credential_id) if case.credential_id else None,
+                "delivery": case.delivery,
+                "window": window_ref(case.delivery_window),
             },
             at=now,
         )
@@ -196,7 +241,9 @@ def result_collect(*, actor: Any, case: Case) -> Case:
         targets = [
             c
             for c in targets
-            if c.result_kind == Case.ResultKind.PAPER and c.result_collected_at is None
+            if c.result_kind == Case.ResultKind.PAPER
+            and c.delivery != Case.Delivery.POST
+            and c.result_collected_at is None
         ]
         if not targets:
             raise Conflict(_("There is no paper result to collect."), code="nothing_to_collect")
@@ -211,4 +258,51 @@ def result_collect(*, actor: Any, case: Case) -> Case:
             top.result_collected_at = now
         case_save(top)
     _copy(case, top if case.pk == top.pk else targets[0])
+    return case
+
+
+MAX_TRACKING = 40
+
+
+def result_post(*, actor: Any, case: Case, tracking_number: str) -> Case:
+    """The paper result of an item case the applicant wanted by post is sent: the clerk records
+    the postal tracking number; the timeline and the applicant (once) are told."""
+    tracking_number = " ".join((tracking_number or "").split())
+    if not tracking_number:
+        raise ValidationFailed(_("Enter the postal tracking number."), code="no_tracking_number")
+    if len(tracking_number) > MAX_TRACKING:
+        raise ValidationFailed(
+            _("A tracking number has at most %(n)d characters.") % {"n": MAX_TRACKING},
+            code="invalid_tracking_number",
+        )
+    with transaction.atomic():
+        top = _lock(case.top)
+        if not policies.can(actor, policies.Action.RESULT_COLLECT, top):
+            raise _not_found()
+        target = top if case.pk == top.pk else _lock(case)
+        if target.delivery != Case.Delivery.POST or target.status not in FINAL_ITEM:
+            raise Conflict(_("This result is not to be sent by post."), code="not_by_post")
+        if target.tracking_number:
+            raise Conflict(_("This result has been posted already."), code="already_posted")
+        now = current_time()
+        target.tracking_number = tracking_number
+        case_save(target)
+        _event(
+            target,
+            EventKind.POSTED,
+            actor=actor,
+            data={"tracking_number": tracking_number},
+            at=now,
+        )
+        case_notify(
+            target,
+            "case.posted",
+            {
+                "number": target.number,
+                "item": case_title(target),
+                "tracking_number": tracking_number,
+            },
+            dedupe=f"case.posted:{target.pk}",
+        )
+    _copy(case, target)
     return case

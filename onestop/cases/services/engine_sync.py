@@ -17,6 +17,7 @@ from onestop.cases import transitions
 from onestop.cases.models import Case, CaseEvent
 from onestop.cases.services.common import FINAL_ITEM, EventKind, S, case_save, current_time
 from onestop.cases.services.delivery import case_deliver, completion_check
+from onestop.cases.services.notices import decided_notify
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow.engine import ProcessView
 from onestop.workflow.models import ProcessInstance
@@ -58,6 +59,7 @@ def engine_follow(
                 at=now,
             )
         )
+        decided_notify(case)
     if view.completed and variables.get("delivered") and case.status not in FINAL_ITEM:
         case_deliver(case, top=top, now=now, events=events)
 

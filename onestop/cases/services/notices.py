@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from onestop.cases.models import (
     Case,
     CaseMaterial,
+    window_label,
+    window_ref,
 )
 from onestop.cases.services.common import S
 
@@ -64,33 +66,60 @@ def case_notify(case: Case, template: str, context: dict[str, Any], *, dedupe: s
     )
 
 
+def decided_notify(case: Case) -> None:
+    """The one message of an item case's decision (by an officer or by rules), in the
+    applicant's language."""
+    language = _recipient_language(case)
+    with translation.override(language):
+        if case.decision == "approve":
+            decision = _("approved")
+        elif case.decision_reason:
+            decision = _("not approved (%(reason)s)") % {"reason": case.decision_reason}
+        else:
+            decision = _("not approved")
+    case_notify(
+        case,
+        "case.decided",
+        {"number": case.number, "item": case_title(case, language), "decision": decision},
+        dedupe=f"case.decided:{case.pk}",
+    )
+
+
 def notify_method(top: Case, children: list[Case]) -> str:
-    """How the results came back, as one phrase in the applicant's language."""
-    with translation.override(_recipient_language(top)):
-        licence = any(c.result_kind == Case.ResultKind.LICENCE for c in children)
-        paper = any(c.result_kind == Case.ResultKind.PAPER for c in children)
-        rejected = any(c.status == S.REJECTED for c in children)
-        phrases = {
-            (True, False, False): _("e-licences in your wallet"),
-            (False, True, False): _("paper results to collect at the service centre window"),
-            (False, False, True): _("decision notices for the items not approved"),
-            (True, True, False): _(
-                "e-licences in your wallet and paper results to collect at the service centre "
-                "window"
-            ),
-            (True, False, True): _(
-                "e-licences in your wallet and decision notices for the items not approved"
-            ),
-            (False, True, True): _(
-                "paper results to collect at the service centre window and decision notices "
-                "for the items not approved"
-            ),
-            (True, True, True): _(
-                "e-licences in your wallet, paper results to collect at the service centre "
-                "window and decision notices for the items not approved"
-            ),
-        }
-        return str(phrases.get((licence, paper, rejected)) or _("see your application"))
+    """Where the results went, as one phrase in the applicant's language: the same words as
+    the result panel and the timeline (each item's `delivery`)."""
+    language = _recipient_language(top)
+    with translation.override(language):
+        approved = [c for c in children if c.status != S.REJECTED]
+        windows: list[str] = []
+        for c in approved:
+            if c.delivery == Case.Delivery.WINDOW or (
+                not c.delivery and c.result_kind == Case.ResultKind.PAPER
+            ):
+                name = window_name(c.delivery_window, language)
+                if name not in windows:
+                    windows.append(name)
+        parts = []
+        if any(c.result_kind == Case.ResultKind.LICENCE for c in approved):
+            parts.append(_("e-licences in your wallet"))
+        if any(c.delivery == Case.Delivery.POST for c in approved):
+            parts.append(_("paper results sent by post (you are told the tracking number)"))
+        if windows:
+            parts.append(
+                _("paper results to collect at %(windows)s") % {"windows": "、".join(windows)}
+            )
+        if len(approved) < len(children):
+            parts.append(_("decision notices for the items not approved"))
+        if not parts:
+            return str(_("see your application"))
+        return ("; " if language.startswith("en") else "；").join(str(p) for p in parts)
+
+
+def window_name(window: Any, language: str) -> str:
+    """A collection window as the applicant reads it ("the service centre window" when the
+    node has none to name)."""
+    with translation.override(language):
+        return window_label(window_ref(window))
 
 
 def _material_list(top: Case, keys: list[str], language: str) -> str:

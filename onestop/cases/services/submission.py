@@ -175,6 +175,7 @@ def accept_submitted(
         top.promised_days = item.promised_days
         top.due_date = clock.due_date_for(start=today, promised_days=int(item.promised_days))
         item_cases.append((top, item))
+    _told_submitted(top)
     views = _processes_start(item_cases, found_facts, actor=actor, now=now, keys=processes)
     for (item_case, _item), view in zip(item_cases, views, strict=True):
         engine_follow(item_case, view, actor=None, top=top, events=events)
@@ -188,21 +189,24 @@ def accept_submitted(
             _clean_fields(child)
         Case.objects.bulk_create(cases)
     CaseEvent.objects.bulk_create(events)
-    _tell(top, cases, delivered=completed or (not bundle and top.status in FINAL_ITEM))
+    _tell_delivered(top, cases, delivered=completed or (not bundle and top.status in FINAL_ITEM))
     return top
 
 
-def _tell(top: Case, cases: list[Case], *, delivered: bool) -> None:
-    """Submitted first: an application decided and delivered at once (auto-approval) is told
-    "delivered" after it."""
+def _tell_delivered(top: Case, cases: list[Case], *, delivered: bool) -> None:
+    """An application decided and delivered at once (auto-approval) is told so, once."""
+    if delivered:
+        delivered_notify(top, cases)
+
+
+def _told_submitted(top: Case) -> None:
+    """Told "submitted" first: what the processes decide or issue at once is told after it."""
     case_notify(
         top,
         "case.submitted",
         {"item": case_title(top), "number": top.number},
         dedupe="case.submitted",
     )
-    if delivered:
-        delivered_notify(top, cases)
 
 
 def submission_checks(

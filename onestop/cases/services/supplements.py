@@ -112,7 +112,7 @@ def supplement_request(
             at=now,
         )
         case_sync_from_engine(locked, instance, actor=actor, top=top)
-        from onestop.core import calendar
+        from onestop.core import calendar, dates
 
         deadline = calendar.add_working_days(timezone.localdate(now), SUPPLEMENT_WORKING_DAYS)
         case_notify(
@@ -122,7 +122,7 @@ def supplement_request(
                 "number": locked.number,
                 "item": case_title(locked),
                 "materials": _material_list(top, keys, _recipient_language(locked)) or reason,
-                "deadline": deadline.isoformat(),
+                "deadline": dates.date_text(deadline, _recipient_language(locked)),
             },
             dedupe=f"case.supplement_requested:{supplement.pk}",
         )

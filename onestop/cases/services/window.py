@@ -330,6 +330,13 @@ def window_result_collect(*, actor: Any, case: Case) -> Case:
     return collected
 
 
+def window_result_post(*, actor: Any, case: Case, tracking_number: str) -> Case:
+    """Record that a result the applicant wanted by post was sent (its tracking number)."""
+    _check_case(actor, case)
+    posted: Case = delivery.result_post(actor=actor, case=case, tracking_number=tracking_number)
+    return posted
+
+
 def receipt_ensure(*, actor: Any, case: Case) -> CaseDocument:
     """The acceptance receipt of an accepted case, window or online (made once, under the case's
     row lock; later calls return the same one, so the PDF prints the same every time)."""

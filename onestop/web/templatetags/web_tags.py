@@ -9,6 +9,8 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from onestop.core import dates
+
 register = template.Library()
 
 
@@ -67,3 +69,10 @@ def breadcrumbs(current: Any, *links: Any) -> dict[str, Any]:
         raise template.TemplateSyntaxError("breadcrumbs takes URL names and labels in pairs")
     pairs = zip(links[::2], links[1::2], strict=True)
     return {"links": [(reverse(name), label) for name, label in pairs], "current": current}
+
+
+@register.filter
+def local_date(value: Any) -> str:
+    """A moment (or an RFC 3339 text) as its date in the node's time zone, written for the
+    reader's language (`core.dates.date_text`); "" when there is none."""
+    return dates.date_text(value)
