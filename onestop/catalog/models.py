@@ -142,7 +142,9 @@ class ScenarioItem(models.Model):
     application's items out to their nodes)."""
 
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="entries")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     region = models.ForeignKey(
         "org.Region",
         on_delete=models.PROTECT,

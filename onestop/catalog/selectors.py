@@ -9,9 +9,8 @@ kiosk of `org` (registered in `CatalogConfig.ready()`): `queue_purposes`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings

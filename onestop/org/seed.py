@@ -19,7 +19,6 @@ from django.conf import settings
 
 from onestop.core import seeding
 from onestop.core.seed import sync_row
-from onestop.org.selectors import region_covers
 from onestop.org.models import (
     Department,
     DepartmentKind,
@@ -28,6 +27,7 @@ from onestop.org.models import (
     ServiceCentre,
     Window,
 )
+from onestop.org.selectors import region_covers
 
 
 def _load(name: str) -> Any:

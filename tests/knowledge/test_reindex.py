@@ -11,11 +11,13 @@ from onestop.knowledge.models import SearchDocument
 from onestop.knowledge.tasks import index_region
 from onestop.org.seed import seed_org
 from onestop.sharing.seed import seed_datasets
+from tests.factories import OTHER_REGION
 
 
 @pytest.mark.django_db(transaction=True)
 def test_catalogue_import_queues_reindex_and_the_worker_task_indexes():
     seed_org()
+    seed_org(region=OTHER_REGION)
     seed_datasets()
     seed_licence_types()
     data = seed_document()
@@ -34,6 +36,7 @@ def test_catalogue_import_queues_reindex_and_the_worker_task_indexes():
 @pytest.mark.django_db(transaction=True)
 def test_unchanged_import_queues_nothing():
     seed_org()
+    seed_org(region=OTHER_REGION)
     seed_datasets()
     seed_licence_types()
     data = seed_document()

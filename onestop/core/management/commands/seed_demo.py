@@ -7,7 +7,10 @@ from onestop.core import secrets, seeding
 
 
 class Command(BaseCommand):
-    help = "Seed the demo of the node's region, NODE_REGION (idempotent: a second run changes nothing). Development only."
+    help = (
+        "Seed the demo of the node's region, NODE_REGION (idempotent: a second run changes "
+        "nothing). Development only."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         if secrets.production():
