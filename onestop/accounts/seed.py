@@ -49,6 +49,19 @@ STAFF: list[tuple[str, str, list[tuple[str, str | None]]]] = [
 ]
 
 
+def demo_usernames() -> list[str]:
+    """Every username the demo seed creates on any node (their password is published)."""
+    path = Path(settings.BASE_DIR) / "data" / "seed" / "demo_people.json"
+    regions: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["regions"]
+    people = {
+        person["username"]
+        for entry in regions.values()
+        for person in (entry.get("citizen"), entry.get("business"))
+        if person
+    }
+    return [*sorted(people), ADMIN[0], *(name for name, _real_name, _roles in STAFF)]
+
+
 def demo_people(region: str | None = None) -> dict[str, Any]:
     """The demo people (citizen, business, their e-licences, walk-ins) of the first region of
     data/seed/demo_people.json that this node (or `region`) seeds; {} when there is none."""

@@ -208,8 +208,11 @@ def scenario_items(*, scenario: Scenario) -> list[Item]:
         # more CPU (matching it against every selected column) than sorting ten rows.
         .order_by()
     )
-    ordered = sorted(entries, key=lambda entry: (entry.position, entry.item.code))
-    return [entry.item for entry in ordered]
+    ordered = sorted(
+        ((entry.position, entry.item.code, entry.item) for entry in entries if entry.item),
+        key=lambda row: (row[0], row[1]),
+    )
+    return [item for _position, _code, item in ordered]
 
 
 @dataclass(frozen=True)

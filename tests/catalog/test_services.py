@@ -39,8 +39,8 @@ def snapshot() -> list[tuple[Any, ...]]:
 def test_import_creates_the_catalogue(registries: None, document: dict[str, Any]) -> None:
     result = catalog_import(actor=SYSTEM, data=document, region=None, fmt="json")
 
-    assert (result.items_created, result.scenarios_created) == (145, 13)
-    assert counts() == (145, 550, 13, sum(len(s["items"]) for s in document["scenarios"]))
+    assert (result.items_created, result.scenarios_created) == (147, 13)
+    assert counts() == (147, 556, 13, sum(len(s["items"]) for s in document["scenarios"]))
     item = Item.objects.get(code="37112100SP-XK-0001")
     assert item.template_key == "SP-XK-0001"
     assert item.competent_department_id == "371121-market-regulation"
@@ -83,8 +83,8 @@ def test_seed_is_idempotent(registries: None) -> None:
 
     assert counts() == before
     assert snapshot() == stamps
-    assert "0 created, 0 updated, 145 unchanged" in summary
-    assert before[0] == 290
+    assert "0 created, 0 updated, 147 unchanged" in summary
+    assert before[0] == 147
 
 
 def test_reimport_of_a_changed_item_updates_only_that_item(
@@ -97,9 +97,9 @@ def test_reimport_of_a_changed_item_updates_only_that_item(
 
     result = catalog_import(actor=SYSTEM, data=changed, region=None, fmt="json")
 
-    assert (result.items_updated, result.items_unchanged) == (1, 144)
+    assert (result.items_updated, result.items_unchanged) == (1, 146)
     assert Item.objects.get(code="37112100SP-XK-0001").fee_zh == "收费"
-    assert Material.objects.count() == 549
+    assert Material.objects.count() == 555
 
 
 def test_scenario_form_schema_and_themes(registries: None, document: dict[str, Any]) -> None:
@@ -249,7 +249,7 @@ def test_json_round_trip_on_an_empty_database(imported: None) -> None:
 
     result = catalog_import(actor=SYSTEM, data=exported, region=None, fmt="json")
 
-    assert (result.items_created, result.scenarios_created) == (145, 13)
+    assert (result.items_created, result.scenarios_created) == (147, 13)
     assert catalog_export(region="371121", fmt="json") == exported
 
 
@@ -262,7 +262,7 @@ def test_xlsx_round_trip_on_an_empty_database(imported: None) -> None:
 
     result = catalog_import(actor=SYSTEM, data=workbook, region=None, fmt="xlsx")
 
-    assert (result.items_created, result.scenarios_created) == (145, 13)
+    assert (result.items_created, result.scenarios_created) == (147, 13)
     assert catalog_export(region="371121", fmt="json") == exported_json
     again = catalog_import(actor=SYSTEM, data=workbook, region=None, fmt="xlsx")
     assert again.changed == 0
@@ -295,4 +295,4 @@ def test_commands_print_row_errors_and_export(
     )
     stdout = io.StringIO()
     call_command("catalog_import", str(out), "--region", "320707", stdout=stdout)
-    assert "320707: items 145 created" in stdout.getvalue()
+    assert "320707: items 147 created" in stdout.getvalue()

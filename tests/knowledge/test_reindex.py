@@ -29,7 +29,7 @@ def test_catalogue_import_queues_reindex_and_the_worker_task_indexes():
 
     result = index_region.call("371121")
     documents = SearchDocument.objects.filter(region="371121")
-    assert result["documents"] == documents.count() == 145 + 13
+    assert result["documents"] == documents.count() == 147 + 13
     assert documents.filter(kind="scenario", ref="newborn").exists()
 
 
