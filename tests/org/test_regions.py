@@ -4,7 +4,7 @@ Each region runs what `make run NODE_REGION=<code>` runs before it serves — `o
 and `onestop seed_demo` — in a subprocess on a fresh data dir and SQLite database; then the
 seeded rows are read straight from that database. The hotline routing model is trained once
 (on the cold-start examples) and put in each data dir, so the seed loads it instead of training
-the full model (the slowest step); `python -m bench seed_regions` measures the whole seed.
+the full model (the slowest step); `python -m bench seed_regions` times the whole seed.
 """
 
 from __future__ import annotations
@@ -138,9 +138,7 @@ def test_the_joint_household_move_names_wulian_move_out_from_ganyu(db: None) -> 
     local = selectors.scenario_items(scenario=scenario)
     assert [item.code for item in local] == ["32070700GA-QR-0003", "32070700YB-GG-0007"]
     remote = selectors.scenario_remote_items(scenario=scenario)
-    assert [(r.region, r.code, r.position) for r in remote] == [
-        ("371121", "37112100GA-QR-0006", 0)
-    ]
+    assert [(r.region, r.code, r.position) for r in remote] == [("371121", "37112100GA-QR-0006", 0)]
     # Wulian's node does not hold the scenario (it is Ganyu's), but the move-out item.
     seed_org(region="371121")
     seed_catalog(region="371121")
