@@ -15,7 +15,8 @@ def test_clerk_lookup_is_recorded_and_shown_to_the_citizen(demo, client):
     clerk, citizen = demo["clerk"], demo["citizen"]
     size_before = ledger.tree_size()
 
-    found = accounts.user_find_by_resident_id(actor=clerk, resident_id=demo_people("371121")["citizen"]["resident_id"])
+    resident_id = demo_people("371121")["citizen"]["resident_id"]
+    found = accounts.user_find_by_resident_id(actor=clerk, resident_id=resident_id)
 
     assert found == citizen
     record = AccessRecord.objects.get(dataset="accounts.profile")
