@@ -49,10 +49,15 @@ STAFF: list[tuple[str, str, list[tuple[str, str | None]]]] = [
 ]
 
 
-def demo_usernames() -> list[str]:
-    """Every username the demo seed creates on any node (their password is published)."""
+def _people_by_region() -> dict[str, Any]:
     path = Path(settings.BASE_DIR) / "data" / "seed" / "demo_people.json"
     regions: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["regions"]
+    return regions
+
+
+def demo_usernames() -> list[str]:
+    """Every username the demo seed creates on any node (their password is published)."""
+    regions = _people_by_region()
     people = {
         person["username"]
         for entry in regions.values()
@@ -65,8 +70,7 @@ def demo_usernames() -> list[str]:
 def demo_people(region: str | None = None) -> dict[str, Any]:
     """The demo people (citizen, business, their e-licences, walk-ins) of the first region of
     data/seed/demo_people.json that this node (or `region`) seeds; {} when there is none."""
-    path = Path(settings.BASE_DIR) / "data" / "seed" / "demo_people.json"
-    regions: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["regions"]
+    regions = _people_by_region()
     for code in demo_regions(region):
         if code in regions:
             return dict(regions[code], region=code)
