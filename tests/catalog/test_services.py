@@ -296,3 +296,37 @@ def test_commands_print_row_errors_and_export(
     stdout = io.StringIO()
     call_command("catalog_import", str(out), "--region", "320707", stdout=stdout)
     assert "320707: items 147 created" in stdout.getvalue()
+
+
+def test_a_joint_scenario_keeps_its_other_regions_item_through_export_and_import(
+    registries: None,
+) -> None:
+    """Ganyu's household move names Wulian's move-out item by region and code; the JSON and
+    XLSX exports write it as such and read it back unchanged, and a remote entry whose region
+    is unknown is refused."""
+    seed_catalog(region="320707")
+    slug = "household-move-371121-320707"
+    exported = catalog_export(region="320707", fmt="json")
+    scenario = next(s for s in json.loads(exported)["scenarios"] if s["slug"] == slug)
+    assert scenario["items"] == [
+        {"code": "37112100GA-QR-0006", "region": "371121"},
+        {"code": "32070700GA-QR-0003"},
+        {"code": "32070700YB-GG-0007"},
+    ]
+    assert catalog_import(actor=SYSTEM, data=exported, region="320707", fmt="json").changed == 0
+    workbook = catalog_export(region="320707", fmt="xlsx")
+    assert catalog_import(actor=SYSTEM, data=workbook, region="320707", fmt="xlsx").changed == 0
+    first = ScenarioItem.objects.filter(scenario__slug=slug).order_by("position").first()
+    assert first is not None
+    assert (first.item_id, first.region_id, first.item_code) == (
+        None,
+        "371121",
+        "37112100GA-QR-0006",
+    )
+
+    document = json.loads(exported)
+    joint = next(s for s in document["scenarios"] if s["slug"] == slug)
+    joint["items"][0] = {"code": "99999900GA-QR-0006", "region": "999999"}
+    with pytest.raises(ValidationFailed) as refused:
+        catalog_import(actor=SYSTEM, data=document, region="320707", fmt="json")
+    assert [e["field"] for e in refused.value.details] == ["item_region"]
