@@ -15,12 +15,7 @@ from onestop.core.checks import register
 
 def demo_usernames() -> list[str]:
     """Every username the demo seed creates (their password is published)."""
-    return [
-        seed.CITIZEN["username"],
-        seed.BUSINESS["username"],
-        seed.ADMIN[0],
-        *(name for name, _real_name, _roles in seed.STAFF),
-    ]
+    return seed.demo_usernames()
 
 
 @register

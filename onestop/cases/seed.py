@@ -1,7 +1,9 @@
 """Demo-seed step of `cases`: a few applications, made through the services, so that `make run`
 shows the back office, the window and "my space" with something in them.
 
-- the demo citizen 张伟's newborn bundle, online (hukou here, social security card, no
+All in the node's region, by its demo people (data/seed/demo_people.json) and staff:
+
+- the demo citizen's (in Wulian 张伟's) newborn bundle, online (hukou here, social security card, no
   maternity allowance → 7 items; the medical-insurance enrolment is decided by rules at once,
   the others wait for the officers of four departments);
 - a walk-in's renewal of the resident identity card, accepted at the window with the originals
@@ -18,21 +20,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
-
 from onestop.accounts.models import User
+from onestop.accounts.seed import demo_people
 from onestop.accounts.selectors import users_by_username
 from onestop.cases.models import Case, CaseMaterial
 from onestop.core import crypto, identity, seeding
 
 log = logging.getLogger(__name__)
 
-NEWBORN_ANSWERS = {"hukou_here": "yes", "ss_card": "yes", "maternity": "no"}
-# Synthetic walk-ins (valid check digits, nobody's real number).
-WALKINS = {
-    "id-renewal": ("王小明", "371121198506120412", "37112100GA-QR-0002"),
-    "residence-permit": ("李秀英", "371121199002081020", "37112100GA-QR-0004"),
-}
 KEYS = {
     "newborn": "demo-seed-newborn",
     "id-renewal": "demo-seed-window-id-renewal",
@@ -40,8 +35,14 @@ KEYS = {
 }
 
 
-def _region() -> str:
-    return str(getattr(settings, "NODE_REGION", "371121") or "371121")
+def _walkins() -> dict[str, tuple[str, str, str]]:
+    """Synthetic walk-ins of the node's region: key → (name, resident ID, item code)."""
+    people = demo_people()
+    region = people.get("region", seeding.node_region())
+    return {
+        w["key"]: (w["name"], w["resident_id"], f"{region}00{w['item']}")
+        for w in people.get("walkins", [])
+    }
 
 
 def _fill(case: Case) -> dict[str, Any]:
@@ -75,11 +76,14 @@ def _newborn(citizen: User) -> str:
     from onestop.core.errors import NotFound
 
     try:
-        scenario = scenario_get(region=_region(), slug="newborn")
+        scenario = scenario_get(region=seeding.node_region(), slug="newborn")
     except NotFound:
         return "newborn: no scenario"
+    answers = demo_people().get("newborn")
+    if not answers:
+        return "newborn: not in this region's demo"
     case = services.draft_start(actor=citizen, scenario=scenario)
-    case = services.draft_save(actor=citizen, case=case, variant_answers=NEWBORN_ANSWERS)
+    case = services.draft_save(actor=citizen, case=case, variant_answers=answers)
     case = services.prefill_apply(actor=citizen, case=case)
     case = services.draft_save(actor=citizen, case=case, form_data=_fill(case))
     case = services.case_submit(actor=citizen, case=case, idempotency_key=KEYS["newborn"])
@@ -91,7 +95,10 @@ def _window_case(clerk: User, which: str) -> Case | None:
     from onestop.catalog.selectors import item_get
     from onestop.core.errors import NotFound
 
-    name, resident_id, code = WALKINS[which]
+    walkin = _walkins().get(which)
+    if walkin is None:
+        return None
+    name, resident_id, code = walkin
     try:
         item = item_get(code=code)
     except NotFound:

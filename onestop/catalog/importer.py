@@ -113,6 +113,9 @@ COLUMNS: dict[str, list[Column]] = {
     "scenario_items": [
         ("scenario", "text", True),
         ("item_code", "text", True),
+        # The region of an item handled by another region's node (joint handling); empty: the
+        # item is the importing region's own.
+        ("item_region", "text", False),
     ],
     "variants": [
         ("scenario", "text", True),
@@ -163,6 +166,7 @@ class Registry:
     departments: dict[str, str]  # kind -> department code in the region
     datasets: dict[str, set[str]]  # dataset -> its field keys
     licences: set[str]
+    regions: set[str] = field(default_factory=set)  # every region code the node knows
     text_map: Callable[[str], str] = field(default=lambda s: s)
 
 
@@ -245,6 +249,7 @@ def read_json(data: bytes | str | dict[str, Any], errors: Errors) -> dict[str, l
         )
         members = memberships.pop(slug, [])
         ordered: list[str] = []
+        remote: dict[str, str] = {}  # code → region of the items of other regions
         # The scenario's own list gives the order (by code, else by Chinese name).
         for j, raw_entry in enumerate(scenario.get("items") or []):
             entry = raw_entry if isinstance(raw_entry, dict) else {}
@@ -254,6 +259,10 @@ def read_json(data: bytes | str | dict[str, Any], errors: Errors) -> dict[str, l
                 if code == entry.get("code")
                 or (not entry.get("code") and name == entry.get("name_zh"))
             ]
+            if entry.get("region") and entry.get("code") and not match:
+                match = [str(entry["code"])]  # another region's item, not in this file
+            if entry.get("region"):
+                remote.update(dict.fromkeys(match, str(entry["region"])))
             if not match:
                 errors.add(
                     "scenarios",
@@ -273,7 +282,7 @@ def read_json(data: bytes | str | dict[str, Any], errors: Errors) -> dict[str, l
                 Row(
                     "scenario_items",
                     len(sheets["scenario_items"]) + 1,
-                    {"scenario": slug, "item_code": code},
+                    {"scenario": slug, "item_code": code, "item_region": remote.get(code, "")},
                     path,
                 )
             )
@@ -476,6 +485,8 @@ class Checked:
     scenarios: list[Row]
     scenario_items: dict[str, list[str]]
     variants: dict[str, list[Row]]
+    # Every entry of each scenario in order: (item code, its region when another region's).
+    scenario_entries: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
 
 
 def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checked:
@@ -485,7 +496,9 @@ def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checke
         for r in rows:
             for column in ("code", "item_code"):
                 if r.values.get(column):
-                    r.values[column] = remap_code(r.values[column], reg.region)
+                    r.values[column] = remap_code(
+                        r.values[column], r.values.get("item_region") or reg.region
+                    )
             for column in ("include_items", "exclude_items"):
                 if column in r.values:
                     r.values[column] = [remap_code(c, reg.region) for c in r.values[column]]
@@ -618,12 +631,39 @@ def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checke
             scenarios.append(r)
 
     scenario_items: dict[str, list[str]] = {}
+    scenario_entries: dict[str, list[tuple[str, str | None]]] = {}
     for r in typed["scenario_items"]:
         slug, code = r.values["scenario"], r.values["item_code"]
+        other = r.values.get("item_region") or None
+        if other == reg.region:
+            other = None
         if slug not in slugs:
             errors.at(
                 r, "scenario", _("There is no scenario %(slug)s in the file.") % {"slug": slug}
             )
+        elif other is not None:
+            # Another region's item: its node holds it; here only its region and code.
+            if other not in reg.regions:
+                errors.at(
+                    r,
+                    "item_region",
+                    _("There is no region with the code %(code)s.") % {"code": other},
+                )
+            elif not CODE_RE.match(code) or code[:6] != other:
+                errors.at(
+                    r,
+                    "item_code",
+                    _("The item code %(code)s is not in the form 37112100SP-XK-0001.")
+                    % {"code": code},
+                )
+            elif (code, other) in scenario_entries.get(slug, []):
+                errors.at(
+                    r,
+                    "item_code",
+                    _("The item %(code)s is listed twice in the scenario.") % {"code": code},
+                )
+            else:
+                scenario_entries.setdefault(slug, []).append((code, other))
         elif code not in all_codes:
             errors.at(r, "item_code", _("There is no item %(code)s in the file.") % {"code": code})
         elif code in scenario_items.get(slug, []):
@@ -634,6 +674,7 @@ def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checke
             )
         else:
             scenario_items.setdefault(slug, []).append(code)
+            scenario_entries.setdefault(slug, []).append((code, None))
 
     variants: dict[str, list[Row]] = {}
     for r in typed["variants"]:
@@ -690,7 +731,9 @@ def check(sheets: dict[str, list[Row]], reg: Registry, errors: Errors) -> Checke
                         },
                     )
                 seen.setdefault(key, (f["type"], code))
-    return Checked(items, materials, form_fields, scenarios, scenario_items, variants)
+    return Checked(
+        items, materials, form_fields, scenarios, scenario_items, variants, scenario_entries
+    )
 
 
 def _check_children(
@@ -929,7 +972,14 @@ def build_scenarios(
                 fields=[(code, fields_of.get(code, [])) for code in codes],
             ),
         }
-        records.append({"slug": slug, "values": values, "items": codes})
+        records.append(
+            {
+                "slug": slug,
+                "values": values,
+                "items": codes,
+                "entries": checked.scenario_entries.get(slug, []),
+            }
+        )
     return records
 
 
@@ -1002,8 +1052,9 @@ def export_document(items: list[Item], scenarios: list[Any]) -> dict[str, Any]:
     out_items = []
     memberships: dict[str, list[str]] = {}
     for s in scenarios:
-        for code in s["items"]:
-            memberships.setdefault(code, []).append(s["slug"])
+        for code, region in s["entries"]:
+            if not region:
+                memberships.setdefault(code, []).append(s["slug"])
     for item in items:
         out_items.append(  # noqa: PERF401 - one readable record per item
             {
@@ -1063,7 +1114,10 @@ def export_document(items: list[Item], scenarios: list[Any]) -> dict[str, Any]:
                 "lead_kind": s["lead_kind"],
                 "summary_zh": s["summary_zh"],
                 "summary_en": s["summary_en"],
-                "items": [{"code": code} for code in s["items"]],
+                "items": [
+                    {"code": code, "region": region} if region else {"code": code}
+                    for code, region in s["entries"]
+                ],
             }
             for s in scenarios
         ],

@@ -136,8 +136,24 @@ class Scenario(BilingualNameMixin, TimeStampedModel):
 
 
 class ScenarioItem(models.Model):
+    """One item of a scenario: an item of the scenario's region (`item`), or, in a scenario
+    handled jointly by several regions (多地联办), an item of another region's node, named by
+    its `region` and `item_code` (that node holds the item; the federation fans the
+    application's items out to their nodes)."""
+
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="entries")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    region = models.ForeignKey(
+        "org.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("The region whose node handles the item, when it is not the scenario's."),
+    )
+    item_code = models.CharField(_("item code in that region"), max_length=40, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -146,7 +162,14 @@ class ScenarioItem(models.Model):
             models.UniqueConstraint(
                 fields=["scenario", "item"], name="catalog_scenarioitem_unique"
             ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(item__isnull=False, region__isnull=True, item_code="")
+                    | models.Q(item__isnull=True, region__isnull=False) & ~models.Q(item_code="")
+                ),
+                name="catalog_scenarioitem_local_or_remote",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.scenario_id}:{self.item_id}"
+        return f"{self.scenario_id}:{self.item_id or f'{self.region_id}/{self.item_code}'}"

@@ -10,6 +10,7 @@ kiosk of `org` (registered in `CatalogConfig.ready()`): `queue_purposes`,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -195,9 +196,10 @@ def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Pur
 
 
 def scenario_items(*, scenario: Scenario) -> list[Item]:
-    """The items of a scenario in bundle order, with departments and materials."""
+    """The items of a scenario in bundle order, with departments and materials: this region's
+    items (an item of another region in a joint scenario is `scenario_remote_items`)."""
     entries = (
-        ScenarioItem.objects.filter(scenario=scenario)
+        ScenarioItem.objects.filter(scenario=scenario, item__isnull=False)
         .select_related("item__competent_department__kind", "item__implementing_department__kind")
         .prefetch_related(
             Prefetch("item__materials", queryset=Material.objects.order_by("position"))
@@ -206,8 +208,34 @@ def scenario_items(*, scenario: Scenario) -> list[Item]:
         # more CPU (matching it against every selected column) than sorting ten rows.
         .order_by()
     )
-    ordered = sorted(entries, key=lambda entry: (entry.position, entry.item.code))
-    return [entry.item for entry in ordered]
+    ordered = sorted(
+        ((entry.position, entry.item.code, entry.item) for entry in entries if entry.item),
+        key=lambda row: (row[0], row[1]),
+    )
+    return [item for _position, _code, item in ordered]
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """An item of a joint scenario (多地联办) that another region's node handles."""
+
+    region: str
+    code: str
+    position: int
+
+
+def scenario_remote_items(*, scenario: Scenario) -> list[RemoteItem]:
+    """The items of other regions in a joint scenario, in bundle order: the region and code of
+    each, for the federation to fan the application out to their nodes ([] for a scenario of
+    this region's items only)."""
+    return [
+        RemoteItem(region=region, code=code, position=position)
+        for region, code, position in ScenarioItem.objects.filter(
+            scenario=scenario, item__isnull=True
+        )
+        .order_by("position")
+        .values_list("region_id", "item_code", "position")
+    ]
 
 
 def excluded_items(*, scenario: Scenario, answers: Mapping[str, Any]) -> set[str]:

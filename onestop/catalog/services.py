@@ -22,7 +22,7 @@ from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onestop.core.permissions import Permission
 from onestop.core.upsert import row_sync
 from onestop.credentials.selectors import licence_type_list
-from onestop.org.selectors import department_kind_list, department_list, region_get
+from onestop.org.selectors import department_kind_list, department_list, region_get, region_list
 from onestop.sharing.selectors import dataset_field_keys
 
 FORMATS = ("json", "xlsx")
@@ -127,6 +127,7 @@ def _registry(region: str, source: str | None, errors: importer.Errors) -> impor
         departments=departments,
         datasets=dataset_field_keys(),
         licences=set(licence_type_list().values_list("key", flat=True)),
+        regions=set(region_list().values_list("code", flat=True)),
         text_map=_text_map(source, region),
     )
 
@@ -213,14 +214,26 @@ def _write(items: list[dict[str, Any]], scenarios: list[dict[str, Any]]) -> dict
             values,
             ["region", "lead_department"],
         )
-        wanted_ids = [ids[code] for code in record["items"]]
-        current = list(scenario.entries.order_by("position").values_list("item_id", flat=True))
-        if current != wanted_ids:
+        # (local item, other region, its item code): one of the two sides is empty.
+        wanted = [
+            (None, region, code) if region else (ids[code], None, "")
+            for code, region in record["entries"]
+        ]
+        current = list(
+            scenario.entries.order_by("position").values_list("item_id", "region_id", "item_code")
+        )
+        if current != wanted:
             scenario.entries.all().delete()
             # Items and their order come from the checked file; the constraint is the DB's.
             ScenarioItem.objects.bulk_create(
-                ScenarioItem(scenario=scenario, item_id=item_id, position=position)
-                for position, item_id in enumerate(wanted_ids)
+                ScenarioItem(
+                    scenario=scenario,
+                    item_id=item_id,
+                    region_id=region,
+                    item_code=code,
+                    position=position,
+                )
+                for position, (item_id, region, code) in enumerate(wanted)
             )
             if state == "unchanged":
                 state = "updated"
@@ -294,7 +307,10 @@ def catalog_export(*, region: str, fmt: str) -> bytes:
                 "summary_zh": scenario.summary_zh,
                 "summary_en": scenario.summary_en,
                 "variants": scenario.variants,
-                "items": [entry.item.code for entry in scenario.entries.all()],
+                "entries": [
+                    (entry.item.code, None) if entry.item else (entry.item_code, entry.region_id)
+                    for entry in scenario.entries.all()
+                ],
             }
         )
     document = importer.export_document(items, scenarios)

@@ -1,12 +1,21 @@
 """A registry of demo-seed steps. Each app registers its step in `AppConfig.ready()`;
 `onestop seed_demo` runs them in order. Every step must be idempotent: running the seed
 twice changes nothing the second time.
+
+A node owns its region: every step seeds only what belongs to `node_region()` (the node's
+`NODE_REGION`) and the regions under it (`org.seed.demo_regions` names them); what belongs to
+other regions reaches a node from its peers. Reference data (the region rows, department
+kinds, dataset and e-licence registries, the calendar) is national and seeded on every node.
+A step that takes a `region` keyword seeds that region's part instead (the tests seed two
+regions into one database that way).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
@@ -32,3 +41,8 @@ def register(*, order: int, name: str) -> Callable[[StepFn], StepFn]:
 
 def steps() -> list[SeedStep]:
     return sorted(_steps.values(), key=lambda s: (s.order, s.name))
+
+
+def node_region() -> str:
+    """The region this node serves and seeds (`settings.NODE_REGION`, a GB/T 2260 code)."""
+    return str(settings.NODE_REGION)

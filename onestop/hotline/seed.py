@@ -1,5 +1,7 @@
-"""Demo-seed steps of the hotline: the dispatch catalogue (order 70) and a few demo work orders
-in Wulian (order 75), made through the services. Both are idempotent.
+"""Demo-seed steps of the hotline: the dispatch catalogue (order 70, national reference data,
+on every node) and a few demo work orders of Wulian (order 75, only on a node whose region is
+or covers Wulian: the orders are about places there), made through the services. Both are
+idempotent.
 
 DEVELOPMENT DATA ONLY: the callers and phone numbers below are invented.
 """
@@ -20,6 +22,7 @@ from onestop.core import seeding
 from onestop.core.seed import sync_row
 from onestop.hotline import services
 from onestop.hotline.models import Category, TimeLimitClass, WorkOrder
+from onestop.org.seed import demo_regions
 
 
 def _load() -> dict[str, Any]:
@@ -64,6 +67,8 @@ def seed_catalogue() -> str:
         changed += did
     return f"{changed} changed"
 
+
+DEMO_REGION = "371121"  # the demo work orders name places and departments of Wulian
 
 Step = Callable[[dict[str, User], WorkOrder], Any]
 
@@ -137,7 +142,9 @@ DEMO: list[dict[str, Any]] = [
 
 
 @seeding.register(order=75, name="hotline-demo")
-def seed_demo_orders() -> str:
+def seed_demo_orders(region: str | None = None) -> str:
+    if DEMO_REGION not in demo_regions(region):
+        return f"no demo work orders for this region (they are {DEMO_REGION}'s)"
     users = accounts_selectors.users_by_username(["agent", "officer-ps", "officer-hr"])
     if len(users) < 3 or not Category.objects.exists():
         return "skipped (needs the demo accounts and the hotline catalogue)"
@@ -155,7 +162,7 @@ def seed_demo_orders() -> str:
             contact_phone=spec["contact_phone"],
             address=spec.get("address", ""),
             township=spec.get("township", ""),
-            region="371121",
+            region=DEMO_REGION,
             idempotency_key=spec["key"],
         )
         for step in spec["steps"]:

@@ -1,4 +1,4 @@
-"""Demo-seed step of the Open311 gateway (order 80): one API client for Wulian.
+"""Demo-seed step of the Open311 gateway (order 80): one API client for the node's region.
 
 DEVELOPMENT ONLY: the key `DEMO_KEY` is published here; it stops working as soon as the client
 is deactivated, and a production node must never run the demo seed.
@@ -13,11 +13,10 @@ from onestop.open311.models import ApiClient
 
 DEMO_NAME = "Demo Open311 client"
 DEMO_KEY = "demo-open311-key"  # development-only, published
-DEMO_REGION = "371121"
 
 
 @seeding.register(order=80, name="open311")
-def seed_open311() -> str:
+def seed_open311(region: str | None = None) -> str:
     if ApiClient.objects.filter(name=DEMO_NAME).exists():
         return f"0 changed (demo api_key {DEMO_KEY}, development only)"
     admin = User.objects.filter(username="admin", is_active=True).first()
@@ -27,7 +26,7 @@ def seed_open311() -> str:
         actor=admin,
         name=DEMO_NAME,
         contact="open311-demo@example.org",
-        region=DEMO_REGION,
+        region=region or seeding.node_region(),
         key=DEMO_KEY,
         public_reads=True,
     )

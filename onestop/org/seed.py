@@ -1,5 +1,10 @@
 """Demo-seed step of `org`: regions, department kinds, departments and service centres; and
-`regions_load`, the administrative divisions a production node loads at `onestop init`."""
+`regions_load`, the administrative divisions a production node loads at `onestop init`.
+
+The region rows and department kinds are reference data, loaded on every node (a node knows
+the names of every region); departments and service centres only for the node's own region and
+the regions under it (`demo_regions`).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from onestop.org.models import (
     ServiceCentre,
     Window,
 )
+from onestop.org.selectors import region_covers
 
 
 def _load(name: str) -> Any:
@@ -30,9 +36,22 @@ def _load(name: str) -> Any:
 
 
 @functools.cache
-def _dept_abbr() -> dict[str, str]:
-    abbr = _dept_abbr()
-    return abbr
+def seeded_regions() -> tuple[str, ...]:
+    """The regions data/seed has a demo node for: those with departments, in file order."""
+    codes: dict[str, None] = {}
+    for dept in _load("departments.json")["departments"]:
+        codes.setdefault(dept["region"], None)
+    return tuple(codes)
+
+
+def demo_regions(node: str | None = None) -> list[str]:
+    """The regions of data/seed whose demo data a node of region `node` (default: this node's
+    `NODE_REGION`) seeds: its own and those under it, its own first."""
+    node = node or seeding.node_region()
+    return sorted(
+        (code for code in seeded_regions() if region_covers(node, code)),
+        key=lambda code: (code != node, code),
+    )
 
 
 def regions_load() -> int:
@@ -55,7 +74,7 @@ def regions_load() -> int:
     return changed
 
 
-def _seed_departments() -> int:
+def _seed_departments(regions: list[str]) -> int:
     data = _load("departments.json")
     abbr: dict[str, str] = _load("catalog.json").get("dept_abbr", {})
     changed = 0
@@ -74,6 +93,8 @@ def _seed_departments() -> int:
         )
         changed += did
     for dept in data["departments"]:
+        if dept["region"] not in regions:
+            continue
         _, did = sync_row(
             Department,
             {"code": dept["code"]},
@@ -147,12 +168,17 @@ def _seed_centre(row: dict[str, Any]) -> int:
 
 
 @seeding.register(order=20, name="org")
-def seed_org() -> str:
-    changed = regions_load() + _seed_departments()
-    centres = _load("centres.json")["centres"]
+def seed_org(region: str | None = None) -> str:
+    """Every region row; the departments and centres of `region` (default: this node's) and
+    the regions under it."""
+    regions = demo_regions(region)
+    changed = regions_load() + _seed_departments(regions)
+    centres = [row for row in _load("centres.json")["centres"] if row["region"] in regions]
     for row in centres:
         changed += _seed_centre(row)
+    departments = Department.objects.filter(region_id__in=regions).count()
     return (
-        f"{Region.objects.count()} regions, {Department.objects.count()} departments, "
-        f"{len(centres)} service centres (demo addresses), {changed} changed"
+        f"{Region.objects.count()} regions, {departments} departments and {len(centres)} "
+        f"service centres of {', '.join(regions) or 'no demo region'} (demo addresses), "
+        f"{changed} changed"
     )

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -113,6 +114,13 @@ def centre_list(*, region: str) -> QuerySet[ServiceCentre]:
 def centre_list_all() -> QuerySet[ServiceCentre]:
     """Every service centre of the node, with its region, by region and slug."""
     return ServiceCentre.objects.select_related("region").order_by("region_id", "slug")
+
+
+def centre_list_node() -> QuerySet[ServiceCentre]:
+    """The service centres of this node's region (`NODE_REGION`) and the regions under it,
+    with their region, by region and slug: what the node's kiosk offers. A centre of another
+    region is that region's node's, even if its row is here."""
+    return centre_list_all().filter(region_q(settings.NODE_REGION, "region_id"))
 
 
 def window_list(*, centres: Iterable[ServiceCentre] | QuerySet[ServiceCentre]) -> QuerySet[Window]:

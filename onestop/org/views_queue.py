@@ -34,7 +34,7 @@ def _centre_context(centres: list[ServiceCentre], centre: ServiceCentre | None) 
 @require_http_methods(["GET", "POST"])
 def queue_take(request: HttpRequest) -> HttpResponse:
     """The kiosk: choose the centre and what you came for, take a number."""
-    centres = list(selectors.centre_list_all())
+    centres = list(selectors.centre_list_node())
     slug = request.POST.get("centre") or request.GET.get("centre") or ""
     if not slug and len(centres) == 1:
         slug = centres[0].slug
@@ -69,7 +69,7 @@ def queue_ticket(request: HttpRequest, token: str) -> HttpResponse:
         ticket = selectors.ticket_by_token(token=token)
     except NotFound as error:
         raise Http404(str(error.message)) from None
-    centres = list(selectors.centre_list_all())
+    centres = list(selectors.centre_list_node())
     centre = next((c for c in centres if c.pk == ticket.centre_id), None)
     context = _centre_context(centres, centre) | {
         "ticket": ticket,

@@ -1,6 +1,8 @@
 """Demo-seed steps of `sharing`: the dataset registry (data/seed/datasets.json), the sharing
-agreements (data/seed/sharing_agreements.json) and synthetic authoritative records with two
-example accesses (data/seed/sharing_demo.json; DEVELOPMENT DATA ONLY)."""
+agreements (data/seed/sharing_agreements.json), both national reference data seeded on every
+node, and synthetic authoritative records with two example accesses (data/seed/sharing_demo.json;
+DEVELOPMENT DATA ONLY): only the records of the node's region and the regions under it (each
+record names the region whose node holds it)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from onestop.accounts import selectors as accounts_selectors
 from onestop.core import seeding
 from onestop.core.actors import SYSTEM
 from onestop.core.errors import DomainError
+from onestop.org.seed import demo_regions
 from onestop.sharing import selectors
 from onestop.sharing.models import Purpose
 from onestop.sharing.services import agreement_upsert, data_fetch, dataset_upsert, record_upsert
@@ -35,9 +38,11 @@ def load_agreements() -> list[dict[str, Any]]:
     return rows
 
 
-def load_demo_records() -> list[dict[str, Any]]:
+def load_demo_records(region: str | None = None) -> list[dict[str, Any]]:
+    """The demo records held by this node's region (or `region`) and the regions under it."""
+    regions = demo_regions(region)
     rows: list[dict[str, Any]] = _load("sharing_demo.json")["records"]
-    return rows
+    return [row for row in rows if row["region"] in regions]
 
 
 @seeding.register(order=40, name="datasets")
@@ -67,7 +72,7 @@ DEMO_ACCESSES = [
 ]
 
 
-def _demo_accesses() -> int:
+def _demo_accesses(region: str) -> int:
     users = accounts_selectors.users_by_username(
         ["citizen", *(a[0] for a in DEMO_ACCESSES)], active=False
     )
@@ -89,15 +94,15 @@ def _demo_accesses() -> int:
                 dataset=dataset,
                 fields=fields,
                 purpose=purpose,
-                case="371121-20261120-0001",
+                case=f"{region}-20261120-0001",
             )
         made += 1
     return made
 
 
 @seeding.register(order=45, name="sharing-demo")
-def seed_demo_records() -> str:
-    rows = load_demo_records()
+def seed_demo_records(region: str | None = None) -> str:
+    rows = load_demo_records(region)
     changed = sum(
         record_upsert(
             actor=SYSTEM,
@@ -109,5 +114,5 @@ def seed_demo_records() -> str:
         )[1]
         for row in rows
     )
-    accesses = _demo_accesses()
+    accesses = _demo_accesses(region or seeding.node_region())
     return f"{len(rows)} records, {changed} changed; {accesses} example accesses"

@@ -45,7 +45,7 @@ from onestop.cases import selectors, services
 from onestop.cases.models import Case
 from onestop.catalog.models import Item, Scenario
 from onestop.core.actors import SYSTEM
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 REGION = "371121"
 NEWBORN_ANSWERS = {"hukou_here": "yes", "ss_card": "yes", "maternity": "no"}
@@ -78,7 +78,10 @@ def build_world() -> dict[str, User]:
     from onestop.workflow.seed import seed_workflow
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
     seed_datasets()
     seed_licence_types()
     seed_agreements()

@@ -17,7 +17,7 @@ from onestop.accounts.models import StaffRole, User
 from onestop.cases import clock
 from onestop.cases.models import Case
 from onestop.catalog.models import Item
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 PASSWORD = "onestop-demo-2026"
 R = StaffRole.Role
@@ -34,10 +34,14 @@ def _seed_world() -> None:
     from onestop.sharing.seed import seed_datasets
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
     seed_datasets()
     seed_licence_types()
     seed_catalog()
+    seed_catalog(region=OTHER_REGION)
     admin = User.objects.get(username="admin")
     for username, roles in (
         ("office-ps2", [(R.DEPARTMENT_OFFICER, "371121", "371121-public-security")]),

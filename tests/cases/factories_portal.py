@@ -9,8 +9,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from onestop.accounts.models import User
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 from tests.factories import login as client_for  # noqa: F401  (the one login helper)
-from tests.factories import worlds
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -36,11 +36,14 @@ def _build_portal() -> None:
 
     seed_calendar()
     seed_org()
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
     load_registries()
     seed_agreements()
     seed_demo_records()
     seed_catalog()
+    seed_catalog(region=OTHER_REGION)
     seed_workflow()
     seed_item_processes()
 

@@ -16,7 +16,7 @@ from onestop.accounts.models import User
 from onestop.cases import clock
 from onestop.cases.models import Case, CaseEvent
 from onestop.catalog.models import Item, Scenario
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 # Numbers from 90001 up, clear of the ones `services` allocates (from 1) in the same test.
 _seq = {"n": 90000}
@@ -31,10 +31,14 @@ def _seed_world() -> None:
     from onestop.sharing.seed import seed_datasets
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
     seed_datasets()
     seed_licence_types()
     seed_catalog()
+    seed_catalog(region=OTHER_REGION)
 
 
 def seed_world() -> dict[str, User]:

@@ -9,7 +9,9 @@ from typing import Any
 from onestop.accounts.models import User
 from onestop.cases.models import Case
 from tests.factories import (
+    OTHER_REGION,
     login,  # noqa: F401  (the tests' one login helper, re-exported)
+    other_region_staff,
     worlds,
 )
 
@@ -23,7 +25,10 @@ def _seed_org_and_accounts() -> None:
     from onestop.org.seed import seed_org
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
 
 
 def seed_org_and_accounts() -> dict[str, User]:

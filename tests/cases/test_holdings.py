@@ -12,6 +12,7 @@ import pytest
 from onestop.accounts.models import User
 from onestop.cases import holdings
 from onestop.catalog import hooks as catalog_hooks
+from tests.factories import OTHER_REGION
 from tests.sharing import conftest as sharing_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,8 @@ def demo(sharing_demo: dict[str, User]) -> dict[str, User]:
     from onestop.catalog.seed import seed_catalog
 
     seed_catalog()
+
+    seed_catalog(region=OTHER_REGION)
     return sharing_demo
 
 

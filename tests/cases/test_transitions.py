@@ -14,6 +14,7 @@ from onestop.cases import transitions
 from onestop.cases.models import Case, CaseEvent
 from onestop.core.errors import Conflict
 from onestop.org.models import Region
+from tests.factories import OTHER_REGION
 
 S = Case.Status
 KINDS = (Case.Kind.BUNDLE, Case.Kind.ITEM)
@@ -30,6 +31,8 @@ def region(db: Any) -> Region:
     from onestop.org.seed import seed_org
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     return Region.objects.get(code="371121")
 
 

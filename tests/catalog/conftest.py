@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, worlds
 
 SEED = Path(settings.BASE_DIR) / "data" / "seed"
 
@@ -19,6 +19,8 @@ def load_org() -> None:
     from onestop.org.seed import seed_org
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
 
 
 def load_registries() -> None:
@@ -39,6 +41,7 @@ def build_catalogue() -> None:
 
     build_registries()
     seed_catalog()
+    seed_catalog(region=OTHER_REGION)
 
 
 @worlds.fixture("org-registries", build_registries, value=lambda: None)

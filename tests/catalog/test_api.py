@@ -22,7 +22,7 @@ def test_items_list_is_paginated_and_filtered(
         response = client.get("/api/v1/items", {"limit": 5, "offset": 0})
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 145
+    assert body["count"] == 147
     assert [i["code"] for i in body["items"]] == [
         "37112100CL-GG-0001",
         "37112100CL-JF-0001",

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_item_list_filters(catalogue: None) -> None:
-    assert selectors.item_list(region="371121").count() == 145
-    assert selectors.item_list(region="320707").count() == 145
+    assert selectors.item_list(region="371121").count() == 147
+    assert selectors.item_list(region="320707").count() == 147
     tax = list(selectors.item_list(region="371121", department="tax"))
     assert {i.competent_department.kind_id for i in tax} | {
         i.implementing_department.kind_id for i in tax

@@ -39,8 +39,8 @@ def snapshot() -> list[tuple[Any, ...]]:
 def test_import_creates_the_catalogue(registries: None, document: dict[str, Any]) -> None:
     result = catalog_import(actor=SYSTEM, data=document, region=None, fmt="json")
 
-    assert (result.items_created, result.scenarios_created) == (145, 13)
-    assert counts() == (145, 550, 13, sum(len(s["items"]) for s in document["scenarios"]))
+    assert (result.items_created, result.scenarios_created) == (147, 13)
+    assert counts() == (147, 556, 13, sum(len(s["items"]) for s in document["scenarios"]))
     item = Item.objects.get(code="37112100SP-XK-0001")
     assert item.template_key == "SP-XK-0001"
     assert item.competent_department_id == "371121-market-regulation"
@@ -83,8 +83,8 @@ def test_seed_is_idempotent(registries: None) -> None:
 
     assert counts() == before
     assert snapshot() == stamps
-    assert "0 created, 0 updated, 145 unchanged" in summary
-    assert before[0] == 290
+    assert "0 created, 0 updated, 147 unchanged" in summary
+    assert before[0] == 147
 
 
 def test_reimport_of_a_changed_item_updates_only_that_item(
@@ -97,9 +97,9 @@ def test_reimport_of_a_changed_item_updates_only_that_item(
 
     result = catalog_import(actor=SYSTEM, data=changed, region=None, fmt="json")
 
-    assert (result.items_updated, result.items_unchanged) == (1, 144)
+    assert (result.items_updated, result.items_unchanged) == (1, 146)
     assert Item.objects.get(code="37112100SP-XK-0001").fee_zh == "收费"
-    assert Material.objects.count() == 549
+    assert Material.objects.count() == 555
 
 
 def test_scenario_form_schema_and_themes(registries: None, document: dict[str, Any]) -> None:
@@ -249,7 +249,7 @@ def test_json_round_trip_on_an_empty_database(imported: None) -> None:
 
     result = catalog_import(actor=SYSTEM, data=exported, region=None, fmt="json")
 
-    assert (result.items_created, result.scenarios_created) == (145, 13)
+    assert (result.items_created, result.scenarios_created) == (147, 13)
     assert catalog_export(region="371121", fmt="json") == exported
 
 
@@ -262,7 +262,7 @@ def test_xlsx_round_trip_on_an_empty_database(imported: None) -> None:
 
     result = catalog_import(actor=SYSTEM, data=workbook, region=None, fmt="xlsx")
 
-    assert (result.items_created, result.scenarios_created) == (145, 13)
+    assert (result.items_created, result.scenarios_created) == (147, 13)
     assert catalog_export(region="371121", fmt="json") == exported_json
     again = catalog_import(actor=SYSTEM, data=workbook, region=None, fmt="xlsx")
     assert again.changed == 0
@@ -295,4 +295,38 @@ def test_commands_print_row_errors_and_export(
     )
     stdout = io.StringIO()
     call_command("catalog_import", str(out), "--region", "320707", stdout=stdout)
-    assert "320707: items 145 created" in stdout.getvalue()
+    assert "320707: items 147 created" in stdout.getvalue()
+
+
+def test_a_joint_scenario_keeps_its_other_regions_item_through_export_and_import(
+    registries: None,
+) -> None:
+    """Ganyu's household move names Wulian's move-out item by region and code; the JSON and
+    XLSX exports write it as such and read it back unchanged, and a remote entry whose region
+    is unknown is refused."""
+    seed_catalog(region="320707")
+    slug = "household-move-371121-320707"
+    exported = catalog_export(region="320707", fmt="json")
+    scenario = next(s for s in json.loads(exported)["scenarios"] if s["slug"] == slug)
+    assert scenario["items"] == [
+        {"code": "37112100GA-QR-0006", "region": "371121"},
+        {"code": "32070700GA-QR-0003"},
+        {"code": "32070700YB-GG-0007"},
+    ]
+    assert catalog_import(actor=SYSTEM, data=exported, region="320707", fmt="json").changed == 0
+    workbook = catalog_export(region="320707", fmt="xlsx")
+    assert catalog_import(actor=SYSTEM, data=workbook, region="320707", fmt="xlsx").changed == 0
+    first = ScenarioItem.objects.filter(scenario__slug=slug).order_by("position").first()
+    assert first is not None
+    assert (first.item_id, first.region_id, first.item_code) == (
+        None,
+        "371121",
+        "37112100GA-QR-0006",
+    )
+
+    document = json.loads(exported)
+    joint = next(s for s in document["scenarios"] if s["slug"] == slug)
+    joint["items"][0] = {"code": "99999900GA-QR-0006", "region": "999999"}
+    with pytest.raises(ValidationFailed) as refused:
+        catalog_import(actor=SYSTEM, data=document, region="320707", fmt="json")
+    assert [e["field"] for e in refused.value.details] == ["item_region"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 
 def build_demo_accounts() -> Any:
@@ -15,9 +15,12 @@ def build_demo_accounts() -> Any:
     from onestop.sharing.seed import seed_datasets
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_datasets()
     seed_licence_types()
     seed_accounts()
+    other_region_staff()
     return {user.username: user for user in User.objects.all()}
 
 

@@ -12,12 +12,13 @@ from onestop.accounts import services as accounts
 from onestop.core import calendar
 from onestop.core.models import CalendarDay
 from onestop.org.seed import seed_org
-from tests.factories import login
+from tests.factories import OTHER_REGION, login
 
 
 @pytest.fixture
 def admin_client(db: None, client: Client, settings: Any) -> Client:
     seed_org()
+    seed_org(region=OTHER_REGION)
     admin = accounts.administrator_bootstrap(
         username="root",
         password="correct-horse-battery",

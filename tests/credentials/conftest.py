@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from onestop.accounts.models import User
 from onestop.core import crypto
 from onestop.credentials.models import Credential
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 PASSWORD = "onestop-demo-2026"
 
@@ -36,9 +36,12 @@ def build_world() -> None:
     from onestop.sharing.seed import seed_datasets
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_datasets()
     seed_licence_types()
     seed_accounts()
+    other_region_staff()
 
 
 @worlds.fixture("org-registries-accounts", build_world)

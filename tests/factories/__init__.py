@@ -332,3 +332,32 @@ class DrawnText:
     @property
     def text(self) -> str:
         return "\n".join(self.strings)
+
+
+# The other demo region that tests seed beside the node's own (371121) in one database: a node
+# seeds only its own region (core.seeding), so tests that need a second region add it.
+OTHER_REGION = "320707"
+
+
+def other_region_staff() -> None:
+    """Staff of the other demo region (Ganyu), used by tests as staff of a region that is not
+    theirs: clerk-gy (window clerk) and officer-gy (public security). Needs the accounts seed
+    (its superuser `admin`) and the org seed of OTHER_REGION."""
+    from onestop.accounts import services
+    from onestop.accounts.models import StaffRole, User
+
+    admin = User.objects.get(username="admin")
+    role = StaffRole.Role
+    wanted: list[tuple[str, str, list[tuple[str, str, str | None]]]] = [
+        ("clerk-gy", "吴涛", [(role.WINDOW_CLERK, OTHER_REGION, None)]),
+        (
+            "officer-gy",
+            "孙丽",
+            [(role.DEPARTMENT_OFFICER, OTHER_REGION, f"{OTHER_REGION}-public-security")],
+        ),
+    ]
+    for username, real_name, roles in wanted:
+        if not User.objects.filter(username=username).exists():
+            services.staff_create(
+                actor=admin, username=username, password=PASSWORD, real_name=real_name, roles=roles
+            )

@@ -274,10 +274,13 @@ def use(name: str, build: Callable[[], Any] | None = None) -> Any:
 
 
 def build_org() -> None:
-    """Regions, department kinds and departments of both demo regions (the org seed step)."""
+    """Regions, department kinds, and the departments and centres of two demo regions (the
+    org seed step of the node's own region, 371121, and of OTHER_REGION, 320707)."""
     from onestop.org.seed import seed_org
+    from tests.factories import OTHER_REGION
 
     seed_org()
+    seed_org(region=OTHER_REGION)
 
 
 register("org", build_org, value=lambda: None)

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from onestop.accounts.models import StaffRole, User
 from onestop.hotline import services
 from onestop.hotline.models import WorkOrder
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 R = StaffRole.Role
 PASSWORD = "onestop-demo-2026"
@@ -68,7 +68,10 @@ def build_world() -> None:
     from onestop.org.seed import seed_org
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
     seed_catalogue()
     admin = User.objects.get(username="admin")
     for username, roles in EXTRA_STAFF:

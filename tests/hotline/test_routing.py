@@ -20,6 +20,7 @@ from django.core.management import call_command
 
 from onestop.hotline import routing
 from onestop.org.seed import seed_org
+from tests.factories import OTHER_REGION
 
 URL = "/api/v1/hotline/classify"
 SYNTH = Path(__file__).resolve().parents[2] / "tools" / "hotline_synth.py"
@@ -65,6 +66,7 @@ def active(model: routing.Model) -> Any:
 @pytest.fixture
 def org(db: None) -> None:
     seed_org()
+    seed_org(region=OTHER_REGION)
 
 
 # --- the synthetic history -------------------------------------------------------------------

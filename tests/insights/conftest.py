@@ -28,7 +28,7 @@ from django.utils import translation
 from onestop.accounts.models import User
 from onestop.hotline import services
 from onestop.hotline.models import WorkOrder
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 SH = ZoneInfo("Asia/Shanghai")
 PS = "371121-public-security"
@@ -72,7 +72,10 @@ def build_world() -> None:
     from onestop.org.seed import seed_org
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
     seed_catalogue()
 
 

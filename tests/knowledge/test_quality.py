@@ -105,7 +105,7 @@ def test_demo_index_covers_the_catalogue_and_the_knowledge_base(demo_index):
     # The knowledge-articles seed step (order 85) runs before the index is built.
     articles = articles_visible(region=REGION).count()
     assert articles >= 40
-    assert demo_index["documents"] == 145 + 13 + articles
+    assert demo_index["documents"] == 147 + 13 + articles
 
 
 @pytest.mark.django_db

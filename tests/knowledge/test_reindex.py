@@ -11,11 +11,13 @@ from onestop.knowledge.models import SearchDocument
 from onestop.knowledge.tasks import index_region
 from onestop.org.seed import seed_org
 from onestop.sharing.seed import seed_datasets
+from tests.factories import OTHER_REGION
 
 
 @pytest.mark.django_db(transaction=True)
 def test_catalogue_import_queues_reindex_and_the_worker_task_indexes():
     seed_org()
+    seed_org(region=OTHER_REGION)
     seed_datasets()
     seed_licence_types()
     data = seed_document()
@@ -27,13 +29,14 @@ def test_catalogue_import_queues_reindex_and_the_worker_task_indexes():
 
     result = index_region.call("371121")
     documents = SearchDocument.objects.filter(region="371121")
-    assert result["documents"] == documents.count() == 145 + 13
+    assert result["documents"] == documents.count() == 147 + 13
     assert documents.filter(kind="scenario", ref="newborn").exists()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_unchanged_import_queues_nothing():
     seed_org()
+    seed_org(region=OTHER_REGION)
     seed_datasets()
     seed_licence_types()
     data = seed_document()

@@ -11,7 +11,7 @@ import pytest
 from onestop.accounts.models import User
 from onestop.open311.models import ApiClient
 from onestop.open311.seed import DEMO_KEY, DEMO_NAME
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 SERVICE = "urban-rural-construction.property-management"
 WATER = "utilities.water"
@@ -29,7 +29,10 @@ def build_world() -> None:
     from onestop.org.seed import seed_org
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_accounts()
+    other_region_staff()
     seed_catalogue()
     seed_open311()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from onestop.accounts.models import StaffRole, User
-from tests.factories import AdministratorFactory, StaffFactory, worlds
+from tests.factories import OTHER_REGION, AdministratorFactory, StaffFactory, worlds
 
 PASSWORD = "correct-horse-battery"
 
@@ -48,6 +48,7 @@ def build_catalogue() -> None:
     seed_datasets()
     seed_licence_types()
     seed_catalog()
+    seed_catalog(region=OTHER_REGION)
 
 
 @worlds.fixture("org-catalogue", build_catalogue, value=lambda: None, includes=("org",))

@@ -7,7 +7,7 @@ def test_regions(org: None, client: Client) -> None:
     response = client.get("/api/v1/regions")
     assert response.status_code == 200
     body = response.json()
-    assert len(body) == 6
+    assert len(body) == 9
     assert body[-1] == {
         "code": "371121",
         "name": "五莲县",

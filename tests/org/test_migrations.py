@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from onestop.core.models import DayCounter
+from tests.factories import OTHER_REGION
 
 BEFORE = [
     ("cases", "0004_queue_waiting_index"),
@@ -40,9 +41,12 @@ def _world() -> dict[str, Any]:
     from tests.factories import CitizenFactory, DraftFactory
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     seed_datasets()
     seed_licence_types()
     seed_catalog()
+    seed_catalog(region=OTHER_REGION)
     centre = ServiceCentre.objects.get(slug="wulian-centre")
     item = Item.objects.filter(region_id=centre.region_id).exclude(implementing_department=None)[0]
     scenario = Scenario.objects.filter(region_id=centre.region_id)[0]

@@ -22,7 +22,7 @@ from onestop.core.models import DayCounter
 from onestop.core.permissions import Permission
 from onestop.org import policies, purposes, selectors, services
 from onestop.org.models import QueueTicket, ServiceCentre, Window
-from tests.factories import QueueTicketFactory, StaffFactory
+from tests.factories import OTHER_REGION, QueueTicketFactory, StaffFactory
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +57,8 @@ def test_concurrent_takes_get_distinct_numbers() -> None:
     from onestop.org.seed import seed_org
 
     seed_org()
+
+    seed_org(region=OTHER_REGION)
     kiosk = ServiceCentre.objects.get(slug="wulian-centre")
     results: list[str] = []
     errors: list[BaseException] = []

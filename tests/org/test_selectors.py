@@ -11,10 +11,10 @@ from onestop.org.seed import seed_org
 
 def test_seed_is_idempotent(db: None) -> None:
     first = seed_org()
-    assert first.startswith("6 regions, 66 departments, 2 service centres")
+    assert first.startswith("9 regions, 33 departments and 1 service centres of 371121")
     stamps = list(ServiceCentre.objects.values_list("updated_at", flat=True))
     assert seed_org() == (
-        "6 regions, 66 departments, 2 service centres (demo addresses), 0 changed"
+        "9 regions, 33 departments and 1 service centres of 371121 (demo addresses), 0 changed"
     )
     assert list(ServiceCentre.objects.values_list("updated_at", flat=True)) == stamps
 
@@ -24,6 +24,9 @@ def test_regions(org: None) -> None:
         "320000",
         "320700",
         "320707",
+        "330000",
+        "330100",
+        "330106",
         "370000",
         "371100",
         "371121",

@@ -7,7 +7,7 @@ from typing import Any
 
 from onestop.accounts.models import User
 from tests.catalog.conftest import load_org, load_registries
-from tests.factories import worlds
+from tests.factories import OTHER_REGION, other_region_staff, worlds
 
 
 def build_demo() -> None:
@@ -17,6 +17,7 @@ def build_demo() -> None:
     load_org()
     load_registries()
     seed_accounts()
+    other_region_staff()
     seed_agreements()
     seed_demo_records()
 
@@ -31,6 +32,7 @@ def build_demo_and_catalogue() -> None:
 
     build_demo()
     seed_catalog()
+    seed_catalog(region=OTHER_REGION)
 
 
 @worlds.fixture(

@@ -5,7 +5,7 @@ tracker; the look-up of an unknown ID is recorded as well."""
 import pytest
 
 from onestop.accounts import services as accounts
-from onestop.accounts.seed import CITIZEN
+from onestop.accounts.seed import demo_people
 from onestop.core.errors import NotFound
 from onestop.ledger import selectors as ledger
 from onestop.sharing.models import AccessRecord
@@ -15,7 +15,8 @@ def test_clerk_lookup_is_recorded_and_shown_to_the_citizen(demo, client):
     clerk, citizen = demo["clerk"], demo["citizen"]
     size_before = ledger.tree_size()
 
-    found = accounts.user_find_by_resident_id(actor=clerk, resident_id=CITIZEN["resident_id"])
+    resident_id = demo_people("371121")["citizen"]["resident_id"]
+    found = accounts.user_find_by_resident_id(actor=clerk, resident_id=resident_id)
 
     assert found == citizen
     record = AccessRecord.objects.get(dataset="accounts.profile")

@@ -382,7 +382,7 @@ def test_record_upsert_is_idempotent_and_encrypted(demo: dict[str, User]) -> Non
 
     stamps = list(DatasetRecord.objects.order_by("pk").values_list("pk", "updated_at"))
 
-    assert seed_demo_records() == "50 records, 0 changed; 0 example accesses"
+    assert seed_demo_records() == "35 records, 0 changed; 0 example accesses"
     assert list(DatasetRecord.objects.order_by("pk").values_list("pk", "updated_at")) == stamps
     stored = DatasetRecord.objects.filter(dataset_id="resident-id").values_list(
         "data_enc", flat=True

@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -5,7 +7,10 @@ from onestop.core import secrets, seeding
 
 
 class Command(BaseCommand):
-    help = "Seed the demo region (idempotent: a second run changes nothing). Development only."
+    help = (
+        "Seed the demo of the node's region, NODE_REGION (idempotent: a second run changes "
+        "nothing). Development only."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         if secrets.production():
@@ -14,7 +19,10 @@ class Command(BaseCommand):
                 "accounts have a published password. Set up a production node with "
                 "`onestop init --admin NAME` (docs/operations.md)."
             )
+        self.stdout.write(f"seeding the demo of region {seeding.node_region()} (NODE_REGION)")
         for step in seeding.steps():
+            started = time.monotonic()
             with transaction.atomic():
                 summary = step.run()
-            self.stdout.write(f"seed {step.name}: {summary or 'ok'}")
+            elapsed = time.monotonic() - started
+            self.stdout.write(f"seed {step.name}: {summary or 'ok'} ({elapsed:.1f} s)")
