@@ -28,7 +28,7 @@ def _zh(text) -> str:
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        return str(text)
+        return translation.gettext(text) if isinstance(text, str) else str(text)
 
 
 def _post(page, control) -> None:
