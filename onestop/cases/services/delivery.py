@@ -17,12 +17,12 @@ from onestop.cases.services.common import (
     PRIVATE_FIELD_MARKS,
     EventKind,
     S,
-    _copy,
-    _event,
-    _lock,
-    _not_found,
+    case_copy,
+    case_lock,
+    case_not_found,
     case_save,
     current_time,
+    event_record,
     logger,
 )
 from onestop.cases.services.notices import case_notify, case_title, notify_method
@@ -174,7 +174,7 @@ def completion_check(top: Case, *, now: datetime.datetime) -> None:
         if not bundle_complete(top, statuses, now=now):
             return
         case_save(top)
-        _event(top, EventKind.COMPLETED, at=now)
+        event_record(top, EventKind.COMPLETED, at=now)
     delivered_notify(top, children(case=top))
 
 
@@ -182,9 +182,9 @@ def result_collect(*, actor: Any, case: Case) -> Case:
     """A clerk hands over paper results at the window: the item case's, or — for a bundle —
     every paper result not yet collected, in one visit."""
     with transaction.atomic():
-        top = _lock(case.top)
+        top = case_lock(case.top)
         if not policies.can(actor, policies.Action.RESULT_COLLECT, top):
-            raise _not_found()
+            raise case_not_found()
         if case.pk == top.pk:
             targets = (
                 [top]
@@ -192,7 +192,7 @@ def result_collect(*, actor: Any, case: Case) -> Case:
                 else list(Case.objects.select_for_update().filter(parent=top).order_by("number"))
             )
         else:
-            targets = [_lock(case)]
+            targets = [case_lock(case)]
         targets = [
             c
             for c in targets
@@ -205,10 +205,10 @@ def result_collect(*, actor: Any, case: Case) -> Case:
             target.result_collected_at = now
             if target.pk != top.pk:
                 case_save(target)
-            _event(target, EventKind.COLLECTED, actor=actor, at=now)
+            event_record(target, EventKind.COLLECTED, actor=actor, at=now)
         top.visits += 1
         if top.kind == Case.Kind.ITEM:
             top.result_collected_at = now
         case_save(top)
-    _copy(case, top if case.pk == top.pk else targets[0])
+    case_copy(case, top if case.pk == top.pk else targets[0])
     return case

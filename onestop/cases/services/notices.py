@@ -16,7 +16,7 @@ from onestop.cases.models import (
 from onestop.cases.services.common import S
 
 
-def _recipient_language(case: Case) -> str:
+def case_language(case: Case) -> str:
     """The language of the applicant's notifications (notify's choice for the account; the
     node's default for an SMS to a walk-in's phone)."""
     from onestop.notify.services import recipient_language
@@ -32,7 +32,7 @@ def _name(obj: Any, language: str) -> str:
 def case_title(case: Case, language: str | None = None) -> str:
     """The item's (or scenario's) name in `language` (Chinese when there is no English one);
     by default in the applicant's notification language."""
-    language = language or _recipient_language(case)
+    language = language or case_language(case)
     top = case.top
     if case.item_id and case.item is not None:
         return _name(case.item, language)
@@ -66,7 +66,7 @@ def case_notify(case: Case, template: str, context: dict[str, Any], *, dedupe: s
 
 def notify_method(top: Case, children: list[Case]) -> str:
     """How the results came back, as one phrase in the applicant's language."""
-    with translation.override(_recipient_language(top)):
+    with translation.override(case_language(top)):
         licence = any(c.result_kind == Case.ResultKind.LICENCE for c in children)
         paper = any(c.result_kind == Case.ResultKind.PAPER for c in children)
         rejected = any(c.status == S.REJECTED for c in children)
@@ -93,7 +93,7 @@ def notify_method(top: Case, children: list[Case]) -> str:
         return str(phrases.get((licence, paper, rejected)) or _("see your application"))
 
 
-def _material_list(top: Case, keys: list[str], language: str) -> str:
+def materials_text(top: Case, keys: list[str], language: str) -> str:
     """The names of the materials `keys` in `language`, listed the way that language does."""
     rows = {m.key: m for m in CaseMaterial.objects.filter(case=top, key__in=keys)}
     names = [_name(rows[k], language) for k in keys if k in rows]
