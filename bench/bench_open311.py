@@ -27,7 +27,8 @@ same database). JSON: bench/results/open311.json.
 Environment: BENCH_PG_URL (maintenance database, default postgres://postgres@127.0.0.1:5432/
 postgres), BENCH_WORKERS (gunicorn workers, default 3 as `make run`), BENCH_CLIENTS (default
 8), BENCH_REQUESTS (per endpoint and round, default 150; BENCH_QUICK=1: 40), BENCH_ROUNDS
-(default 3), BENCH_MAX_SECONDS (stop starting rounds after this, default 240).
+(default 3), BENCH_MAX_SECONDS (stop starting rounds after this, default 240), BENCH_PORT
+(the server's port, default a free one).
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ def prepare(database_url: str) -> Path:
 
 
 def free_port() -> int:
+    """BENCH_PORT if set (a shared machine hands out port ranges), else one the OS picks."""
+    if os.environ.get("BENCH_PORT"):
+        return int(os.environ["BENCH_PORT"])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -18,6 +18,8 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import normalize_json, task_enqueued
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from onestop.core.inserts import rows_insert
+
 Call = tuple[Task[Any, Any], tuple[Any, ...]]  # a task and its positional arguments
 
 
@@ -43,7 +45,7 @@ def enqueue_all(calls: Sequence[Call]) -> list[Any]:
                 backend_name=backend.alias,
             )
         )
-    DBTaskResult.objects.bulk_create(rows)
+    rows_insert(rows)
     results = [row.task_result for row in rows]
     for result in results:
         task_enqueued.send(type(backend), task_result=result)

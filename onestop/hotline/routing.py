@@ -491,7 +491,7 @@ def classify(*, text: str, region: str) -> dict[str, Any]:
 def classify_many(requests: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     """`classify` for several (text, region) pairs in one pass of the model; the texts are
     the stored requests' (already checked). Each region's departments are read once."""
-    regions = {region: region_departments(region) for _text, region in requests}
+    regions = {region: region_departments(region) for region in {r for _text, r in requests}}
     return get_model().predict_many(
         [(text or "").strip()[:MAX_TEXT] for text, _region in requests],
         departments=[regions[region] for _text, region in requests],

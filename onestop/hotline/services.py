@@ -27,6 +27,7 @@ from onestop.core import crypto, files, identity, numbering
 from onestop.core import tasks as core_tasks
 from onestop.core.actors import SYSTEM
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
+from onestop.core.inserts import rows_insert
 from onestop.hotline import policies, timelimits, transitions
 from onestop.hotline.models import (
     Attachment,
@@ -438,8 +439,10 @@ def ticket_create(
     order.number = f"new-{uuid.uuid4().hex}"
     try:
         with transaction.atomic():
-            order.save(force_insert=True)
-            WorkOrderEvent.objects.bulk_create(events)
+            # `rows_insert`: the ORM's inserts without building them per request (no signal
+            # is connected to work orders; `full_clean` ran above).
+            rows_insert([order])
+            rows_insert(events)
             # Both task rows in one insert; the receipt reads the number when it is sent.
             core_tasks.enqueue_all(
                 [
@@ -521,7 +524,10 @@ ROUTE_BATCH = 64  # orders routed together by one `tasks.route_orders`
 def _waiting_for_routing(order_ids: Sequence[int], limit: int) -> list[WorkOrder]:
     """New orders whose intake asked for routing and that neither routing nor anyone has
     looked at (no ``route`` and no ``dispatch`` event): those of `order_ids` first, then the
-    oldest others, at most `limit`."""
+    oldest others, at most `limit`. A task whose order an earlier batch took still routes the
+    others waiting: under a backlog that routes ahead of the queue (ending such a task at once
+    instead made the orders wait for their own tasks: dispatch p50 23 s against 10 s in the
+    same bench run)."""
     waiting = (
         WorkOrder.objects.filter(
             status=S.NEW,
@@ -644,7 +650,7 @@ def _route_batch(
                 _event_row(order, kind="route", actor=SYSTEM, data=data, at=now, keys_checked=True)
             )
         if dispatched:
-            WorkOrder.objects.bulk_update(dispatched, [*_DISPATCH_FIELDS, "status", "updated_at"])
+            _update_grouped(dispatched, [*_DISPATCH_FIELDS, "status", "updated_at"])
             masters = set(
                 WorkOrder.objects.filter(merged_into__in=dispatched).values_list(
                     "merged_into_id", flat=True
@@ -655,6 +661,19 @@ def _route_batch(
                     _follow(order)
         WorkOrderEvent.objects.bulk_create(events)
     return [o.number for o in dispatched]
+
+
+def _update_grouped(orders: Sequence[WorkOrder], fields: Sequence[str]) -> None:
+    """Write `fields` of `orders` with one UPDATE per distinct set of values (a batch shares
+    the time and mostly the department and time limits: a handful of statements).
+    `bulk_update` writes a CASE over every order per field, which Django builds slowly (most
+    of the routing worker's CPU for a batch of 64)."""
+    attnames = [f.attname for f in WorkOrder._meta.concrete_fields if f.name in fields]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for order in orders:
+        groups.setdefault(tuple(getattr(order, a) for a in attnames), []).append(order.pk)
+    for values, pks in groups.items():
+        WorkOrder.objects.filter(pk__in=pks).update(**dict(zip(attnames, values, strict=True)))
 
 
 def _assisting(codes: Sequence[str], *, lead: Department, region: str) -> list[Department]:

@@ -15,7 +15,7 @@ from onestop.cases.models import Case, CaseEvent
 from onestop.core.errors import NotFound
 
 
-def _not_found() -> NotFound:
+def case_not_found() -> NotFound:
     return NotFound(_("There is no case with this number that you may see."), code="case_not_found")
 
 
@@ -41,7 +41,7 @@ def case_get(*, actor: Any, number: str) -> Case:
     number = str(number or "").strip()
     case = unique_row(_cases().filter(number=number)) if number and len(number) <= 30 else None
     if case is None or not policies.can_view(actor, case):
-        raise _not_found()
+        raise case_not_found()
     return case
 
 
@@ -51,14 +51,14 @@ def case_get_draft(*, actor: Any, case_id: Any) -> Case:
     try:
         pk = uuid.UUID(str(case_id))
     except (TypeError, ValueError):
-        raise _not_found() from None
+        raise case_not_found() from None
     case = unique_row(
         _cases().filter(
             pk=pk, parent__isnull=True, status__in=[Case.Status.DRAFT, Case.Status.NOTICE]
         )
     )
     if case is None or not policies.can_edit_draft(actor, case):
-        raise _not_found()
+        raise case_not_found()
     return case
 
 
@@ -67,15 +67,15 @@ def case_get_by_id(*, actor: Any, case_id: Any) -> Case:
     try:
         pk = uuid.UUID(str(case_id))
     except (TypeError, ValueError):
-        raise _not_found() from None
+        raise case_not_found() from None
     case = unique_row(_cases().filter(pk=pk))
     if case is None:
-        raise _not_found()
+        raise case_not_found()
     if case.status in (Case.Status.DRAFT, Case.Status.NOTICE):
         if not policies.can_edit_draft(actor, case):
-            raise _not_found()
+            raise case_not_found()
     elif not policies.can_view(actor, case):
-        raise _not_found()
+        raise case_not_found()
     return case
 
 

@@ -49,7 +49,7 @@ def _case_not_found() -> NotFound:
     return NotFound(_("There is no case with this number here."), code="case_not_found")
 
 
-def _check_case(actor: Any, case: Case) -> Case:
+def case_of_clerk(actor: Any, case: Case) -> Case:
     if not is_clerk_of(actor, case.region_id):
         raise _case_not_found()
     return case
@@ -126,7 +126,7 @@ def case_for_window(*, actor: Any, ref: str) -> Case:
         case = qs.filter(pk=case_id, parent__isnull=True, channel=Case.Channel.WINDOW).first()
     if case is None:
         raise _case_not_found()
-    return _check_case(actor, case)
+    return case_of_clerk(actor, case)
 
 
 def case_ref(case: Case) -> str:
@@ -134,8 +134,8 @@ def case_ref(case: Case) -> str:
     return case.number or str(case.pk)
 
 
-def _open_case(actor: Any, case: Case) -> Case:
-    _check_case(actor, case)
+def case_open_at_window(actor: Any, case: Case) -> Case:
+    case_of_clerk(actor, case)
     if case.status not in OPEN_AT_WINDOW or case.channel != Case.Channel.WINDOW:
         raise ValidationFailed(
             _("This application is no longer open at the window."), code="not_open"
@@ -158,7 +158,7 @@ def open_supplements(case: Case) -> list[Supplement]:
     )
 
 
-def _supplement_keys(top: Case) -> set[str]:
+def supplement_keys(top: Case) -> set[str]:
     return {str(k) for s in open_supplements(top) for k in s.materials or []}
 
 
@@ -168,7 +168,7 @@ def supply_keys(case: Case) -> set[str]:
     if top.status not in AFTER_ACCEPTANCE:
         return set()
     pledged = {m.key for m in top.materials.all() if m.mode == M.PLEDGED}
-    return pledged | _supplement_keys(top)
+    return pledged | supplement_keys(top)
 
 
 def missing_materials(case: Case) -> list[CaseMaterial]:

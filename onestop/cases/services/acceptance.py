@@ -24,15 +24,15 @@ from onestop.cases.services.common import (
     WINDOW_OK,
     EventKind,
     Mode,
-    _copy,
-    _event,
-    _idempotency_key,
-    _lock,
-    _not_found,
-    _replayed,
-    _user,
+    actor_user,
+    case_copy,
+    case_lock,
+    case_not_found,
+    case_replayed,
     case_save,
     current_time,
+    event_record,
+    idempotency_key_clean,
 )
 from onestop.cases.services.forms import form_missing_fields, form_unanswered
 from onestop.cases.services.materials import materials_rebuild, materials_warm_for
@@ -56,10 +56,10 @@ def case_accept(  # noqa: PLR0912
     become PLEDGED and the event PLEDGE_ACCEPTED records them. A missing key material, a
     missing field or an unanswered question → ValidationFailed, nothing changes. One more
     visit for the applicant."""
-    key = _idempotency_key(idempotency_key)
-    replay = _replayed(key, actor=actor, case=case)
+    key = idempotency_key_clean(idempotency_key)
+    replay = case_replayed(key, actor=actor, case=case)
     if replay is not None:
-        _copy(case, replay)
+        case_copy(case, replay)
         return case
     if pledge_due is not None and (
         not isinstance(pledge_due, datetime.date)
@@ -75,12 +75,12 @@ def case_accept(  # noqa: PLR0912
     found_facts = facts.collect(actor=actor, case=case, items=selected_items(case=case))
     materials_warm_for(case)
     with transaction.atomic():
-        locked = _lock(case.top)
+        locked = case_lock(case.top)
         if not policies.can(actor, policies.Action.ACCEPT, locked):
-            raise _not_found()
+            raise case_not_found()
         if locked.status not in OPEN_DRAFT:
             if key is not None and locked.idempotency_key == key:
-                _copy(case, locked)
+                case_copy(case, locked)
                 return case
             raise Conflict(
                 _("This application has already been accepted."), code="already_accepted"
@@ -94,7 +94,7 @@ def case_accept(  # noqa: PLR0912
             for material in materials:
                 if material.mode == Mode.MISSING and not material.key_material:
                     material.mode = Mode.PLEDGED
-                    material.checked_by = _user(actor)
+                    material.checked_by = actor_user(actor)
                     material.save(update_fields=["mode", "checked_by", "updated_at"])
                     pledged.append(material)
         bad_pledges = [m.key for m in pledged if m.key_material]
@@ -121,7 +121,7 @@ def case_accept(  # noqa: PLR0912
             window=window,
         )
         if pledged:
-            _event(
+            event_record(
                 locked,
                 EventKind.PLEDGE_ACCEPTED,
                 actor=actor,
@@ -130,7 +130,7 @@ def case_accept(  # noqa: PLR0912
                     "due": pledge_due.isoformat() if pledge_due else None,
                 },
             )
-    _copy(case, locked)
+    case_copy(case, locked)
     return case
 
 
@@ -140,9 +140,9 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
     becomes NOTICE; the next visit continues it. One more visit for the applicant."""
     materials_warm_for(case)
     with transaction.atomic():
-        locked = _lock(case.top)
+        locked = case_lock(case.top)
         if not policies.can(actor, policies.Action.ACCEPT, locked):
-            raise _not_found()
+            raise case_not_found()
         if locked.status not in OPEN_DRAFT:
             raise Conflict(
                 _("This application has already been accepted."), code="already_accepted"
@@ -204,7 +204,7 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
             kind=CaseDocument.Kind.NOTICE,
             data=data,
             sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
-            created_by=_user(actor),
+            created_by=actor_user(actor),
             created_at=now,
         )
         full_clean(document, exclude=["case"])
@@ -222,5 +222,5 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
             },
         )
         case_save(locked)
-    _copy(case, locked)
+    case_copy(case, locked)
     return document

@@ -1,5 +1,6 @@
 """Shared steps of every write of `cases`: row locks (top case first), the optimistic
-version, events, text and idempotency-key checks. Private to the services package.
+version, events, text and idempotency-key checks. Used by the services modules, not exported
+from `onestop.cases.services`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from onestop.cases.models import (
     CaseEvent,
     CaseMaterial,
 )
-from onestop.cases.selectors.cases import unique_row
-from onestop.core.errors import Conflict, NotFound, ValidationFailed
+from onestop.cases.selectors.cases import case_not_found, unique_row
+from onestop.core.errors import Conflict, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,11 @@ def current_time() -> datetime.datetime:
     return timezone.now()
 
 
-def _user(actor: Any) -> Any:
+def actor_user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) is not None else None
 
 
-def _event(
+def event_record(
     case: Case,
     kind: str,
     *,
@@ -72,12 +73,12 @@ def _event(
     event = transitions.event_for(
         case, kind, actor=actor, note=note, data=data, at=at or current_time()
     )
-    _clean_fields(event)
+    fields_clean(event)
     event.save()
     return event
 
 
-def _clean_fields(obj: Any, *, exclude: Iterable[str] = ()) -> None:
+def fields_clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
     """`clean_fields()` without the foreign keys: the services set those from rows they have
     just read (a foreign key's validation is one query per field). Uniqueness is the
     database's constraint."""
@@ -90,11 +91,7 @@ def _clean_fields(obj: Any, *, exclude: Iterable[str] = ()) -> None:
         ) from exc
 
 
-def _not_found() -> NotFound:
-    return NotFound(_("There is no case with this number that you may see."), code="case_not_found")
-
-
-def _lock(case: Case) -> Case:
+def case_lock(case: Case) -> Case:
     """The case re-read under its row lock (call inside `transaction.atomic`)."""
     row = unique_row(
         Case.objects.select_for_update(of=("self",))
@@ -102,20 +99,20 @@ def _lock(case: Case) -> Case:
         .filter(pk=case.pk)
     )
     if row is None:
-        raise _not_found()
+        raise case_not_found()
     return row
 
 
 _RELATED = ("parent", "scenario", "item", "department", "region", "applicant")
 
 
-def _lock_keeping(case: Case) -> Case:
-    """`_lock` for a case just read with its related rows (`_cases()`): only its own columns
+def case_lock_keeping(case: Case) -> Case:
+    """`case_lock` for a case just read with its related rows (`_cases()`): only its own columns
     are read again under the lock; the related rows `case` holds are carried over where the
     row still points at them (a wide re-read costs about 3 ms of CPU in Django)."""
     row = unique_row(Case.objects.select_for_update().filter(pk=case.pk))
     if row is None:
-        raise _not_found()
+        raise case_not_found()
     for name in _RELATED:
         field: Any = Case._meta.get_field(name)
         if field.is_cached(case) and getattr(row, field.attname) == getattr(case, field.attname):
@@ -123,18 +120,18 @@ def _lock_keeping(case: Case) -> Case:
     return row
 
 
-def _lock_pair(case: Case) -> tuple[Case, Case]:
+def case_lock_pair(case: Case) -> tuple[Case, Case]:
     """(top, case) locked, top first (the order every writer uses, so no deadlocks)."""
     if case.parent_id is None:
-        top = _lock(case)
+        top = case_lock(case)
         return top, top
-    top = _lock(Case(pk=case.parent_id))
-    row = _lock(case)
+    top = case_lock(Case(pk=case.parent_id))
+    row = case_lock(case)
     row.parent = top
     return top, row
 
 
-def _copy(target: Case, source: Case) -> None:
+def case_copy(target: Case, source: Case) -> None:
     """Bring the caller's object up to date with what was saved."""
     for field in Case._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
@@ -142,7 +139,7 @@ def _copy(target: Case, source: Case) -> None:
 
 def case_save(case: Case) -> None:
     case.version += 1
-    _clean_fields(case)
+    fields_clean(case)
     case.save()
 
 
@@ -168,7 +165,7 @@ def _too_long_message(field: str, limit: int) -> str:
     }
 
 
-def _text(value: Any, *, field: str, required: bool, limit: int = MAX_TEXT) -> str:
+def text_clean(value: Any, *, field: str, required: bool, limit: int = MAX_TEXT) -> str:
     """`value` as stripped text; `field` is the stable name of the value ("reason", "note",
     "applicant", "applicant_name") used for the whole-sentence message and in the details."""
     text = str(value or "").strip()
@@ -181,7 +178,7 @@ def _text(value: Any, *, field: str, required: bool, limit: int = MAX_TEXT) -> s
     return text
 
 
-def _idempotency_key(value: str | None) -> str | None:
+def idempotency_key_clean(value: str | None) -> str | None:
     key = (value or "").strip() or None
     if key is not None and len(key) > 100:
         raise ValidationFailed(
@@ -190,7 +187,7 @@ def _idempotency_key(value: str | None) -> str | None:
     return key
 
 
-def _replayed(key: str | None, *, actor: Any, case: Case) -> Case | None:
+def case_replayed(key: str | None, *, actor: Any, case: Case) -> Case | None:
     """The case a key was already used for, if the same actor used it for the same case;
     Conflict if the key belongs to another case or actor; None for a new key."""
     if key is None:
@@ -210,7 +207,7 @@ def _replayed(key: str | None, *, actor: Any, case: Case) -> Case | None:
     return existing
 
 
-def _check_version(case: Case, expected_version: int | None) -> None:
+def version_check(case: Case, expected_version: int | None) -> None:
     if expected_version is None:
         return
     try:

@@ -17,12 +17,12 @@ from onestop.cases.services.common import (
     PRIVATE_FIELD_MARKS,
     EventKind,
     S,
-    _copy,
-    _event,
-    _lock,
-    _not_found,
+    case_copy,
+    case_lock,
+    case_not_found,
     case_save,
     current_time,
+    event_record,
     logger,
 )
 from onestop.cases.services.notices import case_notify, case_title, notify_method
@@ -219,7 +219,7 @@ def completion_check(top: Case, *, now: datetime.datetime) -> None:
         if not bundle_complete(top, statuses, now=now):
             return
         case_save(top)
-        _event(top, EventKind.COMPLETED, at=now)
+        event_record(top, EventKind.COMPLETED, at=now)
     delivered_notify(top, children(case=top))
 
 
@@ -227,9 +227,9 @@ def result_collect(*, actor: Any, case: Case) -> Case:
     """A clerk hands over paper results at the window: the item case's, or — for a bundle —
     every paper result not yet collected, in one visit."""
     with transaction.atomic():
-        top = _lock(case.top)
+        top = case_lock(case.top)
         if not policies.can(actor, policies.Action.RESULT_COLLECT, top):
-            raise _not_found()
+            raise case_not_found()
         if case.pk == top.pk:
             targets = (
                 [top]
@@ -237,7 +237,7 @@ def result_collect(*, actor: Any, case: Case) -> Case:
                 else list(Case.objects.select_for_update().filter(parent=top).order_by("number"))
             )
         else:
-            targets = [_lock(case)]
+            targets = [case_lock(case)]
         targets = [
             c
             for c in targets
@@ -252,12 +252,12 @@ def result_collect(*, actor: Any, case: Case) -> Case:
             target.result_collected_at = now
             if target.pk != top.pk:
                 case_save(target)
-            _event(target, EventKind.COLLECTED, actor=actor, at=now)
+            event_record(target, EventKind.COLLECTED, actor=actor, at=now)
         top.visits += 1
         if top.kind == Case.Kind.ITEM:
             top.result_collected_at = now
         case_save(top)
-    _copy(case, top if case.pk == top.pk else targets[0])
+    case_copy(case, top if case.pk == top.pk else targets[0])
     return case
 
 
@@ -276,10 +276,10 @@ def result_post(*, actor: Any, case: Case, tracking_number: str) -> Case:
             code="invalid_tracking_number",
         )
     with transaction.atomic():
-        top = _lock(case.top)
+        top = case_lock(case.top)
         if not policies.can(actor, policies.Action.RESULT_COLLECT, top):
-            raise _not_found()
-        target = top if case.pk == top.pk else _lock(case)
+            raise case_not_found()
+        target = top if case.pk == top.pk else case_lock(case)
         if target.delivery != Case.Delivery.POST or target.status not in FINAL_ITEM:
             raise Conflict(_("This result is not to be sent by post."), code="not_by_post")
         if target.tracking_number:
@@ -287,7 +287,7 @@ def result_post(*, actor: Any, case: Case, tracking_number: str) -> Case:
         now = current_time()
         target.tracking_number = tracking_number
         case_save(target)
-        _event(
+        event_record(
             target,
             EventKind.POSTED,
             actor=actor,
@@ -304,5 +304,5 @@ def result_post(*, actor: Any, case: Case, tracking_number: str) -> Case:
             },
             dedupe=f"case.posted:{target.pk}",
         )
-    _copy(case, target)
+    case_copy(case, target)
     return case

@@ -17,14 +17,14 @@ from onestop.cases.services.common import (
     OPEN_DRAFT,
     EventKind,
     S,
-    _check_version,
-    _copy,
-    _event,
-    _lock,
-    _not_found,
-    _text,
+    case_copy,
+    case_lock,
+    case_not_found,
     case_save,
     current_time,
+    event_record,
+    text_clean,
+    version_check,
 )
 from onestop.cases.services.forms import answers_clean, form_clean
 from onestop.cases.services.materials import (
@@ -100,10 +100,13 @@ def draft_start(
             )
         if applicant is not None:
             index, name, masked = _applicant_identity(applicant)
-            name = _text(applicant_name, field="applicant_name", required=False, limit=200) or name
+            name = (
+                text_clean(applicant_name, field="applicant_name", required=False, limit=200)
+                or name
+            )
         else:
-            index = _text(applicant_index, field="applicant", required=True, limit=64)
-            name = _text(applicant_name, field="applicant_name", required=True, limit=200)
+            index = text_clean(applicant_index, field="applicant", required=True, limit=64)
+            name = text_clean(applicant_name, field="applicant_name", required=True, limit=200)
             masked = ""
     materials_warm(applicant=applicant, scenario=scenario, item=item)
     with transaction.atomic():
@@ -145,15 +148,15 @@ def draft_start(
         )
         full_clean(case, exclude=["idempotency_key"])
         case.save()
-        _event(case, EventKind.CREATED, actor=actor)
+        event_record(case, EventKind.CREATED, actor=actor)
         materials_rebuild(case)
     return case
 
 
 def _draft_locked(actor: Any, case: Case) -> Case:
-    locked = _lock(case)
+    locked = case_lock(case)
     if locked.parent_id is not None or not policies.can_edit_draft(actor, locked):
-        raise _not_found()
+        raise case_not_found()
     if locked.status not in OPEN_DRAFT:
         raise Conflict(
             _("This application has already been submitted and can no longer be changed."),
@@ -177,7 +180,7 @@ def draft_save(
     materials_warm_for(case)
     with transaction.atomic():
         locked = _draft_locked(actor, case)
-        _check_version(locked, expected_version)
+        version_check(locked, expected_version)
         answers = answers_clean(locked, variant_answers)
         locked.variant_answers = {**(locked.variant_answers or {}), **answers}
         schema = case_form_schema(case=locked)
@@ -192,7 +195,7 @@ def draft_save(
         locked.form_data = {k: v for k, v in data.items() if k in keys}
         case_save(locked)
         materials_rebuild(locked)
-    _copy(case, locked)
+    case_copy(case, locked)
     return case
 
 
@@ -234,5 +237,5 @@ def prefill_apply_report(*, actor: Any, case: Case) -> tuple[Case, list[str]]:
         locked.prefilled = prefilled
         locked.prefill_values = prefill_values
         case_save(locked)
-    _copy(case, locked)
+    case_copy(case, locked)
     return case, gaps

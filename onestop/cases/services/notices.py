@@ -18,7 +18,7 @@ from onestop.cases.models import (
 from onestop.cases.services.common import S
 
 
-def _recipient_language(case: Case) -> str:
+def case_language(case: Case) -> str:
     """The language of the applicant's notifications (notify's choice for the account; the
     node's default for an SMS to a walk-in's phone)."""
     from onestop.notify.services import recipient_language
@@ -34,7 +34,7 @@ def _name(obj: Any, language: str) -> str:
 def case_title(case: Case, language: str | None = None) -> str:
     """The item's (or scenario's) name in `language` (Chinese when there is no English one);
     by default in the applicant's notification language."""
-    language = language or _recipient_language(case)
+    language = language or case_language(case)
     top = case.top
     if case.item_id and case.item is not None:
         return _name(case.item, language)
@@ -69,7 +69,7 @@ def case_notify(case: Case, template: str, context: dict[str, Any], *, dedupe: s
 def decided_notify(case: Case) -> None:
     """The one message of an item case's decision (by an officer or by rules), in the
     applicant's language."""
-    language = _recipient_language(case)
+    language = case_language(case)
     with translation.override(language):
         if case.decision == "approve":
             decision = _("approved")
@@ -88,7 +88,7 @@ def decided_notify(case: Case) -> None:
 def notify_method(top: Case, children: list[Case]) -> str:
     """Where the results went, as one phrase in the applicant's language: the same words as
     the result panel and the timeline (each item's `delivery`)."""
-    language = _recipient_language(top)
+    language = case_language(top)
     with translation.override(language):
         approved = [c for c in children if c.status != S.REJECTED]
         windows: list[str] = []
@@ -122,7 +122,7 @@ def window_name(window: Any, language: str) -> str:
         return window_label(window_ref(window))
 
 
-def _material_list(top: Case, keys: list[str], language: str) -> str:
+def materials_text(top: Case, keys: list[str], language: str) -> str:
     """The names of the materials `keys` in `language`, listed the way that language does."""
     rows = {m.key: m for m in CaseMaterial.objects.filter(case=top, key__in=keys)}
     names = [_name(rows[k], language) for k in keys if k in rows]

@@ -15,11 +15,11 @@ from onestop.cases.services.common import (
     MAX_REASON,
     EventKind,
     S,
-    _copy,
-    _event,
-    _lock_pair,
-    _not_found,
-    _text,
+    case_copy,
+    case_lock_pair,
+    case_not_found,
+    event_record,
+    text_clean,
 )
 from onestop.cases.services.engine_sync import case_sync_from_engine
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -101,11 +101,11 @@ def task_complete(
     completes a ready task of an item case. `expected_version` is the process instance version
     the officer's page showed (`case_task_view`): when someone else acted in the
     meantime → Conflict and nothing changes. Decisions need a reason."""
-    reason = _text(reason, field="reason", required=False, limit=MAX_REASON)
+    reason = text_clean(reason, field="reason", required=False, limit=MAX_REASON)
     with transaction.atomic():
-        top, locked = _lock_pair(case)
+        top, locked = case_lock_pair(case)
         if not policies.can_view(actor, locked):
-            raise _not_found()
+            raise case_not_found()
         instance = step_instance(locked)
         expected_version = step_version(expected_version)
         if instance.version != expected_version:
@@ -123,7 +123,7 @@ def task_complete(
             data=clean,
             expected_version=expected_version,
         )
-        _event(
+        event_record(
             locked,
             EventKind.TASK_COMPLETED,
             actor=actor,
@@ -131,5 +131,5 @@ def task_complete(
             data={"task": task.name, **{k: v for k, v in clean.items() if isinstance(v, str)}},
         )
         case_sync_from_engine(locked, instance, actor=actor, top=top, reason=reason)
-    _copy(case, locked)
+    case_copy(case, locked)
     return case

@@ -24,15 +24,15 @@ from onestop.cases.services.common import (
     OPEN_DRAFT,
     EventKind,
     S,
-    _clean_fields,
-    _copy,
-    _idempotency_key,
-    _lock_keeping,
-    _not_found,
-    _replayed,
-    _user,
+    actor_user,
+    case_copy,
+    case_lock_keeping,
+    case_not_found,
+    case_replayed,
     case_save,
     current_time,
+    fields_clean,
+    idempotency_key_clean,
 )
 from onestop.cases.services.delivery import bundle_complete, delivered_notify
 from onestop.cases.services.engine_sync import engine_follow
@@ -99,7 +99,7 @@ def _item_case(
         contact_phone=top.contact_phone,
         number=number,
         accepted_at=now,
-        accepted_by=_user(accepted_by),
+        accepted_by=actor_user(accepted_by),
         window=top.window,
         submitted_at=now,
         promised_days=item.promised_days,
@@ -141,7 +141,7 @@ def accept_submitted(
     transitions.step(top, "submit" if online else "accept", write_event=False)
     top.number = numbers[0]
     top.submitted_at, top.accepted_at = top.submitted_at or now, now
-    top.accepted_by, top.window = _user(accepted_by), window
+    top.accepted_by, top.window = actor_user(accepted_by), window
     top.idempotency_key = idempotency_key
     top.fields_typed = min(form_fields_typed(top, schema), 32767)
     top.form_provenance = form_provenance(top)
@@ -186,7 +186,7 @@ def accept_submitted(
     case_save(top)
     if bundle:
         for child in cases:
-            _clean_fields(child)
+            fields_clean(child)
         Case.objects.bulk_create(cases)
     CaseEvent.objects.bulk_create(events)
     _tell_delivered(top, cases, delivered=completed or (not bundle and top.status in FINAL_ITEM))
@@ -242,7 +242,7 @@ def _submitted_before(actor: Any, case: Case, top: Case, key: str | None) -> Cas
     if policies.is_applicant(actor, top) and (key is None or key == top.idempotency_key):
         return case
     raise (
-        _not_found()
+        case_not_found()
         if not policies.can_view(actor, top)
         else Conflict(_("This application has already been submitted."), code="already_submitted")
     )
@@ -253,10 +253,10 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
     required material held, verified or uploaded — else ValidationFailed and nothing changes.
     Then acceptance (`accept_submitted`). A retry with the same key by the same actor returns the
     same case and creates nothing; the key used for another case or by another actor → Conflict."""
-    key = _idempotency_key(idempotency_key)
-    replay = _replayed(key, actor=actor, case=case)
+    key = idempotency_key_clean(idempotency_key)
+    replay = case_replayed(key, actor=actor, case=case)
     if replay is not None:
-        _copy(case, replay)
+        case_copy(case, replay)
         return case
     top = case.top
     if top.status not in OPEN_DRAFT:
@@ -268,7 +268,7 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
         fresh = Case.objects.filter(pk=top.pk).first()
         if fresh is None or fresh.status in OPEN_DRAFT:
             raise
-        _copy(top, fresh)
+        case_copy(top, fresh)
         return _submitted_before(actor, case, top, key)
     if draft.channel != Case.Channel.ONLINE:
         raise Conflict(
@@ -281,11 +281,11 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
     found_facts = facts.collect(actor=actor, case=draft, items=items, processes=processes)
     try:
         with transaction.atomic():
-            locked = _lock_keeping(draft)
+            locked = case_lock_keeping(draft)
             if locked.status not in OPEN_DRAFT:
                 # A concurrent retry got here first.
                 if key is not None and locked.idempotency_key == key:
-                    _copy(case, locked)
+                    case_copy(case, locked)
                     return case
                 raise Conflict(
                     _("This application has already been submitted."), code="already_submitted"
@@ -307,8 +307,8 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
         if key is not None:
             existing = Case.objects.filter(idempotency_key=key).first()
             if existing is not None and existing.pk == draft.pk:
-                _copy(case, existing)
+                case_copy(case, existing)
                 return case
         raise
-    _copy(case, locked)
+    case_copy(case, locked)
     return case

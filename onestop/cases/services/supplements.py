@@ -20,19 +20,19 @@ from onestop.cases.services.common import (
     SUPPLEMENT_WORKING_DAYS,
     Mode,
     S,
-    _copy,
-    _lock_pair,
-    _not_found,
-    _text,
+    case_copy,
+    case_lock_pair,
+    case_not_found,
     case_save,
     current_time,
+    text_clean,
 )
 from onestop.cases.services.engine_sync import case_sync_from_engine
 from onestop.cases.services.notices import (
-    _material_list,
-    _recipient_language,
+    case_language,
     case_notify,
     case_title,
+    materials_text,
 )
 from onestop.cases.services.steps import step_instance, step_stale, step_version
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
@@ -45,12 +45,12 @@ def supplement_request(
 ) -> Supplement:
     """On the review step: ask the applicant for materials again (or an explanation). The
     review completes with "supplement", the case waits for the applicant and its clock stops."""
-    reason = _text(reason, field="reason", required=True, limit=MAX_REASON)
+    reason = text_clean(reason, field="reason", required=True, limit=MAX_REASON)
     keys = [str(k) for k in (materials or [])]
     with transaction.atomic():
-        top, locked = _lock_pair(case)
+        top, locked = case_lock_pair(case)
         if not policies.can_view(actor, locked):
-            raise _not_found()
+            raise case_not_found()
         instance = step_instance(locked)
         expected_version = step_version(expected_version)
         if instance.version != expected_version:
@@ -121,12 +121,12 @@ def supplement_request(
             {
                 "number": locked.number,
                 "item": case_title(locked),
-                "materials": _material_list(top, keys, _recipient_language(locked)) or reason,
-                "deadline": dates.date_text(deadline, _recipient_language(locked)),
+                "materials": materials_text(top, keys, case_language(locked)) or reason,
+                "deadline": dates.date_text(deadline, case_language(locked)),
             },
             dedupe=f"case.supplement_requested:{supplement.pk}",
         )
-    _copy(case, locked)
+    case_copy(case, locked)
     return supplement
 
 
@@ -134,11 +134,11 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
     """The applicant (or a clerk at the window) answers the open supplement request: every
     requested material must have been handed in again since the request. The case goes back to
     review and its clock runs again (the due date moves on by the working days waited)."""
-    note = _text(note, field="note", required=False)
+    note = text_clean(note, field="note", required=False)
     with transaction.atomic():
-        top, locked = _lock_pair(case)
+        top, locked = case_lock_pair(case)
         if not policies.can_view(actor, locked):
-            raise _not_found()
+            raise case_not_found()
         if not policies.can(actor, policies.Action.SUPPLEMENT_ANSWER, locked):
             raise PermissionDenied(_("You may not answer this request."), code="forbidden")
         if locked.status != S.SUPPLEMENT:
@@ -213,5 +213,5 @@ def supplement_answer(*, actor: Any, case: Case, note: str = "") -> Case:
             if dues and max(dues) != top.due_date:
                 top.due_date = max(dues)
                 case_save(top)
-    _copy(case, locked)
+    case_copy(case, locked)
     return case

@@ -20,14 +20,14 @@ from onestop.cases.selectors.window import (
     AFTER_ACCEPTANCE,
     M,
     Walkin,
-    _check_case,
-    _open_case,
-    _supplement_keys,
+    case_of_clerk,
+    case_open_at_window,
     cases_of_walkin,
     is_clerk_of,
     open_supplements,
     receipt_data,
     require_clerk,
+    supplement_keys,
 )
 from onestop.cases.services import delivery, supplements
 from onestop.cases.services.acceptance import case_accept, notice_issue
@@ -156,7 +156,7 @@ def application_start(
 def _after_acceptance_key(actor: Any, top: Case, key: str) -> CaseMaterial:
     """The material `key` of an accepted application that the clerk may still supply: asked
     for by an open supplement, or pledged. Anything else: ValidationFailed."""
-    _check_case(actor, top)
+    case_of_clerk(actor, top)
     if top.status not in AFTER_ACCEPTANCE:
         raise ValidationFailed(
             _("This application is no longer open at the window."), code="not_open"
@@ -164,7 +164,7 @@ def _after_acceptance_key(actor: Any, top: Case, key: str) -> CaseMaterial:
     material = CaseMaterial.objects.filter(case=top, key=key).first()
     if material is None:
         raise ValidationFailed(_("This application has no such material."), code="material")
-    if key not in _supplement_keys(top) and material.mode != M.PLEDGED:
+    if key not in supplement_keys(top) and material.mode != M.PLEDGED:
         raise ValidationFailed(
             _("Only pledged materials or materials asked for again can be supplied now."),
             code="not_open",
@@ -192,7 +192,7 @@ def material_check(
     (MISSING). Held data and e-licences are not the clerk's to change. After acceptance only
     the original of a pledged material, or of one asked for by a supplement, can be checked."""
     del pledge
-    top = _check_case(actor, case.top)
+    top = case_of_clerk(actor, case.top)
     if mode not in CLERK_MODES:
         raise ValidationFailed(_("Unknown material check."), code="invalid_mode")
     if top.status in AFTER_ACCEPTANCE:
@@ -203,7 +203,7 @@ def material_check(
                 code="invalid_mode",
             )
     else:
-        top = _open_case(actor, top)
+        top = case_open_at_window(actor, top)
     with transaction.atomic():
         material = CaseMaterial.objects.select_for_update().filter(case=top, key=key).first()
         if material is None:
@@ -233,12 +233,12 @@ def material_scan(*, actor: Any, case: Case, key: str, file: Any) -> CaseMateria
     Checked by content like every upload (`cases.uploads`)."""
     from onestop.cases import uploads
 
-    top = _check_case(actor, case.top)
+    top = case_of_clerk(actor, case.top)
     if top.status not in AFTER_ACCEPTANCE:
-        _open_case(actor, top)
+        case_open_at_window(actor, top)
         return uploads.material_upload(actor=actor, case=top, key=key, file=file)
     material = _after_acceptance_key(actor, top, key)
-    if key in _supplement_keys(top):
+    if key in supplement_keys(top):
         return uploads.material_upload(actor=actor, case=top, key=key, file=file)
     # A pledged material (uploads only takes drafts and supplements): the same content check.
     checked = uploads.file_check(file)
@@ -273,7 +273,7 @@ def window_supplement_answer(*, actor: Any, case: Case, note: str = "") -> list[
     """Answer at the window every open supplement request of the application whose materials
     were all handed in again (a walk-in may have no account, hence no "my space"). Returns the
     item cases answered; none ready → the service's error for the first one."""
-    top = _check_case(actor, case.top)
+    top = case_of_clerk(actor, case.top)
     waiting = [s for s in open_supplements(top) if s.case.status == Case.Status.SUPPLEMENT]
     if not waiting:
         raise ValidationFailed(_("Nothing is waiting for a supplement."), code="no_supplement")
@@ -301,10 +301,10 @@ def window_accept(
     """Accept the application (with a pledge when materials are pledged); the receipt
     document is kept so the PDF prints the same each time. The same acceptance posted again
     (a double click, a retry: same idempotency key) returns the accepted case."""
-    top = _check_case(actor, case.top)
+    top = case_of_clerk(actor, case.top)
     if idempotency_key and top.number and top.idempotency_key == idempotency_key:
         return top
-    case = _open_case(actor, top)
+    case = case_open_at_window(actor, top)
     accepted = case_accept(
         actor=actor,
         case=case,
@@ -318,21 +318,21 @@ def window_accept(
 
 def window_notice(*, actor: Any, case: Case) -> CaseDocument:
     """Issue the one-time notice listing everything missing."""
-    case = _open_case(actor, case.top)
+    case = case_open_at_window(actor, case.top)
     document: CaseDocument = notice_issue(actor=actor, case=case)
     return document
 
 
 def window_result_collect(*, actor: Any, case: Case) -> Case:
     """Hand a paper result over to the applicant."""
-    _check_case(actor, case)
+    case_of_clerk(actor, case)
     collected: Case = delivery.result_collect(actor=actor, case=case)
     return collected
 
 
 def window_result_post(*, actor: Any, case: Case, tracking_number: str) -> Case:
     """Record that a result the applicant wanted by post was sent (its tracking number)."""
-    _check_case(actor, case)
+    case_of_clerk(actor, case)
     posted: Case = delivery.result_post(actor=actor, case=case, tracking_number=tracking_number)
     return posted
 
@@ -361,7 +361,7 @@ def receipt_ensure(*, actor: Any, case: Case) -> CaseDocument:
 
 
 def document_get(*, actor: Any, case: Case, kind: str) -> CaseDocument:
-    _check_case(actor, case)
+    case_of_clerk(actor, case)
     top = case.top
     if kind == CaseDocument.Kind.RECEIPT and top.number and top.accepted_at:
         return receipt_ensure(actor=actor, case=top)

@@ -13,9 +13,9 @@ from onestop.cases.models import (
 )
 from onestop.cases.services.common import (
     S,
-    _copy,
-    _lock,
-    _not_found,
+    case_copy,
+    case_lock,
+    case_not_found,
     case_save,
     current_time,
 )
@@ -27,9 +27,9 @@ from onestop.workflow import services as workflow_services
 def case_withdraw(*, actor: Any, case: Case) -> Case:
     """The applicant withdraws the whole application before any item has been decided."""
     with transaction.atomic():
-        top = _lock(case.top)
+        top = case_lock(case.top)
         if not policies.can_view(actor, top):
-            raise _not_found()
+            raise case_not_found()
         if not policies.can(actor, policies.Action.WITHDRAW, top):
             raise PermissionDenied(_("Only the applicant may withdraw."), code="forbidden")
         if top.status not in (S.DRAFT, S.NOTICE, S.ACCEPTED, S.SUPPLEMENT):
@@ -59,5 +59,5 @@ def case_withdraw(*, actor: Any, case: Case) -> Case:
             target.task_lane = ""
             target.completed_at = now
             case_save(target)
-    _copy(case, top if case.pk == top.pk else next(c for c in items if c.pk == case.pk))
+    case_copy(case, top if case.pk == top.pk else next(c for c in items if c.pk == case.pk))
     return case
