@@ -19,7 +19,7 @@ DEPLOY_ENV = env -u DATABASE_URL -u SECRET_KEY -u ONESTOP_SECRET_KEY -u ONESTOP_
   -u ONESTOP_BLIND_INDEX_KEY ONESTOP_ENV=production ALLOWED_HOSTS=onestop.example.gov.cn \
   PUBLIC_URL=https://onestop.example.gov.cn
 
-.PHONY: help install install-runtime run serve test test-fast lint deploy-check audit fmt bench messages openapi screenshots browser clean
+.PHONY: help install install-runtime run federation-demo serve test test-fast lint deploy-check audit fmt bench messages openapi screenshots browser clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,9 @@ run: install ## Install, migrate, seed the demo region and serve portal, console
 	$(BIN)/onestop collectstatic --no-input -v 0
 	$(BIN)/onestop seed_demo
 	$(BIN)/onestop serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+federation-demo: install ## Three demo nodes (371121, 320707, 330106) on ports 8001-8003, peered with each other
+	$(BIN)/python tools/federation_demo.py
 
 browser: ## Install Debian's chromium and a CJK font for the browser tests (root only)
 	@if [ ! -x /usr/bin/chromium ]; then \

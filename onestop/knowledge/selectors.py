@@ -287,15 +287,13 @@ MIN_TERM_CHARS = 2  # single characters (的, 办, a) explain nothing
 
 
 def _matched(doc: SearchDocument, terms: Sequence[str]) -> tuple[str, ...]:
-    """The question's terms that the document's tokens contain, in the question's order."""
+    """The question's terms that the document's tokens contain, in the question's order; a
+    term inside a longer one found is left out (jieba's search mode also yields 饮店 from
+    餐饮店)."""
     have = set((doc.tokens or "").split())
-    found: list[str] = []
-    for term in terms:
-        if len(term) >= MIN_TERM_CHARS and term in have and term not in found:
-            found.append(term)
-        if len(found) == MAX_MATCHED:
-            break
-    return tuple(found)
+    found = [t for t in dict.fromkeys(terms) if len(t) >= MIN_TERM_CHARS and t in have]
+    whole = [t for t in found if not any(t != other and t in other for other in found)]
+    return tuple(whole[:MAX_MATCHED])
 
 
 def search(
