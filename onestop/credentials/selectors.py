@@ -7,20 +7,23 @@ Contract for other apps: `wallet_licence_types(holder=)` and `wallet_list(holder
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onestop.core import keys
+from onestop.core import keys, memo
 from onestop.core.errors import NotFound
 from onestop.credentials import conf, policies, vc
 from onestop.credentials.models import Credential, LicenceType, StatusList
 from onestop.credentials.vc import VerificationResult
+from onestop.federation import selectors as federation_selectors
 
 __all__ = ["VerificationResult"]
 
@@ -119,6 +122,73 @@ def node_jwks() -> dict[str, Any]:
     return vc.jwks_document(keys.public_keys("credentials"))
 
 
+PEER_STATUS_SECONDS = 300  # a peer's status list is read again after this long
+PEER_STATUS_TIMEOUT = 5.0
+_peer_status_lists: memo.TTLCache[str, str] = memo.TTLCache(
+    "credentials.peer_status", PEER_STATUS_SECONDS
+)
+
+
+def peer_credential_keys() -> dict[str, tuple[str, dict[str, Any]]]:
+    """The `credentials` keys pinned from this node's active peers (federation), as
+    {kid: (peer region, public JWK)}: e-licences their nodes issued verify here with no call to
+    them. A peer's kid that equals one of this node's own is ignored."""
+    own = set(keys.public_keys("credentials"))
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for peer in federation_selectors.peer_list():
+        for entry in peer.keys or []:
+            kid, public = entry.get("kid"), entry.get("public_key")
+            if entry.get("use") != "credentials" or not isinstance(kid, str) or kid in own:
+                continue
+            try:
+                key = Ed25519PublicKey.from_public_bytes(base64.b64decode(str(public)))
+            except (ValueError, TypeError):
+                continue
+            found[kid] = (peer.region, vc.public_jwk(kid, key))
+    return found
+
+
+def trusted_jwks() -> dict[str, Any]:
+    """The keys e-licences are verified against: this node's and its peers' (the trust list)."""
+    document = node_jwks()
+    document["keys"] = [*document["keys"], *(jwk for _r, jwk in peer_credential_keys().values())]
+    return document
+
+
+def _peer_status(region: str, keyset: dict[str, Any]) -> Any:
+    """A status lookup that reads the peer's signed status list from the peer's own address
+    (its `PUBLIC_URL`; the list's id names it), kept for `PEER_STATUS_SECONDS`; None (status
+    unknown) when the peer does not answer or the list does not verify."""
+    peer = federation_selectors.peer_get(region)
+
+    def lookup(url: str, index: int) -> bool | None:
+        if peer is None or conf.STATUS_PATH not in url:
+            return None
+        key = url.rsplit(conf.STATUS_PATH, 1)[1]
+        if not key or "/" in key:
+            return None
+        cache_key = f"{region}:{key}"
+        token = _peer_status_lists.get(cache_key)
+        if token is None:
+            token = _fetch_status(peer.url.rstrip("/") + conf.STATUS_PATH + key)
+            if token:  # a peer that did not answer is asked again next time
+                _peer_status_lists.put(cache_key, token)
+        bits = vc.status_list_bits(token, keyset, url=url) if token else None
+        return vc.bits_lookup({url: bits})(url, index) if bits is not None else None
+
+    return lookup
+
+
+def _fetch_status(address: str) -> str:
+    import requests
+
+    try:
+        answer = requests.get(address, timeout=PEER_STATUS_TIMEOUT, allow_redirects=False)
+    except requests.RequestException:
+        return ""
+    return answer.text.strip() if answer.status_code == 200 else ""
+
+
 def status_list_get(*, key: str) -> StatusList:
     status_list = StatusList.objects.filter(pk=key).first()
     if status_list is None:
@@ -166,9 +236,13 @@ def credential_verify(
     VC 2.0 payload, validity at `now` and the revocation bit.
 
     Works offline from `jwks` and `status_list_token` (the signed status list the credential
-    points to); without them it uses this node's own keys and status lists.
+    points to); without them it uses the trust list (this node's keys and its peers' pinned
+    `credentials` keys) and the status lists of this node, or of the peer that issued it.
     """
-    keyset = jwks if jwks is not None else node_jwks()
+    keyset = jwks if jwks is not None else trusted_jwks()
+    peer_region = None
+    if jwks is None:
+        peer_region = peer_credential_keys().get(vc.token_kid(token) or "", (None,))[0]
     if status_list_token is not None:
         token_text = status_list_token
 
@@ -177,6 +251,11 @@ def credential_verify(
             return vc.bits_lookup({url: bits})(url, index)
 
         status = lookup
+    elif peer_region is not None:
+        status = _peer_status(peer_region, keyset)
     else:
         status = _local_status
-    return vc.verify(token, jwks=keyset, status=status, now=now or timezone.now())
+    result = vc.verify(token, jwks=keyset, status=status, now=now or timezone.now())
+    if peer_region is not None and result.credential:
+        result.credential["issuer_region"] = peer_region
+    return result

@@ -244,6 +244,14 @@ def _decode_segments(token: str) -> tuple[dict[str, Any], bytes] | None:
     return header, payload
 
 
+def token_kid(token: Any) -> str | None:
+    """The `kid` of a compact token's header, unverified (to choose the key and the issuer's
+    node; the signature is checked with that key afterwards)."""
+    decoded = _decode_segments(token) if isinstance(token, str) else None
+    kid = decoded[0].get("kid") if decoded else None
+    return kid if isinstance(kid, str) else None
+
+
 def _is_vc2(payload: Any) -> bool:
     if not isinstance(payload, dict):
         return False
