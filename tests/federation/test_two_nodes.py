@@ -1,4 +1,5 @@
-"""Two real nodes on loopback (separate processes, data dirs, SQLite files and ports 8301/8302):
+"""Two real nodes on loopback (separate processes, data dirs, SQLite files and ports 8301/8302,
+ten up for each further test process):
 peered by fingerprint with `onestop peer add`, pinging each other both ways with signed
 messages, and an outbox message queued while the peer is down delivered exactly once after it
 comes back (a lost reply resent: the peer answers the first reply and applies nothing again)."""
@@ -8,112 +9,32 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import threading
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-ONESTOP = [sys.executable, "-m", "onestop"]
-PORTS = {"371121": 8301, "320707": 8302}
+from tests.factories.nodes import LiveNode, migrate_all, worker_ports
+
+PORTS = dict(zip(("371121", "320707"), worker_ports(8301, 8302), strict=True))
 
 
-@dataclass
-class Node:
-    region: str
-    data_dir: Path
-    port: int
-    server: subprocess.Popen | None = field(default=None)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("ONESTOP_", "DATABASE_URL", "PUBLIC_URL", "DJANGO_", "NODE_"))
-        }
-        env.update(
-            {
-                "DATA_DIR": str(self.data_dir),
-                "DATABASE_URL": f"sqlite:///{self.data_dir / 'node.sqlite3'}",
-                "NODE_REGION": self.region,
-                "PUBLIC_URL": self.url,
-                "ALLOWED_HOSTS": "127.0.0.1,localhost",
-                "FEDERATION_TIMEOUT": "5",
-            }
-        )
-        return env
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [*ONESTOP, *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if check:
-            assert done.returncode == 0, done.stderr
-        return done
-
-    def shell(self, code: str) -> str:
-        """Run `code` in `onestop shell`; its last line of output."""
-        return self.run("shell", "-c", code).stdout.strip().splitlines()[-1]
-
-    def start(self) -> None:
-        self.server = subprocess.Popen(
-            [*ONESTOP, "serve", "--port", str(self.port), "--workers", "1", "--no-worker"],
-            env=self.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        assert self.server.stdout is not None
-        for raw in self.server.stdout:  # gunicorn says so once its socket is bound
-            if b"Listening at" in raw:
-                break
-        else:
-            pytest.fail(f"node {self.region} did not start")
-        # keep reading its log, or a full pipe would stop the server
-        threading.Thread(target=self.server.stdout.read, daemon=True).start()
-        with urllib.request.urlopen(  # noqa: S310 - our own http://127.0.0.1 URL
-            self.url + "/.well-known/onestop-node.json", timeout=60
-        ) as r:
-            assert json.load(r)["region"] == self.region
-
-    def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-            try:
-                self.server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait()
-        self.server = None
+def _node(region: str, data_dir: Path, port: int) -> LiveNode:
+    return LiveNode(region, data_dir, port, extra_env={"FEDERATION_TIMEOUT": "5"})
 
 
 @pytest.fixture(scope="module")
-def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]:
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNode]]:
     made = {
-        region: Node(region, tmp_path_factory.mktemp(f"node{region}"), port)
+        region: _node(region, tmp_path_factory.mktemp(f"node{region}"), port)
         for region, port in PORTS.items()
     }
-    migrations = [
-        subprocess.Popen([*ONESTOP, "migrate", "-v", "0"], env=n.env()) for n in made.values()
-    ]
-    assert all(m.wait(timeout=600) == 0 for m in migrations)
+    migrate_all(list(made.values()))
     try:
         for n in made.values():
             n.start()
+            assert json.loads(n.get("/.well-known/onestop-node.json"))["region"] == n.region
         yield made
     finally:
         for n in made.values():
@@ -121,7 +42,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]
 
 
 @pytest.fixture(scope="module")
-def peered(nodes: dict[str, Node]) -> dict[str, Node]:
+def peered(nodes: dict[str, LiveNode]) -> dict[str, LiveNode]:
     a, b = nodes["371121"], nodes["320707"]
     fingerprints = {n.region: _fingerprint(n) for n in (a, b)}
     refused = a.run("peer", "add", b.url, "--fingerprint", "0" * 64, check=False)
@@ -132,7 +53,7 @@ def peered(nodes: dict[str, Node]) -> dict[str, Node]:
     return nodes
 
 
-def _fingerprint(n: Node) -> str:
+def _fingerprint(n: LiveNode) -> str:
     """What `onestop peer fingerprint` prints: SHA-256 of the raw current federation key
     (read here from the node document, without starting one more process)."""
     with urllib.request.urlopen(  # noqa: S310 - our own http://127.0.0.1 URL
@@ -150,7 +71,7 @@ LEDGER = (
 )
 
 
-def test_the_nodes_ping_each_other_with_pinned_keys(peered: dict[str, Node]) -> None:
+def test_the_nodes_ping_each_other_with_pinned_keys(peered: dict[str, LiveNode]) -> None:
     a, b = peered["371121"], peered["320707"]
     for sender, receiver in ((a, b), (b, a)):
         result = json.loads(sender.run("peer", "ping", receiver.region).stdout)
@@ -186,7 +107,7 @@ COUNT_INBOX = (
 )
 
 
-def test_a_message_queued_while_the_peer_is_down_arrives_once(peered: dict[str, Node]) -> None:
+def test_a_message_queued_while_the_peer_is_down_arrives_once(peered: dict[str, LiveNode]) -> None:
     a, b = peered["371121"], peered["320707"]
     b.stop()
     state, message_id = a.shell(SEND_WHILE_DOWN).split()

@@ -11,16 +11,8 @@ ledger key is slipped to B, and A's next `witness run` finds it: B refuses A's r
 from __future__ import annotations
 
 import json
-import os
-import socket
-import sqlite3
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
-from contextlib import closing
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,52 +22,13 @@ from tlog_scales.tlog import Checkpoint as ScalesCheckpoint
 from onestop.core import keys
 from onestop.ledger import merkle, note, witness
 from onestop.ledger.canonical import leaf_data
+from tests.factories.nodes import LiveNode, migrate_all, worker_ports
 
-ONESTOP = [sys.executable, "-m", "onestop"]
-PORTS = {"371121": 8411, "320707": 8412}  # this suite's range is 8400-8449
+PORTS = dict(zip(("371121", "320707"), worker_ports(8411, 8412), strict=True))  # 8400-8449
 
 
-@dataclass
-class Node:
-    region: str
-    data_dir: Path
-    port: int
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("ONESTOP_", "DATABASE_URL", "DJANGO_", "LEDGER_", "PUBLIC_URL"))
-        }
-        env.update(
-            DATA_DIR=str(self.data_dir),
-            DATABASE_URL=f"sqlite:///{self.data_dir / 'node.sqlite3'}",
-            NODE_REGION=self.region,
-            PUBLIC_URL=self.url,
-        )
-        return env
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [*ONESTOP, *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if check:
-            assert done.returncode == 0, done.stderr + done.stdout
-        return done
-
-    def get(self, path: str) -> str:
-        with urllib.request.urlopen(self.url + path, timeout=30) as response:  # noqa: S310
-            return str(response.read().decode())
+class Node(LiveNode):
+    """A live node whose log the test fills through its own services."""
 
     def append(self, start: int, end: int) -> None:
         code = (
@@ -85,64 +38,18 @@ class Node:
         self.run("shell", "-c", code)
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _migrated(node: Node, template: Path | None) -> Path:
-    """Migrate the first node's database; the others start from a copy of it (SQLite's backup
-    API), which halves the set-up on a busy machine. Keys are not copied: each node makes its
-    own on first use."""
-    node.data_dir.mkdir(parents=True)
-    target = node.data_dir / "node.sqlite3"
-    if template is None:
-        node.run("migrate", "-v", "0")
-        return target
-    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as copy:
-        source.backup(copy)
-    return template
-
-
-def _start(node: Node) -> None:
-    assert _port_free(node.port), f"port {node.port} is taken"
-    node.process = subprocess.Popen(
-        [*ONESTOP, "serve", "--port", str(node.port), "--workers", "1", "--no-worker"],
-        env=node.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    assert node.process.stdout is not None
-    for raw in node.process.stdout:  # gunicorn says so once its socket is bound
-        if b"Listening at" in raw:
-            return
-    pytest.fail(f"node {node.region} did not start")
-
-
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]:
     root = tmp_path_factory.mktemp("witness-nodes")
     found = {r: Node(r, root / r, port) for r, port in PORTS.items()}
     try:
-        template = None
+        migrate_all(list(found.values()))
         for node in found.values():
-            template = _migrated(node, template)
-        for node in found.values():
-            _start(node)
+            node.start()
         yield found
     finally:
         for node in found.values():
-            if node.process is not None:
-                node.process.terminate()
-                try:
-                    node.process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    node.process.kill()
-                    node.process.wait()
+            node.stop()
 
 
 def _leaves(start: int, end: int) -> list[bytes]:

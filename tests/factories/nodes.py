@@ -1,0 +1,133 @@
+"""Live nodes for the multi-node tests: each a real `onestop` process with its own data dir,
+SQLite file, keys and port on loopback (tests/federation/test_two_nodes.py,
+tests/ledger/test_witness_nodes.py). Commands run the way an operator runs them (`onestop ...`
+with the node's environment); `start` waits until gunicorn listens and keeps reading its log."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import urllib.request
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ONESTOP = [sys.executable, "-m", "onestop"]
+
+
+def worker_ports(*first: int) -> list[int]:
+    """Ports for one test process: pytest-xdist may run a module's tests in two processes, each
+    setting up its own nodes, so each worker (gw0, gw1, ...) gets its own ten ports up."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return [port + 10 * index for port in first]
+
+
+# What a node must not inherit from the test process's environment.
+INHERITED_NOT = ("ONESTOP_", "DATABASE_URL", "PUBLIC_URL", "DJANGO_", "NODE_", "LEDGER_")
+
+
+@dataclass
+class LiveNode:
+    region: str
+    data_dir: Path
+    port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = field(default=None)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_NOT)}
+        env.update(
+            {
+                "DATA_DIR": str(self.data_dir),
+                "DATABASE_URL": f"sqlite:///{self.data_dir / 'node.sqlite3'}",
+                "NODE_REGION": self.region,
+                "PUBLIC_URL": self.url,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                **self.extra_env,
+            }
+        )
+        return env
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [*ONESTOP, *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if check:
+            assert done.returncode == 0, done.stderr + done.stdout
+        return done
+
+    def shell(self, code: str) -> str:
+        """Run `code` in `onestop shell`; its last line of output."""
+        return self.run("shell", "-c", code).stdout.strip().splitlines()[-1]
+
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(self.url + path, timeout=60) as response:  # noqa: S310
+            return str(response.read().decode())
+
+    def start(self) -> None:
+        with socket.socket() as probe:
+            # like gunicorn: a port left in TIME_WAIT by the last test's connections is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError:
+                pytest.fail(f"port {self.port} is taken")
+        self.process = subprocess.Popen(
+            [*ONESTOP, "serve", "--port", str(self.port), "--workers", "1", "--no-worker"],
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        assert self.process.stdout is not None
+        said: list[str] = []
+        for raw in self.process.stdout:  # gunicorn says so once its socket is bound
+            if b"Listening at" in raw:
+                break
+            said.append(raw.decode(errors="replace"))
+        else:
+            pytest.fail(f"node {self.region} did not start:\n{''.join(said[-20:])}")
+        # keep reading its log, or a full pipe would stop the server
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def migrate_all(nodes: list[LiveNode]) -> None:
+    """Migrate the first node's database; the others start from a copy of it (SQLite's backup
+    API), which halves the set-up on a busy machine. Keys are not copied: each node makes its
+    own on first use."""
+    template: Path | None = None
+    for node in nodes:
+        node.data_dir.mkdir(parents=True, exist_ok=True)
+        target = node.data_dir / "node.sqlite3"
+        if template is None:
+            node.run("migrate", "-v", "0")
+            template = target
+            continue
+        with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
