@@ -148,10 +148,12 @@ def peer_credential_keys() -> dict[str, tuple[str, dict[str, Any]]]:
     return found
 
 
-def trusted_jwks() -> dict[str, Any]:
-    """The keys e-licences are verified against: this node's and its peers' (the trust list)."""
+def trusted_jwks(peers: dict[str, tuple[str, dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """The keys e-licences are verified against: this node's and its peers' (the trust list);
+    `peers` is `peer_credential_keys()` when the caller has read it already."""
+    peers = peer_credential_keys() if peers is None else peers
     document = node_jwks()
-    document["keys"] = [*document["keys"], *(jwk for _r, jwk in peer_credential_keys().values())]
+    document["keys"] = [*document["keys"], *(jwk for _r, jwk in peers.values())]
     return document
 
 
@@ -239,10 +241,11 @@ def credential_verify(
     points to); without them it uses the trust list (this node's keys and its peers' pinned
     `credentials` keys) and the status lists of this node, or of the peer that issued it.
     """
-    keyset = jwks if jwks is not None else trusted_jwks()
-    peer_region = None
-    if jwks is None:
-        peer_region = peer_credential_keys().get(vc.token_kid(token) or "", (None,))[0]
+    keyset, peer_region = jwks, None
+    if keyset is None:  # the trust list, read once for the key and for the issuer's node
+        peers = peer_credential_keys()
+        keyset = trusted_jwks(peers)
+        peer_region = peers.get(vc.token_kid(token) or "", (None,))[0]
     if status_list_token is not None:
         token_text = status_list_token
 
