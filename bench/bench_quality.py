@@ -1,6 +1,6 @@
 """Routing and search quality on the independent evaluation sets (issue #14).
 
-bench/data/hotline_eval.jsonl (462 requests) and bench/data/search_eval.jsonl (274 portal
+bench/data/hotline_eval.jsonl (hotline requests) and bench/data/search_eval.jsonl (portal
 questions) were written by hand by someone who saw only the category, department and item lists,
 never the training history, the generator or the synonym file (bench/data/README.md). They are
 evaluation data only: never train on them, never write synonyms or pick thresholds from them.
