@@ -70,7 +70,7 @@ def _body(request: sources.Request, *, probe: bool) -> dict[str, Any]:
 
 def _ask(source: Any, region: str, request: sources.Request, *, probe: bool) -> sources.Answer:
     name = f"peer:{region}"
-    failed = {"source": name, "peer_region": region}
+    failed: dict[str, Any] = {"source": name, "peer_region": region}
     try:
         reply = federation_services.message_request(
             to_region=region,
@@ -98,7 +98,7 @@ def _read_reply(
 ) -> sources.Answer:
     result = reply.get("result")
     record = str(reply.get("record") or "")[:36]
-    done = {"source": name, "peer_region": region, "peer_record": record}
+    done: dict[str, Any] = {"source": name, "peer_region": region, "peer_record": record}
     if result == "absent":
         return sources.Answer("absent", **done)
     if result == "refused":

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onestop.accounts.selectors import assurance_level
 from onestop.core import crypto
 from onestop.core.errors import (
     Conflict,
@@ -682,7 +683,7 @@ def _ask_sources(
                 basis=access.basis,
                 department=access.actor_department_id or "",
                 officer=_officer(access.actor),
-                assurance=str(getattr(access.actor, "assurance_level", "") or ""),
+                assurance=str(assurance_level(access.actor)) if access.basis == "self" else "",
                 consent=_consent_proof(decision.consent),
             ),
         )

@@ -124,8 +124,8 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _timeouts(options: dict[str, Any]) -> dict[str, float]:
-        values = {}
+    def _timeouts(options: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
         for name in ("connect_timeout", "read_timeout"):
             value = options[name] if options[name] is not None else options["timeout"]
             if value is not None:
