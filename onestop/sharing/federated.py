@@ -78,6 +78,7 @@ def _ask(source: Any, region: str, request: sources.Request, *, probe: bool) -> 
             body=_body(request, probe=probe),
             purpose=request.purpose or Purpose.VERIFICATION,
             timeout=float(source.read_timeout),
+            private=True,  # the subject key and the values are not kept in the outbox
         )
     except federation_services.PeerUnavailable:
         return sources.Answer("unavailable", reason="peer_unavailable", **failed)
@@ -283,7 +284,7 @@ def received(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
 def register() -> None:
     """Answer ``data.fetch`` and offer the national registry's datasets to peers (each peer
     still needs the type and the dataset allowed: `onestop peer allow`)."""
-    handlers.register(FETCH_TYPE, received)
+    handlers.register(FETCH_TYPE, received, private=True)  # no values kept in the inbox
     from onestop.sharing.seed import load_datasets
 
     for row in load_datasets():

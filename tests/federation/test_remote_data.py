@@ -84,6 +84,9 @@ for dataset, fields, case in {steps!r}:
         "peer_region": last.peer_region, "peer_record": last.peer_record,
         "department": last.actor_department_id, "log_index": last.log_index}} if last else None
     found[case] = out
+from onestop.federation.models import OutboxMessage
+found["outbox"] = sorted({json.dumps([m.envelope["body"], (m.reply or {}).get("body")])
+    for m in OutboxMessage.objects.filter(type="data.fetch")})
 print(json.dumps(found, ensure_ascii=False))
 """
 
@@ -101,6 +104,9 @@ for case in {cases!r}:
     "fields": r.fields, "log_index": r.log_index}}
         for r in AccessRecord.objects.filter(case_ref=case).order_by("at")]
     found[case] = {{"rows": rows, "logged": [r["id"] in logged for r in rows]}}
+from onestop.federation.models import InboxMessage
+found["inbox"] = sorted({{json.dumps(m.reply["body"])
+    for m in InboxMessage.objects.filter(type="data.fetch")}})
 """
 
 # ... and the data tracker page of the citizen there (`/me/data/`, in English)
@@ -210,6 +216,10 @@ def test_a_record_held_by_the_peer_is_fetched_and_recorded_on_both_sides(
     assert row["basis"].startswith("law: ")  # Ganyu's own agreement with civil affairs
     assert row["fields"] == ["household_number", "name"]
     assert row["id"] == mine["peer_record"]  # each side names the other's record
+    # neither side keeps the subject key or the values in its outbox or inbox
+    redacted = json.dumps({"redacted": True})
+    assert theirs["inbox"] == [redacted]
+    assert _fetch(a)["outbox"] == [json.dumps([{"redacted": True}, {"redacted": True}])]
     # the citizen's data tracker on the provider: which region read which record, which case
     page = theirs["page"]
     assert page["status"] == 200
