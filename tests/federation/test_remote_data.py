@@ -85,8 +85,8 @@ for dataset, fields, case in {steps!r}:
         "department": last.actor_department_id, "log_index": last.log_index}} if last else None
     found[case] = out
 from onestop.federation.models import OutboxMessage
-found["outbox"] = sorted({json.dumps([m.envelope["body"], (m.reply or {}).get("body")])
-    for m in OutboxMessage.objects.filter(type="data.fetch")})
+found["outbox"] = sorted({{json.dumps([m.envelope["body"], (m.reply or {{}}).get("body")])
+    for m in OutboxMessage.objects.filter(type="data.fetch")}})
 print(json.dumps(found, ensure_ascii=False))
 """
 
@@ -259,7 +259,8 @@ SharingAgreement.objects.filter(dataset_id="household", consumer_kind_id="civil-
 def test_the_provider_refuses_under_its_own_agreements(pair: dict[str, LiveNode]) -> None:
     a, b = pair["371121"], pair["320707"]
     # Ganyu no longer shares households with civil affairs (Wulian still has the agreement)
-    assert _provider_records(b, script=NO_AGREEMENT_B) == {}
+    before = _provider_records(b, script=NO_AGREEMENT_B)
+    assert before == {"inbox": [json.dumps({"redacted": True})]}  # only data.fetch replies kept
     refused = _fetch(a, ("household", ["household_number"], "WL-2026-0004"))["WL-2026-0004"]
     assert refused["status"] == 403
     assert refused["reason"] == "peer_no_agreement"
