@@ -31,20 +31,33 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 
 _handlers: dict[str, Handler] = {}
+_private: set[str] = set()
 _datasets: set[str] = set()
+REDACTED = {"redacted": True}
 
 
-def register(message_type: str, handler: Handler) -> None:
+def register(message_type: str, handler: Handler, *, private: bool = False) -> None:
     """Answer `message_type` with `handler(envelope, peer) -> reply body` (replaces an earlier
-    registration of the same type)."""
+    registration of the same type). A `private` type carries personal data (a data request):
+    the inbox does not keep its reply body (a retried id is answered ``{"redacted": true}``),
+    and the sender's `message_request(private=True)` does not keep its body or reply."""
     if not TYPE_RE.match(message_type):
         raise ValueError(f"message type {message_type!r}: 1 to 64 of a-z 0-9 . _ -")
     _handlers[message_type] = handler
+    if private:
+        _private.add(message_type)
+    else:
+        _private.discard(message_type)
+
+
+def is_private(message_type: str) -> bool:
+    return message_type in _private
 
 
 def unregister(message_type: str) -> None:
     """Forget a handler (tests)."""
     _handlers.pop(message_type, None)
+    _private.discard(message_type)
 
 
 def handler_for(message_type: str) -> Handler | None:

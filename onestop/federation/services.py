@@ -474,13 +474,16 @@ def message_request(
     purpose: str,
     subject: str | None = None,
     timeout: float | None = None,
+    private: bool = False,
 ) -> dict[str, Any]:
     """Send one message now and return the peer's reply body (``reply["body"]``).
 
     Call it outside a transaction (it waits on the network). The message is recorded in the
     outbox (sent, or discarded with the error) and, when answered, on the ledger. Raises
     `PeerUnavailable` when the peer gives no usable answer, or the peer's refusal as a
-    `DomainError` with its status and code."""
+    `DomainError` with its status and code. With `private` (the body or the reply carries
+    personal data: a data request) the outbox row keeps the envelope's digest, not its body
+    or the reply's body."""
     peer = _sending_peer(to_region, type, body)
     envelope = envelope_build(
         to_region=to_region, type=type, body=body, purpose=purpose, subject=subject
@@ -492,8 +495,13 @@ def message_request(
         raise NotFound(_("There is no such outbox message."))
     outcome = _attempt(message, timeout)
     saved = _settle(message, outcome, reschedule=False)
+    if private:
+        OutboxMessage.objects.filter(pk=saved.pk).update(
+            envelope={**envelope, "body": handlers.REDACTED},
+            reply={**(saved.reply or {}), "body": handlers.REDACTED} if saved.reply else None,
+        )
     if saved.state == State.SENT:
-        reply = saved.reply or {}
+        reply = outcome.reply or {}
         result = reply.get("body")
         return result if isinstance(result, dict) else {}
     if outcome.status is None or outcome.status >= 500 or outcome.transient:
@@ -725,8 +733,13 @@ def _apply(
                 "created": _now_text(),
                 "body": result,
             }
+            kept = (
+                {**reply, "body": handlers.REDACTED}
+                if handlers.is_private(envelope["type"])
+                else reply
+            )  # a private type's body (personal data) is answered once, never kept
             InboxMessage.objects.filter(from_region=peer.region, message_id=envelope["id"]).update(
-                reply=reply
+                reply=kept
             )
             _ledger("in", envelope, digest, peer.region)
             Peer.objects.filter(pk=peer.pk).update(last_seen=timezone.now())

@@ -38,6 +38,15 @@ class DatasetSourceForm(forms.ModelForm):
         help_text=_("Stored encrypted. Leave empty to keep the stored one."),
     )
     clear_secret = forms.BooleanField(label=_("Remove the stored secret"), required=False)
+    peers = forms.CharField(
+        label=_("peer regions"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "For peer nodes: the region codes of the peers holding the records this node "
+            "does not hold, separated by spaces, asked in this order."
+        ),
+    )
 
     class Meta:
         model = DatasetSource
@@ -45,6 +54,14 @@ class DatasetSourceForm(forms.ModelForm):
 
     actor: Any = None
     configured: DatasetSource | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and isinstance(self.instance.peers, list):
+            self.initial["peers"] = " ".join(self.instance.peers)
+
+    def clean_peers(self) -> list[str]:
+        return str(self.cleaned_data.get("peers") or "").replace(",", " ").split()
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

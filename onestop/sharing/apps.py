@@ -9,6 +9,7 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         from onestop.core import access_log
-        from onestop.sharing import seed, services  # noqa: F401 (seed registers its step)
+        from onestop.sharing import federated, seed, services  # noqa: F401 (seed: its step)
 
         access_log.set_recorder(services.access_record)
+        federated.register()  # the ``peer`` source kind and the ``data.fetch`` handler

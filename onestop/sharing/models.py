@@ -44,6 +44,7 @@ class DatasetSource(TimeStampedModel):
     class Kind(models.TextChoices):
         LOCAL = "local", _("This node's records")
         HTTP_JSON = "http_json", _("A department system (HTTP JSON)")
+        PEER = "peer", _("Peer nodes (federation)")
 
     class Auth(models.TextChoices):
         NONE = "none", _("None")
@@ -72,6 +73,9 @@ class DatasetSource(TimeStampedModel):
     field_map = models.JSONField(_("field names at the department"), default=dict, blank=True)
     connect_timeout = models.FloatField(_("connect timeout (seconds)"), default=3.0)
     read_timeout = models.FloatField(_("read timeout (seconds)"), default=10.0)
+    # kind `peer`: the regions of the peer nodes holding the records this node does not hold
+    # itself, asked in this order after its own records (docs/sharing.md "Data held by peers")
+    peers = models.JSONField(_("peer regions"), default=list, blank=True)
 
     class Meta:
         ordering = ["dataset_id"]
@@ -206,6 +210,14 @@ class AccessRecord(models.Model):
     reason = models.CharField(_("refusal reason"), max_length=300, blank=True)
     # Which source answered: "" for this node's own records, else "<kind>:<host>".
     source = models.CharField(_("source"), max_length=120, blank=True)
+    # A data request between nodes (federation): the other node's region (the provider that
+    # answered, on the requesting node; the node that asked, on the provider), the requesting
+    # officer and department as the requesting node asserted them (on the provider), and the
+    # id of the other node's access record about the same request.
+    peer_region = models.CharField(_("peer region"), max_length=12, blank=True)
+    peer_department = models.CharField(_("requesting department"), max_length=80, blank=True)
+    peer_actor = models.CharField(_("requesting officer"), max_length=200, blank=True)
+    peer_record = models.CharField(_("peer access record"), max_length=36, blank=True)
     salt = models.CharField(_("commitment salt"), max_length=64)
     commitment = models.CharField(_("commitment"), max_length=64)
     log_index = models.BigIntegerField(_("ledger index"), null=True, blank=True)

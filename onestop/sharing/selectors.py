@@ -184,13 +184,15 @@ def holdings_of(*, subject: Any, keys: Iterable[str]) -> Holdings:
         return Holdings()
     remote = {k: s for k, s in remote_sources().items() if k in keys}
     found = Holdings()
-    local = keys - set(remote)
+    # a dataset held by peer nodes is looked for here first (they hold the other regions')
+    local = keys - {k for k, s in remote.items() if s.kind != DatasetSource.Kind.PEER}
     if local:
         found.held = set(
             DatasetRecord.objects.filter(dataset_id__in=local)
             .filter(Q(subject_index=index) | Q(party_indexes__contains=index))
             .values_list("dataset_id", flat=True)
         )
+    remote = {k: s for k, s in remote.items() if k not in found.held}
     subject_key = subject_key_of(subject) if remote else None
     for key, source in sorted(remote.items()):
         if subject_key is None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onestop.accounts.selectors import assurance_level
 from onestop.core import crypto
 from onestop.core.errors import (
     Conflict,
@@ -31,6 +32,7 @@ from onestop.core.errors import (
     ValidationFailed,
 )
 from onestop.core.upsert import row_sync
+from onestop.federation import selectors as federation_selectors
 from onestop.ledger.canonical import canonical_json
 from onestop.ledger.services import entries_append_batch
 from onestop.sharing import policies, sources
@@ -167,7 +169,11 @@ SOURCE_FIELDS = (
     "field_map",
     "connect_timeout",
     "read_timeout",
+    "peers",
 )
+
+
+FETCH_TYPE = "data.fetch"  # the message type of a data request between nodes
 
 
 def source_configure(
@@ -179,7 +185,8 @@ def source_configure(
     secret: str | None = None,
     **values: Any,
 ) -> DatasetSource:
-    """Create or change where `dataset` is read from (`kind` ``local`` or ``http_json``; the
+    """Create or change where `dataset` is read from (`kind` ``local``, ``http_json`` or
+    ``peer``, whose `peers` lists the regions of the peer nodes asked after this node; the
     other settings are `DatasetSource`'s fields, `SOURCE_FIELDS`). `secret` (a token or
     password) is stored encrypted; None keeps the stored one, "" clears it. `region` (default
     the node's) is the region whose department runs the system: its administrators, the
@@ -220,6 +227,9 @@ def source_configure(
 def _source_check(source: DatasetSource) -> None:
     if source.kind not in DatasetSource.Kind.values and sources.adapter_for(source.kind) is None:
         raise ValidationFailed(_("Unknown kind of dataset source."), code="bad_source")
+    if source.kind == DatasetSource.Kind.PEER:
+        _peer_source_check(source)
+        return
     if source.kind != DatasetSource.Kind.HTTP_JSON:
         return
     problems = []
@@ -237,6 +247,34 @@ def _source_check(source: DatasetSource) -> None:
         problems.append(_("HTTP basic authentication needs a user name."))
     if problems:
         raise ValidationFailed(" ".join(str(p) for p in problems), code="bad_source")
+
+
+def _peer_source_check(source: DatasetSource) -> None:
+    """A ``peer`` source names one or more active peers (`onestop peer add`), each allowed
+    to be sent ``data.fetch`` requests for this dataset (`onestop peer allow`)."""
+    regions = source.peers if isinstance(source.peers, list) else []
+    regions = [str(r).strip() for r in regions if str(r).strip()]
+    if not regions:
+        raise ValidationFailed(
+            _("Name the region of at least one peer node holding the data."), code="bad_source"
+        )
+    problems = []
+    for region in regions:
+        peer = federation_selectors.peer_get(region)
+        if peer is None:
+            problems.append(_("%(region)s is not a peer of this node.") % {"region": region})
+        elif (
+            FETCH_TYPE not in peer.allowed_out_types
+            or source.dataset_id not in peer.allowed_out_datasets
+        ):
+            problems.append(
+                _("Allow %(type)s messages and the dataset %(dataset)s to %(region)s first.")
+                % {"type": FETCH_TYPE, "dataset": source.dataset_id, "region": region}
+            )
+    if problems:
+        raise ValidationFailed(" ".join(str(p) for p in problems), code="bad_source")
+    source.peers = list(dict.fromkeys(regions))
+    source.base_url = ""
 
 
 # --- consent -------------------------------------------------------------------------------------
@@ -343,6 +381,21 @@ REFUSALS = {
         "The source of this data is not configured completely. Nothing is lost: upload the "
         "document instead, or try again later."
     ),
+    "peer_unavailable": gettext_lazy(
+        "The node of the region holding this data cannot be reached now. Nothing is lost: "
+        "upload the document instead, or try again later."
+    ),
+    "peer_refused": gettext_lazy("The node of the region holding this data refused the request."),
+    "peer_no_agreement": gettext_lazy(
+        "The region holding this data has no sharing agreement that lets your department "
+        "fetch it for this purpose."
+    ),
+    "peer_no_consent": gettext_lazy(
+        "The region holding this data found no consent of the data subject for this use."
+    ),
+    "peer_not_verified": gettext_lazy(
+        "The region holding this data releases it only to a person whose identity is verified."
+    ),
     "not_verified": gettext_lazy(
         "Your identity is not verified yet, so no government record about you is used. Sign "
         "in with the identity provider, or have your ID card checked at any service window."
@@ -361,6 +414,8 @@ class _Decision:
     source: DatasetSource | None = None
     values: dict[str, Any] | None = None
     unavailable: bool = False
+    # the subject's consent the basis rests on (told to a peer node holding the data)
+    consent: Consent | None = None
 
 
 def _staff_decision(  # noqa: PLR0917 - private helper of _decide
@@ -388,16 +443,21 @@ def _staff_decision(  # noqa: PLR0917 - private helper of _decide
     if registry.basis == Dataset.Basis.CONSENT:
         record = find_record(dataset=registry.key, subject_index=subject_index)
         holders = {subject_index, *(record.party_indexes.split() if record else [])}
-        consented = Consent.objects.filter(
-            dataset=registry,
-            purpose=purpose,
-            subject_index__in=holders,
-            withdrawn_at__isnull=True,
-        ).exists()
-        if not consented:
+        consented = (
+            Consent.objects.filter(
+                dataset=registry,
+                purpose=purpose,
+                subject_index__in=holders,
+                withdrawn_at__isnull=True,
+            )
+            .order_by("-granted_at")
+            .first()
+        )
+        if consented is None:
             decision.reason = "no_consent"
             return
         decision.basis = "consent"
+        decision.consent = consented
 
 
 def _decide(
@@ -535,9 +595,13 @@ def data_fetch_many(
     remote = {k: s for k, s in remote_sources().items() if k in registries}
     records: dict[str, DatasetRecord | None] | None = None
     if subject_index is not None and registries:
+        # a dataset held by peer nodes is read here first: the peers hold what this node
+        # does not (the records of their regions)
         records = find_records(
-            datasets=[k for k in registries if k not in remote], subject_index=subject_index
+            datasets=[k for k in registries if k not in remote or remote[k].kind == "peer"],
+            subject_index=subject_index,
         )
+        remote = {k: s for k, s in remote.items() if records.get(k) is None}
     agreements: dict[str, list[SharingAgreement]] = {}
     if registries and policies.can(actor, policies.Action.FETCH_DEPARTMENT, None):
         for agreement in SharingAgreement.objects.filter(dataset_id__in=list(registries)):
@@ -616,9 +680,16 @@ def _ask_sources(
                 purpose=purpose,
                 case_ref=case_ref,
                 request_id=str(access.id),
+                basis=access.basis,
+                department=access.actor_department_id or "",
+                officer=_officer(access.actor),
+                assurance=str(assurance_level(access.actor)) if access.basis == "self" else "",
+                consent=_consent_proof(decision.consent),
             ),
         )
         access.source = answer.source[:120]
+        access.peer_region = answer.peer_region[:12]
+        access.peer_record = answer.peer_record[:36]
         if answer.status == "found":
             decision.values = answer.values or {}
         elif answer.status == "absent":
@@ -636,6 +707,28 @@ def _ask_sources(
             )
             access.reason = decision.reason
         access.commitment = access_commitment(access)
+
+
+def _officer(actor: Any) -> str:
+    """How a peer node's access record names the requesting officer: the account's name and
+    user name (no identity number)."""
+    if actor is None or getattr(actor, "pk", None) is None:
+        return ""
+    name = str(getattr(actor, "real_name", "") or "")
+    return f"{name} ({actor.get_username()})" if name else str(actor.get_username())
+
+
+def _consent_proof(consent: Consent | None) -> dict[str, Any] | None:
+    """The consent a fetch rests on, as told to the peer holding the data: the peer checks
+    that it names its dataset and purpose (the signature of this node vouches for it)."""
+    if consent is None:
+        return None
+    return {
+        "id": str(consent.pk),
+        "dataset": consent.dataset_id,
+        "purpose": consent.purpose,
+        "granted_at": consent.granted_at.astimezone(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _access_build(
@@ -687,6 +780,9 @@ def _twin_key(access: AccessRecord) -> tuple[Any, ...]:
         access.result,
         access.reason,
         access.source,
+        access.peer_region,
+        access.peer_department,
+        access.peer_actor,
     )
 
 
@@ -777,6 +873,50 @@ def _access_write(
     return kept
 
 
+def access_write_for_peer(
+    *,
+    peer_region: str,
+    department: str,
+    officer: str,
+    peer_record: str,
+    subject_index: str,
+    dataset: str,
+    fields: list[str],
+    purpose: str,
+    basis: str,
+    case_ref: str,
+    reason: str,
+) -> AccessRecord:
+    """The provider's record of a peer node's data request (`federated.received`): no local
+    actor; the requesting region, department and officer as that node asserted them, and the
+    id of its own access record. Written with its ledger entry in the caller's (the inbox's)
+    transaction."""
+    access = _access_build(
+        actor=None,
+        department=None,
+        subject_index=subject_index,
+        dataset=dataset,
+        fields=fields,
+        purpose=purpose,
+        basis=basis,
+        case_ref=case_ref[:60],
+        reason=reason,
+    )
+    access.peer_region = peer_region[:12]
+    access.peer_department = department[:80]
+    access.peer_actor = officer[:200]
+    access.peer_record = peer_record[:36]
+    access.commitment = access_commitment(access)
+    (kept,) = _accesses_write([access])
+    return kept
+
+
+def record_values(record: DatasetRecord, fields: Sequence[str]) -> dict[str, Any]:
+    """The named fields of a record, decrypted (after the decision to release them)."""
+    data = json.loads(crypto.decrypt_pii(record.data_enc))
+    return {name: data.get(name) for name in fields}
+
+
 def access_record(
     *,
     actor: Any,
@@ -829,6 +969,19 @@ def access_body(access: AccessRecord) -> dict[str, Any]:
         # only when another system answered: the records of this node's own data keep the
         # body (and so the commitment) they always had
         **({"source": access.source} if access.source else {}),
+        # only for a data request between nodes (federation)
+        **(
+            {
+                "peer": {
+                    "region": access.peer_region,
+                    "department": access.peer_department,
+                    "actor": access.peer_actor,
+                    "record": access.peer_record,
+                }
+            }
+            if access.peer_region
+            else {}
+        ),
     }
 
 

@@ -16,7 +16,8 @@ whether a record exists (`probe`). Every answer is an `Answer` with a `status`:
   material instead, or the application waits.
 
 Kinds: ``http_json`` (the documented department adapter below; docs/sharing.md "Department
-systems"). Another kind (a peer node, for federation) registers its `Adapter` with `register`.
+systems") and ``peer`` (a peer node asked with a signed ``data.fetch`` message,
+`sharing.federated`, registered from `SharingConfig.ready()`).
 
 After an ``unavailable`` answer a source is left alone for `SHARING_SOURCE_RETRY_SECONDS`
 (default 30, per process): the calls in that window answer ``unavailable`` at once instead of
@@ -52,6 +53,9 @@ class Answer:
     values: dict[str, Any] | None = None
     reason: str = ""
     source: str = ""  # "<kind>:<host[:port]>", recorded on the access record
+    # a peer node's answer (kind ``peer``): its region and the id of its own access record
+    peer_region: str = ""
+    peer_record: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,14 @@ class Request:
     purpose: str = ""
     case_ref: str = ""
     request_id: str = ""
+    # what a peer node is told so that it can apply its own rules (kind ``peer``): the basis
+    # decided here (``self``, ``law: ...`` or ``consent``), the requesting department and
+    # officer, the identity assurance of a citizen fetching about themself, and the consent
+    basis: str = ""
+    department: str = ""
+    officer: str = ""
+    assurance: str = ""
+    consent: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ class LiveNode:
             env=self.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: `kill` reaches gunicorn too
         )
         assert self.process.stdout is not None
         said: list[str] = []
@@ -107,6 +108,14 @@ class LiveNode:
             pytest.fail(f"node {self.region} did not start:\n{''.join(said[-20:])}")
         # keep reading its log, or a full pipe would stop the server
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def kill(self) -> None:
+        """SIGKILL the node's whole process group (serve, gunicorn and its workers) at once,
+        as a power cut would: no handler runs, open transactions are simply gone."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

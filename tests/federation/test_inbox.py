@@ -125,6 +125,25 @@ def test_a_retried_id_gets_the_first_reply_and_is_applied_once(
         handlers.unregister("test.count")
 
 
+def test_a_private_type_is_answered_once_and_its_reply_body_not_kept(
+    client: Any, fake_peer: FakePeer
+) -> None:
+    handlers.register("test.personal", lambda envelope, peer: {"name": "张三"}, private=True)
+    fake_peer.peer.allowed_in_types = ["test.personal"]
+    fake_peer.peer.save()
+    try:
+        envelope = fake_peer.envelope(type="test.personal")
+        first = fake_peer.send(client, envelope)
+        assert reply_json(first)["body"] == {"name": "张三"}  # answered to the sender
+        kept = InboxMessage.objects.get(message_id=envelope["id"])
+        assert kept.reply["body"] == {"redacted": True}  # but not kept on this node
+        assert kept.reply["in_reply_to"] == envelope["id"]
+        again = _refused(fake_peer.send(client, envelope), 409, "message_seen")
+        assert again["details"]["reply"]["body"] == {"redacted": True}
+    finally:
+        handlers.unregister("test.personal")
+
+
 def test_types_datasets_and_senders_not_allowed_are_403(client: Any, fake_peer: FakePeer) -> None:
     handlers.register("test.data", lambda envelope, peer: {"ok": True})
     try:

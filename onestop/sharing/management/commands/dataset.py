@@ -1,6 +1,7 @@
 """`onestop dataset sources` and `onestop dataset source DATASET ...`: where this node reads a
-dataset from — its own records, or a department's system behind the HTTP JSON adapter
-(docs/sharing.md "Department systems", docs/operations.md)."""
+dataset from — its own records, a department's system behind the HTTP JSON adapter
+(docs/sharing.md "Department systems", docs/operations.md), or peer nodes (`--peer REGION`,
+docs/sharing.md "Data held by peer nodes")."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def _read(path: str) -> str:
 class Command(BaseCommand):
     help = (
         "Where a dataset is read from: `dataset sources` lists them; `dataset source DATASET "
-        "--http URL --token-file PATH --timeout S` connects a department system, `--local` "
+        "--http URL --token-file PATH --timeout S` connects a department system, `--peer "
+        "REGION` reads what this node does not hold from a peer node, `--local` "
         "goes back to this node's records, `--check` asks the source whether it answers."
     )
 
@@ -38,6 +40,12 @@ class Command(BaseCommand):
         mode = one.add_mutually_exclusive_group()
         mode.add_argument("--http", metavar="URL", help="the department system's base URL")
         mode.add_argument("--local", action="store_true", help="this node's own records")
+        mode.add_argument(
+            "--peer",
+            action="append",
+            metavar="REGION",
+            help="a peer node holding the records this node does not (repeat: asked in order)",
+        )
         one.add_argument("--path", help="path template (default /records/{dataset}/{subject})")
         one.add_argument("--token-file", help="a file holding the bearer token (stored encrypted)")
         one.add_argument("--token-env", help="read the bearer token from this environment variable")
@@ -59,7 +67,15 @@ class Command(BaseCommand):
             return
         dataset = options["dataset"]
         try:
-            if options["http"] or options["local"]:
+            if options["peer"]:
+                services.source_configure(
+                    actor=SYSTEM,
+                    dataset=dataset,
+                    kind=DatasetSource.Kind.PEER,
+                    peers=options["peer"],
+                    **self._timeouts(options),
+                )
+            elif options["http"] or options["local"]:
                 self._configure(dataset, options)
             source = selectors.dataset_source_list(actor=SYSTEM).filter(dataset_id=dataset).first()
         except DomainError as exc:
@@ -92,10 +108,7 @@ class Command(BaseCommand):
             secret, values["secret_env"] = "", options["token_env"]
         if options["path"]:
             values["path_template"] = options["path"]
-        for name in ("connect_timeout", "read_timeout"):
-            value = options[name] if options[name] is not None else options["timeout"]
-            if value is not None:
-                values[name] = value
+        values.update(self._timeouts(options))
         if options["field_map"]:
             try:
                 values["field_map"] = json.loads(options["field_map"])
@@ -111,9 +124,23 @@ class Command(BaseCommand):
         )
 
     @staticmethod
+    def _timeouts(options: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in ("connect_timeout", "read_timeout"):
+            value = options[name] if options[name] is not None else options["timeout"]
+            if value is not None:
+                values[name] = float(value)
+        return values
+
+    @staticmethod
     def _line(source: DatasetSource) -> str:
         if source.kind == DatasetSource.Kind.LOCAL:
             return f"{source.dataset_id}: local (this node's records)"
+        if source.kind == DatasetSource.Kind.PEER:
+            return (
+                f"{source.dataset_id}: peer {' '.join(source.peers)} (after this node's "
+                f"records) timeout={source.read_timeout:g}s region={source.region_id}"
+            )
         credential = (
             f"secret from ${source.secret_env}"
             if source.secret_env
