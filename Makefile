@@ -17,7 +17,8 @@ export NODE_REGION DATA_DIR PUBLIC_URL
 DEPLOY_ENV = env -u DATABASE_URL -u SECRET_KEY -u ONESTOP_SECRET_KEY -u ONESTOP_SECRET_KEY_FILE \
   -u ONESTOP_KEYS_DIR -u ONESTOP_PII_KEYS -u ONESTOP_PII_KEYS_FILE -u ONESTOP_BLIND_INDEX_KEY_FILE \
   -u ONESTOP_BLIND_INDEX_KEY ONESTOP_ENV=production ALLOWED_HOSTS=onestop.example.gov.cn \
-  PUBLIC_URL=https://onestop.example.gov.cn
+  PUBLIC_URL=https://onestop.example.gov.cn NOTIFY_SMS_BACKEND=onestop.notify.channels.HttpSMSBackend \
+  NOTIFY_SMS_URL=https://sms.example.gov.cn/send NOTIFY_EMAIL_BACKEND=onestop.notify.channels.DjangoEmailBackend
 
 .PHONY: help install install-runtime run federation-demo serve test test-fast lint deploy-check audit fmt bench messages openapi screenshots browser clean
 

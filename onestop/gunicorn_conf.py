@@ -5,14 +5,17 @@ encoder (`knowledge.embeddings`) and the hotline routing model (`hotline.routing
 once per worker process, so that no citizen waits the ~1-2 s model load on their first search
 or Open311 request.
 
-Access lines go through `core.logredact`: query strings carrying tokens are cut off.
+gunicorn writes no access lines: every request gets one JSON line from the app
+(`core.requestlog`, with its request id and without the probes); gunicorn's own lines go through
+`core.logredact` (query strings carrying tokens are cut off). A worker that exits has its
+metric files marked dead (`core.metrics`, prometheus-client's multiprocess mode).
 """
 
 import logging
 from typing import Any
 
 graceful_timeout = 10
-accesslog = "-"
+accesslog = None
 
 logger = logging.getLogger("gunicorn.error")
 
@@ -40,3 +43,9 @@ def post_worker_init(worker: Any) -> None:
         worker.pid,
         ", ".join(f"{name} {seconds:.1f} s" for name, seconds in took.items()) or "nothing",
     )
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from onestop.core import metrics
+
+    metrics.mark_process_dead(worker.pid)

@@ -140,6 +140,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, before anything else (core.health)
+    "onestop.core.health.ProbeMiddleware",
+    # one JSON line a request with its id (core.requestlog); counts and times (core.metrics)
+    "onestop.core.requestlog.RequestLogMiddleware",
+    "onestop.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -301,19 +306,40 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Files capped while the body is parsed, before anything reads them (core.uploads): one file,
+# all files of one request, how many files.
+UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=32 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("UPLOAD_MAX_FILES", default=5)
+FILE_UPLOAD_HANDLERS = [
+    "onestop.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 CASE_UPLOAD_MAX_BYTES = env.int("CASE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # How long a worker remembers a verified Open311 API key (with its client, service account and
 # roles) and a service code's category: a revoked key, a changed role or category reaches the
 # other workers within this many seconds (0: read them on every request).
 OPEN311_CACHE_SECONDS = env.int("OPEN311_CACHE_SECONDS", default=30)
 
+# Logs (docs/operations.md, "Logs"): one JSON object a line (`core.requestlog.JsonFormatter`,
+# with the request id and task id) or LOG_FORMAT=text for a developer's terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Query strings that carry tokens (api_key, code, state, ...) never reach the log.
     "filters": {"redact_query": {"()": "onestop.core.logredact.RedactQueryStrings"}},
+    "formatters": {
+        "json": {"()": "onestop.core.requestlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_query"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_query"],
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -322,6 +348,11 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Metrics (core.metrics): `/metrics` answers the addresses in METRICS_ALLOWED_IPS (networks
+# allowed) and anyone sending `Authorization: Bearer METRICS_TOKEN`; everyone else gets a 404.
+METRICS_TOKEN = secrets.read_env("METRICS_TOKEN") or ""
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 
 NINJA_PAGINATION_PER_PAGE = 20
 
@@ -334,4 +365,14 @@ NOTIFY_EMAIL_BACKEND = env.str(
     "NOTIFY_EMAIL_BACKEND", default="onestop.notify.channels.LogEmailBackend"
 )
 NOTIFY_SMS_URL = env.str("NOTIFY_SMS_URL", default="")
-NOTIFY_SMS_TOKEN = env.str("NOTIFY_SMS_TOKEN", default="")
+NOTIFY_SMS_TOKEN = secrets.read_env("NOTIFY_SMS_TOKEN") or ""
+# A notification left queued or being sent this long (its task lost in a crash) is queued
+# again by the periodic sweeper (notify.tasks.requeue_stale).
+NOTIFY_STALE_SECONDS = env.int("NOTIFY_STALE_SECONDS", default=900)
+# E-mail through Django's mail framework (NOTIFY_EMAIL_BACKEND=…DjangoEmailBackend).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = secrets.read_env("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")

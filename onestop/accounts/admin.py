@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from onestop.accounts.admin_scope import PersonalData, RegionScopedAdminMixin
 from onestop.accounts.models import AssuranceEvent, StaffRole, User
 
 
@@ -42,7 +43,11 @@ class AssuranceEventInline(admin.TabularInline[AssuranceEvent, User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RegionScopedAdminMixin, DjangoUserAdmin):
+    # an administrator sees the accounts of their regions; opening one is a recorded access
+    personal_data = PersonalData(
+        "accounts.profile", "resident_id_index", ("real_name", "resident_id", "phone", "email")
+    )
     list_display = ["username", "real_name", "kind", "resident_id_masked", "real_name_level"]
     list_filter = ["kind", "real_name_level", "is_staff", "is_active"]
     search_fields = ["username", "real_name", "organisation_name", "uscc"]

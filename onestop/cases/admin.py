@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from onestop.accounts.admin_scope import PersonalData, RegionScopedAdminMixin
 from onestop.cases.models import (
     Case,
     CaseDocument,
@@ -54,7 +55,9 @@ class DocumentInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # an administrator sees the cases of their regions; opening one is a recorded access
+    personal_data = PersonalData("cases", "applicant_index", ("applicant", "form", "materials"))
     list_display = (
         "number",
         "kind",

@@ -12,9 +12,11 @@ class CasesConfig(AppConfig):
         # templates; api_burden and views_me their slots on the scenario and account pages
         from onestop.cases import (  # noqa: F401
             api_burden,
+            backup,
             clock,
             consoles,
             holdings,
+            metrics,
             seed,
             seed_processes,
             views_me,

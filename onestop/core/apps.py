@@ -10,5 +10,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from onestop.core import (  # noqa: F401  (registering)
             checks,  # the production checks
+            requestlog,  # the request id carried into the tasks a request enqueues
             seed,  # the calendar seed step
         )

@@ -8,4 +8,4 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("E-licences")
 
     def ready(self) -> None:
-        from onestop.credentials import consoles, seed  # noqa: F401 (seed step, console)
+        from onestop.credentials import backup, consoles, seed  # noqa: F401 (registering)

@@ -9,4 +9,4 @@ class FederationConfig(AppConfig):
 
     def ready(self) -> None:
         # the ping handler, the dead-letter notification template, the staff console
-        from onestop.federation import alerts, consoles, ping  # noqa: F401
+        from onestop.federation import alerts, consoles, metrics, ping  # noqa: F401

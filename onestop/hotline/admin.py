@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from onestop.accounts.admin_scope import PersonalData, RegionScopedAdminMixin
 from onestop.hotline.models import Attachment, Category, TimeLimitClass, WorkOrder, WorkOrderEvent
 
 
@@ -47,7 +48,9 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    # an administrator sees the orders of their regions; opening one is a recorded access
+    personal_data = PersonalData("hotline.contact", "contact_index", ("contact_name", "content"))
     list_display = (
         "number",
         "request_type",

@@ -14,8 +14,8 @@ from ninja import File, Header, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from onestop.core import uploads
 from onestop.core.api import SessionAuth
-from onestop.core.errors import ValidationFailed
 from onestop.hotline import actions, selectors, services
 from onestop.hotline.models import WorkOrder
 from onestop.hotline.schemas import (
@@ -120,11 +120,8 @@ def ticket_attach(request: HttpRequest, number: str, file: File[UploadedFile]) -
     """Attach a PDF, PNG or JPEG of at most 10 MB (the type is checked from the content)."""
     user = request.user
     order = selectors.ticket_get(actor=user, number=number)
-    if file.size is not None and file.size > services.MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed(_("A file has at most 10 MB."), code="file_too_large")
-    attachment = services.attachment_add(
-        actor=user, order=order, name=file.name or "", data=file.read()
-    )
+    data = uploads.read_capped(file, services.MAX_ATTACHMENT_BYTES, _("A file has at most 10 MB."))
+    attachment = services.attachment_add(actor=user, order=order, name=file.name or "", data=data)
     return Status(
         201,
         {

@@ -8,4 +8,4 @@ class HotlineConfig(AppConfig):
     verbose_name = _("12345 hotline")
 
     def ready(self) -> None:
-        from onestop.hotline import consoles, routing, seed  # noqa: F401 (seed steps, consoles)
+        from onestop.hotline import backup, consoles, metrics, routing, seed  # noqa: F401 (registering)

@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onestop.core import uploads
 from onestop.core.errors import DomainError, NotFound, PermissionDenied
 from onestop.hotline import actions, policies, selectors, services, suggest, transitions
 from onestop.hotline.models import WorkOrder
@@ -353,9 +354,10 @@ def _int(value: str | None) -> int:
 
 def _attach(request: HttpRequest, order: WorkOrder) -> None:
     for upload in request.FILES.getlist("files"):
-        services.attachment_add(
-            actor=request.user, order=order, name=upload.name or "", data=upload.read()
+        data = uploads.read_capped(
+            upload, services.MAX_ATTACHMENT_BYTES, _("A file has at most 10 MB.")
         )
+        services.attachment_add(actor=request.user, order=order, name=upload.name or "", data=data)
 
 
 def _step_input(post: Any) -> actions.StepInput:

@@ -9,4 +9,4 @@ class LedgerConfig(AppConfig):
 
     def ready(self) -> None:
         # seed registers the demo-seed step, notices the split-view alarm's template
-        from onestop.ledger import notices, seed  # noqa: F401
+        from onestop.ledger import backup, notices, seed  # noqa: F401 (and the restore check)

@@ -1,17 +1,27 @@
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from onestop.accounts.admin_scope import PersonalData, RegionScopedAdminMixin
 from onestop.core.errors import DomainError
-from onestop.notify import services
+from onestop.notify import policies, services
 from onestop.notify.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """Delivery status at a glance; the destination is shown masked only."""
+class NotificationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    """Delivery status at a glance; the destination is shown masked only. An administrator
+    sees (and resends) the notifications of their regions (`policies.scope_q`); opening one
+    is a recorded access to the recipient's data."""
+
+    personal_data = PersonalData(
+        "notify.notification", "recipient.resident_id_index", ("subject", "body")
+    )
+
+    def scope_q(self, request: HttpRequest) -> Q:
+        return policies.scope_q(request.user)
 
     list_display = [
         "created_at",

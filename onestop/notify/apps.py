@@ -8,4 +8,5 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from onestop.notify import accounts  # noqa: F401  (registers the account sender)
+        # the account sender; the deployment check; the gauges of /metrics
+        from onestop.notify import accounts, checks, metrics  # noqa: F401

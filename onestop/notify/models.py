@@ -20,6 +20,7 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
@@ -49,6 +50,9 @@ class Notification(models.Model):
     provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True)
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    # When the status last changed (queued, sending, queued again): a row left queued or
+    # sending longer than NOTIFY_STALE_SECONDS after it is re-queued by the sweeper.
+    status_at = models.DateTimeField(_("status since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -64,6 +68,7 @@ class Notification(models.Model):
                 fields=["recipient", "channel", "-created_at"], name="notify_recipient_idx"
             ),
             models.Index(fields=["status", "channel"], name="notify_status_idx"),
+            models.Index(fields=["status", "status_at"], name="notify_stale_idx"),
         ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")

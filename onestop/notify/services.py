@@ -3,7 +3,13 @@
 `notification_send` is the contract other apps call. Delivery runs in the background
 (`tasks.deliver`): a transient failure is retried up to `MAX_ATTEMPTS` times with a growing
 delay; after that (or at once for a permanent failure) the notification is marked failed with
-its error kept, and an administrator can send it again (`notification_resend`).
+its error kept, and an administrator of the recipient's region can send it again
+(`notification_resend`).
+
+A notification being sent is `sending` (claimed by one task; a second task for it does
+nothing). A row left `queued` or `sending` longer than `NOTIFY_STALE_SECONDS` — its task lost
+in a crash, a worker killed while it talked to the gateway — is queued again by the periodic
+`requeue_stale` (`tasks.requeue_stale`): delivery is at least once, never lost.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,6 +168,7 @@ def notification_send(
             subject=rendered.subject[:200],
             body=rendered.body,
             status=Status.DELIVERED if in_app else Status.QUEUED,
+            status_at=now,
             attempts=1 if in_app else 0,
             sent_at=now if in_app else None,
             dedupe_key=dedupe_key,
@@ -204,8 +212,9 @@ def _insert(built: list[Notification], dedupe_key: str | None) -> dict[str, Noti
 def notification_deliver(*, notification_id: str) -> str:
     """Try to deliver one queued notification once; returns its status afterwards.
 
-    Only a queued notification is sent (a re-run after success does nothing). The channel is
-    called outside any transaction so no row lock is held over the network.
+    Only a queued notification is sent: it is claimed (`sending`) in a first transaction, so
+    a second task for it (a re-queued one) does nothing. The channel is called outside any
+    transaction so no row lock is held over the network.
     """
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
@@ -214,7 +223,9 @@ def notification_deliver(*, notification_id: str) -> str:
         if notification.status != Status.QUEUED:
             return str(notification.status)
         notification.attempts += 1
-        notification.save(update_fields=["attempts"])
+        notification.status = Status.SENDING
+        notification.status_at = timezone.now()
+        notification.save(update_fields=["attempts", "status", "status_at"])
 
     try:
         outcome = channel_adapters.channel_for(notification.channel).send(notification)
@@ -225,13 +236,15 @@ def notification_deliver(*, notification_id: str) -> str:
         outcome = channel_adapters.DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
 
     with transaction.atomic():
-        fields = ["status", "last_error", "sent_at", "provider_ref"]
+        fields = ["status", "status_at", "last_error", "sent_at", "provider_ref"]
+        notification.status_at = timezone.now()
         if outcome.ok:
             notification.status = Status.DELIVERED if outcome.delivered else Status.SENT
             notification.sent_at = timezone.now()
             notification.provider_ref = outcome.provider_ref
             notification.last_error = ""
         elif outcome.retryable and notification.attempts < MAX_ATTEMPTS:
+            notification.status = Status.QUEUED
             notification.last_error = outcome.error
             delay = BACKOFF_SECONDS[min(notification.attempts, len(BACKOFF_SECONDS)) - 1]
             transaction.on_commit(partial(_enqueue, str(notification.pk), delay))
@@ -275,8 +288,46 @@ def notification_resend(*, actor: Any, notification: Notification) -> Notificati
         if locked.status != Status.FAILED:
             raise Conflict(_("Only a failed notification can be sent again."), code="not_failed")
         locked.status = Status.QUEUED
+        locked.status_at = timezone.now()
         locked.attempts = 0
-        locked.save(update_fields=["status", "attempts"])
+        locked.save(update_fields=["status", "status_at", "attempts"])
         transaction.on_commit(partial(_enqueue, str(locked.pk)))
     notification.status, notification.attempts = locked.status, locked.attempts
     return notification
+
+
+def stale_seconds() -> int:
+    """How long a notification may stay queued or sending before the sweeper re-queues it
+    (NOTIFY_STALE_SECONDS; longer than the longest back-off)."""
+    return max(int(getattr(settings, "NOTIFY_STALE_SECONDS", 900)), max(BACKOFF_SECONDS) + 60)
+
+
+def notifications_requeue_stale(*, limit: int = 500) -> int:
+    """Queue again the notifications left `queued` or `sending` longer than `stale_seconds()`
+    (their task was lost: a crash, a killed worker); returns how many. A row that was being
+    sent when its worker died may have gone out: delivery is at least once. Each row is
+    claimed under its lock (SKIP LOCKED where the database has it), so two sweepers never
+    queue one row twice."""
+    cutoff = timezone.now() - timedelta(seconds=stale_seconds())
+    stale = Notification.objects.filter(
+        Q(status_at__lt=cutoff) | Q(status_at__isnull=True, created_at__lt=cutoff),
+        status__in=[Status.QUEUED, Status.SENDING],
+    ).order_by("created_at")
+    done = 0
+    with transaction.atomic():
+        rows = list(stale.select_for_update(skip_locked=True)[:limit])
+        now = timezone.now()
+        for row in rows:
+            logger.warning(
+                "notification %s (%s) was %s since %s: queued again",
+                row.pk,
+                row.channel,
+                row.status,
+                row.status_at.isoformat() if row.status_at else "?",
+            )
+            row.status = Status.QUEUED
+            row.status_at = now
+            transaction.on_commit(partial(_enqueue, str(row.pk)))
+            done += 1
+        Notification.objects.bulk_update(rows, ["status", "status_at"])
+    return done

@@ -12,3 +12,10 @@ def deliver(notification_id: str) -> str:
     A transient failure schedules this task again with a back-off (see `services`).
     """
     return services.notification_deliver(notification_id=notification_id)
+
+
+@task()
+def requeue_stale() -> int:
+    """Periodic (`onestop serve`'s ticker): queue again the notifications whose delivery task
+    was lost (left queued or sending past NOTIFY_STALE_SECONDS)."""
+    return services.notifications_requeue_stale()

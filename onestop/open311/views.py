@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onestop.core import urls
+from onestop.core import uploads, urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.hotline import services as hotline_services
 from onestop.hotline.models import Category, WorkOrder
 from onestop.open311 import catalogue, selectors, services
 from onestop.open311.renderers import errors, render
@@ -253,8 +254,15 @@ def _request_in(request: HttpRequest) -> services.RequestIn:
 def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     client = selectors.client_authenticate(key=_api_key(request))
     data = _request_in(request)
+    # each file's size is checked before it is read (and the parse itself is capped:
+    # core.uploads)
     media = [
-        (upload.name or "upload", upload.read())
+        (
+            upload.name or "upload",
+            uploads.read_capped(
+                upload, hotline_services.MAX_ATTACHMENT_BYTES, _("A file has at most 10 MB.")
+            ),
+        )
         for upload in [*request.FILES.getlist("media"), *request.FILES.getlist("media[]")]
     ]
     order = services.request_create(

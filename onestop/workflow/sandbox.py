@@ -20,17 +20,32 @@ Anything refused raises `ScriptRefused` (compile time) or `ScriptError` (run tim
 wraps both in a `WorkflowTaskException` naming the task, and the adapter turns that into an
 `error` status on the instance.
 
-What it does not do: bound CPU or memory (`9 ** 9 ** 9` still burns a core). Only trusted
-administrators publish processes (`onestop workflow_load`), and a published file is reviewed
-like code.
+Script tasks (`execute`) run in a child process forked for the script, with a CPU-time limit
+(WORKFLOW_SCRIPT_CPU_SECONDS, default 2) and an address-space limit of
+WORKFLOW_SCRIPT_MEMORY_MB (default 256) above what the process already holds, set with
+`resource.setrlimit` in the child only (`isolated`): `9 ** 9 ** 9` in a published script
+fails that task with "the script used more than 2 s of CPU time", and the web or worker process
+that ran it goes on. The child talks to the database through a connection of its own (never
+its parent's) and hands back only plain data (numbers, text, lists, dicts, dates), read with
+an unpickler that knows no other classes.
+
+Expressions (gateway conditions, timer expressions, DMN cells) are evaluated in the process
+itself: they run on every gateway and rule, a fork each would cost more than the step. Only
+trusted administrators publish processes (`onestop workflow_load`), and a published file is
+reviewed like code.
 """
 
 from __future__ import annotations
 
 import builtins
 import datetime
+import io
+import os
+import pickle
+import resource
+import signal
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Guards import (
@@ -233,24 +248,168 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         code = _compile(script, "exec")
         scope = self._globals(context, external)
         fixed = set(_guards()) | set(self.globals) | set(external) | {"var"}
-        try:
-            exec(code, scope)  # noqa: S102 - compiled by RestrictedPython, guarded scope
-        except ScriptRefused:
-            raise
-        except Exception as exc:
-            raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
+
+        def run() -> dict[str, Any]:
+            try:
+                exec(code, scope)  # noqa: S102 - compiled by RestrictedPython, guarded scope
+            except ScriptRefused:
+                raise
+            except MemoryError:
+                raise ScriptError(
+                    f"the script used more than {_memory_mb()} MB of memory"
+                ) from None
+            except Exception as exc:
+                raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
+            return {
+                name: value
+                for name, value in scope.items()
+                if name not in fixed and not name.startswith("_") and not callable(value)
+            }
+
+        assigned = isolated(run)
         # Copy back what the script assigned or deleted; helpers and guards stay out.
         for name in list(context):
-            if name not in scope:
+            if name not in assigned:
                 del context[name]
-        for name, value in scope.items():
-            if name in fixed or name.startswith("_") or callable(value):
-                continue
-            context[name] = value
+        context.update(assigned)
         return True
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise ScriptRefused("Service tasks are not available in OneStop processes.")
+
+
+def _cpu_seconds() -> int:
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "WORKFLOW_SCRIPT_CPU_SECONDS", 2)))
+
+
+def _memory_mb() -> int:
+    from django.conf import settings
+
+    return max(16, int(getattr(settings, "WORKFLOW_SCRIPT_MEMORY_MB", 256)))
+
+
+def _address_space() -> int:
+    """The bytes of address space this process holds now (Linux: /proc/self/statm)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            pages = int(fh.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _limit_child() -> None:
+    cpu = _cpu_seconds()
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    held = _address_space()
+    if held:
+        limit = held + _memory_mb() * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+# The inherited connections, kept referenced in the child so that no finaliser closes them
+# (closing would end the parent's database session).
+_inherited: list[Any] = []
+
+
+def _own_connections() -> None:
+    """In the child: leave the parent's database connections alone and open new ones on use.
+    An in-memory SQLite database (the tests) lives in the process's memory: the child's copy
+    of the connection is its own already."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        name = str(connection.settings_dict.get("NAME") or "")
+        if connection.vendor == "sqlite" and ("memory" in name or name == ""):
+            continue
+        _inherited.append(connection.connection)
+        connection.connection = None
+        connection.in_atomic_block = False
+        connection.savepoint_ids = []
+        connection.atomic_blocks = []
+        connection.needs_rollback = False
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads back only plain data: builtins' containers and scalars, and datetime values."""
+
+    SAFE = frozenset(
+        {
+            ("datetime", "date"),
+            ("datetime", "datetime"),
+            ("datetime", "time"),
+            ("datetime", "timedelta"),
+            ("datetime", "timezone"),
+            ("builtins", "set"),
+            ("builtins", "frozenset"),
+            ("builtins", "complex"),
+            ("zoneinfo", "ZoneInfo"),
+            ("zoneinfo._zoneinfo", "ZoneInfo"),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self.SAFE:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+
+
+def _child(fn: Callable[[], Any], read_end: int, write_end: int) -> NoReturn:
+    """The forked child: limits, its own connections, `fn`, its answer down the pipe, exit."""
+    code = 0
+    try:
+        os.close(read_end)
+        _limit_child()
+        _own_connections()
+        try:
+            answer: tuple[str, Any] = ("ok", fn())
+        except ScriptRefused as exc:
+            answer = ("refused", str(exc))
+        except ScriptError as exc:
+            answer = ("error", str(exc))
+        except MemoryError:
+            answer = ("error", f"the script used more than {_memory_mb()} MB of memory")
+        except BaseException as exc:
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            data = pickle.dumps(answer)
+        except Exception as exc:
+            data = pickle.dumps(("error", f"the script left a value that is not data: {exc}"))
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def isolated(fn: Callable[[], Any]) -> Any:
+    """Run `fn` in a forked child under the CPU and memory limits and return its result (plain
+    data); its `ScriptRefused` / `ScriptError` are raised here. A child killed by a limit, or
+    one that returns something else than plain data, is a `ScriptError`."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _child(fn, read_end, write_end)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _pid, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+        raise ScriptError(f"the script used more than {_cpu_seconds()} s of CPU time")
+    if not data:
+        raise ScriptError("the script's process ended without an answer")
+    try:
+        kind, value = _PlainUnpickler(io.BytesIO(data)).load()
+    except (pickle.UnpicklingError, ValueError, EOFError) as exc:
+        raise ScriptError(f"the script's answer is not plain data: {exc}") from exc
+    if kind == "refused":
+        raise ScriptRefused(value)
+    if kind == "error":
+        raise ScriptError(value)
+    return value
 
 
 def script_engine() -> PythonScriptEngine:

@@ -34,6 +34,10 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
             "DATA_DIR": str(data_dir),
             "ALLOWED_HOSTS": "onestop.example.gov.cn",
             "PUBLIC_URL": "https://onestop.example.gov.cn",
+            # real channels: the log adapters are refused in production (notify.checks)
+            "NOTIFY_SMS_BACKEND": "onestop.notify.channels.HttpSMSBackend",
+            "NOTIFY_SMS_URL": "https://sms.example.gov.cn/send",
+            "NOTIFY_EMAIL_BACKEND": "onestop.notify.channels.DjangoEmailBackend",
         }
     )
     env.update(extra)
@@ -138,6 +142,16 @@ def test_check_deploy_is_clean_with_only_allowed_hosts_and_public_url(node: Path
     done = _run(["check", "--deploy", "--fail-level", "WARNING"], node)
     assert done.returncode == 0, done.stderr
     assert "no issues" in done.stdout
+
+
+def test_check_deploy_refuses_the_log_adapters_of_notifications(node: Path) -> None:
+    done = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        node,
+        NOTIFY_SMS_BACKEND="onestop.notify.channels.LogSMSBackend",
+    )
+    assert done.returncode == 1
+    assert "onestop.E121" in done.stderr
 
 
 def test_check_deploy_fails_on_http_public_url(node: Path) -> None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +40,7 @@ PERIODIC_TASKS = (
     "onestop.cases.tasks.tick",
     "onestop.ledger.tasks.witness_submit",
     "onestop.federation.tasks.sweep",
+    "onestop.notify.tasks.requeue_stale",
 )
 DEFAULT_TICK_SECONDS = 60.0
 
@@ -117,6 +120,19 @@ class Ticker(threading.Thread):
             self.join(timeout)
 
 
+def metrics_dir() -> str:
+    """Point prometheus-client's multiprocess mode (`core.metrics`) at an emptied folder under
+    the data dir, for gunicorn's workers and the task worker (inherited through the
+    environment), unless the operator set PROMETHEUS_MULTIPROC_DIR."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    folder = Path(settings.DATA_DIR) / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return str(folder)
+
+
 class Command(BaseCommand):
     help = "Serve portal, consoles and API with gunicorn, and run the task worker."
 
@@ -160,6 +176,7 @@ class Command(BaseCommand):
             "--config",
             "python:onestop.gunicorn_conf",
         ]
+        metrics_dir()
         procs = [subprocess.Popen(web)]  # noqa: S603 - fixed argv, no shell
         if not opts["no_worker"]:
             worker = [sys.executable, "-m", "onestop", "worker", "--queue-name", "default"]
