@@ -359,3 +359,36 @@ def test_an_unacknowledged_forward_alerts_the_administrators(
     alerts = Notification.objects.filter(template="federation.unacknowledged")
     assert alerts.exists()
     assert all(n.recipient.username.startswith("admin") for n in alerts)
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+def test_the_citizen_applies_on_the_portal_and_sees_the_forward_queued(
+    client: Any, citizen: Any, peer: FakePeer
+) -> None:
+    _remote_item()
+    client.force_login(citizen)
+    url = f"/apply/remote/{PEER}/32070700GA-GG-0003/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "handled by the node of region 320707" in page.content.decode()
+    data: dict[str, Any] = {"key": "portal-1", **_form(ITEM), **_files()}
+    done = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert done.status_code == 302, done.content.decode()[:2000]
+    mirror = Case.objects.get(idempotency_key="portal-1")
+    assert done["Location"] == f"/me/cases/{mirror.number}/"
+    detail = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Forwarding to region 320707: queued" in detail
+    assert "Forwarded to the node of region 320707" in detail  # the timeline
+
+
+def test_an_empty_form_is_refused_and_nothing_sent(
+    client: Any, citizen: Any, peer: FakePeer
+) -> None:
+    _remote_item()
+    client.force_login(citizen)
+    response = client.post(f"/apply/remote/{PEER}/32070700GA-GG-0003/", {"key": "portal-2"})
+    assert response.status_code == 400
+    assert not Case.objects.filter(idempotency_key="portal-2").exists()
+    assert not OutboxMessage.objects.exists()
