@@ -392,3 +392,31 @@ def test_an_empty_form_is_refused_and_nothing_sent(
     assert response.status_code == 400
     assert not Case.objects.filter(idempotency_key="portal-2").exists()
     assert not OutboxMessage.objects.exists()
+
+
+def test_this_nodes_staff_see_the_mirror_as_their_role_allows_but_cannot_decide(
+    client: Any, citizen: Any, supervisor: Any, officers: dict[str, Any], peer: FakePeer
+) -> None:
+    from onestop.cases import policies
+
+    mirror = _apply(citizen)
+    _status(client, peer, mirror, 1, "accepted")
+    mirror.refresh_from_db()
+    officer = officers["public-security"]
+    assert policies.can(supervisor, policies.Action.VIEW, mirror)
+    assert not policies.can(officer, policies.Action.VIEW, mirror)
+    for person in (supervisor, officer):
+        assert not policies.can(person, policies.Action.STEP_DEPARTMENT, mirror)
+    client.force_login(supervisor)
+    page = client.get(f"/office/cases/{mirror.number}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "Accepted by region 320707 as case 320707-20261207-00009" in page.content.decode()
+    refused = client.post(
+        f"/office/cases/{mirror.number}/act/",
+        {"task_id": "x", "action": "approve", "version": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code in (302, 400, 403, 404)
+    mirror.refresh_from_db()
+    assert mirror.status == Case.Status.ACCEPTED
+    assert not mirror.decision
