@@ -280,19 +280,23 @@ def _issue(
                 "sha256": hashlib.sha256(credential.token.encode("ascii")).hexdigest(),
             },
         )
-        # The holder is told once, in their language (notify renders it).
-        notification_send(
-            template="credential.issued",
-            context={
-                "licence_zh": licence_type.name_zh,
-                "licence_en": licence_type.name_en or licence_type.name_zh,
-                "number": credential.number,
-            },
-            recipient_user=holder,
-            channels=("in_app",),
-            dedupe_key=f"credential.issued:{credential.pk}",
-        )
+        _holder_tell(holder, licence_type.name_zh, licence_type.name_en, credential)
     return credential
+
+
+def _holder_tell(holder: User, name_zh: str, name_en: str, credential: Any) -> None:
+    """The holder is told once per e-licence, in their language (notify renders it)."""
+    notification_send(
+        template="credential.issued",
+        context={
+            "licence_zh": name_zh,
+            "licence_en": name_en or name_zh,
+            "number": credential.number,
+        },
+        recipient_user=holder,
+        channels=("in_app",),
+        dedupe_key=f"credential.issued:{credential.pk}",
+    )
 
 
 def credential_revoke(*, actor: Any, credential: Credential, reason: str) -> Credential:
@@ -369,15 +373,5 @@ def credential_receive(*, holder: User, token: str, issuer_region: str) -> PeerC
         )
         received.full_clean(exclude=["holder"])
         received.save(force_insert=True)
-        notification_send(
-            template="credential.issued",
-            context={
-                "licence_zh": received.name_zh,
-                "licence_en": received.name_en or received.name_zh,
-                "number": received.number,
-            },
-            recipient_user=holder,
-            channels=("in_app",),
-            dedupe_key=f"credential.issued:{received.pk}",
-        )
+        _holder_tell(holder, received.name_zh, received.name_en, received)
     return received

@@ -420,3 +420,24 @@ def test_this_nodes_staff_see_the_mirror_as_their_role_allows_but_cannot_decide(
     mirror.refresh_from_db()
     assert mirror.status == Case.Status.ACCEPTED
     assert not mirror.decision
+
+
+def test_a_licence_that_does_not_verify_stays_out_of_the_wallet(
+    client: Any, citizen: Any, peer: FakePeer
+) -> None:
+    from onestop.credentials.models import Credential, PeerCredential
+
+    mirror = _apply(citizen)
+    own = Credential.objects.filter(holder=citizen).first()  # this node's, not the peer's
+    assert own is not None
+    for seq, token in ((1, "not.a.token"), (2, own.token)):
+        response = _status(
+            client, peer, mirror, seq, "completed", decision="approve", licence=token
+        )
+        assert response.status_code == 200
+    mirror.refresh_from_db()
+    assert mirror.status == Case.Status.COMPLETED
+    assert mirror.result_kind == Case.ResultKind.PAPER
+    assert not PeerCredential.objects.exists()
+    licences = CaseEvent.objects.filter(case=mirror, kind=CaseEvent.Kind.REMOTE_STEP)
+    assert [e.data["licence"] for e in licences] == [False, False]
