@@ -275,6 +275,12 @@ def test_applying_for_a_peer_item_queues_the_forward(citizen: Any, peer: FakePee
     assert set(body["applicant"]) == {"kind", "name", "resident_id", "level"}
     assert {m["key"] for m in body["materials"]} == set(_files())
     assert CaseEvent.objects.get(case=mirror).kind == CaseEvent.Kind.FORWARDED
+    # the disclosure of the identity to the handling region is recorded
+    from onestop.sharing.models import AccessRecord
+
+    disclosed = AccessRecord.objects.get(dataset="accounts.identity")
+    assert disclosed.subject_index == mirror.applicant_index
+    assert mirror.number in disclosed.basis
     # a retry with the same key: the same case, no second message
     assert _apply(citizen).pk == mirror.pk
     assert OutboxMessage.objects.filter(type="case.forward").count() == 1

@@ -54,7 +54,7 @@ from onestop.cases.services.forms import form_clean
 from onestop.cases.services.notices import case_notify, case_title, decided_notify
 from onestop.cases.services.numbering import numbers_allocate
 from onestop.cases.uploads import NOT_UPLOADED, file_check, max_bytes
-from onestop.core import crypto, identity, memo
+from onestop.core import access_log, crypto, identity, memo
 from onestop.core.errors import (
     Conflict,
     DomainError,
@@ -303,6 +303,15 @@ def case_forward(
                 },
                 purpose="case",
                 subject=f"case:{mirror.pk}",
+            )
+            # the identity goes to another region: recorded like any disclosure of it
+            access_log.record(
+                actor=actor,
+                subject_index=mirror.applicant_index,
+                dataset="accounts.identity",
+                fields=sorted(assertion),
+                purpose="application-processing",
+                basis=f"case {mirror.number} forwarded to region {region}",
             )
             case_notify(
                 mirror,
