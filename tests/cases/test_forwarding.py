@@ -447,3 +447,19 @@ def test_a_licence_that_does_not_verify_stays_out_of_the_wallet(
     assert not PeerCredential.objects.exists()
     licences = CaseEvent.objects.filter(case=mirror, kind=CaseEvent.Kind.REMOTE_STEP)
     assert [e.data["licence"] for e in licences] == [False, False]
+
+
+def test_a_mirror_is_not_timed_on_this_nodes_calendar(
+    client: Any, citizen: Any, peer: FakePeer
+) -> None:
+    from onestop.cases import clock
+
+    mirror = _apply(citizen)
+    _status(client, peer, mirror, 1, "accepted", promised_days=1, due_date="2026-01-05")
+    mirror.refresh_from_db()
+    assert mirror.due_date == datetime.date(2026, 1, 5)  # shown as the handling node said
+    result = clock.tick(now=mirror.forwarded_at + datetime.timedelta(days=400))
+    assert mirror.number not in result["warned"] + result["escalated"]
+    mirror.refresh_from_db()
+    assert mirror.escalated_at is None
+    assert mirror.warned_at is None
