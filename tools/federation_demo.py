@@ -28,6 +28,10 @@ ONESTOP = ROOT / ".venv" / "bin" / "onestop"
 REGIONS = (("371121", "五莲县 Wulian"), ("320707", "赣榆区 Ganyu"), ("330106", "西湖区 Xihu"))
 
 
+# The message types of cross-province cases and federated search, allowed both ways.
+CASE_TYPES = "ping catalog.search case.item case.forward case.status"
+
+
 def _env(region: str, port: int, base: Path, name: str = "") -> dict[str, str]:
     env = {
         k: v
@@ -63,6 +67,17 @@ def _wait(url: str, seconds: float = 240.0) -> None:
         except OSError:
             time.sleep(1)
     sys.exit(f"{url} did not answer within {seconds:.0f} s")
+
+
+def _allow_cases(nodes: list[tuple[str, str, int]], base: Path) -> None:
+    """Cross-province cases, fully online, both ways between every pair (docs/federation.md)."""
+    for region, _name, port in nodes:
+        for other, _other_name, _other_port in nodes:
+            if other != region:
+                _run(
+                    ["peer", "allow", other, "--in-types", CASE_TYPES, "--out-types", CASE_TYPES],
+                    _env(region, port, base),
+                )
 
 
 def main() -> None:
@@ -121,6 +136,7 @@ def main() -> None:
                         ],
                         _env(region, port, base),
                     )
+        _allow_cases(nodes, base)
         print("\nThree OneStop nodes, each peered with the other two:\n")
         for region, name, port in nodes:
             print(f"  {name:<16} {region}  http://127.0.0.1:{port}/")

@@ -23,3 +23,6 @@ class CasesConfig(AppConfig):
         )
 
         holdings.register()  # the catalogue pages' materials status and pre-fill
+        from onestop.cases.services import forwarding
+
+        forwarding.register()  # case.item, case.forward, case.status (docs/federation.md)

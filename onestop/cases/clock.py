@@ -19,6 +19,7 @@ import logging
 import math
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -236,12 +237,14 @@ def _notify(case: Case, users: list[Any], *, template: str) -> int:
 
 
 def _running() -> Any:
+    # A mirror of another region's case runs on the handling node's calendar, not here.
     return Case.objects.filter(
         kind=Case.Kind.ITEM,
         status__in=RUNNING,
         paused_since__isnull=True,
         due_date__isnull=False,
         promised_days__isnull=False,
+        handling_region__in=("", settings.NODE_REGION),
     )
 
 

@@ -62,6 +62,8 @@ class Case(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        # Fully online for another region's item: sent to the handling node, not acknowledged yet.
+        FORWARDED = "forwarded", _("Forwarded to the handling region")
         # One-time notice issued at the window: not accepted; lists everything missing.
         NOTICE = "notice", _("Materials missing (one-time notice)")
         ACCEPTED = "accepted", _("Accepted, in progress")
@@ -211,6 +213,28 @@ class Case(models.Model):
     )
     tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
 
+    # Cross-province cases (docs/federation.md, "Cross-province cases"): the region codes of the
+    # node that received the application and of the node that handles (decides) it; both blank
+    # for a case received and handled here. On the handling node the case is authoritative; on
+    # the receiving node it is a mirror (no item, no process) updated by `case.status` messages.
+    receiving_region = models.CharField(_("receiving region"), max_length=12, blank=True)
+    handling_region = models.CharField(_("handling region"), max_length=12, blank=True)
+    # The other node's case: its id and number (on the mirror: the handling node's case; on
+    # the handling node: the receiving node's mirror).
+    remote_case = models.CharField(_("case on the other node"), max_length=64, blank=True)
+    remote_number = models.CharField(_("case number on the other node"), max_length=30, blank=True)
+    # On the mirror: the handling node's item ({"code", "name_zh", "name_en", ...}) and the
+    # result it sent (e-licence token, decision); on the handling node: unused.
+    remote_item = models.JSONField(_("item on the other node"), default=dict, blank=True)
+    # The last `case.status` sequence sent (handling node) or applied (mirror).
+    remote_seq = models.PositiveIntegerField(_("status sequence"), default=0)
+    remote_status = models.CharField(_("status sent or applied"), max_length=12, blank=True)
+    forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    forward_alerted_at = models.DateTimeField(
+        _("unacknowledged alert sent at"), null=True, blank=True
+    )
+
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     # Optimistic lock for case-level actions; every saved change adds one.
@@ -239,6 +263,16 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"draft {self.pk}"
+
+    @property
+    def is_mirror(self) -> bool:
+        """Received here for another region's node, which handles it (this row only mirrors)."""
+        return self.handling_region not in ("", settings.NODE_REGION)
+
+    @property
+    def is_forwarded_here(self) -> bool:
+        """Handled here for an application received by another region's node."""
+        return self.receiving_region not in ("", settings.NODE_REGION)
 
     @property
     def top(self) -> Case:
@@ -323,6 +357,8 @@ class CaseEvent(models.Model):
         WARNED = "warned", _("80% of the time limit used")
         ESCALATED = "escalated", _("Overdue: escalated")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        FORWARDED = "forwarded", _("Forwarded to the handling region")
+        REMOTE_STEP = "remote_step", _("Step at the handling region")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -353,6 +389,12 @@ class CaseEvent(models.Model):
         data = self.data or {}
         if self.kind == self.Kind.DELIVERED:
             return _delivered_label(data)
+        if self.kind == self.Kind.REMOTE_STEP:
+            return _remote_label(data)
+        if self.kind == self.Kind.FORWARDED and data.get("region"):
+            return gettext("Forwarded to the node of region %(region)s") % {
+                "region": data["region"]
+            }
         if self.kind == self.Kind.POSTED and data.get("tracking_number"):
             return gettext("Result sent by post, tracking number %(number)s") % {
                 "number": data["tracking_number"]
@@ -375,6 +417,25 @@ def window_label(window: Any) -> str:
     return gettext("window %(number)s, %(centre)s") % {
         "number": window["number"],
         "centre": _in_language(window.get("centre")),
+    }
+
+
+def _remote_label(data: dict[str, Any]) -> str:
+    """A step of the handling node, as the mirror's timeline says it."""
+    status = str(data.get("status") or "")
+    label = str(Case.Status(status).label) if status in Case.Status.values else status
+    if status == Case.Status.ACCEPTED and data.get("first"):
+        return gettext("Accepted by region %(region)s as case %(number)s") % {
+            "region": data.get("region", ""),
+            "number": data.get("number", ""),
+        }
+    if data.get("licence"):
+        return gettext("Region %(region)s: e-licence issued to the wallet") % {
+            "region": data.get("region", "")
+        }
+    return gettext("Region %(region)s: %(status)s") % {
+        "region": data.get("region", ""),
+        "status": label,
     }
 
 

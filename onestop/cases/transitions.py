@@ -56,6 +56,9 @@ class Transition:
 
 
 OPEN_DRAFT = (S.DRAFT, S.NOTICE)
+# A mirror's statuses before the handling node's case is final, and those it may report.
+MIRRORED_FROM = (S.FORWARDED, S.ACCEPTED, S.SUPPLEMENT, S.APPROVED)
+MIRRORED_TO = (S.ACCEPTED, S.SUPPLEMENT, S.APPROVED, S.REJECTED, S.COMPLETED, S.WITHDRAWN)
 
 TABLE: tuple[Transition, ...] = (
     # Online submission: the draft is checked and accepted at once (no window visit).
@@ -105,6 +108,17 @@ TABLE: tuple[Transition, ...] = (
         (APPLICANT, CLERK),
         (E.SUPPLEMENT_ANSWERED,),
     ),
+    # Fully online for another region's item (docs/federation.md, "Cross-province cases"): the
+    # receiving node's mirror is sent to the handling node ...
+    Transition(S.DRAFT, "forward", S.FORWARDED, (ITEM,), (APPLICANT,), (E.FORWARDED,)),
+    # ... and follows the statuses the handling node reports (`case.status` messages), in the
+    # order of their sequence; the decision is the handling node's, never the mirror's.
+    *(
+        Transition(s, f"mirror_{t}", t, (ITEM,), (SYSTEM,), (E.REMOTE_STEP,))
+        for s in MIRRORED_FROM
+        for t in MIRRORED_TO
+        if s != t
+    ),
     # Withdrawal before any item is decided: the top case and every item case with it.
     *(
         Transition(s, "withdraw", S.WITHDRAWN, BOTH, (APPLICANT,), (E.WITHDRAWN,))
@@ -134,6 +148,7 @@ def refusal(action: str) -> str:
             "An application that is “%(status)s” is not waiting for supplements."
         ),
         "withdraw": _("An application that is “%(status)s” can no longer be withdrawn."),
+        "forward": _("An application that is “%(status)s” cannot be forwarded."),
     }
     return sentences.get(action) or _("An application that is “%(status)s” cannot take this step.")
 

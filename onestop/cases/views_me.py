@@ -26,6 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -64,6 +65,9 @@ def _url(name: str, **kwargs: Any) -> str:
 
 
 def _title(case: Case) -> str:
+    if case.remote_item:  # a mirror: the handling region's item, as its node named it
+        english = (get_language() or "").startswith("en") and case.remote_item.get("name_en")
+        return str(english or case.remote_item.get("name_zh") or "")
     subject = case.scenario if case.scenario is not None else case.item
     return subject.name if subject is not None else ""
 
@@ -146,7 +150,7 @@ def _item_row(case: Case, today: Any) -> dict[str, Any]:
         result_url = _url("credentials:wallet_detail", credential_id=str(case.credential_id))
     return {
         "case": case,
-        "title": case.item.name if case.item is not None else "",
+        "title": case.item.name if case.item is not None else _title(case),
         "department": case.department.name if case.department is not None else "",
         "paused": case.paused_since is not None,
         "remaining": clock.remaining_days(case, today=today) if running else None,
@@ -232,6 +236,7 @@ def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
         ),
         "errors": {},
         "can_withdraw": bool(top.number)
+        and not top.is_mirror  # withdrawing at the handling node is not built yet
         and top.status in (S.ACCEPTED, S.SUPPLEMENT)
         and not top.decision
         and not any(c.decision for c in children),

@@ -89,3 +89,31 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.licence_type_id} {self.number}"
+
+
+class PeerCredential(models.Model):
+    """An e-licence a peer node issued to a holder of this node (the result of a cross-province
+    case, docs/federation.md), kept in the holder's wallet here. It is the peer's token as
+    received; it verifies through the trust list (the peer's pinned `credentials` key) and its
+    revocation is the peer's status list."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="peer_credentials"
+    )
+    issuer_region = models.CharField(_("issuing region"), max_length=12)
+    licence_type_key = models.CharField(_("licence type"), max_length=60)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    number = models.CharField(_("licence number"), max_length=60)
+    token = models.TextField(_("signed credential (compact JWS)"))
+    sha256 = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "id"]
+        verbose_name = _("e-licence issued by a peer node")
+        verbose_name_plural = _("e-licences issued by peer nodes")
+
+    def __str__(self) -> str:
+        return f"{self.issuer_region} {self.licence_type_key} {self.number}"

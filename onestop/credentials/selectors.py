@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from onestop.core import keys, memo
 from onestop.core.errors import NotFound
 from onestop.credentials import conf, policies, vc
-from onestop.credentials.models import Credential, LicenceType, StatusList
+from onestop.credentials.models import Credential, LicenceType, PeerCredential, StatusList
 from onestop.credentials.vc import VerificationResult
 from onestop.federation import selectors as federation_selectors
 
@@ -55,6 +55,13 @@ def wallet_list(*, holder: Any) -> QuerySet[Credential]:
     if holder is None or getattr(holder, "pk", None) is None:
         return Credential.objects.none()
     return _credentials().filter(holder_id=holder.pk).order_by("-created_at", "id")
+
+
+def wallet_peer_list(*, holder: Any) -> QuerySet[PeerCredential]:
+    """The e-licences peer nodes issued to `holder` (cross-province cases), newest first."""
+    if holder is None or getattr(holder, "pk", None) is None:
+        return PeerCredential.objects.none()
+    return PeerCredential.objects.filter(holder_id=holder.pk).order_by("-received_at", "id")
 
 
 def wallet_licence_types(*, holder: Any, now: datetime | None = None) -> set[str]:

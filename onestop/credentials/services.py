@@ -19,8 +19,8 @@ from onestop.core import crypto, keys
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from onestop.core.upsert import row_sync
 from onestop.credentials import conf, policies, vc
-from onestop.credentials.models import Credential, LicenceType, StatusList
-from onestop.credentials.selectors import licence_type_get
+from onestop.credentials.models import Credential, LicenceType, PeerCredential, StatusList
+from onestop.credentials.selectors import credential_verify, licence_type_get
 from onestop.ledger.services import entry_append
 from onestop.notify.services import notification_send
 from onestop.org.models import Department
@@ -280,19 +280,23 @@ def _issue(
                 "sha256": hashlib.sha256(credential.token.encode("ascii")).hexdigest(),
             },
         )
-        # The holder is told once, in their language (notify renders it).
-        notification_send(
-            template="credential.issued",
-            context={
-                "licence_zh": licence_type.name_zh,
-                "licence_en": licence_type.name_en or licence_type.name_zh,
-                "number": credential.number,
-            },
-            recipient_user=holder,
-            channels=("in_app",),
-            dedupe_key=f"credential.issued:{credential.pk}",
-        )
+        _holder_tell(holder, licence_type.name_zh, licence_type.name_en, credential)
     return credential
+
+
+def _holder_tell(holder: User, name_zh: str, name_en: str, credential: Any) -> None:
+    """The holder is told once per e-licence, in their language (notify renders it)."""
+    notification_send(
+        template="credential.issued",
+        context={
+            "licence_zh": name_zh,
+            "licence_en": name_en or name_zh,
+            "number": credential.number,
+        },
+        recipient_user=holder,
+        channels=("in_app",),
+        dedupe_key=f"credential.issued:{credential.pk}",
+    )
 
 
 def credential_revoke(*, actor: Any, credential: Credential, reason: str) -> Credential:
@@ -328,3 +332,46 @@ def credential_revoke(*, actor: Any, credential: Credential, reason: str) -> Cre
     credential.revoked_at = locked.revoked_at
     credential.revocation_reason = locked.revocation_reason
     return credential
+
+
+# Verification problems that do not stop a peer's e-licence from entering the wallet: its
+# status list could not be read just now (the wallet and /verify/ read it again later).
+RECEIVABLE = {"status_unknown"}
+
+
+def credential_receive(*, holder: User, token: str, issuer_region: str) -> PeerCredential:
+    """Keep an e-licence that the peer node of `issuer_region` issued as the result of a
+    cross-province case in `holder`'s wallet here (the same token again: the same row).
+
+    The token must verify through the trust list with that peer's pinned `credentials` key
+    (signature, VC 2.0 shape, validity, not revoked; a status list out of reach is tolerated);
+    else `ValidationFailed` and nothing is kept. The holder is told once, in-app."""
+    token = str(token or "").strip()
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    existing = PeerCredential.objects.filter(sha256=digest, holder=holder).first()
+    if existing is not None:
+        return existing
+    result = credential_verify(token=token)
+    issued_by = result.credential.get("issuer_region") if result.credential else None
+    if not result.credential or set(result.codes) - RECEIVABLE or issued_by != issuer_region:
+        raise ValidationFailed(
+            _("The e-licence from region %(region)s does not verify: %(reasons)s")
+            % {"region": issuer_region, "reasons": " ".join(result.errors) or issued_by},
+            code="peer_credential_invalid",
+        )
+    summary = result.credential
+    with transaction.atomic():
+        received = PeerCredential(
+            holder=holder,
+            issuer_region=issuer_region,
+            licence_type_key=str(summary.get("licence_type") or "")[:60],
+            name_zh=str(summary.get("licence_name_zh") or summary.get("issuer_name") or "")[:200],
+            name_en=str(summary.get("licence_name_en") or "")[:200],
+            number=str(summary.get("number") or "")[:60],
+            token=token,
+            sha256=digest,
+        )
+        received.full_clean(exclude=["holder"])
+        received.save(force_insert=True)
+        _holder_tell(holder, received.name_zh, received.name_en, received)
+    return received

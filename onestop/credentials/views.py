@@ -51,7 +51,10 @@ def wallet(request: HttpRequest) -> HttpResponse:
         (credential, _state(credential))
         for credential in selectors.wallet_list(holder=request.user)
     ]
-    return render(request, "credentials/wallet.html", {"credentials": credentials})
+    peer = list(selectors.wallet_peer_list(holder=request.user))
+    return render(
+        request, "credentials/wallet.html", {"credentials": credentials, "peer_credentials": peer}
+    )
 
 
 def _own(request: HttpRequest, credential_id: Any) -> Credential:

@@ -31,6 +31,25 @@ templates.register(
 )
 
 
+UNACKNOWLEDGED = "federation.unacknowledged"
+
+templates.register(
+    templates.MessageTemplate(
+        key=UNACKNOWLEDGED,
+        subject_zh="节点 {peer} 未确认收到：{ref}",
+        body_zh=(
+            "发往节点 {peer} 的 {type}（{ref}）已超过一个工作日未获对方确认。"
+            "请在“节点网络”页面查看该节点的状态和待发消息。"
+        ),
+        subject_en="Node {peer} has not acknowledged {ref}",
+        body_en=(
+            "The {type} {ref} sent to node {peer} has not been acknowledged for more than one "
+            "working day. Check the node and its queued messages on the network screen."
+        ),
+    )
+)
+
+
 def administrators() -> list[Any]:
     """Active administrators whose role reaches this node's region."""
     roles = account_selectors.role_holders(role=account_policies.Role.ADMINISTRATOR)
@@ -57,4 +76,19 @@ def dead_letter(message: Any) -> None:
             recipient_user=user,
             channels=("in_app",),
             dedupe_key=f"{DEAD_LETTER}:{message.pk}:{user.pk}",
+        )
+
+
+def unacknowledged(*, peer: str, type: str, ref: str) -> None:
+    """Tell every administrator of the node's region (in-app), once per reference and person,
+    that a peer has not acknowledged something sent to it in time (e.g. a forwarded case);
+    call inside the transaction that records the alert."""
+    context = {"peer": peer, "type": type, "ref": ref}
+    for user in administrators():
+        notify_services.notification_send(
+            template=UNACKNOWLEDGED,
+            context=context,
+            recipient_user=user,
+            channels=("in_app",),
+            dedupe_key=f"{UNACKNOWLEDGED}:{peer}:{ref}:{user.pk}",
         )

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from onestop.knowledge import selectors
+from onestop.knowledge import federated, selectors
 from onestop.knowledge.schemas import (
     AnswerEnvelopeOut,
     AnswerParams,
@@ -28,14 +28,18 @@ router = Router(tags=["knowledge"])
     summary="Search catalogue items, scenario bundles and knowledge articles",
     description=(
         "Chinese or English, in the citizen's own words. Scenario and article hits carry "
-        "`slug`, item hits `code`. `lang` (zh-hans or en) picks the title language; `limit` "
-        "is 1-50. An empty or over-long query (more than 200 characters), an unknown language "
-        "or a limit out of range answers 400 with {code, message, details}."
+        "`slug`, item hits `code`; every hit its `region` and `url`, the absolute address on "
+        "this node to open it (for a peer's item: to apply for it here). `region` (default "
+        "this node's) asks the peer node that serves that region, with a signed federation "
+        "message; its hits are items only and carry no score. `lang` (zh-hans or en) picks "
+        "the title language; `limit` is 1-50. An empty or over-long query (more than 200 "
+        "characters), an unknown language, a limit out of range or a region no peer serves "
+        "answers 400, a peer that does not answer 502 (`region_unreachable`), with "
+        "{code, message, details}."
     ),
 )
 def search(request: HttpRequest, params: Query[SearchParams]) -> list[dict[str, Any]]:
-    hits = selectors.search(q=params.q, lang=params.lang, limit=params.limit)
-    return [hit.as_dict() for hit in hits]
+    return federated.search(q=params.q, lang=params.lang, limit=params.limit, region=params.region)
 
 
 @router.get(

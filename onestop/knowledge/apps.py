@@ -11,9 +11,12 @@ class KnowledgeConfig(AppConfig):
         from onestop.catalog import hooks
         from onestop.knowledge import (  # noqa: F401  (seed and embeddings register their steps)
             embeddings,
+            federated,
             seed,
             tasks,
         )
+
+        federated.register()  # answers `catalog.search` from peers
 
         @hooks.on_catalogue_changed
         def reindex(region: str) -> None:

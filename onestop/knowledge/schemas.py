@@ -13,7 +13,9 @@ class SearchHitOut(Schema):
     slug: str | None = None
     code: str | None = None
     title: str
-    score: float
+    score: float | None = None
+    region: str
+    url: str
 
 
 class CitationOut(Schema):
@@ -58,6 +60,7 @@ class SearchParams(Schema):
     q: str = ""
     lang: str = "zh-hans"
     limit: str = "10"
+    region: str = ""
 
 
 class AnswerParams(Schema):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 from onestop.core.errors import NotFound, ValidationFailed
-from onestop.knowledge import markup, problems, selectors
+from onestop.knowledge import federated, markup, problems, selectors
 
 
 def _lang() -> str:
@@ -44,14 +44,26 @@ def _links(hits: list[selectors.Hit]) -> list[dict[str, Any]]:
 def search(request: HttpRequest) -> HttpResponse:
     lang = _lang()
     q = request.GET.get("q")
+    regions = federated.regions()
+    region = request.GET.get("region") or regions[0][0]
+    remote = region != regions[0][0]
     context: dict[str, object] = {
         "q": q or "",
         "searched": q is not None,
         "results": [],
         "answers": [],
+        "regions": regions,
+        "region": region,
+        "remote": remote,
     }
     status = 200
-    if q is not None:
+    if q is not None and remote:
+        try:
+            context["results"] = federated.search(q=q, lang=lang, limit=20, region=region)
+        except (ValidationFailed, federated.RegionUnreachable) as exc:
+            context["error"] = str(exc.message)
+            status = exc.status
+    elif q is not None:
         try:
             hits = selectors.search(q=q, lang=lang, limit=20, kinds=selectors.CATALOGUE_KINDS)
             answers = selectors.search(q=q, lang=lang, limit=3, kinds=["article"])

@@ -148,7 +148,12 @@ def test_command_and_task(ps_item: Item, world: dict[str, User]) -> None:
     text = out.getvalue()
     assert f"escalated {late.number}" in text
     assert "1 case(s) warned, 1 escalated" in text
-    assert tasks.tick.call() == {"warned": [], "escalated": [], "pledges": []}
+    assert tasks.tick.call() == {
+        "warned": [],
+        "escalated": [],
+        "pledges": [],
+        "unacknowledged": [],
+    }
 
 
 def test_escalation_reaches_supervisors_of_the_region_only(

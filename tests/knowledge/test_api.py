@@ -29,12 +29,14 @@ def test_search_returns_scenarios_with_slug_and_items_with_code(client, indexed)
         "slug": "newborn",
         "title": "新生儿出生一件事",
         "score": body[0]["score"],
+        "region": "371121",
+        "url": "http://127.0.0.1:8000/scenarios/newborn/",
     }
     for hit in body:
         assert set(hit) == (
-            {"kind", "slug", "title", "score"}
+            {"kind", "slug", "title", "score", "region", "url"}
             if hit["kind"] == "scenario"
-            else {"kind", "code", "title", "score"}
+            else {"kind", "code", "title", "score", "region", "url"}
         )
 
 
@@ -48,6 +50,8 @@ def test_english_titles(client, indexed):
             "slug": "restaurant-opening",
             "title": "Opening a restaurant",
             "score": response.json()[0]["score"],
+            "region": "371121",
+            "url": "http://127.0.0.1:8000/scenarios/restaurant-opening/",
         }
     ]
 
@@ -97,4 +101,4 @@ def test_search_operation_is_in_the_openapi_document(client):
     schema = client.get("/api/v1/openapi.json").json()
 
     parameters = {p["name"] for p in schema["paths"]["/api/v1/search"]["get"]["parameters"]}
-    assert parameters == {"q", "lang", "limit"}
+    assert parameters == {"q", "lang", "limit", "region"}

@@ -19,6 +19,8 @@ def test_search_api_gives_articles_a_slug(client, knowledge_base):
         "slug": CARD,
         "title": "社保卡丢了怎么补办",
         "score": article["score"],
+        "region": "371121",
+        "url": f"http://127.0.0.1:8000/knowledge/{CARD}/",
     }
 
 

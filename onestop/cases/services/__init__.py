@@ -13,6 +13,9 @@ check fails; every status change is one step of `cases.transitions`.
 - `supplements`: supplement_request, supplement_answer
 - `delivery`: e-licences and paper results, bundle completion, result_collect
 - `withdrawal`: case_withdraw
+- `forwarding`: cross-province cases (case_forward, remote_item_get; the handlers of
+  `case.item`, `case.forward`, `case.status`), `federation_status` (the handling node's
+  `case.status` on every status change, from `common.case_save`)
 - `access`: case_access_record
 - `window`: the clerk's console (walk-in look-up, material check, window_accept, ...)
   (the walk-in queue itself is the service centre's: `org.services`)
@@ -43,6 +46,7 @@ from onestop.cases.services.drafts import (
     prefill_apply,
     prefill_apply_report,
 )
+from onestop.cases.services.forwarding import case_forward, remote_item_get
 from onestop.cases.services.office import task_act
 from onestop.cases.services.service_code import walkin_scan
 from onestop.cases.services.steps import task_complete
@@ -78,6 +82,7 @@ __all__ = [
     "application_start",
     "case_accept",
     "case_access_record",
+    "case_forward",
     "case_submit",
     "case_withdraw",
     "document_get",
@@ -89,6 +94,7 @@ __all__ = [
     "prefill_apply",
     "prefill_apply_report",
     "receipt_ensure",
+    "remote_item_get",
     "result_collect",
     "supplement_answer",
     "supplement_request",

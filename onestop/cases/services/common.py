@@ -138,7 +138,13 @@ def case_copy(target: Case, source: Case) -> None:
 
 
 def case_save(case: Case) -> None:
+    """Save a changed case (the version goes up). A case handled here for another region's
+    node tells that node of a new status, in the same transaction (`federation_status`)."""
     case.version += 1
+    if case.is_forwarded_here and case.status != case.remote_status:
+        from onestop.cases.services.federation_status import status_publish
+
+        status_publish(case)
     fields_clean(case)
     case.save()
 

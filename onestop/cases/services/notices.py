@@ -36,6 +36,10 @@ def case_title(case: Case, language: str | None = None) -> str:
     by default in the applicant's notification language."""
     language = language or case_language(case)
     top = case.top
+    if top.remote_item:  # a mirror of another region's case: the item's names it was sent
+        names = top.remote_item
+        english = str(names.get("name_en") or "")
+        return english if language.startswith("en") and english else str(names.get("name_zh"))
     if case.item_id and case.item is not None:
         return _name(case.item, language)
     if top.scenario is not None:

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from onestop.cases import clock
+from onestop.cases.services import forwarding
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
             self.stdout.write(f"warned {number}")
         for number in result["escalated"]:
             self.stdout.write(f"escalated {number}")
+        for number in forwarding.unacknowledged_alert():
+            self.stdout.write(f"not acknowledged by the handling node: {number}")
         self.stdout.write(
             f"{len(result['warned'])} case(s) warned, {len(result['escalated'])} escalated"
         )
