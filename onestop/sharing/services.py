@@ -603,7 +603,13 @@ def data_fetch_many(
         )
         remote = {k: s for k, s in remote.items() if records.get(k) is None}
     agreements: dict[str, list[SharingAgreement]] = {}
-    if registries and policies.can(actor, policies.Action.FETCH_DEPARTMENT, None):
+    # Agreements are for staff fetching about somebody else: one's own data (an applicant's
+    # facts) needs neither them nor a look at the actor's staff roles.
+    if (
+        registries
+        and subject_index != subject_index_of(actor)
+        and policies.can(actor, policies.Action.FETCH_DEPARTMENT, None)
+    ):
         for agreement in SharingAgreement.objects.filter(dataset_id__in=list(registries)):
             agreements.setdefault(agreement.dataset_id, []).append(agreement)
     case_ref = _case_ref(case)

@@ -2,7 +2,10 @@
 
 Each region runs what `make run NODE_REGION=<code>` runs before it serves — `onestop migrate`
 and `onestop seed_demo` — in a subprocess on a fresh data dir and SQLite database; then the
-seeded rows are read straight from that database. The hotline routing model is trained once
+seeded rows are read straight from that database. The migrations are the same for every region
+(they write no region's rows): they run once per test process, and each region's node starts
+from a copy of that migrated database (SQLite's backup API, as tests/factories/nodes.py does for
+the multi-node tests) and seeds it. The hotline routing model is trained once
 (on the cold-start examples) and put in each data dir, so the seed loads it instead of training
 the full model (the slowest step); `python -m bench seed_regions` times the whole seed.
 """
@@ -15,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +53,24 @@ def routing_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _node_env(data: Path, region: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "CACHE_URL", "ONESTOP_ENV", "PUBLIC_URL")
+    }
+    env.update(DATA_DIR=str(data), NODE_REGION=region, DJANGO_SETTINGS_MODULE="onestop.settings")
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A node's database after `onestop migrate` (the first region's node; no seed)."""
+    data = tmp_path_factory.mktemp("migrated")
+    _onestop(["migrate", "-v", "0"], _node_env(data, REGIONS[0]))
+    return data / "onestop.sqlite3"
+
+
 def _onestop(args: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "onestop", *args],
@@ -74,23 +96,18 @@ def _values(db: Path, sql: str) -> set[Any]:
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_each_region_starts_as_a_node_and_seeds_only_its_own(
-    region: str, tmp_path: Path, routing_model: Path
+    region: str, tmp_path: Path, routing_model: Path, migrated: Path
 ) -> None:
     data = tmp_path / "node"
     (data / "models").mkdir(parents=True)
     shutil.copy(routing_model, data / "models" / "hotline-routing.joblib")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "CACHE_URL", "ONESTOP_ENV", "PUBLIC_URL")
-    }
-    env.update(DATA_DIR=str(data), NODE_REGION=region, DJANGO_SETTINGS_MODULE="onestop.settings")
-    _onestop(["migrate", "-v", "0"], env)
-    out = _onestop(["seed_demo"], env)
+    db = data / "onestop.sqlite3"
+    with closing(sqlite3.connect(migrated)) as source, closing(sqlite3.connect(db)) as copy:
+        source.backup(copy)
+    out = _onestop(["seed_demo"], _node_env(data, region))
     assert f"seeding the demo of region {region}" in out
     assert "seed cases-demo:" in out  # the last step ran
 
-    db = data / "onestop.sqlite3"
     # Reference data: every region row (a node knows the names of all regions).
     assert set(REGIONS) <= _values(db, "SELECT code FROM org_region")
     # The region's own: departments, centres and windows, catalogue, staff, demo cases...

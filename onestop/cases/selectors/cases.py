@@ -86,11 +86,25 @@ def case_list_for_applicant(*, actor: Any) -> QuerySet[Case]:
     return _cases().filter(applicant_id=actor.pk, parent__isnull=True).order_by("-created_at")
 
 
+# The item cases a service has just written for a bundle, kept on the bundle object it
+# returns (`children_keep`), so the answer to the same request does not read them back.
+_KEPT = "_onestop_children"
+
+
 def children(*, case: Case) -> list[Case]:
     """The item cases of a bundle in number order (a lone item case: itself)."""
     if case.kind == Case.Kind.ITEM:
         return [case]
+    kept: list[Case] | None = getattr(case, _KEPT, None)
+    if kept is not None:
+        return sorted(kept, key=lambda c: (str(c.number), c.created_at))
     return list(_cases().filter(parent=case).order_by("number", "created_at"))
+
+
+def children_keep(case: Case, items: list[Case]) -> None:
+    """`children(case=case)` is `items` from now on, for this object only (a service that has
+    just written a bundle's item cases hands them to its caller with the bundle)."""
+    setattr(case, _KEPT, list(items))
 
 
 def case_task_view(*, case: Case) -> dict[str, Any]:

@@ -109,10 +109,11 @@ def case_accept(  # noqa: PLR0912
                 _("Give the date by which the pledged materials will be supplied."),
                 code="pledge_due_required",
             )
-        submission_checks(locked, WINDOW_OK)
+        materials = submission_checks(locked, WINDOW_OK)
         locked.visits += 1
         locked.pledge_due = pledge_due if pledged else None
         accept_submitted(
+            materials=materials,
             actor=actor,
             top=locked,
             found_facts=found_facts,

@@ -123,10 +123,17 @@ def materials_rebuild(case: Case) -> None:
     CaseMaterial.objects.filter(pk__in=[m.pk for m in existing.values()]).delete()
 
 
-def required_materials_missing(case: Case, allowed: Iterable[str]) -> list[str]:
+def required_materials_missing(
+    case: Case, allowed: Iterable[str], materials: list[CaseMaterial] | None = None
+) -> list[str]:
+    """The keys of the required materials not held in an `allowed` mode, in their order
+    (`materials`: the top case's materials when the caller has just read them)."""
     allowed = set(allowed)
-    return [
-        m.key
-        for m in CaseMaterial.objects.filter(case=case.top, required=True).order_by("id")
-        if m.mode not in allowed
-    ]
+    if materials is None:
+        materials = top_materials(case)
+    return [m.key for m in materials if m.required and m.mode not in allowed]
+
+
+def top_materials(case: Case) -> list[CaseMaterial]:
+    """Every material of `case`'s top case, in their order (one query)."""
+    return list(CaseMaterial.objects.filter(case=case.top).order_by("id"))

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from onestop.cases import clock, facts, policies, transitions
 from onestop.cases.models import Case, CaseEvent, CaseMaterial
 from onestop.cases.provenance import form_provenance
-from onestop.cases.selectors.cases import case_get_draft
+from onestop.cases.selectors.cases import children, children_keep
 from onestop.cases.selectors.items import case_form_schema, process_keys_for, selected_items
 from onestop.cases.services.common import (
     FINAL_ITEM,
@@ -37,7 +37,7 @@ from onestop.cases.services.common import (
 from onestop.cases.services.delivery import bundle_complete, delivered_notify
 from onestop.cases.services.engine_sync import engine_follow
 from onestop.cases.services.forms import form_fields_typed, form_missing_fields, form_unanswered
-from onestop.cases.services.materials import required_materials_missing
+from onestop.cases.services.materials import required_materials_missing, top_materials
 from onestop.cases.services.notices import case_notify, case_title
 from onestop.cases.services.numbering import numbers_allocate
 from onestop.catalog.models import Item
@@ -84,7 +84,7 @@ def _item_case(
     top: Case, item: Item, number: str, *, accepted_by: Any, now: datetime.datetime
 ) -> Case:
     """An item case of the bundle `top`, unsaved, still a draft (the fan-out accepts it)."""
-    return Case(
+    child = Case(
         kind=Case.Kind.ITEM,
         parent=top,
         item=item,
@@ -108,6 +108,10 @@ def _item_case(
         ),
         created_at=now,
     )
+    department: Any = Item._meta.get_field("implementing_department")
+    if department.is_cached(item):  # read with the item: its delivery needs no query for it
+        child.department = department.get_cached_value(item)
+    return child
 
 
 def accept_submitted(
@@ -120,6 +124,7 @@ def accept_submitted(
     window: Any = None,
     items: list[Item] | None = None,
     processes: dict[str, tuple[str, bool]] | None = None,
+    materials: list[CaseMaterial] | None = None,
 ) -> Case:
     """Number the locked top case, fan it out into item cases, start each item's process and
     follow it (auto-decided items are decided and delivered at once); events, and one
@@ -145,7 +150,7 @@ def accept_submitted(
     top.idempotency_key = idempotency_key
     top.fields_typed = min(form_fields_typed(top, schema), 32767)
     top.form_provenance = form_provenance(top)
-    top.materials_submitted = CaseMaterial.objects.filter(case=top, mode__in=HANDED_IN).count()
+    top.materials_submitted = _handed_in(top, materials)
     item_cases: list[tuple[Case, Item]] = []
     events: list[CaseEvent] = []
     if online:
@@ -185,12 +190,24 @@ def accept_submitted(
         events.append(transitions.event_for(top, EventKind.COMPLETED, at=now))
     case_save(top)
     if bundle:
-        for child in cases:
-            fields_clean(child)
-        Case.objects.bulk_create(cases)
+        _children_insert(top, cases)
     CaseEvent.objects.bulk_create(events)
     _tell_delivered(top, cases, delivered=completed or (not bundle and top.status in FINAL_ITEM))
     return top
+
+
+def _children_insert(top: Case, cases: list[Case]) -> None:
+    """The bundle's item cases in one insert; kept on `top` for the caller's answer."""
+    for child in cases:
+        fields_clean(child)
+    Case.objects.bulk_create(cases)
+    children_keep(top, cases)
+
+
+def _handed_in(top: Case, materials: list[CaseMaterial] | None) -> int:
+    """How many materials the applicant handed in (`materials`: the checks' own read)."""
+    held = top_materials(top) if materials is None else materials
+    return sum(1 for m in held if m.mode in HANDED_IN)
 
 
 def _tell_delivered(top: Case, cases: list[Case], *, delivered: bool) -> None:
@@ -211,7 +228,9 @@ def _told_submitted(top: Case) -> None:
 
 def submission_checks(
     case: Case, allowed_modes: Iterable[str], items: list[Item] | None = None
-) -> None:
+) -> list[CaseMaterial]:
+    """ValidationFailed unless every question is answered, every required field filled and
+    every required material held in an allowed mode; the top case's materials, as read."""
     unanswered = form_unanswered(case)
     if unanswered:
         raise ValidationFailed(
@@ -220,7 +239,8 @@ def submission_checks(
             details={"answers": unanswered},
         )
     fields = form_missing_fields(case, case_form_schema(case=case, items=items))
-    materials = required_materials_missing(case, allowed_modes)
+    held = top_materials(case)
+    materials = required_materials_missing(case, allowed_modes, held)
     if fields:
         raise ValidationFailed(
             _("Some required fields are empty."),
@@ -233,6 +253,7 @@ def submission_checks(
             code="materials_missing",
             details={"materials": materials, "fields": fields},
         )
+    return held
 
 
 def _submitted_before(actor: Any, case: Case, top: Case, key: str | None) -> Case:
@@ -261,15 +282,12 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
     top = case.top
     if top.status not in OPEN_DRAFT:
         return _submitted_before(actor, case, top, key)
-    try:
-        draft = case_get_draft(actor=actor, case_id=top.pk)
-    except NotFound:
-        # A concurrent request (a double click) submitted it since `case` was read.
-        fresh = Case.objects.filter(pk=top.pk).first()
-        if fresh is None or fresh.status in OPEN_DRAFT:
-            raise
-        case_copy(top, fresh)
-        return _submitted_before(actor, case, top, key)
+    # The draft as the caller read it (the API and the portal read it in this request, with
+    # its related rows): not read again here. What it says is checked again under the lock
+    # below, where a concurrent submission (a double click) or a changed version is seen.
+    if not policies.can_edit_draft(actor, top):
+        raise case_not_found()
+    draft = top
     if draft.channel != Case.Channel.ONLINE:
         raise Conflict(
             _("An application started at the window is accepted at the window."),
@@ -283,19 +301,16 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
         with transaction.atomic():
             locked = case_lock_keeping(draft)
             if locked.status not in OPEN_DRAFT:
-                # A concurrent retry got here first.
-                if key is not None and locked.idempotency_key == key:
-                    case_copy(case, locked)
-                    return case
-                raise Conflict(
-                    _("This application has already been submitted."), code="already_submitted"
-                )
+                # A concurrent submission (a double click, a retry) got here first.
+                case_copy(top, locked)
+                return _submitted_before(actor, case, top, key)
             if locked.version != draft.version:  # answers changed meanwhile: look again
                 items = selected_items(case=locked)
                 processes = process_keys_for(items=items)
-            submission_checks(locked, ONLINE_OK, items)
+            materials = submission_checks(locked, ONLINE_OK, items)
             accept_submitted(
                 processes=processes,
+                materials=materials,
                 actor=actor,
                 top=locked,
                 found_facts=found_facts,
@@ -311,4 +326,6 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
                 return case
         raise
     case_copy(case, locked)
+    if locked.kind == Case.Kind.BUNDLE:
+        children_keep(case, children(case=locked))  # as written: the answer reads none back
     return case
