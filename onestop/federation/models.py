@@ -9,6 +9,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onestop.core.fields import EncryptedJSONField
 from onestop.core.models import TimeStampedModel
 
 
@@ -57,14 +58,15 @@ class OutboxMessage(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="outbox")
     type = models.CharField(max_length=64)
-    envelope = models.JSONField()
+    # encrypted at rest: a case.forward carries the applicant's identity and materials
+    envelope = EncryptedJSONField()
     digest = models.CharField(max_length=64)  # SHA-256 hex of the canonical envelope
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     dead_after = models.DateTimeField()  # a queued message still failing then becomes dead
     last_error = models.TextField(blank=True)
-    reply = models.JSONField(null=True, blank=True)
+    reply = EncryptedJSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -84,7 +86,7 @@ class InboxMessage(models.Model):
     from_region = models.CharField(max_length=12)
     type = models.CharField(max_length=64)
     digest = models.CharField(max_length=64)  # SHA-256 hex of the canonical envelope
-    reply = models.JSONField()
+    reply = EncryptedJSONField()
     applied_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
