@@ -8,4 +8,8 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("E-licences")
 
     def ready(self) -> None:
-        from onestop.credentials import consoles, seed  # noqa: F401 (seed step, console)
+        from onestop.credentials import (  # noqa: F401 (registering)
+            checks,  # the PDF font deployment check
+            consoles,
+            seed,
+        )

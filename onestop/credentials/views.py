@@ -87,10 +87,11 @@ def wallet_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
 @require_GET
 def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
     credential = _own(request, credential_id)
+    issuer = selectors.credential_document(credential=credential)["issuer"]["name"]
     rows: list[tuple[str, Any]] = [
         (_("Licence number"), credential.number),
         (_("Holder"), credential.holder.organisation_name or credential.holder.real_name),
-        (_("Issued by"), selectors.credential_document(credential=credential)["issuer"]["name"]),
+        (_("Issued by"), issuer),
         (_("Valid from"), dates.date_text(credential.valid_from)),
         (
             _("Valid until"),
@@ -99,7 +100,10 @@ def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
         *claims.claim_rows(credential.subject),
     ]
     body = pdf.licence_pdf(
-        rows=rows, title=credential.licence_type.name, code=_qr_for(request, credential)
+        rows=rows,
+        title=credential.licence_type.name,
+        code=_qr_for(request, credential),
+        author=str(issuer),
     )
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="e-licence-{credential.id}.pdf"'
