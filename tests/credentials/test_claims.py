@@ -49,9 +49,7 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
         if isinstance(node, dict):
             if isinstance(node.get("key"), str) and node.get("options"):
                 english = node.get("options_en") or [""] * len(node["options"])
-                found.setdefault(node["key"], []).extend(
-                    zip(node["options"], english, strict=True)
-                )
+                found.setdefault(node["key"], []).extend(zip(node["options"], english, strict=True))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -86,7 +84,12 @@ def test_wallet_and_pdf_show_labels_not_keys(
     client: Any, issue: Any, world: dict[str, User], tmp_path: Path
 ) -> None:
     credential = issue(
-        subject={"name": "张伟", "gender": "男", "birthDate": "1993-03-15", "issueDate": "2016-05-20"}
+        subject={
+            "name": "张伟",
+            "gender": "男",
+            "birthDate": "1993-03-15",
+            "issueDate": "2016-05-20",
+        }
     )
     client.force_login(world["citizen"])
     for language in ("en", "zh-hans"):
