@@ -78,9 +78,7 @@ def _machine_keys() -> set[str]:
 
 def raw_keys(text: str, keys: set[str]) -> list[str]:
     found = [m.group(0) for pattern in GENERIC for m in pattern.finditer(text)]
-    for key in keys:
-        if re.search(rf"(?<![\w.-]){re.escape(key)}(?![\w-])", text):
-            found.append(key)
+    found.extend(key for key in keys if re.search(rf"(?<![\w.-]){re.escape(key)}(?![\w-])", text))
     return sorted(set(found))
 
 
@@ -115,14 +113,13 @@ def test_the_checker_finds_what_the_issue_saw() -> None:
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_no_page_of_the_journey_shows_a_machine_key(
-    citizen: User,
-    newborn: Scenario,
+    users: dict[str, User],
     officers: dict[str, User],
-    supervisor: User,
-    clerk: User,
+    newborn: Scenario,
     decide: Any,
     language: str,
 ) -> None:
+    citizen, supervisor, clerk = (users[k] for k in ("citizen", "supervisor", "clerk"))
     top = _submit(citizen, newborn)
     birth = decide(top.children.get(item__code=BIRTH), officers["health"])
     assert birth.credential is not None
