@@ -257,7 +257,8 @@ def _item_line(item: dict[str, Any]) -> str:
         extra.append(_("due %(date)s") % {"date": dates.date_text(item["due_date"])})
     if not extra:
         return line
-    return _("%(item)s (%(details)s)") % {"item": line, "details": "; ".join(extra)}
+    # the separator belongs to the language (Chinese: a full-width semicolon)
+    return _("%(item)s (%(details)s)") % {"item": line, "details": _("; ").join(extra)}
 
 
 def _material_state(m: dict[str, Any]) -> str:

@@ -135,14 +135,16 @@ def licence_pdf(
     pdf.setFont(font, 20)
     pdf.drawCentredString(width / 2, height - 30 * mm, title)
     y = height - 45 * mm
+    pdf.setFont(font, 11)
     for label, value in rows:
-        pdf.setFont(font, 11)
-        pdf.drawString(25 * mm, y, _("%(label)s:") % {"label": label})
-        for i, line in enumerate(wrap(value, font, 11, width - 95 * mm)):
-            if i:
-                y -= 6 * mm
-            pdf.drawString(70 * mm, y, line)
-        y -= 8 * mm
+        # the label wraps in its own column, never into the value's
+        labels = wrap(_("%(label)s:") % {"label": label}, font, 11, 42 * mm)
+        values = wrap(value, font, 11, width - 95 * mm)
+        for i, line in enumerate(labels):
+            pdf.drawString(25 * mm, y - i * 6 * mm, line)
+        for i, line in enumerate(values):
+            pdf.drawString(70 * mm, y - i * 6 * mm, line)
+        y -= (max(len(labels), len(values)) - 1) * 6 * mm + 8 * mm
     size = 80 * mm
     draw_qr(pdf, code, (width - size) / 2, y - size - 5 * mm, size)
     pdf.setFont(font, 9)
