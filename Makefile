@@ -50,12 +50,12 @@ run: install ## Install, migrate, seed the demo region and serve portal, console
 federation-demo: install ## Three demo nodes (371121, 320707, 330106) on ports 8001-8003, peered with each other
 	$(BIN)/python tools/federation_demo.py
 
-browser: ## Install Debian's chromium and a CJK font for the browser tests (root only)
-	@if [ ! -x /usr/bin/chromium ]; then \
+browser: ## Install Debian's chromium, the CJK font (browser tests, every PDF) and poppler-utils (PDF render tests; root only)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
-	      || echo "warning: could not install chromium; browser tests will be skipped"; \
-	  else echo "warning: /usr/bin/chromium missing and not root; browser tests will be skipped"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei poppler-utils >/dev/null) \
+	      || echo "warning: could not install chromium / poppler-utils; browser and PDF render tests will be skipped"; \
+	  else echo "warning: chromium, poppler-utils or fonts-wqy-microhei missing and not root; browser and PDF render tests will be skipped"; fi; \
 	fi
 
 # Tests never touch the developer's data dir: keys, secret and uploads go to a throwaway one.

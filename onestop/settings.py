@@ -80,6 +80,9 @@ if _public.scheme and _public.netloc:
     CSRF_TRUSTED_ORIGINS = sorted({*CSRF_TRUSTED_ORIGINS, f"{_public.scheme}://{_public.netloc}"})
 
 NODE_REGION = env.str("NODE_REGION", default="371121")
+# The TrueType CJK font every PDF embeds (receipts, notices, e-licences); empty: the first of
+# credentials.pdf.FONT_FILES installed (Debian's fonts-wqy-microhei).
+PDF_FONT_FILE = env.str("PDF_FONT_FILE", default="")
 # Witnessed ledger (docs/ledger.md, "Witnesses"): how many of this node's witnesses must cosign a
 # checkpoint for it to count as witnessed, and how long to wait for one witness's answer.
 LEDGER_WITNESS_QUORUM = env.int("LEDGER_WITNESS_QUORUM", default=1)

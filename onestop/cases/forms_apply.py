@@ -16,7 +16,10 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from onestop.cases.answers import option_label
 from onestop.cases.models import CaseMaterial
+
+__all__ = ["option_label"]  # re-exported: the window and the applicant's pages import it here
 
 INPUT = {"class": "usa-input"}
 SELECT = {"class": "usa-select"}
@@ -39,13 +42,6 @@ def field_title(key: str, prop: dict[str, Any]) -> str:
     if _english() and titles.get("en"):
         return str(titles["en"])
     return str(titles.get("zh") or prop.get("title") or key)
-
-
-def option_label(prop: dict[str, Any], value: Any) -> str:
-    """An option of a select as the reader reads it (its English label in English)."""
-    if _english():
-        return str((prop.get("x-enum-en") or {}).get(str(value)) or value)
-    return str(value)
 
 
 def field_hint(prop: dict[str, Any]) -> str:

@@ -23,13 +23,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from onestop.cases import holdings, policies, selectors, services, uploads
+from onestop.cases.answers import answer_text
 from onestop.cases.forms_apply import (
     ApplicationForm,
     MaterialsForm,
     VariantForm,
     field_hint,
     field_title,
-    option_label,
     pick,
 )
 from onestop.cases.models import Case, CaseMaterial
@@ -189,11 +189,7 @@ def _form_rows(case: Case, schema: dict[str, Any], labels: dict[str, str]) -> li
     rows = []
     still_prefilled = _still_prefilled(case)
     for key, prop in (schema.get("properties") or {}).items():
-        value = case.form_data.get(key)
-        if isinstance(value, bool):
-            value = _("Yes") if value else _("No")
-        elif "enum" in prop and value not in (None, ""):
-            value = option_label(prop, value)
+        value = answer_text(prop, case.form_data.get(key))
         rows.append(
             {
                 "key": key,

@@ -43,6 +43,7 @@ from onestop.cases.models import (
     window_label,
     window_ref,
 )
+from onestop.cases.selectors.cases import case_numbers_for_refs
 from onestop.core import urls
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.credentials import qr
@@ -423,3 +424,9 @@ def account_links(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
             if url:
                 links.append({"label": label, "url": url})
     return {"cases_links": links}
+
+
+@registry.provides("data_tracker")
+def tracker_case_refs(request: HttpRequest, *, refs: set[str], **kwargs: Any) -> dict[str, Any]:
+    """The data tracker's case references as case numbers (a draft's "draft <uuid>" too)."""
+    return {"case_refs": case_numbers_for_refs(refs)}

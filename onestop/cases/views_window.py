@@ -578,7 +578,7 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
             request, _("Accepted as %(number)s. Print the receipt.") % {"number": case.number}
         )
     elif action == "notice":
-        services.window_notice(actor=request.user, case=case)
+        services.window_notice(actor=request.user, case=case, window=_seat(request))
         messages.success(request, _("One-time notice issued. Print it for the walk-in."))
     elif action in ("collect", "post"):
         _result_out(request, case, action)

@@ -61,3 +61,16 @@ def datetime_text(value: Any, language: str | None = None) -> str:
         return date_text(value, language)
     moment = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{date_text(moment.date(), language)} {moment:%H:%M}"
+
+
+def moment(value: Any) -> datetime.datetime | None:
+    """An aware moment from a datetime or an ISO 8601 text (None for anything else, and for a
+    date alone)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return None

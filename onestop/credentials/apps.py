@@ -8,4 +8,9 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("E-licences")
 
     def ready(self) -> None:
-        from onestop.credentials import backup, consoles, seed  # noqa: F401 (registering)
+        from onestop.credentials import (  # noqa: F401 (registering)
+            backup,
+            checks,  # the PDF font deployment check
+            consoles,
+            seed,
+        )

@@ -59,6 +59,33 @@ CLAIM_LABELS: dict[str, Any] = {
 }
 
 
+# Claim values that are options of a form (stored as the Chinese option, as the form stores
+# them) or of the registers: named in the reader's language. Every option of a field a
+# licence type carries is here (tests/credentials/test_claims.py checks the catalogue).
+VALUE_LABELS: dict[str, Any] = {
+    "男": _("Male"),
+    "女": _("Female"),
+    "户主": _("Head of household"),
+    "个人独资企业": _("Sole proprietorship"),
+    "个体工商户": _("Individual business"),
+    "农民专业合作社": _("Farmers' cooperative"),
+    "合伙企业": _("Partnership"),
+    "有限责任公司": _("Limited liability company"),
+    "股份有限公司": _("Company limited by shares"),
+    "冷食类食品制售": _("Cold food preparation and sale"),
+    "半成品制售": _("Semi-finished food preparation and sale"),
+    "散装食品销售": _("Sale of bulk food"),
+    "热食类食品制售": _("Hot food preparation and sale"),
+    "生食类食品制售": _("Raw food preparation and sale"),
+    "自制饮品制售": _("Home-made drinks preparation and sale"),
+    "预包装食品销售": _("Sale of pre-packaged food"),
+    "普通注销": _("Ordinary deregistration"),
+    "简易注销": _("Simplified deregistration"),
+    "随母": _("With the mother's household"),
+    "随父": _("With the father's household"),
+}
+
+
 def claim_label(key: str) -> str:
     """The translated label of the claim `key` (the key itself if it has none)."""
     label = CLAIM_LABELS.get(key)
@@ -71,7 +98,10 @@ def claim_rows(subject: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 
 def claim_value(value: Any) -> Any:
-    """A date or a moment (ISO 8601 text) as its local date for the reader; else as it is."""
+    """A date or a moment (ISO 8601 text) as its local date for the reader, an option by its
+    label in the reader's language; else as it is."""
     if isinstance(value, str) and DATE_RE.match(value):
         return dates.date_text(value) or value
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return str(VALUE_LABELS[value])
     return value

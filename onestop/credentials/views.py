@@ -3,6 +3,7 @@ issuing department's list with revocation. Views parse, call one service or sele
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from onestop.core import dates, urls
 from onestop.core.errors import DomainError, NotFound
 from onestop.credentials import claims, pdf, qr, selectors, services
 from onestop.credentials.models import Credential
+from onestop.org import selectors as org_selectors
 
 MAX_TOKEN_CHARS = 20_000
 
@@ -90,10 +92,15 @@ def wallet_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
 @require_GET
 def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
     credential = _own(request, credential_id)
+    issuer = selectors.credential_document(credential=credential)["issuer"]["name"]
+    # the issuing department by its name in the reader's language when it is ours (a peer's
+    # licence keeps the name it was signed with)
+    with contextlib.suppress(NotFound):
+        issuer = org_selectors.department_get(code=credential.issuer_department).name or issuer
     rows: list[tuple[str, Any]] = [
         (_("Licence number"), credential.number),
         (_("Holder"), credential.holder.organisation_name or credential.holder.real_name),
-        (_("Issued by"), selectors.credential_document(credential=credential)["issuer"]["name"]),
+        (_("Issued by"), issuer),
         (_("Valid from"), dates.date_text(credential.valid_from)),
         (
             _("Valid until"),
@@ -102,7 +109,10 @@ def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
         *claims.claim_rows(credential.subject),
     ]
     body = pdf.licence_pdf(
-        rows=rows, title=credential.licence_type.name, code=_qr_for(request, credential)
+        rows=rows,
+        title=credential.licence_type.name,
+        code=_qr_for(request, credential),
+        author=str(issuer),
     )
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="e-licence-{credential.id}.pdf"'

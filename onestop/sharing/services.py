@@ -931,10 +931,11 @@ def access_record(
     fields: Sequence[str],
     purpose: str,
     basis: str,
+    case_ref: str = "",
 ) -> AccessRecord:
     """Record an access to a person's data that did not go through `data_fetch` (for example
-    a window clerk finding a citizen's account by resident ID). Registered as the
-    `core.access_log` recorder."""
+    a window clerk finding a citizen's account by resident ID), about the case `case_ref`
+    when there is one. Registered as the `core.access_log` recorder."""
     departments = policies.fetching_departments(actor)
     return _access_write(
         actor=actor,
@@ -944,6 +945,7 @@ def access_record(
         fields=[str(f) for f in fields],
         purpose=purpose,
         basis=basis,
+        case_ref=case_ref[:60],
     )
 
 

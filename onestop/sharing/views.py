@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,38 +21,10 @@ from onestop.ledger import merkle, note
 from onestop.ledger import selectors as ledger_selectors
 from onestop.ledger import services as ledger_services
 from onestop.ledger.canonical import leaf_data
-from onestop.sharing import selectors, services
+from onestop.sharing import selectors, services, tracker
 from onestop.sharing.models import Purpose
 
 PER_PAGE = 50
-
-
-def _rows(records: Any) -> list[dict[str, Any]]:
-    datasets = selectors.dataset_names()
-    purposes = dict(Purpose.choices)
-    return [
-        {
-            "record": r,
-            "dataset": datasets[r.dataset].name if r.dataset in datasets else r.dataset,
-            "fields": ", ".join(
-                _field_names(datasets[r.dataset].fields, r.fields)
-                if r.dataset in datasets
-                else r.fields
-            ),
-            "purpose": purposes.get(r.purpose, r.purpose or "—"),
-            "reason": services.REFUSALS.get(r.reason, r.reason),
-        }
-        for r in records
-    ]
-
-
-def _field_names(registry_fields: list[dict[str, Any]], keys: list[str]) -> list[str]:
-    english = (get_language() or "").startswith("en")
-    names = {
-        str(f["key"]): str((f.get("name_en") if english else None) or f.get("name_zh") or f["key"])
-        for f in registry_fields
-    }
-    return [names.get(k, k) for k in keys]
 
 
 @login_required
@@ -68,10 +38,10 @@ def my_data(request: HttpRequest) -> HttpResponse:
     page = Paginator(records, PER_PAGE).get_page(request.GET.get("page"))
     active = {(c.dataset_id, c.purpose) for c in consents if c.withdrawn_at is None}
     witnessed = ledger_selectors.latest_witnessed()
-    rows = _rows(page.object_list)
+    rows = tracker.rows(list(page.object_list), request=request)
     for row in rows:  # an entry is witnessed once a witnessed checkpoint covers its index
-        index = row["record"].log_index
-        row["witnessed"] = witnessed is not None and index is not None and index < witnessed.size
+        index = row.record.log_index
+        row.witnessed = witnessed is not None and index is not None and index < witnessed.size
     context = {
         "page": page,
         "rows": rows,
@@ -150,7 +120,7 @@ def access_proof(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     }
     context = {
         "record": record,
-        "row": _rows([record])[0],
+        "row": tracker.rows([record], request=request)[0],
         "bundle": json.dumps(bundle, ensure_ascii=False, indent=2),
         "checkpoint": ledger_selectors.checkpoint_cosigned_note(checkpoint=checkpoint),
         "api_proof": reverse("api:inclusion") + f"?index={record.log_index}&size={checkpoint.size}",
@@ -164,5 +134,10 @@ def department_accesses(request: HttpRequest) -> HttpResponse:
     records = selectors.access_record_list_for_departments(actor=request.user)
     page = Paginator(records, PER_PAGE).get_page(request.GET.get("page"))
     return render(
-        request, "sharing/department_accesses.html", {"page": page, "rows": _rows(page.object_list)}
+        request,
+        "sharing/department_accesses.html",
+        {
+            "page": page,
+            "rows": tracker.rows(list(page.object_list), request=request, subject=False),
+        },
     )

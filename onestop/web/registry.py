@@ -16,7 +16,9 @@ A page merges `registry.collect(slot, request, **kwargs)` into its context. Slot
 - `home`: the home page's sections (catalog, org);
 - `department`: extra sections of a department page, called with `department=` (catalog);
 - `account`: links on "My account" (cases: `cases_links`);
-- `scenario`: extra sections of a scenario page, called with `scenario=` (cases: `burden`).
+- `scenario`: extra sections of a scenario page, called with `scenario=` (cases: `burden`);
+- `data_tracker`: the data tracker's case references in words, called with `refs=` (cases:
+  `tracker_case_refs`, {"case_refs": {ref: case number}}).
 """
 
 from __future__ import annotations

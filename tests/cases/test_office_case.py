@@ -70,7 +70,8 @@ def test_case_page_shows_the_application_and_records_the_access(
     record = records.order_by("-at").first()
     assert record is not None
     assert record.subject_index == newborn_case.applicant_index
-    assert case.number in record.basis
+    assert record.basis == "application"
+    assert record.case_ref == case.number
     assert record.purpose == "case-handling"
 
 

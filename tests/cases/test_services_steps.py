@@ -184,7 +184,8 @@ def test_officer_views_are_recorded_not_the_applicants(
     assert record is not None
     assert record.subject_index == newborn_case.applicant_index
     assert record.purpose == "case-handling"
-    assert record.basis == f"case {child.number}"
+    assert record.basis == "application"
+    assert record.case_ref == child.number
     assert services.case_access_record(actor=citizen, case=child, fields=["form"]) is None
     assert AccessRecord.objects.filter(dataset="cases").count() == before + 1
 

@@ -25,7 +25,7 @@ def test_article_page_shows_body_source_dates_and_related_services(client, knowl
     html = response.content.decode()
     assert '<h1 id="article-title">新生儿落户需要哪些材料</h1>' in html
     assert "<dd>《中华人民共和国户口登记条例》第七条；五莲县公安局</dd>" in html
-    assert '<time datetime="2020-01-01">2020-01-01</time>' in html
+    assert '<time datetime="2020-01-01">2020年1月1日</time>' in html  # written for the reader
     assert '<a class="usa-link" href="/scenarios/newborn/">新生儿出生一件事</a>' in html
     assert '<a class="usa-link" href="/items/37112100GA-QR-0001/">出生登记（户口登记）</a>' in html
 

@@ -33,12 +33,14 @@ def test_tracker_lists_the_accesses_about_the_subject(demo: dict[str, User]) -> 
 
     assert response.status_code == 200
     html = response.content.decode()
-    rows = re.findall(r"<tr>\s*<td><time", html)
+    rows = re.findall(r'<li class="os-access">', html)
     assert len(rows) == 2
     assert "Human Resources and Social Security" in html
     assert "Household registration (hukou) and residence permit records" in html
     assert "Refused" in html
-    assert "No sharing agreement lets your department fetch this dataset" in html
+    # addressed to the citizen, not the officer's sentence
+    assert "No sharing agreement allows this department to use this data" in html
+    assert "lets your department" not in html
     record = AccessRecord.objects.get(dataset="household")
     assert f"/me/data/{record.pk}/proof/" in html
 

@@ -35,7 +35,7 @@ def _cosign(key: Ed25519PrivateKey, vkey: str) -> int:
 
 
 def _cells(html: str) -> list[str]:
-    return re.findall(r"Log entry \d+</a>(?:<br>([a-z ]+))?</td>", html)
+    return re.findall(r"Log entry \d+</a>(?: · ([a-z ]+))?</dd>", html)
 
 
 def test_without_witnesses_the_tracker_says_so(demo: dict[str, User]) -> None:

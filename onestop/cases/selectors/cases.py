@@ -134,3 +134,27 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
         .select_related("case", "actor")
         .order_by("at", "id")
     )
+
+
+def case_numbers_for_refs(refs: set[str]) -> dict[str, str]:
+    """{reference: what the person reads} for the case references of access records: a
+    draft's "draft <uuid>" becomes the number its application got once submitted, or "an
+    application not submitted yet" (the number alone: nothing else about the case). One
+    query. For the data tracker, whose records are about the person reading them."""
+    drafts: dict[uuid.UUID, str] = {}
+    for ref in refs:
+        if ref.startswith("draft "):
+            try:
+                drafts[uuid.UUID(ref[len("draft ") :])] = ref
+            except ValueError:
+                continue
+    if not drafts:
+        return {}
+    found: dict[str, str] = {}
+    rows = Case.objects.filter(pk__in=drafts).select_related("parent")
+    for case in rows.only("pk", "number", "parent__number"):
+        number = case.number or (case.parent.number if case.parent_id and case.parent else "")
+        found[drafts[case.pk]] = number or _("an application not submitted yet")
+    for ref in drafts.values():
+        found.setdefault(ref, _("an application not submitted yet"))
+    return found

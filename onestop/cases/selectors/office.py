@@ -21,6 +21,7 @@ from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import StaffRole
 from onestop.accounts.policies import roles
 from onestop.cases import clock, policies
+from onestop.cases.answers import answer_text
 from onestop.cases.models import WAITING, Case, CaseEvent, CaseMaterial, Supplement
 from onestop.cases.provenance import answer_source
 from onestop.cases.selectors.cases import case_task_view
@@ -401,9 +402,9 @@ def supervisor_board(*, actor: Any, now: datetime.datetime | None = None) -> dic
     }
 
 
-def _form_fields(case: Case) -> dict[str, str] | None:
-    """Field key → label (in the active language) of the fields of the case's item, from the
-    merged form; None when the form cannot say (every stored field is then shown)."""
+def _form_fields(case: Case) -> dict[str, tuple[str, dict[str, Any]]] | None:
+    """Field key → (label in the active language, schema) of the fields of the case's item,
+    from the merged form; None when the form cannot say (every stored field is then shown)."""
 
     try:
         schema = case_form_schema(case=case.top)
@@ -412,7 +413,7 @@ def _form_fields(case: Case) -> dict[str, str] | None:
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
     english = (get_language() or "").startswith("en")
     code = case.item.code if case.item is not None else ""
-    fields: dict[str, str] = {}
+    fields: dict[str, tuple[str, dict[str, Any]]] = {}
     for key, spec in props.items():
         if not isinstance(spec, dict):
             continue
@@ -421,7 +422,7 @@ def _form_fields(case: Case) -> dict[str, str] | None:
             continue  # another item's field of the bundle: not this department's business
         raw_titles = spec.get("x-title")
         titles: dict[str, Any] = raw_titles if isinstance(raw_titles, dict) else {}
-        fields[key] = str((english and titles.get("en")) or spec.get("title") or key)
+        fields[key] = (str((english and titles.get("en")) or spec.get("title") or key), spec)
     return fields
 
 
@@ -455,11 +456,13 @@ def case_page(*, actor: Any, case: Case) -> dict[str, Any]:
         # "From government records" only while the answer is the value fetched; a
         # pre-filled value the applicant changed says so.
         origin, source = answer_source(top, key)
+        label, spec = fields[key] if fields is not None else (key, {})
         form_rows.append(
             {
                 "key": key,
-                "label": fields.get(key, key) if fields is not None else key,
-                "value": value,
+                "label": label,
+                # the option's label in the page's language, not the stored value
+                "value": answer_text(spec, value),
                 "source": source if origin == "record" else "",
                 "edited_from": source if origin == "edited" else "",
             }

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from onestop.accounts.models import StaffRole, User
 from onestop.accounts.policies import region_covers, roles
 from onestop.cases import policies
-from onestop.cases.models import Case, CaseDocument, CaseMaterial, Supplement
+from onestop.cases.models import Case, CaseDocument, CaseMaterial, Supplement, window_ref
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onestop.org import selectors as org_selectors
 from onestop.org.models import ServiceCentre, Window
@@ -229,6 +229,12 @@ def receipt_data(case: Case) -> dict[str, Any]:
     )
     materials = list(top.materials.all())
     subject = top.scenario or top.item
+    window = top.window if top.window_id else None
+    centre = (
+        window.centre
+        if window is not None
+        else org_selectors.centre_list(region=str(top.region_id)).first()
+    )
     return {
         "number": top.number,
         "title_zh": subject.name_zh if subject is not None else "",
@@ -236,7 +242,9 @@ def receipt_data(case: Case) -> dict[str, Any]:
         "applicant_name": top.applicant_name,
         "applicant_id_masked": top.applicant_id_masked,
         "accepted_at": top.accepted_at.isoformat() if top.accepted_at else "",
-        "window": str(top.window.number) if top.window_id and top.window else "",
+        "window": window_ref(window) if window is not None else "",
+        "centre": {"zh": centre.name_zh, "en": centre.name_en} if centre is not None else "",
+        "centre_slug": centre.slug if centre is not None else "",
         "items": [
             {
                 "number": c.number or "",

@@ -17,9 +17,11 @@ from onestop.cases.models import (
     Case,
     CaseDocument,
     CaseMaterial,
+    window_ref,
 )
-from onestop.cases.selectors.items import case_form_schema, selected_items
+from onestop.cases.selectors.items import case_form_schema, item_materials, selected_items
 from onestop.cases.services.common import (
+    NOTICE_SUPPLY_WORKING_DAYS,
     OPEN_DRAFT,
     WINDOW_OK,
     EventKind,
@@ -37,8 +39,10 @@ from onestop.cases.services.common import (
 from onestop.cases.services.forms import form_missing_fields, form_unanswered
 from onestop.cases.services.materials import materials_rebuild, materials_warm_for
 from onestop.cases.services.submission import accept_submitted, submission_checks
+from onestop.core import calendar, numbering
 from onestop.core.errors import Conflict, ValidationFailed, full_clean
 from onestop.ledger.canonical import canonical_json
+from onestop.org import selectors as org_selectors
 
 
 def case_accept(  # noqa: PLR0912
@@ -135,10 +139,36 @@ def case_accept(  # noqa: PLR0912
     return case
 
 
-def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
+def _notice_office(locked: Case, window: Any) -> dict[str, Any]:
+    """Where the notice is issued: the clerk's window and its centre (else the region's first
+    centre), the centre's enquiry phone."""
+    centre = window.centre if window is not None else None
+    if centre is None:
+        centre = org_selectors.centre_list(region=str(locked.region_id)).first()
+    office: dict[str, Any] = {"window": window_ref(window) if window is not None else None}
+    if centre is not None:
+        office |= {
+            "centre": {"zh": centre.name_zh, "en": centre.name_en},
+            "centre_slug": centre.slug,
+            "phone": centre.phone,
+        }
+    return office
+
+
+def _material_requirements(items: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per material key, the form and number of copies the catalogue asks for."""
+    found: dict[str, dict[str, Any]] = {}
+    for material in item_materials(items=items):
+        found.setdefault(material.key, {"form": material.form, "copies": material.copies})
+    return found
+
+
+def notice_issue(*, actor: Any, case: Case, window: Any = None) -> CaseDocument:
     """The one-time notice (一次性告知) of a window draft: EVERY missing required material and
-    field (and unanswered question), printed from the stored data. The draft keeps its id and
-    becomes NOTICE; the next visit continues it. One more visit for the applicant."""
+    field (and unanswered question), printed from the stored data, with a readable number
+    (``GZ-<region>-<yyyymmdd>-<nnnn>``), the window and clerk, the centre's phone and the day
+    to supply them by. The draft keeps its id and becomes NOTICE; the next visit continues
+    it. One more visit for the applicant."""
     materials_warm_for(case)
     with transaction.atomic():
         locked = case_lock(case.top)
@@ -165,11 +195,17 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
                 _("Nothing is missing: accept the application instead."), code="nothing_missing"
             )
         now = current_time()
+        today = timezone.localdate(now)
         items = selected_items(case=locked)
+        requirements = _material_requirements(items)
+        reference = "GZ-" + numbering.day_number(
+            series="notice", region=str(locked.region_id), day=today, digits=4
+        )
         title_zh = locked.scenario.name_zh if locked.scenario else items[0].name_zh
         title_en = locked.scenario.name_en if locked.scenario else items[0].name_en
         data = {
             "kind": "notice",
+            "reference": reference,
             "case_id": str(locked.pk),
             "region": str(locked.region_id),
             "title": {"zh": title_zh, "en": title_en},
@@ -183,6 +219,7 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
                     "name_en": m.name_en,
                     "items": list(m.items),
                     "key_material": m.key_material,
+                    **requirements.get(m.key, {}),
                 }
                 for m in missing_materials
             ],
@@ -199,6 +236,8 @@ def notice_issue(*, actor: Any, case: Case) -> CaseDocument:
             "questions": unanswered,
             "issued_at": now.isoformat(),
             "issued_by": str(getattr(actor, "real_name", "") or getattr(actor, "username", "")),
+            "supply_by": calendar.add_working_days(today, NOTICE_SUPPLY_WORKING_DAYS).isoformat(),
+            **_notice_office(locked, window),
         }
         document = CaseDocument(
             case=locked,

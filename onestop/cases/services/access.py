@@ -13,8 +13,9 @@ from onestop.cases.models import (
 
 def case_access_record(*, actor: Any, case: Case, fields: Iterable[str]) -> Any:
     """Record that a member of staff viewed a citizen's case (`sharing.services.access_record`,
-    dataset "cases", purpose "case-handling"). The applicant viewing their own case is not
-    recorded (returns None)."""
+    dataset "cases", purpose "case-handling", basis "application": handling the applicant's
+    own application, whose number is the record's case reference). The applicant viewing
+    their own case is not recorded (returns None)."""
     from onestop.sharing.services import access_record
 
     top = case.top
@@ -26,5 +27,6 @@ def case_access_record(*, actor: Any, case: Case, fields: Iterable[str]) -> Any:
         dataset="cases",
         fields=[str(f) for f in fields],
         purpose="case-handling",
-        basis=f"case {case.number or top.number or top.pk}",
+        basis="application",
+        case_ref=str(case.number or top.number or f"draft {top.pk}"),
     )

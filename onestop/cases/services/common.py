@@ -48,6 +48,10 @@ MAX_REASON = 2000
 
 SUPPLEMENT_WORKING_DAYS = 5
 
+# The one-time notice asks for what is missing by this many working days after it is issued
+# (the draft it lists stays open until then and after; the date tells the applicant when).
+NOTICE_SUPPLY_WORKING_DAYS = 20
+
 # Form values that never go into an e-licence's data.
 PRIVATE_FIELD_MARKS = ("id_number", "phone", "bank", "card_number")
 

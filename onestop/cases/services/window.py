@@ -316,10 +316,10 @@ def window_accept(
     return accepted
 
 
-def window_notice(*, actor: Any, case: Case) -> CaseDocument:
-    """Issue the one-time notice listing everything missing."""
+def window_notice(*, actor: Any, case: Case, window: Any = None) -> CaseDocument:
+    """Issue the one-time notice listing everything missing (at `window`, the clerk's seat)."""
     case = case_open_at_window(actor, case.top)
-    document: CaseDocument = notice_issue(actor=actor, case=case)
+    document: CaseDocument = notice_issue(actor=actor, case=case, window=window)
     return document
 
 

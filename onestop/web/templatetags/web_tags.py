@@ -76,3 +76,12 @@ def local_date(value: Any) -> str:
     """A moment (or an RFC 3339 text) as its date in the node's time zone, written for the
     reader's language (`core.dates.date_text`); "" when there is none."""
     return dates.date_text(value)
+
+
+@register.filter
+def local_datetime(value: Any) -> str:
+    """A moment as its date and time (to the minute) in the node's time zone, written for the
+    reader's language (`core.dates.datetime_text`); "" when there is none."""
+    if value in (None, ""):
+        return ""
+    return dates.datetime_text(value)
