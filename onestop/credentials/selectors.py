@@ -65,8 +65,8 @@ def wallet_peer_list(*, holder: Any) -> QuerySet[PeerCredential]:
 
 
 def wallet_licence_types(*, holder: Any, now: datetime | None = None) -> set[str]:
-    """Keys of the licence types for which `holder` has a valid e-licence now
-    (within its validity, not revoked)."""
+    """Keys of the licence types for which `holder` has a valid e-licence now (within its
+    validity, not revoked), this node's own and those peer nodes issued to them."""
     if holder is None or getattr(holder, "pk", None) is None:
         return set()
     now = now or timezone.now()
@@ -76,7 +76,16 @@ def wallet_licence_types(*, holder: Any, now: datetime | None = None) -> set[str
         revoked_at__isnull=True,
         valid_from__lte=now,
     ).values_list("licence_type_id", flat=True)
-    return set(rows)
+    held = set(rows)
+    # e-licences a peer node issued (cross-province cases): verified through the trust list when
+    # they were stored, so they count as held like this node's own while their validity lasts
+    for key, token in PeerCredential.objects.filter(holder_id=holder.pk).values_list(
+        "licence_type_key", "token"
+    ):
+        until = vc.token_valid_until(token)
+        if key not in held and (until is None or until >= now):
+            held.add(key)
+    return held
 
 
 def credential_state(credential: Credential, now: datetime | None = None) -> str:

@@ -252,6 +252,19 @@ def token_kid(token: Any) -> str | None:
     return kid if isinstance(kid, str) else None
 
 
+def token_valid_until(token: Any) -> datetime | None:
+    """The `validUntil` of a compact token's payload, unverified (for a token this node verified
+    when it stored it: does it still count as held?); None when it has none or cannot be read."""
+    decoded = _decode_segments(token) if isinstance(token, str) else None
+    if decoded is None:
+        return None
+    try:
+        payload = json.loads(decoded[1])
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return parse_rfc3339(payload.get("validUntil")) if isinstance(payload, dict) else None
+
+
 def _is_vc2(payload: Any) -> bool:
     if not isinstance(payload, dict):
         return False

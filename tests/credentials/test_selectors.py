@@ -95,3 +95,44 @@ def test_credential_get_is_for_the_holder_and_the_issuer(issue, world) -> None:
     assert list(issued_list(actor=world["admin"])) == [credential]
     assert list(issued_list(actor=world["officer-hr"])) == []
     assert list(issued_list(actor=world["citizen"])) == []
+
+
+def test_a_peer_issued_licence_counts_as_held_while_it_is_valid(world) -> None:
+    """An e-licence a peer node issued (a cross-province case) counts as held for the materials,
+    like one of this node's, until its validUntil."""
+    import hashlib
+    from datetime import timedelta
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from django.utils import timezone
+
+    from onestop.credentials import vc
+    from onestop.credentials.models import PeerCredential
+    from onestop.credentials.selectors import wallet_licence_types
+
+    key = Ed25519PrivateKey.generate()
+    now = timezone.now()
+
+    def keep(licence_type: str, until: Any) -> None:
+        payload = {"validFrom": vc.rfc3339(now - timedelta(days=1))}
+        if until is not None:
+            payload["validUntil"] = vc.rfc3339(until)
+        token = vc.sign(payload, kid="320707-credentials-1", key=key)
+        PeerCredential.objects.create(
+            holder=world["citizen"],
+            issuer_region="320707",
+            licence_type_key=licence_type,
+            name_zh="证照",
+            number=licence_type,
+            token=token,
+            sha256=hashlib.sha256(token.encode()).hexdigest(),
+        )
+
+    keep("marriage-certificate", now + timedelta(days=30))
+    keep("residence-permit", now - timedelta(days=1))  # expired: no longer held
+    keep("business-licence", None)  # no end of validity
+
+    assert wallet_licence_types(holder=world["citizen"]) == {
+        "marriage-certificate",
+        "business-licence",
+    }
