@@ -33,6 +33,7 @@ from onestop.cases.forms_apply import (
     pick,
 )
 from onestop.cases.models import Case, CaseMaterial
+from onestop.cases.services.notices import notify_method
 from onestop.cases.sources import material_source, prefill_source, source_labels
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -47,6 +48,12 @@ STEP_LABELS = {
     STEP_MATERIALS: gettext_lazy("Materials"),
     STEP_REVIEW: gettext_lazy("Review and submit"),
 }
+# The applicant's pledge (承诺) before submitting, in the national wording.
+DECLARATION = gettext_lazy(
+    "I promise that the information I have filled in and the materials I have submitted are "
+    "true, accurate, complete and valid. If anything is false, I accept the legal "
+    "responsibility for it."
+)
 # Session key: drafts whose pre-fill was already fetched once (or declined), so that showing
 # the form again does not fetch (and record) the same data again.
 PREFILL_SESSION = "cases_prefill_done"
@@ -97,26 +104,10 @@ def _start(request: HttpRequest, **target: Any) -> HttpResponse:
 
 
 def _start_or_offer(request: HttpRequest, **target: Any) -> HttpResponse:
-    """POST starts (or resumes) the draft. GET changes nothing: it goes to the person's
-    existing draft if there is one, else shows a page with the "Apply online" button."""
-    if request.method == "POST":
-        return _start(request, **target)
-    existing = (
-        Case.objects.filter(
-            applicant_id=request.user.pk,
-            channel=Case.Channel.ONLINE,
-            status=Case.Status.DRAFT,
-            parent__isnull=True,
-            scenario=target.get("scenario"),
-            item=target.get("item"),
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    if existing is not None:
-        return redirect("cases:apply", case_id=existing.pk)
-    subject = target["scenario"] if "scenario" in target else target["item"]
-    return render(request, "cases/apply/start.html", {"title": subject.name})
+    """POST (the catalogue page's "Apply online") and GET (where signing in leads back to)
+    both go straight to the form: the person's existing draft is resumed, else one is started
+    (`draft_start` resumes an existing draft, so a reload or a second tab starts nothing new)."""
+    return _start(request, **target)
 
 
 @login_required
@@ -458,6 +449,7 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
             materials=rows,
             missing=[r for r in rows if r["missing"]],
             idempotency_key=uuid.uuid4().hex,
+            declaration=DECLARATION,
             **extra,
         )
     form = context.get("form")
@@ -596,8 +588,24 @@ def _upload(request: HttpRequest, case: Case) -> HttpResponse | None:
 
 def _submit(request: HttpRequest, case: Case) -> HttpResponse:
     key = (request.POST.get("idempotency_key") or "").strip()[:100] or None
+    if request.POST.get("declaration") != "yes":
+        return _show(
+            request,
+            case,
+            STEP_REVIEW,
+            invalid=True,
+            declaration_error=True,
+            error_summary=[
+                {
+                    "href": "#id_declaration",
+                    "text": _("Tick the declaration to submit the application."),
+                }
+            ],
+        )
     try:
-        submitted = services.case_submit(actor=request.user, case=case, idempotency_key=key)
+        submitted = services.case_submit(
+            actor=request.user, case=case, idempotency_key=key, declaration=str(DECLARATION)
+        )
     except ValidationFailed as error:
         details = error.details if isinstance(error.details, dict) else {}
         wanted = set(details.get("materials") or [])
@@ -657,10 +665,14 @@ def apply_submitted(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     if case.kind == Case.Kind.ITEM:
         children = [case]
     decided = [c for c in children if c.auto_decided]
+    open_dues = [c.due_date for c in children if c.due_date and not c.auto_decided]
     context = {
         "case": case,
         "title": _title(case),
         "children": children,
         "decided": decided,
+        # What happens next: by when the last decision is due, and how the results come back.
+        "last_due": max(open_dues) if open_dues else None,
+        "results_method": notify_method(case, children),
     }
     return render(request, "cases/apply/submitted.html", context)
