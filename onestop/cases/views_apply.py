@@ -290,13 +290,14 @@ def _form_step_context(
     return {"form": form, "fields": fields, "manual": manual, "prefilled_count": len(sources)}
 
 
-def _conditional_reasons(case: Case) -> dict[str, str]:
+def _conditional_reasons(case: Case, answers: dict[str, Any] | None = None) -> dict[str, str]:
     """{item code: why it is in the application} for the items one of the applicant's answers
-    added (a scenario's variant option with `include_items`)."""
+    added (a scenario's variant option with `include_items`); `answers` are the stored ones
+    unless given (the live preview of answers not saved yet)."""
     reasons: dict[str, str] = {}
     if case.scenario is None:
         return reasons
-    answers = case.variant_answers or {}
+    answers = case.variant_answers or {} if answers is None else answers
     for question in case.scenario.variants or []:
         chosen = answers.get(str(question.get("key")))
         for option in question.get("options", []):
@@ -309,6 +310,41 @@ def _conditional_reasons(case: Case) -> dict[str, str]:
                     % {"answer": pick(option, "label"), "question": pick(question, "question")},
                 )
     return reasons
+
+
+def _situation_preview(case: Case, answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the answers lead to, before they are saved: the services in the application and
+    the questions the form will ask only because of an answer (each with its hint and why).
+    Reads the catalogue only; nothing is written."""
+    assert case.scenario is not None  # noqa: S101 - the situation step is a bundle's
+    if answers is None:
+        answers = dict(case.variant_answers or {})
+    excluded = catalog_selectors.excluded_items(scenario=case.scenario, answers=answers)
+    items = [
+        i for i in catalog_selectors.scenario_items(scenario=case.scenario) if i.code not in excluded
+    ]
+    reasons = _conditional_reasons(case, answers)
+    schema = catalog_selectors.items_form_schema(items=items, scenario=case.scenario)
+    extra = []
+    for key, prop in (schema.get("properties") or {}).items():
+        reason = _field_reason(prop, reasons)
+        if reason:
+            extra.append(
+                {"title": field_title(key, prop), "hint": field_hint(prop), "reason": reason}
+            )
+    return {"items": items, "extra_fields": extra}
+
+
+def _live_answers(request: HttpRequest, case: Case) -> dict[str, str]:
+    """The situation answers the page sends while the applicant picks them (only known
+    questions and options count)."""
+    answers: dict[str, str] = {}
+    for question in (case.scenario.variants if case.scenario else None) or []:
+        key = str(question.get("key"))
+        value = request.GET.get(key, "")
+        if value in {str(o.get("value")) for o in question.get("options", [])}:
+            answers[key] = value
+    return answers
 
 
 def _field_reason(prop: dict[str, Any], reasons: dict[str, str]) -> str:
@@ -397,6 +433,13 @@ def apply(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         step = steps[0]
     if request.method == "POST":
         return _post(request, case, step)
+    if step == STEP_SITUATION and request.GET.get("preview") == "1":
+        # The live preview (htmx, as each answer is picked): rendered, never saved.
+        return render(
+            request,
+            "cases/apply/_situation_preview.html",
+            _situation_preview(case, _live_answers(request, case)),
+        )
     return _show(request, case, step)
 
 
@@ -407,6 +450,7 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
             initial=case.variant_answers, questions=case.scenario.variants if case.scenario else []
         )
         context = _context(request, case, step, form=form, **extra)
+        context.update(_situation_preview(case))
     elif step == STEP_FORM:
         # Nothing is fetched from government records here: only the "Fill from my records"
         # button (a POST, see `_prefill`) does that.

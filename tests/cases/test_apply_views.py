@@ -627,3 +627,35 @@ def test_submit_without_the_declaration_changes_nothing(portal):
     case.refresh_from_db()
     assert case.status == Case.Status.DRAFT
     assert case.number is None
+
+
+def test_the_situation_preview_follows_the_answers_without_saving_them(portal):
+    """As each answer is picked, the page asks (htmx) what it leads to: the services and the
+    questions the form will ask only because of an answer, each explained. Nothing is saved;
+    without JavaScript the page shows the same for the saved answers."""
+    client = client_for(portal["citizen"])
+    case = start(client, scenario="newborn")
+    version = Case.objects.get(pk=case.pk).version
+    live = client.get(
+        page(case, "situation", preview="1", **{**NEWBORN_ANSWERS, "maternity": "yes"}),
+        HTTP_HX_REQUEST="true",
+    )
+    html = live.content.decode()
+    assert live.status_code == 200
+    assert "<html" not in html  # the fragment only
+    assert "Insured parent&#x27;s employer" in html
+    assert "Asked because you answered “Yes” to “Is either parent covered by employee" in html
+    assert "8 services" in html
+    case.refresh_from_db()
+    assert case.variant_answers in ({}, None)
+    assert case.version == version
+    without = client.get(
+        page(case, "situation", preview="1", **NEWBORN_ANSWERS), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "employer" not in without
+    assert "7 services" in without
+    # Saved answers: the full page shows the same, for browsers without JavaScript.
+    post_step(client, case, "situation", {**NEWBORN_ANSWERS, "maternity": "yes"})
+    full = client.get(page(case, "situation")).content.decode()
+    assert 'id="situation-preview"' in full
+    assert "Insured parent&#x27;s employer" in full
