@@ -25,6 +25,9 @@ def source_labels() -> dict[str, str]:
         }
     for licence in licence_type_list():
         labels[f"licence:{licence.key}"] = _("E-licence: %(licence)s") % {"licence": licence.name}
+        labels[f"issued:{licence.key}"] = _(
+            "Issued in this application: %(licence)s (nothing to hand in)"
+        ) % {"licence": licence.name}
     return labels
 
 

@@ -321,7 +321,9 @@ def _situation_preview(case: Case, answers: dict[str, Any] | None = None) -> dic
         answers = dict(case.variant_answers or {})
     excluded = catalog_selectors.excluded_items(scenario=case.scenario, answers=answers)
     items = [
-        i for i in catalog_selectors.scenario_items(scenario=case.scenario) if i.code not in excluded
+        i
+        for i in catalog_selectors.scenario_items(scenario=case.scenario)
+        if i.code not in excluded
     ]
     reasons = _conditional_reasons(case, answers)
     schema = catalog_selectors.items_form_schema(items=items, scenario=case.scenario)
@@ -582,12 +584,24 @@ def _save_step(request: HttpRequest, case: Case, step: str) -> HttpResponse | No
         form = ApplicationForm(request.POST, schema=selectors.case_form_schema(case=case))
         if not form.is_valid():
             return _show(request, case, step, form=form, invalid=True)
-        services.draft_save(
-            actor=request.user,
-            case=case,
-            form_data=form.data_to_store(),
-            expected_version=version,
-        )
+        try:
+            services.draft_save(
+                actor=request.user,
+                case=case,
+                form_data=form.data_to_store(),
+                expected_version=version,
+            )
+        except ValidationFailed as error:
+            # A value the form accepts but the service refuses (a resident ID with a wrong
+            # check digit): shown at its field, nothing saved.
+            fields = (
+                (error.details or {}).get("fields") if isinstance(error.details, dict) else None
+            )
+            if not isinstance(fields, dict):
+                raise
+            for key, message in fields.items():
+                form.add_error(key if key in form.fields else None, message)
+            return _show(request, case, step, form=form, invalid=True)
         if request.POST.get("action", "next") == "next":
             # Saved; going on needs every required answer (saving for later does not).
             _required_errors(form)

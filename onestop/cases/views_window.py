@@ -92,6 +92,8 @@ def _walkin_from_session(request: HttpRequest) -> selectors.Walkin | None:
         masked=raw.get("masked", ""),
         account=account,
         name=raw.get("name", ""),
+        phone=raw.get("phone", ""),
+        sealed=raw.get("sealed", ""),
     )
 
 
@@ -102,6 +104,8 @@ def _walkin_to_session(request: HttpRequest, walkin: selectors.Walkin) -> None:
         "masked": walkin.masked,
         "account": walkin.account.pk if walkin.account else None,
         "name": walkin.name,
+        "phone": walkin.phone,
+        "sealed": walkin.sealed,
     }
 
 
@@ -130,11 +134,13 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         walkin.cases = list(selectors.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
         context["walkin"] = walkin
         regions = selectors.clerk_regions(request.user)
-        scenarios, items = catalog_selectors.catalogue_of_regions(
-            regions=None if request.user.is_superuser else selectors.covered_regions(regions)
+        # Only what fits the walk-in: no birth registration for a company; a person may
+        # start a business (they apply as its founder, before it exists).
+        scenarios, items = catalog_selectors.catalogue_for_applicant(
+            regions=None if request.user.is_superuser else selectors.covered_regions(regions),
+            kind=walkin.kind,
         )
-        audience = "enterprise" if walkin.kind == "business" else "person"
-        context["scenarios"] = [s for s in scenarios if s.audience in (audience, "both")]
+        context["scenarios"] = scenarios
         context["items"] = items.only("code", "name_zh", "name_en", "audience")
     return context
 
@@ -188,6 +194,8 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
                 actor=request.user,
                 resident_id=request.POST.get("resident_id", ""),
                 uscc=request.POST.get("uscc", ""),
+                name=request.POST.get("name", ""),
+                phone=request.POST.get("phone", ""),
             )
             _walkin_to_session(request, walkin)
             if walkin.account is None:
@@ -607,8 +615,18 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
             context = _case_context(request, case)
             details = error.details if isinstance(error.details, dict) else {}
             context["error_materials"] = details.get("materials", [])
-            missing_fields = set(details.get("fields", []))
-            context["error_fields"] = [f for f in context["fields"] if f["key"] in missing_fields]
+            refused = details.get("fields", [])
+            if isinstance(refused, dict):
+                # Which answers were refused and why (a resident ID with a wrong check digit).
+                labels = {f["key"]: f["label"] for f in context["fields"]}
+                context["error_fields"] = []
+                for key, message in refused.items():
+                    messages.error(request, f"{labels.get(key, key)}: {message}")
+            else:
+                missing_fields = set(refused)
+                context["error_fields"] = [
+                    f for f in context["fields"] if f["key"] in missing_fields
+                ]
             _record_view(request, case)  # the page shows the case again: a view like any other
             return render(request, "cases/window/case.html", context, status=error.status)
     if case.top.number and number not in (case.top.number, case.number):

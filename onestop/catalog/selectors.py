@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from onestop.catalog.importer import form_schema
 from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario, ScenarioItem
-from onestop.catalog.themes import THEME_KEYS, THEMES
+from onestop.catalog.themes import SCENARIO_THEMES, THEME_KEYS, THEMES
 from onestop.core.errors import NotFound, ValidationFailed
 
 # Same floor (4): sharing and credentials are reached through their selectors.
@@ -133,6 +133,44 @@ def catalogue_of_regions(
         scenarios = scenarios.filter(region_id__in=codes)
         items = items.filter(region_id__in=codes)
     return scenarios, items
+
+
+# A person may apply for what starts a business: the business does not exist yet, so its
+# founder applies as a natural person (a sole trader, or the founder of a company).
+STARTUP_THEME = "business-startup"
+
+
+def fits_applicant(target: Scenario | Item, kind: str) -> bool:
+    """Whether a person (`kind` "person") or a business ("business") may apply for the scenario
+    or item: its audience, and for a person also what starts a business (the start-up theme)."""
+    audience = str(target.audience)
+    if audience == Audience.BOTH or (audience == Audience.ENTERPRISE) == (kind == "business"):
+        return True
+    if kind == "business":
+        return False
+    themes = (
+        SCENARIO_THEMES.get(target.slug, ())
+        if isinstance(target, Scenario)
+        else (target.themes or [])
+    )
+    return STARTUP_THEME in themes
+
+
+def catalogue_for_applicant(
+    *, regions: Iterable[str] | None, kind: str
+) -> tuple[list[Scenario], QuerySet[Item]]:
+    """`catalogue_of_regions` narrowed to what the applicant (`kind` "person" or "business")
+    may apply for (`fits_applicant`): no birth registration for a company."""
+    scenarios, items = catalogue_of_regions(regions=regions)
+    audiences = [Audience.BOTH, Audience.ENTERPRISE if kind == "business" else Audience.PERSON]
+    if kind == "business":
+        items = items.filter(audience__in=audiences)
+    else:
+        # JSON containment is not available on SQLite; the quoted key in the JSON text is exact.
+        items = items.annotate(themes_text=Cast("themes", TextField())).filter(
+            Q(audience__in=audiences) | Q(themes_text__contains=f'"{STARTUP_THEME}"')
+        )
+    return [s for s in scenarios if fits_applicant(s, kind)], items
 
 
 def scenario_get(*, region: str, slug: str) -> Scenario:
@@ -257,19 +295,47 @@ def items_form_schema(*, items: list[Item], scenario: Scenario | None = None) ->
     fields those items use, or, without a scenario (or one without a form), the items' own
     fields merged, titled after the first item. Returns a new dict each call."""
     codes = {i.code for i in items}
+    assigned = assigned_on_issue(items=items)
     if scenario is not None and scenario.form_schema:
         base = scenario.form_schema
         properties = {
             key: prop
             for key, prop in (base.get("properties") or {}).items()
-            if isinstance(prop, dict) and codes.intersection(prop.get("x-items") or [])
+            if isinstance(prop, dict)
+            and codes.intersection(prop.get("x-items") or [])
+            and key not in assigned
         }
         return {**base, "properties": properties}
-    return form_schema(
+    schema = form_schema(
         title_zh=items[0].name_zh if items else "",
         title_en=items[0].name_en if items else "",
         fields=[(item.code, list(item.form_fields or [])) for item in items],
     )
+    for key in assigned:
+        schema["properties"].pop(key, None)
+    return schema
+
+
+# The identifiers a licence assigns when it is issued: asked of nobody in an application that
+# issues that licence (a new restaurant has no credit code until its business licence).
+ASSIGNED_BY_LICENCE: dict[str, tuple[str, ...]] = {"business-licence": ("uscc",)}
+
+
+def issued_licences(*, items: Iterable[Item]) -> dict[str, Item]:
+    """{e-licence type: the item that issues it} for the items of one application."""
+    issued: dict[str, Item] = {}
+    for item in items:
+        kind = str((item.result or {}).get("e_licence") or "")
+        if kind:
+            issued.setdefault(kind, item)
+    return issued
+
+
+def assigned_on_issue(*, items: Iterable[Item]) -> set[str]:
+    """The form fields the application's own results will assign (see ASSIGNED_BY_LICENCE)."""
+    return {
+        key for kind in issued_licences(items=items) for key in ASSIGNED_BY_LICENCE.get(kind, ())
+    }
 
 
 def scenario_comparison(*, scenario: Scenario) -> dict[str, dict[str, int]]:

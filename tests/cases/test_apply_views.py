@@ -150,11 +150,13 @@ def test_unknown_scenario_or_item_is_404(portal):
 
 def test_a_business_service_refuses_a_citizen_with_a_clear_message(portal):
     client = client_for(portal["citizen"])
-    response = client.post(reverse("cases:apply_scenario", kwargs={"slug": "restaurant-opening"}))
+    response = client.post(
+        reverse("cases:apply_scenario", kwargs={"slug": "enterprise-deregistration"})
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "This service is not for your kind of account." in html
-    assert 'href="/scenarios/restaurant-opening/"' in html
+    assert 'href="/scenarios/enterprise-deregistration/"' in html
     staff = client_for(portal["clerk"]).post(
         reverse("cases:apply_item", kwargs={"code": FOOD_HANDLER})
     )
@@ -659,3 +661,17 @@ def test_the_situation_preview_follows_the_answers_without_saving_them(portal):
     full = client.get(page(case, "situation")).content.decode()
     assert 'id="situation-preview"' in full
     assert "Insured parent&#x27;s employer" in full
+
+
+def test_a_resident_id_with_a_wrong_check_digit_is_refused_at_its_field(portal):
+    client = client_for(portal["citizen"])
+    case = start(client, item=FOOD_HANDLER)
+    data = complete_form(case) | {"applicant_id_number": "371121199303151230"}
+    response = post_step(client, case, "form", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert error_summary(html)[0][0] == "#id_applicant_id_number"
+    assert 'id="id_applicant_id_number-error"' in html
+    assert "does not match" in html
+    case.refresh_from_db()
+    assert (case.form_data or {}).get("applicant_id_number") in (None, "")

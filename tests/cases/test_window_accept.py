@@ -503,3 +503,53 @@ def test_papers_and_a_failed_post_are_recorded_views(
     receipt = clerk_client.get(reverse("cases:receipt_pdf", args=[case.number]))
     assert receipt.status_code == 200
     assert records.count() == before + 1
+
+
+def test_a_person_planning_a_restaurant_applies_at_the_window(
+    clerk_client: Client, clerk: User, restaurant: Scenario
+) -> None:
+    """A natural person without a business: looked up by resident ID, offered the restaurant
+    bundle (and no company-only service), what the clerk typed carried into the form; the
+    credit code and the business licence the same bundle issues are asked of nobody."""
+    window = reverse("cases:window")
+    refused = clerk_client.post(
+        window, {"action": "lookup", "resident_id": BAD_RID, "name": "李四"}
+    )
+    assert refused.status_code == 400
+    assert "does not match" in refused.content.decode()
+    response = clerk_client.post(
+        window,
+        {"action": "lookup", "resident_id": WALKIN_RID, "name": "李四", "phone": "13800138000"},
+    )
+    assert response.status_code == 302
+    console = clerk_client.get(window).content.decode()
+    assert 'value="scenario:371121/restaurant-opening"' in console
+    assert 'value="scenario:371121/enterprise-deregistration"' not in console
+    assert 'value="scenario:371121/newborn"' in console
+    assert (
+        'id="s-phone" name="phone" type="tel" maxlength="20" autocomplete="off" value="13800138000"'
+        in console
+    )
+    response = clerk_client.post(
+        reverse("cases:window_start"), {"target": "scenario:371121/restaurant-opening"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = case_from_redirect(response)
+    assert case.applicant_name == "李四"
+    assert case.contact_phone == "13800138000"
+    assert case.form_data["applicant_id_number"] == WALKIN_RID
+    assert case.form_data["applicant_name"] == "李四"
+    assert case.form_data["phone"] == "13800138000"
+    assert "uscc" not in selectors.case_form_schema(case=case)["properties"]
+    licence = case.materials.get(key="business-licence")
+    assert licence.mode == M.HELD
+    assert licence.source == "issued:business-licence"
+    page = clerk_client.get(reverse("cases:window_case", args=[str(case.pk)])).content.decode()
+    assert "Issued in this application: Business licence (nothing to hand in)" in page
+    # A resident ID with a wrong check digit is refused in the form as at the look-up.
+    url = reverse("cases:window_case", args=[str(case.pk)])
+    bad = clerk_client.post(url, {"action": "answers", "field_applicant_id_number": BAD_RID})
+    assert bad.status_code == 400
+    assert "does not match" in bad.content.decode()
+    case.refresh_from_db()
+    assert case.form_data["applicant_id_number"] == WALKIN_RID

@@ -263,8 +263,9 @@ def case_submit(
     """Submit an online draft: every question answered, every required field filled and every
     required material held, verified or uploaded — else ValidationFailed and nothing changes.
     Then acceptance (`accept_submitted`); `declaration`, the pledge (承诺) the applicant ticked
-    as it was shown to them, is kept on the "submitted" event. A retry with the same key by the same actor returns the
-    same case and creates nothing; the key used for another case or by another actor → Conflict."""
+    as it was shown to them, is kept on the "submitted" event. A retry with the same key by the
+    same actor returns the same case and creates nothing; the key used for another case or by
+    another actor → Conflict."""
     key = idempotency_key_clean(idempotency_key)
     replay = case_replayed(key, actor=actor, case=case)
     if replay is not None:
