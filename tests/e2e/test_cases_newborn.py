@@ -154,6 +154,8 @@ def _decide(page, base: str, axe, username: str, numbers: list[str]) -> None:
         _choose(page, "#decide-approve")
         page.locator("#decide-reason").fill("材料齐全，信息经共享数据核验一致，予以办理。")
         _post(page, page.locator("#form-decide button[type=submit]"))
+        expect(page.locator("#confirm-decision")).to_be_visible()  # a decision is confirmed
+        _post(page, page.locator("#form-confirm button[type=submit]"))
         page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
         expect(page.locator("#case-decision")).to_be_visible()
         axe.check(page)
