@@ -142,7 +142,21 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         )
         context["scenarios"] = scenarios
         context["items"] = items.only("code", "name_zh", "name_en", "audience")
+        context["suggested"] = _ticket_target(context.get("called") or [], scenarios)
     return context
+
+
+def _ticket_target(called: list[dict[str, Any]], scenarios: list[Any]) -> str:
+    """What the walk-in called last said at the kiosk, as the application to start
+    (``scenario:<region>/<slug>`` or ``item:<code>``), if it fits them; else ""."""
+    for row in called[:1]:
+        kind, _sep, key = str(row["ticket"].purpose_ref or "").partition(":")
+        if kind == "scenario":
+            match = next((s for s in scenarios if s.slug == key), None)
+            return f"scenario:{match.region_id}/{match.slug}" if match else ""
+        if kind == "item":
+            return f"item:{key}"
+    return ""
 
 
 def _console(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:

@@ -186,37 +186,86 @@ def scenario_get(*, region: str, slug: str) -> Scenario:
 
 
 def _purposes(
-    region: str, slugs: Iterable[str] | None = None, codes: Iterable[str] | None = None
+    region: str,
+    slugs: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+    *,
+    bring: bool = False,
 ) -> list[Purpose]:
-    """The scenarios (by slug), then the items (by code) of `region` as purposes of the queue
-    kiosk; `slugs` / `codes` narrow them (an empty set: none of that kind)."""
+    """The scenarios (by slug), then the items (most frequent first) of `region` as purposes of
+    the queue kiosk; `slugs` / `codes` narrow them (an empty set: none of that kind). With
+    `bring`, each says what to bring: the required materials handed in at the window (not those
+    the government holds or makes), a scenario's from all its items, each once."""
     scenarios = Scenario.objects.filter(region_id=region).only("slug", "name_zh", "name_en")
     items = Item.objects.filter(region_id=region).only(
-        "code", "name_zh", "name_en", "implementing_department_id"
+        "code", "name_zh", "name_en", "implementing_department_id", "popularity"
     )
+    handed = Material.objects.filter(required=True).exclude(source_type__in=HELD_SOURCES)
+    handed = handed.order_by("position").only("item_id", "key", "name_zh", "name_en")
     found: list[Purpose] = []
     if slugs is None or slugs:
         if slugs is not None:
             scenarios = scenarios.filter(slug__in=slugs)
-        found += [
-            Purpose(f"{SCENARIO}:{s.slug}", SCENARIO, s.name_zh, s.name_en)
-            for s in scenarios.order_by("slug")
-        ]
+        if bring:
+            scenarios = scenarios.prefetch_related(
+                Prefetch("items", queryset=Item.objects.only("code").order_by("code")),
+                Prefetch("items__materials", queryset=handed, to_attr="handed"),
+            )
+        for s in scenarios.order_by("slug"):
+            zh, en = _bring([m for i in s.items.all() for m in _handed(i)], bring)
+            found.append(
+                Purpose(f"{SCENARIO}:{s.slug}", SCENARIO, s.name_zh, s.name_en, None, 0, zh, en)
+            )
     if codes is None or codes:
         if codes is not None:
             items = items.filter(code__in=codes)
+        if bring:
+            items = items.prefetch_related(Prefetch("materials", queryset=handed, to_attr="handed"))
         # The item's own department may call the walk-in to its windows (`org.selectors`).
         found += [
-            Purpose(f"{ITEM}:{i.code}", ITEM, i.name_zh, i.name_en, i.implementing_department_id)
-            for i in items.order_by("code")
+            Purpose(
+                f"{ITEM}:{i.code}",
+                ITEM,
+                i.name_zh,
+                i.name_en,
+                i.implementing_department_id,
+                i.popularity,
+                *_bring(_handed(i), bring),  # bring_zh, bring_en
+            )
+            for i in items.order_by("-popularity", "code")
         ]
     return found
 
 
+def _handed(item: Item) -> list[Material]:
+    """The materials `_purposes` prefetched onto `item` (`to_attr="handed"`)."""
+    return list(getattr(item, "handed", []))
+
+
+def _bring(materials: Iterable[Material], bring: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of `materials` in both languages, each key once, in order (none unless
+    `bring`)."""
+    seen: dict[str, Material] = {}
+    for material in materials if bring else ():
+        seen.setdefault(material.key, material)
+    return (
+        tuple(m.name_zh for m in seen.values()),
+        tuple(m.name_en or "" for m in seen.values()),
+    )
+
+
 def queue_purposes(*, region: str) -> list[Purpose]:
     """What a walk-in at a service centre of `region` may come for: its scenarios (by slug),
-    then its items (by code), as references ``scenario:<slug>`` / ``item:<code>``."""
-    return _purposes(region)
+    then its items (the most frequent first, one per name), as references
+    ``scenario:<slug>`` / ``item:<code>``."""
+    names: set[str] = set()
+    unique: list[Purpose] = []
+    for purpose in _purposes(region):
+        if purpose.kind == ITEM and purpose.name_zh in names:
+            continue  # the same service of two departments: one choice, the window sorts it
+        names.add(purpose.name_zh)
+        unique.append(purpose)
+    return unique
 
 
 def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Purpose]:
@@ -230,7 +279,7 @@ def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Pur
             slugs.add(key)
         elif kind == ITEM and key:
             codes.add(key)
-    return {p.ref: p for p in _purposes(region, slugs=slugs, codes=codes)}
+    return {p.ref: p for p in _purposes(region, slugs=slugs, codes=codes, bring=True)}
 
 
 def scenario_items(*, scenario: Scenario) -> list[Item]:

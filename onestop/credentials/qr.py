@@ -42,7 +42,7 @@ def reference(credential_id: uuid.UUID) -> str:
 def reference_id(ref: str) -> uuid.UUID | None:
     """The credential id a reference names, or None when it is not one this node made."""
     ref = (ref or "").strip()
-    if len(ref) != 34:  # noqa: PLR2004 - 22 characters of id and 12 of MAC
+    if len(ref) != 34:  # 22 characters of id and 12 of MAC
         return None
     try:
         credential_id = uuid.UUID(bytes=base64.urlsafe_b64decode(ref[:22] + "=="))

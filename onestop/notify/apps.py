@@ -8,4 +8,7 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from onestop.notify import accounts  # noqa: F401  (registers the account sender)
+        from onestop.notify import (
+            accounts,  # noqa: F401  (registers the account sender)
+            org,  # noqa: F401  (registers the queue ticket's SMS sender)
+        )

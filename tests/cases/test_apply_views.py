@@ -18,6 +18,8 @@ from django.utils import translation
 
 from onestop.cases import selectors
 from onestop.cases.models import Case, CaseMaterial
+from onestop.cases.seed import SYNTHETIC_IDS
+from onestop.cases.services.forms import identifier_kind
 from onestop.sharing.models import AccessRecord
 from tests.cases.factories_portal import JPEG, PDF, build_portal, client_for, files_in, upload
 
@@ -78,6 +80,8 @@ def complete_form(case: Case) -> dict[str, str]:
             data[key] = "2026-11-20"
         elif "phone" in key:
             data[key] = "13800138000"
+        elif identifier_kind(key, prop):
+            data[key] = SYNTHETIC_IDS[identifier_kind(key, prop)]
         else:
             data[key] = "测试"
     return data

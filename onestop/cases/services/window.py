@@ -118,7 +118,7 @@ def phone_clean(phone: str) -> str:
 
 
 # The form fields the look-up fills in for a person or a business (when the form asks them).
-LOOKUP_FIELDS = {
+LOOKUP_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "person": {"id": ("applicant_id_number",), "name": ("applicant_name", "contact_name")},
     "business": {"id": ("uscc",), "name": ("enterprise_name",)},
 }
@@ -129,7 +129,7 @@ def _lookup_form_data(case: Case, walkin: Walkin, name: str, phone: str) -> dict
     schema = case_form_schema(case=case)
     properties = schema.get("properties") or {}
     current = case.form_data or {}
-    fields = LOOKUP_FIELDS.get(walkin.kind, {})
+    fields: dict[str, tuple[str, ...]] = LOOKUP_FIELDS.get(walkin.kind, {})
     values: dict[str, Any] = {}
     typed_id = crypto.decrypt_pii(walkin.sealed) if walkin.sealed else ""
     for key in fields.get("id", ()):
