@@ -536,6 +536,28 @@ def _save_answers(request: HttpRequest, case: Case) -> Case:
     return saved
 
 
+@transaction.atomic
+def _save_materials(request: HttpRequest, case: Case) -> int:
+    """The one form of every material: per row the check (``check`` = ``<key>:<mode>``, one
+    per row) and an optional scan (``file_<key>``, which wins over the check). Saved together,
+    all or nothing. Returns how many rows changed."""
+    current = {m.key: m.mode for m in case.top.materials.all()}
+    changed = 0
+    for key in current:
+        upload = request.FILES.get(f"file_{key}")
+        if upload is not None:
+            services.material_scan(actor=request.user, case=case, key=key, file=upload)
+            changed += 1
+    scanned = {k for k in current if f"file_{k}" in request.FILES}
+    for value in request.POST.getlist("check"):
+        key, _sep, mode = value.partition(":")
+        if key in scanned or current.get(key) == mode:
+            continue
+        services.material_check(actor=request.user, case=case, key=key, mode=mode)
+        changed += 1
+    return changed
+
+
 def _result_out(request: HttpRequest, case: Case, action: str) -> None:
     """A paper result handed over at the window, or sent by post (its tracking number)."""
     child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
@@ -560,6 +582,13 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
         key, _sep, mode = request.POST.get("check", "").partition(":")
         services.material_check(actor=request.user, case=case, key=key, mode=mode)
         messages.success(request, _("Material updated."))
+    elif action == "materials":
+        count = _save_materials(request, case)
+        messages.success(
+            request,
+            _("Materials saved: %(count)d changed.") % {"count": count},
+        )
+        return HttpResponseRedirect(_case_url(case) + "#materials")
     elif action == "upload":
         upload = request.FILES.get("file")
         if upload is None:

@@ -553,3 +553,37 @@ def test_a_person_planning_a_restaurant_applies_at_the_window(
     assert "does not match" in bad.content.decode()
     case.refresh_from_db()
     assert case.form_data["applicant_id_number"] == WALKIN_RID
+
+
+def test_all_materials_are_saved_together_from_one_form(
+    clerk_client: Client, clerk: User, restaurant: Scenario
+) -> None:
+    """One form for every material of the case: each row's check (and scan), saved at once,
+    back at the materials table; a refused row changes nothing."""
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    url = reverse("cases:window_case", args=[str(case.pk)])
+    missing = list(case.materials.filter(mode=M.MISSING).values_list("key", flat=True))
+    assert len(missing) >= 2
+    page = clerk_client.get(url).content.decode()
+    assert page.count('id="materials-form"') == 1
+    assert f'name="file_{missing[0]}" form="materials-form"' in page
+    body: dict[str, Any] = {"action": "materials", "check": [f"{k}:paper" for k in missing[1:]]}
+    body["check"].append(f"{missing[0]}:missing")
+    body[f"file_{missing[0]}"] = SimpleUploadedFile(
+        "scan.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"
+    )
+    response = clerk_client.post(url, body)
+    assert response.status_code == 302
+    assert response["Location"].endswith("#materials")
+    modes = dict(case.materials.values_list("key", "mode"))
+    assert modes[missing[0]] == M.UPLOAD
+    assert all(modes[k] == M.PAPER for k in missing[1:])
+    # A refused check (a key material cannot be pledged) leaves every row as it was.
+    key_material = case.materials.filter(key_material=True, mode=M.PAPER).first()
+    assert key_material is not None
+    bad = clerk_client.post(
+        url,
+        {"action": "materials", "check": [f"{missing[1]}:missing", f"{key_material.key}:pledged"]},
+    )
+    assert bad.status_code == 400
+    assert dict(case.materials.values_list("key", "mode")) == modes

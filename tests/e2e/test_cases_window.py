@@ -150,13 +150,17 @@ def _second_visit(page, base: str, axe, case_url: str) -> str:
     _post(page, page.locator("#walkin-cases tbody a").first)
     page.wait_for_url(case_url)
 
-    while page.locator("#missing-count").count():
-        row = page.locator("#materials tbody tr:has(option[value$=':missing'][selected])").first
-        key = (row.get_attribute("id") or "").removeprefix("material-")
-        row.locator(f"#c-{key}").select_option(f"{key}:paper")
-        _post(page, row.locator("button[type=submit]").first)
-        page.wait_for_url(case_url)
+    # One form for every material: each row's check, saved together (back at the table).
+    rows = page.locator("#materials tbody tr:has(option[value$=':missing'][selected])").all()
+    keys = [(row.get_attribute("id") or "").removeprefix("material-") for row in rows]
+    assert keys
+    for key in keys:
+        page.locator(f"#c-{key}").select_option(f"{key}:paper")
+    _post(page, page.locator("#save-materials"))
+    assert page.url.endswith("#materials")
+    for key in keys:
         expect(page.locator(f"#c-{key}")).to_have_value(f"{key}:paper")
+    expect(page.locator("#missing-count")).to_have_count(0)
     axe.check(page)
 
     _post(page, page.locator("#accept"))
