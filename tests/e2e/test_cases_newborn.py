@@ -117,6 +117,7 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     _continue(page, "review")
 
     axe.check(page)
+    _choose(page, "#id_declaration")  # the declaration (承诺) before submitting
     page.locator("main form button[value=submit]").click()
     page.wait_for_url(re.compile(r"/submitted/$"))
     rows = page.locator("main table tbody tr")
@@ -275,6 +276,7 @@ def test_newborn_bundle_with_maternity_insurance(cases_live_server, page, axe_jo
     _continue(page, "materials")
     _continue(page, "review")
     axe.check(page)
+    _choose(page, "#id_declaration")  # the declaration (承诺) before submitting
     page.locator("main form button[value=submit]").click()
     page.wait_for_url(re.compile(r"/submitted/$"))
     expect(page.locator("main table tbody tr")).to_have_count(8)
