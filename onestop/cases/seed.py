@@ -45,9 +45,14 @@ def _walkins() -> dict[str, tuple[str, str, str]]:
     }
 
 
+# Synthetic identifiers with valid check digits (demo data only).
+SYNTHETIC_IDS = {"resident-id": "110101199003070038", "uscc": "91371121MA3C5D7E8U"}
+
+
 def _fill(case: Case) -> dict[str, Any]:
     """A plausible value for every field of the case's form that is still empty."""
     from onestop.cases import selectors
+    from onestop.cases.services.forms import identifier_kind
 
     schema = selectors.case_form_schema(case=case)
     data = case.top.form_data or {}
@@ -65,6 +70,8 @@ def _fill(case: Case) -> dict[str, Any]:
             values[key] = "2026-11-20"
         elif "phone" in key:
             values[key] = "13800138000"
+        elif identifier_kind(key, prop):  # checked like any typed one: a valid synthetic number
+            values[key] = SYNTHETIC_IDS[identifier_kind(key, prop)]
         else:
             values[key] = str(prop.get("title") or key)[:40]
     return values

@@ -27,6 +27,9 @@ def source_labels() -> dict[str, str]:
         labels[f"licence:{licence.key}"] = _("E-licence: %(licence)s") % {"licence": licence.name}
         # pre-fill from an e-licence's claims ("birth-medical-certificate.child_name")
         labels.setdefault(f"prefill:{licence.key}", labels[f"licence:{licence.key}"])
+        labels[f"issued:{licence.key}"] = _(
+            "Issued in this application: %(licence)s (nothing to hand in)"
+        ) % {"licence": licence.name}
     return labels
 
 

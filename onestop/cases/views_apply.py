@@ -33,6 +33,7 @@ from onestop.cases.forms_apply import (
     pick,
 )
 from onestop.cases.models import Case, CaseMaterial
+from onestop.cases.services.notices import notify_method
 from onestop.cases.sources import material_source, prefill_source, source_labels
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -47,6 +48,12 @@ STEP_LABELS = {
     STEP_MATERIALS: gettext_lazy("Materials"),
     STEP_REVIEW: gettext_lazy("Review and submit"),
 }
+# The applicant's pledge (承诺) before submitting, in the national wording.
+DECLARATION = gettext_lazy(
+    "I promise that the information I have filled in and the materials I have submitted are "
+    "true, accurate, complete and valid. If anything is false, I accept the legal "
+    "responsibility for it."
+)
 # Session key: drafts whose pre-fill was already fetched once (or declined), so that showing
 # the form again does not fetch (and record) the same data again.
 PREFILL_SESSION = "cases_prefill_done"
@@ -97,26 +104,10 @@ def _start(request: HttpRequest, **target: Any) -> HttpResponse:
 
 
 def _start_or_offer(request: HttpRequest, **target: Any) -> HttpResponse:
-    """POST starts (or resumes) the draft. GET changes nothing: it goes to the person's
-    existing draft if there is one, else shows a page with the "Apply online" button."""
-    if request.method == "POST":
-        return _start(request, **target)
-    existing = (
-        Case.objects.filter(
-            applicant_id=request.user.pk,
-            channel=Case.Channel.ONLINE,
-            status=Case.Status.DRAFT,
-            parent__isnull=True,
-            scenario=target.get("scenario"),
-            item=target.get("item"),
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    if existing is not None:
-        return redirect("cases:apply", case_id=existing.pk)
-    subject = target["scenario"] if "scenario" in target else target["item"]
-    return render(request, "cases/apply/start.html", {"title": subject.name})
+    """POST (the catalogue page's "Apply online") and GET (where signing in leads back to)
+    both go straight to the form: the person's existing draft is resumed, else one is started
+    (`draft_start` resumes an existing draft, so a reload or a second tab starts nothing new)."""
+    return _start(request, **target)
 
 
 @login_required
@@ -295,13 +286,14 @@ def _form_step_context(
     return {"form": form, "fields": fields, "manual": manual, "prefilled_count": len(sources)}
 
 
-def _conditional_reasons(case: Case) -> dict[str, str]:
+def _conditional_reasons(case: Case, answers: dict[str, Any] | None = None) -> dict[str, str]:
     """{item code: why it is in the application} for the items one of the applicant's answers
-    added (a scenario's variant option with `include_items`)."""
+    added (a scenario's variant option with `include_items`); `answers` are the stored ones
+    unless given (the live preview of answers not saved yet)."""
     reasons: dict[str, str] = {}
     if case.scenario is None:
         return reasons
-    answers = case.variant_answers or {}
+    answers = case.variant_answers or {} if answers is None else answers
     for question in case.scenario.variants or []:
         chosen = answers.get(str(question.get("key")))
         for option in question.get("options", []):
@@ -314,6 +306,43 @@ def _conditional_reasons(case: Case) -> dict[str, str]:
                     % {"answer": pick(option, "label"), "question": pick(question, "question")},
                 )
     return reasons
+
+
+def _situation_preview(case: Case, answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the answers lead to, before they are saved: the services in the application and
+    the questions the form will ask only because of an answer (each with its hint and why).
+    Reads the catalogue only; nothing is written."""
+    assert case.scenario is not None  # noqa: S101 - the situation step is a bundle's
+    if answers is None:
+        answers = dict(case.variant_answers or {})
+    excluded = catalog_selectors.excluded_items(scenario=case.scenario, answers=answers)
+    items = [
+        i
+        for i in catalog_selectors.scenario_items(scenario=case.scenario)
+        if i.code not in excluded
+    ]
+    reasons = _conditional_reasons(case, answers)
+    schema = catalog_selectors.items_form_schema(items=items, scenario=case.scenario)
+    extra = []
+    for key, prop in (schema.get("properties") or {}).items():
+        reason = _field_reason(prop, reasons)
+        if reason:
+            extra.append(
+                {"title": field_title(key, prop), "hint": field_hint(prop), "reason": reason}
+            )
+    return {"items": items, "extra_fields": extra}
+
+
+def _live_answers(request: HttpRequest, case: Case) -> dict[str, str]:
+    """The situation answers the page sends while the applicant picks them (only known
+    questions and options count)."""
+    answers: dict[str, str] = {}
+    for question in (case.scenario.variants if case.scenario else None) or []:
+        key = str(question.get("key"))
+        value = request.GET.get(key, "")
+        if value in {str(o.get("value")) for o in question.get("options", [])}:
+            answers[key] = value
+    return answers
 
 
 def _field_reason(prop: dict[str, Any], reasons: dict[str, str]) -> str:
@@ -402,6 +431,13 @@ def apply(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         step = steps[0]
     if request.method == "POST":
         return _post(request, case, step)
+    if step == STEP_SITUATION and request.GET.get("preview") == "1":
+        # The live preview (htmx, as each answer is picked): rendered, never saved.
+        return render(
+            request,
+            "cases/apply/_situation_preview.html",
+            _situation_preview(case, _live_answers(request, case)),
+        )
     return _show(request, case, step)
 
 
@@ -412,6 +448,7 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
             initial=case.variant_answers, questions=case.scenario.variants if case.scenario else []
         )
         context = _context(request, case, step, form=form, **extra)
+        context.update(_situation_preview(case))
     elif step == STEP_FORM:
         # Nothing is fetched from government records here: only the "Fill from my records"
         # button (a POST, see `_prefill`) does that.
@@ -454,6 +491,7 @@ def _show(request: HttpRequest, case: Case, step: str, **extra: Any) -> HttpResp
             materials=rows,
             missing=[r for r in rows if r["missing"]],
             idempotency_key=uuid.uuid4().hex,
+            declaration=DECLARATION,
             **extra,
         )
     form = context.get("form")
@@ -542,12 +580,24 @@ def _save_step(request: HttpRequest, case: Case, step: str) -> HttpResponse | No
         form = ApplicationForm(request.POST, schema=selectors.case_form_schema(case=case))
         if not form.is_valid():
             return _show(request, case, step, form=form, invalid=True)
-        services.draft_save(
-            actor=request.user,
-            case=case,
-            form_data=form.data_to_store(),
-            expected_version=version,
-        )
+        try:
+            services.draft_save(
+                actor=request.user,
+                case=case,
+                form_data=form.data_to_store(),
+                expected_version=version,
+            )
+        except ValidationFailed as error:
+            # A value the form accepts but the service refuses (a resident ID with a wrong
+            # check digit): shown at its field, nothing saved.
+            fields = (
+                (error.details or {}).get("fields") if isinstance(error.details, dict) else None
+            )
+            if not isinstance(fields, dict):
+                raise
+            for key, message in fields.items():
+                form.add_error(key if key in form.fields else None, message)
+            return _show(request, case, step, form=form, invalid=True)
         if request.POST.get("action", "next") == "next":
             # Saved; going on needs every required answer (saving for later does not).
             _required_errors(form)
@@ -592,8 +642,24 @@ def _upload(request: HttpRequest, case: Case) -> HttpResponse | None:
 
 def _submit(request: HttpRequest, case: Case) -> HttpResponse:
     key = (request.POST.get("idempotency_key") or "").strip()[:100] or None
+    if request.POST.get("declaration") != "yes":
+        return _show(
+            request,
+            case,
+            STEP_REVIEW,
+            invalid=True,
+            declaration_error=True,
+            error_summary=[
+                {
+                    "href": "#id_declaration",
+                    "text": _("Tick the declaration to submit the application."),
+                }
+            ],
+        )
     try:
-        submitted = services.case_submit(actor=request.user, case=case, idempotency_key=key)
+        submitted = services.case_submit(
+            actor=request.user, case=case, idempotency_key=key, declaration=str(DECLARATION)
+        )
     except ValidationFailed as error:
         details = error.details if isinstance(error.details, dict) else {}
         wanted = set(details.get("materials") or [])
@@ -653,10 +719,14 @@ def apply_submitted(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     if case.kind == Case.Kind.ITEM:
         children = [case]
     decided = [c for c in children if c.auto_decided]
+    open_dues = [c.due_date for c in children if c.due_date and not c.auto_decided]
     context = {
         "case": case,
         "title": _title(case),
         "children": children,
         "decided": decided,
+        # What happens next: by when the last decision is due, and how the results come back.
+        "last_due": max(open_dues) if open_dues else None,
+        "results_method": notify_method(case, children),
     }
     return render(request, "cases/apply/submitted.html", context)

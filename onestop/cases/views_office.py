@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from onestop.cases import selectors, services
+from onestop.cases import policies, selectors, services
 from onestop.cases.models import Case
 from onestop.cases.sources import material_source, prefill_source, source_labels
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -79,12 +79,43 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, _case(request, number))
 
 
+# Decisions cannot be taken back: each is confirmed on a page of its own first (no JavaScript).
+DECISIONS = ("approve", "reject")
+
+
+def _confirm(request: HttpRequest, case: Case) -> HttpResponse:
+    """The confirmation step of an approval or a rejection: what will happen, the reason as
+    typed, and the one button that decides (or back to the case, nothing done). Nothing is
+    written here; a decision without a reason is sent back to the case page at once."""
+    post = request.POST
+    reason = post.get("reason", "").strip()
+    if not reason:
+        messages.error(request, _("A decision needs a reason. Write it and decide again."))
+        return _page(request, case, status=400)
+    context = {
+        **_nav(request),
+        "case": case,
+        "decision": post["action"],
+        "reason": reason,
+        "task_id": post.get("task_id", ""),
+        "version": post.get("version", ""),
+    }
+    return render(request, "cases/office/confirm.html", context)
+
+
 @login_required
 @require_POST
 def case_act(request: HttpRequest, number: str) -> HttpResponse:
     """Complete one ready task from the case page's form; back to the page."""
     case = _case(request, number)
     post = request.POST
+    if (
+        post.get("action") in DECISIONS
+        and post.get("confirmed") != "yes"
+        and case.task_name == "decide"
+        and policies.can_act(request.user, case, policies.LANE_DEPARTMENT)
+    ):
+        return _confirm(request, case)
     try:
         text = services.task_act(
             actor=request.user,

@@ -92,6 +92,8 @@ def _walkin_from_session(request: HttpRequest) -> selectors.Walkin | None:
         masked=raw.get("masked", ""),
         account=account,
         name=raw.get("name", ""),
+        phone=raw.get("phone", ""),
+        sealed=raw.get("sealed", ""),
     )
 
 
@@ -102,6 +104,8 @@ def _walkin_to_session(request: HttpRequest, walkin: selectors.Walkin) -> None:
         "masked": walkin.masked,
         "account": walkin.account.pk if walkin.account else None,
         "name": walkin.name,
+        "phone": walkin.phone,
+        "sealed": walkin.sealed,
     }
 
 
@@ -130,13 +134,29 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         walkin.cases = list(selectors.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
         context["walkin"] = walkin
         regions = selectors.clerk_regions(request.user)
-        scenarios, items = catalog_selectors.catalogue_of_regions(
-            regions=None if request.user.is_superuser else selectors.covered_regions(regions)
+        # Only what fits the walk-in: no birth registration for a company; a person may
+        # start a business (they apply as its founder, before it exists).
+        scenarios, items = catalog_selectors.catalogue_for_applicant(
+            regions=None if request.user.is_superuser else selectors.covered_regions(regions),
+            kind=walkin.kind,
         )
-        audience = "enterprise" if walkin.kind == "business" else "person"
-        context["scenarios"] = [s for s in scenarios if s.audience in (audience, "both")]
+        context["scenarios"] = scenarios
         context["items"] = items.only("code", "name_zh", "name_en", "audience")
+        context["suggested"] = _ticket_target(context.get("called") or [], scenarios)
     return context
+
+
+def _ticket_target(called: list[dict[str, Any]], scenarios: list[Any]) -> str:
+    """What the walk-in called last said at the kiosk, as the application to start
+    (``scenario:<region>/<slug>`` or ``item:<code>``), if it fits them; else ""."""
+    for row in called[:1]:
+        kind, _sep, key = str(row["ticket"].purpose_ref or "").partition(":")
+        if kind == "scenario":
+            match = next((s for s in scenarios if s.slug == key), None)
+            return f"scenario:{match.region_id}/{match.slug}" if match else ""
+        if kind == "item":
+            return f"item:{key}"
+    return ""
 
 
 def _console(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
@@ -188,6 +208,8 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
                 actor=request.user,
                 resident_id=request.POST.get("resident_id", ""),
                 uscc=request.POST.get("uscc", ""),
+                name=request.POST.get("name", ""),
+                phone=request.POST.get("phone", ""),
             )
             _walkin_to_session(request, walkin)
             if walkin.account is None:
@@ -514,6 +536,28 @@ def _save_answers(request: HttpRequest, case: Case) -> Case:
     return saved
 
 
+@transaction.atomic
+def _save_materials(request: HttpRequest, case: Case) -> int:
+    """The one form of every material: per row the check (``check`` = ``<key>:<mode>``, one
+    per row) and an optional scan (``file_<key>``, which wins over the check). Saved together,
+    all or nothing. Returns how many rows changed."""
+    current = {m.key: m.mode for m in case.top.materials.all()}
+    changed = 0
+    for key in current:
+        upload = request.FILES.get(f"file_{key}")
+        if upload is not None:
+            services.material_scan(actor=request.user, case=case, key=key, file=upload)
+            changed += 1
+    scanned = {k for k in current if f"file_{k}" in request.FILES}
+    for value in request.POST.getlist("check"):
+        key, _sep, mode = value.partition(":")
+        if key in scanned or current.get(key) == mode:
+            continue
+        services.material_check(actor=request.user, case=case, key=key, mode=mode)
+        changed += 1
+    return changed
+
+
 def _result_out(request: HttpRequest, case: Case, action: str) -> None:
     """A paper result handed over at the window, or sent by post (its tracking number)."""
     child = selectors.case_for_window(actor=request.user, ref=request.POST.get("item_case", ""))
@@ -538,6 +582,13 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
         key, _sep, mode = request.POST.get("check", "").partition(":")
         services.material_check(actor=request.user, case=case, key=key, mode=mode)
         messages.success(request, _("Material updated."))
+    elif action == "materials":
+        count = _save_materials(request, case)
+        messages.success(
+            request,
+            _("Materials saved: %(count)d changed.") % {"count": count},
+        )
+        return HttpResponseRedirect(_case_url(case) + "#materials")
     elif action == "upload":
         upload = request.FILES.get("file")
         if upload is None:
@@ -607,8 +658,18 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
             context = _case_context(request, case)
             details = error.details if isinstance(error.details, dict) else {}
             context["error_materials"] = details.get("materials", [])
-            missing_fields = set(details.get("fields", []))
-            context["error_fields"] = [f for f in context["fields"] if f["key"] in missing_fields]
+            refused = details.get("fields", [])
+            if isinstance(refused, dict):
+                # Which answers were refused and why (a resident ID with a wrong check digit).
+                labels = {f["key"]: f["label"] for f in context["fields"]}
+                context["error_fields"] = []
+                for key, message in refused.items():
+                    messages.error(request, f"{labels.get(key, key)}: {message}")
+            else:
+                missing_fields = set(refused)
+                context["error_fields"] = [
+                    f for f in context["fields"] if f["key"] in missing_fields
+                ]
             _record_view(request, case)  # the page shows the case again: a view like any other
             return render(request, "cases/window/case.html", context, status=error.status)
     if case.top.number and number not in (case.top.number, case.number):

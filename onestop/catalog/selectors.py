@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from onestop.catalog.importer import form_schema
 from onestop.catalog.models import Audience, Item, ItemType, Material, Scenario, ScenarioItem
-from onestop.catalog.themes import THEME_KEYS, THEMES
+from onestop.catalog.themes import SCENARIO_THEMES, THEME_KEYS, THEMES
 from onestop.core.errors import NotFound, ValidationFailed
 
 # Same floor (4): sharing and credentials are reached through their selectors.
@@ -135,6 +135,44 @@ def catalogue_of_regions(
     return scenarios, items
 
 
+# A person may apply for what starts a business: the business does not exist yet, so its
+# founder applies as a natural person (a sole trader, or the founder of a company).
+STARTUP_THEME = "business-startup"
+
+
+def fits_applicant(target: Scenario | Item, kind: str) -> bool:
+    """Whether a person (`kind` "person") or a business ("business") may apply for the scenario
+    or item: its audience, and for a person also what starts a business (the start-up theme)."""
+    audience = str(target.audience)
+    if audience == Audience.BOTH or (audience == Audience.ENTERPRISE) == (kind == "business"):
+        return True
+    if kind == "business":
+        return False
+    themes = (
+        SCENARIO_THEMES.get(target.slug, ())
+        if isinstance(target, Scenario)
+        else (target.themes or [])
+    )
+    return STARTUP_THEME in themes
+
+
+def catalogue_for_applicant(
+    *, regions: Iterable[str] | None, kind: str
+) -> tuple[list[Scenario], QuerySet[Item]]:
+    """`catalogue_of_regions` narrowed to what the applicant (`kind` "person" or "business")
+    may apply for (`fits_applicant`): no birth registration for a company."""
+    scenarios, items = catalogue_of_regions(regions=regions)
+    audiences = [Audience.BOTH, Audience.ENTERPRISE if kind == "business" else Audience.PERSON]
+    if kind == "business":
+        items = items.filter(audience__in=audiences)
+    else:
+        # JSON containment is not available on SQLite; the quoted key in the JSON text is exact.
+        items = items.annotate(themes_text=Cast("themes", TextField())).filter(
+            Q(audience__in=audiences) | Q(themes_text__contains=f'"{STARTUP_THEME}"')
+        )
+    return [s for s in scenarios if fits_applicant(s, kind)], items
+
+
 def scenario_get(*, region: str, slug: str) -> Scenario:
     try:
         return Scenario.objects.select_related("lead_department__kind", "region").get(
@@ -148,37 +186,86 @@ def scenario_get(*, region: str, slug: str) -> Scenario:
 
 
 def _purposes(
-    region: str, slugs: Iterable[str] | None = None, codes: Iterable[str] | None = None
+    region: str,
+    slugs: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+    *,
+    bring: bool = False,
 ) -> list[Purpose]:
-    """The scenarios (by slug), then the items (by code) of `region` as purposes of the queue
-    kiosk; `slugs` / `codes` narrow them (an empty set: none of that kind)."""
+    """The scenarios (by slug), then the items (most frequent first) of `region` as purposes of
+    the queue kiosk; `slugs` / `codes` narrow them (an empty set: none of that kind). With
+    `bring`, each says what to bring: the required materials handed in at the window (not those
+    the government holds or makes), a scenario's from all its items, each once."""
     scenarios = Scenario.objects.filter(region_id=region).only("slug", "name_zh", "name_en")
     items = Item.objects.filter(region_id=region).only(
-        "code", "name_zh", "name_en", "implementing_department_id"
+        "code", "name_zh", "name_en", "implementing_department_id", "popularity"
     )
+    handed = Material.objects.filter(required=True).exclude(source_type__in=HELD_SOURCES)
+    handed = handed.order_by("position").only("item_id", "key", "name_zh", "name_en")
     found: list[Purpose] = []
     if slugs is None or slugs:
         if slugs is not None:
             scenarios = scenarios.filter(slug__in=slugs)
-        found += [
-            Purpose(f"{SCENARIO}:{s.slug}", SCENARIO, s.name_zh, s.name_en)
-            for s in scenarios.order_by("slug")
-        ]
+        if bring:
+            scenarios = scenarios.prefetch_related(
+                Prefetch("items", queryset=Item.objects.only("code").order_by("code")),
+                Prefetch("items__materials", queryset=handed, to_attr="handed"),
+            )
+        for s in scenarios.order_by("slug"):
+            zh, en = _bring([m for i in s.items.all() for m in _handed(i)], bring)
+            found.append(
+                Purpose(f"{SCENARIO}:{s.slug}", SCENARIO, s.name_zh, s.name_en, None, 0, zh, en)
+            )
     if codes is None or codes:
         if codes is not None:
             items = items.filter(code__in=codes)
+        if bring:
+            items = items.prefetch_related(Prefetch("materials", queryset=handed, to_attr="handed"))
         # The item's own department may call the walk-in to its windows (`org.selectors`).
         found += [
-            Purpose(f"{ITEM}:{i.code}", ITEM, i.name_zh, i.name_en, i.implementing_department_id)
-            for i in items.order_by("code")
+            Purpose(
+                f"{ITEM}:{i.code}",
+                ITEM,
+                i.name_zh,
+                i.name_en,
+                i.implementing_department_id,
+                i.popularity,
+                *_bring(_handed(i), bring),  # bring_zh, bring_en
+            )
+            for i in items.order_by("-popularity", "code")
         ]
     return found
 
 
+def _handed(item: Item) -> list[Material]:
+    """The materials `_purposes` prefetched onto `item` (`to_attr="handed"`)."""
+    return list(getattr(item, "handed", []))
+
+
+def _bring(materials: Iterable[Material], bring: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of `materials` in both languages, each key once, in order (none unless
+    `bring`)."""
+    seen: dict[str, Material] = {}
+    for material in materials if bring else ():
+        seen.setdefault(material.key, material)
+    return (
+        tuple(m.name_zh for m in seen.values()),
+        tuple(m.name_en or "" for m in seen.values()),
+    )
+
+
 def queue_purposes(*, region: str) -> list[Purpose]:
     """What a walk-in at a service centre of `region` may come for: its scenarios (by slug),
-    then its items (by code), as references ``scenario:<slug>`` / ``item:<code>``."""
-    return _purposes(region)
+    then its items (the most frequent first, one per name), as references
+    ``scenario:<slug>`` / ``item:<code>``."""
+    names: set[str] = set()
+    unique: list[Purpose] = []
+    for purpose in _purposes(region):
+        if purpose.kind == ITEM and purpose.name_zh in names:
+            continue  # the same service of two departments: one choice, the window sorts it
+        names.add(purpose.name_zh)
+        unique.append(purpose)
+    return unique
 
 
 def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Purpose]:
@@ -192,7 +279,7 @@ def queue_purposes_resolve(*, region: str, refs: Iterable[str]) -> dict[str, Pur
             slugs.add(key)
         elif kind == ITEM and key:
             codes.add(key)
-    return {p.ref: p for p in _purposes(region, slugs=slugs, codes=codes)}
+    return {p.ref: p for p in _purposes(region, slugs=slugs, codes=codes, bring=True)}
 
 
 def scenario_items(*, scenario: Scenario) -> list[Item]:
@@ -257,19 +344,47 @@ def items_form_schema(*, items: list[Item], scenario: Scenario | None = None) ->
     fields those items use, or, without a scenario (or one without a form), the items' own
     fields merged, titled after the first item. Returns a new dict each call."""
     codes = {i.code for i in items}
+    assigned = assigned_on_issue(items=items)
     if scenario is not None and scenario.form_schema:
         base = scenario.form_schema
         properties = {
             key: prop
             for key, prop in (base.get("properties") or {}).items()
-            if isinstance(prop, dict) and codes.intersection(prop.get("x-items") or [])
+            if isinstance(prop, dict)
+            and codes.intersection(prop.get("x-items") or [])
+            and key not in assigned
         }
         return {**base, "properties": properties}
-    return form_schema(
+    schema = form_schema(
         title_zh=items[0].name_zh if items else "",
         title_en=items[0].name_en if items else "",
         fields=[(item.code, list(item.form_fields or [])) for item in items],
     )
+    for key in assigned:
+        schema["properties"].pop(key, None)
+    return schema
+
+
+# The identifiers a licence assigns when it is issued: asked of nobody in an application that
+# issues that licence (a new restaurant has no credit code until its business licence).
+ASSIGNED_BY_LICENCE: dict[str, tuple[str, ...]] = {"business-licence": ("uscc",)}
+
+
+def issued_licences(*, items: Iterable[Item]) -> dict[str, Item]:
+    """{e-licence type: the item that issues it} for the items of one application."""
+    issued: dict[str, Item] = {}
+    for item in items:
+        kind = str((item.result or {}).get("e_licence") or "")
+        if kind:
+            issued.setdefault(kind, item)
+    return issued
+
+
+def assigned_on_issue(*, items: Iterable[Item]) -> set[str]:
+    """The form fields the application's own results will assign (see ASSIGNED_BY_LICENCE)."""
+    return {
+        key for kind in issued_licences(items=items) for key in ASSIGNED_BY_LICENCE.get(kind, ())
+    }
 
 
 def scenario_comparison(*, scenario: Scenario) -> dict[str, dict[str, int]]:

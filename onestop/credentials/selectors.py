@@ -109,6 +109,20 @@ def credential_get(*, actor: Any, id: Any) -> Credential:
     return credential
 
 
+def credential_by_reference(*, ref: str) -> Credential:
+    """The credential a QR code's short reference names (`qr.reference`): public, since the
+    reference is unguessable; NotFound for anything this node did not make."""
+    from onestop.credentials import qr
+
+    credential_id = qr.reference_id(ref)
+    credential = (
+        _credentials().filter(pk=credential_id).first() if credential_id is not None else None
+    )
+    if credential is None:
+        raise NotFound(_("No e-licence matches this code."), code="credential_not_found")
+    return credential
+
+
 def credential_document(*, credential: Credential) -> dict[str, Any]:
     """The VC document inside a credential this node issued (its stored token's payload)."""
     payload: dict[str, Any] = json.loads(vc.b64url_decode(credential.token.split(".")[1]))

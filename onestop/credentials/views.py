@@ -36,6 +36,24 @@ def verify_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def verify_reference(request: HttpRequest, ref: str) -> HttpResponse:
+    """Where an e-licence's QR code leads: the verification of the credential it names, as if
+    its full token had been pasted."""
+    try:
+        credential = selectors.credential_by_reference(ref=ref)
+    except NotFound as error:
+        raise Http404(str(error.message)) from None
+    context = {
+        "token": credential.token,
+        "result": selectors.credential_verify(token=credential.token),
+    }
+    response = render(request, "credentials/verify.html", context)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
 def jwks_well_known(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(selectors.node_jwks())
     response["Cache-Control"] = "public, max-age=300"
@@ -66,8 +84,14 @@ def _own(request: HttpRequest, credential_id: Any) -> Credential:
         raise Http404(str(error.message)) from None
 
 
+def _reference_url(credential: Credential) -> str:
+    ref = qr.reference(credential.pk)
+    return urls.absolute(reverse("credentials:verify_ref", kwargs={"ref": ref}))
+
+
 def _qr_for(request: HttpRequest, credential: Credential) -> Any:
-    return qr.make(urls.absolute(reverse("credentials:verify")), credential.token)
+    """The short reference, not the ~2,500-character token: a camera reads it at arm's length."""
+    return qr.short(_reference_url(credential))
 
 
 @login_required
@@ -79,9 +103,7 @@ def wallet_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
         "credential": credential,
         "state": _state(credential),
         "qr_uri": qr.data_uri(code),
-        "verify_link": qr.verify_link(
-            urls.absolute(reverse("credentials:verify")), credential.token
-        ),
+        "verify_link": _reference_url(credential),
         "subject_rows": claims.claim_rows(credential.subject),
         "document": selectors.credential_document(credential=credential),
     }

@@ -8,5 +8,5 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # the account sender; the deployment check; the gauges of /metrics
-        from onestop.notify import accounts, checks, metrics  # noqa: F401
+        # the account sender; the queue ticket's SMS sender; the deployment check; the gauges
+        from onestop.notify import accounts, checks, metrics, org  # noqa: F401

@@ -36,12 +36,25 @@ class Purpose:
     name_en: str = ""
     # The department whose own windows may call the walk-in (None: comprehensive windows only).
     department: str | None = None
+    # How often it is asked for (0-100, the catalogue's score): the kiosk shows the most
+    # frequent first.
+    popularity: int = 0
+    # What to bring (the materials handed in at the window), in both languages; filled when
+    # the purposes are resolved, empty in the kiosk's list of choices.
+    bring_zh: tuple[str, ...] = ()
+    bring_en: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         if (get_language() or "zh-hans").startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh
+
+    @property
+    def bring(self) -> tuple[str, ...]:
+        if (get_language() or "zh-hans").startswith("en") and any(self.bring_en):
+            return tuple(en or zh for zh, en in zip(self.bring_zh, self.bring_en, strict=True))
+        return self.bring_zh
 
 
 Choices = Callable[..., list[Purpose]]  # choices(*, region) -> purposes of the region

@@ -240,6 +240,13 @@ def ticket_by_token(*, token: str) -> QueueTicket:
         raise _no_ticket() from None
 
 
+def queue_length(*, centre: ServiceCentre) -> int:
+    """How many walk-ins wait at `centre` now (today's tickets not called yet)."""
+    return QueueTicket.objects.filter(
+        centre=centre, day=today(), status=QueueTicket.Status.WAITING
+    ).count()
+
+
 def tickets_ahead(*, ticket: QueueTicket) -> int:
     """How many walk-ins still wait before `ticket` at its centre."""
     return QueueTicket.objects.filter(
@@ -282,6 +289,7 @@ __all__ = [
     "department_kind_list",
     "department_list",
     "queue_called",
+    "queue_length",
     "queue_waiting",
     "region_get",
     "region_list",

@@ -286,6 +286,31 @@ def ticket_take(
     raise ValidationFailed(_("The queue is busy: please take a number again."), code="busy")
 
 
+def ticket_sms(*, ticket: QueueTicket, phone: str) -> None:
+    """Send the walk-in their queue number by SMS (whoever holds the ticket's signed link may;
+    nothing about them is stored but the message itself). Sending to the same phone again
+    sends nothing new. A waiting ticket only; a phone notify refuses: ValidationFailed."""
+    from onestop.org import hooks
+    from onestop.org.selectors import tickets_ahead
+
+    if ticket.status != QueueTicket.Status.WAITING:
+        raise ValidationFailed(_("This number is no longer waiting."), code="not_waiting")
+    phone = "".join((phone or "").split())
+    if not phone:
+        raise ValidationFailed(_("Enter your mobile phone number."), code="no_phone")
+    with transaction.atomic():
+        hooks.sms_send(
+            phone=phone,
+            template="queue.ticket",
+            context={
+                "centre": ticket.centre.name_zh,
+                "number": ticket.number,
+                "ahead": tickets_ahead(ticket=ticket),
+            },
+            dedupe_key=f"queue:{ticket.pk}:{phone}"[:200],
+        )
+
+
 def _step(ticket: QueueTicket, step: str, **changes: Any) -> bool:
     """Move `ticket` one step of `TICKET_STEPS` if it is still where the step leaves from (a
     conditional update: of two clerks at once, one wins)."""

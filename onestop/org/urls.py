@@ -9,4 +9,5 @@ urlpatterns = [
     path("centres/", views.centre_list, name="centre_list"),
     path("queue/", views_queue.queue_take, name="queue_take"),
     path("queue/ticket/<str:token>/", views_queue.queue_ticket, name="queue_ticket"),
+    path("queue/ticket/<str:token>/sms", views_queue.queue_ticket_sms, name="queue_ticket_sms"),
 ]

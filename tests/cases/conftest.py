@@ -43,6 +43,8 @@ import pytest
 from onestop.accounts.models import User
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
+from onestop.cases.seed import SYNTHETIC_IDS
+from onestop.cases.services.forms import identifier_kind
 from onestop.catalog.models import Item, Scenario
 from onestop.core.actors import SYSTEM
 from tests.factories import OTHER_REGION, other_region_staff, worlds
@@ -165,6 +167,8 @@ def fill_values(case: Case) -> dict[str, Any]:
             values[key] = "2026-11-20"
         elif key == "phone" or key.endswith("_phone"):
             values[key] = "13800138000"
+        elif identifier_kind(key, prop):
+            values[key] = SYNTHETIC_IDS[identifier_kind(key, prop)]
         else:
             values[key] = f"test {key}"
     return values

@@ -123,7 +123,7 @@ def test_create_a_draft_then_the_same_one_is_resumed(portal):
         ({"scenario": "newborn", "item": FOOD_HANDLER}, 400, "invalid"),
         ({"scenario": "no-such-bundle"}, 404, "scenario_not_found"),
         ({"item": "37112100XX-XX-9999"}, 404, "item_not_found"),
-        ({"scenario": "restaurant-opening"}, 400, "wrong_audience"),
+        ({"scenario": "enterprise-deregistration"}, 400, "wrong_audience"),
     ],
 )
 def test_bad_create_requests_change_nothing(portal, body, status, code):

@@ -18,6 +18,8 @@ from django.utils import translation
 
 from onestop.cases import selectors
 from onestop.cases.models import Case, CaseMaterial
+from onestop.cases.seed import SYNTHETIC_IDS
+from onestop.cases.services.forms import identifier_kind
 from onestop.sharing.models import AccessRecord
 from tests.cases.factories_portal import JPEG, PDF, build_portal, client_for, files_in, upload
 
@@ -78,6 +80,8 @@ def complete_form(case: Case) -> dict[str, str]:
             data[key] = "2026-11-20"
         elif "phone" in key:
             data[key] = "13800138000"
+        elif identifier_kind(key, prop):
+            data[key] = SYNTHETIC_IDS[identifier_kind(key, prop)]
         else:
             data[key] = "测试"
     return data
@@ -110,15 +114,15 @@ def test_catalogue_pages_offer_to_apply_online(portal):
     assert "Apply online" in item.content.decode()
 
 
-def test_a_get_creates_no_draft_and_resumes_an_existing_one(portal):
+def test_a_get_goes_straight_to_the_draft_and_resumes_it(portal):
+    """Signing in leads back with a GET: no page with one more button, the draft starts at
+    once, and a reload resumes it (no second draft)."""
     client = client_for(portal["citizen"])
     url = reverse("cases:apply_scenario", kwargs={"slug": "newborn"})
-    offered = client.get(url)
-    assert offered.status_code == 200
-    assert "Apply online" in offered.content.decode()
-    assert 'method="post"' in offered.content.decode()
-    assert Case.objects.count() == 0
-    case = start(client, scenario="newborn")
+    first = client.get(url)
+    assert first.status_code == 302
+    case = Case.objects.get()
+    assert first["Location"] == reverse("cases:apply", kwargs={"case_id": case.pk})
     resumed = client.get(url)
     assert resumed.status_code == 302
     assert str(case.pk) in resumed["Location"]
@@ -150,11 +154,13 @@ def test_unknown_scenario_or_item_is_404(portal):
 
 def test_a_business_service_refuses_a_citizen_with_a_clear_message(portal):
     client = client_for(portal["citizen"])
-    response = client.post(reverse("cases:apply_scenario", kwargs={"slug": "restaurant-opening"}))
+    response = client.post(
+        reverse("cases:apply_scenario", kwargs={"slug": "enterprise-deregistration"})
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "This service is not for your kind of account." in html
-    assert 'href="/scenarios/restaurant-opening/"' in html
+    assert 'href="/scenarios/enterprise-deregistration/"' in html
     staff = client_for(portal["clerk"]).post(
         reverse("cases:apply_item", kwargs={"code": FOOD_HANDLER})
     )
@@ -468,7 +474,8 @@ def test_submit_with_missing_materials_lists_them_and_changes_nothing(portal):
     post_step(client, case, "form", complete_form(case))
     key = review_key(client, case)
     response = client.post(
-        page(case, "review"), {"step": "review", "idempotency_key": key, "action": "submit"}
+        page(case, "review"),
+        {"step": "review", "idempotency_key": key, "action": "submit", "declaration": "yes"},
     )
     assert response.status_code == 400
     html = response.content.decode()
@@ -488,7 +495,12 @@ def test_submit_with_empty_fields_lists_them(portal):
     post_step(client, case, "materials", {"photo": upload(JPEG, "me.jpg", "image/jpeg")})
     response = client.post(
         page(case, "review"),
-        {"step": "review", "idempotency_key": review_key(client, case), "action": "submit"},
+        {
+            "step": "review",
+            "idempotency_key": review_key(client, case),
+            "action": "submit",
+            "declaration": "yes",
+        },
     )
     assert response.status_code == 400
     summary = error_summary(response.content.decode())
@@ -548,7 +560,7 @@ def test_submit_is_idempotent_and_shows_the_case_number(portal):
     post_step(client, case, "form", complete_form(case))
     post_step(client, case, "materials", {"photo": upload(JPEG, "me.jpg", "image/jpeg")})
     key = review_key(client, case)
-    body = {"step": "review", "idempotency_key": key, "action": "submit"}
+    body = {"step": "review", "idempotency_key": key, "action": "submit", "declaration": "yes"}
     first = client.post(page(case, "review"), body)
     again = client.post(page(case, "review"), body)  # double click / retry after a timeout
     submitted = reverse("cases:apply_submitted", kwargs={"case_id": case.pk})
@@ -564,6 +576,12 @@ def test_submit_is_idempotent_and_shows_the_case_number(portal):
     html = client.get(submitted).content.decode()
     assert case.number in html
     assert f'href="/me/cases/{case.number}/"' in html
+    # What happens next: the due day, how the applicant is told and how results come back.
+    assert f"By {case.due_date:%Y-%m-%d} at the latest." in html
+    assert "A message in “My messages” each time a service is decided" in html
+    assert "The results: " in html
+    declared = case.events.get(kind="submitted").data["declaration"]
+    assert declared.startswith("I promise that the information I have filled in")
     # the draft page now leads to the submitted page
     assert client.get(page(case)).status_code == 302
 
@@ -581,7 +599,8 @@ def test_newborn_bundle_fans_out_and_shows_what_was_decided_at_once(portal):
     assert "Source: Birth medical certificate records (Health Bureau)" in review
     key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', review).group(1)
     response = client.post(
-        page(case, "review"), {"step": "review", "idempotency_key": key, "action": "submit"}
+        page(case, "review"),
+        {"step": "review", "idempotency_key": key, "action": "submit", "declaration": "yes"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     case.refresh_from_db()
@@ -595,3 +614,68 @@ def test_newborn_bundle_fans_out_and_shows_what_was_decided_at_once(portal):
     assert all(c.number in html for c in children)
     assert "1 service was decided at once by rules on verified data." in html
     assert "Decided at once" in html
+
+
+def test_submit_without_the_declaration_changes_nothing(portal):
+    client = client_for(portal["citizen"])
+    case = start(client, item=FOOD_HANDLER)
+    fill_from_records(client, case)
+    post_step(client, case, "form", complete_form(case))
+    post_step(client, case, "materials", {"photo": upload(JPEG, "me.jpg", "image/jpeg")})
+    review = client.get(page(case, "review")).content.decode()
+    assert 'name="declaration" value="yes" required' in review
+    body = {"step": "review", "idempotency_key": review_key(client, case), "action": "submit"}
+    response = client.post(page(case, "review"), body)
+    assert response.status_code == 400
+    assert error_summary(response.content.decode()) == [
+        ("#id_declaration", "Tick the declaration to submit the application.")
+    ]
+    case.refresh_from_db()
+    assert case.status == Case.Status.DRAFT
+    assert case.number is None
+
+
+def test_the_situation_preview_follows_the_answers_without_saving_them(portal):
+    """As each answer is picked, the page asks (htmx) what it leads to: the services and the
+    questions the form will ask only because of an answer, each explained. Nothing is saved;
+    without JavaScript the page shows the same for the saved answers."""
+    client = client_for(portal["citizen"])
+    case = start(client, scenario="newborn")
+    version = Case.objects.get(pk=case.pk).version
+    live = client.get(
+        page(case, "situation", preview="1", **{**NEWBORN_ANSWERS, "maternity": "yes"}),
+        HTTP_HX_REQUEST="true",
+    )
+    html = live.content.decode()
+    assert live.status_code == 200
+    assert "<html" not in html  # the fragment only
+    assert "Insured parent&#x27;s employer" in html
+    assert "Asked because you answered “Yes” to “Is either parent covered by employee" in html
+    assert "8 services" in html
+    case.refresh_from_db()
+    assert case.variant_answers in ({}, None)
+    assert case.version == version
+    without = client.get(
+        page(case, "situation", preview="1", **NEWBORN_ANSWERS), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "employer" not in without
+    assert "7 services" in without
+    # Saved answers: the full page shows the same, for browsers without JavaScript.
+    post_step(client, case, "situation", {**NEWBORN_ANSWERS, "maternity": "yes"})
+    full = client.get(page(case, "situation")).content.decode()
+    assert 'id="situation-preview"' in full
+    assert "Insured parent&#x27;s employer" in full
+
+
+def test_a_resident_id_with_a_wrong_check_digit_is_refused_at_its_field(portal):
+    client = client_for(portal["citizen"])
+    case = start(client, item=FOOD_HANDLER)
+    data = complete_form(case) | {"applicant_id_number": "371121199303151230"}
+    response = post_step(client, case, "form", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert error_summary(html)[0][0] == "#id_applicant_id_number"
+    assert 'id="id_applicant_id_number-error"' in html
+    assert "does not match" in html
+    case.refresh_from_db()
+    assert (case.form_data or {}).get("applicant_id_number") in (None, "")

@@ -106,3 +106,59 @@ def test_office_screens_pass_axe(
     axe_check.check(page)
     page.goto(base + f"/office/cases/{case.number}/")
     axe_check.check(page)
+
+
+def test_an_officer_on_a_phone_decides_with_a_confirmation(
+    live_server: Any, transactional_db: None, browser: Any, axe_check: Any
+) -> None:
+    """390 px wide: the evidence comes before the decision, the decision is confirmed on a
+    page of its own, and only then is the case decided; axe on every screen."""
+    from playwright.sync_api import expect
+
+    from onestop.catalog.models import Scenario
+
+    users = build_world()
+    citizen = users["citizen"]
+    newborn = Scenario.objects.get(region_id="371121", slug="newborn")
+    bundle = services.case_submit(
+        actor=citizen, case=newborn_draft_for(citizen, newborn), idempotency_key="phone-1"
+    )
+    case = bundle.children.get(department_id=PS)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    base = live_server.url
+    _login(page, base, "officer-ps")
+    page.goto(base + f"/office/cases/{case.number}/")
+    # Evidence first: the form and the materials come before the tasks.
+    order = page.evaluate(
+        "['form-title', 'materials-title', 'tasks-title']"
+        ".map(id => document.getElementById(id).getBoundingClientRect().top)"
+    )
+    assert order == sorted(order)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scroll
+    axe_check.check(page)
+    with page.expect_navigation():
+        page.locator("#form-pass button[value=pass]").click()
+    while page.locator("#form-special").count():
+        page.locator("#special-note").fill("现场核查无误。")
+        with page.expect_navigation():
+            page.locator("#form-special button[type=submit]").click()
+    expect(page.locator("#form-decide")).to_be_visible()
+    page.locator("label[for='decide-approve']").click()
+    page.locator("#decide-reason").fill("材料齐全，信息经共享数据核验一致，予以办理。")
+    with page.expect_navigation():
+        page.locator("#form-decide button[type=submit]").click()
+    expect(page.locator("#confirm-decision")).to_be_visible()
+    expect(page.locator("#confirm-reason")).to_contain_text("材料齐全")
+    axe_check.check(page)
+    case.refresh_from_db()
+    assert case.decision == ""  # nothing decided before the confirmation
+    with page.expect_navigation():
+        page.locator("#form-confirm button[type=submit]").click()
+    expect(page.locator("#case-decision")).to_be_visible()
+    axe_check.check(page)
+    case.refresh_from_db()
+    assert case.decision == "approve"
+    context.close()

@@ -96,8 +96,18 @@ def test_review_pass_then_decide_needs_a_reason_then_approve(
     assert case.task_name == "decide"
     assert case.decision == ""
     assert selectors.case_task_view(case=case)["version"] == version
-    # With a reason: decided, the reason kept.
+    # With a reason: first a page to confirm (no JavaScript), nothing decided yet.
     response = _act(client, case, "approve", reason="All materials verified.")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="form-confirm"' in body
+    assert '<input type="hidden" name="confirmed" value="yes">' in body
+    assert "It cannot be taken back here" in body
+    case.refresh_from_db()
+    assert case.decision == ""
+    assert case.task_name == "decide"
+    # Confirmed: decided, the reason kept.
+    response = _act(client, case, "approve", reason="All materials verified.", confirmed="yes")
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.decision == "approve"
@@ -294,7 +304,9 @@ def test_special_step_form_records_the_result_before_the_decision(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.task_name == "decide"
-    response = _act(client, case, "reject", reason="Not a work injury under article 16.")
+    response = _act(
+        client, case, "reject", reason="Not a work injury under article 16.", confirmed="yes"
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.decision == "reject"

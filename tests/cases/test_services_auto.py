@@ -85,7 +85,7 @@ def test_a_business_cannot_get_a_tax_clearance_naming_another_firm(
     values = {
         **fill(case),
         "enterprise_name": "五莲县另一家有限公司",
-        "uscc": "91371121MA3OTHER00",
+        "uscc": "91371121MA3D6E8F97",
         "legal_rep_name": "冒名者",
     }
     case = services.draft_save(actor=business, case=case, form_data=values)
@@ -95,7 +95,7 @@ def test_a_business_cannot_get_a_tax_clearance_naming_another_firm(
     assert subject["name"] == business.organisation_name
     assert subject["uscc"] == business.uscc
     text = str(subject)
-    for typed in ("另一家", "91371121MA3OTHER00", "冒名者"):
+    for typed in ("另一家", "91371121MA3D6E8F97", "冒名者"):
         assert typed not in text
     assert set(subject) <= {"id", "name", "item", "uscc", "dereg_mode"}
 

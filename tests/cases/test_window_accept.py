@@ -503,3 +503,87 @@ def test_papers_and_a_failed_post_are_recorded_views(
     receipt = clerk_client.get(reverse("cases:receipt_pdf", args=[case.number]))
     assert receipt.status_code == 200
     assert records.count() == before + 1
+
+
+def test_a_person_planning_a_restaurant_applies_at_the_window(
+    clerk_client: Client, clerk: User, restaurant: Scenario
+) -> None:
+    """A natural person without a business: looked up by resident ID, offered the restaurant
+    bundle (and no company-only service), what the clerk typed carried into the form; the
+    credit code and the business licence the same bundle issues are asked of nobody."""
+    window = reverse("cases:window")
+    refused = clerk_client.post(
+        window, {"action": "lookup", "resident_id": BAD_RID, "name": "李四"}
+    )
+    assert refused.status_code == 400
+    assert "does not match" in refused.content.decode()
+    response = clerk_client.post(
+        window,
+        {"action": "lookup", "resident_id": WALKIN_RID, "name": "李四", "phone": "13800138000"},
+    )
+    assert response.status_code == 302
+    console = clerk_client.get(window).content.decode()
+    assert 'value="scenario:371121/restaurant-opening"' in console
+    assert 'value="scenario:371121/enterprise-deregistration"' not in console
+    assert 'value="scenario:371121/newborn"' in console
+    assert (
+        'id="s-phone" name="phone" type="tel" maxlength="20" autocomplete="off" value="13800138000"'
+        in console
+    )
+    response = clerk_client.post(
+        reverse("cases:window_start"), {"target": "scenario:371121/restaurant-opening"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = case_from_redirect(response)
+    assert case.applicant_name == "李四"
+    assert case.contact_phone == "13800138000"
+    assert case.form_data["applicant_id_number"] == WALKIN_RID
+    assert case.form_data["applicant_name"] == "李四"
+    assert case.form_data["phone"] == "13800138000"
+    assert "uscc" not in selectors.case_form_schema(case=case)["properties"]
+    licence = case.materials.get(key="business-licence")
+    assert licence.mode == M.HELD
+    assert licence.source == "issued:business-licence"
+    page = clerk_client.get(reverse("cases:window_case", args=[str(case.pk)])).content.decode()
+    assert "Issued in this application: Business licence (nothing to hand in)" in page
+    # A resident ID with a wrong check digit is refused in the form as at the look-up.
+    url = reverse("cases:window_case", args=[str(case.pk)])
+    bad = clerk_client.post(url, {"action": "answers", "field_applicant_id_number": BAD_RID})
+    assert bad.status_code == 400
+    assert "does not match" in bad.content.decode()
+    case.refresh_from_db()
+    assert case.form_data["applicant_id_number"] == WALKIN_RID
+
+
+def test_all_materials_are_saved_together_from_one_form(
+    clerk_client: Client, clerk: User, restaurant: Scenario
+) -> None:
+    """One form for every material of the case: each row's check (and scan), saved at once,
+    back at the materials table; a refused row changes nothing."""
+    case = _start(clerk_client, "scenario:371121/restaurant-opening")
+    url = reverse("cases:window_case", args=[str(case.pk)])
+    missing = list(case.materials.filter(mode=M.MISSING).values_list("key", flat=True))
+    assert len(missing) >= 2
+    page = clerk_client.get(url).content.decode()
+    assert page.count('id="materials-form"') == 1
+    assert f'name="file_{missing[0]}" form="materials-form"' in page
+    body: dict[str, Any] = {"action": "materials", "check": [f"{k}:paper" for k in missing[1:]]}
+    body["check"].append(f"{missing[0]}:missing")
+    body[f"file_{missing[0]}"] = SimpleUploadedFile(
+        "scan.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"
+    )
+    response = clerk_client.post(url, body)
+    assert response.status_code == 302
+    assert response["Location"].endswith("#materials")
+    modes = dict(case.materials.values_list("key", "mode"))
+    assert modes[missing[0]] == M.UPLOAD
+    assert all(modes[k] == M.PAPER for k in missing[1:])
+    # A refused check (a key material cannot be pledged) leaves every row as it was.
+    key_material = case.materials.filter(key_material=True, mode=M.PAPER).first()
+    assert key_material is not None
+    bad = clerk_client.post(
+        url,
+        {"action": "materials", "check": [f"{missing[1]}:missing", f"{key_material.key}:pledged"]},
+    )
+    assert bad.status_code == 400
+    assert dict(case.materials.values_list("key", "mode")) == modes

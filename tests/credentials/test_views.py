@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from onestop.accounts.models import User
+from onestop.credentials import qr
 from onestop.credentials.models import Credential
 from onestop.ledger import selectors as ledger
 
@@ -92,7 +93,34 @@ def test_wallet_needs_login_and_shows_only_own(
     page = detail.content.decode()
     assert 'src="data:image/png;base64,' in page
     assert mine.token in page
-    assert f"{settings.PUBLIC_URL}/verify/?t=" in page  # the node's PUBLIC_URL, not the Host
+    ref = qr.reference(mine.id)
+    assert f'href="{settings.PUBLIC_URL}/v/{ref}"' in page  # the node's PUBLIC_URL, not the Host
+
+
+def test_the_qr_code_holds_a_short_reference_that_verifies(
+    client: Any, issue: Any, world: dict[str, User]
+) -> None:
+    """The wallet's QR code encodes <site>/v/<reference> (not the ~2,500-character token): a
+    small code a phone camera reads at arm's length; the reference opens the verification of
+    that credential, and a made-up or altered one opens nothing."""
+    credential = issue(number="QR-1")
+    ref = qr.reference(credential.id)
+    url = f"{settings.PUBLIC_URL}/v/{ref}"
+    assert len(url) < 100 < len(credential.token)
+    code = qr.short(url)
+    assert code.version <= 6
+    assert code.error == "M"
+    page = client.get(f"/v/{ref}", **EN)
+    assert page.status_code == 200
+    assert "Valid e-licence" in page.content.decode()
+    assert "QR-1" in page.content.decode()
+    altered = ref[:-1] + ("A" if ref[-1] != "A" else "B")
+    assert client.get(f"/v/{altered}", **EN).status_code == 404
+    assert client.get(f"/v/{ref[:22]}{'A' * 12}", **EN).status_code == 404
+    assert client.get("/v/nonsense", **EN).status_code == 404
+    # The full token still verifies on its own (offline, pasted).
+    full = client.get("/verify/", {"t": credential.token}, **EN).content.decode()
+    assert "Valid e-licence" in full
 
 
 def test_wallet_pdf(client: Any, issue: Any, world: dict[str, User]) -> None:

@@ -117,6 +117,7 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     _continue(page, "review")
 
     axe.check(page)
+    _choose(page, "#id_declaration")  # the declaration (承诺) before submitting
     page.locator("main form button[value=submit]").click()
     page.wait_for_url(re.compile(r"/submitted/$"))
     rows = page.locator("main table tbody tr")
@@ -154,6 +155,8 @@ def _decide(page, base: str, axe, username: str, numbers: list[str]) -> None:
         _choose(page, "#decide-approve")
         page.locator("#decide-reason").fill("材料齐全，信息经共享数据核验一致，予以办理。")
         _post(page, page.locator("#form-decide button[type=submit]"))
+        expect(page.locator("#confirm-decision")).to_be_visible()  # a decision is confirmed
+        _post(page, page.locator("#form-confirm button[type=submit]"))
         page.wait_for_url(re.compile(rf"/office/cases/{number}/$"))
         expect(page.locator("#case-decision")).to_be_visible()
         axe.check(page)
@@ -237,8 +240,21 @@ def test_newborn_bundle_with_maternity_insurance(cases_live_server, page, axe_jo
     _login(page, base, "citizen")
     page.goto(base + "/scenarios/newborn/")
     _post(page, page.locator("main form[action='/apply/scenario/newborn/'] [type=submit]"))
-    for question in ("hukou_here", "ss_card", "maternity"):
+    for question in ("hukou_here", "ss_card"):
         _choose(page, f"input[name={question}][value=yes]")
+    # The question the maternity answer adds appears live, named and explained, unsaved.
+    from onestop.catalog.models import Scenario
+
+    schema = Scenario.objects.get(region_id="371121", slug="newborn").form_schema
+    employer = schema["properties"]["employer_name"]["x-title"]["zh"]
+    asked = page.locator("#extra-fields li").filter(has_text=employer)
+    _choose(page, "input[name=maternity][value=no]")
+    expect(asked).to_have_count(0)
+    _choose(page, "input[name=maternity][value=yes]")
+    expect(asked).to_have_count(1)
+    because = _zh("Asked because you answered “%(answer)s” to “%(question)s”.")
+    expect(asked).to_contain_text(because.split("“")[0])
+    axe.check(page)
     _continue(page, "form")
     _post(page, page.locator("main button[name=action][value=prefill]"))
     employer = page.locator("#id_employer_name")
@@ -260,6 +276,7 @@ def test_newborn_bundle_with_maternity_insurance(cases_live_server, page, axe_jo
     _continue(page, "materials")
     _continue(page, "review")
     axe.check(page)
+    _choose(page, "#id_declaration")  # the declaration (承诺) before submitting
     page.locator("main form button[value=submit]").click()
     page.wait_for_url(re.compile(r"/submitted/$"))
     expect(page.locator("main table tbody tr")).to_have_count(8)

@@ -14,6 +14,8 @@ from tests.factories import sign_in as _login
 
 PASSWORD = "onestop-demo-2026"  # the demo seed's development password
 USCC = "91371121MA3C5D7E8U"  # the demo business 五莲县示例农业科技有限公司 (synthetic)
+WALKIN_RID = "110101199003070038"  # a person without an account (synthetic, valid)
+BAD_RID = "110101199003070039"  # the same with a wrong check digit
 # dine-in seating (fire safety inspection), no outdoor signboard, no sewer connection
 ANSWERS = {"dine_in": "yes", "signboard": "no", "sewer": "no"}
 ITEMS = {
@@ -42,6 +44,23 @@ def _no_error(page) -> None:
     assert not alerts, alerts
 
 
+def _fill_answers(form) -> None:
+    """Type into every empty field: a number, a date, a valid resident ID, or a name."""
+    for field in form.locator("input.usa-input, textarea").all():
+        if not field.input_value():
+            kind = field.get_attribute("type")
+            name = field.get_attribute("name") or ""
+            field.fill(
+                "120"
+                if kind == "number"
+                else "2026-11-20"
+                if kind == "date"
+                else WALKIN_RID
+                if name.endswith("id_number")
+                else "李娜"
+            )
+
+
 def _pdf(page, base: str, link) -> bytes:
     response = page.request.get(base + link.get_attribute("href"))
     assert response.status == 200
@@ -56,8 +75,8 @@ def _take_a_number(page, base: str, axe) -> str:
     page.context.clear_cookies()
     page.goto(base + "/queue/?centre=wulian-centre")
     axe.check(page)
-    page.locator("#q-purpose").select_option("scenario:restaurant-opening")
-    _post(page, page.locator("main form[method=post] button[type=submit]"))
+    _choose(page, "input[name=purpose][value='scenario:restaurant-opening']")
+    _post(page, page.locator("#q-take"))
     expect(page.locator("#ticket-number")).to_be_visible()
     axe.check(page)
     return page.locator("#ticket-number").inner_text().strip()
@@ -99,10 +118,7 @@ def _first_visit(page, base: str, axe, ticket: str) -> str:
     page.wait_for_url(case_url)
     expect(page.locator("#f-sign_text")).to_have_count(0)  # no signboard: not asked
     form = page.locator("#answers-form")
-    for field in form.locator("input.usa-input, textarea").all():
-        if not field.input_value():
-            kind = field.get_attribute("type")
-            field.fill("120" if kind == "number" else "2026-11-20" if kind == "date" else "李娜")
+    _fill_answers(form)
     for select in form.locator("select").all():
         if not select.input_value():
             values = [o.get_attribute("value") for o in select.locator("option").all()]
@@ -134,13 +150,17 @@ def _second_visit(page, base: str, axe, case_url: str) -> str:
     _post(page, page.locator("#walkin-cases tbody a").first)
     page.wait_for_url(case_url)
 
-    while page.locator("#missing-count").count():
-        row = page.locator("#materials tbody tr:has(option[value$=':missing'][selected])").first
-        key = (row.get_attribute("id") or "").removeprefix("material-")
-        row.locator(f"#c-{key}").select_option(f"{key}:paper")
-        _post(page, row.locator("button[type=submit]").first)
-        page.wait_for_url(case_url)
+    # One form for every material: each row's check, saved together (back at the table).
+    rows = page.locator("#materials tbody tr:has(option[value$=':missing'][selected])").all()
+    keys = [(row.get_attribute("id") or "").removeprefix("material-") for row in rows]
+    assert keys
+    for key in keys:
+        page.locator(f"#c-{key}").select_option(f"{key}:paper")
+    _post(page, page.locator("#save-materials"))
+    assert page.url.endswith("#materials")
+    for key in keys:
         expect(page.locator(f"#c-{key}")).to_have_value(f"{key}:paper")
+    expect(page.locator("#missing-count")).to_have_count(0)
     axe.check(page)
 
     _post(page, page.locator("#accept"))
@@ -206,3 +226,105 @@ def test_walk_in_restaurant_notice_then_acceptance(cases_live_server, page, axe_
         actor__username="clerk", dataset="cases", subject_index=top.applicant_index
     ).exists()
     axe.assert_clean()
+
+
+def test_walk_in_without_a_business_takes_a_ticket_and_opens_a_restaurant(
+    cases_live_server, page, axe_journey
+):
+    """A person who plans a restaurant and has no business yet: the kiosk (kiosk mode, the
+    bundles and frequent items first, the queue length) gives a printable ticket that says
+    what to bring; the clerk looks the person up by resident ID (a wrong check digit is
+    refused), the name and phone typed there reach the form, and neither a credit code nor
+    the business licence the bundle itself issues is asked for."""
+    from onestop.cases.models import Case
+
+    axe = axe_journey
+    base = cases_live_server.url
+    ticket = _kiosk_ticket(page, base, axe)
+    case_url = _clerk_starts_for_a_person(page, base, axe, ticket)
+    _answers_carried_and_checked(page, axe, case_url)
+    draft = Case.objects.get(channel=Case.Channel.WINDOW, applicant_name="李娜")
+    assert draft.applicant_id is None  # no account, no business: a natural person
+    assert draft.contact_phone == "13800138000"
+    assert draft.form_data["applicant_id_number"] == WALKIN_RID
+    axe.assert_clean()
+
+
+def _kiosk_ticket(page, base: str, axe) -> str:
+    """Kiosk mode: the bundles first, the queue length; a printable ticket with what to bring."""
+    page.context.clear_cookies()
+    page.goto(base + "/queue/?kiosk=1")
+    expect(page.locator("header.usa-header")).to_have_count(0)  # a kiosk screen
+    expect(page.locator("#queue-length")).to_be_visible()
+    expect(page.locator("#q-bundles input[name=purpose]").first).to_be_visible()
+    axe.check(page)
+    _choose(page, "input[name=purpose][value='scenario:restaurant-opening']")
+    _post(page, page.locator("#q-take"))
+    expect(page.locator("#ticket-number")).to_be_visible()
+    assert "kiosk=1" in page.url
+    expect(page.locator("#ticket-bring li").nth(1)).to_be_visible()  # what to bring
+    expect(page.locator("[data-print]")).to_be_visible()
+    axe.check(page)
+    page.emulate_media(media="print")
+    expect(page.locator("#ticket-sms")).to_be_hidden()  # the ticket prints alone
+    expect(page.locator("#ticket-number")).to_be_visible()
+    page.emulate_media(media="screen")
+    return page.locator("#ticket-number").inner_text().strip()
+
+
+def _clerk_starts_for_a_person(page, base: str, axe, ticket: str) -> str:
+    """The clerk calls the ticket, refuses a wrong check digit, looks the person up with name
+    and phone, and starts the bundle the ticket named. Returns the case page's URL."""
+    _login(page, base, "clerk")
+    page.goto(base + "/window/")
+    seat = page.locator("#w-window option").filter(has_text="五莲县政务服务中心 — 03").first
+    page.locator("#w-window").select_option(seat.get_attribute("value"))
+    _post(page, page.locator("form:has(#w-window) button[type=submit]"))
+    _post(page, page.locator("#call-next"))
+    expect(page.locator("#called")).to_contain_text(ticket)
+    page.locator("#w-rid").fill(BAD_RID)
+    _post(page, page.locator("#lookup-form button[type=submit]"))
+    expect(page.locator("main .usa-alert--error")).to_be_visible()
+    expect(page.locator("#walkin")).to_have_count(0)
+    axe.check(page)
+    page.locator("#w-rid").fill(WALKIN_RID)
+    page.locator("#w-name").fill("李娜")
+    page.locator("#w-phone").fill("13800138000")
+    _post(page, page.locator("#lookup-form button[type=submit]"))
+    expect(page.locator("#walkin")).to_be_visible()
+    expect(page.locator("#s-phone")).to_have_value("13800138000")
+    # What the ticket said at the kiosk is offered as the application to start.
+    expect(page.locator("#s-target")).to_have_value("scenario:371121/restaurant-opening")
+    axe.check(page)
+    _post(page, page.locator("#start-form button[type=submit]"))
+    page.wait_for_url(re.compile(r"/window/cases/[^/]+/$"))
+    return page.url
+
+
+def _answers_carried_and_checked(page, axe, case_url: str) -> None:
+    """The look-up's ID, name and phone are in the form; no credit code and no business
+    licence is asked; a wrong check digit typed into the form is refused."""
+    for key, value in ANSWERS.items():
+        _choose(page, f"#v-{key}-{value}")
+    _post(page, page.locator("#answers-form button[type=submit]"))
+    _no_error(page)
+    expect(page.locator("#f-applicant_id_number")).to_have_value(WALKIN_RID)
+    expect(page.locator("#f-applicant_name")).to_have_value("李娜")
+    expect(page.locator("#f-uscc")).to_have_count(0)  # assigned by the licence issued here
+    expect(page.locator("#material-business-licence")).to_contain_text(
+        _zh_text("Issued in this application: %(licence)s (nothing to hand in)").split("%")[0]
+    )
+    # A wrong check digit typed into the form is refused there too.
+    page.locator("#f-applicant_id_number").fill(BAD_RID)
+    _post(page, page.locator("#answers-form button[type=submit]"))
+    expect(page.locator("main .usa-alert--error").first).to_be_visible()
+    axe.check(page)
+    page.goto(case_url)
+    expect(page.locator("#f-applicant_id_number")).to_have_value(WALKIN_RID)
+
+
+def _zh_text(text: str) -> str:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return translation.gettext(text)

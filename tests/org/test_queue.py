@@ -133,10 +133,23 @@ def test_the_kiosk_offers_the_catalogue_of_the_centres_region(centre: ServiceCen
     choices = purposes.purpose_choices(region=centre.region_id)
     kinds = [p.kind for p in choices]
     assert kinds == sorted(kinds, key=lambda k: k != purposes.SCENARIO)  # scenarios first
-    item = catalog_selectors.item_list(region=centre.region_id).first()
+    item = catalog_selectors.item_list(region=centre.region_id).order_by("-popularity").first()
     assert item is not None
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("org:queue_take"), {"centre": centre.slug})
-    assert f'value="item:{item.code}"'.encode() in page.content
+    html = page.content.decode()
+    # The bundles, then the most frequent items first (not the whole catalogue), one per name.
+    assert f'value="item:{item.code}"' in html
+    assert html.count('name="purpose"') < 30
+    items = [p for p in choices if p.kind == purposes.ITEM]
+    assert len({p.name_zh for p in items}) == len(items)
+    assert [p.popularity for p in items] == sorted((p.popularity for p in items), reverse=True)
+    # Anything else by a search.
+    rare = items[-1]
+    found = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        reverse("org:queue_take"), {"centre": centre.slug, "q": rare.name_zh[:4]}
+    )
+    assert f'value="{rare.ref}"' in found.content.decode()
+    assert 'id="queue-length"' in html
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(
         reverse("org:queue_take"), {"centre": centre.slug, "purpose": f"item:{item.code}"}
@@ -226,3 +239,26 @@ def test_the_ticket_page_says_how_many_wait_before(centre: ServiceCentre) -> Non
     )
     assert b"2 people are waiting before you." in page.content
     assert page["Cache-Control"] == "private, no-store"
+
+
+def test_the_ticket_is_sent_by_sms_once_per_phone(centre: ServiceCentre) -> None:
+    from onestop.notify.models import Notification
+
+    ticket = QueueTicketFactory(centre=centre)
+    token = selectors.ticket_token(ticket)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("org:queue_ticket_sms", args=[token])
+    bad = client.post(url, {"phone": "not a phone"})
+    assert bad.status_code == 400
+    assert not Notification.objects.exists()
+    for _attempt in range(2):
+        response = client.post(url, {"phone": "13800138000", "kiosk": "1"})
+        assert response.status_code == 302
+        assert response["Location"].endswith("?kiosk=1")
+    sms = Notification.objects.get()
+    assert sms.channel == "sms"
+    assert ticket.number in sms.body
+    kiosk = client.get(response["Location"]).content.decode()
+    assert "usa-header" not in kiosk  # kiosk mode: no site header
+    assert 'id="ticket-bring"' in kiosk
+    assert client.post(reverse("org:queue_ticket_sms", args=["forged"]), {}).status_code == 404

@@ -93,6 +93,10 @@ class Walkin:
     account: User | None = None
     name: str = ""
     cases: list[Case] = field(default_factory=list)
+    # What the clerk typed at the look-up, carried into the application's form: the phone, and
+    # the ID / credit code sealed with the PII key (never in clear in the session).
+    phone: str = ""
+    sealed: str = ""
 
 
 def cases_of_walkin(*, actor: Any, index: str) -> QuerySet[Case]:

@@ -75,7 +75,6 @@ def draft_start(
         raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
     target: Any = scenario if scenario is not None else item
     region = str(target.region_id)
-    audience = str(target.audience)
     if channel == Case.Channel.ONLINE:
         from onestop.sharing.policies import is_data_subject
 
@@ -83,10 +82,10 @@ def draft_start(
             raise PermissionDenied(
                 _("Sign in as a citizen or a business to apply online."), code="forbidden"
             )
-        kind = getattr(actor, "kind", "")
-        if (audience == "enterprise" and kind != "business") or (
-            audience == "person" and kind != "citizen"
-        ):
+        from onestop.catalog.selectors import fits_applicant
+
+        kind = "business" if getattr(actor, "kind", "") == "business" else "person"
+        if not fits_applicant(target, kind):
             raise ValidationFailed(
                 _("This service is not for your kind of account."), code="wrong_audience"
             )

@@ -45,7 +45,19 @@ def answers_clean(case: Case, answers: Any) -> dict[str, str]:
     return clean
 
 
-def _clean_value(prop: dict[str, Any], value: Any) -> Any:  # noqa: PLR0911, PLR0912
+def identifier_kind(key: str, prop: dict[str, Any]) -> str:
+    """ "resident-id" for a field that asks for a resident ID number (公民身份号码), "uscc" for
+    a unified social credit code, else "" (other ID numbers, such as a passport's, are free)."""
+    titles = prop.get("x-title") or {}
+    title = str(titles.get("zh") or prop.get("title") or "")
+    if "公民身份号码" in title or str(prop.get("x-prefill") or "") == "resident-id.id_number":
+        return "resident-id"
+    if key == "uscc" or "统一社会信用代码" in title:
+        return "uscc"
+    return ""
+
+
+def _clean_value(key: str, prop: dict[str, Any], value: Any) -> Any:  # noqa: PLR0911, PLR0912
     """The value as stored, or raises ValueError with a translated message."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -76,6 +88,19 @@ def _clean_value(prop: dict[str, Any], value: Any) -> Any:  # noqa: PLR0911, PLR
             return False
         raise ValueError(_("Answer yes or no."))
     text = str(value).strip()
+    identifier = identifier_kind(key, prop)
+    if identifier:
+        # Checked wherever one is typed (online, at the window, through the API): the check
+        # digit, the length and the characters.
+        from onestop.core import identity
+
+        check = (
+            identity.validate_resident_id if identifier == "resident-id" else identity.validate_uscc
+        )
+        try:
+            return check(text)
+        except ValidationFailed as error:
+            raise ValueError(str(error.message)) from None
     if prop.get("format") == "date":
         try:
             return datetime.date.fromisoformat(text).isoformat()
@@ -101,7 +126,7 @@ def form_clean(schema: dict[str, Any], form_data: Any) -> dict[str, Any]:
             errors[str(key)] = _("This form has no such field.")
             continue
         try:
-            clean[key] = _clean_value(prop, value)
+            clean[key] = _clean_value(str(key), prop, value)
         except ValueError as exc:
             errors[str(key)] = str(exc)
     if errors:

@@ -54,6 +54,12 @@ def materials_warm_for(case: Case) -> None:
     materials_warm(applicant=top.applicant, scenario=top.scenario, item=top.item)
 
 
+def _issued_here(entry: dict[str, Any], issued: dict[str, Any]) -> bool:
+    """Whether another item of the same application issues the licence this material is."""
+    licence = entry["material"].source_licence
+    return bool(licence) and licence in issued and issued[licence].code not in entry["items"]
+
+
 def materials_rebuild(case: Case) -> None:
     """(Re)build the top case's materials for the selected items. Uploads, papers checked at
     the window and pledges are kept while their key still applies; the rest is recomputed from
@@ -89,6 +95,12 @@ def materials_rebuild(case: Case) -> None:
 
         for held in wallet_list(holder=applicant).filter(revoked_at__isnull=True):
             wallet.setdefault(held.licence_type_id, held)
+    # A licence one item of this application issues is not asked of the applicant for the
+    # others (a new restaurant's food licence does not ask for the business licence the same
+    # application registers): it is issued first, by the same bundle.
+    from onestop.catalog.selectors import issued_licences
+
+    issued = issued_licences(items=items)
     existing = {m.key: m for m in CaseMaterial.objects.filter(case=top)}
     for key, entry in merged.items():
         credential: Any = None
@@ -105,6 +117,8 @@ def materials_rebuild(case: Case) -> None:
         else:
             material = entry["statuses"][0][1]
             mode, source, credential = Mode.HELD, _source(material, "held"), None
+        if mode == Mode.MISSING and _issued_here(entry, issued):
+            mode, source = Mode.HELD, f"issued:{entry['material'].source_licence}"[:80]
         row = existing.pop(key, None)
         if row is None:
             row = CaseMaterial(case=top, key=key)

@@ -125,6 +125,7 @@ def accept_submitted(
     items: list[Item] | None = None,
     processes: dict[str, tuple[str, bool]] | None = None,
     materials: list[CaseMaterial] | None = None,
+    declaration: str = "",
 ) -> Case:
     """Number the locked top case, fan it out into item cases, start each item's process and
     follow it (auto-decided items are decided and delivered at once); events, and one
@@ -154,7 +155,15 @@ def accept_submitted(
     item_cases: list[tuple[Case, Item]] = []
     events: list[CaseEvent] = []
     if online:
-        events.append(transitions.event_for(top, EventKind.SUBMITTED, actor=actor, at=now))
+        events.append(
+            transitions.event_for(
+                top,
+                EventKind.SUBMITTED,
+                actor=actor,
+                at=now,
+                data={"declaration": declaration} if declaration else None,
+            )
+        )
     events.append(
         transitions.event_for(
             top,
@@ -269,11 +278,15 @@ def _submitted_before(actor: Any, case: Case, top: Case, key: str | None) -> Cas
     )
 
 
-def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -> Case:
+def case_submit(
+    *, actor: Any, case: Case, idempotency_key: str | None = None, declaration: str = ""
+) -> Case:
     """Submit an online draft: every question answered, every required field filled and every
     required material held, verified or uploaded — else ValidationFailed and nothing changes.
-    Then acceptance (`accept_submitted`). A retry with the same key by the same actor returns the
-    same case and creates nothing; the key used for another case or by another actor → Conflict."""
+    Then acceptance (`accept_submitted`); `declaration`, the pledge (承诺) the applicant ticked
+    as it was shown to them, is kept on the "submitted" event. A retry with the same key by the
+    same actor returns the same case and creates nothing; the key used for another case or by
+    another actor → Conflict."""
     key = idempotency_key_clean(idempotency_key)
     replay = case_replayed(key, actor=actor, case=case)
     if replay is not None:
@@ -317,6 +330,7 @@ def case_submit(*, actor: Any, case: Case, idempotency_key: str | None = None) -
                 idempotency_key=key,
                 accepted_by=None,
                 items=items,
+                declaration=declaration[:500],
             )
     except IntegrityError:
         if key is not None:

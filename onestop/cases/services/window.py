@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import User
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
+from onestop.cases.selectors.items import case_form_schema
 from onestop.cases.selectors.window import (
     AFTER_ACCEPTANCE,
     M,
@@ -31,7 +32,8 @@ from onestop.cases.selectors.window import (
 )
 from onestop.cases.services import delivery, supplements
 from onestop.cases.services.acceptance import case_accept, notice_issue
-from onestop.cases.services.drafts import draft_start
+from onestop.cases.services.common import text_clean
+from onestop.cases.services.drafts import draft_save, draft_start
 from onestop.core import access_log, crypto, identity
 from onestop.core.errors import NotFound, ValidationFailed
 from onestop.ledger.canonical import canonical_json
@@ -43,8 +45,13 @@ from onestop.org.models import Window
 CLERK_MODES = (M.PAPER, M.PLEDGED, M.MISSING)
 
 
-def walkin_lookup(*, actor: Any, resident_id: str = "", uscc: str = "") -> Walkin:
-    """Look the walk-in up by resident ID (or a business by its credit code).
+def walkin_lookup(
+    *, actor: Any, resident_id: str = "", uscc: str = "", name: str = "", phone: str = ""
+) -> Walkin:
+    """Look the walk-in up by resident ID (or a business by its credit code). A person without
+    a business (one who plans to start one) is looked up by resident ID like anyone else.
+    `name` and `phone`, as the clerk typed them, go with the walk-in into the application's
+    form (the account's name wins when there is an account).
 
     The number is validated first (a malformed one: ValidationFailed, nothing recorded). The
     look-up itself is an access to the person's data and is recorded, found or not. A walk-in
@@ -66,6 +73,7 @@ def walkin_lookup(*, actor: Any, resident_id: str = "", uscc: str = "") -> Walki
             masked=identity.mask_resident_id(rid),
             account=account,
             name=account.real_name if account else "",
+            sealed=crypto.encrypt_pii(rid),
         )
     elif uscc.strip():
         code = identity.validate_uscc(uscc)
@@ -85,13 +93,55 @@ def walkin_lookup(*, actor: Any, resident_id: str = "", uscc: str = "") -> Walki
             masked=code[:4] + "*" * 10 + code[-4:],
             account=account,
             name=(account.organisation_name or account.real_name) if account else "",
+            sealed=crypto.encrypt_pii(code),
         )
     else:
         raise ValidationFailed(
             _("Enter the resident ID or the unified social credit code."), code="required"
         )
+    walkin.name = walkin.name or text_clean(name, field="name", required=False, limit=200)
+    walkin.phone = phone_clean(phone)
     walkin.cases = list(cases_of_walkin(actor=actor, index=walkin.index)[:50])
     return walkin
+
+
+def phone_clean(phone: str) -> str:
+    """A contact phone as typed at the window: digits (and a leading +, spaces or dashes),
+    7 to 20 characters; "" for none; anything else is refused."""
+    value = "".join((phone or "").split())
+    if not value:
+        return ""
+    digits = value.removeprefix("+").replace("-", "")
+    if not (digits.isascii() and digits.isdigit() and 7 <= len(value) <= 20):
+        raise ValidationFailed(_("Enter the phone number in digits."), code="invalid_phone")
+    return value
+
+
+# The form fields the look-up fills in for a person or a business (when the form asks them).
+LOOKUP_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "person": {"id": ("applicant_id_number",), "name": ("applicant_name", "contact_name")},
+    "business": {"id": ("uscc",), "name": ("enterprise_name",)},
+}
+
+
+def _lookup_form_data(case: Case, walkin: Walkin, name: str, phone: str) -> dict[str, Any]:
+    """What the clerk typed at the look-up, for the fields of `case`'s form still empty."""
+    schema = case_form_schema(case=case)
+    properties = schema.get("properties") or {}
+    current = case.form_data or {}
+    fields: dict[str, tuple[str, ...]] = LOOKUP_FIELDS.get(walkin.kind, {})
+    values: dict[str, Any] = {}
+    typed_id = crypto.decrypt_pii(walkin.sealed) if walkin.sealed else ""
+    for key in fields.get("id", ()):
+        values[key] = typed_id
+    for key in fields.get("name", ()):
+        values[key] = name
+    values["phone"] = phone
+    return {
+        key: value
+        for key, value in values.items()
+        if value and key in properties and current.get(key) in (None, "")
+    }
 
 
 def ticket_served_ref(case: Case) -> str:
@@ -138,6 +188,7 @@ def application_start(
         if not case.applicant_id_masked:
             case.applicant_id_masked = walkin.masked
             changed.append("applicant_id_masked")
+        phone = phone_clean(phone) or walkin.phone
         if phone and case.contact_phone != phone:
             case.contact_phone = phone[:20]
             changed.append("contact_phone")
@@ -146,6 +197,9 @@ def application_start(
             changed.append("window")
         if changed:
             case.save(update_fields=[*changed, "updated_at"])
+        carried = _lookup_form_data(case, walkin, name, phone or walkin.phone)
+        if carried:
+            case = draft_save(actor=actor, case=case, form_data=carried)
         if ticket is not None:
             org_services.ticket_serve(
                 actor=actor, ticket_id=ticket.pk, served_ref=ticket_served_ref(case)

@@ -29,3 +29,14 @@
     });
   });
 })();
+
+// A "print" button (the queue ticket): shown only when JavaScript can print.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
+})();
