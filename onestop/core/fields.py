@@ -91,6 +91,9 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):
     """A JSON value (dict, list, ...) stored as one Fernet token of its JSON text."""
 
     description = "JSON encrypted at rest"
+    # for django-stubs: a JSON value in and out, not the column's text
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None or value == "":

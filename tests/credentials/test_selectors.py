@@ -113,10 +113,10 @@ def test_a_peer_issued_licence_counts_as_held_while_it_is_valid(world) -> None:
     key = Ed25519PrivateKey.generate()
     now = timezone.now()
 
-    def keep(licence_type: str, until: Any) -> None:
+    def keep(licence_type: str, until: object) -> None:
         payload = {"validFrom": vc.rfc3339(now - timedelta(days=1))}
         if until is not None:
-            payload["validUntil"] = vc.rfc3339(until)
+            payload["validUntil"] = vc.rfc3339(until)  # type: ignore[arg-type]
         token = vc.sign(payload, kid="320707-credentials-1", key=key)
         PeerCredential.objects.create(
             holder=world["citizen"],
