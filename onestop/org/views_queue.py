@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onestop.core.errors import DomainError, NotFound
+from onestop.core.throttle import throttled
 from onestop.org import purposes, selectors, services
 from onestop.org.models import ServiceCentre
 
@@ -32,6 +33,7 @@ def _centre_context(centres: list[ServiceCentre], centre: ServiceCentre | None) 
 
 
 @require_http_methods(["GET", "POST"])
+@throttled("kiosk_ticket")
 def queue_take(request: HttpRequest) -> HttpResponse:
     """The kiosk: choose the centre and what you came for, take a number."""
     centres = list(selectors.centre_list_node())
