@@ -78,8 +78,8 @@ def test_create_with_idempotency_key_returns_the_same_order(world):
         ({"description": ""}, 400, "invalid_text"),
         ({"description": "x" * 20_000}, 400, "invalid_text"),
         ({"category": "no-such-category"}, 400, "unknown_category"),
-        ({"latitude": "95.0"}, 400, "invalid_location"),
-        ({"longitude": "181"}, 400, "invalid_location"),
+        ({"latitude": "95.0"}, 422, "invalid"),  # bounds in the document
+        ({"longitude": "181"}, 422, "invalid"),
         ({"contact_phone": None}, 422, "invalid"),
     ],
 )
