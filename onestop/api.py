@@ -1,28 +1,124 @@
-"""The node's HTTP API (/api/v1): one router per app, one error shape for domain errors.
+"""The node's HTTP API (/api/v1): one router per app, one error shape for every error.
 
 Operations for signed-in people declare ``auth=onestop.core.api.SessionAuth(...)`` (on their
-router or themselves); the others are public."""
+router or themselves); the others are public. Every error, whatever raised it (a domain error, a
+refused parameter, a malformed body, an unknown path, a wrong method, a crash), answers
+``{"code", "message", "details"?}``: the handlers below for what reaches an operation,
+`core.middleware.HardeningMiddleware` for the rest. The OpenAPI document lists every error an
+operation may answer and the security schemes (`OneStopAPI.get_openapi_schema`)."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from onestop.core.api import NotSignedIn
+from onestop.core.api import ErrorOut, NotSignedIn
 from onestop.core.errors import DomainError
+from onestop.core.inputs import CleanParser
 
-api = NinjaAPI(
+UNSAFE = frozenset({"post", "put", "patch", "delete"})
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+ERRORS = {
+    400: "The request is not valid (code says why).",
+    401: "Not signed in.",
+    403: "Signed in, but not allowed (or no valid CSRF token on a write).",
+    404: "No such object, or not one the caller may see.",
+    409: "The object's state does not allow this now.",
+    413: "The request body is too large.",
+    422: "A parameter or the body does not match this document (details lists each).",
+    429: "Too many requests: wait the seconds of Retry-After.",
+}
+SECURITY_SCHEMES = {
+    "CsrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRFToken",
+        "description": (
+            "The value of the csrftoken cookie; every request other than GET, HEAD, OPTIONS "
+            "and TRACE of a signed-in person carries it."
+        ),
+    },
+    "Open311Key": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+        "description": (
+            "The API key of an Open311 (GeoReport v2) client under /open311/v2/, in this "
+            "header or as api_key in a POST body (never in the URL)."
+        ),
+    },
+}
+
+
+class OneStopAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """ninja's document, with every operation's error answers (in the one error shape),
+        the CSRF header beside the session cookie on writes, and the Open311 key scheme."""
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["ErrorOut"] = ErrorOut.model_json_schema()
+        components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+        retry_after = {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                secured = bool(operation.get("security"))
+                codes = [400, 404, 422, 429]
+                if secured:
+                    codes += [401, 403]
+                if method in UNSAFE:
+                    codes += [409, 413]
+                    if secured:
+                        operation["security"] = [
+                            {**requirement, "CsrfToken": []}
+                            for requirement in operation["security"]
+                        ]
+                responses = operation.setdefault("responses", {})
+                for code in sorted(codes):
+                    body: dict[str, Any] = {
+                        "description": ERRORS[code],
+                        "content": {"application/json": {"schema": ERROR_REF}},
+                    }
+                    if code == 429:
+                        body["headers"] = retry_after
+                    responses.setdefault(code, body)
+        return schema
+
+
+api = OneStopAPI(
     title="OneStop API",
     version="1",
-    description="One-stop government services: catalogue, search and more.",
+    description=(
+        "One-stop government services: catalogue, search and more. Every error answers "
+        "{code, message, details?} (ErrorOut)."
+    ),
     urls_namespace="api",
+    parser=CleanParser(),
 )
+
+
+def _error(request: HttpRequest, status: int, code: str, message: Any, details: Any = None) -> Any:
+    body: dict[str, Any] = {"code": code, "message": str(message)}
+    if details is not None:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if retry_after := getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -33,11 +129,20 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"code": "invalid", "message": _("The request is not valid."), "details": exc.errors},
-        status=422,
-    )
+    return _error(request, 422, "invalid", _("The request is not valid."), exc.errors)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals; the one it raises itself is a body that does not parse."""
+    if exc.status_code == 400:
+        return _error(request, 400, "malformed_body", _("The request body is not valid JSON."))
+    return _error(request, exc.status_code, "invalid", _("The request is not valid."))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("There is nothing at this address."))
 
 
 def _register() -> None:

@@ -15,6 +15,8 @@ import logging
 from typing import Any
 
 graceful_timeout = 10
+# Query strings up to 8 KiB reach the node (its answers to bad ones are in the API error shape).
+limit_request_line = 8190
 accesslog = None
 
 logger = logging.getLogger("gunicorn.error")

@@ -149,6 +149,8 @@ MIDDLEWARE = [
     "onestop.core.requestlog.RequestLogMiddleware",
     "onestop.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # control characters out, no-store, Permissions-Policy, API errors in their shape
+    "onestop.core.middleware.HardeningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -217,10 +219,19 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 
-# Login throttling (django-axes): lock a username+IP pair after 5 failures for 15 minutes.
+# The client's IP (core.throttle.client_ip): REMOTE_ADDR, unless a reverse proxy of this node
+# sets a header with it (X-Forwarded-For, X-Real-IP); then the address the last
+# TRUSTED_PROXY_COUNT proxies appended. Off by default: never set it without such a proxy.
+CLIENT_IP_HEADER = env.str("ONESTOP_CLIENT_IP_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("ONESTOP_TRUSTED_PROXY_COUNT", default=1)
+
+# Login throttling (django-axes): lock a username+IP pair after 5 failures for 15 minutes (the
+# client's real IP: a stranger locks out only themselves, never the clerk); password spraying
+# from one IP across usernames is throttled separately (RATE_LIMITS["login"]).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "onestop.core.throttle.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
@@ -270,6 +281,8 @@ CACHES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# A session lasts a working day (staff are also signed out after STAFF_SESSION_IDLE_SECONDS).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -277,15 +290,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if PRODUCTION:
-    # TLS only (docs/operations.md, "Production"): redirect http, tell browsers to stay on https.
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+_BEHIND_PROXY = env.bool("ONESTOP_BEHIND_PROXY", default=False)
+if PRODUCTION or _BEHIND_PROXY:
+    # HSTS goes on https answers only (behind a proxy: X-Forwarded-Proto: https).
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+if PRODUCTION:
+    # TLS only (docs/operations.md, "Production"): redirect http, tell browsers to stay on https.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Behind a reverse proxy that terminates TLS and sets `X-Forwarded-Proto: https` (and strips
 # that header from clients): ONESTOP_BEHIND_PROXY=1. Never set it without such a proxy.
-if env.bool("ONESTOP_BEHIND_PROXY", default=False):
+if _BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content Security Policy: every asset is served by this node; no inline script.
@@ -303,6 +319,27 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# Browser features no page of the node uses (core.middleware.HardeningMiddleware).
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default="accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
+)
+
+# Rate limits (core.throttle): "count/period" (s, m, h, d) per scope, counted in the default
+# cache per client IP (login, register, classify, kiosk_ticket), per person (otp, prefill) or
+# per API key (open311_post). Over it: 429 with Retry-After.
+RATE_LIMITS = {
+    "login": env.str("RATE_LIMIT_LOGIN", default="30/10m"),
+    "register": env.str("RATE_LIMIT_REGISTER", default="10/h"),
+    "otp": env.str("RATE_LIMIT_OTP", default="10/10m"),
+    "open311_post": env.str("RATE_LIMIT_OPEN311_POST", default="60/m"),
+    "classify": env.str("RATE_LIMIT_CLASSIFY", default="60/m"),
+    "prefill": env.str("RATE_LIMIT_PREFILL", default="60/m"),
+    "kiosk_ticket": env.str("RATE_LIMIT_KIOSK_TICKET", default="60/m"),
+}
+RATELIMIT_IP_META_KEY = "onestop.core.throttle.client_ip"
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploads (case materials, hotline attachments) are personal data: owner-only files and dirs.
@@ -358,6 +395,7 @@ METRICS_TOKEN = secrets.read_env("METRICS_TOKEN") or ""
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 
 NINJA_PAGINATION_PER_PAGE = 20
+NINJA_PAGINATION_CLASS = "onestop.core.api.BoundedLimitOffset"  # limit 1-100, offset bounded
 
 # Labels shown in the admin.
 ADMIN_SITE_HEADER = _("OneStop administration")

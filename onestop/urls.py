@@ -26,3 +26,5 @@ urlpatterns = [
 
 handler404 = "onestop.web.views.page_not_found"
 handler500 = "onestop.web.views.server_error"
+# A body over the limits is a 413; under /api/ and /open311/ in their error shape.
+handler400 = "onestop.core.middleware.bad_request"

@@ -54,6 +54,12 @@ def _services_speak_english() -> Iterator[None]:
     translation.deactivate()
 
 
+def _clear_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> Iterator[None]:
     """Each test gets its own data dir (keys, secret, uploads) and no cached keys, calendar
@@ -65,6 +71,7 @@ def _isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> 
         worlds.copy_keys(tmp_path)
     settings.DATA_DIR = tmp_path
     settings.PASSWORD_HASHERS = worlds.FAST_HASHERS
+    _clear_cache()  # rate-limit counters (core.throttle) start at zero
     crypto.reset_key_cache()
     calendar.invalidate()
     memo.clear_all()

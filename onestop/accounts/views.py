@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from onestop.accounts import oidc, selectors, services
 from onestop.accounts.forms import CitizenRegisterForm
 from onestop.accounts.models import User
 from onestop.core.errors import DomainError
+from onestop.core.throttle import throttled
 from onestop.web import consoles, registry
 
 # Which form field a service error code belongs to.
@@ -33,6 +35,7 @@ ERROR_FIELDS = {
 }
 
 
+@method_decorator(throttled("login"), name="dispatch")
 class LoginView(auth_views.LoginView):
     """The password login; it offers the identity provider when one is configured."""
 
@@ -52,6 +55,7 @@ LogoutView = auth_views.LogoutView
 
 
 @require_http_methods(["GET", "POST"])
+@throttled("register")
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:me")

@@ -22,6 +22,7 @@ from onestop.accounts import selectors, services
 from onestop.accounts.forms import TokenForm
 from onestop.accounts.models import User
 from onestop.core.errors import DomainError
+from onestop.core.throttle import throttled
 
 
 def _next(request: HttpRequest) -> str:
@@ -83,6 +84,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttled("otp", key=lambda request: f"user:{request.user.pk}")
 def verify(request: HttpRequest) -> HttpResponse:
     """Ask for the code of the authenticator after the password."""
     if not selectors.mfa_enrolled(_user(request)):

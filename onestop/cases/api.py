@@ -218,7 +218,7 @@ def material_upload(
 def draft_submit(
     request: HttpRequest,
     draft_id: str,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
 ) -> dict[str, Any]:
     """Submit the draft: it gets its case number, one item case per service, and the
     services decided by rules are decided at once. Send an `Idempotency-Key` header: a retry

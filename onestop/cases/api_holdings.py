@@ -16,6 +16,7 @@ from ninja import Router
 from onestop.accounts import selectors as accounts_selectors
 from onestop.cases import holdings
 from onestop.catalog import selectors as catalog_selectors
+from onestop.core import throttle
 from onestop.core.api import SessionAuth
 from onestop.core.errors import ValidationFailed
 from onestop.sharing import services as sharing_services
@@ -51,6 +52,7 @@ def my_materials(
 
 @router.post("/me/prefill", response=PrefillOut, summary="Fill my form from government records")
 def my_prefill(request: HttpRequest, payload: PrefillIn) -> dict[str, Any]:
+    throttle.check(request, "prefill", key=f"user:{request.user.pk}")
     """For a bundle's merged form (`{"scenario": slug}`) or one item's form (`{"item": code}`):
     `fields`, what would be filled in and from which dataset (nothing read); `values`, the
     values fetched from government records about you, each with its source. A POST with the

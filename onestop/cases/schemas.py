@@ -7,6 +7,9 @@ import uuid
 from typing import Any
 
 from ninja import Schema
+from pydantic import ConfigDict
+
+from onestop.core.api import one_of
 
 
 class CaseDraftIn(Schema):
@@ -14,6 +17,8 @@ class CaseDraftIn(Schema):
     `prefill: true` the form is pre-filled from government records about you (each fetch is
     recorded, see /me/data/) once your identity is verified (assurance level L2 or more);
     before that the draft comes without pre-filled values."""
+
+    model_config = ConfigDict(json_schema_extra=one_of("scenario", "item"))
 
     scenario: str | None = None
     item: str | None = None

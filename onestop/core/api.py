@@ -20,7 +20,8 @@ from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
@@ -80,3 +81,28 @@ class SessionAuth(NinjaSessionAuth):
         ):
             raise CsrfFailed(_("The request did not carry a valid CSRF token."))
         return user
+
+
+# The deepest page a list operation serves: past it a list is filtered, not paged.
+MAX_OFFSET = 100_000
+MAX_LIMIT = 100
+
+
+class BoundedLimitOffset(LimitOffsetPagination):
+    """ninja's limit/offset pagination with both bounds in the OpenAPI document: `limit` 1-100
+    (default 20), `offset` 0-100000; outside them a 422 in the one error shape."""
+
+    class Input(Schema):
+        limit: int = Field(20, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+def one_of(*names: str) -> dict[str, Any]:
+    """The JSON-schema form of "exactly one of the fields `names`, each a non-empty string",
+    for a body schema's ``json_schema_extra`` (the service still checks it)."""
+    return {
+        "oneOf": [
+            {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+            for name in names
+        ]
+    }

@@ -2,8 +2,7 @@
 operation per lifecycle step. Session authentication (staff sign in first); writes need the
 CSRF token like any form. Errors have the project's one shape ``{"code", "message"}``."""
 
-from __future__ import annotations
-
+from enum import Enum
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,6 +24,9 @@ from onestop.hotline.schemas import (
     TicketIn,
     TicketListItemOut,
 )
+
+# The statuses a list may be filtered by, an enum of the OpenAPI document.
+StatusParam = Enum("StatusParam", {v: v for v in WorkOrder.Status.values}, type=str)  # type: ignore[misc]
 
 router = Router(
     tags=["hotline"],
@@ -96,12 +98,14 @@ def ticket_create(
 @router.get("/tickets", response=list[TicketListItemOut], summary="Work orders")
 @paginate
 def ticket_list(
-    request: HttpRequest, status: str | None = None, overdue: bool | None = None
+    request: HttpRequest, status: StatusParam | None = None, overdue: bool | None = None
 ) -> QuerySet[WorkOrder]:
     """The work orders you may see, newest first (agents and supervisors: their region;
     officers: their departments' orders). Phones are masked here."""
     user = request.user
-    return selectors.ticket_list(actor=user, status=status, overdue=overdue)
+    return selectors.ticket_list(
+        actor=user, status=status.value if status else None, overdue=overdue
+    )
 
 
 @router.get("/tickets/{number}", response=TicketDetailOut, summary="A work order")

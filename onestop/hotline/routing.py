@@ -481,8 +481,9 @@ def classify(*, text: str, region: str) -> dict[str, Any]:
     try:
         departments = region_departments(region)
     except NotFound as exc:
-        raise ValidationFailed(
+        raise NotFound(
             _("There is no region with the code %(code)s.") % {"code": region},
+            code="unknown_region",
             details={"field": "region"},
         ) from exc
     return get_model().predict(text, region, departments=departments)

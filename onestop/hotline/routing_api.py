@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 
+from onestop.core import throttle
 from onestop.hotline import routing
 from onestop.hotline.schemas import ClassifyIn, ClassifyOut
 
@@ -26,4 +28,5 @@ router = Router(tags=["hotline"])
     ),
 )
 def classify(request: HttpRequest, payload: ClassifyIn) -> dict[str, Any]:
-    return routing.classify(text=payload.text, region=payload.region)
+    throttle.check(request, "classify")
+    return routing.classify(text=payload.text, region=payload.region or settings.NODE_REGION)

@@ -18,8 +18,9 @@ class TicketIn(Schema):
     contact_name: str = ""
     address: str = ""
     township: str = ""
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
+    # Numbers in the OpenAPI document (a decimal string would be allowed there, "" included).
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
 
 
 class TicketActionIn(Schema):
@@ -119,10 +120,10 @@ class AttachmentOut(Schema):
 
 
 class ClassifyIn(Schema):
-    # Plain strings: routing.classify validates them and answers 400 with the domain error
-    # shape, instead of ninja's generic 422.
-    text: str = ""
-    region: str = ""
+    text: str = Field(..., min_length=1, max_length=2000, pattern=r"\S")
+    region: str | None = Field(
+        None, pattern=r"^[0-9]{6}$", description="GB/T 2260 code (default: this node's region)"
+    )
 
 
 class CategoryScoreOut(Schema):

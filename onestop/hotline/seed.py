@@ -150,8 +150,6 @@ def seed_demo_orders(region: str | None = None) -> str:
         return "skipped (needs the demo accounts and the hotline catalogue)"
     created = 0
     for spec in DEMO:
-        if WorkOrder.objects.filter(idempotency_key=spec["key"]).exists():
-            continue
         order = services.ticket_create(
             actor=users["agent"],
             channel="phone",
@@ -165,6 +163,8 @@ def seed_demo_orders(region: str | None = None) -> str:
             region=DEMO_REGION,
             idempotency_key=spec["key"],
         )
+        if getattr(order, "replayed", False):
+            continue  # seeded before: its key and body are the same
         for step in spec["steps"]:
             order = step(users, order)
         created += 1

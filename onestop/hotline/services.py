@@ -342,6 +342,7 @@ def ticket_create(
     region: str | None = None,
     idempotency_key: str | None = None,
     route: bool = False,
+    dedupe_seconds: int = 0,
 ) -> WorkOrder:
     """Accept a request (受理). A retry with the same `idempotency_key` returns the order the
     first call made, and creates nothing.
@@ -364,15 +365,11 @@ def ticket_create(
         raise PermissionDenied(
             _("Only hotline staff of this region may accept requests."), code="forbidden"
         )
-    key = (idempotency_key or "").strip() or None
-    if key is not None:
-        if len(key) > 100:
-            raise ValidationFailed(
-                _("An idempotency key has at most 100 characters."), code="invalid_key"
-            )
-        existing = WorkOrder.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
+    raw_key = (idempotency_key or "").strip() or None
+    if raw_key is not None and len(raw_key) > 100:
+        raise ValidationFailed(
+            _("An idempotency key has at most 100 characters."), code="invalid_key"
+        )
     if channel not in WorkOrder.Channel.values:
         raise ValidationFailed(
             _("Unknown channel %(channel)s.") % {"channel": channel}, code="invalid_channel"
@@ -389,6 +386,24 @@ def ticket_create(
     found = category if isinstance(category, Category) else _category(category)
     lat = _coordinate(latitude, low=-90, high=90, field=_("latitude"))
     lon = _coordinate(longitude, low=-180, high=180, field=_("longitude"))
+    address = _text(address, field=_("address"), required=False, limit=300)
+    township = _text(township, field=_("township"), required=False, limit=100)
+    body = _fingerprint(
+        channel,
+        request_type,
+        found.code,
+        text,
+        name,
+        phone,
+        address,
+        township,
+        lat,
+        lon,
+        region_code,
+    )
+    key, existing = _idempotent(actor, raw_key, body, dedupe_seconds)
+    if existing is not None:
+        return existing
     route = route and auto_dispatch_enabled()
     order = WorkOrder(
         region=region_code,
@@ -399,8 +414,8 @@ def ticket_create(
         contact_phone_enc=crypto.encrypt_pii(phone),
         contact_phone_masked=identity.mask_phone(phone),
         contact_index=crypto.blind_index(phone),
-        address=_text(address, field=_("address"), required=False, limit=300),
-        township=_text(township, field=_("township"), required=False, limit=100),
+        address=address,
+        township=township,
         latitude=lat,
         longitude=lon,
         description=text,
@@ -455,9 +470,61 @@ def ticket_create(
         if key is not None:
             existing = WorkOrder.objects.filter(idempotency_key=key).first()
             if existing is not None:
+                existing.replayed = True  # type: ignore[attr-defined]
                 return existing
         raise
     return order
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    """An idempotency key sent again with another request body (422): the first order stays
+    the answer to the first body only."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
+def _fingerprint(*fields: Any) -> str:
+    """A hash of a request's meaningful fields, as checked (so spacing does not count)."""
+    text = "\x1f".join("" if f is None else str(f) for f in fields)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _idempotent(
+    actor: Any, raw_key: str | None, body: str, dedupe_seconds: int
+) -> tuple[str | None, WorkOrder | None]:
+    """The stored idempotency key of a new order, or the order an earlier identical request
+    made (marked ``replayed``).
+
+    A caller's key is scoped to the caller (another caller's same key is another order) and
+    bound to the body's hash: stored as ``<caller>:<hash of key>:<hash of body>``; the same key
+    with another body raises `IdempotencyKeyReused`. Without a key and with `dedupe_seconds`,
+    an identical body of the same caller within that window (this period or the last) answers
+    the first order: ``<caller>:auto<period>:<hash of body>``."""
+    caller = getattr(actor, "pk", None) or 0
+    if raw_key is not None:
+        scope = f"{caller}:{hashlib.sha256(raw_key.encode()).hexdigest()[:32]}:"
+        existing = WorkOrder.objects.filter(idempotency_key__startswith=scope).first()
+        if existing is not None:
+            if existing.idempotency_key != scope + body:
+                raise IdempotencyKeyReused(
+                    _(
+                        "This Idempotency-Key was already used for another request. Use a new "
+                        "key for a new request."
+                    )
+                )
+            existing.replayed = True  # type: ignore[attr-defined]
+            return None, existing
+        return scope + body, None
+    if dedupe_seconds <= 0:
+        return None, None
+    period = int(_now().timestamp()) // dedupe_seconds
+    keys = [f"{caller}:auto{p}:{body}" for p in (period, period - 1)]
+    existing = WorkOrder.objects.filter(idempotency_key__in=keys).first()
+    if existing is not None:
+        existing.replayed = True  # type: ignore[attr-defined]
+        return None, existing
+    return keys[0], None
 
 
 def ticket_notify(*, order_id: int, template: str, context: dict[str, Any]) -> int:

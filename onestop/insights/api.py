@@ -12,12 +12,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Router
+from ninja import Query, Router
 
 from onestop.core.api import SessionAuth
 from onestop.core.errors import PermissionDenied
 from onestop.insights import policies, selectors
 from onestop.insights.schemas import ThreeRatesOut
+
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 
 router = Router(
     tags=["insights"],
@@ -34,7 +36,10 @@ def _number(value: Any) -> Any:
     response=ThreeRatesOut,
     summary="The hotline's three rates per handling unit for one month",
 )
-def three_rates(request: HttpRequest, month: str | None = None) -> dict[str, Any]:
+def three_rates(
+    request: HttpRequest,
+    month: str | None = Query(None, pattern=MONTH_PATTERN, description="YYYY-MM, 2000-2099"),
+) -> dict[str, Any]:
     """`month` is ``YYYY-MM`` (default: the current month in Asia/Shanghai); a malformed month
     is a 400, a future month has no rows."""
     user = request.user

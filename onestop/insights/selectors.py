@@ -118,9 +118,13 @@ def parse_month(value: str | None, *, now: datetime.datetime | None = None) -> d
     if not text:
         return current_month(now)
     match = MONTH.match(text)
-    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    if (
+        match is None
+        or not 1 <= int(match.group(2)) <= 12
+        or not 2000 <= int(match.group(1)) <= 2099
+    ):
         raise ValidationFailed(
-            _("The month must be written as YYYY-MM (for example 2026-05), from 2000 on."),
+            _("The month must be written as YYYY-MM (for example 2026-05), from 2000 to 2099."),
             code="invalid_month",
             details={"month": text[:20]},
         )

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from onestop.core.errors import ValidationFailed
 from onestop.knowledge import federated, selectors
 from onestop.knowledge.schemas import (
     AnswerEnvelopeOut,
@@ -31,15 +32,23 @@ router = Router(tags=["knowledge"])
         "`slug`, item hits `code`; every hit its `region` and `url`, the absolute address on "
         "this node to open it (for a peer's item: to apply for it here). `region` (default "
         "this node's) asks the peer node that serves that region, with a signed federation "
-        "message; its hits are items only and carry no score. `lang` (zh-hans or en) picks "
-        "the title language; `limit` is 1-50. An empty or over-long query (more than 200 "
-        "characters), an unknown language, a limit out of range or a region no peer serves "
-        "answers 400, a peer that does not answer 502 (`region_unreachable`), with "
+        "message; its hits are items only and carry no score. `lang` (a BCP 47 tag of Chinese "
+        "or English) picks the title language; `limit` is 1-50. An empty query finds nothing; "
+        "an over-long one (more than 200 characters), an unknown language or a limit out of "
+        "range answers 422, a region no peer serves 400 (`unknown_region`), a peer that does "
+        "not answer 502 (`region_unreachable`), with "
         "{code, message, details}."
     ),
 )
 def search(request: HttpRequest, params: Query[SearchParams]) -> list[dict[str, Any]]:
-    return federated.search(q=params.q, lang=params.lang, limit=params.limit, region=params.region)
+    try:
+        return federated.search(
+            q=params.q, lang=params.lang, limit=params.limit, region=params.region
+        )
+    except ValidationFailed as exc:
+        if exc.code == "query_empty":
+            return []  # nothing asked, nothing found
+        raise
 
 
 @router.get(
@@ -49,12 +58,17 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> list[dict[str, 
     description=(
         "Extractive: the answer of the best FAQ, or the most relevant paragraph of the best "
         "article, with the article and the services it names as citations. `answer` is null "
-        "when no article answers the question surely enough. An empty or over-long question "
-        "or an unknown language answers 400 with {code, message, details}."
+        "when no article answers the question surely enough (or none was asked). An over-long "
+        "question or an unknown language answers 422 with {code, message, details}."
     ),
 )
 def answer(request: HttpRequest, params: Query[AnswerParams]) -> dict[str, Any]:
-    result = selectors.answer(q=params.q, lang=params.lang)
+    try:
+        result = selectors.answer(q=params.q, lang=params.lang)
+    except ValidationFailed as exc:
+        if exc.code != "query_empty":
+            raise
+        result = None
     return {"answer": result.as_dict() if result is not None else None}
 
 
@@ -62,7 +76,10 @@ def answer(request: HttpRequest, params: Query[AnswerParams]) -> dict[str, Any]:
     "/knowledge/articles/{slug}",
     response=ArticleOut,
     summary="One knowledge article (published and in force)",
-    description="`lang` (zh-hans or en) picks the language. An unknown article answers 404.",
+    description=(
+        "`lang` (a BCP 47 tag of Chinese or English) picks the language. An unknown article "
+        "answers 404."
+    ),
 )
 def article(request: HttpRequest, slug: str, params: Query[ArticleParams]) -> dict[str, Any]:
     lang = selectors.clean_lang(params.lang)

@@ -3,7 +3,16 @@
 import datetime
 from typing import Literal
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from onestop.core.languages import TAG_PATTERN
+
+LANG = Field(
+    "zh-hans",
+    pattern=TAG_PATTERN,
+    description="A BCP 47 tag (zh, zh-CN, zh-Hans, en, en-GB, any case): Chinese or English.",
+)
+Q = Field("", max_length=200, description="The question in the citizen's words (empty: no hits).")
 
 
 class SearchHitOut(Schema):
@@ -55,18 +64,22 @@ class ArticleOut(Schema):
 
 
 class SearchParams(Schema):
-    # Plain strings on purpose: the selector validates them and answers 400 with the domain
-    # error shape, instead of ninja's generic 422.
-    q: str = ""
-    lang: str = "zh-hans"
-    limit: str = "10"
-    region: str = ""
+    # The bounds are in the OpenAPI document; outside them ninja answers 422 in the one shape.
+    q: str = Q
+    lang: str = LANG
+    limit: int = Field(10, ge=1, le=50)
+    region: str = Field(
+        "",
+        max_length=12,
+        pattern=r"^(\d{6})?$",
+        description="GB/T 2260 code of the region whose node answers (empty: this node's).",
+    )
 
 
 class AnswerParams(Schema):
-    q: str = ""
-    lang: str = "zh-hans"
+    q: str = Q
+    lang: str = LANG
 
 
 class ArticleParams(Schema):
-    lang: str = "zh-hans"
+    lang: str = LANG

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import NotFound, ValidationFailed
+from onestop.core.languages import from_tag
 from onestop.core.text import tokenize_for_search
 from onestop.knowledge import embeddings, fulltext, markup, policies, synonyms
 from onestop.knowledge.models import Article, SearchDocument
@@ -101,6 +102,8 @@ def _clean_query(q: object) -> str:
 
 
 def _clean_lang(lang: object) -> str:
+    """`lang` as a BCP 47 tag (zh, zh-CN, zh-Hans, en-GB, any case) → zh-hans or en."""
+    lang = from_tag(lang) if lang not in LANGUAGES else lang
     if lang not in LANGUAGES:
         raise ValidationFailed(
             _("The language must be zh-hans or en."),
@@ -342,7 +345,7 @@ def search(
 
 
 def clean_lang(lang: object) -> str:
-    """`lang` if it is zh-hans or en; ValidationFailed otherwise."""
+    """zh-hans or en for a BCP 47 tag of either (core.languages); ValidationFailed otherwise."""
     return _clean_lang(lang)
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Path, Query, Router
 
 from onestop.core import keys
-from onestop.core.errors import ValidationFailed
 from onestop.ledger import conf, note, selectors, services
 from onestop.ledger.models import Entry
 from onestop.ledger.schemas import (
@@ -22,17 +18,8 @@ from onestop.ledger.schemas import (
 
 router = Router(tags=["ledger"])
 
-_WHOLE = re.compile(r"^[0-9]{1,19}$")
-
-
-def _whole(value: str | None, name: str) -> int:
-    """Parse a non-negative integer parameter; anything else is a 400 with the error shape."""
-    if value is None or not _WHOLE.match(value):
-        raise ValidationFailed(
-            _("The parameter %(name)s must be a whole number.") % {"name": name},
-            details={name: value},
-        )
-    return int(value)
+# The largest tree size or index a request may name (the JSON number range every client reads).
+MAX_SIZE = 2**53 - 1
 
 
 @router.get(
@@ -56,15 +43,19 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
 
 
 @router.get("/entries/{index}", response=EntryOut, summary="One log entry")
-def entry(request: HttpRequest, index: str) -> Entry:
-    return selectors.entry_get(index=_whole(index, "index"))
+def entry(request: HttpRequest, index: int = Path(..., ge=0, le=MAX_SIZE)) -> Entry:
+    return selectors.entry_get(index=index)
 
 
 @router.get("/proof/inclusion", response=InclusionProofOut, summary="Inclusion proof")
 def inclusion(
-    request: HttpRequest, index: str | None = None, size: str | None = None
+    request: HttpRequest,
+    index: int = Query(..., ge=0, le=MAX_SIZE),
+    size: int = Query(..., ge=1, le=MAX_SIZE),
 ) -> dict[str, object]:
-    found = selectors.inclusion(index=_whole(index, "index"), size=_whole(size, "size"))
+    """The proof that entry `index` is in the tree of `size` entries (`index` < `size`, and
+    `size` at most the log's: otherwise 400)."""
+    found = selectors.inclusion(index=index, size=size)
     return {
         "index": found.index,
         "size": found.size,
@@ -76,9 +67,13 @@ def inclusion(
 
 @router.get("/proof/consistency", response=ConsistencyProofOut, summary="Consistency proof")
 def consistency(
-    request: HttpRequest, first: str | None = None, second: str | None = None
+    request: HttpRequest,
+    first: int = Query(..., ge=1, le=MAX_SIZE),
+    second: int = Query(..., ge=1, le=MAX_SIZE),
 ) -> dict[str, object]:
-    found = selectors.consistency(first=_whole(first, "first"), second=_whole(second, "second"))
+    """The proof that the tree of `first` entries is a prefix of the tree of `second`
+    (`first` <= `second`, and `second` at most the log's size: otherwise 400)."""
+    found = selectors.consistency(first=first, second=second)
     return {
         "first": found.first,
         "second": found.second,

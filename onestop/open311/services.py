@@ -32,11 +32,15 @@ from onestop.hotline.models import WorkOrder
 from onestop.open311 import catalogue, keys, policies, selectors
 from onestop.open311.keys import hash_key
 from onestop.open311.models import ApiClient, PublicService
+from onestop.org import selectors as org_selectors
 
 logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 2000  # the hotline's limit (GeoReport allows 4,000)
-MAX_IDEMPOTENCY_KEY = 80  # namespaced per client into the hotline's 100-character key
+MAX_IDEMPOTENCY_KEY = 80
+# Identical POSTs of one client (same body, no Idempotency-Key) within this many seconds are
+# one order: a client that retries in a loop files its request once.
+DEDUPE_SECONDS = 60
 
 
 def client_create(
@@ -260,6 +264,16 @@ def request_create(
         raise ValidationFailed(_("service_code is required."), code="missing_service_code")
     category = selectors.service_for_intake(code=data.service_code)
     lat, lon = _location(data)
+    if (
+        lat is not None
+        and lon is not None
+        and not org_selectors.in_region(client.region, float(lat), float(lon))
+    ):
+        raise ValidationFailed(
+            _("The location is outside region %(region)s, which this hotline serves.")
+            % {"region": client.region},
+            code="location_outside_region",
+        )
     description = _check_text(data)
     attributes = _attributes(data.attributes, data.service_code)
     key = (idempotency_key or "").strip()
@@ -269,11 +283,9 @@ def request_create(
             % {"limit": MAX_IDEMPOTENCY_KEY},
             code="invalid_idempotency_key",
         )
-    scoped_key = f"open311:{client.pk}:{key}" if key else None
+    # The key is scoped to the client's service account and bound to the body by
+    # `ticket_create`; without one, identical bodies within DEDUPE_SECONDS are one order.
     actor = client.account
-    retried = scoped_key is not None and (
-        hotline_selectors.ticket_list(actor=actor).filter(idempotency_key=scoped_key).exists()
-    )
     # ticket_create is one transaction; an outer one (a savepoint more) only when files come
     # along, so that the order and its attachments commit together.
     with transaction.atomic() if media else contextlib.nullcontext():
@@ -290,10 +302,11 @@ def request_create(
             latitude=lat,
             longitude=lon,
             region=client.region,
-            idempotency_key=scoped_key,
+            idempotency_key=key or None,
             route=True,
+            dedupe_seconds=DEDUPE_SECONDS,
         )
-        if not retried:
+        if not getattr(order, "replayed", False):
             for name, content in media:
                 hotline_services.attachment_add(actor=actor, order=order, name=name, data=content)
     return order

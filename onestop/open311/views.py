@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onestop.core import uploads, urls
+from onestop.core import throttle, uploads, urls
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import Category, WorkOrder
@@ -55,6 +55,8 @@ FIELDS = (
 )
 
 View = Callable[..., HttpResponse]
+# The statuses a domain error keeps here (anything else is a 400).
+ERROR_STATUSES = frozenset({400, 403, 404, 409, 422, 429})
 
 
 def w3c(moment: datetime.datetime | None) -> str | None:
@@ -82,10 +84,11 @@ def georeport(view: View) -> View:
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except DomainError as exc:
-                status = 404 if isinstance(exc, NotFound) else 400
-                if isinstance(exc, PermissionDenied):
-                    status = 403
-                return errors(fmt, status, [(status, str(exc.message))])
+                status = exc.status if exc.status in ERROR_STATUSES else 400
+                response = errors(fmt, status, [(status, str(exc.message))])
+                if retry_after := getattr(exc, "retry_after", None):
+                    response["Retry-After"] = str(retry_after)
+                return response
 
     return wrapper
 
@@ -253,6 +256,8 @@ def _request_in(request: HttpRequest) -> services.RequestIn:
 
 def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     client = selectors.client_authenticate(key=_api_key(request))
+    # Each request texts a citizen: a client (one key) files at most RATE_LIMITS["open311_post"].
+    throttle.check(request, "open311_post", key=f"open311:{client.pk}")
     data = _request_in(request)
     # each file's size is checked before it is read (and the parse itself is capped:
     # core.uploads)
@@ -286,16 +291,28 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+# The dates a query may name: any later or earlier is no date of this node's requests (and past
+# year 9999 or before year 1 no date at all once moved to China Standard Time).
+FIRST_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LAST_DATE = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
 def _date(value: str, name: str) -> datetime.datetime:
     try:
         moment = datetime.datetime.fromisoformat(value)
-    except ValueError as exc:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+        if not FIRST_DATE <= moment < LAST_DATE:
+            raise ValueError(value)
+    except (ValueError, OverflowError) as exc:
         raise ValidationFailed(
-            _("%(name)s is not a W3C date-time such as 2026-01-01T00:00:00+08:00.")
+            _(
+                "%(name)s is not a W3C date-time from 2000 to 2099 such as "
+                "2026-01-01T00:00:00+08:00."
+            )
             % {"name": name},
             code="invalid_date",
         ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    return moment
 
 
 def _window(request: HttpRequest) -> tuple[datetime.datetime, datetime.datetime]:
@@ -384,3 +401,11 @@ def token_detail(request: HttpRequest, *, fmt: str, token: str) -> HttpResponse:
     # Every service is `realtime`: a POST returns the service_request_id at once and never a
     # token, so no token can be looked up.
     raise NotFound(_("There is no token %(token)s.") % {"token": token}, code="unknown_token")
+
+
+def shaped_error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    """Any error under /open311/ (unknown path, wrong method, too large, crash) in the spec's
+    ``errors`` body, XML for an address ending in ``.xml``, JSON otherwise
+    (`core.middleware.ERROR_SHAPES`)."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return errors(fmt, status, [(status, message)])

@@ -9,8 +9,11 @@ covers itself.
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -300,3 +303,37 @@ __all__ = [
     "ticket_token",
     "tickets_ahead",
 ]
+
+
+@functools.cache
+def _bboxes() -> dict[str, tuple[tuple[float, float, float, float] | None, str | None]]:
+    path = Path(settings.BASE_DIR) / "data" / "seed" / "regions.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        row["code"]: (tuple(row["bbox"]) if row.get("bbox") else None, row.get("parent"))
+        for row in rows
+    }
+
+
+def region_bbox(code: str) -> tuple[float, float, float, float] | None:
+    """The bounding box of a region, ``(south, west, north, east)`` in WGS 84 degrees, from
+    data/seed/regions.json (its own, else its nearest ancestor's); None when none is known."""
+    known = _bboxes()
+    seen: set[str] = set()
+    current: str | None = code
+    while current and current in known and current not in seen:
+        seen.add(current)
+        box, parent = known[current]
+        if box is not None:
+            return box
+        current = parent
+    return None
+
+
+def in_region(code: str, latitude: float, longitude: float) -> bool:
+    """Whether a point lies in the bounding box of region `code` (True when none is known)."""
+    box = region_bbox(code)
+    if box is None:
+        return True
+    south, west, north, east = box
+    return south <= latitude <= north and west <= longitude <= east

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestop.core.errors import DomainError, NotFound
+from onestop.core.throttle import throttled
 from onestop.org import purposes, selectors, services
 from onestop.org.models import ServiceCentre
 
@@ -62,6 +63,7 @@ def _default_centre(centres: list[ServiceCentre]) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@throttled("kiosk_ticket")
 def queue_take(request: HttpRequest) -> HttpResponse:
     """The kiosk: choose the centre and what you came for, take a number."""
     centres = list(selectors.centre_list_node())

@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
+from pydantic import ConfigDict
+
+from onestop.core.api import one_of
 
 
 class MaterialStatusOut(Schema):
@@ -20,6 +23,8 @@ class PrefillValueOut(Schema):
 
 class PrefillIn(Schema):
     """Exactly one of `scenario` (a bundle's slug) and `item` (an item's code)."""
+
+    model_config = ConfigDict(json_schema_extra=one_of("scenario", "item"))
 
     scenario: str | None = None
     item: str | None = None

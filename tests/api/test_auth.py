@@ -103,14 +103,15 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_the_openapi_document_names_the_session_scheme_once() -> None:
+    """The session cookie, the CSRF header that goes with it on writes, and the Open311 key
+    (the GeoReport endpoints under /open311/v2/)."""
     schemes = api.get_openapi_schema()["components"]["securitySchemes"]
-    assert schemes == {
-        "SessionAuth": {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": settings.SESSION_COOKIE_NAME,
-            "description": SessionAuth.openapi_description,
-        }
+    assert set(schemes) == {"SessionAuth", "CsrfToken", "Open311Key"}
+    assert schemes["SessionAuth"] == {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": settings.SESSION_COOKIE_NAME,
+        "description": SessionAuth.openapi_description,
     }
 
 
@@ -119,7 +120,8 @@ def test_signed_in_operations_declare_the_scheme_and_public_ones_nothing() -> No
     assert len(found) > 20
     for path, method, operation in found:
         if path.startswith(SIGNED_IN):
-            assert operation.get("security") == [{"SessionAuth": []}], (method, path)
+            expected = {"SessionAuth": []} | ({"CsrfToken": []} if method in UNSAFE else {})
+            assert operation.get("security") == [expected], (method, path)
         else:
             assert "security" not in operation, (method, path)
 

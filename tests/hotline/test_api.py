@@ -78,8 +78,8 @@ def test_create_with_idempotency_key_returns_the_same_order(world):
         ({"description": ""}, 400, "invalid_text"),
         ({"description": "x" * 20_000}, 400, "invalid_text"),
         ({"category": "no-such-category"}, 400, "unknown_category"),
-        ({"latitude": "95.0"}, 400, "invalid_location"),
-        ({"longitude": "181"}, 400, "invalid_location"),
+        ({"latitude": "95.0"}, 422, "invalid"),  # bounds in the document
+        ({"longitude": "181"}, 422, "invalid"),
         ({"contact_phone": None}, 422, "invalid"),
     ],
 )
@@ -260,3 +260,55 @@ def test_the_api_and_the_order_page_take_steps_from_one_table(world, make):
     assert page_answer.status_code == 200
     assert "The work order was dispatched." in page_answer.content.decode()
     assert WorkOrder.objects.get(number=number).lead_department_id == PS
+
+
+def _second_agent(world: Any) -> Any:
+    from onestop.accounts import services as account_services
+    from onestop.accounts.models import StaffRole
+
+    return account_services.staff_create(
+        actor=world["admin"],
+        username="agent-2",
+        password="agent-2-password-2026",
+        real_name="agent-2",
+        roles=[(StaffRole.Role.HOTLINE_AGENT, "371121", None)],
+    )
+
+
+def test_an_idempotency_key_reused_with_another_body_is_a_422_and_changes_nothing(world):
+    agent = client_for(world["agent"])
+    first = post(agent, "/tickets", BODY, **{"Idempotency-Key": "web-7f3a"})
+    before = state()
+
+    again = post(
+        agent,
+        "/tickets",
+        {**BODY, "description": "Someone else's problem."},
+        **{"Idempotency-Key": "web-7f3a"},
+    )
+
+    assert first.status_code == 201
+    assert again.status_code == 422
+    assert again.json()["code"] == "idempotency_key_reused"
+    assert state() == before
+
+
+def test_idempotency_keys_are_scoped_to_the_caller(world):
+    """Another agent's same key is another order: the first order is not handed to them."""
+    first = post(client_for(world["agent"]), "/tickets", BODY, **{"Idempotency-Key": "k-1"})
+    other = post(client_for(_second_agent(world)), "/tickets", BODY, **{"Idempotency-Key": "k-1"})
+
+    assert first.status_code == other.status_code == 201
+    assert first.json()["number"] != other.json()["number"]
+    assert WorkOrder.objects.count() == 2
+
+
+@pytest.mark.parametrize("param", ["limit", "offset"])
+@pytest.mark.parametrize("value", [str(2**63), "100000000", "-1"])
+def test_list_bounds_are_a_422_in_the_error_shape(world, param, value):
+    if param == "offset" and value == "100000000":
+        value = "100001"
+    response = client_for(world["agent"]).get(f"{BASE}/tickets?{param}={value}")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"

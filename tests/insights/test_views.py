@@ -158,7 +158,7 @@ def test_malformed_month_is_a_400_page(client, month, world):
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "The month must be written as YYYY-MM (for example 2026-05), from 2000 on." in html
+    assert "The month must be written as YYYY-MM (for example 2026-05), from 2000 to 2099." in html
     assert EN_PS not in html
     assert "insights-chart-data" not in html
 
@@ -172,7 +172,7 @@ def test_malformed_month_on_a_download_is_a_400(client, world, url):
     assert response.status_code == 400
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == (
-        "The month must be written as YYYY-MM (for example 2026-05), from 2000 on."
+        "The month must be written as YYYY-MM (for example 2026-05), from 2000 to 2099."
     )
 
 
