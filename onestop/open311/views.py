@@ -31,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onestop.core import throttle, uploads, urls
-from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.errors import DomainError, NotFound, ValidationFailed
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import Category, WorkOrder
 from onestop.open311 import catalogue, selectors, services
