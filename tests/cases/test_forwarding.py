@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from onestop.accounts import services as account_services
 from onestop.cases import services
 from onestop.cases.models import Case, CaseEvent, CaseMaterial
-from onestop.cases.services import forwarding
+from onestop.cases.services import forms, forwarding
 from onestop.core.errors import PermissionDenied, ValidationFailed
 from onestop.federation.models import InboxMessage, OutboxMessage
 from onestop.notify.models import Notification
@@ -59,6 +59,10 @@ def _form(code: str) -> dict[str, Any]:
             values[key] = "2026-11-20"
         elif "phone" in key:
             values[key] = "13800138000"
+        elif forms.identifier_kind(key, prop) == "resident-id":
+            values[key] = RESIDENT_ID  # check digits are checked wherever one is typed
+        elif forms.identifier_kind(key, prop) == "uscc":
+            values[key] = "91371121MA3D6E8F97"
         else:
             values[key] = f"test {key}"
     return values
