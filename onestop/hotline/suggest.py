@@ -37,6 +37,7 @@ class Choice:
     name: str
     score: float
     department: str = ""  # a category's: the department of its default kind in the region
+    matched: tuple[str, ...] = ()  # a category's: its keywords (and name) found in the text
 
     @property
     def percent(self) -> int:
@@ -195,6 +196,7 @@ def suggest(
             name=found[c["code"]].name if c["code"] in found else c["code"],
             score=float(c["score"]),
             department=owner(c["code"]),
+            matched=matched_terms(found.get(c["code"]), text),
         )
         for c in routed["categories"][:3]
     ]
@@ -219,6 +221,20 @@ def suggest(
         actor=actor, category=chosen, township=township, latitude=latitude, longitude=longitude
     )
     return result
+
+
+MAX_MATCHED = 4
+
+
+def matched_terms(category: Any, text: str) -> tuple[str, ...]:
+    """Why a category is suggested, in words the agent can check: its Chinese name and the
+    catalogue keywords (`Category.keywords`) that occur in the text, at most MAX_MATCHED."""
+    if category is None:
+        return ()
+    lowered = text.lower()
+    terms = [category.name_zh, *(category.keywords or [])]
+    found = [t for t in dict.fromkeys(terms) if t and len(t) >= 2 and t.lower() in lowered]
+    return tuple(found[:MAX_MATCHED])
 
 
 def _region_departments(region: str) -> dict[str, str]:

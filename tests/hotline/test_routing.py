@@ -443,3 +443,63 @@ def test_warm_up_loads_the_saved_model_and_never_trains(
         assert routing._model.n_examples == model.n_examples
     finally:
         routing.set_model(None)
+
+
+# --- categories first, departments from the categories' owners ------------------------------
+
+
+def test_departments_follow_the_predicted_categories(active: routing.Model) -> None:
+    kinds = {k: f"371121-{k}" for k in active.kind_clf.classes_}
+    text = "楼下饭店油烟太大"
+    out = active.predict(text, "371121", departments=kinds)
+    top = out["categories"][0]["code"]
+    owners = routing.seed_owners()
+    assert out["departments"][0]["kind"] == owners[top]
+    # A catalogue that gives the category another owner changes the department, not the model.
+    other = next(k for k in kinds if k != owners[top])
+    moved = active.predict(text, "371121", departments=kinds, owners={**owners, top: other})
+    assert moved["categories"] == out["categories"]
+    assert moved["departments"][0]["kind"] == other
+    # The department's score is the probability mass of the categories it owns.
+    mass = sum(c["score"] for c in out["categories"] if owners.get(c["code"]) == owners[top])
+    assert out["departments"][0]["score"] >= mass * (1 - routing.KIND_TIE_BREAK) - 0.01
+
+
+@pytest.mark.django_db
+def test_category_owners_read_the_catalogue() -> None:
+    from onestop.hotline.models import Category
+    from onestop.hotline.seed import seed_catalogue
+
+    seeded = routing.seed_owners()
+    assert routing.category_owners() == seeded  # no catalogue yet: the seed file's
+    seed_org()
+    seed_catalogue()
+    assert routing.category_owners() == seeded
+    code = "urban-rural-construction.property-management"
+    Category.objects.filter(code=code).update(default_kind_id="market-regulation")
+    assert routing.category_owners()[code] == "market-regulation"
+
+
+def test_threshold_is_calibrated_on_held_out_training_data(
+    model: routing.Model, held_out: tuple[list[Any], list[Any]]
+) -> None:
+    import numpy as np
+
+    _, test = held_out
+    test = test[:120]
+    chosen = routing.calibrate_threshold(model, test, target=0.9)
+    assert chosen["threshold"] in routing.CALIBRATION_GRID
+    cat_p, _ = model.probabilities([e["text"] for e in test])
+    classes = np.asarray(model.category_clf.classes_)
+    right = classes[cat_p.argmax(axis=1)] == np.asarray([e["category"] for e in test])
+    conf = cat_p.max(axis=1)
+
+    def precision(limit: float) -> float:
+        return float(right[conf >= limit].mean()) if (conf >= limit).any() else 1.0
+
+    assert chosen["precision"] == round(precision(chosen["threshold"]), 4) >= 0.9
+    assert chosen["coverage"] == round(float((conf >= chosen["threshold"]).mean()), 4)
+    # The lowest grid value that reaches the target: every lower one falls short.
+    for lower in (t for t in routing.CALIBRATION_GRID if t < chosen["threshold"]):
+        assert precision(lower) < 0.9
+    assert routing.calibrate_threshold(model, test, target=1.01)["threshold"] is None

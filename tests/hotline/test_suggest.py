@@ -255,3 +255,18 @@ def test_the_live_panel_leaves_the_answer_for_its_own_request(
     assert found is not None
     assert found.text == "带户口簿到派出所补办。"
     assert suggest.answer(text="  ", region="371121") is None
+
+
+def test_a_suggested_category_shows_the_keywords_it_matched(
+    world: dict[str, User], fake_answer: list[str]
+) -> None:
+    result = suggest.suggest(
+        actor=world["agent"],
+        text="包工头拖欠工资半年了，俺们讨薪没人管",
+        region="371121",
+        request_type="complaint",
+    )
+
+    assert result.categories[0].code == "labor.wage-arrears"
+    assert result.categories[0].matched == ("拖欠工资", "讨薪", "包工头")
+    assert result.categories[1].matched == ()
