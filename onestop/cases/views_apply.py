@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -727,6 +728,6 @@ def apply_submitted(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "decided": decided,
         # What happens next: by when the last decision is due, and how the results come back.
         "last_due": max(open_dues) if open_dues else None,
-        "results_method": notify_method(case, children),
+        "results_method": notify_method(case, children, translation.get_language()),
     }
     return render(request, "cases/apply/submitted.html", context)

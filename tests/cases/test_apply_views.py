@@ -580,6 +580,9 @@ def test_submit_is_idempotent_and_shows_the_case_number(portal):
     assert f"By {case.due_date:%Y-%m-%d} at the latest." in html
     assert "A message in “My messages” each time a service is decided" in html
     assert "The results: " in html
+    # ...in the reader's language, whatever the account's notification language
+    told = re.search(r'<p id="next-told">(.*?)</p>', html, re.S).group(1)
+    assert not re.search(r"[\u4e00-\u9fff]", told), told
     declared = case.events.get(kind="submitted").data["declaration"]
     assert declared.startswith("I promise that the information I have filled in")
     # the draft page now leads to the submitted page

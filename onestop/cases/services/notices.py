@@ -89,10 +89,11 @@ def decided_notify(case: Case) -> None:
     )
 
 
-def notify_method(top: Case, children: list[Case]) -> str:
-    """Where the results went, as one phrase in the applicant's language: the same words as
-    the result panel and the timeline (each item's `delivery`)."""
-    language = case_language(top)
+def notify_method(top: Case, children: list[Case], language: str | None = None) -> str:
+    """Where the results went, as one phrase in `language` (by default the applicant's
+    notification language; a page passes the reader's): the same words as the result panel
+    and the timeline (each item's `delivery`)."""
+    language = language or case_language(top)
     with translation.override(language):
         approved = [c for c in children if c.status != S.REJECTED]
         windows: list[str] = []
