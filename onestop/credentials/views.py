@@ -29,7 +29,9 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"token": (token or "")[:MAX_TOKEN_CHARS]}
     if token is not None:
         if token.strip():
-            context["result"] = selectors.credential_verify(token=token[:MAX_TOKEN_CHARS])
+            context["result"] = _localised(
+                selectors.credential_verify(token=token[:MAX_TOKEN_CHARS])
+            )
         else:
             context["empty"] = True
     return render(request, "credentials/verify.html", context)
@@ -45,12 +47,23 @@ def verify_reference(request: HttpRequest, ref: str) -> HttpResponse:
         raise Http404(str(error.message)) from None
     context = {
         "token": credential.token,
-        "result": selectors.credential_verify(token=credential.token),
+        "result": _localised(selectors.credential_verify(token=credential.token)),
     }
     response = render(request, "credentials/verify.html", context)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _localised(result: Any) -> Any:
+    """The issuer named in the reader's language when it is one of this node's departments
+    (a peer's keeps the name it signed with), as on the wallet page and the PDF."""
+    summary = result.credential
+    if isinstance(summary, dict) and summary.get("issuer_department"):
+        with contextlib.suppress(NotFound):
+            department = org_selectors.department_get(code=summary["issuer_department"])
+            summary["issuer_name"] = department.name or summary.get("issuer_name", "")
+    return result
 
 
 @require_GET
@@ -99,26 +112,33 @@ def _qr_for(request: HttpRequest, credential: Credential) -> Any:
 def wallet_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     credential = _own(request, credential_id)
     code = _qr_for(request, credential)
+    document = selectors.credential_document(credential=credential)
     context = {
         "credential": credential,
+        "issuer_name": _issuer_name(credential, document),
         "state": _state(credential),
         "qr_uri": qr.data_uri(code),
         "verify_link": _reference_url(credential),
         "subject_rows": claims.claim_rows(credential.subject),
-        "document": selectors.credential_document(credential=credential),
+        "document": document,
     }
     return render(request, "credentials/wallet_detail.html", context)
+
+
+def _issuer_name(credential: Any, document: dict[str, Any]) -> str:
+    """The issuing department by its name in the reader's language when it is ours (a peer's
+    licence keeps the name it was signed with): the same on the page as on the PDF."""
+    issuer = str(document["issuer"]["name"])
+    with contextlib.suppress(NotFound):
+        issuer = org_selectors.department_get(code=credential.issuer_department).name or issuer
+    return issuer
 
 
 @login_required
 @require_GET
 def wallet_pdf(request: HttpRequest, credential_id: str) -> HttpResponse:
     credential = _own(request, credential_id)
-    issuer = selectors.credential_document(credential=credential)["issuer"]["name"]
-    # the issuing department by its name in the reader's language when it is ours (a peer's
-    # licence keeps the name it was signed with)
-    with contextlib.suppress(NotFound):
-        issuer = org_selectors.department_get(code=credential.issuer_department).name or issuer
+    issuer = _issuer_name(credential, selectors.credential_document(credential=credential))
     rows: list[tuple[str, Any]] = [
         (_("Licence number"), credential.number),
         (_("Holder"), credential.holder.organisation_name or credential.holder.real_name),

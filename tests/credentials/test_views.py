@@ -32,8 +32,12 @@ def test_verify_page_without_login(client: Any, issue: Any) -> None:
     assert "PAGE-1" in html
     assert "张*" in html
     assert "张伟" not in html
-    assert "五莲县公安局" in html
+    # the issuing department in the reader's language, as on the wallet page and the PDF
+    assert "Wulian County Public Security Bureau" in html
+    assert "五莲县公安局" not in html
     assert "Not revoked" in html
+    chinese = client.get(f"/verify/?t={quote(credential.token)}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "五莲县公安局" in chinese.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -182,6 +186,8 @@ def test_the_wallet_names_claims_in_the_readers_language(
     english = client.get(f"/wallet/{credential.id}/", **EN).content.decode()
     assert "<dt>Relation to the head of household</dt><dd>Head of household</dd>" in english
     assert "<dt>custom_key</dt><dd>x</dd>" in english  # a key with no label shows as it is
+    assert "<dd>Wulian County Public Security Bureau</dd>" in english  # the issuer too
+    assert "五莲县公安局" not in english
     chinese = client.get(f"/wallet/{credential.id}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
     from django.utils import translation
 
