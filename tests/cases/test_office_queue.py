@@ -5,6 +5,7 @@ with the number of cases."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -51,6 +52,9 @@ def test_queue_lists_only_the_officers_department_in_its_region(
     body = response.content.decode()
     assert other_department.number not in body
     assert other_region.number not in body
+    # On a 390 px phone the six columns scroll inside their box, not the whole page.
+    box = r'usa-table-container--scrollable" tabindex="0">\s*<table[^>]*id="queue"'
+    assert re.search(box, body)
     # The Ganyu officer of the same department kind sees only Ganyu's case.
     response = _login(client, world["officer-gy"]).get(reverse("cases:office"))
     assert _numbers(response) == [other_region.number]
