@@ -12,7 +12,12 @@ metric files marked dead (`core.metrics`, prometheus-client's multiprocess mode)
 """
 
 import logging
+import os
 from typing import Any
+
+# Imported here, in the master, once: importing it (or Django) while a worker's exit is being
+# handled — a HUP reload — failed half-way and took the master down.
+from prometheus_client import multiprocess
 
 graceful_timeout = 10
 # Query strings up to 8 KiB reach the node (its answers to bad ones are in the API error shape).
@@ -48,6 +53,6 @@ def post_worker_init(worker: Any) -> None:
 
 
 def child_exit(server: Any, worker: Any) -> None:
-    from onestop.core import metrics
-
-    metrics.mark_process_dead(worker.pid)
+    # the same directory `core.metrics` reads (PROMETHEUS_MULTIPROC_DIR, set by `onestop serve`)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
