@@ -194,7 +194,7 @@ def test_newborn_bundle_online_to_one_delivery(cases_live_server, page, axe_jour
                 actor__username=username,
                 dataset="cases",
                 subject_index=top.applicant_index,
-                basis__contains=children[code].number,
+                case_ref=children[code].number,
             ).exists(), (username, code)
 
     # The citizen: the application is completed, the results are listed, one notification.

@@ -103,6 +103,7 @@ APPLY = """
 from django.core.files.uploadedfile import SimpleUploadedFile
 from onestop.accounts.models import User
 from onestop.cases import services
+from onestop.cases.services import forms
 citizen = User.objects.get(username="citizen")
 item = services.remote_item_get(region="320707", code="{code}")
 form = {{}}
@@ -111,6 +112,8 @@ for key, prop in item["form"]["properties"].items():
     elif prop.get("type") == "number": form[key] = 1
     elif prop.get("format") == "date": form[key] = "2026-11-20"
     elif "phone" in key: form[key] = "13800138000"
+    elif forms.identifier_kind(key, prop) == "resident-id": form[key] = "11010519491231002X"
+    elif forms.identifier_kind(key, prop) == "uscc": form[key] = "91371121MA3D6E8F97"
     else: form[key] = "测试 " + key
 pdf = b"%PDF-1.4\\n1 0 obj<<>>endobj\\ntrailer<<>>\\n%%EOF\\n"
 files = {{m["key"]: SimpleUploadedFile(m["key"] + ".pdf", pdf)

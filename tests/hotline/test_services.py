@@ -106,10 +106,15 @@ def test_an_intake_without_routing_queues_none(make, settings):
 
 
 def test_retried_create_with_the_same_key_returns_the_same_order(make):
-    first = make(idempotency_key="call-42")
-    again = make(idempotency_key="call-42", description="a different text")
+    from onestop.hotline.services import IdempotencyKeyReused
 
+    first = make(idempotency_key="call-42")
+    again = make(idempotency_key="call-42")  # the same request retried
     assert again.pk == first.pk
+    # the same key with another body is another request: refused, nothing written (issue #13)
+    with pytest.raises(IdempotencyKeyReused):
+        make(idempotency_key="call-42", description="a different text")
+
     assert WorkOrder.objects.count() == 1
     assert WorkOrderEvent.objects.count() == 1
 

@@ -129,7 +129,7 @@ def test_a_deleted_document_is_gone_from_the_embedding_matrix(indexed):
         ({"q": "出" * 201}, "query_too_long", TOO_LONG),
         ({"q": "a" * 10_000}, "query_too_long", TOO_LONG),
         ({"q": "出生", "lang": "fr"}, "invalid_language", BAD_LANG),
-        ({"q": "出生", "lang": "zh"}, "invalid_language", BAD_LANG),
+        ({"q": "出生", "lang": "de-DE"}, "invalid_language", BAD_LANG),  # "zh" is a BCP 47 tag
         ({"q": "出生", "limit": 0}, "invalid_limit", BAD_LIMIT),
         ({"q": "出生", "limit": 51}, "invalid_limit", BAD_LIMIT),
         ({"q": "出生", "limit": "ten"}, "invalid_limit", BAD_LIMIT),
