@@ -341,7 +341,7 @@ def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise ValidationFailed("case.status needs a case id and a sequence.") from exc
     mirror = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("applicant")
         .filter(pk=case_id, handling_region=peer.region)
         .first()
