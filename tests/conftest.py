@@ -3,6 +3,7 @@
 - Worlds (tests/factories/worlds.py): a world fixture's data is built once per process, kept in
   an uncommitted template transaction, and each test runs in a rolled-back savepoint on top.
 - Keys: generated once per process; each test's data dir starts with a copy.
+- Routing models: trained once per run for the same examples (tests/factories/trained.py).
 - `login(user)` → a test client signed in as `user` (English unless asked otherwise);
   `sign_in(page, base, username)` → the same in the browser, through the login form.
 """
@@ -17,7 +18,7 @@ import pytest
 
 from onestop.core import calendar, crypto, memo
 from tests import factories
-from tests.factories import worlds
+from tests.factories import trained, worlds
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -113,6 +114,20 @@ def _plain_static_storage(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _made_once_per_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What the whole run shares across xdist workers: `routing.train` memoised
+    (tests/factories/trained.py) and the live nodes' migrated database
+    (tests/factories/nodes.py)."""
+    from onestop.hotline import routing
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            routing, "train", trained.memo_train(trained.shared_dir(tmp_path_factory.getbasetemp()))
+        )
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from contextlib import closing
@@ -18,8 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ONESTOP = [sys.executable, "-m", "onestop"]
+
+# The run's temporary dir that every xdist worker sees (set by tests/conftest.py): the database
+# after `onestop migrate` is made there once per run and copied into every live node's data dir.
+SHARED: Path | None = None
 
 
 def worker_ports(*first: int) -> list[int]:
@@ -128,17 +134,37 @@ class LiveNode:
         self.process = None
 
 
+def migrated_database() -> Path:
+    """A SQLite file after `onestop migrate` (no seed, no keys), made once per test run under a
+    file lock and shared by every worker; each node starts from a copy of it. Migrating takes
+    ~5 s of CPU in a fresh process, and the live-node tests start about a dozen nodes."""
+    global SHARED  # noqa: PLW0603 - outside the suite's fixture: a fresh dir for this process
+    if SHARED is None:
+        SHARED = Path(tempfile.mkdtemp(prefix="onestop-nodes-"))
+    directory = SHARED
+    data = directory / "migrated-node"
+    database = data / "node.sqlite3"
+    with FileLock(str(directory / "migrated-node.lock")):
+        if not (data / "done").exists():
+            data.mkdir(parents=True, exist_ok=True)
+            database.unlink(missing_ok=True)
+            template = LiveNode("371121", data, 0)
+            template.run("migrate", "-v", "0")
+            (data / "done").write_text("migrated\n")
+    return database
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """`source` copied to `target` with SQLite's backup API (a consistent copy)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as copy:
+        src.backup(copy)
+
+
 def migrate_all(nodes: list[LiveNode]) -> None:
-    """Migrate the first node's database; the others start from a copy of it (SQLite's backup
-    API), which halves the set-up on a busy machine. Keys are not copied: each node makes its
-    own on first use."""
-    template: Path | None = None
+    """Each node's database starts as a copy of the run's migrated database (see
+    `migrated_database`). Keys are not copied: each node makes its own on first use."""
+    template = migrated_database()
     for node in nodes:
         node.data_dir.mkdir(parents=True, exist_ok=True)
-        target = node.data_dir / "node.sqlite3"
-        if template is None:
-            node.run("migrate", "-v", "0")
-            template = target
-            continue
-        with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as copy:
-            source.backup(copy)
+        copy_database(template, node.data_dir / "node.sqlite3")

@@ -3,9 +3,9 @@
 Each region runs what `make run NODE_REGION=<code>` runs before it serves — `onestop migrate`
 and `onestop seed_demo` — in a subprocess on a fresh data dir and SQLite database; then the
 seeded rows are read straight from that database. The migrations are the same for every region
-(they write no region's rows): they run once per test process, and each region's node starts
-from a copy of that migrated database (SQLite's backup API, as tests/factories/nodes.py does for
-the multi-node tests) and seeds it. The hotline routing model is trained once
+(they write no region's rows): they run once per test run, and each region's node starts
+from a copy of that migrated database (tests/factories/nodes.py, shared with the multi-node
+tests) and seeds it. The hotline routing model is trained once
 (on the cold-start examples) and put in each data dir, so the seed loads it instead of training
 the full model (the slowest step); `python -m bench seed_regions` times the whole seed.
 """
@@ -18,12 +18,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+
+from tests.factories.nodes import copy_database, migrated_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,10 +66,8 @@ def _node_env(data: Path, region: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A node's database after `onestop migrate` (the first region's node; no seed)."""
-    data = tmp_path_factory.mktemp("migrated")
-    _onestop(["migrate", "-v", "0"], _node_env(data, REGIONS[0]))
-    return data / "onestop.sqlite3"
+    """A node's database after `onestop migrate` (no seed): the run's shared one."""
+    return migrated_database()
 
 
 def _onestop(args: list[str], env: dict[str, str]) -> str:
@@ -102,8 +101,7 @@ def test_each_region_starts_as_a_node_and_seeds_only_its_own(
     (data / "models").mkdir(parents=True)
     shutil.copy(routing_model, data / "models" / "hotline-routing.joblib")
     db = data / "onestop.sqlite3"
-    with closing(sqlite3.connect(migrated)) as source, closing(sqlite3.connect(db)) as copy:
-        source.backup(copy)
+    copy_database(migrated, db)
     out = _onestop(["seed_demo"], _node_env(data, region))
     assert f"seeding the demo of region {region}" in out
     assert "seed cases-demo:" in out  # the last step ran
