@@ -22,9 +22,9 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
 
 
 class WorkflowEventInline(admin.TabularInline):
-    """The steps without their data: a process's start data and task results carry the
-    applicant's form values, which the admin does not show (they are read in the consoles,
-    where each view is an access record)."""
+    """The steps without their data: a process decided by rules starts with facts read from
+    shared data about the applicant (insured or not), which the admin does not show (they are
+    read in the consoles, where each view is an access record)."""
 
     model = WorkflowEvent
     extra = 0

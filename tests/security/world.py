@@ -26,6 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 REGION = "371121"
 OTHER = "320707"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+AUTO_ITEM = "37112100YB-GG-0004"  # the newborn's medical insurance enrolment, decided by rules
 CARD_ITEM = "37112100RS-GG-0005"  # the newborn's social security card: human resources
 
 # role → username in the world
@@ -115,6 +116,10 @@ def build() -> dict[str, Any]:
         ticket_token=ticket_token(ticket),
         track_token=token_for(top.number),
         process=ProcessInstance.objects.get(business_key=application["item_case"].number).pk,
+        # the enrolment decided by rules: its process started with facts from shared data
+        auto_process=ProcessInstance.objects.get(
+            business_key=top.children.get(item__code=AUTO_ITEM).number
+        ).pk,
         owner_pk=owner.pk,
         device=devices["officer"].pk,
         staff_role=StaffRole.objects.filter(user=officer).get().pk,
