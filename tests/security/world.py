@@ -68,6 +68,7 @@ _ids: dict[str, Any] = {}
 def build() -> dict[str, Any]:
     from onestop.accounts.models import StaffRole
     from onestop.cases.tracking import token_for
+    from onestop.credentials import qr
     from onestop.hotline.seed import seed_catalogue
     from onestop.notify.models import Notification
     from onestop.org.models import ServiceCentre
@@ -105,6 +106,7 @@ def build() -> dict[str, Any]:
         supplement=application["supplement"].pk,
         draft=str(application["draft"].pk),
         credential=str(application["card"].pk),
+        verify_ref=qr.reference(application["card"].pk),
         order=order.number,
         order_pk=order.pk,
         notification=str(Notification.objects.filter(recipient=owner).order_by("pk")[0].pk),
