@@ -1,4 +1,10 @@
-"""Users and staff roles in the admin. The resident ID is only ever shown masked here."""
+"""Users and staff roles in the admin. The resident ID is only ever shown masked here.
+
+Also the scoping of admins this app cannot have in their own module (`accounts.admin_scope`):
+`org`'s queue tickets (org cannot import accounts, which builds on it) by their centre's
+region, and the records of the packages this app signs people in with — sign-in attempts and
+logs (django-axes), authenticator devices (django-otp) — and the task queue's rows, for
+superusers only."""
 
 from __future__ import annotations
 
@@ -8,7 +14,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from onestop.accounts.admin_scope import PersonalData, RegionScopedAdminMixin
+from onestop.accounts.admin_scope import (
+    PersonalData,
+    RegionScopedAdminMixin,
+    SuperuserOnlyAdminMixin,
+    rescope,
+)
 from onestop.accounts.models import AssuranceEvent, StaffRole, User
 
 
@@ -88,9 +99,32 @@ class UserAdmin(RegionScopedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(StaffRole)
-class StaffRoleAdmin(admin.ModelAdmin[StaffRole]):
+class StaffRoleAdmin(RegionScopedAdminMixin, admin.ModelAdmin[StaffRole]):
+    # an administrator sees the roles held in their regions
     list_display = ["user", "role", "region", "department"]
     list_filter = ["role", "region"]
     search_fields = ["user__username", "user__real_name", "department__code"]
     autocomplete_fields = ["user", "region", "department"]
     list_select_related = ["user", "region", "department"]
+
+
+def _rescope_others() -> None:
+    # Import the admins first (autodiscover imports them in INSTALLED_APPS order; importing
+    # here again is a no-op), then put the scoping in front of each registered one.
+    import django_otp.plugins.otp_totp.admin  # noqa: F401
+    import django_tasks_db.admin  # noqa: F401
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_tasks_db.models import DBTaskResult
+
+    import onestop.org.admin  # noqa: F401
+    from onestop.org.models import QueueTicket
+
+    if QueueTicket in admin.site._registry:
+        rescope(QueueTicket, RegionScopedAdminMixin, scope_field="centre__region")
+    for model in (AccessAttempt, AccessLog, AccessFailureLog, TOTPDevice, DBTaskResult):
+        if model in admin.site._registry:  # axes registers its admin only if AXES_ENABLE_ADMIN
+            rescope(model, SuperuserOnlyAdminMixin)
+
+
+_rescope_others()

@@ -48,7 +48,8 @@ class Permission(StrEnum):
     LICENCE_TYPE_MANAGE = "node:licence_type:manage"
     CREDENTIAL_ISSUE = "department:credential:issue"
     CREDENTIAL_REVOKE = "department:credential:revoke"
-    CREDENTIAL_VIEW = "self:credential:view"
+    CREDENTIAL_VIEW = "self:credential:view"  # the holder's wallet: the holder only
+    CREDENTIAL_ISSUED_VIEW = "department:credential:view"  # what one's department issued
     # knowledge
     ARTICLE_DRAFT = "staff:article:draft"
     ARTICLE_PUBLISH = "region:article:publish"

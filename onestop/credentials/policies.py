@@ -2,8 +2,10 @@
 
 Only staff of the department that issues the licence type in this node's region:
 department officers of that department and administrators of the region (superusers too).
-Every signed-in user may see their own credentials; issuing staff see what their
-department issued. The licence type registry is national: only the node itself (`SYSTEM`,
+Every signed-in user may see their own credentials in their wallet (the page with the QR and
+the presentable PDF: the holder only, ``self:credential:view``); issuing staff see what their
+department issued in the issued-licences console (``department:credential:view``), never the
+holder's wallet. The licence type registry is national: only the node itself (`SYSTEM`,
 the seed) and superusers change it; `SYSTEM` issues, revokes and views nothing.
 """
 
@@ -25,6 +27,7 @@ class Action(StrEnum):
     ISSUE = Permission.CREDENTIAL_ISSUE.value
     REVOKE = Permission.CREDENTIAL_REVOKE.value
     VIEW = Permission.CREDENTIAL_VIEW.value
+    ISSUED_VIEW = Permission.CREDENTIAL_ISSUED_VIEW.value
 
 
 def issuing_staff(actor: Any) -> bool:
@@ -52,8 +55,8 @@ def staff_of(actor: Any, department_code: str) -> bool:
 
 
 def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911 - one answer per action
-    """`obj` is a department code for ISSUE, a credential for REVOKE and VIEW (none for
-    TYPE_MANAGE)."""
+    """`obj` is a department code for ISSUE, a credential for REVOKE, VIEW and ISSUED_VIEW
+    (none for TYPE_MANAGE)."""
     if action == Action.TYPE_MANAGE:
         return is_system(actor) or bool(
             getattr(actor, "is_authenticated", False)
@@ -66,8 +69,10 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911 - on
         return isinstance(obj, str) and staff_of(actor, obj)
     if action == Action.REVOKE:
         return obj is not None and staff_of(actor, str(obj.issuer_department))
+    if actor is None or not getattr(actor, "is_authenticated", False) or obj is None:
+        return False
     if action == Action.VIEW:
-        if actor is None or not getattr(actor, "is_authenticated", False) or obj is None:
-            return False
-        return bool(obj.holder_id == actor.pk) or staff_of(actor, str(obj.issuer_department))
+        return bool(obj.holder_id == actor.pk) and bool(getattr(actor, "is_active", True))
+    if action == Action.ISSUED_VIEW:
+        return staff_of(actor, str(obj.issuer_department))
     return False

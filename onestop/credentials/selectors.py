@@ -101,8 +101,21 @@ def credential_state(credential: Credential, now: datetime | None = None) -> str
 
 
 def credential_get(*, actor: Any, id: Any) -> Credential:
-    """One e-licence, for its holder or the issuing department's staff; NotFound otherwise
-    (a stranger cannot tell whether the id exists)."""
+    """One e-licence, for its holder or the issuing department's staff (revocation); NotFound
+    otherwise (a stranger cannot tell whether the id exists)."""
+    credential = _credentials().filter(pk=id).first() if _is_uuid(id) else None
+    if credential is None or not (
+        policies.can(actor, policies.Action.VIEW, credential)
+        or policies.can(actor, policies.Action.ISSUED_VIEW, credential)
+    ):
+        raise NotFound(_("There is no such e-licence."), code="credential_not_found")
+    return credential
+
+
+def wallet_get(*, actor: Any, id: Any) -> Credential:
+    """One e-licence of `actor`'s own wallet (its page, QR and PDF): the holder only. Anyone
+    else — the issuing department's staff included — gets NotFound, as for an id that does
+    not exist."""
     credential = _credentials().filter(pk=id).first() if _is_uuid(id) else None
     if credential is None or not policies.can(actor, policies.Action.VIEW, credential):
         raise NotFound(_("There is no such e-licence."), code="credential_not_found")

@@ -92,7 +92,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 def _own(request: HttpRequest, credential_id: Any) -> Credential:
     try:
-        return selectors.credential_get(actor=request.user, id=credential_id)
+        return selectors.wallet_get(actor=request.user, id=credential_id)
     except NotFound as error:
         raise Http404(str(error.message)) from None
 

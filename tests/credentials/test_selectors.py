@@ -97,6 +97,20 @@ def test_credential_get_is_for_the_holder_and_the_issuer(issue, world) -> None:
     assert list(issued_list(actor=world["citizen"])) == []
 
 
+def test_the_wallet_is_for_the_holder_only(issue, world) -> None:
+    """The issuing department revokes through `credential_get`, but the holder's wallet (the
+    page with the QR, the presentable PDF) is the holder's alone."""
+    from onestop.credentials.selectors import wallet_get
+
+    credential = issue()
+    assert wallet_get(actor=world["citizen"], id=str(credential.id)) == credential
+    for other in ("officer-ps", "admin", "business", "officer-gy"):
+        with pytest.raises(NotFound):
+            wallet_get(actor=world[other], id=credential.id)
+    with pytest.raises(NotFound):
+        wallet_get(actor=world["citizen"], id="not-a-uuid")
+
+
 def test_a_peer_issued_licence_counts_as_held_while_it_is_valid(world) -> None:
     """An e-licence a peer node issued (a cross-province case) counts as held for the materials,
     like one of this node's, until its validUntil."""
