@@ -116,17 +116,27 @@ def _plain_static_storage(settings: Any) -> None:
     }
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The live nodes' PostgreSQL databases go with the run (the controller drops them once
+    every worker is done; a run without xdist drops its own)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        from tests.factories import nodes
+
+        nodes.drop_databases()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _made_once_per_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """What the whole run shares across xdist workers: `routing.train` memoised
     (tests/factories/trained.py) and the live nodes' migrated database
     (tests/factories/nodes.py)."""
     from onestop.hotline import routing
+    from tests.factories import nodes
 
+    shared = trained.shared_dir(tmp_path_factory.getbasetemp())
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            routing, "train", trained.memo_train(trained.shared_dir(tmp_path_factory.getbasetemp()))
-        )
+        patch.setattr(routing, "train", trained.memo_train(shared))
+        patch.setattr(nodes, "SHARED", shared)  # the live nodes' migrated database, made once
         yield
 
 

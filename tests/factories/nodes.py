@@ -27,6 +27,43 @@ ONESTOP = [sys.executable, "-m", "onestop"]
 # after `onestop migrate` is made there once per run and copied into every live node's data dir.
 SHARED: Path | None = None
 
+# When the suite runs on PostgreSQL, so do the live nodes: each its own database, named after
+# the suite's database and the node's port, created from a migrated template database.
+SUITE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
+POSTGRES = SUITE_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+
+
+def _postgres_url(name: str) -> str:
+    base, _sep, _old = SUITE_DATABASE_URL.partition("?")[0].rpartition("/")
+    return f"{base}/{name}"
+
+
+def _postgres_prefix() -> str:
+    return SUITE_DATABASE_URL.partition("?")[0].rpartition("/")[2] + "_node"
+
+
+def _postgres(*statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_postgres_url("postgres"), autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)  # type: ignore[arg-type] - names we made above
+
+
+def drop_databases() -> None:
+    """Drop every live node's database of this run (PostgreSQL; the suite's session end)."""
+    if not POSTGRES:
+        return
+    import psycopg
+
+    with psycopg.connect(_postgres_url("postgres"), autocommit=True) as connection:
+        names = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            (_postgres_prefix().replace("_", r"\_") + "%",),
+        ).fetchall()
+        for (name,) in names:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
 
 def worker_ports(*first: int) -> list[int]:
     """Ports for one test process: pytest-xdist may run a module's tests in two processes, each
@@ -54,12 +91,22 @@ class LiveNode:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def database_name(self) -> str:
+        return f"{_postgres_prefix()}{self.port}"
+
+    @property
+    def database_url(self) -> str:
+        if POSTGRES:
+            return _postgres_url(self.database_name)
+        return f"sqlite:///{self.data_dir / 'node.sqlite3'}"
+
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_NOT)}
         env.update(
             {
                 "DATA_DIR": str(self.data_dir),
-                "DATABASE_URL": f"sqlite:///{self.data_dir / 'node.sqlite3'}",
+                "DATABASE_URL": self.database_url,
                 "NODE_REGION": self.region,
                 "PUBLIC_URL": self.url,
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -134,21 +181,27 @@ class LiveNode:
         self.process = None
 
 
+def _shared_dir() -> Path:
+    global SHARED  # noqa: PLW0603 - outside the suite's fixture: a fresh dir for this process
+    if SHARED is None:
+        SHARED = Path(tempfile.mkdtemp(prefix="onestop-nodes-"))
+    return SHARED
+
+
 def migrated_database() -> Path:
     """A SQLite file after `onestop migrate` (no seed, no keys), made once per test run under a
     file lock and shared by every worker; each node starts from a copy of it. Migrating takes
     ~5 s of CPU in a fresh process, and the live-node tests start about a dozen nodes."""
-    global SHARED  # noqa: PLW0603 - outside the suite's fixture: a fresh dir for this process
-    if SHARED is None:
-        SHARED = Path(tempfile.mkdtemp(prefix="onestop-nodes-"))
-    directory = SHARED
+    directory = _shared_dir()
     data = directory / "migrated-node"
     database = data / "node.sqlite3"
     with FileLock(str(directory / "migrated-node.lock")):
         if not (data / "done").exists():
             data.mkdir(parents=True, exist_ok=True)
             database.unlink(missing_ok=True)
-            template = LiveNode("371121", data, 0)
+            template = LiveNode(
+                "371121", data, 0, extra_env={"DATABASE_URL": f"sqlite:///{database}"}
+            )
             template.run("migrate", "-v", "0")
             (data / "done").write_text("migrated\n")
     return database
@@ -163,8 +216,41 @@ def copy_database(source: Path, target: Path) -> None:
 
 def migrate_all(nodes: list[LiveNode]) -> None:
     """Each node's database starts as a copy of the run's migrated database (see
-    `migrated_database`). Keys are not copied: each node makes its own on first use."""
+    `migrated_database`; on PostgreSQL, `CREATE DATABASE ... TEMPLATE` of a migrated one).
+    Keys are not copied: each node makes its own on first use."""
+    if POSTGRES:
+        _postgres_migrate_all(nodes)
+        return
     template = migrated_database()
     for node in nodes:
         node.data_dir.mkdir(parents=True, exist_ok=True)
         copy_database(template, node.data_dir / "node.sqlite3")
+
+
+def _postgres_migrate_all(nodes: list[LiveNode]) -> None:
+    directory = _shared_dir()
+    template = f"{_postgres_prefix()}template"
+    # one lock for the template's making and every copy: PostgreSQL refuses to copy a template
+    # that another session is connected to, and two workers may copy at once
+    with FileLock(str(directory / "migrated-node-postgres.lock")):
+        done = directory / "migrated-node-postgres.done"
+        if not done.exists():
+            _postgres(
+                f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
+                f'CREATE DATABASE "{template}"',
+            )
+            maker = LiveNode(
+                "371121",
+                directory / "migrated-node-postgres",
+                0,
+                extra_env={"DATABASE_URL": _postgres_url(template)},
+            )
+            maker.data_dir.mkdir(parents=True, exist_ok=True)
+            maker.run("migrate", "-v", "0")
+            done.write_text("migrated\n")
+        for node in nodes:
+            node.data_dir.mkdir(parents=True, exist_ok=True)
+            _postgres(
+                f'DROP DATABASE IF EXISTS "{node.database_name}" WITH (FORCE)',
+                f'CREATE DATABASE "{node.database_name}" TEMPLATE "{template}"',
+            )

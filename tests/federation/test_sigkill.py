@@ -6,13 +6,13 @@ entry each, on both sides, none half-applied."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
-import sqlite3
 import subprocess
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,9 +84,9 @@ def _kill(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _query(node: LiveNode, sql: str, *params: str) -> list[tuple]:
-    with closing(sqlite3.connect(node.data_dir / "node.sqlite3")) as db:
-        return db.execute(sql, params).fetchall()
+def _json(node: LiveNode, code: str) -> Any:
+    """What `code` (run in the node's shell, on whatever database the node uses) prints as JSON."""
+    return json.loads(node.shell(code))
 
 
 def _per_id(rows: list[tuple]) -> dict[str, int]:
@@ -116,14 +116,21 @@ def test_every_message_arrives_exactly_once_across_sigkills(pair: dict[str, Live
         done = a.run("outbox", "deliver").stdout.split()
         if "queued" not in done:
             break
-    states = dict(_query(a, "SELECT state, COUNT(*) FROM federation_outboxmessage GROUP BY state"))
+    states = _json(
+        a,
+        "import json; from collections import Counter; "
+        "from onestop.federation.models import OutboxMessage; "
+        "print(json.dumps(Counter(OutboxMessage.objects.values_list('state', flat=True))))",
+    )
     assert states == {"sent": COUNT}
 
     inbox = _per_id(
-        _query(
+        _json(
             b,
-            "SELECT message_id, COUNT(*) FROM federation_inboxmessage "
-            "WHERE from_region = '371121' AND type = 'ping' GROUP BY message_id",
+            "import json; from collections import Counter; "
+            "from onestop.federation.models import InboxMessage; "
+            "print(json.dumps(list(Counter(str(m) for m in InboxMessage.objects.filter("
+            "from_region='371121', type='ping').values_list('message_id', flat=True)).items())))",
         )
     )
     assert sorted(inbox) == sorted(ids)  # every message arrived
@@ -141,13 +148,13 @@ def test_every_message_arrives_exactly_once_across_sigkills(pair: dict[str, Live
     assert pongs[0] == pongs[1]
     for node, direction in ((b, "in"), (a, "out")):
         logged = _per_id(
-            _query(
+            _json(
                 node,
-                "SELECT json_extract(payload, '$.id'), COUNT(*) FROM ledger_entry "
-                "WHERE kind = 'federation.message' AND json_extract(payload, '$.type') = 'ping' "
-                "AND json_extract(payload, '$.direction') = ? "
-                "GROUP BY json_extract(payload, '$.id')",
-                direction,
+                "import json; from collections import Counter; "
+                "from onestop.ledger.models import Entry; "
+                "print(json.dumps(list(Counter(p['id'] for p in Entry.objects.filter("
+                "kind='federation.message').values_list('payload', flat=True) "
+                f"if p.get('type') == 'ping' and p.get('direction') == '{direction}').items())))",
             )
         )
         assert sorted(logged) == sorted(ids)
