@@ -50,3 +50,18 @@ def notification_get(*, actor: Any, notification_id: uuid.UUID | str) -> Notific
     if notification is None or not policies.can(actor, policies.Action.READ, notification):
         raise NotFound(_("There is no such notification."))
     return notification
+
+
+def notifications_shown(notifications: Any, language: str) -> list[Notification]:
+    """The notifications with the text a page in `language` shows (`shown_subject`,
+    `shown_body`, `shown_language`): the message as rendered in that language when it was
+    sent (`texts`), else the stored one, in the language it was sent in."""
+    wanted = "en" if (language or "").startswith("en") else "zh-hans"
+    rows = list(notifications)
+    for n in rows:
+        text = (n.texts or {}).get(wanted) if isinstance(n.texts, dict) else None
+        if isinstance(text, dict) and text.get("subject") and text.get("body"):
+            n.shown_subject, n.shown_body, n.shown_language = text["subject"], text["body"], wanted
+        else:
+            n.shown_subject, n.shown_body, n.shown_language = n.subject, n.body, n.language
+    return rows
