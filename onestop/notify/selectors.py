@@ -59,9 +59,14 @@ def notifications_shown(notifications: Any, language: str) -> list[Notification]
     wanted = "en" if (language or "").startswith("en") else "zh-hans"
     rows = list(notifications)
     for n in rows:
-        text = (n.texts or {}).get(wanted) if isinstance(n.texts, dict) else None
+        text = n.texts.get(wanted) if isinstance(n.texts, dict) else None
         if isinstance(text, dict) and text.get("subject") and text.get("body"):
-            n.shown_subject, n.shown_body, n.shown_language = text["subject"], text["body"], wanted
+            shown = (str(text["subject"]), str(text["body"]), wanted)
         else:
-            n.shown_subject, n.shown_body, n.shown_language = n.subject, n.body, n.language
+            shown = (n.subject, n.body, n.language)
+        # for the template only, like a queryset annotation (not stored)
+        for name, value in zip(
+            ("shown_subject", "shown_body", "shown_language"), shown, strict=True
+        ):
+            setattr(n, name, value)
     return rows

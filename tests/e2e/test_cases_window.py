@@ -384,6 +384,7 @@ def _accepted_without_false_holdings(page, base: str, axe, case_url: str) -> str
         _zh_text("Generated from the application form: no need to submit")
     )
     axe.check(page)
+    _stacked_on_a_phone(page, "#materials")
     number = page.locator("#case-number").inner_text().strip()
     receipt = CaseDocument.objects.get(case__number=number, kind=CaseDocument.Kind.RECEIPT)
     from django.utils import translation
@@ -406,6 +407,7 @@ def _warned_of_the_open_case(page, base: str, axe, number: str) -> None:
     page.locator("#w-rid").fill(WALKIN_RID)
     _post(page, page.locator("#lookup-form button[type=submit]"))
     page.locator("#s-target").select_option("scenario:371121/restaurant-opening")
+    page.locator("#s-name").fill("李娜")
     _post(page, page.locator("#start-form button[type=submit]"))
     expect(page.locator("#open-case")).to_be_visible()
     expect(page.locator("#open-case-link")).to_have_attribute("href", f"/window/cases/{number}/")
@@ -427,13 +429,23 @@ def _officer_on_a_phone(page, base: str, axe, number: str) -> None:
     expect(page.locator("#promised")).to_have_text(_zh_text("(done on the spot)"))
     expect(page.locator("main")).not_to_contain_text("0 个工作日")
     expect(page.locator("main")).not_to_contain_text("0 working days")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    for cell in page.locator("#materials tbody th").all():
-        box = cell.bounding_box()
-        assert box is not None
-        assert box["width"] > 300, box  # a row of its own, not a crushed column
+    _stacked_on_a_phone(page, "#materials")
+    _stacked_on_a_phone(page, "#form-data")
     axe.check(page)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _stacked_on_a_phone(page, table: str) -> None:
+    """At 390 px the table stacks: the page does not widen, and each row's heading reads
+    across the phone's width (not a crushed column)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for cell in page.locator(f"{table} tbody th").all():
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["width"] > 300, box
+    page.set_viewport_size(size)
 
 
 def _zh_text(text: str) -> str:
