@@ -6,8 +6,8 @@ service centre's, `org.views_queue`; the console calls, serves and marks absent 
 Thin views: each parses the form, calls `cases.services` / `cases.selectors` (or `org`'s for
 the queue) and renders. Domain errors of a POST change nothing and are shown with their HTTP
 status in the portal's GOV.UK error summary (web/_error_summary.html: focused, "Error:" in the
-title, each row linking to the field or control it is about). A case outside the clerk's region is a 404, like an
-unknown one.
+title, each row linking to the field or control it is about). A case outside the clerk's
+region is a 404, like an unknown one.
 """
 
 from __future__ import annotations

@@ -299,6 +299,26 @@ def test_submit_needs_the_declaration_and_changes_nothing_without_it(portal):
     assert submitted.data == {"declaration": body["declaration"]}
 
 
+def test_a_second_application_while_one_is_open_is_refused_unless_meant(portal):
+    """Applying again for the same item while the first application is being handled starts
+    nothing (409 naming it), unless the applicant says they mean it."""
+    client = client_for(portal["citizen"])
+    body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
+    client.post(BASE + f"/drafts/{body['id']}/materials/photo", {"file": upload(JPEG, "me.jpg")})
+    path = f"/drafts/{body['id']}/submit"
+    first = send(client, "post", path, DECLARED, **{"Idempotency-Key": "open-1"}).json()
+    assert first["status"] == "accepted"
+    again = send(client, "post", "/drafts", {"item": FOOD_HANDLER})
+    assert again.status_code == 409
+    assert again.json()["code"] == "open_case"
+    assert again.json()["details"] == {"case_id": body["id"], "number": first["number"]}
+    assert Case.objects.filter(parent__isnull=True).count() == 1
+    meant = send(client, "post", "/drafts", {"item": FOOD_HANDLER, "allow_duplicate": True})
+    assert meant.status_code == 201
+    assert meant.json()["id"] != body["id"]
+    assert Case.objects.filter(parent__isnull=True).count() == 2
+
+
 def test_submit_retried_with_the_same_key_returns_the_same_case(portal):
     client = client_for(portal["citizen"])
     body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
