@@ -468,9 +468,14 @@ def _check_raise(
         )
 
 
-def _level_label(level: int, user: User) -> str:
-    with override(getattr(user, "language", "") or None):
-        return str(Level(level).label)
+def _level_label(level: int, user: User) -> dict[str, str]:
+    """The level's label in both languages (the message is kept in each; `notify.templates`
+    picks): never the untranslated msgid, whatever language is active while it is sent."""
+    labels = {}
+    for key, language in (("zh", "zh-hans"), ("en", "en")):
+        with override(language):
+            labels[key] = str(Level(level).label)
+    return labels
 
 
 def _event(

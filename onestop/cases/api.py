@@ -25,7 +25,9 @@ from onestop.cases.schemas import (
     CaseDraftPatchIn,
     CaseMaterialOut,
     CaseOut,
+    CaseSubmitIn,
 )
+from onestop.cases.sources import material_state
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.api import SessionAuth
 from onestop.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -58,7 +60,7 @@ def _material(material: CaseMaterial) -> dict[str, Any]:
         "required": material.required,
         "key_material": material.key_material,
         "mode": material.mode,
-        "mode_label": str(CaseMaterial.Mode(material.mode).label),
+        "mode_label": material_state(material.mode, material.source, required=material.required),
         "source": material.source,
         "items": list(material.items or []),
         "original_name": material.original_name,
@@ -94,6 +96,7 @@ def _draft_body(case: Case) -> dict[str, Any]:
         "missing_materials": [
             m.key for m in materials if m.required and m.mode == CaseMaterial.Mode.MISSING
         ],
+        "declaration": str(services.DECLARATION),
     }
 
 
@@ -148,7 +151,8 @@ def _case_body(case: Case) -> dict[str, Any]:
 def draft_create(request: HttpRequest, payload: CaseDraftIn) -> Status:
     """Start a draft for a bundle (`scenario`) or a single item (`item`). If you already have
     a draft for the same bundle or item, that one is returned (200) instead of a new one
-    (201)."""
+    (201). If you have an open application for it (being handled), 409 `open_case` with its
+    `number` and nothing is started, unless you send `allow_duplicate: true`."""
     user = request.user
     if bool(payload.scenario) == bool(payload.item):
         raise ValidationFailed(
@@ -164,7 +168,7 @@ def draft_create(request: HttpRequest, payload: CaseDraftIn) -> Status:
         }
     else:
         target = {"item": catalog_selectors.item_get(code=str(payload.item))}
-    case = services.draft_start(actor=user, **target)
+    case = services.draft_start(actor=user, allow_duplicate=payload.allow_duplicate, **target)
     if payload.prefill:
         try:
             case = services.prefill_apply(actor=user, case=case)
@@ -218,12 +222,16 @@ def material_upload(
 def draft_submit(
     request: HttpRequest,
     draft_id: str,
+    payload: CaseSubmitIn,
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
 ) -> dict[str, Any]:
     """Submit the draft: it gets its case number, one item case per service, and the
-    services decided by rules are decided at once. Send an `Idempotency-Key` header: a retry
-    with the same key (after a timeout, a double click) returns the same case and creates
-    nothing. Missing required materials or answers: 400 listing them; nothing changes."""
+    services decided by rules are decided at once. The applicant accepts the declaration
+    (承诺) first, as on the portal: send `{"declaration": true}` (the text is the draft's
+    `declaration`); without it, 400 `declaration_required` and nothing changes (no body:
+    422). Send an `Idempotency-Key` header: a retry with the same key (after a timeout, a
+    double click) returns the same case and creates nothing. Missing required materials or
+    answers: 400 listing them; nothing changes."""
     user = request.user
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
@@ -231,8 +239,17 @@ def draft_submit(
             _("Send an Idempotency-Key header (at most 100 characters) with the submission."),
             code="idempotency_key_required",
         )
+    if payload.declaration is not True:
+        raise ValidationFailed(
+            _("Accept the declaration to submit the application: %(declaration)s")
+            % {"declaration": services.DECLARATION},
+            code="declaration_required",
+            details={"declaration": str(services.DECLARATION)},
+        )
     case = _mine(user, selectors.case_get_by_id(actor=user, case_id=draft_id))
-    submitted = services.case_submit(actor=user, case=case, idempotency_key=key)
+    submitted = services.case_submit(
+        actor=user, case=case, idempotency_key=key, declaration=str(services.DECLARATION)
+    )
     return _case_body(submitted)
 
 

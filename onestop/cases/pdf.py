@@ -22,7 +22,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from onestop.cases import tracking
-from onestop.cases.models import CaseDocument, CaseMaterial
+from onestop.cases.models import CaseDocument
+from onestop.cases.sources import material_state
 from onestop.core import dates, urls
 from onestop.credentials.pdf import cjk_font as font
 from onestop.credentials.pdf import draw_qr, pdf_metadata, wrap
@@ -47,13 +48,6 @@ def _name(row: Any) -> str:
     zh = str(row.get("name_zh") or row.get("name") or row.get("key") or "")
     en = str(row.get("name_en") or "")
     return zh if _zh() or not en else en
-
-
-def _mode_label(mode: str) -> str:
-    try:
-        return str(CaseMaterial.Mode(mode).label)
-    except ValueError:
-        return mode
 
 
 class _Page:
@@ -262,10 +256,9 @@ def _item_line(item: dict[str, Any]) -> str:
 
 
 def _material_state(m: dict[str, Any]) -> str:
-    mode = str(m.get("mode", ""))
-    if mode == CaseMaterial.Mode.MISSING and m.get("required") is False:
-        return _("Optional: not supplied")
-    return _mode_label(mode)
+    return material_state(
+        str(m.get("mode", "")), str(m.get("source") or ""), required=m.get("required") is not False
+    )
 
 
 def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> bytes:

@@ -23,6 +23,20 @@ class CaseDraftIn(Schema):
     scenario: str | None = None
     item: str | None = None
     prefill: bool = False
+    # You already have an open case for the same bundle or item: 409 `open_case` naming it,
+    # unless `allow_duplicate: true` says you mean to apply again.
+    allow_duplicate: bool = False
+
+
+class CaseSubmitIn(Schema):
+    """The applicant's declaration (承诺), as the portal asks for it before submitting:
+    `declaration: true` says the applicant accepts the text given as `declaration` in the
+    draft ("I promise that the information I have filled in and the materials I have
+    submitted are true, accurate, complete and valid. If anything is false, I accept the
+    legal responsibility for it."). Without it nothing is submitted (400,
+    `declaration_required`)."""
+
+    declaration: bool
 
 
 class CaseDraftPatchIn(Schema):
@@ -70,6 +84,8 @@ class CaseDraftOut(Schema):
     form_schema: dict[str, Any]
     materials: list[CaseMaterialOut]
     missing_materials: list[str]
+    # the declaration (承诺) submitting accepts, in the request's language
+    declaration: str
 
 
 class CaseChildOut(Schema):

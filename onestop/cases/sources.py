@@ -47,6 +47,25 @@ def material_source(material: CaseMaterial, labels: dict[str, str]) -> str:
     return _("Provided by the applicant")
 
 
+def material_state(mode: str, source: str = "", *, required: bool = True) -> str:
+    """How a material is provided, in words: "held by the government" only for what a
+    department's shared data holds about this applicant; a paper the system generates from
+    the form and a licence another item of the same application issues are said as such (a
+    person planning a business holds no business licence yet)."""
+    source = source or ""
+    if mode == CaseMaterial.Mode.HELD:
+        if source == "generated":
+            return _("Generated from the application form: no need to submit")
+        if source.startswith("issued:"):
+            return _("Issued in this application: no need to submit")
+    if mode == CaseMaterial.Mode.MISSING and not required:
+        return _("Optional: not supplied")
+    try:
+        return str(CaseMaterial.Mode(mode).label)
+    except ValueError:
+        return mode
+
+
 def prefill_source(source: str, labels: dict[str, str]) -> str:
     """A pre-fill source ("<dataset or licence type>.<field>") by the name of its dataset or
     e-licence; "government records" for one that is not known (never the key)."""

@@ -35,7 +35,7 @@ from onestop.cases.forms_apply import (
 )
 from onestop.cases.models import Case, CaseMaterial
 from onestop.cases.services.notices import notify_method
-from onestop.cases.sources import material_source, prefill_source, source_labels
+from onestop.cases.sources import material_source, material_state, prefill_source, source_labels
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 
@@ -49,12 +49,8 @@ STEP_LABELS = {
     STEP_MATERIALS: gettext_lazy("Materials"),
     STEP_REVIEW: gettext_lazy("Review and submit"),
 }
-# The applicant's pledge (承诺) before submitting, in the national wording.
-DECLARATION = gettext_lazy(
-    "I promise that the information I have filled in and the materials I have submitted are "
-    "true, accurate, complete and valid. If anything is false, I accept the legal "
-    "responsibility for it."
-)
+# The applicant's pledge (承诺) before submitting, in the national wording (the API's too).
+DECLARATION = services.DECLARATION
 # Session key: drafts whose pre-fill was already fetched once (or declined), so that showing
 # the form again does not fetch (and record) the same data again.
 PREFILL_SESSION = "cases_prefill_done"
@@ -83,11 +79,15 @@ def _not_found(error: DomainError) -> Http404:
 
 
 def _start(request: HttpRequest, **target: Any) -> HttpResponse:
+    # Only a POST of the warning's own button starts a second application on purpose.
+    allow = request.method == "POST" and request.POST.get("allow_duplicate") == "yes"
     try:
-        case = services.draft_start(actor=request.user, **target)
+        case = services.draft_start(actor=request.user, allow_duplicate=allow, **target)
     except NotFound as error:
         raise _not_found(error) from None
     except DomainError as error:
+        if isinstance(error, Conflict) and error.code == "open_case":
+            return _open_case(request, error, target)
         # The catalogue page shows no messages: say why on a page of its own.
         back = (
             reverse("catalog:scenario_detail", kwargs={"slug": target["scenario"].slug})
@@ -102,6 +102,19 @@ def _start(request: HttpRequest, **target: Any) -> HttpResponse:
             status=error.status,
         )
     return redirect("cases:apply", case_id=case.pk)
+
+
+def _open_case(request: HttpRequest, error: DomainError, target: dict[str, Any]) -> HttpResponse:
+    """The person already has an open application for this: a warning with a link to it, and
+    a button that starts a second one on purpose."""
+    details = error.details if isinstance(error.details, dict) else {}
+    subject = target["scenario"] if "scenario" in target else target["item"]
+    context = {
+        "title": subject.name,
+        "number": details.get("number", ""),
+        "again_url": request.path,
+    }
+    return render(request, "cases/apply/open_case.html", context)
 
 
 def _start_or_offer(request: HttpRequest, **target: Any) -> HttpResponse:
@@ -158,6 +171,7 @@ def _material_rows(case: Case, labels: dict[str, str]) -> list[dict[str, Any]]:
         {
             "material": material,
             "source": material_source(material, labels),
+            "state": material_state(material.mode, material.source, required=material.required),
             "items": [items[c] for c in material.items if c in items],
             "uploadable": material.mode not in uploads.NOT_UPLOADED,
             "missing": material.required and material.mode == CaseMaterial.Mode.MISSING,

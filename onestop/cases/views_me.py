@@ -198,7 +198,8 @@ def _supplements(top: Case, children: list[Case]) -> list[dict[str, Any]]:
 
 
 def _notifications(request: HttpRequest, numbers: list[str]) -> list[Notification]:
-    return notify_selectors.notifications_mentioning(actor=request.user, texts=numbers)
+    found = notify_selectors.notifications_mentioning(actor=request.user, texts=numbers)
+    return notify_selectors.notifications_shown(found, get_language())
 
 
 def _documents(top: Case) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onestop.cases import policies, selectors, services
 from onestop.cases.models import Case
-from onestop.cases.sources import material_source, prefill_source, source_labels
+from onestop.cases.sources import material_source, material_state, prefill_source, source_labels
 from onestop.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onestop.web.views import forbidden
 
@@ -70,6 +70,9 @@ def _page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpRespons
                 row[key] = prefill_source(row[key], labels)
     for material in context["materials"]:
         material.source_label = material_source(material, labels) if material.source else ""
+        material.state_label = material_state(
+            material.mode, material.source, required=material.required
+        )
     return render(request, "cases/office/case.html", context, status=status)
 
 

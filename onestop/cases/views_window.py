@@ -4,9 +4,10 @@ service centre's, `org.views_queue`; the console calls, serves and marks absent 
 `org.services`.)
 
 Thin views: each parses the form, calls `cases.services` / `cases.selectors` (or `org`'s for
-the queue) and renders. Domain errors of a POST are shown through the messages framework with
-their HTTP status and change nothing. A case outside the clerk's region is a 404, like an
-unknown one.
+the queue) and renders. Domain errors of a POST change nothing and are shown with their HTTP
+status in the portal's GOV.UK error summary (web/_error_summary.html: focused, "Error:" in the
+title, each row linking to the field or control it is about). A case outside the clerk's
+region is a 404, like an unknown one.
 """
 
 from __future__ import annotations
@@ -34,10 +35,16 @@ from onestop.cases import pdf, selectors, services, tracking
 from onestop.cases.forms_apply import option_label
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.cases.provenance import answer_source
-from onestop.cases.sources import material_source, prefill_source, source_labels
+from onestop.cases.sources import material_source, material_state, prefill_source, source_labels
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core import crypto, identity, urls
-from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onestop.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from onestop.org import selectors as org_selectors
 from onestop.org import services as org_services
 from onestop.org.models import QueueTicket
@@ -52,8 +59,40 @@ def _zh() -> bool:
     return not (get_language() or "zh").startswith("en")
 
 
-def _error(request: HttpRequest, error: DomainError) -> None:
-    messages.error(request, str(error.message))
+def _summary(error: DomainError, href: str) -> list[dict[str, str]]:
+    """A refusal as the GOV.UK error summary the portal shows (web/_error_summary.html): the
+    message, linking to the control it is about (`href`, "#<id>" on the same page)."""
+    return [{"href": href, "text": str(error.message)}]
+
+
+# The control each console action's refusal is about (the error summary links to it).
+CONSOLE_FIELDS = {
+    "sit": "#w-window",
+    "call": "#w-window",
+    "absent": "#call-next",
+    "served": "#call-next",
+    "verify": "#v-checked",
+    "takeover": "#t-rid",
+    "find": "#f-number",
+    "scan": "#w-code",
+}
+# Refusals of the take-over by their code: the field they are about.
+TAKEOVER_FIELDS = {"not_checked": "#t-checked", "password": "#t-password", "phone": "#t-phone"}
+
+
+def _console_href(request: HttpRequest, action: str, error: DomainError) -> str:
+    if action == "lookup":
+        uscc_only = (
+            request.POST.get("uscc", "").strip() and not request.POST.get("resident_id", "").strip()
+        )
+        if error.code in ("phone", "invalid_phone"):
+            return "#w-phone"
+        return "#w-uscc" if uscc_only else "#w-rid"
+    if action == "takeover":
+        return TAKEOVER_FIELDS.get(error.code, "#t-rid")
+    if action == "start":
+        return "#s-name" if error.code == "applicant_name" else "#s-target"
+    return CONSOLE_FIELDS.get(action, "#main-content")
 
 
 def _found(get: Callable[[], Any]) -> Any:
@@ -211,12 +250,8 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
                 name=request.POST.get("name", ""),
                 phone=request.POST.get("phone", ""),
             )
+            # "No account" is said once, in the walk-in's panel (not again as a message).
             _walkin_to_session(request, walkin)
-            if walkin.account is None:
-                messages.info(
-                    request,
-                    _("No account: the application is made for the walk-in all the same."),
-                )
         elif action == "verify":
             _verify_walkin(request)
         elif action == "takeover":
@@ -230,8 +265,8 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
         else:
             raise ValidationFailed(_("Unknown action."))
     except DomainError as error:
-        _error(request, error)
-        return _console(request, status=error.status, values=request.POST)
+        summary = _summary(error, _console_href(request, action, error))
+        return _console(request, status=error.status, values=request.POST, error_summary=summary)
     return HttpResponseRedirect(reverse("cases:window"))
 
 
@@ -248,8 +283,7 @@ def scan(request: HttpRequest) -> HttpResponse:
     try:
         scanned = services.walkin_scan(actor=request.user, code=request.POST.get("code", ""))
     except DomainError as error:
-        _error(request, error)
-        return _console(request, status=error.status)
+        return _console(request, status=error.status, error_summary=_summary(error, "#w-code"))
     _walkin_to_session(request, scanned.walkin)
     return render(request, "cases/window/scanned.html", {"scanned": scanned})
 
@@ -351,10 +385,21 @@ def start(request: HttpRequest) -> HttpResponse:
             name=request.POST.get("name", ""),
             phone=request.POST.get("phone", "").strip(),
             ticket_id=request.POST.get("ticket") or None,
+            allow_duplicate=request.POST.get("allow_duplicate") == "yes",
         )
     except DomainError as error:
-        _error(request, error)
-        return _console(request, status=error.status, values=request.POST)
+        if isinstance(error, Conflict) and error.code == "open_case":
+            # Not refused: the clerk is warned, with a link to the open case and a button
+            # that starts the second one on purpose (the same values again).
+            details = error.details if isinstance(error.details, dict) else {}
+            duplicate = {
+                "number": details.get("number", ""),
+                "case_id": details.get("case_id", ""),
+                **{k: request.POST.get(k, "") for k in ("target", "name", "phone", "ticket")},
+            }
+            return _console(request, status=error.status, values=request.POST, duplicate=duplicate)
+        summary = _summary(error, _console_href(request, "start", error))
+        return _console(request, status=error.status, values=request.POST, error_summary=summary)
     return HttpResponseRedirect(_case_url(case))
 
 
@@ -442,7 +487,13 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     materials = list(top.materials.all())
     labels = source_labels()
     rows: list[dict[str, Any]] = [
-        {"m": m, "name": _material_name(m), "source": material_source(m, labels)} for m in materials
+        {
+            "m": m,
+            "name": _material_name(m),
+            "source": material_source(m, labels),
+            "state": material_state(m.mode, m.source, required=m.required),
+        }
+        for m in materials
     ]
     open_at_window = top.status in selectors.OPEN_AT_WINDOW and top.channel == Case.Channel.WINDOW
     context: dict[str, Any] = {
@@ -639,6 +690,51 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
     return HttpResponseRedirect(_case_url(case))
 
 
+# The control each case-page action's refusal is about, when the refusal names no field.
+CASE_FIELDS = {
+    "answers": "#answers-form",
+    "materials": "#materials",
+    "material": "#materials",
+    "upload": "#materials",
+    "supplement": "#supplement-note",
+    "accept": "#accept",
+    "pledge": "#pledge-due",
+    "notice": "#issue-notice",
+}
+
+
+def _case_summary(
+    request: HttpRequest, error: DomainError, context: dict[str, Any]
+) -> list[dict[str, str]]:
+    """The error summary of a refused action on the case page: one row per refused field
+    (why it was refused, or that it is missing) and per material, each linking to its control;
+    else the refusal, linking to the control of the action."""
+    details = error.details if isinstance(error.details, dict) else {}
+    context["error_materials"] = list(details.get("materials") or [])
+    fields = {f["key"]: f for f in context["fields"]}
+    refused = details.get("fields") or []
+    rows: list[dict[str, str]] = []
+    if isinstance(refused, dict):
+        # Which answers were refused and why (a resident ID with a wrong check digit).
+        for key, message in refused.items():
+            label = fields[key]["label"] if key in fields else key
+            text = _("%(field)s: %(error)s") % {"field": label, "error": message}
+            rows.append({"href": f"#f-{key}", "text": text})
+    else:
+        for key in refused:
+            if key in fields:
+                text = _("Enter “%(field)s”.") % {"field": fields[key]["label"]}
+                rows.append({"href": f"#f-{key}", "text": text})
+    names = {r["m"].key: r["name"] for r in context["materials"]}
+    for key in context["error_materials"]:
+        if key in names:
+            text = _("“%(material)s”: check it, scan it or pledge it.") % {"material": names[key]}
+            rows.append({"href": f"#c-{key}", "text": text})
+    # the refusal itself first (what was refused), then each field and material it names
+    href = rows[0]["href"] if rows else CASE_FIELDS.get(request.POST.get("action", ""), "")
+    return [{"href": href or "#main-content", "text": str(error.message)}, *rows]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
@@ -653,23 +749,9 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
         try:
             return _case_post(request, case)
         except DomainError as error:
-            _error(request, error)
             case.refresh_from_db()
             context = _case_context(request, case)
-            details = error.details if isinstance(error.details, dict) else {}
-            context["error_materials"] = details.get("materials", [])
-            refused = details.get("fields", [])
-            if isinstance(refused, dict):
-                # Which answers were refused and why (a resident ID with a wrong check digit).
-                labels = {f["key"]: f["label"] for f in context["fields"]}
-                context["error_fields"] = []
-                for key, message in refused.items():
-                    messages.error(request, f"{labels.get(key, key)}: {message}")
-            else:
-                missing_fields = set(refused)
-                context["error_fields"] = [
-                    f for f in context["fields"] if f["key"] in missing_fields
-                ]
+            context["error_summary"] = _case_summary(request, error, context)
             _record_view(request, case)  # the page shows the case again: a view like any other
             return render(request, "cases/window/case.html", context, status=error.status)
     if case.top.number and number not in (case.top.number, case.number):

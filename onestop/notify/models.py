@@ -10,7 +10,8 @@ class Notification(models.Model):
 
     The destination (phone number or e-mail address) is stored encrypted with the node key
     (`destination_enc`) and shown masked (`destination_masked`); in-app messages have none.
-    Subject and body are rendered once, in `language`, when the message is created.
+    Subject and body are rendered once, in `language`, when the message is created (and in
+    the portal's other language, in `texts`).
     """
 
     class Channel(models.TextChoices):
@@ -42,6 +43,9 @@ class Notification(models.Model):
     language = models.CharField(_("language"), max_length=10)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
+    # The same message in every language of the portal ({"en": {"subject", "body"}, ...}),
+    # rendered when it was sent: a page in another language than `language` shows that one.
+    texts = models.JSONField(_("texts by language"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

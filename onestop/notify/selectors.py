@@ -50,3 +50,23 @@ def notification_get(*, actor: Any, notification_id: uuid.UUID | str) -> Notific
     if notification is None or not policies.can(actor, policies.Action.READ, notification):
         raise NotFound(_("There is no such notification."))
     return notification
+
+
+def notifications_shown(notifications: Any, language: str) -> list[Notification]:
+    """The notifications with the text a page in `language` shows (`shown_subject`,
+    `shown_body`, `shown_language`): the message as rendered in that language when it was
+    sent (`texts`), else the stored one, in the language it was sent in."""
+    wanted = "en" if (language or "").startswith("en") else "zh-hans"
+    rows = list(notifications)
+    for n in rows:
+        text = n.texts.get(wanted) if isinstance(n.texts, dict) else None
+        if isinstance(text, dict) and text.get("subject") and text.get("body"):
+            shown = (str(text["subject"]), str(text["body"]), wanted)
+        else:
+            shown = (n.subject, n.body, n.language)
+        # for the template only, like a queryset annotation (not stored)
+        for name, value in zip(
+            ("shown_subject", "shown_body", "shown_language"), shown, strict=True
+        ):
+            setattr(n, name, value)
+    return rows

@@ -151,6 +151,10 @@ def notification_send(
             code="unknown_channel",
         )
     rendered = templates.render(template, context, recipient_language(recipient_user))
+    texts = {}
+    for language in templates.LANGUAGES:
+        other = templates.render(template, context, language)
+        texts[other.language] = {"subject": other.subject[:200], "body": other.body}
     destinations = _destinations(wanted, recipient_user, recipient_phone, recipient_email)
 
     now = timezone.now()
@@ -167,6 +171,7 @@ def notification_send(
             language=rendered.language,
             subject=rendered.subject[:200],
             body=rendered.body,
+            texts=texts,
             status=Status.DELIVERED if in_app else Status.QUEUED,
             status_at=now,
             attempts=1 if in_app else 0,

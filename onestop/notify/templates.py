@@ -5,7 +5,10 @@ the context given to `services.notification_send`, or nothing is sent. Apps on h
 add their own templates with `register()` in their `AppConfig.ready()`.
 
 Template text is bilingual data kept here (like catalogue names), not gettext: a message is
-rendered once, in the recipient's language, and stored as sent.
+rendered when it is sent, in the recipient's language (stored as sent: what an SMS said), and
+in each other language too, so a page shown in another language shows it in that one. A value
+that differs by language (an item's name, a decision) is given as `Bilingual`; any other value
+is the same in every language (a case number).
 """
 
 from __future__ import annotations
@@ -38,6 +41,26 @@ class MessageTemplate:
 
 
 @dataclass(frozen=True)
+class Bilingual:
+    """A context value in both languages (the English falls back to the Chinese)."""
+
+    zh: str
+    en: str
+
+    def pick(self, language: str) -> str:
+        return self.en if language.startswith("en") and self.en else self.zh
+
+    @classmethod
+    def of(cls, text: Any) -> Bilingual:
+        """`text(language)` in each language: ``Bilingual.of(lambda lang: title(lang))``."""
+        return cls(zh=str(text("zh-hans")), en=str(text("en")))
+
+
+# The languages every message is rendered in (the portal's languages).
+LANGUAGES = ("zh-hans", "en")
+
+
+@dataclass(frozen=True)
 class Rendered:
     language: str
     subject: str
@@ -66,6 +89,16 @@ def keys() -> list[str]:
     return sorted(_registry)
 
 
+def _value(value: Any, language: str) -> str:
+    """A context value in `language`: a `Bilingual`, or ``{"zh": ..., "en": ...}`` from an app
+    on a lower floor (which cannot import this module), picks its own; anything else as is."""
+    if isinstance(value, dict) and {"zh", "en"} <= set(value):
+        value = Bilingual(zh=str(value["zh"]), en=str(value["en"]))
+    if isinstance(value, Bilingual):
+        return value.pick(language)
+    return str(value)
+
+
 def render(key: str, context: dict[str, Any], language: str) -> Rendered:
     """Render `key` in `language` ("en…" → English, anything else → Chinese).
 
@@ -80,7 +113,7 @@ def render(key: str, context: dict[str, Any], language: str) -> Rendered:
             code="missing_context",
             details={"missing": missing},
         )
-    values = {name: str(context[name]) for name in template.fields()}
+    values = {name: _value(context[name], language) for name in template.fields()}
     if language.startswith("en"):
         return Rendered(
             "en", template.subject_en.format(**values), template.body_en.format(**values)

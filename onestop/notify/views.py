@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,7 +28,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page": page,
-        "notifications": page.object_list,
+        "notifications": selectors.notifications_shown(page.object_list, get_language()),
         "unread": selectors.notification_unread_count(actor=request.user),
     }
     return render(request, "notify/notification_list.html", context)

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from onestop.cases.models import Case, CaseMaterial
+from onestop.cases import services
+from onestop.cases.models import Case, CaseEvent, CaseMaterial
 from tests.cases.factories_portal import JPEG, PDF, build_portal, client_for, files_in, upload
 
 BASE = "/api/v1/cases"
@@ -33,6 +34,10 @@ def _english() -> Iterator[None]:
 def media(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return Path(settings.MEDIA_ROOT)
+
+
+# The applicant's declaration (承诺), accepted as the portal asks before submitting.
+DECLARED = {"declaration": True}
 
 
 @pytest.fixture
@@ -256,7 +261,7 @@ def test_submit_needs_a_key_and_the_materials_and_changes_nothing_otherwise(port
     no_key = send(client, "post", path)
     assert no_key.status_code == 422  # a required header, as the OpenAPI document says
     assert "Idempotency-Key" in no_key.content.decode()
-    missing = send(client, "post", path, **{"Idempotency-Key": "k-1"})
+    missing = send(client, "post", path, DECLARED, **{"Idempotency-Key": "k-1"})
     assert missing.status_code == 400
     assert missing.json()["code"] == "materials_missing"
     assert missing.json()["details"]["materials"] == ["photo"]
@@ -266,13 +271,61 @@ def test_submit_needs_a_key_and_the_materials_and_changes_nothing_otherwise(port
     assert case.idempotency_key is None
 
 
+def test_submit_needs_the_declaration_and_changes_nothing_without_it(portal):
+    """The API asks for the declaration (承诺) the portal asks for: without it (false, or no
+    body at all) nothing is submitted, in the one error shape; the draft gives its text."""
+    client = client_for(portal["citizen"])
+    body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
+    client.post(BASE + f"/drafts/{body['id']}/materials/photo", {"file": upload(JPEG, "me.jpg")})
+    with translation.override("en"):
+        assert body["declaration"] == str(services.DECLARATION)
+    path = f"/drafts/{body['id']}/submit"
+    refused = send(client, "post", path, {"declaration": False}, **{"Idempotency-Key": "d-1"})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "declaration_required"
+    assert refused.json()["details"]["declaration"] == body["declaration"]
+    assert set(refused.json()) == {"code", "message", "details"}
+    no_body = send(client, "post", path, **{"Idempotency-Key": "d-2"})
+    assert no_body.status_code == 422
+    assert set(no_body.json()) == {"code", "message", "details"}
+    case = Case.objects.get(pk=body["id"])
+    assert case.status == Case.Status.DRAFT
+    assert case.number is None
+    assert case.idempotency_key is None
+
+    accepted = send(client, "post", path, DECLARED, **{"Idempotency-Key": "d-3"})
+    assert accepted.status_code == 200, accepted.content
+    submitted = CaseEvent.objects.get(case_id=body["id"], kind="submitted")
+    assert submitted.data == {"declaration": body["declaration"]}
+
+
+def test_a_second_application_while_one_is_open_is_refused_unless_meant(portal):
+    """Applying again for the same item while the first application is being handled starts
+    nothing (409 naming it), unless the applicant says they mean it."""
+    client = client_for(portal["citizen"])
+    body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
+    client.post(BASE + f"/drafts/{body['id']}/materials/photo", {"file": upload(JPEG, "me.jpg")})
+    path = f"/drafts/{body['id']}/submit"
+    first = send(client, "post", path, DECLARED, **{"Idempotency-Key": "open-1"}).json()
+    assert first["status"] == "accepted"
+    again = send(client, "post", "/drafts", {"item": FOOD_HANDLER})
+    assert again.status_code == 409
+    assert again.json()["code"] == "open_case"
+    assert again.json()["details"] == {"case_id": body["id"], "number": first["number"]}
+    assert Case.objects.filter(parent__isnull=True).count() == 1
+    meant = send(client, "post", "/drafts", {"item": FOOD_HANDLER, "allow_duplicate": True})
+    assert meant.status_code == 201
+    assert meant.json()["id"] != body["id"]
+    assert Case.objects.filter(parent__isnull=True).count() == 2
+
+
 def test_submit_retried_with_the_same_key_returns_the_same_case(portal):
     client = client_for(portal["citizen"])
     body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
     client.post(BASE + f"/drafts/{body['id']}/materials/photo", {"file": upload(JPEG, "me.jpg")})
     path = f"/drafts/{body['id']}/submit"
-    first = send(client, "post", path, **{"Idempotency-Key": "submit-7f3a"})
-    again = send(client, "post", path, **{"Idempotency-Key": "submit-7f3a"})
+    first = send(client, "post", path, DECLARED, **{"Idempotency-Key": "submit-7f3a"})
+    again = send(client, "post", path, DECLARED, **{"Idempotency-Key": "submit-7f3a"})
     assert first.status_code == 200, first.content
     assert again.status_code == 200
     assert first.json() == again.json()
@@ -286,7 +339,11 @@ def test_submit_retried_with_the_same_key_returns_the_same_case(portal):
     # the key belongs to this case: another draft cannot reuse it
     other = draft(client, scenario="newborn")
     reused = send(
-        client, "post", f"/drafts/{other['id']}/submit", **{"Idempotency-Key": "submit-7f3a"}
+        client,
+        "post",
+        f"/drafts/{other['id']}/submit",
+        DECLARED,
+        **{"Idempotency-Key": "submit-7f3a"},
     )
     assert reused.status_code == 409
     assert reused.json()["code"] == "idempotency_key_reused"
@@ -313,7 +370,9 @@ def test_newborn_bundle_over_the_api_fans_out_with_one_decided_at_once(portal):
     ).json()
     body = filled(client, body)
     assert body["missing_materials"] == []
-    response = send(client, "post", f"/drafts/{body['id']}/submit", **{"Idempotency-Key": "nb-1"})
+    response = send(
+        client, "post", f"/drafts/{body['id']}/submit", DECLARED, **{"Idempotency-Key": "nb-1"}
+    )
     assert response.status_code == 200, response.content
     out = response.json()
     assert out["kind"] == "bundle"
@@ -331,7 +390,7 @@ def test_forged_or_foreign_draft_ids_are_404(portal, media):
             send(other, "get", f"/drafts/{draft_id}"),
             send(other, "patch", f"/drafts/{draft_id}", {"form_data": {"phone": "1"}}),
             other.post(BASE + f"/drafts/{draft_id}/materials/photo", {"file": upload()}),
-            send(other, "post", f"/drafts/{draft_id}/submit", **{"Idempotency-Key": "x"}),
+            send(other, "post", f"/drafts/{draft_id}/submit", DECLARED, **{"Idempotency-Key": "x"}),
         ):
             assert response.status_code == 404, (draft_id, response.content)
             assert response.json()["code"] in ("not_found", "case_not_found")
@@ -360,7 +419,13 @@ def test_a_double_click_at_the_same_time_gives_one_case(transactional_db, media)
             own = client_for(users["citizen"])
             barrier.wait()
             results.append(
-                send(own, "post", f"/drafts/{body['id']}/submit", **{"Idempotency-Key": "dbl"})
+                send(
+                    own,
+                    "post",
+                    f"/drafts/{body['id']}/submit",
+                    DECLARED,
+                    **{"Idempotency-Key": "dbl"},
+                )
             )
         finally:
             connection.close()
@@ -381,7 +446,9 @@ def test_withdraw_an_application_through_the_api(portal):
     client = client_for(portal["citizen"])
     body = filled(client, draft(client, item=FOOD_HANDLER, prefill=True))
     client.post(BASE + f"/drafts/{body['id']}/materials/photo", {"file": upload(JPEG, "me.jpg")})
-    case = send(client, "post", f"/drafts/{body['id']}/submit", **{"Idempotency-Key": "w-1"})
+    case = send(
+        client, "post", f"/drafts/{body['id']}/submit", DECLARED, **{"Idempotency-Key": "w-1"}
+    )
     number = case.json()["number"]
     other = send(client_for(portal["business"]), "post", f"/{number}/withdraw")
     assert other.status_code == 404

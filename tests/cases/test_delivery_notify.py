@@ -26,7 +26,7 @@ POST, WINDOW, WALLET = "邮政寄递", "窗口领取", "电子证照（免费）
 
 
 def _submit(citizen: User, newborn: Scenario, delivery: str, key: str) -> Case:
-    case = services.draft_start(actor=citizen, scenario=newborn)
+    case = services.draft_start(actor=citizen, scenario=newborn, allow_duplicate=True)
     case = services.draft_save(actor=citizen, case=case, variant_answers=NEWBORN_ANSWERS)
     case = services.prefill_apply(actor=citizen, case=case)
     case = services.draft_save(

@@ -51,7 +51,7 @@ def department(settings: Any, cases_world: dict[str, User]) -> Iterator[Departme
 
 
 def _draft(citizen: User, newborn: Scenario) -> Case:
-    case = services.draft_start(actor=citizen, scenario=newborn)
+    case = services.draft_start(actor=citizen, scenario=newborn, allow_duplicate=True)
     return services.draft_save(actor=citizen, case=case, variant_answers=NEWBORN_ANSWERS)
 
 

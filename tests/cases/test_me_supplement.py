@@ -171,5 +171,9 @@ def test_delivered_bundle_results_and_one_notification(
         recipient=top.applicant, template="case.delivered", channel="in_app"
     )
     section = text.split('id="notifications-title"', 1)[1]
-    assert notice.body in section
-    assert section.count(notice.body) == 1
+    # stored as sent (Chinese: the account's language), shown in the page's (English)
+    shown = notice.texts["en"]["body"]
+    assert shown.startswith(f"The result of your application {top.number} ")
+    assert shown in section
+    assert section.count(shown) == 1
+    assert notice.body not in section

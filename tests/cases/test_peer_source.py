@@ -75,7 +75,7 @@ def provider(monkeypatch: pytest.MonkeyPatch, citizen: User, settings: Any) -> P
 
 
 def _draft(citizen: User, newborn: Scenario) -> Case:
-    case = services.draft_start(actor=citizen, scenario=newborn)
+    case = services.draft_start(actor=citizen, scenario=newborn, allow_duplicate=True)
     return services.draft_save(actor=citizen, case=case, variant_answers=NEWBORN_ANSWERS)
 
 

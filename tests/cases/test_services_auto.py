@@ -157,7 +157,8 @@ def test_an_unverified_applicant_goes_to_an_officer_not_to_the_rules(
         level=User.AssuranceLevel.L2,
         method=AssuranceEvent.Method.IDENTITY_PROVIDER,
     )
-    again = services.draft_start(actor=applicant, item=item("YB-GG-0006"))
+    # the first application is still with the officer: applying again is meant
+    again = services.draft_start(actor=applicant, item=item("YB-GG-0006"), allow_duplicate=True)
     again = services.draft_save(actor=applicant, case=again, form_data=fill(again))
     again = services.case_submit(actor=applicant, case=again, idempotency_key="auto-l2")
     _decided_within_a_second(again)

@@ -58,7 +58,10 @@ def test_the_submission_over_http_stays_within_its_budget(
     reset_queries()  # a request starts by clearing the query log: count from zero
     with django_assert_max_num_queries(HTTP_BUDGET):
         response = client.post(
-            f"/api/v1/cases/drafts/{newborn_draft.pk}/submit", HTTP_IDEMPOTENCY_KEY="budget"
+            f"/api/v1/cases/drafts/{newborn_draft.pk}/submit",
+            {"declaration": True},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="budget",
         )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -68,7 +71,7 @@ def test_the_submission_over_http_stays_within_its_budget(
 
 
 def _submitted_queries(citizen: Any, newborn: Any, answers: dict[str, str], fill: Any) -> int:
-    draft = services.draft_start(actor=citizen, scenario=newborn)
+    draft = services.draft_start(actor=citizen, scenario=newborn, allow_duplicate=True)
     draft = services.draft_save(actor=citizen, case=draft, variant_answers=answers)
     draft = services.prefill_apply(actor=citizen, case=draft)
     draft = services.draft_save(actor=citizen, case=draft, form_data=fill(draft))

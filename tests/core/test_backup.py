@@ -89,7 +89,13 @@ def node(transactional_db: None, settings: Any, tmp_path: Path) -> dict[str, Any
         {"file": upload(JPEG, "me.jpg", "image/jpeg")},
     )
     assert answer.status_code == 201, answer.content
-    submitted = send(client, "post", f"/drafts/{body['id']}/submit", **{"Idempotency-Key": "b1"})
+    submitted = send(
+        client,
+        "post",
+        f"/drafts/{body['id']}/submit",
+        {"declaration": True},
+        **{"Idempotency-Key": "b1"},
+    )
     assert submitted.status_code in (200, 201), submitted.content
     ledger_services.checkpoint_publish()
     return {

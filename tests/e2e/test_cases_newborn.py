@@ -77,6 +77,29 @@ def _fill_empty(page) -> int:
     return typed
 
 
+def _past_the_open_case(page, axe) -> None:
+    """The demo citizen's seeded newborn application is still open: applying again warns,
+    links to it, and starts a second one only on the warning's own button."""
+    from onestop.cases.models import Case
+
+    seeded = Case.objects.get(
+        applicant__username="citizen", scenario__slug="newborn", parent__isnull=True
+    )
+    expect(page.locator("#open-case")).to_be_visible()
+    link = page.locator("#open-case-link")
+    expect(link).to_have_attribute("href", f"/me/cases/{seeded.number}/")
+    axe.check(page)
+    _post(page, page.locator("#apply-again button[type=submit]"))
+    page.wait_for_url(re.compile(r"/apply/[0-9a-f-]{36}/"))
+
+
+def _start_newborn(page, base: str, axe) -> None:
+    _login(page, base, "citizen")
+    page.goto(base + "/scenarios/newborn/")
+    _post(page, page.locator("main form[action='/apply/scenario/newborn/'] [type=submit]"))
+    _past_the_open_case(page, axe)
+
+
 def _apply(page, base: str, axe) -> tuple[str, int]:
     """The citizen applies for the newborn bundle; returns the bundle's case number and how
     many answers the citizen typed."""
@@ -84,7 +107,7 @@ def _apply(page, base: str, axe) -> tuple[str, int]:
     page.goto(base + "/scenarios/newborn/")
     axe.check(page)
     _post(page, page.locator("main form[action='/apply/scenario/newborn/'] [type=submit]"))
-    page.wait_for_url(re.compile(r"/apply/[0-9a-f-]{36}/"))
+    _past_the_open_case(page, axe)
     draft_url = page.url.split("?")[0]
 
     # Situation: hukou here, social security card, no maternity insurance → 7 items.
@@ -237,9 +260,7 @@ def test_newborn_bundle_with_maternity_insurance(cases_live_server, page, axe_jo
 
     axe = axe_journey
     base = cases_live_server.url
-    _login(page, base, "citizen")
-    page.goto(base + "/scenarios/newborn/")
-    _post(page, page.locator("main form[action='/apply/scenario/newborn/'] [type=submit]"))
+    _start_newborn(page, base, axe)
     for question in ("hukou_here", "ss_card"):
         _choose(page, f"input[name={question}][value=yes]")
     # The question the maternity answer adds appears live, named and explained, unsaved.
@@ -285,4 +306,23 @@ def test_newborn_bundle_with_maternity_insurance(cases_live_server, page, axe_jo
     assert top.status == Case.Status.ACCEPTED
     assert "37112100YB-JF-0001" in children  # the maternity benefit
     assert top.form_data["employer_name"] == "五莲县示例农业科技有限公司"
+    _notifications_in_both_languages(page, base, axe, number)
     axe.assert_clean()
+
+
+def _notifications_in_both_languages(page, base: str, axe, number: str) -> None:
+    """ "My notifications": stored in the account's language (Chinese), shown in the page's."""
+    page.goto(base + "/me/notifications/")
+    expect(page.locator("main")).to_contain_text("申请已提交")
+    english_context = page.context.browser.new_context(
+        locale="en-US", viewport={"width": 390, "height": 844}
+    )
+    english = english_context.new_page()
+    _login(english, base, "citizen")
+    english.goto(base + "/me/notifications/")
+    told = english.locator("main .usa-card").filter(has_text=number)
+    expect(told.locator("h2")).to_contain_text("Application submitted")
+    expect(told).to_contain_text(f"has been submitted; its number is {number}")
+    expect(told.locator("[lang='en']").first).to_be_visible()
+    axe.check(english)
+    english_context.close()

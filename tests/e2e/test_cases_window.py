@@ -234,8 +234,10 @@ def test_walk_in_without_a_business_takes_a_ticket_and_opens_a_restaurant(
     """A person who plans a restaurant and has no business yet: the kiosk (kiosk mode, the
     bundles and frequent items first, the queue length) gives a printable ticket that says
     what to bring; the clerk looks the person up by resident ID (a wrong check digit is
-    refused), the name and phone typed there reach the form, and neither a credit code nor
-    the business licence the bundle itself issues is asked for."""
+    refused in the window's error summary), the name and phone typed there reach the form,
+    and neither a credit code nor the business licence the bundle itself issues is asked for.
+    Accepted, nothing is called "held by the government"; the same bundle again warns of the
+    open case; the officer decides on a phone, where the on-the-spot item says so."""
     from onestop.cases.models import Case
 
     axe = axe_journey
@@ -247,6 +249,9 @@ def test_walk_in_without_a_business_takes_a_ticket_and_opens_a_restaurant(
     assert draft.applicant_id is None  # no account, no business: a natural person
     assert draft.contact_phone == "13800138000"
     assert draft.form_data["applicant_id_number"] == WALKIN_RID
+    number = _accepted_without_false_holdings(page, base, axe, case_url)
+    _warned_of_the_open_case(page, base, axe, number)
+    _officer_on_a_phone(page, base, axe, number)
     axe.assert_clean()
 
 
@@ -286,12 +291,19 @@ def _clerk_starts_for_a_person(page, base: str, axe, ticket: str) -> str:
     _post(page, page.locator("#lookup-form button[type=submit]"))
     expect(page.locator("main .usa-alert--error")).to_be_visible()
     expect(page.locator("#walkin")).to_have_count(0)
+    # The refusal is the portal's GOV.UK error summary: focused, "Error:" in the title, and
+    # its link puts the cursor in the field.
+    _error_summary_leads_to(page, "#w-rid")
     axe.check(page)
     page.locator("#w-rid").fill(WALKIN_RID)
     page.locator("#w-name").fill("李娜")
     page.locator("#w-phone").fill("13800138000")
     _post(page, page.locator("#lookup-form button[type=submit]"))
     expect(page.locator("#walkin")).to_be_visible()
+    # "No account" is said once, in the walk-in's panel.
+    no_account = _zh_text("No account: the application is made for the walk-in all the same.")
+    expect(page.get_by_text(no_account, exact=True)).to_have_count(1)
+    expect(page.locator("#walkin")).to_contain_text(no_account)
     expect(page.locator("#s-phone")).to_have_value("13800138000")
     # What the ticket said at the kiosk is offered as the application to start.
     expect(page.locator("#s-target")).to_have_value("scenario:371121/restaurant-opening")
@@ -321,6 +333,119 @@ def _answers_carried_and_checked(page, axe, case_url: str) -> None:
     axe.check(page)
     page.goto(case_url)
     expect(page.locator("#f-applicant_id_number")).to_have_value(WALKIN_RID)
+
+
+def _error_summary_leads_to(page, field: str) -> None:
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    assert page.title().startswith(_zh_text("Error: ")), page.title()
+    summary.locator(f"a[href='{field}']").first.click()
+    expect(page.locator(field)).to_be_focused()
+
+
+def _accepted_without_false_holdings(page, base: str, axe, case_url: str) -> str:
+    """Accepting with materials missing is refused in an error summary linking to each one;
+    once checked, the accepted case (page and receipt) calls nothing "held by the government":
+    the walk-in has no business, so the business licence is issued by this application and
+    the articles are generated from its form. Returns the bundle's number."""
+    from onestop.cases import pdf
+    from onestop.cases.models import Case, CaseDocument
+    from tests.factories import DrawnText
+
+    form = page.locator("#answers-form")
+    _fill_answers(form)
+    for select in form.locator("select").all():
+        if not select.input_value():
+            values = [o.get_attribute("value") for o in select.locator("option").all()]
+            select.select_option(next(v for v in values if v))
+    _post(page, form.locator("button[type=submit]"))
+    _no_error(page)
+    _post(page, page.locator("#accept"))
+    summary = page.locator("[data-error-summary]")
+    expect(summary.locator("a[href^='#c-']").first).to_be_visible()
+    _error_summary_leads_to(page, summary.locator("a[href^='#c-']").first.get_attribute("href"))
+    axe.check(page)
+
+    rows = page.locator("#materials tbody tr:has(option[value$=':missing'][selected])").all()
+    keys = [(row.get_attribute("id") or "").removeprefix("material-") for row in rows]
+    for key in keys:
+        page.locator(f"#c-{key}").select_option(f"{key}:paper")
+    _post(page, page.locator("#save-materials"))
+    _post(page, page.locator("#accept"))
+    _no_error(page)
+    page.wait_for_url(re.compile(r"/window/cases/\d{6}-\d{8}-\d{5}/$"))
+    held = _zh_text("Held by the government: no need to submit")
+    expect(page.locator("#materials")).not_to_contain_text(held)
+    expect(page.locator("#material-business-licence")).to_contain_text(
+        _zh_text("Issued in this application: %(licence)s (nothing to hand in)").split("%")[0]
+    )
+    expect(page.locator("#material-articles-of-association")).to_contain_text(
+        _zh_text("Generated from the application form: no need to submit")
+    )
+    axe.check(page)
+    _stacked_on_a_phone(page, "#materials")
+    number = page.locator("#case-number").inner_text().strip()
+    receipt = CaseDocument.objects.get(case__number=number, kind=CaseDocument.Kind.RECEIPT)
+    from django.utils import translation
+
+    with translation.override("zh-hans"), DrawnText() as drawn:
+        pdf.document_pdf(receipt, base_url=base)
+    assert _zh_text("Generated from the application form: no need to submit") in drawn.text
+    assert held not in drawn.text
+    assert Case.objects.get(number=number).applicant_id is None
+    return number
+
+
+def _warned_of_the_open_case(page, base: str, axe, number: str) -> None:
+    """The same walk-in asks for the same bundle again while it is open: the clerk is warned,
+    with a link to the open case, and nothing is started unless they start it on purpose."""
+    from onestop.cases.models import Case
+
+    before = Case.objects.filter(parent__isnull=True).count()
+    page.goto(base + "/window/")
+    page.locator("#w-rid").fill(WALKIN_RID)
+    _post(page, page.locator("#lookup-form button[type=submit]"))
+    page.locator("#s-target").select_option("scenario:371121/restaurant-opening")
+    page.locator("#s-name").fill("李娜")
+    _post(page, page.locator("#start-form button[type=submit]"))
+    expect(page.locator("#open-case")).to_be_visible()
+    expect(page.locator("#open-case-link")).to_have_attribute("href", f"/window/cases/{number}/")
+    expect(page.locator("#start-again")).to_be_visible()
+    axe.check(page)
+    assert Case.objects.filter(parent__isnull=True).count() == before
+
+
+def _officer_on_a_phone(page, base: str, axe, number: str) -> None:
+    """The officer opens the business licence case on a 390 px phone: the on-the-spot item
+    says so (not "0 working days"), and the materials table stacks into a readable list."""
+    from onestop.cases.models import Case
+
+    child = Case.objects.get(parent__number=number, item__code="37112100SP-XK-0005")
+    assert child.promised_days == 0  # on the spot (即办)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, base, "officer-sp")
+    page.goto(base + f"/office/cases/{child.number}/")
+    expect(page.locator("#promised")).to_have_text(_zh_text("(done on the spot)"))
+    expect(page.locator("main")).not_to_contain_text("0 个工作日")
+    expect(page.locator("main")).not_to_contain_text("0 working days")
+    _stacked_on_a_phone(page, "#materials")
+    _stacked_on_a_phone(page, "#form-data")
+    axe.check(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _stacked_on_a_phone(page, table: str) -> None:
+    """At 390 px the table stacks: the page does not widen, and each row's heading reads
+    across the phone's width (not a crushed column)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for cell in page.locator(f"{table} tbody th").all():
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["width"] > 300, box
+    page.set_viewport_size(size)
 
 
 def _zh_text(text: str) -> str:

@@ -309,7 +309,7 @@ def test_order_lifecycle_through_the_pages(
     assert act(ps, "return", reason="Not ours: a wage dispute.").status_code == 302
     console = supervisor.get(reverse("hotline:supervisor")).content.decode()
     assert order.number in console
-    assert "Reason for returning:</strong> Not ours: a wage dispute." in console
+    assert "Reason for returning: </strong>Not ours: a wage dispute." in console
     response = act(supervisor, "arbitrate", decision="uphold", department=HR, next="supervisor")
     assert response["Location"] == reverse("hotline:supervisor")
     assert act(hr, "sign_for").status_code == 302

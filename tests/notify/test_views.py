@@ -94,3 +94,43 @@ def test_another_user_cannot_mark_read(citizen: User, other: User) -> None:
     assert _client(other).post(_read_url(n)).status_code == 404
     n.refresh_from_db()
     assert (n.status, n.read_at) == (Notification.Status.DELIVERED, None)
+
+
+def test_each_message_is_shown_in_the_language_of_the_page(citizen: User) -> None:
+    """A message is stored as sent, in the recipient's language (Chinese: the account chose
+    none), and rendered in the other language too: the page shows the one it is displayed in,
+    marked with its language."""
+    from onestop.notify.templates import Bilingual
+
+    [n] = services.notification_send(
+        template="case.decided",
+        context={
+            "number": "371121-20261207-00003",
+            "item": Bilingual(zh="出生医学证明办理", en="Birth medical certificate"),
+            "decision": Bilingual(zh="准予办理", en="approved"),
+        },
+        recipient_user=citizen,
+        channels=("in_app",),
+    )
+    assert n.language == "zh-hans"
+    assert n.subject == "办件已作出决定"
+    assert n.body == "您的办件 371121-20261207-00003（出生医学证明办理）已作出决定：准予办理。"
+    english = _client(citizen, language="en").get(LIST).content.decode()
+    assert '<span lang="en">A decision on your application</span>' in english
+    assert (
+        '<p lang="en">A decision has been made on your application 371121-20261207-00003 '
+        "(Birth medical certificate): approved.</p>"
+    ) in english
+    assert n.body not in english
+    chinese = _client(citizen, language="zh-hans").get(LIST).content.decode()
+    assert f'<p lang="zh-Hans">{n.body}</p>' in chinese
+    assert "Birth medical certificate" not in chinese
+
+
+def test_a_message_sent_before_both_languages_were_kept_shows_as_stored(citizen: User) -> None:
+    """A row without the other language (sent before it was kept) is shown as it was sent,
+    marked with the language it is in."""
+    n = _send(citizen, "371121-20261126-0007")
+    Notification.objects.filter(pk=n.pk).update(texts={})
+    english = _client(citizen, language="en").get(LIST).content.decode()
+    assert f'<p lang="zh-Hans">{n.body}</p>' in english

@@ -19,6 +19,7 @@ from onestop.cases.selectors.cases import (
     case_task_view,
     case_timeline,
     children,
+    open_case_for,
 )
 from onestop.cases.selectors.items import (
     DEFAULT_PROCESS,
@@ -125,6 +126,7 @@ __all__ = [
     "missing_materials",
     "office_case_get",
     "officer_scope",
+    "open_case_for",
     "open_supplements",
     "pledged_materials",
     "process_key_for",

@@ -158,3 +158,39 @@ def case_numbers_for_refs(refs: set[str]) -> dict[str, str]:
     for ref in drafts.values():
         found.setdefault(ref, _("an application not submitted yet"))
     return found
+
+
+# A case still being handled (or, at the window, still being put together): a new application
+# for the same thing by the same person is a duplicate unless they mean it.
+OPEN_FOR_DUPLICATES = (
+    Case.Status.NOTICE,
+    Case.Status.FORWARDED,
+    Case.Status.ACCEPTED,
+    Case.Status.SUPPLEMENT,
+    Case.Status.APPROVED,
+)
+
+
+def open_case_for(
+    *, applicant: Any = None, index: str = "", scenario: Any = None, item: Any = None
+) -> Case | None:
+    """The newest open top case of the same applicant (their account, or the blind index of
+    their resident ID / credit code, whatever the channel) for the same scenario or item: one
+    being handled, or a window application still being put together (an online draft is
+    resumed instead, never duplicated). None when there is none."""
+    who = Q()
+    if applicant is not None:
+        who |= Q(applicant=applicant)
+    if index:
+        who |= Q(applicant_index=index)
+    if not who:
+        return None
+    being_handled = Q(status__in=OPEN_FOR_DUPLICATES) | Q(
+        status=Case.Status.DRAFT, channel=Case.Channel.WINDOW
+    )
+    return (
+        _cases()
+        .filter(who, being_handled, parent__isnull=True, scenario=scenario, item=item)
+        .order_by("-created_at")
+        .first()
+    )

@@ -218,6 +218,8 @@ def _material_row(m: CaseMaterial) -> dict[str, Any]:
         "name_zh": m.name_zh,
         "name_en": m.name_en,
         "mode": m.mode,
+        # what "held" means for this applicant (generated, issued here, shared data)
+        "source": m.source,
         "key_material": m.key_material,
         "required": m.required,
     }

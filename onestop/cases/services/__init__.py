@@ -50,7 +50,7 @@ from onestop.cases.services.forwarding import case_forward, remote_item_get
 from onestop.cases.services.office import task_act
 from onestop.cases.services.service_code import walkin_scan
 from onestop.cases.services.steps import task_complete
-from onestop.cases.services.submission import case_submit
+from onestop.cases.services.submission import DECLARATION, case_submit
 from onestop.cases.services.supplements import supplement_answer, supplement_request
 from onestop.cases.services.window import (
     CLERK_MODES,
@@ -71,6 +71,7 @@ from onestop.cases.services.withdrawal import case_withdraw
 
 __all__ = [
     "CLERK_MODES",
+    "DECLARATION",
     "FINAL_ITEM",
     "HANDED_IN",
     "MAX_REASON",

@@ -28,6 +28,7 @@ from onestop.cases.services.common import (
 from onestop.cases.services.notices import case_notify, case_title, notify_method
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
+from onestop.notify.templates import Bilingual
 from onestop.org.selectors import centre_for_department
 
 
@@ -207,7 +208,11 @@ def delivered_notify(top: Case, item_cases: list[Case]) -> None:
     case_notify(
         top,
         "case.delivered",
-        {"number": top.number, "item": case_title(top), "method": notify_method(top, item_cases)},
+        {
+            "number": top.number,
+            "item": Bilingual.of(lambda lang: case_title(top, lang)),
+            "method": Bilingual.of(lambda lang: notify_method(top, item_cases, lang)),
+        },
         dedupe="case.delivered",
     )
 
@@ -299,7 +304,7 @@ def result_post(*, actor: Any, case: Case, tracking_number: str) -> Case:
             "case.posted",
             {
                 "number": target.number,
-                "item": case_title(target),
+                "item": Bilingual.of(lambda lang: case_title(target, lang)),
                 "tracking_number": tracking_number,
             },
             dedupe=f"case.posted:{target.pk}",

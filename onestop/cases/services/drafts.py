@@ -11,7 +11,7 @@ from onestop.cases import policies
 from onestop.cases.models import (
     Case,
 )
-from onestop.cases.selectors.cases import case_get_draft
+from onestop.cases.selectors.cases import case_get_draft, open_case_for
 from onestop.cases.selectors.items import case_form_schema
 from onestop.cases.services.common import (
     OPEN_DRAFT,
@@ -61,6 +61,7 @@ def draft_start(
     applicant: Any = None,
     applicant_index: str = "",
     applicant_name: str = "",
+    allow_duplicate: bool = False,
 ) -> Case:
     """A top case in DRAFT for a scenario (a bundle) or a single item.
 
@@ -68,6 +69,11 @@ def draft_start(
     of theirs for the same scenario/item is resumed. Window: the actor is a clerk of the
     region; `applicant` (an account, if the clerk found one) or `applicant_index` (the blind
     index of the resident ID / credit code) and `applicant_name` identify the walk-in.
+
+    When the same applicant already has an open case for the same scenario/item
+    (`selectors.open_case_for`: being handled, or a window application not accepted yet),
+    nothing is started: Conflict ``open_case`` naming it (``details``: ``case_id``,
+    ``number``), unless `allow_duplicate` says the applicant means to apply again.
     """
     if (scenario is None) == (item is None):
         raise ValidationFailed(_("Apply for one scenario or one item."), code="invalid_target")
@@ -126,6 +132,8 @@ def draft_start(
             if resumed is not None:
                 materials_rebuild(resumed)
                 return resumed
+        if not allow_duplicate:
+            _refuse_duplicate(applicant, index, scenario, item)
         case = Case(
             kind=Case.Kind.BUNDLE if scenario is not None else Case.Kind.ITEM,
             scenario=scenario,
@@ -150,6 +158,22 @@ def draft_start(
         event_record(case, EventKind.CREATED, actor=actor)
         materials_rebuild(case)
     return case
+
+
+def _refuse_duplicate(applicant: Any, index: str, scenario: Any, item: Any) -> None:
+    """Conflict ``open_case`` when the applicant has an open case for the same target."""
+    found = open_case_for(applicant=applicant, index=index, scenario=scenario, item=item)
+    if found is None:
+        return
+    raise Conflict(
+        _(
+            "An application for this is already open (%(ref)s): continue with it, or start "
+            "another one only if it is really meant."
+        )
+        % {"ref": found.number or _("not accepted yet")},
+        code="open_case",
+        details={"case_id": str(found.pk), "number": found.number or ""},
+    )
 
 
 def _draft_locked(actor: Any, case: Case) -> Case:

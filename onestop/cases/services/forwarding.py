@@ -62,6 +62,7 @@ from onestop.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from onestop.notify.templates import Bilingual
 
 ITEM = "case.item"
 FORWARD = "case.forward"
@@ -316,7 +317,10 @@ def case_forward(
             case_notify(
                 mirror,
                 "case.submitted",
-                {"item": case_title(mirror), "number": mirror.number},
+                {
+                    "item": Bilingual.of(lambda lang: case_title(mirror, lang)),
+                    "number": mirror.number,
+                },
                 dedupe="case.submitted",
             )
     except IntegrityError:

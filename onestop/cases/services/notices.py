@@ -16,6 +16,7 @@ from onestop.cases.models import (
     window_ref,
 )
 from onestop.cases.services.common import S
+from onestop.notify.templates import Bilingual
 
 
 def case_language(case: Case) -> str:
@@ -73,18 +74,23 @@ def case_notify(case: Case, template: str, context: dict[str, Any], *, dedupe: s
 def decided_notify(case: Case) -> None:
     """The one message of an item case's decision (by an officer or by rules), in the
     applicant's language."""
-    language = case_language(case)
-    with translation.override(language):
-        if case.decision == "approve":
-            decision = _("approved")
-        elif case.decision_reason:
-            decision = _("not approved (%(reason)s)") % {"reason": case.decision_reason}
-        else:
-            decision = _("not approved")
+
+    def decision(language: str) -> str:
+        with translation.override(language):
+            if case.decision == "approve":
+                return _("approved")
+            if case.decision_reason:
+                return _("not approved (%(reason)s)") % {"reason": case.decision_reason}
+            return _("not approved")
+
     case_notify(
         case,
         "case.decided",
-        {"number": case.number, "item": case_title(case, language), "decision": decision},
+        {
+            "number": case.number,
+            "item": Bilingual.of(lambda lang: case_title(case, lang)),
+            "decision": Bilingual.of(decision),
+        },
         dedupe=f"case.decided:{case.pk}",
     )
 

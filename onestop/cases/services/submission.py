@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onestop.cases import clock, facts, policies, transitions
 from onestop.cases.models import Case, CaseEvent, CaseMaterial
@@ -42,6 +43,7 @@ from onestop.cases.services.notices import case_notify, case_title
 from onestop.cases.services.numbering import numbers_allocate
 from onestop.catalog.models import Item
 from onestop.core.errors import Conflict, NotFound, ValidationFailed
+from onestop.notify.templates import Bilingual
 from onestop.workflow import services as workflow_services
 from onestop.workflow.engine import ProcessView
 
@@ -230,7 +232,7 @@ def _told_submitted(top: Case) -> None:
     case_notify(
         top,
         "case.submitted",
-        {"item": case_title(top), "number": top.number},
+        {"item": Bilingual.of(lambda lang: case_title(top, lang)), "number": top.number},
         dedupe="case.submitted",
     )
 
@@ -276,6 +278,15 @@ def _submitted_before(actor: Any, case: Case, top: Case, key: str | None) -> Cas
         if not policies.can_view(actor, top)
         else Conflict(_("This application has already been submitted."), code="already_submitted")
     )
+
+
+# The applicant's pledge (承诺) before submitting, in the national wording: the portal shows
+# it above its tick box, the API gives it with the draft and asks for `declaration: true`.
+DECLARATION = gettext_lazy(
+    "I promise that the information I have filled in and the materials I have submitted are "
+    "true, accurate, complete and valid. If anything is false, I accept the legal "
+    "responsibility for it."
+)
 
 
 def case_submit(

@@ -29,13 +29,13 @@ from onestop.cases.services.common import (
 )
 from onestop.cases.services.engine_sync import case_sync_from_engine
 from onestop.cases.services.notices import (
-    case_language,
     case_notify,
     case_title,
     materials_text,
 )
 from onestop.cases.services.steps import step_instance, step_stale, step_version
 from onestop.core.errors import Conflict, PermissionDenied, ValidationFailed, full_clean
+from onestop.notify.templates import Bilingual
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow import services as workflow_services
 
@@ -120,9 +120,9 @@ def supplement_request(
             "case.supplement_requested",
             {
                 "number": locked.number,
-                "item": case_title(locked),
-                "materials": materials_text(top, keys, case_language(locked)) or reason,
-                "deadline": dates.date_text(deadline, case_language(locked)),
+                "item": Bilingual.of(lambda lang: case_title(locked, lang)),
+                "materials": Bilingual.of(lambda lang: materials_text(top, keys, lang) or reason),
+                "deadline": Bilingual.of(lambda lang: dates.date_text(deadline, lang)),
             },
             dedupe=f"case.supplement_requested:{supplement.pk}",
         )

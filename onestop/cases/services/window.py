@@ -159,10 +159,13 @@ def application_start(
     name: str = "",
     phone: str = "",
     ticket_id: Any = None,
+    allow_duplicate: bool = False,
 ) -> Case:
     """Start a window application for the walk-in (any department's item, or a scenario),
     serving the queue ticket `ticket_id` with it. All or nothing: a bad ticket is refused
-    before anything is written, and a failure later leaves no draft behind."""
+    before anything is written, and a failure later leaves no draft behind. An open case of
+    the walk-in for the same thing: Conflict ``open_case`` unless `allow_duplicate`
+    (`draft_start`)."""
     require_clerk(actor)
     target = scenario if scenario is not None else item
     if target is None:
@@ -183,6 +186,7 @@ def application_start(
             applicant=walkin.account,
             applicant_index=walkin.index,
             applicant_name=name,
+            allow_duplicate=allow_duplicate,
         )
         changed = []
         if not case.applicant_id_masked:

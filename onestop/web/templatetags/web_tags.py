@@ -85,3 +85,10 @@ def local_datetime(value: Any) -> str:
     if value in (None, ""):
         return ""
     return dates.datetime_text(value)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon between a label and its value in the page's language: full-width "：" in
+    Chinese (no space after it), ": " in English."""
+    return ": " if (get_language() or "").startswith("en") else "："
