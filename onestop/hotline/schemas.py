@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from onestop.hotline.models import WorkOrder
 
@@ -15,6 +16,22 @@ PHONE_PATTERN = r"^[ -]*([0-9][ -]*){7,15}$"  # 7 to 15 digits; spaces and dashe
 
 
 class TicketIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "phone",
+                    "request_type": "complaint",
+                    "category": "urban-management.street-vending",
+                    "description": "Stalls block the pavement outside the school gate.",
+                    "contact_phone": "13800138000",
+                    "contact_name": "Wang",
+                    "address": "Jiefang Road 88",
+                }
+            ]
+        }
+    )
+
     channel: WorkOrder.Channel
     request_type: WorkOrder.RequestType
     category: str = Field(
@@ -26,8 +43,9 @@ class TicketIn(Schema):
     address: str = Field("", max_length=300)
     township: str = Field("", max_length=100)
     # Numbers in the OpenAPI document (a decimal string would be allowed there, "" included).
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    # strict: a number (or null), never a string or a boolean coerced into one
+    latitude: float | None = Field(None, ge=-90, le=90, strict=True)
+    longitude: float | None = Field(None, ge=-180, le=180, strict=True)
 
 
 class TicketActionIn(Schema):

@@ -330,6 +330,16 @@ REQUEST_BODY = {
 }
 
 
+# A request of a service every node has (data/seed/hotline.json), located by address.
+REQUEST_EXAMPLE = {
+    "service_code": "urban-management.street-vending",
+    "description": "Stalls block the pavement outside the school gate every morning.",
+    "phone": "13800138000",
+    "address_string": "Jiefang Road 88, Hongning",
+    "attribute[request_type]": "complaint",
+}
+
+
 def _operations(fmt: str) -> dict[str, dict[str, Any]]:
     def op(name: str, summary: str, **rest: Any) -> dict[str, Any]:
         return {
@@ -440,7 +450,8 @@ def _operations(fmt: str) -> dict[str, dict[str, Any]]:
                     "required": True,
                     "content": {
                         "application/x-www-form-urlencoded": {
-                            "schema": {"$ref": "#/components/schemas/Open311RequestIn"}
+                            "schema": {"$ref": "#/components/schemas/Open311RequestIn"},
+                            "examples": {"street_vending": {"value": REQUEST_EXAMPLE}},
                         }
                     },
                 },

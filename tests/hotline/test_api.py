@@ -29,8 +29,8 @@ BODY = {
     "description": "The barbecue downstairs is noisy until 2 a.m. every night.",
     "contact_name": "Li",
     "contact_phone": "13800138000",
-    "latitude": "35.75",
-    "longitude": "119.21",
+    "latitude": 35.75,
+    "longitude": 119.21,
 }
 
 
