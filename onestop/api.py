@@ -91,6 +91,11 @@ class OneStopAPI(NinjaAPI):
                     if code == 429:
                         body["headers"] = retry_after
                     responses.setdefault(code, body)
+        # GeoReport v2 (its own error shape and key; the same document, one client for both)
+        from onestop.open311 import openapi as open311_openapi
+
+        schema["paths"].update(open311_openapi.paths())
+        components["schemas"].update(open311_openapi.schemas())
         return schema
 
 
@@ -98,8 +103,10 @@ api = OneStopAPI(
     title="OneStop API",
     version="1",
     description=(
-        "One-stop government services: catalogue, search and more. Every error answers "
-        "{code, message, details?} (ErrorOut)."
+        "One-stop government services: catalogue, search and more. Every error under "
+        "/api/v1/ answers {code, message, details?} (ErrorOut). The Open311 GeoReport v2 "
+        "operations under /open311/v2/ (tag open311, in JSON and XML) answer GeoReport's "
+        "errors, a list of {code, description} (Open311Errors)."
     ),
     urls_namespace="api",
     parser=CleanParser(),

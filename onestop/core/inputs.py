@@ -46,8 +46,9 @@ def clean_data(value: Any, clean: Any = clean_text) -> Any:
     return value
 
 
-def clean_querydict(data: QueryDict) -> QueryDict:
-    """`data` itself when nothing needs cleaning, else a cleaned immutable copy."""
+def clean_querydict(data: QueryDict, clean: Any = clean_text) -> QueryDict:
+    """`data` itself when nothing needs cleaning, else an immutable copy with `clean` applied
+    to every key and string value."""
     if not any(
         CONTROLS.search(key) or any(CONTROLS.search(v) for v in values if isinstance(v, str))
         for key, values in data.lists()
@@ -55,9 +56,7 @@ def clean_querydict(data: QueryDict) -> QueryDict:
         return data
     cleaned = QueryDict(mutable=True, encoding=data.encoding)
     for key, values in data.lists():
-        cleaned.setlist(
-            clean_text(key), [clean_text(v) if isinstance(v, str) else v for v in values]
-        )
+        cleaned.setlist(clean(key), [clean(v) if isinstance(v, str) else v for v in values])
     cleaned._mutable = False
     return cleaned
 

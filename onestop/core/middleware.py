@@ -1,6 +1,7 @@
 """The node's hardening in one middleware (`HardeningMiddleware`, early in MIDDLEWARE):
 
 - inputs: control characters stripped from query strings and form bodies (`core.inputs`);
+  in the query strings of `MARKED_QUERY_PREFIXES` (Open311) replaced by U+FFFD instead;
 - outputs: ``Cache-Control: no-store`` on personal pages and API answers (a shared terminal in
   a service hall keeps nothing of them), ``Permissions-Policy`` on every answer;
 - errors under ``/api/`` and ``/open311/`` in their documented shape whatever raised them: an
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from onestop.core.inputs import clean_querydict
+from onestop.core.inputs import clean_querydict, mark_text
 
 # Personal pages and API answers: never stored by a browser or a proxy.
 NO_STORE_PREFIXES = (
@@ -39,6 +40,10 @@ def api_error(request: HttpRequest, status: int, code: str, message: str) -> Htt
     """The API's one error shape ``{"code", "message"}``."""
     return JsonResponse({"code": code, "message": message}, status=status)
 
+
+# Machine interfaces whose query parameters have documented patterns: control characters in
+# their query strings become U+FFFD instead of disappearing.
+MARKED_QUERY_PREFIXES = ("/open311/",)
 
 # Path prefix -> the renderer of its error shape (apps above core register theirs).
 ERROR_SHAPES: dict[str, ErrorRenderer] = {"/api/": api_error}
@@ -85,7 +90,11 @@ class HardeningMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/"):  # the API's parser marks them instead
+        if request.path.startswith(MARKED_QUERY_PREFIXES):
+            # a value keeps its length and fails its documented pattern (a 400), as the API's
+            # parser does; stripped, a refused value could turn into an accepted one
+            request.GET = clean_querydict(request.GET, mark_text)  # type: ignore[assignment]
+        elif not request.path.startswith("/api/"):  # the API's parser marks them instead
             request.GET = clean_querydict(request.GET)  # type: ignore[assignment]
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",

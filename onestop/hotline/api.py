@@ -86,12 +86,14 @@ def _detail(actor: Any, order: WorkOrder, *, reveal: bool) -> dict[str, Any]:
 def ticket_create(
     request: HttpRequest,
     payload: TicketIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
 ) -> Status:
     """Accept a request as a work order. Send an `Idempotency-Key` header: a retry with the
     same key returns the first order and creates nothing."""
     user = request.user
-    order = services.ticket_create(actor=user, idempotency_key=idempotency_key, **payload.dict())
+    fields = payload.dict()
+    fields["channel"], fields["request_type"] = str(payload.channel), str(payload.request_type)
+    order = services.ticket_create(actor=user, idempotency_key=idempotency_key, **fields)
     return Status(201, _detail(user, order, reveal=False))
 
 

@@ -7,20 +7,45 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from onestop.hotline.models import WorkOrder
+
+# The bounds `services.ticket_create` checks, in the OpenAPI document too.
+PHONE_PATTERN = r"^[ -]*([0-9][ -]*){7,15}$"  # 7 to 15 digits; spaces and dashes are dropped
 
 
 class TicketIn(Schema):
-    channel: str
-    request_type: str
-    category: str
-    description: str
-    contact_phone: str
-    contact_name: str = ""
-    address: str = ""
-    township: str = ""
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "phone",
+                    "request_type": "complaint",
+                    "category": "urban-management.street-vending",
+                    "description": "Stalls block the pavement outside the school gate.",
+                    "contact_phone": "13800138000",
+                    "contact_name": "Wang",
+                    "address": "Jiefang Road 88",
+                }
+            ]
+        }
+    )
+
+    channel: WorkOrder.Channel
+    request_type: WorkOrder.RequestType
+    category: str = Field(
+        min_length=1, max_length=120, description="A hotline category code (unknown: 400)."
+    )
+    description: str = Field(max_length=2000, pattern=r"\S", description="Not blank.")
+    contact_phone: str = Field(pattern=PHONE_PATTERN, description="7 to 15 digits.")
+    contact_name: str = Field("", max_length=60)
+    address: str = Field("", max_length=300)
+    township: str = Field("", max_length=100)
     # Numbers in the OpenAPI document (a decimal string would be allowed there, "" included).
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    # strict: a number (or null), never a string or a boolean coerced into one
+    latitude: float | None = Field(None, ge=-90, le=90, strict=True)
+    longitude: float | None = Field(None, ge=-180, le=180, strict=True)
 
 
 class TicketActionIn(Schema):

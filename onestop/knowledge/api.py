@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from onestop.core.api import ErrorOut
 from onestop.core.errors import ValidationFailed
 from onestop.knowledge import federated, selectors
 from onestop.knowledge.schemas import (
@@ -24,7 +25,7 @@ router = Router(tags=["knowledge"])
 
 @router.get(
     "/search",
-    response=list[SearchHitOut],
+    response={200: list[SearchHitOut], 502: ErrorOut},
     exclude_none=True,
     summary="Search catalogue items, scenario bundles and knowledge articles",
     description=(
@@ -35,7 +36,7 @@ router = Router(tags=["knowledge"])
         "message; its hits are items only and carry no score. `lang` (a BCP 47 tag of Chinese "
         "or English) picks the title language; `limit` is 1-50. An empty query finds nothing; "
         "an over-long one (more than 200 characters), an unknown language or a limit out of "
-        "range answers 422, a region no peer serves 400 (`unknown_region`), a peer that does "
+        "range answers 422, a region no peer serves 404 (`unknown_region`), a peer that does "
         "not answer 502 (`region_unreachable`), with "
         "{code, message, details}."
     ),

@@ -100,7 +100,8 @@ def search(
             timeout=REMOTE_TIMEOUT,
         )
     except NotFound as exc:
-        raise ValidationFailed(
+        # as the classifier's unknown region: nothing is there to ask (a 404, not a bad request)
+        raise NotFound(
             _("No node of this network serves the region %(region)s.") % {"region": region},
             code="unknown_region",
         ) from exc

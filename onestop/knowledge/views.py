@@ -60,7 +60,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if q is not None and remote:
         try:
             context["results"] = federated.search(q=q, lang=lang, limit=20, region=region)
-        except (ValidationFailed, federated.RegionUnreachable) as exc:
+        except (ValidationFailed, NotFound, federated.RegionUnreachable) as exc:
             context["error"] = str(exc.message)
             status = exc.status
     elif q is not None:

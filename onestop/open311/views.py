@@ -34,7 +34,7 @@ from onestop.core import throttle, uploads, urls
 from onestop.core.errors import DomainError, NotFound, ValidationFailed
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import Category, WorkOrder
-from onestop.open311 import catalogue, selectors, services
+from onestop.open311 import catalogue, params, selectors, services
 from onestop.open311.renderers import errors, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -180,6 +180,7 @@ def _request(
 # --- discovery and services -----------------------------------------------------------------
 
 
+@csrf_exempt  # read-only: an unknown method answers 405, not a CSRF 403
 @require_GET
 @georeport
 def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
@@ -208,12 +209,14 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
     return render(fmt, "discovery", body)
 
 
+@csrf_exempt  # read-only: an unknown method answers 405, not a CSRF 403
 @require_GET
 @georeport
 def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
     return render(fmt, "services", [_service(c) for c in selectors.service_list()])
 
 
+@csrf_exempt  # read-only: an unknown method answers 405, not a CSRF 403
 @require_GET
 @georeport
 def service_definition(request: HttpRequest, *, fmt: str, code: str) -> HttpResponse:
@@ -291,19 +294,14 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-# The dates a query may name: any later or earlier is no date of this node's requests (and past
-# year 9999 or before year 1 no date at all once moved to China Standard Time).
-FIRST_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-LAST_DATE = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
-
-
 def _date(value: str, name: str) -> datetime.datetime:
+    """A date-time by `params.DATE_PATTERN` (years 2000-2099 as written: moved to China
+    Standard Time it never leaves the calendar); naive means China Standard Time."""
     try:
-        moment = datetime.datetime.fromisoformat(value)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
-        if not FIRST_DATE <= moment < LAST_DATE:
+        if not params.matches(params.DATE_PATTERN, value):
             raise ValueError(value)
-    except (ValueError, OverflowError) as exc:
+        moment = datetime.datetime.fromisoformat(value.rstrip("\n"))
+    except ValueError as exc:
         raise ValidationFailed(
             _(
                 "%(name)s is not a W3C date-time from 2000 to 2099 such as "
@@ -312,13 +310,13 @@ def _date(value: str, name: str) -> datetime.datetime:
             % {"name": name},
             code="invalid_date",
         ) from exc
-    return moment
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 def _window(request: HttpRequest) -> tuple[datetime.datetime, datetime.datetime]:
     span = datetime.timedelta(days=catalogue.WINDOW_DAYS)
-    start_text = (request.GET.get("start_date") or "").strip()
-    end_text = (request.GET.get("end_date") or "").strip()
+    start_text = request.GET.get("start_date") or ""
+    end_text = request.GET.get("end_date") or ""
     start = _date(start_text, "start_date") if start_text else None
     end = _date(end_text, "end_date") if end_text else None
     if start is None:
@@ -337,21 +335,42 @@ def _window(request: HttpRequest) -> tuple[datetime.datetime, datetime.datetime]
     return start, end
 
 
+def _listed(request: HttpRequest, name: str, pattern: str, message: str) -> list[str]:
+    """The comma-separated values of query parameter `name`, valid by `pattern` (else 400)."""
+    value = request.GET.get(name) or ""
+    if not params.matches(pattern, value):
+        raise ValidationFailed(message, code=f"invalid_{name}")
+    return _split(value)
+
+
 def _get_list(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _api_key(request)
     client = selectors.client_reader(key=key)
-    numbers = _split(request.GET.get("service_request_id"))
-    if len(numbers) > catalogue.MAX_RESULTS:
-        raise ValidationFailed(
-            _("Ask for at most %(limit)s service_request_id values.")
-            % {"limit": catalogue.MAX_RESULTS},
-            code="too_many_ids",
-        )
-    codes: list[str] = []
-    statuses: list[str] = []
+    # Every parameter has its documented shape, even one that service_request_id overrides.
+    numbers = _listed(
+        request,
+        "service_request_id",
+        params.ID_LIST_PATTERN,
+        _("service_request_id is a comma-separated list of at most %(limit)s request ids.")
+        % {"limit": params.MAX_IDS},
+    )
+    codes = _listed(
+        request,
+        "service_code",
+        params.CODE_LIST_PATTERN,
+        _("service_code is a comma-separated list of at most %(limit)s service codes.")
+        % {"limit": params.MAX_CODES},
+    )
+    statuses = _listed(
+        request, "status", params.STATUS_PATTERN, _("status is open, closed or both.")
+    )
+    for name in ("start_date", "end_date"):
+        if value := request.GET.get(name):
+            _date(value, name)
     start = end = None
-    if not numbers:
-        codes = _split(request.GET.get("service_code"))
+    if numbers:  # the ids override every other filter (GeoReport)
+        codes, statuses = [], []
+    else:
         known = {c.code for c in selectors.service_list().filter(code__in=codes)}
         unknown = [c for c in codes if c not in known]
         if unknown:
@@ -359,9 +378,6 @@ def _get_list(request: HttpRequest, fmt: str) -> HttpResponse:
                 _("There is no service %(code)s.") % {"code": unknown[0]},
                 code="unknown_service_code",
             )
-        statuses = [s.lower() for s in _split(request.GET.get("status"))]
-        if any(s not in ("open", "closed") for s in statuses):
-            raise ValidationFailed(_("status is open, closed or both."), code="invalid_status")
         start, end = _window(request)
     orders = selectors.request_list(
         actor=client.account,
@@ -385,6 +401,7 @@ def request_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
     return _get_list(request, fmt)
 
 
+@csrf_exempt  # read-only: an unknown method answers 405, not a CSRF 403
 @require_GET
 @georeport
 def request_detail(request: HttpRequest, *, fmt: str, number: str) -> HttpResponse:
@@ -395,6 +412,7 @@ def request_detail(request: HttpRequest, *, fmt: str, number: str) -> HttpRespon
     return render(fmt, "service_requests", [_request(order, keyless=key is None, public=public)])
 
 
+@csrf_exempt  # read-only: an unknown method answers 405, not a CSRF 403
 @require_GET
 @georeport
 def token_detail(request: HttpRequest, *, fmt: str, token: str) -> HttpResponse:

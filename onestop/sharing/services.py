@@ -377,6 +377,10 @@ REFUSALS = {
         "The department system holding this data gave an answer this node cannot read. "
         "Nothing is lost: upload the document instead, or try again later."
     ),
+    "source_too_large": gettext_lazy(
+        "The department system holding this data sent an answer larger than this node accepts. "
+        "Nothing is lost: upload the document instead, or try again later."
+    ),
     "source_not_configured": gettext_lazy(
         "The source of this data is not configured completely. Nothing is lost: upload the "
         "document instead, or try again later."

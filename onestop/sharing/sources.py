@@ -12,7 +12,11 @@ whether a record exists (`probe`). Every answer is an `Answer` with a `status`:
 - ``unavailable``: the source could not answer now (`reason`: ``source_unreachable``,
   ``source_timeout``, ``source_error`` (5xx, 429 or an unexpected status), ``source_auth``
   (our credentials were not accepted), ``source_malformed`` (not the JSON the contract says),
-  ``source_not_configured``). Never a 500 and never "no record": the applicant uploads the
+  ``source_too_large`` (a body over `SHARING_SOURCE_MAX_BYTES`, default 1 MiB: read no further),
+  ``source_not_configured``). A body is read in chunks, and the whole answer must arrive
+  within `SHARING_SOURCE_TOTAL_SECONDS` (default 20; the read timeout bounds one read only,
+  a source that drips a byte at a time would hold the request for ever), else
+  ``source_timeout``. Never a 500 and never "no record": the applicant uploads the
   material instead, or the application waits.
 
 Kinds: ``http_json`` (the documented department adapter below; docs/sharing.md "Department
@@ -28,13 +32,16 @@ outage). A probe's ``found``/``absent`` is kept for `SHARING_SOURCE_PROBE_SECOND
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 
 from onestop.core import memo
@@ -96,6 +103,14 @@ def register(kind: str, adapter: Adapter) -> None:
 
 def adapter_for(kind: str) -> Adapter | None:
     return _adapters.get(kind)
+
+
+def _max_bytes() -> int:
+    return int(getattr(settings, "SHARING_SOURCE_MAX_BYTES", 1024 * 1024))
+
+
+def _total_seconds() -> float:
+    return float(getattr(settings, "SHARING_SOURCE_TOTAL_SECONDS", 20))
 
 
 def _retry_seconds() -> float:
@@ -208,6 +223,8 @@ def _url(source: Any, request: Request) -> str:
 def _headers(source: Any, request: Request) -> tuple[dict[str, str], Any]:
     headers = {
         "Accept": "application/json",
+        # plain bytes only: the size bound counts what is read (no compressed bomb)
+        "Accept-Encoding": "identity",
         "User-Agent": USER_AGENT,
         "X-OneStop-Node": str(getattr(settings, "NODE_REGION", "")),
         "X-OneStop-Purpose": request.purpose,
@@ -243,6 +260,7 @@ def _send(source: Any, request: Request, method: str) -> requests.Response | Ans
                 auth=auth,
                 timeout=(float(source.connect_timeout), float(source.read_timeout)),
                 allow_redirects=False,  # the credentials go to the configured host only
+                stream=True,  # the body is read by `_body`, bounded in size and time
             )
         except requests.Timeout:
             return Answer("unavailable", reason="source_timeout", source=name)
@@ -264,6 +282,35 @@ def _status_answer(response: requests.Response, name: str) -> Answer | None:
     return Answer("unavailable", reason="source_error", source=name)
 
 
+def _body(response: requests.Response, name: str) -> bytes | Answer:
+    """The body, at most `SHARING_SOURCE_MAX_BYTES`, arrived within
+    `SHARING_SOURCE_TOTAL_SECONDS` of the request (else the ``unavailable`` answer)."""
+    most = _max_bytes()
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > most:
+        return Answer("unavailable", reason="source_too_large", source=name)
+    due = time.monotonic() + _total_seconds()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            # one read of the socket each (read1): a source that drips is noticed at once
+            chunk = response.raw.read1(16384)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > most:
+                return Answer("unavailable", reason="source_too_large", source=name)
+            if time.monotonic() > due:
+                return Answer("unavailable", reason="source_timeout", source=name)
+            chunks.append(chunk)
+    except (requests.Timeout, urllib3.exceptions.TimeoutError):
+        return Answer("unavailable", reason="source_timeout", source=name)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        return Answer("unavailable", reason="source_unreachable", source=name)
+    return b"".join(chunks)
+
+
 def _http_fetch(source: Any, request: Request) -> Answer:
     name = _http_label(source)
     response = _send(source, request, "GET")
@@ -273,8 +320,11 @@ def _http_fetch(source: Any, request: Request) -> Answer:
         early = _status_answer(response, name)
         if early is not None:
             return early
+        raw = _body(response, name)
+        if isinstance(raw, Answer):
+            return raw
         try:
-            body = response.json()
+            body = json.loads(raw)
         except ValueError:
             body = None
     record = body.get("record") if isinstance(body, dict) else None

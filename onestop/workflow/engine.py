@@ -39,7 +39,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from onestop.core import calendar
-from onestop.workflow import sandbox
+from onestop.workflow import limits, sandbox
 
 SPEC_KEYS = ("spec", "subprocess_specs")
 
@@ -145,11 +145,16 @@ def _xml(source: Source) -> Any:
 
 
 def parse(*, key: str, bpmn: Source, dmns: Iterable[Source]) -> ParsedProcess:
-    """Parse and validate a process; raises SpiffWorkflow's ValidationException on errors."""
+    """Parse and validate a process; raises SpiffWorkflow's ValidationException on errors and
+    `limits.LimitExceeded` (a ValueError) for a process over a bound (`limits`)."""
+    dmns = list(dmns)
+    limits.check_sources((bpmn.name, bpmn.xml), [(d.name, d.xml) for d in dmns])
     parser = SpiffBpmnParser()
     parser.add_bpmn_xml(_xml(bpmn), filename=bpmn.name)
     for dmn in dmns:
-        parser.add_dmn_xml(_xml(dmn), filename=dmn.name)
+        root = _xml(dmn)
+        limits.check_decision_tables(dmn.name, root)
+        parser.add_dmn_xml(root, filename=dmn.name)
     spec = parser.get_spec(key)
     subprocess_specs = parser.get_subprocess_specs(key)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=sandbox.script_engine())
@@ -227,9 +232,11 @@ def _order_tasks(workflow_dict: dict[str, Any]) -> None:
 
 def run(workflow: BpmnWorkflow, *, did_complete: Callable[[Task], None] | None = None) -> None:
     """Run engine tasks (scripts, gateways, rules, fired timers) until only people or timers
-    are left."""
-    workflow.refresh_timers()
-    workflow.do_engine_steps(did_complete_task=did_complete)
+    are left; the expressions evaluated on the way share one deadline
+    (`limits` WORKFLOW_RULES_SECONDS: past it the task fails with `sandbox.ScriptError`)."""
+    with sandbox.deadline(float(limits.limit("WORKFLOW_RULES_SECONDS"))):
+        workflow.refresh_timers()
+        workflow.do_engine_steps(did_complete_task=did_complete)
 
 
 def ready_tasks(workflow: BpmnWorkflow) -> list[TaskView]:

@@ -30,24 +30,40 @@ its parent's) and hands back only plain data (numbers, text, lists, dicts, dates
 an unpickler that knows no other classes.
 
 Expressions (gateway conditions, timer expressions, DMN cells) are evaluated in the process
-itself: they run on every gateway and rule, a fork each would cost more than the step. Only
-trusted administrators publish processes (`onestop workflow_load`), and a published file is
-reviewed like code.
+itself: they run on every gateway and rule, a fork each would cost more than the step. They are
+bounded instead (`limits`): an engine run has a deadline (`deadline`, WORKFLOW_RULES_SECONDS),
+checked before every expression and every 1,000 items a loop takes; `range` gives at most
+`MAX_ITEMS` items, and a power, a shift or a repetition whose result would be huge (an integer
+over `MAX_INT_BITS` bits, a text or list over `MAX_ITEMS` items) is refused before it is
+computed (`_binop_`, in expressions only: scripts have their process limits), so no single
+expression runs unbounded. Only trusted administrators
+publish processes (`onestop workflow_load`), and a published file is reviewed like code.
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
+import contextlib
 import datetime
 import io
+import math
 import os
 import pickle
 import resource
 import signal
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from django.utils.translation import gettext as _
+from RestrictedPython import (
+    RestrictingNodeTransformer,
+    compile_restricted_eval,
+    compile_restricted_exec,
+    safe_builtins,
+)
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -95,10 +111,107 @@ class ScriptError(Exception):
     """The script or expression failed while running."""
 
 
+# --- bounds on one expression and on one engine run ---------------------------------------------
+
+MAX_INT_BITS = 4096  # an integer result of **, << or * (about 1,200 decimal digits)
+MAX_ITEMS = 1_000_000  # items of a range, characters or items of a repeated text or list
+CHECK_EVERY = 1000  # loop items between two looks at the deadline
+
+_run_state = threading.local()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """The expressions evaluated inside share a deadline `seconds` from now (the outermost
+    one counts when runs nest)."""
+    previous = getattr(_run_state, "deadline", None)
+    mine = time.monotonic() + seconds
+    _run_state.deadline = mine if previous is None else min(previous, mine)
+    _run_state.seconds = getattr(_run_state, "seconds", None) or seconds
+    try:
+        yield
+    finally:
+        _run_state.deadline = previous
+        if previous is None:
+            _run_state.seconds = None
+
+
+def check_deadline() -> None:
+    """Raise `ScriptError` once the current run's deadline has passed."""
+    due = getattr(_run_state, "deadline", None)
+    if due is not None and time.monotonic() > due:
+        raise ScriptError(
+            _("The rules took more than %(seconds)s s to evaluate.")
+            % {"seconds": f"{_run_state.seconds:g}"}
+        )
+
+
+def _too_big() -> ScriptError:
+    return ScriptError(_("The expression would compute a value too large to handle."))
+
+
+def _bits(value: Any) -> int:
+    return abs(value).bit_length() if isinstance(value, int) else 0
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
+
+
+def _binop_(op: str, left: Any, right: Any) -> Any:
+    """`left op right` for **, << and *, refused before computing when the result would be
+    huge (an integer over MAX_INT_BITS bits, a sequence over MAX_ITEMS items)."""
+    ints = isinstance(left, int) and isinstance(right, int)
+    if op == "**":
+        if ints and right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > MAX_INT_BITS:
+            raise _too_big()
+        return left**right
+    if op == "<<":
+        if ints and right > 0 and _bits(left) + right > MAX_INT_BITS:
+            raise _too_big()
+        return left << right
+    # "*"
+    if ints and _bits(left) + _bits(right) > MAX_INT_BITS:
+        raise _too_big()
+    for sequence, count in ((left, right), (right, left)):
+        size = _size(sequence)
+        if size is not None and isinstance(count, int) and size * count > MAX_ITEMS:
+            raise _too_big()
+    return left * right
+
+
+_GUARDED_OPS = {ast.Pow: "**", ast.LShift: "<<", ast.Mult: "*"}
+
+
+class _Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, with **, << and * going through `_binop_`."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:  # noqa: N802 - ast.NodeTransformer's name
+        node = self.node_contents_visit(node)
+        op = _GUARDED_OPS.get(type(node.op))
+        if op is None:
+            return node
+        call = ast.Call(
+            func=ast.Name(id="_binop_", ctx=ast.Load()),
+            args=[ast.Constant(op), node.left, node.right],
+            keywords=[],
+        )
+        ast.copy_location(call, node)
+        return ast.fix_missing_locations(call)
+
+
+def _range(*args: Any) -> range:
+    span = range(*args)
+    if len(span) > MAX_ITEMS:
+        raise _too_big()
+    return span
+
+
 def _builtins() -> dict[str, Any]:
     allowed: dict[str, Any] = {}
     for name in _ALLOWED_BUILTINS:
         allowed[name] = safe_builtins.get(name, getattr(builtins, name))
+    allowed["range"] = _range
     allowed["__import__"] = _refuse_import
     return allowed
 
@@ -121,7 +234,18 @@ def _guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def _guarded_iter(obj: Any) -> Any:
-    return iter(obj)
+    """Every loop and comprehension looks at the run's deadline every CHECK_EVERY items."""
+    check_deadline()
+    if getattr(_run_state, "deadline", None) is None:
+        return iter(obj)
+    return _checked(iter(obj))
+
+
+def _checked(items: Iterator[Any]) -> Iterator[Any]:
+    for count, item in enumerate(items, 1):
+        if count % CHECK_EVERY == 0:
+            check_deadline()
+        yield item
 
 
 def _today() -> datetime.date:
@@ -152,6 +276,7 @@ def _guards() -> dict[str, Any]:
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": full_write_guard,
         "_inplacevar_": _inplacevar,
+        "_binop_": _binop_,
     }
 
 
@@ -159,7 +284,7 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     ops: dict[str, Callable[[Any, Any], Any]] = {
         "+=": lambda a, b: a + b,
         "-=": lambda a, b: a - b,
-        "*=": lambda a, b: a * b,
+        "*=": lambda a, b: _binop_("*", a, b),
         "/=": lambda a, b: a / b,
         "//=": lambda a, b: a // b,
         "%=": lambda a, b: a % b,
@@ -179,7 +304,10 @@ def _compile(source: str, mode: str) -> Any:
     code = _compiled.get(key)
     if code is None:
         compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-        result = compiler(source, "<process>")
+        # expressions run in this process: their operations are guarded (`_Policy`); scripts
+        # run in a child under CPU and memory limits, which stop them instead
+        policy = _Policy if mode == "eval" else RestrictingNodeTransformer
+        result = compiler(source, "<process>", policy=policy)
         if result.errors:
             raise ScriptRefused("; ".join(result.errors))
         code = result.code
@@ -228,11 +356,12 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         context: dict[str, Any],
         external_context: Mapping[str, Any] | None = None,
     ) -> Any:
+        check_deadline()
         code = _compile(expression, "eval")
         scope = self._globals(context, external_context or {})
         try:
             return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython, guarded scope
-        except ScriptRefused:
+        except (ScriptRefused, ScriptError):
             raise
         except Exception as exc:
             raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
@@ -252,7 +381,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         def run() -> dict[str, Any]:
             try:
                 exec(code, scope)  # noqa: S102 - compiled by RestrictedPython, guarded scope
-            except ScriptRefused:
+            except (ScriptRefused, ScriptError):
                 raise
             except MemoryError:
                 raise ScriptError(

@@ -28,7 +28,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from onestop.core.actors import SYSTEM, is_system
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from onestop.workflow import engine, policies, sandbox, selectors
+from onestop.workflow import engine, limits, policies, sandbox, selectors
 from onestop.workflow.engine import TaskView
 from onestop.workflow.models import ProcessDefinition, ProcessInstance, WorkflowEvent
 
@@ -142,6 +142,10 @@ def _check_data(data: dict[str, Any]) -> dict[str, Any]:
             % {"names": ", ".join(bad)},
             details={"fields": bad},
         )
+    try:
+        limits.check_data(data)
+    except limits.LimitExceeded as exc:
+        raise ValidationFailed(str(exc), code="process_data_too_large") from exc
     return dict(data)
 
 
@@ -167,9 +171,29 @@ def _run(workflow: BpmnWorkflow) -> _Recorder:
     return recorder
 
 
+def _sandbox_cause(exc: BaseException) -> BaseException | None:
+    """The sandbox's own error behind an engine error (SpiffWorkflow's message of a failed DMN
+    rule names the rule, not why it failed)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (sandbox.ScriptError, sandbox.ScriptRefused)):
+            return current
+        inner = getattr(current, "exception", None)
+        if not isinstance(inner, BaseException):
+            inner = current.__cause__ or current.__context__
+        current = inner
+    return None
+
+
 def _engine_error(exc: Exception) -> ValidationFailed:
+    error = str(exc)
+    cause = _sandbox_cause(exc)
+    if cause is not None and str(cause) not in error:
+        error = f"{error} {cause}"
     return ValidationFailed(
-        _("The process could not continue: %(error)s") % {"error": exc}, code="workflow_error"
+        _("The process could not continue: %(error)s") % {"error": error}, code="workflow_error"
     )
 
 

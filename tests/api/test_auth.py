@@ -122,6 +122,10 @@ def test_signed_in_operations_declare_the_scheme_and_public_ones_nothing() -> No
         if path.startswith(SIGNED_IN):
             expected = {"SessionAuth": []} | ({"CsrfToken": []} if method in UNSAFE else {})
             assert operation.get("security") == [expected], (method, path)
+        elif path.startswith("/open311/"):  # the key: required to file, optional to read
+            keyed = [{"Open311Key": []}]
+            assert operation["security"] in (keyed, [{}, *keyed], [{}]), (method, path)
+            assert method != "post" or operation["security"] == keyed
         else:
             assert "security" not in operation, (method, path)
 

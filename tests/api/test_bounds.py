@@ -59,12 +59,13 @@ def test_search_refuses_a_language_the_node_does_not_speak() -> None:
     assert response.json()["code"] == "invalid"
 
 
-def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+def _operations(prefix: str = "/api/") -> list[tuple[str, str, dict[str, Any]]]:
     schema = api.get_openapi_schema()
     return [
         (method, path, operation)
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
+        if path.startswith(prefix)
     ]
 
 
@@ -107,3 +108,49 @@ def test_writes_of_signed_in_people_need_the_csrf_header_too() -> None:
     for method, _path, operation in _operations():
         if operation.get("security") and method != "get":
             assert operation["security"] == [{"SessionAuth": [], "CsrfToken": []}]
+
+
+def test_every_open311_operation_is_documented_in_json_and_xml_with_its_errors() -> None:
+    operations = _operations("/open311/v2/")
+    paths = {path for _method, path, _operation in operations}
+    for name in (
+        "discovery",
+        "services",
+        "services/{service_code}",
+        "requests",
+        "requests/{service_request_id}",
+        "tokens/{token}",
+    ):
+        assert {f"/open311/v2/{name}.json", f"/open311/v2/{name}.xml"} <= paths
+    assert len(operations) == 14  # six GETs and one POST, twice
+    for method, path, operation in operations:
+        kind = "text/xml" if path.endswith(".xml") else "application/json"
+        errors = {code for code in operation["responses"] if code != "200"}
+        assert "400" in errors, (method, path)
+        for code in errors:
+            content = operation["responses"][code]["content"]
+            assert content == {kind: {"schema": {"$ref": "#/components/schemas/Open311Errors"}}}
+        if method == "post":
+            assert operation["security"] == [{"Open311Key": []}]
+            assert {"400", "403", "404", "413", "429"} <= errors
+            assert "Retry-After" in operation["responses"]["429"]["headers"]
+            body = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]
+            assert body["schema"] == {"$ref": "#/components/schemas/Open311RequestIn"}
+        elif "requests" in path:
+            assert operation["security"] == [{}, {"Open311Key": []}]  # keyless reads too
+
+
+def test_the_open311_document_carries_the_patterns_the_views_check() -> None:
+    from onestop.open311 import params
+
+    schema = api.get_openapi_schema()
+    query = {
+        p["name"]: p["schema"]
+        for p in schema["paths"]["/open311/v2/requests.json"]["get"]["parameters"]
+    }
+    assert query["service_request_id"]["pattern"] == params.ID_LIST_PATTERN
+    assert query["service_code"]["pattern"] == params.CODE_LIST_PATTERN
+    assert query["status"]["pattern"] == params.STATUS_PATTERN
+    assert query["start_date"]["pattern"] == query["end_date"]["pattern"] == params.DATE_PATTERN
+    errors = schema["components"]["schemas"]["Open311Errors"]
+    assert errors["items"]["$ref"] == "#/components/schemas/Open311Error"

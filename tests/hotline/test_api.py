@@ -29,8 +29,8 @@ BODY = {
     "description": "The barbecue downstairs is noisy until 2 a.m. every night.",
     "contact_name": "Li",
     "contact_phone": "13800138000",
-    "latitude": "35.75",
-    "longitude": "119.21",
+    "latitude": 35.75,
+    "longitude": 119.21,
 }
 
 
@@ -75,8 +75,11 @@ def test_create_with_idempotency_key_returns_the_same_order(world):
 @pytest.mark.parametrize(
     ("change", "status", "code"),
     [
-        ({"description": ""}, 400, "invalid_text"),
-        ({"description": "x" * 20_000}, 400, "invalid_text"),
+        ({"description": ""}, 422, "invalid"),  # not blank, in the document
+        ({"description": "   "}, 422, "invalid"),
+        ({"description": "x" * 20_000}, 422, "invalid"),  # at most 2000, in the document
+        ({"channel": "fax"}, 422, "invalid"),
+        ({"contact_phone": "12-34"}, 422, "invalid"),
         ({"category": "no-such-category"}, 400, "unknown_category"),
         ({"latitude": "95.0"}, 422, "invalid"),  # bounds in the document
         ({"longitude": "181"}, 422, "invalid"),

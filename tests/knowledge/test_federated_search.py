@@ -63,9 +63,9 @@ def test_a_peer_that_is_down_is_said_so(client: Any, peer: FakePeer) -> None:
     assert message.state == "discarded"  # a request is not retried
 
 
-def test_a_region_no_peer_serves_is_a_bad_request(client: Any, indexed: Any) -> None:
+def test_a_region_no_peer_serves_is_not_found(client: Any, indexed: Any) -> None:
     response = client.get(URL, {"q": "出生医学证明", "region": "440100"})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["code"] == "unknown_region"
 
 

@@ -129,3 +129,71 @@ def test_every_error_keeps_the_open311_shape(
     else:
         assert response["Content-Type"] == "application/json; charset=utf-8"
         assert json.loads(response.content)[0]["code"] == status
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start_date=2000-01-01T00:00:00%2B08:00",  # a year 2000 moment in China Standard Time
+        "start_date=2099-12-01&end_date=2099-12-31T23:59:59-14:00",
+        "start_date=2024-02-29",  # a leap day
+        "start_date=2026-01-01T10:00&end_date=2026-01-01T10:00:00.5Z",
+        "status=open,%20closed",
+        "status=",  # empty = absent
+        "service_request_id=371121-20261126-000001,%20371121-20261126-000002",
+        "service_code=",
+    ],
+)
+def test_values_the_document_calls_valid_are_answered(
+    world: Any, client: Client, query: str
+) -> None:
+    response = client.get(f"{BASE}requests.json?{query}")
+    assert response.status_code == 200, response.content
+    assert isinstance(json.loads(response.content), list)
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("start_date=2023-02-29", "invalid_date"),  # not a leap year
+        ("start_date=2026-04-31", "invalid_date"),
+        ("start_date=2026-01-01%2010:00", "invalid_date"),  # a space, not T
+        ("status=OPEN", "invalid_status"),
+        ("status=open,closed,open", "invalid_status"),
+        ("service_request_id=a&status=OPEN", "invalid_status"),  # checked even when overridden
+        ("status=op%1Ben", "invalid_status"),  # a control character is not dropped into "open"
+        ("service_request_id=" + ",".join(["a"] * 101), "invalid_service_request_id"),
+        ("service_request_id=a;b", "invalid_service_request_id"),
+        ("service_code=Not%20a%20code", "invalid_service_code"),
+    ],
+)
+def test_values_the_document_calls_invalid_are_a_400_in_the_open311_shape(
+    world: Any, client: Client, query: str, code: str
+) -> None:
+    from onestop.open311 import params
+
+    response = client.get(f"{BASE}requests.json?{query}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    [error] = json.loads(response.content)
+    assert error["code"] == 400
+    assert error["description"]
+    name = code.removeprefix("invalid_")
+    if name in ("status", "service_code", "service_request_id"):
+        pattern = {
+            "status": params.STATUS_PATTERN,
+            "service_code": params.CODE_LIST_PATTERN,
+            "service_request_id": params.ID_LIST_PATTERN,
+        }[name]
+        value = response.wsgi_request.GET[name]
+        assert not params.matches(pattern, value)
+
+
+@pytest.mark.parametrize("method", ["QUERY", "PUT", "DELETE"])
+@pytest.mark.parametrize("name", ["discovery", "services", "requests/1", "tokens/1"])
+def test_an_undeclared_method_is_a_405_with_allow_not_a_csrf_403(
+    world: Any, method: str, name: str
+) -> None:
+    response = Client(enforce_csrf_checks=True).generic(method, f"{BASE}{name}.json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert json.loads(response.content)[0]["code"] == 405

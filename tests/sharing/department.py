@@ -63,6 +63,9 @@ class DepartmentService:
         self.delay = 0.0
         self.status: int | None = None
         self.malformed = False
+        self.oversize = 0  # bytes of padding in a record (a body larger than the node takes)
+        self.declare_length = True  # False: no Content-Length, the body ends with the connection
+        self.drip = 0.0  # seconds between the bytes of the body
         self.seen: list[dict[str, Any]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -114,10 +117,18 @@ class DepartmentService:
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
+        if self.declare_length:
+            handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
-        if body:
+        if not body:
+            return
+        if not self.drip:
             handler.wfile.write(data)
+            return
+        for byte in data:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(self.drip)
 
     def _answer(self, handler: BaseHTTPRequestHandler, *, body: bool) -> None:
         parts = urlsplit(handler.path)
@@ -151,6 +162,8 @@ class DepartmentService:
             return
         wanted = [f for f in parse_qs(parts.query).get("fields", [""])[0].split(",") if f]
         answer = {k: v for k, v in record.items() if not wanted or k in wanted}
+        if self.oversize:
+            answer = {**answer, "padding": "x" * self.oversize}
         self._send(
             handler,
             200,

@@ -378,3 +378,47 @@ def test_the_admin_configures_a_source_with_a_write_only_secret(
     listing = other.get("/admin/sharing/datasetsource/")
     assert listing.status_code == 200
     assert department.url not in listing.content.decode()
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "until-close"])
+def test_an_answer_over_the_size_limit_is_unavailable_and_read_no_further(
+    demo: dict[str, User],
+    department: DepartmentService,
+    household_remote: DatasetSource,
+    settings: Any,
+    declared: bool,
+) -> None:
+    settings.SHARING_SOURCE_MAX_BYTES = 4096
+    department.oversize = 50_000  # a record with 50 kB of padding
+    department.declare_length = declared
+
+    with pytest.raises(Unavailable) as caught:
+        _fetch(demo["citizen"], ["registered_address"])
+
+    error = caught.value
+    assert error.details == {"record": str(_last().id), "reason": "source_too_large"}
+    assert "larger than this node accepts" in str(error.message)
+    assert (_last().result, _last().reason) == ("unavailable", "source_too_large")
+
+    # the same record without the padding is read as before
+    department.oversize = 0
+    assert _fetch(demo["citizen"], ["registered_address"]) == {"registered_address": ADDRESS}
+
+
+def test_a_source_that_drips_its_answer_is_cut_off_at_the_total_time(
+    demo: dict[str, User],
+    department: DepartmentService,
+    household_remote: DatasetSource,
+    settings: Any,
+) -> None:
+    import time
+
+    settings.SHARING_SOURCE_TOTAL_SECONDS = 0.5
+    department.drip = 0.05  # each byte well within the read timeout (1 s); the whole: ~10 s
+    started = time.monotonic()
+
+    with pytest.raises(Unavailable) as caught:
+        _fetch(demo["citizen"], ["registered_address"])
+
+    assert caught.value.details["reason"] == "source_timeout"
+    assert time.monotonic() - started < 3
