@@ -262,7 +262,10 @@ class NoteForm(forms.Form):
 @require_GET
 def console(request: HttpRequest) -> HttpResponse:
     if not policies.can(request.user, policies.VIEW, None):
-        return forbidden(request)
+        return forbidden(
+            request,
+            _("Only department officers and supervisors may open the reviews console."),
+        )
     context = {
         "rectifications": list(selectors.department_rectifications(actor=request.user)[:200]),
         "appeals": list(selectors.appeals_to_decide(actor=request.user)[:200]),
