@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-CaseFinished = Callable[[Any], None]
+CaseFinished = Callable[[Any], object]  # what it returns is not used
 
 _listeners: dict[str, CaseFinished] = {}
 

@@ -66,7 +66,9 @@ class Permission(StrEnum):
     # insights
     INSIGHTS_VIEW = "region:insights:view"
     # reviews (one `reviews.policies.can(actor, action, obj)` answers for these)
-    REVIEW_SUBMIT = "self:review:submit"  # the author of the event (or a hotline agent at call-back)
+    REVIEW_SUBMIT = (
+        "self:review:submit"  # the author of the event (or a hotline agent at call-back)
+    )
     REVIEW_VIEW = "department:review:view"  # the department's reviews with the reviewer's real name
     RECTIFICATION_HANDLE = "department:rectification:handle"  # call back, rectify, appeal
     RECTIFICATION_ANSWER = "self:rectification:answer"  # the reviewer accepts or asks again

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-OrderClosed = Callable[..., None]
+OrderClosed = Callable[..., object]  # what it returns is not used
 
 _listeners: dict[str, OrderClosed] = {}
 

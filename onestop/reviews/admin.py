@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from onestop.reviews.models import DailyStat, Rectification, Review
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -7,7 +7,6 @@ the token of an SMS link or a receipt's QR code (no session needed: the token na
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -28,6 +27,7 @@ _session = SessionAuth(gettext_lazy("Sign in to rate a service of yours, or use 
 ERROR_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
 DEPARTMENT_PATTERN = r"^[0-9]{6}-[a-z0-9-]{1,60}$"
 ITEM_PATTERN = r"^[0-9A-Za-z-]{1,40}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _body(review: Review) -> dict[str, Any]:
@@ -77,33 +77,42 @@ def review_create(
             _("Send either the invitation or the token of your link, not both."),
             code="invitation_or_token",
         )
-    fields = {
-        "level": body.level,
-        "indicators": [str(i) for i in body.indicators],
-        "text": body.text,
-        "idempotency_key": idempotency_key.strip(),
-    }
+    indicators = [str(i) for i in body.indicators]
+    key = idempotency_key.strip()
     if body.token is not None:
-        review = services.review_submit(actor=None, token=body.token, **fields)
+        review = services.review_submit(
+            actor=None,
+            token=body.token,
+            level=body.level,
+            indicators=indicators,
+            text=body.text,
+            idempotency_key=key,
+        )
     else:
         user = _session(request)
         invitation = services.invitation_get(actor=user, invitation_id=body.invitation)
-        review = services.review_submit(actor=user, invitation=invitation, **fields)
+        review = services.review_submit(
+            actor=user,
+            invitation=invitation,
+            level=body.level,
+            indicators=indicators,
+            text=body.text,
+            idempotency_key=key,
+        )
     return Status(201, _body(review))
 
 
-@router.get(
-    "/stats", response=StatsOut, by_alias=True, summary="Public figures of the reviews"
-)
+@router.get("/stats", response=StatsOut, by_alias=True, summary="Public figures of the reviews")
 def review_stats(
     request: HttpRequest,
     department: str | None = Query(None, pattern=DEPARTMENT_PATTERN, description="code"),
     item: str | None = Query(None, pattern=ITEM_PATTERN, description="item code"),
-    start: datetime.date | None = Query(None, alias="from", description="YYYY-MM-DD"),
-    end: datetime.date | None = Query(None, alias="to", description="YYYY-MM-DD, inclusive"),
+    start: str | None = Query(None, alias="from", pattern=DATE_PATTERN, description="YYYY-MM-DD"),
+    end: str | None = Query(None, alias="to", pattern=DATE_PATTERN, description="inclusive"),
 ) -> dict[str, Any]:
     """Per department and per item over the period (every day when not given): the number of
-    reviews, the satisfaction, the bad reviews and the share rectified on time. Figures are
+    reviews, the satisfaction, the bad reviews and the share rectified on time (a date that
+    does not exist, or `from` after `to`: 400). Figures are
     recomputed daily; `computed_at` says when. Aggregates only: no review, no reviewer."""
     data = selectors.stats(department=department, item=item, start=start, end=end)
     return data

@@ -17,8 +17,7 @@ for _template in (
         key="reviews.bad_received",
         subject_zh="收到差评，请整改",
         body_zh=(
-            "{number} 收到差评。请于 {callback_due} 前回访评价人，并于 {due} 前完成整改、"
-            "反馈结果。"
+            "{number} 收到差评。请于 {callback_due} 前回访评价人，并于 {due} 前完成整改、反馈结果。"
         ),
         subject_en="A bad review to rectify",
         body_en=(
@@ -92,7 +91,9 @@ for _template in (
         subject_zh="差评申诉复核结果",
         body_zh="经复核，{number} 的差评维持有效，请继续整改。理由：{reason}",
         subject_en="Decision on an appeal against a review",
-        body_en="After review, the bad review of {number} stands; go on rectifying. Reason: {reason}",
+        body_en=(
+            "After review, the bad review of {number} stands; go on rectifying. Reason: {reason}"
+        ),
     ),
 ):
     templates.register(_template)

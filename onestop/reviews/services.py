@@ -49,7 +49,7 @@ from onestop.reviews.models import (
 logger = logging.getLogger(__name__)
 
 S = Rectification.Status
-TOKEN_SALT = "onestop.reviews.invitation"
+TOKEN_SALT = "onestop.reviews.invitation"  # noqa: S105 - a namespace, not a secret
 MAX_TEXT = 1000
 MAX_NOTE = 2000
 WARN_FRACTION = 0.8
@@ -328,7 +328,7 @@ def invitation_get(*, actor: Any, invitation_id: Any) -> Invitation:
     return invitation
 
 
-def review_submit(  # noqa: PLR0913
+def review_submit(
     *,
     actor: Any,
     invitation: Invitation | None = None,
@@ -812,4 +812,3 @@ def stats_refresh(*, days: int = 366, now: datetime.datetime | None = None) -> i
         DailyStat.objects.filter(day__gte=first).delete()
         DailyStat.objects.bulk_create(built)
     return len(built)
-

@@ -4,6 +4,7 @@ the public figures. Each view parses, calls one service or selector, and renders
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -94,9 +95,7 @@ def _rate_page(
     answer_form: AnswerForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    rate_form = rate_form or RateForm(
-        initial={"idempotency_key": services.new_idempotency_key()}
-    )
+    rate_form = rate_form or RateForm(initial={"idempotency_key": services.new_idempotency_key()})
     answer_form = answer_form or AnswerForm()
     summary = _summary(rate_form) + _summary(answer_form)
     context = {
@@ -277,10 +276,14 @@ def console(request: HttpRequest) -> HttpResponse:
     return response
 
 
-_ACTIONS = {
-    "call_back": (services.rectification_call_back, "note", _("Call-back recorded.")),
-    "send_result": (services.rectification_result_send, "result", _("Result sent.")),
-    "appeal": (services.rectification_appeal, "reason", _("Appeal sent to the supervisors.")),
+_ACTIONS: dict[str, tuple[Callable[..., Rectification], str, Any]] = {
+    "call_back": (services.rectification_call_back, "note", gettext_lazy("Call-back recorded.")),
+    "send_result": (services.rectification_result_send, "result", gettext_lazy("Result sent.")),
+    "appeal": (
+        services.rectification_appeal,
+        "reason",
+        gettext_lazy("Appeal sent to the supervisors."),
+    ),
 }
 
 
@@ -370,7 +373,7 @@ def figures(request: HttpRequest) -> HttpResponse:
 
 @registry.provides("account")
 def account_links(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-    """"My reviews" on "My account" for everyone signed in; the console for staff who may
+    """ "My reviews" on "My account" for everyone signed in; the console for staff who may
     open it."""
     links = [{"label": _("My reviews"), "url": reverse("reviews:my_reviews")}]
     if policies.can(request.user, policies.VIEW, None):

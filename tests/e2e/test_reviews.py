@@ -45,6 +45,30 @@ def _send(page: Any, form: str) -> None:
         page.locator(f"{form} button[type=submit]").click()
 
 
+def _rate_badly(page: Any, base: str, top: Case, axe_journey: Any) -> None:
+    """The citizen finds the finished application in my space and rates it badly (first
+    without a reason: refused, with the error summary)."""
+    sign_in(page, base, "citizen")
+    page.goto(base + "/me/reviews/")
+    row = page.locator("#my-reviews tr", has_text=top.number)
+    expect(row).to_have_count(1)
+    axe_journey.check(page, "reviews-my-space")
+    row.locator("a").click()
+    page.wait_for_url("**/me/reviews/*/")
+    _tick(page, "#rate-form input[name=level][value='1']")
+    _send(page, "#rate-form")
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    axe_journey.check(page)
+    assert not Review.objects.exists()
+    _tick(page, "#rate-form input[name=level][value='1']")
+    _tick(page, "#rate-form input[name=indicators][value='attitude']")
+    _tick(page, "#rate-form input[name=indicators][value='waited_long']")
+    page.locator("#rate-form textarea[name=text]").fill("窗口排队两小时，态度冷淡。")
+    _send(page, "#rate-form")
+    expect(page.locator("#rectification-status")).to_be_visible()
+    axe_journey.check(page, "reviews-rated")
+
+
 def test_a_bad_rating_is_rectified_and_accepted(
     cases_live_server: Any, page: Any, axe_journey: Any
 ) -> None:
@@ -59,27 +83,7 @@ def test_a_bad_rating_is_rectified_and_accepted(
         .user
     )
 
-    # The citizen finds the finished application in my space and rates it badly.
-    sign_in(page, base, "citizen")
-    page.goto(base + "/me/reviews/")
-    row = page.locator("#my-reviews tr", has_text=top.number)
-    expect(row).to_have_count(1)
-    axe_journey.check(page, "reviews-my-space")
-    row.locator("a").click()
-    page.wait_for_url("**/me/reviews/*/")
-    # Without a reason the bad rating is refused, with the error summary.
-    _tick(page, "#rate-form input[name=level][value='1']")
-    _send(page, "#rate-form")
-    expect(page.locator("[data-error-summary]")).to_be_visible()
-    axe_journey.check(page)
-    assert not Review.objects.exists()
-    _tick(page, "#rate-form input[name=level][value='1']")
-    _tick(page, "#rate-form input[name=indicators][value='attitude']")
-    _tick(page, "#rate-form input[name=indicators][value='waited_long']")
-    page.locator("#rate-form textarea[name=text]").fill("窗口排队两小时，态度冷淡。")
-    _send(page, "#rate-form")
-    expect(page.locator("#rectification-status")).to_be_visible()
-    axe_journey.check(page, "reviews-rated")
+    _rate_badly(page, base, top, axe_journey)
     rectification = Rectification.objects.get()
     assert rectification.status == Rectification.Status.OPEN
 

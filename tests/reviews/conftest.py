@@ -18,21 +18,22 @@ from onestop.accounts.models import User
 from onestop.cases.models import Case
 from onestop.reviews import services
 from onestop.reviews.models import Channel, Invitation, Review
-from tests.cases.conftest import (  # noqa: F401 - fixtures of the cases world
-    cases_world,
-    citizen,
-    clerk,
-    decide,
-    fill,
-    item,
-    media,
-    newborn,
-    newborn_case,
-    newborn_draft,
-    officers,
-    supervisor,
-    users,
-)
+from tests.cases import conftest as cases
+
+# The cases world's fixtures, offered here under their own names.
+cases_world = cases.cases_world
+users = cases.users
+citizen = cases.citizen
+clerk = cases.clerk
+supervisor = cases.supervisor
+officers = cases.officers
+newborn = cases.newborn
+item = cases.item
+fill = cases.fill
+newborn_draft = cases.newborn_draft
+newborn_case = cases.newborn_case
+decide = cases.decide
+media = cases.media
 
 
 @pytest.fixture

@@ -13,7 +13,11 @@ from onestop.hotline import services as hotline
 from onestop.notify.models import Notification
 from onestop.reviews import services
 from onestop.reviews.models import Channel, Invitation, Rectification, Review
-from tests.hotline.conftest import make, world  # noqa: F401 - fixtures of the hotline world
+from tests.hotline import conftest as hotline_world
+
+# The hotline world's fixtures, offered here under their own names.
+world = hotline_world.world
+make = hotline_world.make
 
 PS = "371121-public-security"
 

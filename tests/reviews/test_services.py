@@ -18,7 +18,7 @@ from onestop.core import calendar
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onestop.notify.models import Notification
 from onestop.reviews import selectors, services
-from onestop.reviews.models import Channel, DailyStat, Invitation, Rectification, Review
+from onestop.reviews.models import DailyStat, Invitation, Rectification, Review
 from onestop.sharing.models import AccessRecord
 
 S = Rectification.Status
@@ -321,9 +321,7 @@ def test_the_department_sees_the_real_name_and_the_view_is_recorded(
     assert record.case_ref == found.review.event_ref
 
 
-def test_the_public_figures(
-    rate: Callable[..., Review], officer: User, finished: Case
-) -> None:
+def test_the_public_figures(rate: Callable[..., Review], officer: User, finished: Case) -> None:
     rectification = rate(level=2, indicators=("waited_long",)).rectification
     services.rectification_result_send(actor=officer, rectification=rectification, result="Ok.")
     assert services.stats_refresh() == 1

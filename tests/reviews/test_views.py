@@ -58,14 +58,10 @@ def test_nobody_else_opens_my_rating_page(
 
 
 def test_the_department_rectifies_and_the_reviewer_accepts(
-    client: Client,
-    login: Any,
-    citizen: User,
-    officer: User,
-    invitation: Invitation,
-    rate: Callable[..., Review],
+    client: Client, login: Any, citizen: User, officer: User, rate: Callable[..., Review]
 ) -> None:
     rectification = rate(level=2, indicators=("waited_long",)).rectification
+    invitation = rectification.review.invitation
     staff = Client()
     login(officer, staff)
     console = staff.get("/reviews/console/")
