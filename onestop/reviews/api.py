@@ -7,6 +7,7 @@ the token of an SMS link or a receipt's QR code (no session needed: the token na
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -27,7 +28,6 @@ _session = SessionAuth(gettext_lazy("Sign in to rate a service of yours, or use 
 ERROR_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
 DEPARTMENT_PATTERN = r"^[0-9]{6}-[a-z0-9-]{1,60}$"
 ITEM_PATTERN = r"^[0-9A-Za-z-]{1,40}$"
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _body(review: Review) -> dict[str, Any]:
@@ -107,12 +107,12 @@ def review_stats(
     request: HttpRequest,
     department: str | None = Query(None, pattern=DEPARTMENT_PATTERN, description="code"),
     item: str | None = Query(None, pattern=ITEM_PATTERN, description="item code"),
-    start: str | None = Query(None, alias="from", pattern=DATE_PATTERN, description="YYYY-MM-DD"),
-    end: str | None = Query(None, alias="to", pattern=DATE_PATTERN, description="inclusive"),
+    start: datetime.date | None = Query(None, alias="from", description="YYYY-MM-DD"),  # noqa: B008
+    end: datetime.date | None = Query(None, alias="to", description="inclusive"),  # noqa: B008
 ) -> dict[str, Any]:
     """Per department and per item over the period (every day when not given): the number of
-    reviews, the satisfaction, the bad reviews and the share rectified on time (a date that
-    does not exist, or `from` after `to`: 400). Figures are
+    reviews, the satisfaction, the bad reviews and the share rectified on time (`from` after
+    `to`: 400). Figures are
     recomputed daily; `computed_at` says when. Aggregates only: no review, no reviewer."""
     data = selectors.stats(department=department, item=item, start=start, end=end)
     return data

@@ -15,4 +15,5 @@ class ReviewsConfig(AppConfig):
         from onestop.reviews import consoles, notices, services, views  # noqa: F401
 
         cases_hooks.on_case_finished(services.case_invite)
+        cases_hooks.provide_rating_link(services.visit_link)
         hotline_hooks.on_order_closed(services.order_invite)

@@ -94,7 +94,9 @@ def department_reviews(*, actor: Any, bad_only: bool = False) -> QuerySet[Review
     scope = policies.scope_q(actor)
     if scope is None:
         return Review.objects.none()
-    rows = Review.objects.filter(scope, current=True).select_related("department", "item")
+    rows = Review.objects.filter(scope, current=True).select_related(
+        "department", "item", "invitation"
+    )
     if bad_only:
         rows = rows.filter(level__lte=2)
     return rows.order_by("-created_at", "-id")

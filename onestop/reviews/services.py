@@ -203,6 +203,39 @@ def case_invite(top: Any) -> list[Invitation]:
     return made
 
 
+def visit_link(top: Any) -> str:
+    """The link (token) printed on the receipt of the application `top` accepted at a window:
+    it rates that visit (一次一评), tied to the window, the clerk who served and the
+    department. The invitation is made once; a receipt printed again gets the same link.
+    Provider of `cases.hooks.receipt_rating_link`, inside the receipt's transaction."""
+    if not top.number:
+        return ""
+    found = Invitation.objects.filter(
+        event_kind=EventKind.VISIT, event_ref=top.number, channel=Channel.WINDOW
+    ).first()
+    if found is None:
+        at = top.accepted_at or _now()
+        found = _invite(
+            event_kind=EventKind.VISIT,
+            event_ref=top.number,
+            channel=Channel.WINDOW,
+            fields={
+                "reviewer": top.applicant if top.applicant_id else None,
+                "reviewer_index": top.applicant_index or "",
+                "region_id": top.region_id,
+                "department_id": top.department_id,
+                "item_id": top.item_id,
+                "scenario_id": top.scenario_id,
+                "window_id": top.window_id,
+                "staff_id": top.accepted_by_id,
+                "title": _case_title(top),
+                "event_at": at,
+                "expires_at": _expiry(at),
+            },
+        )
+    return rate_link(found) if found is not None else ""
+
+
 def _case_title(top: Any) -> str:
     named = top.scenario if top.scenario_id else top.item
     if named is None:

@@ -28,6 +28,7 @@ clerk = cases.clerk
 supervisor = cases.supervisor
 officers = cases.officers
 newborn = cases.newborn
+restaurant = cases.restaurant
 item = cases.item
 fill = cases.fill
 newborn_draft = cases.newborn_draft
