@@ -7,14 +7,14 @@ the token of an SMS link or a receipt's QR code (no session needed: the token na
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Header, Query, Router
 from ninja.responses import Status
+from pydantic import WithJsonSchema
 
 from onestop.core.api import SessionAuth
 from onestop.core.errors import ValidationFailed
@@ -28,6 +28,14 @@ _session = SessionAuth(gettext_lazy("Sign in to rate a service of yours, or use 
 ERROR_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
 DEPARTMENT_PATTERN = r"^[0-9]{6}-[a-z0-9-]{1,60}$"
 ITEM_PATTERN = r"^[0-9A-Za-z-]{1,40}$"
+# A day as YYYY-MM-DD only (pydantic's date would also take a number as a Unix time).
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+Day = Annotated[
+    str | None,
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": DATE, "description": "YYYY-MM-DD"}
+    ),
+]
 
 
 def _body(review: Review) -> dict[str, Any]:
@@ -107,12 +115,12 @@ def review_stats(
     request: HttpRequest,
     department: str | None = Query(None, pattern=DEPARTMENT_PATTERN, description="code"),
     item: str | None = Query(None, pattern=ITEM_PATTERN, description="item code"),
-    start: datetime.date | None = Query(None, alias="from", description="YYYY-MM-DD"),  # noqa: B008
-    end: datetime.date | None = Query(None, alias="to", description="inclusive"),  # noqa: B008
+    start: Day = Query(None, alias="from", pattern=DATE),  # noqa: B008 - ninja's marker
+    end: Day = Query(None, alias="to", pattern=DATE),  # noqa: B008 - ninja's marker
 ) -> dict[str, Any]:
     """Per department and per item over the period (every day when not given): the number of
-    reviews, the satisfaction, the bad reviews and the share rectified on time (`from` after
-    `to`: 400). Figures are
+    reviews, the satisfaction, the bad reviews and the share rectified on time (a day that does
+    not exist, or `from` after `to`: 400). Figures are
     recomputed daily; `computed_at` says when. Aggregates only: no review, no reviewer."""
     data = selectors.stats(department=department, item=item, start=start, end=end)
     return data

@@ -285,3 +285,15 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
         "bad": bad,
         "rectified_on_time": _rate(int(row.get("timely") or 0), bad),
     }
+
+
+def department_totals(*, department: str) -> dict[str, Any]:
+    """The public figures of one department over every day computed (one query)."""
+    totals = DailyStat.objects.filter(department_id=department).aggregate(
+        n=Sum("reviews"),
+        good=Sum("satisfied"),
+        score=Sum("score_sum"),
+        bad_n=Sum("bad"),
+        timely=Sum("rectified_on_time"),
+    )
+    return _figures(totals)

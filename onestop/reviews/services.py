@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
@@ -91,7 +92,14 @@ def new_idempotency_key() -> str:
 
 def rate_link(invitation: Invitation) -> str:
     """The absolute address where the link's holder rates (and later answers the result)."""
-    return absolute(reverse("reviews:rate", args=[invitation_token(invitation)]))
+    return absolute(rate_path(invitation_token(invitation)))
+
+
+def rate_path(token: str, *, answer: bool = False) -> str:
+    """The path of the link's page (or of its answer form) with the token in the query string
+    (`core.logredact` keeps `token=` out of the logs)."""
+    name = "reviews:rate_answer" if answer else "reviews:rate"
+    return f"{reverse(name)}?{urlencode({'token': token})}"
 
 
 # --- invitations ----------------------------------------------------------------------------

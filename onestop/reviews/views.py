@@ -227,13 +227,18 @@ def _token_state(token: str) -> selectors.EventState:
         raise Http404 from None
 
 
+def _token(request: HttpRequest) -> str:
+    return str(request.GET.get("token", ""))[:200]
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-def rate(request: HttpRequest, token: str) -> HttpResponse:
-    """The page of an SMS link or a receipt's QR code: no sign-in, the token is the authority
-    for this one event."""
+def rate(request: HttpRequest) -> HttpResponse:
+    """The page of an SMS link or a receipt's QR code (`?token=`): no sign-in, the token is the
+    authority for this one event."""
+    token = _token(request)
     state = _token_state(token)
-    urls = (reverse("reviews:rate", args=[token]), reverse("reviews:rate_answer", args=[token]))
+    urls = (services.rate_path(token), services.rate_path(token, answer=True))
     if request.method == "POST":
         return _rate(request, state, token=token, urls=urls)
     return _rate_page(request, state, action=urls[0], answer_action=urls[1])
@@ -241,9 +246,10 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_POST
-def rate_answer(request: HttpRequest, token: str) -> HttpResponse:
+def rate_answer(request: HttpRequest) -> HttpResponse:
+    token = _token(request)
     state = _token_state(token)
-    urls = (reverse("reviews:rate", args=[token]), reverse("reviews:rate_answer", args=[token]))
+    urls = (services.rate_path(token), services.rate_path(token, answer=True))
     return _answer(request, state, token=token, urls=urls)
 
 
@@ -369,6 +375,14 @@ def figures(request: HttpRequest) -> HttpResponse:
 
 
 # --- what this app adds to other pages --------------------------------------------------------
+
+
+@registry.provides("department")
+def department_figures(request: HttpRequest, *, department: Any, **kwargs: Any) -> dict[str, Any]:
+    """The department page's "Service ratings": its public figures and the link to the rest."""
+    figures = selectors.department_totals(department=department.code)
+    url = reverse("reviews:figures") + f"?department={department.code}"
+    return {"review_figures": {**figures, "url": url}}
 
 
 @registry.provides("account")

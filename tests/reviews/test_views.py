@@ -107,3 +107,34 @@ def test_the_public_figures_page(
     assert page.status_code == 200
     assert "100%" in page.content.decode()
     assert client.get("/reviews/figures/", {"from": "nope"}).status_code == 400
+
+
+def test_the_department_page_shows_its_ratings(
+    client: Client, rate: Callable[..., Review], finished: Case
+) -> None:
+    rate(level=5, indicators=())
+    services.stats_refresh()
+    page = client.get(f"/departments/{finished.department_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "1 rating" in html
+    assert f"/reviews/figures/?department={finished.department_id}" in html
+
+
+def test_the_console_reads_a_fixed_number_of_queries(
+    client: Client,
+    login: Any,
+    supervisor: User,
+    rate: Callable[..., Review],
+    django_assert_max_num_queries: Any,
+) -> None:
+    review = rate(level=2, indicators=("waited_long",))
+    login(supervisor)
+    client.get("/reviews/console/")  # the session and the roles warmed up
+    with django_assert_max_num_queries(12):
+        page = client.get("/reviews/console/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Appeals to decide" in html  # a supervisor decides appeals
+    assert 'id="rectifications"' in html
+    assert review.event_ref in html

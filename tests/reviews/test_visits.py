@@ -45,22 +45,24 @@ def test_the_receipt_carries_the_link_to_rate_the_visit(accepted: Case, clerk: U
     assert invitation.department_id == accepted.department_id
     assert invitation.reviewer_index == accepted.applicant_index
     token = reviews.invitation_token(invitation)
-    assert link.endswith(reverse("reviews:rate", args=[token]))
+    assert link.endswith(reviews.rate_path(token))
+    assert "?token=" in link
     # Printed again: the same paper, the same link, one invitation.
     assert services.receipt_ensure(actor=clerk, case=accepted).data == document.data
     assert Invitation.objects.filter(event_ref=accepted.number).count() == 1
     assert accepted.documents.filter(kind=CaseDocument.Kind.RECEIPT).count() == 1
 
     # The walk-in scans it (no account) and rates the visit.
-    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("reviews:rate", args=[token]))
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(reviews.rate_path(token))
     assert page.status_code == 200
     assert accepted.number in page.content.decode()
     answer = Client().post(
-        reverse("reviews:rate", args=[token]),
+        reviews.rate_path(token),
         {"level": "4", "idempotency_key": "scan-1"},
     )
     assert answer.status_code == 302
     review = Review.objects.get()
     assert (review.event_kind, review.channel, review.level) == ("visit", "window", 4)
     assert review.author is None
-    assert Client().get(reverse("reviews:rate", args=[token[:-2] + "zz"])).status_code == 404
+    assert Client().get(reviews.rate_path(token[:-2] + "zz")).status_code == 404
+    assert Client().get("/reviews/rate/").status_code == 404
