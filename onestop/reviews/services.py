@@ -61,14 +61,14 @@ WARN_FRACTION = 0.8
 
 def invitation_token(invitation: Invitation) -> str:
     """The link token of `invitation` (its id signed with the node's secret)."""
-    return signing.Signer(salt=TOKEN_SALT).sign(str(invitation.pk))
+    return signing.Signer(salt=TOKEN_SALT, sep=".").sign(str(invitation.pk))
 
 
 def invitation_for_token(token: str) -> Invitation:
     """The invitation a link's token names; NotFound for a forged, altered or unknown token
     and for an invitation that is not rated through a link."""
     try:
-        pk = signing.Signer(salt=TOKEN_SALT).unsign(str(token or "")[:200])
+        pk = signing.Signer(salt=TOKEN_SALT, sep=".").unsign(str(token or "")[:200])
     except signing.BadSignature:
         raise _link_not_found() from None
     invitation = Invitation.objects.select_related("department", "item", "scenario").filter(pk=pk)
