@@ -523,8 +523,10 @@ def _rectification_open(review: Review, invitation: Invitation) -> Rectification
 
 
 def _locked(rectification: Rectification) -> Rectification:
+    # The rectification's row only: PostgreSQL refuses FOR UPDATE on the nullable side of the
+    # joins (the department); its review is written (voided) only under this lock.
     return (
-        Rectification.objects.select_for_update()
+        Rectification.objects.select_for_update(of=("self",))
         .select_related("review", "review__invitation", "department")
         .get(pk=rectification.pk)
     )
