@@ -164,6 +164,7 @@ def _register() -> None:
     from onestop.knowledge.api import router as knowledge_router
     from onestop.ledger.api import router as ledger_router
     from onestop.org.api import router as org_router
+    from onestop.reviews.api import router as reviews_router
 
     api.add_router("", org_router)
     api.add_router("", catalog_router)
@@ -176,6 +177,7 @@ def _register() -> None:
     api.add_router("/insights", insights_router)
     api.add_router("/cases", cases_router)
     api.add_router("", cases_burden_router)
+    api.add_router("/reviews", reviews_router)
 
 
 _register()

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "onestop.hotline",  # floor 5
     "onestop.open311",  # floor 6
     "onestop.insights",  # floor 6
+    "onestop.reviews",  # floor 6
 ]
 
 MIDDLEWARE = [
@@ -399,6 +400,11 @@ NINJA_PAGINATION_CLASS = "onestop.core.api.BoundedLimitOffset"  # limit 1-100, o
 
 # Labels shown in the admin.
 ADMIN_SITE_HEADER = _("OneStop administration")
+
+# Reviews (好差评): the rectification limit of a bad review in working days on the official
+# calendar (the call-back is due within one working day), and how long an invitation stays open.
+REVIEWS_RECTIFY_DAYS = env.int("REVIEWS_RECTIFY_DAYS", default=5)
+REVIEWS_RATE_DAYS = env.int("REVIEWS_RATE_DAYS", default=30)
 
 # Notifications: channel adapters by import path (development adapters log the message).
 NOTIFY_SMS_BACKEND = env.str("NOTIFY_SMS_BACKEND", default="onestop.notify.channels.LogSMSBackend")

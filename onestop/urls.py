@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("onestop.sharing.urls")),
     path("", include("onestop.notify.urls")),
     path("", include("onestop.insights.urls")),
+    path("", include("onestop.reviews.urls")),
     path("", include("onestop.federation.urls")),
     path("", include("onestop.web.urls")),
 ]

@@ -303,6 +303,14 @@ def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> 
             segno.make(link, error="m", micro=False),
             _("Scan the code to see the status of this application: %(link)s") % {"link": link},
         )
+    rating = str(data.get("rating_link") or "")
+    if rating and not public:
+        page.heading(_("Rate this visit"), keep=page.QR_SIZE + 12 * mm)
+        page.qr(
+            segno.make(rating, error="m", micro=False),
+            _("Scan the code to rate the service you received at the window: %(link)s")
+            % {"link": rating},
+        )
     if not public:
         page.seal(issuer, accepted, seal_image(data))
     return page.done(_("Keep this receipt until the result is delivered."))

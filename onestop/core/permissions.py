@@ -66,6 +66,15 @@ class Permission(StrEnum):
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights
     INSIGHTS_VIEW = "region:insights:view"
+    # reviews (one `reviews.policies.can(actor, action, obj)` answers for these)
+    REVIEW_SUBMIT = (
+        "self:review:submit"  # the author of the event (or a hotline agent at call-back)
+    )
+    REVIEW_VIEW = "department:review:view"  # the department's reviews with the reviewer's real name
+    RECTIFICATION_HANDLE = "department:rectification:handle"  # call back, rectify, appeal
+    RECTIFICATION_ANSWER = "self:rectification:answer"  # the reviewer accepts or asks again
+    REVIEW_APPEAL_DECIDE = "region:review_appeal:decide"  # a supervisor upholds or voids
+    REVIEW_STATS_VIEW = "public:review_stats:view"  # the public figures (aggregates only)
     # federation (one `federation.policies.can` answers for these)
     PEER_MANAGE = "region:peer:manage"  # add, allow, remove peers; retry or discard dead letters
     NETWORK_VIEW = "region:network:view"  # the network screen

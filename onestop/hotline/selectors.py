@@ -165,3 +165,15 @@ def confirmed_dispatches(*, now: datetime.datetime | None = None) -> QuerySet[Wo
         .select_related("lead_department")
         .order_by("pk")
     )
+
+
+def order_replier(order: WorkOrder) -> Any:
+    """The officer who wrote the department's last reply to `order` (None when nobody did):
+    the member of staff who served the citizen, for the review of the order (`reviews`)."""
+    event = (
+        WorkOrderEvent.objects.filter(order=order, kind="reply", actor__isnull=False)
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return event.actor if event is not None else None

@@ -28,7 +28,7 @@ from onestop.core import tasks as core_tasks
 from onestop.core.actors import SYSTEM
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.core.inserts import rows_insert
-from onestop.hotline import policies, timelimits, transitions
+from onestop.hotline import hooks, policies, timelimits, transitions
 from onestop.hotline.models import (
     Attachment,
     Category,
@@ -938,6 +938,8 @@ def ticket_callback(
             kind="callback" if satisfied else "reopen",
         )
         _notify_citizens(done, "hotline.callback", {"number": done.number, "satisfied": satisfied})
+        if satisfied:
+            hooks.order_closed(done, actor=actor)
         return done
 
 

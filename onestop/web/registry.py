@@ -14,8 +14,9 @@ A page merges `registry.collect(slot, request, **kwargs)` into its context. Slot
 - `site`: every page (org: the node's region); must be cheap and must not raise when the database
   is unavailable (the 500 page uses it);
 - `home`: the home page's sections (catalog, org);
-- `department`: extra sections of a department page, called with `department=` (catalog);
-- `account`: links on "My account" (cases: `cases_links`);
+- `department`: extra sections of a department page, called with `department=` (catalog;
+  reviews: `review_figures`);
+- `account`: links on "My account" (cases: `cases_links`; reviews: `reviews_links`);
 - `scenario`: extra sections of a scenario page, called with `scenario=` (cases: `burden`);
 - `data_tracker`: the data tracker's case references in words, called with `refs=` (cases:
   `tracker_case_refs`, {"case_refs": {ref: case number}}).

@@ -37,6 +37,7 @@ def test_the_periodic_tasks_are_known() -> None:
         "onestop.workflow.tasks.refresh_due_timers",
         "onestop.hotline.tasks.escalate_overdue",
         "onestop.cases.tasks.tick",
+        "onestop.reviews.tasks.tick",
         "onestop.ledger.tasks.witness_submit",
         "onestop.federation.tasks.sweep",
         "onestop.notify.tasks.requeue_stale",

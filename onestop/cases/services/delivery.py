@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from onestop.cases import policies, transitions
+from onestop.cases import hooks, policies, transitions
 from onestop.cases.models import Case, CaseEvent, window_ref
 from onestop.cases.selectors.cases import children
 from onestop.cases.services.common import (
@@ -204,7 +204,8 @@ def bundle_complete(top: Case, statuses: list[str], *, now: datetime.datetime) -
 
 
 def delivered_notify(top: Case, item_cases: list[Case]) -> None:
-    """The one "delivered" message of an application whose every item is final."""
+    """The one "delivered" message of an application whose every item is final; the
+    listeners of `cases.hooks` (the invitation to rate it) hear of it in the same transaction."""
     case_notify(
         top,
         "case.delivered",
@@ -215,6 +216,7 @@ def delivered_notify(top: Case, item_cases: list[Case]) -> None:
         },
         dedupe="case.delivered",
     )
+    hooks.case_finished(top)
 
 
 def completion_check(top: Case, *, now: datetime.datetime) -> None:

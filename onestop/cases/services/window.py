@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import User
+from onestop.cases import hooks
 from onestop.cases.models import Case, CaseDocument, CaseMaterial
 from onestop.cases.selectors.items import case_form_schema
 from onestop.cases.selectors.window import (
@@ -410,6 +411,11 @@ def receipt_ensure(*, actor: Any, case: Case) -> CaseDocument:
         if existing is not None:
             return existing
         data = receipt_data(top)
+        if top.channel == Case.Channel.WINDOW:
+            # 一次一评: the receipt of a window visit carries the link to rate it.
+            rating = hooks.receipt_rating_link(top)
+            if rating:
+                data["rating_link"] = rating
         digest = hashlib.sha256(canonical_json(data)).hexdigest()
         document = CaseDocument(case=top, kind=CaseDocument.Kind.RECEIPT, data=data, sha256=digest)
         document.created_by = actor if getattr(actor, "pk", None) else None

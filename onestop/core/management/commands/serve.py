@@ -38,6 +38,7 @@ PERIODIC_TASKS = (
     "onestop.workflow.tasks.refresh_due_timers",
     "onestop.hotline.tasks.escalate_overdue",
     "onestop.cases.tasks.tick",
+    "onestop.reviews.tasks.tick",
     "onestop.ledger.tasks.witness_submit",
     "onestop.federation.tasks.sweep",
     "onestop.notify.tasks.requeue_stale",

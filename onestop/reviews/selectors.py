@@ -1,0 +1,299 @@
+"""Every read of the reviews app that leaves it, scoped to what the actor may see.
+
+- The reviewer's own: the invitations of "my space" with their current review and
+  rectification (`my_invitations`), one event's state (`event_state`).
+- The department console: reviews and rectifications by `policies.scope_q`; the reviewer's real
+  name only through `reviewer_identity`, which records the access.
+- The public figures (`stats`): aggregates of `DailyStat` only, never a review.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from onestop.core.errors import NotFound, ValidationFailed
+from onestop.reviews import policies
+from onestop.reviews.models import (
+    Channel,
+    DailyStat,
+    Invitation,
+    Rectification,
+    Review,
+)
+
+FOUR = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class EventState:
+    invitation: Invitation
+    review: Review | None
+    rectification: Rectification | None
+
+    @property
+    def open(self) -> bool:
+        from django.utils import timezone
+
+        return self.invitation.expires_at >= timezone.now()
+
+
+def _states(invitations: list[Invitation]) -> list[EventState]:
+    """Each invitation with its event's current review and that review's rectification (two
+    queries for the whole list)."""
+    if not invitations:
+        return []
+    keys = Q(pk__in=[])
+    for invitation in invitations:
+        keys |= Q(event_kind=invitation.event_kind, event_ref=invitation.event_ref)
+    reviews = {
+        (r.event_kind, r.event_ref): r
+        for r in Review.objects.filter(keys, current=True).select_related("rectification")
+    }
+    states = []
+    for invitation in invitations:
+        review = reviews.get((invitation.event_kind, invitation.event_ref))
+        rectification = getattr(review, "rectification", None) if review is not None else None
+        states.append(EventState(invitation, review, rectification))
+    return states
+
+
+def my_invitations(*, actor: Any, limit: int = 50) -> list[EventState]:
+    """The services `actor` was invited to rate in "my space", newest first."""
+    if not getattr(actor, "is_authenticated", False) or getattr(actor, "pk", None) is None:
+        return []
+    rows = list(
+        Invitation.objects.filter(reviewer_id=actor.pk, channel=Channel.ONLINE)
+        .select_related("department", "item", "scenario")
+        .order_by("-created_at")[:limit]
+    )
+    return _states(rows)
+
+
+def my_invitation(*, actor: Any, invitation_id: Any) -> EventState:
+    """One invitation of `actor` with its state; NotFound for anybody else's."""
+    from onestop.reviews.services import invitation_get
+
+    invitation = invitation_get(actor=actor, invitation_id=invitation_id)
+    return _states([invitation])[0]
+
+
+def event_state(*, invitation: Invitation) -> EventState:
+    """The state of the event of `invitation` (the caller has authorised it: a token)."""
+    return _states([invitation])[0]
+
+
+def department_reviews(*, actor: Any, bad_only: bool = False) -> QuerySet[Review]:
+    """The current reviews `actor` sees in the console (their department's; a supervisor's
+    region), newest first, without the reviewer's identity."""
+    scope = policies.scope_q(actor)
+    if scope is None:
+        return Review.objects.none()
+    rows = Review.objects.filter(scope, current=True).select_related(
+        "department", "item", "invitation"
+    )
+    if bad_only:
+        rows = rows.filter(level__lte=2)
+    return rows.order_by("-created_at", "-id")
+
+
+def department_rectifications(*, actor: Any, open_only: bool = True) -> QuerySet[Rectification]:
+    """The rectifications `actor` sees in the console, the most urgent first."""
+    scope = policies.scope_q(actor)
+    if scope is None:
+        return Rectification.objects.none()
+    rows = Rectification.objects.filter(scope).select_related(
+        "review", "department", "review__item"
+    )
+    if open_only:
+        rows = rows.exclude(status__in=[*_final()])
+    return rows.order_by("due_date", "id")
+
+
+def _final() -> tuple[str, ...]:
+    from onestop.reviews.transitions import FINAL
+
+    return tuple(str(s) for s in FINAL)
+
+
+def appeals_to_decide(*, actor: Any) -> QuerySet[Rectification]:
+    """The appeals waiting for a decision in the regions `actor` supervises."""
+    return department_rectifications(actor=actor, open_only=False).filter(
+        status=Rectification.Status.APPEALED
+    )
+
+
+def rectification_get(*, actor: Any, pk: Any) -> Rectification:
+    """One rectification `actor` may see; NotFound otherwise (also for a malformed id)."""
+    try:
+        number = int(pk)
+    except (TypeError, ValueError):
+        number = 0
+    found = (
+        Rectification.objects.select_related(
+            "review", "review__invitation", "review__item", "department"
+        )
+        .filter(pk=number)
+        .first()
+    )
+    if found is None or not policies.can(actor, policies.VIEW, found):
+        raise NotFound(_("There is no such rectification."), code="not_found")
+    return found
+
+
+def rectification_events(*, rectification: Rectification) -> list[Any]:
+    return list(rectification.events.select_related("actor").order_by("at", "id"))
+
+
+def reviewer_identity(*, actor: Any, rectification: Rectification) -> dict[str, str]:
+    """The reviewer's real name for the department (the review is anonymous to the public):
+    every call is an access to the reviewer's data, recorded through `sharing`."""
+    from onestop.sharing.services import access_record
+
+    review = rectification.review
+    invitation = review.invitation
+    person = review.author or invitation.reviewer
+    name = str(getattr(person, "real_name", "") or "") if person is not None else ""
+    phone_masked = ""
+    if invitation.phone:
+        phone = str(invitation.phone)
+        phone_masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+    if invitation.reviewer_index:
+        access_record(
+            actor=actor,
+            subject_index=invitation.reviewer_index,
+            dataset="reviews",
+            fields=["name", "phone"],
+            purpose="review-rectification",
+            basis="review",
+            case_ref=review.event_ref,
+        )
+    return {"name": name or _("(name not given)"), "phone": phone_masked}
+
+
+# --- public figures -------------------------------------------------------------------------
+
+
+def _date(value: Any, field: str) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(
+            _("%(field)s must be a date written YYYY-MM-DD.") % {"field": field},
+            code="invalid_date",
+            details={"field": field},
+        ) from None
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(FOUR) if whole else None
+
+
+def stats(
+    *,
+    department: str | None = None,
+    item: str | None = None,
+    start: Any = None,
+    end: Any = None,
+) -> dict[str, Any]:
+    """The public figures between `start` and `end` (inclusive dates, YYYY-MM-DD), for one
+    department and/or item (codes) if given: per department and per item, the number of
+    reviews, the satisfaction (share of the three upper levels), the mean level, the bad
+    reviews and the share of them rectified on time. Aggregates only."""
+    first = _date(start, "from")
+    last = _date(end, "to")
+    if first and last and first > last:
+        raise ValidationFailed(
+            _("The period must not end before it starts."),
+            code="invalid_period",
+            details={"field": "to"},
+        )
+    rows = DailyStat.objects.all()
+    if first:
+        rows = rows.filter(day__gte=first)
+    if last:
+        rows = rows.filter(day__lte=last)
+    if department:
+        rows = rows.filter(department_id=department)
+    if item:
+        rows = rows.filter(item__code=item)
+    sums = {
+        "n": Sum("reviews"),
+        "good": Sum("satisfied"),
+        "score": Sum("score_sum"),
+        "bad_n": Sum("bad"),
+        "timely": Sum("rectified_on_time"),
+    }
+    by_department = (
+        rows.filter(department__isnull=False)
+        .values("department_id", "department__name_zh", "department__name_en")
+        .annotate(**sums)
+        .order_by("department_id")
+    )
+    by_item = (
+        rows.filter(item__isnull=False)
+        .values("item__code", "item__name_zh", "item__name_en", "department_id")
+        .annotate(**sums)
+        .order_by("item__code")
+    )
+    totals = rows.aggregate(**sums)
+    computed = rows.order_by("-computed_at").values_list("computed_at", flat=True).first()
+    return {
+        "from": first,
+        "to": last,
+        "computed_at": computed,
+        "total": _figures(totals),
+        "departments": [
+            {
+                "department": row["department_id"],
+                "name_zh": row["department__name_zh"],
+                "name_en": row["department__name_en"] or "",
+                **_figures(row),
+            }
+            for row in by_department
+        ],
+        "items": [
+            {
+                "item": row["item__code"],
+                "name_zh": row["item__name_zh"],
+                "name_en": row["item__name_en"] or "",
+                "department": row["department_id"],
+                **_figures(row),
+            }
+            for row in by_item
+        ],
+    }
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    n = int(row.get("n") or 0)
+    bad = int(row.get("bad_n") or 0)
+    score = int(row.get("score") or 0)
+    return {
+        "reviews": n,
+        "satisfaction": _rate(int(row.get("good") or 0), n),
+        "mean_level": (Decimal(score) / Decimal(n)).quantize(Decimal("0.01")) if n else None,
+        "bad": bad,
+        "rectified_on_time": _rate(int(row.get("timely") or 0), bad),
+    }
+
+
+def department_totals(*, department: str) -> dict[str, Any]:
+    """The public figures of one department over every day computed (one query)."""
+    totals = DailyStat.objects.filter(department_id=department).aggregate(
+        n=Sum("reviews"),
+        good=Sum("satisfied"),
+        score=Sum("score_sum"),
+        bad_n=Sum("bad"),
+        timely=Sum("rectified_on_time"),
+    )
+    return _figures(totals)

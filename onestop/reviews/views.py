@@ -1,0 +1,395 @@
+"""The pages of the reviews app: rating a service in "my space" or through a link's token, the
+reviewer's answer to a rectification, the department's console and rectification page, and
+the public figures. Each view parses, calls one service or selector, and renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onestop.core.errors import DomainError, NotFound, ValidationFailed
+from onestop.reviews import policies, selectors, services
+from onestop.reviews.models import BAD_LEVELS, Indicator, Level, Rectification
+from onestop.web import registry
+from onestop.web.views import forbidden
+
+
+class RateForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label=gettext_lazy("How satisfied are you with this service?"),
+        choices=Level.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose how satisfied you are.")},
+    )
+    indicators = forms.MultipleChoiceField(
+        label=gettext_lazy("What went wrong? (for a bad review)"),
+        choices=Indicator.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Comment (optional)"),
+        required=False,
+        max_length=services.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    idempotency_key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+
+class AnswerForm(forms.Form):
+    accept = forms.ChoiceField(
+        label=gettext_lazy("Do you accept the result?"),
+        choices=[
+            ("yes", gettext_lazy("Yes, I accept the result")),
+            ("no", gettext_lazy("No, ask the department again")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Say whether you accept the result.")},
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Why not? (needed when you ask again)"),
+        required=False,
+        max_length=services.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+CHOICE_GROUPS = ("level", "indicators", "accept")
+
+
+def _summary(form: forms.Form) -> list[dict[str, str]]:
+    rows = [{"href": "#main-content", "text": str(e)} for e in form.non_field_errors()]
+    for name in form.fields:
+        bound = form[name]
+        # A group of radios or boxes is reached through its first option.
+        anchor = f"#{bound.auto_id}_0" if name in CHOICE_GROUPS else f"#{bound.auto_id}"
+        rows.extend({"href": anchor, "text": str(error)} for error in bound.errors)
+    return rows
+
+
+def _apply_error(form: forms.Form, error: DomainError) -> None:
+    field = (error.details or {}).get("field") if isinstance(error.details, dict) else None
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def _rate_page(
+    request: HttpRequest,
+    state: selectors.EventState,
+    *,
+    action: str,
+    answer_action: str,
+    rate_form: RateForm | None = None,
+    answer_form: AnswerForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    rate_form = rate_form or RateForm(initial={"idempotency_key": services.new_idempotency_key()})
+    answer_form = answer_form or AnswerForm()
+    summary = _summary(rate_form) + _summary(answer_form)
+    context = {
+        "state": state,
+        "invitation": state.invitation,
+        "review": state.review,
+        "rectification": state.rectification,
+        "form": rate_form,
+        "answer_form": answer_form,
+        "action": action,
+        "answer_action": answer_action,
+        "bad_levels": [int(v) for v in BAD_LEVELS],
+        "error_summary": summary,
+        "can_answer": state.rectification is not None
+        and state.rectification.status == Rectification.Status.RESULT_SENT,
+    }
+    response = render(request, "reviews/rate.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def my_reviews(request: HttpRequest) -> HttpResponse:
+    states = selectors.my_invitations(actor=request.user)
+    response = render(request, "reviews/my_list.html", {"states": states})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _my_state(request: HttpRequest, invitation_id: str) -> selectors.EventState:
+    try:
+        return selectors.my_invitation(actor=request.user, invitation_id=invitation_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _rate(
+    request: HttpRequest, state: selectors.EventState, *, token: str | None, urls: tuple[str, str]
+) -> HttpResponse:
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_submit(
+                actor=request.user,
+                invitation=state.invitation if token is None else None,
+                token=token,
+                level=form.cleaned_data["level"],
+                indicators=form.cleaned_data["indicators"],
+                text=form.cleaned_data["text"],
+                idempotency_key=form.cleaned_data["idempotency_key"] or None,
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Thank you: your rating has been recorded."))
+            return HttpResponseRedirect(urls[0])
+    return _rate_page(
+        request, state, action=urls[0], answer_action=urls[1], rate_form=form, status=400
+    )
+
+
+def _answer(
+    request: HttpRequest, state: selectors.EventState, *, token: str | None, urls: tuple[str, str]
+) -> HttpResponse:
+    form = AnswerForm(request.POST)
+    rectification = state.rectification
+    if rectification is None:
+        raise Http404
+    if form.is_valid():
+        try:
+            services.rectification_answer(
+                actor=request.user,
+                rectification=rectification,
+                accept=form.cleaned_data["accept"] == "yes",
+                note=form.cleaned_data["note"],
+                token=token,
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            accepted = form.cleaned_data["accept"] == "yes"
+            messages.success(
+                request,
+                _("Thank you: the matter is closed.")
+                if accepted
+                else _("The department has been asked to rectify again."),
+            )
+            return HttpResponseRedirect(urls[0])
+    return _rate_page(
+        request, state, action=urls[0], answer_action=urls[1], answer_form=form, status=400
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_review(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    state = _my_state(request, invitation_id)
+    urls = (
+        reverse("reviews:my_review", args=[invitation_id]),
+        reverse("reviews:my_answer", args=[invitation_id]),
+    )
+    if request.method == "POST":
+        return _rate(request, state, token=None, urls=urls)
+    return _rate_page(request, state, action=urls[0], answer_action=urls[1])
+
+
+@never_cache
+@login_required
+@require_POST
+def my_answer(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    state = _my_state(request, invitation_id)
+    urls = (
+        reverse("reviews:my_review", args=[invitation_id]),
+        reverse("reviews:my_answer", args=[invitation_id]),
+    )
+    return _answer(request, state, token=None, urls=urls)
+
+
+def _token_state(token: str) -> selectors.EventState:
+    try:
+        return selectors.event_state(invitation=services.invitation_for_token(token))
+    except NotFound:
+        raise Http404 from None
+
+
+def _token(request: HttpRequest) -> str:
+    return str(request.GET.get("token", ""))[:200]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest) -> HttpResponse:
+    """The page of an SMS link or a receipt's QR code (`?token=`): no sign-in, the token is the
+    authority for this one event."""
+    token = _token(request)
+    state = _token_state(token)
+    urls = (services.rate_path(token), services.rate_path(token, answer=True))
+    if request.method == "POST":
+        return _rate(request, state, token=token, urls=urls)
+    return _rate_page(request, state, action=urls[0], answer_action=urls[1])
+
+
+@never_cache
+@require_POST
+def rate_answer(request: HttpRequest) -> HttpResponse:
+    token = _token(request)
+    state = _token_state(token)
+    urls = (services.rate_path(token), services.rate_path(token, answer=True))
+    return _answer(request, state, token=token, urls=urls)
+
+
+# --- the department's console ---------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Text"), max_length=services.MAX_NOTE, widget=forms.Textarea
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def console(request: HttpRequest) -> HttpResponse:
+    if not policies.can(request.user, policies.VIEW, None):
+        return forbidden(
+            request,
+            _("Only department officers and supervisors may open the reviews console."),
+        )
+    context = {
+        "rectifications": list(selectors.department_rectifications(actor=request.user)[:200]),
+        "appeals": list(selectors.appeals_to_decide(actor=request.user)[:200]),
+        "reviews": list(selectors.department_reviews(actor=request.user)[:50]),
+        "supervisor": policies.is_supervisor(request.user, str(settings.NODE_REGION)),
+    }
+    response = render(request, "reviews/console.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+_ACTIONS: dict[str, tuple[Callable[..., Rectification], str, Any]] = {
+    "call_back": (services.rectification_call_back, "note", gettext_lazy("Call-back recorded.")),
+    "send_result": (services.rectification_result_send, "result", gettext_lazy("Result sent.")),
+    "appeal": (
+        services.rectification_appeal,
+        "reason",
+        gettext_lazy("Appeal sent to the supervisors."),
+    ),
+}
+
+
+def _steps(user: Any, row: Rectification) -> list[tuple[str, str]]:
+    """The steps `user` may take now on `row`, as (action, label) for the form."""
+    status = Rectification.Status
+    steps: list[tuple[str, str]] = []
+    if policies.can(user, policies.HANDLE, row):
+        if row.status == status.OPEN:
+            steps.append(("call_back", _("Record the call-back")))
+        if row.status in (status.OPEN, status.RECTIFYING):
+            steps.append(("send_result", _("Send the result to the reviewer")))
+        if row.status in (status.OPEN, status.RECTIFYING, status.RESULT_SENT):
+            steps.append(("appeal", _("Appeal: the review is malicious or mistaken")))
+    if row.status == status.APPEALED and policies.can(user, policies.DECIDE, row):
+        steps.append(("uphold", _("Uphold the review")))
+        steps.append(("void", _("Void the review")))
+    return steps
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def rectification(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        row = selectors.rectification_get(actor=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    error = ""
+    if request.method == "POST":
+        action = str(request.POST.get("action", ""))
+        text = str(request.POST.get("note", ""))
+        try:
+            if action in _ACTIONS:
+                service, argument, done = _ACTIONS[action]
+                service(actor=request.user, rectification=row, **{argument: text})
+            elif action in ("void", "uphold"):
+                services.appeal_decide(
+                    actor=request.user, rectification=row, void=action == "void", reason=text
+                )
+                done = _("Appeal decided.")
+            else:
+                raise ValidationFailed(_("Choose an action."), code="invalid_action")
+        except DomainError as failure:
+            error = failure.message
+        else:
+            messages.success(request, done)
+            return HttpResponseRedirect(reverse("reviews:rectification", args=[row.pk]))
+    identity = selectors.reviewer_identity(actor=request.user, rectification=row)
+    labels = dict(Indicator.choices)
+    context = {
+        "row": row,
+        "review": row.review,
+        "identity": identity,
+        "indicators": [str(labels.get(key, key)) for key in row.review.indicators],
+        "events": selectors.rectification_events(rectification=row),
+        "steps": _steps(request.user, row),
+        "error": error,
+        "error_summary": [{"href": "#note", "text": error}] if error else [],
+    }
+    response = render(request, "reviews/rectification.html", context, status=400 if error else 200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the public figures ---------------------------------------------------------------------
+
+
+@require_GET
+def figures(request: HttpRequest) -> HttpResponse:
+    try:
+        data = selectors.stats(
+            department=request.GET.get("department") or None,
+            item=request.GET.get("item") or None,
+            start=request.GET.get("from") or None,
+            end=request.GET.get("to") or None,
+        )
+        error = ""
+    except ValidationFailed as failure:
+        data, error = selectors.stats(), failure.message
+    context = {"data": data, "error": error, "query": request.GET}
+    return render(request, "reviews/figures.html", context, status=400 if error else 200)
+
+
+# --- what this app adds to other pages --------------------------------------------------------
+
+
+@registry.provides("department")
+def department_figures(request: HttpRequest, *, department: Any, **kwargs: Any) -> dict[str, Any]:
+    """The department page's "Service ratings": its public figures and the link to the rest."""
+    figures = selectors.department_totals(department=department.code)
+    url = reverse("reviews:figures") + f"?department={department.code}"
+    return {"review_figures": {**figures, "url": url}}
+
+
+@registry.provides("account")
+def account_links(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+    """ "My reviews" on "My account" for everyone signed in; the console for staff who may
+    open it."""
+    links = [{"label": _("My reviews"), "url": reverse("reviews:my_reviews")}]
+    if policies.can(request.user, policies.VIEW, None):
+        links.append({"label": _("Reviews and rectifications"), "url": reverse("reviews:console")})
+    return {"reviews_links": links}

@@ -1,0 +1,140 @@
+"""The pages: rating in "my space" (with the GOV.UK error summary on bad input), the
+reviewer's answer to the result, the department's console and rectification page (the real
+name shown, the view recorded), and the public figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.test import Client
+
+from onestop.accounts.models import User
+from onestop.cases.models import Case
+from onestop.reviews import services
+from onestop.reviews.models import Invitation, Rectification, Review
+from onestop.sharing.models import AccessRecord
+
+
+def test_my_space_lists_and_rates(
+    client: Client, login: Any, citizen: User, invitation: Invitation
+) -> None:
+    login(citizen)
+    listed = client.get("/me/reviews/")
+    assert listed.status_code == 200
+    assert invitation.event_ref in listed.content.decode()
+    assert "Not rated yet" in listed.content.decode()
+    assert "My reviews" in client.get("/accounts/me/").content.decode()
+
+    url = f"/me/reviews/{invitation.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Very dissatisfied" in page.content.decode()
+    refused = client.post(url, {"level": "1", "text": "rude"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "There is a problem" in html
+    assert "choose at least one reason" in html
+    assert not Review.objects.exists()
+
+    done = client.post(url, {"level": "1", "indicators": ["attitude"], "idempotency_key": "a"})
+    assert done.status_code == 302
+    # The same form sent twice (a double click): one review.
+    client.post(url, {"level": "1", "indicators": ["attitude"], "idempotency_key": "a"})
+    review = Review.objects.get()
+    assert (review.level, review.indicators, review.author) == (1, ["attitude"], citizen)
+    assert "Waiting for the call-back" in client.get(url).content.decode()
+
+
+def test_nobody_else_opens_my_rating_page(
+    client: Client, login: Any, users: dict[str, User], invitation: Invitation
+) -> None:
+    url = f"/me/reviews/{invitation.pk}/"
+    assert client.get(url).status_code == 302  # to the sign-in page
+    login(users["business"])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"level": "5"}).status_code == 404
+    assert not Review.objects.exists()
+
+
+def test_the_department_rectifies_and_the_reviewer_accepts(
+    client: Client, login: Any, citizen: User, officer: User, rate: Callable[..., Review]
+) -> None:
+    rectification = rate(level=2, indicators=("waited_long",)).rectification
+    invitation = rectification.review.invitation
+    staff = Client()
+    login(officer, staff)
+    console = staff.get("/reviews/console/")
+    assert console.status_code == 200
+    assert invitation.event_ref in console.content.decode()
+    assert citizen.real_name not in console.content.decode()  # anonymous in the list
+
+    before = AccessRecord.objects.filter(dataset="reviews").count()
+    url = f"/reviews/console/{rectification.pk}/"
+    page = staff.get(url)
+    assert citizen.real_name in page.content.decode()
+    assert AccessRecord.objects.filter(dataset="reviews").count() == before + 1
+    empty = staff.post(url, {"action": "call_back", "note": ""})
+    assert empty.status_code == 400
+    assert Rectification.objects.get().status == Rectification.Status.OPEN
+    staff.post(url, {"action": "call_back", "note": "Called."})
+    staff.post(url, {"action": "send_result", "note": "A second window opened."})
+    assert Rectification.objects.get().status == Rectification.Status.RESULT_SENT
+
+    login(citizen)
+    mine = f"/me/reviews/{invitation.pk}/"
+    assert "A second window opened." in client.get(mine).content.decode()
+    assert client.post(f"{mine}answer/", {"accept": "yes"}).status_code == 302
+    assert Rectification.objects.get().status == Rectification.Status.ACCEPTED
+
+
+def test_the_console_is_for_staff_with_a_role(
+    client: Client, login: Any, citizen: User, rate: Callable[..., Review]
+) -> None:
+    rectification = rate().rectification
+    login(citizen)
+    assert client.get("/reviews/console/").status_code == 403
+    assert client.get(f"/reviews/console/{rectification.pk}/").status_code == 404
+    assert not AccessRecord.objects.filter(dataset="reviews").exists()
+
+
+def test_the_public_figures_page(
+    client: Client, rate: Callable[..., Review], finished: Case
+) -> None:
+    rate(level=5, indicators=())
+    services.stats_refresh()
+    page = client.get("/reviews/figures/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "100%" in page.content.decode()
+    assert client.get("/reviews/figures/", {"from": "nope"}).status_code == 400
+
+
+def test_the_department_page_shows_its_ratings(
+    client: Client, rate: Callable[..., Review], finished: Case
+) -> None:
+    rate(level=5, indicators=())
+    services.stats_refresh()
+    page = client.get(f"/departments/{finished.department_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "1 rating" in html
+    assert f"/reviews/figures/?department={finished.department_id}" in html
+
+
+def test_the_console_reads_a_fixed_number_of_queries(
+    client: Client,
+    login: Any,
+    supervisor: User,
+    rate: Callable[..., Review],
+    django_assert_max_num_queries: Any,
+) -> None:
+    review = rate(level=2, indicators=("waited_long",))
+    login(supervisor)
+    client.get("/reviews/console/")  # the session and the roles warmed up
+    with django_assert_max_num_queries(12):
+        page = client.get("/reviews/console/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Appeals to decide" in html  # a supervisor decides appeals
+    assert 'id="rectifications"' in html
+    assert review.event_ref in html
