@@ -223,8 +223,10 @@ class Case(models.Model):
     # the handling node: the receiving node's mirror).
     remote_case = models.CharField(_("case on the other node"), max_length=64, blank=True)
     remote_number = models.CharField(_("case number on the other node"), max_length=30, blank=True)
-    # On the mirror: the handling node's item ({"code", "name_zh", "name_en", ...}) and the
-    # result it sent (e-licence token, decision); on the handling node: unused.
+    # On the mirror: the handling node's item ({"code", "name_zh", "name_en", ...}) and, when
+    # received at a window here, the delivery chosen ({"delivery": "window"|"wallet"}); on the
+    # handling node: how the receiving node received it ({"channel": "window"|"joint",
+    # "delivery", "window", "centre", "bundle"}; {} for an online application).
     remote_item = models.JSONField(_("item on the other node"), default=dict, blank=True)
     # The last `case.status` sequence sent (handling node) or applied (mirror).
     remote_seq = models.PositiveIntegerField(_("status sequence"), default=0)

@@ -66,7 +66,7 @@ def _url(name: str, **kwargs: Any) -> str:
 
 
 def _title(case: Case) -> str:
-    if case.remote_item:  # a mirror: the handling region's item, as its node named it
+    if case.is_mirror and case.remote_item:  # a mirror: the item as its node named it
         english = (get_language() or "").startswith("en") and case.remote_item.get("name_en")
         return str(english or case.remote_item.get("name_zh") or "")
     subject = case.scenario if case.scenario is not None else case.item

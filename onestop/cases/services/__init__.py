@@ -47,6 +47,7 @@ from onestop.cases.services.drafts import (
     prefill_apply_report,
 )
 from onestop.cases.services.forwarding import case_forward, remote_item_get
+from onestop.cases.services.forwarding_window import window_forward, window_forward_notice
 from onestop.cases.services.office import task_act
 from onestop.cases.services.service_code import walkin_scan
 from onestop.cases.services.steps import task_complete
@@ -104,6 +105,8 @@ __all__ = [
     "walkin_lookup",
     "walkin_scan",
     "window_accept",
+    "window_forward",
+    "window_forward_notice",
     "window_notice",
     "window_result_collect",
     "window_result_post",
