@@ -256,3 +256,77 @@ def test_an_application_received_elsewhere_is_decided_here_and_delivered_there(
     assert last is not None
     assert last.envelope["body"]["status"] == "completed"
     assert last.envelope["body"]["delivery"] == "window"
+
+
+# --- the window's pages ----------------------------------------------------------------------
+
+
+def _at_window(client: Any, clerk: Any, seat: Any) -> None:
+    client.force_login(clerk)
+    assert client.post("/window/", {"action": "sit", "window": seat.pk}).status_code == 302
+    looked_up = client.post(
+        "/window/",
+        {"action": "lookup", "resident_id": RESIDENT_ID, "name": "赵六", "phone": "13700137000"},
+    )
+    assert looked_up.status_code == 302
+
+
+def test_the_console_offers_the_peers_regions_for_a_person(
+    client: Any, clerk: Any, seat: Any, peer: FakePeer
+) -> None:
+    _at_window(client, clerk, seat)
+    page = client.get("/window/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="remote-form"' in page
+    assert f'<option value="{PEER}">' in page
+    search = client.get("/window/remote/", {"region": PEER}, HTTP_ACCEPT_LANGUAGE="en")
+    assert search.status_code == 200
+    assert "Received for another region" in search.content.decode()
+
+
+def test_the_clerk_forwards_from_the_page_and_prints_the_receipt(
+    client: Any, clerk: Any, seat: Any, peer: FakePeer
+) -> None:
+    _remote_item()
+    _at_window(client, clerk, seat)
+    url = f"/window/remote/{PEER}/{REMOTE_CODE}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Handled by the node of region 320707" in text
+    assert 'value="wallet"' not in text  # no account: the result is collected here
+    # the identity check not confirmed: refused, nothing sent
+    data: dict[str, Any] = {"key": "page-1", "delivery": "window", **_form(ITEM), **_files()}
+    refused = client.post(url, {**data, "action": "forward"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert "Confirm that you checked the ID card and the originals." in refused.content.decode()
+    assert not OutboxMessage.objects.exists()
+    data = {"key": "page-1", "delivery": "window", "checked": "yes", **_form(ITEM), **_files()}
+    done = client.post(url, {**data, "action": "forward"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert done.status_code == 302, done.content.decode()[:2000]
+    mirror = Case.objects.get(idempotency_key="page-1")
+    assert done["Location"] == f"/window/cases/{mirror.number}/"
+    shown = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Forwarding to region 320707: queued" in shown
+    assert "Forwarded to the handling region" in shown  # the timeline
+    receipt = client.get(f"/window/cases/{mirror.number}/receipt.pdf")
+    assert receipt.status_code == 200
+    assert receipt.content.startswith(b"%PDF")
+
+
+def test_the_clerk_issues_a_notice_from_the_page(
+    client: Any, clerk: Any, seat: Any, peer: FakePeer
+) -> None:
+    _remote_item()
+    _at_window(client, clerk, seat)
+    url = f"/window/remote/{PEER}/{REMOTE_CODE}/"
+    done = client.post(url, {"key": "page-2", "action": "notice"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert done.status_code == 302
+    draft = Case.objects.get(status=Case.Status.NOTICE, handling_region=PEER)
+    assert done["Location"] == f"/window/cases/{draft.pk}/"
+    shown = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="{url}"' in shown  # continue the application on the next visit
+    notice = client.get(f"/window/cases/{draft.pk}/notice.pdf")
+    assert notice.status_code == 200
+    assert notice.content.startswith(b"%PDF")
+    again = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Continues the application of the one-time notice" in again
