@@ -42,13 +42,14 @@ from onestop.cases.services.common import (
     FINAL_ITEM,
     EventKind,
     S,
+    case_lock,
     case_save,
     current_time,
     event_record,
     fields_clean,
     idempotency_key_clean,
 )
-from onestop.cases.services.delivery import delivered_notify
+from onestop.cases.services.delivery import completion_check, delivered_notify
 from onestop.cases.services.federation_status import STATUS
 from onestop.cases.services.forms import form_clean
 from onestop.cases.services.notices import case_notify, case_title, decided_notify
@@ -439,14 +440,14 @@ def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
         seq = int(body.get("seq"))
     except (TypeError, ValueError) as exc:
         raise ValidationFailed("case.status needs a case id and a sequence.") from exc
-    mirror = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("applicant")
-        .filter(pk=case_id, handling_region=peer.region)
-        .first()
-    )
-    if mirror is None:
+    found = Case.objects.filter(pk=case_id, handling_region=peer.region).first()
+    if found is None:
         raise NotFound(f"No case {case_id} is handled by {peer.region}.", code="unknown_case")
+    # a joint bundle's item: the bundle first (the lock order of every step of a bundle)
+    parent = case_lock(found.parent) if found.parent_id is not None else None
+    mirror = (
+        Case.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=found.pk)
+    )
     status = str(body.get("status") or "")
     if status not in transitions.MIRRORED_TO:
         raise ValidationFailed(f"Unknown status {status!r}.", code="bad_status")
@@ -480,7 +481,10 @@ def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
         _mirror_result(mirror, body, licence, now)
     case_save(mirror)
     event_record(mirror, EventKind.REMOTE_STEP, note=note, data=data, at=now)
-    if moved:
+    if moved and parent is not None:
+        if mirror.status in FINAL_ITEM:  # the bundle completes once, when every item is final
+            completion_check(parent, now=now)
+    elif moved:
         _mirror_notify(mirror, status)
     return {"case": str(mirror.pk), "number": mirror.number, "applied": moved}
 
@@ -649,7 +653,7 @@ def _files_of(materials: Any) -> dict[str, ContentFile]:
     return files
 
 
-ATTESTED = ("licence", "held")
+ATTESTED = ("licence", "held", "paper")
 
 
 def _attested_of(materials: Any) -> dict[str, str]:
