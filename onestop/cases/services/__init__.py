@@ -15,7 +15,9 @@ check fails; every status change is one step of `cases.transitions`.
 - `withdrawal`: case_withdraw
 - `forwarding`: cross-province cases (case_forward, remote_item_get; the handlers of
   `case.item`, `case.forward`, `case.status`), `federation_status` (the handling node's
-  `case.status` on every status change, from `common.case_save`)
+  `case.status` on every status change, from `common.case_save`); `forwarding_window`
+  (received elsewhere: window_forward, window_forward_notice); `forwarding_joint` (joint
+  handling: a bundle's items of other regions forwarded with its acceptance)
 - `access`: case_access_record
 - `window`: the clerk's console (walk-in look-up, material check, window_accept, ...)
   (the walk-in queue itself is the service centre's: `org.services`)
