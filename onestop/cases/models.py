@@ -361,6 +361,8 @@ class CaseEvent(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         FORWARDED = "forwarded", _("Forwarded to the handling region")
         REMOTE_STEP = "remote_step", _("Step at the handling region")
+        # The applicant's supplement or withdrawal, sent to the handling region's node.
+        REMOTE_REQUEST = "remote_request", _("Sent to the handling region")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -397,6 +399,8 @@ class CaseEvent(models.Model):
             return gettext("Forwarded to the node of region %(region)s") % {
                 "region": data["region"]
             }
+        if self.kind == self.Kind.REMOTE_REQUEST:
+            return _request_label(data)
         if self.kind == self.Kind.POSTED and data.get("tracking_number"):
             return gettext("Result sent by post, tracking number %(number)s") % {
                 "number": data["tracking_number"]
@@ -420,6 +424,14 @@ def window_label(window: Any) -> str:
         "number": window["number"],
         "centre": _in_language(window.get("centre")),
     }
+
+
+def _request_label(data: dict[str, Any]) -> str:
+    """What the applicant sent to the handling node, as the mirror's timeline says it."""
+    region = {"region": data.get("region", "")}
+    if data.get("request") == "withdraw":
+        return gettext("Withdrawal sent to region %(region)s") % region
+    return gettext("Supplement sent to region %(region)s") % region
 
 
 def _remote_label(data: dict[str, Any]) -> str:

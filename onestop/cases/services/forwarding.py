@@ -479,6 +479,10 @@ def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
                 transitions.step(mirror, f"mirror_{status}", write_event=False)
                 moved = True
         _mirror_result(mirror, body, licence, now)
+        if status == S.SUPPLEMENT and mirror.parent_id is None:
+            from onestop.cases.services.forwarding_after import supplement_received
+
+            supplement_received(mirror, body)
     case_save(mirror)
     event_record(mirror, EventKind.REMOTE_STEP, note=note, data=data, at=now)
     if moved and parent is not None:
@@ -762,3 +766,6 @@ def register() -> None:
     handlers.register(ITEM, item_handler)
     handlers.register(FORWARD, forward_handler)
     handlers.register(STATUS, status_apply)
+    from onestop.cases.services import forwarding_after
+
+    forwarding_after.register()
