@@ -328,8 +328,7 @@ def _materials_store(
             required=bool(material.get("required")),
         )
         if row.file:  # a new scan replaces the earlier one, once this commits
-            old, storage = row.file.name, row.file.storage
-            transaction.on_commit(lambda old=old, storage=storage: storage.delete(old))
+            _delete_on_commit(row.file.name, row.file.storage)
         row.mode = CaseMaterial.Mode.UPLOAD
         row.content_type = file.content_type
         row.size = len(file.data)
@@ -339,6 +338,10 @@ def _materials_store(
         row.file.save(f"{uuid.uuid4().hex}{file.extension}", ContentFile(file.data), False)
         row.full_clean(exclude=["case", "checked_by", "credential"])
         row.save()
+
+
+def _delete_on_commit(name: str, storage: Any) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def _materials_sent(mirror: Case) -> list[dict[str, Any]]:
@@ -444,7 +447,7 @@ def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
     if found is None:
         raise NotFound(f"No case {case_id} is handled by {peer.region}.", code="unknown_case")
     # a joint bundle's item: the bundle first (the lock order of every step of a bundle)
-    parent = case_lock(found.parent) if found.parent_id is not None else None
+    parent = case_lock(found.parent) if found.parent is not None else None
     mirror = (
         Case.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=found.pk)
     )
@@ -679,9 +682,9 @@ def _received_of(body: dict[str, Any]) -> dict[str, Any]:
     channel = str(body.get("channel") or "")
     if channel not in ("window", "joint"):
         return {}
-    received = body.get("received") if isinstance(body.get("received"), dict) else {}
+    received: dict[str, Any] = body["received"] if isinstance(body.get("received"), dict) else {}
     delivery = str(body.get("delivery") or "")
-    centre = received.get("centre") if isinstance(received.get("centre"), dict) else {}
+    centre: dict[str, Any] = received["centre"] if isinstance(received.get("centre"), dict) else {}
     return {
         "channel": channel,
         "delivery": delivery if delivery in (Case.Delivery.WINDOW, Case.Delivery.WALLET) else "",

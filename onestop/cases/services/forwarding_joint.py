@@ -38,7 +38,7 @@ from onestop.core.errors import PermissionDenied, ValidationFailed
 M = CaseMaterial.Mode
 WINDOW_LEVEL = 3
 # What a handed-in material that has no scan is attested as.
-ATTESTED_AS = {M.HELD: "held", M.LICENCE: "licence", M.PAPER: "paper"}
+ATTESTED_AS: dict[str, str] = {M.HELD: "held", M.LICENCE: "licence", M.PAPER: "paper"}
 
 
 def remote_items(top: Case) -> list[Any]:
@@ -70,7 +70,7 @@ def _assertion(top: Case) -> dict[str, Any]:
     without an account — the resident ID of the form when it is the walk-in's."""
     account = top.applicant if top.applicant_id is not None else None
     at_window = top.channel == Case.Channel.WINDOW
-    if account is not None and getattr(account, "resident_id_enc", ""):
+    if account is not None and account.resident_id_enc:
         level = WINDOW_LEVEL if at_window else int(account.real_name_level or 0)
         if level < MIN_LEVEL:
             raise PermissionDenied(
