@@ -220,8 +220,25 @@ def _documents(top: Case) -> list[dict[str, Any]]:
     return rows
 
 
+def _remote_supplement(top: Case, request: HttpRequest) -> dict[str, Any] | None:
+    """The supplement the handling node asked for, to answer here (a mirror waiting for one
+    not answered yet), with each material's name in the reader's language."""
+    asked = (top.remote_item or {}).get("supplement") if top.is_mirror else None
+    if top.status != S.SUPPLEMENT or not asked or asked.get("answered"):
+        return None
+    english = (get_language() or "").startswith("en")
+    return {
+        **asked,
+        "materials": [
+            {"key": m["key"], "name": (english and m.get("name_en")) or m.get("name_zh")}
+            for m in asked.get("materials") or []
+        ],
+    }
+
+
 def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
     today = timezone.localdate()
+    remote = top.remote_item or {}
     children = selectors.children(case=top)
     events = selectors.case_timeline(case=top)
     return {
@@ -237,10 +254,12 @@ def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
         ),
         "errors": {},
         "can_withdraw": bool(top.number)
-        and not top.is_mirror  # withdrawing at the handling node is not built yet
         and top.status in (S.ACCEPTED, S.SUPPLEMENT)
         and not top.decision
-        and not any(c.decision for c in children),
+        and not any(c.decision for c in children)
+        # a mirror: once its handling node acknowledged it, and once (`mirror_withdraw`)
+        and (not top.is_mirror or (bool(top.acknowledged_at) and not remote.get("withdraw"))),
+        "remote_supplement": _remote_supplement(top, request),
         "continue_url": _url("cases:apply", case_id=top.pk)
         if top.status == S.DRAFT and top.channel == Case.Channel.ONLINE
         else "",
@@ -327,6 +346,14 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     """The applicant withdraws the whole application (before any item is decided)."""
     top = _my_top(request, number)
     try:
+        if top.is_mirror:  # the handling node withdraws it (`case.withdraw`)
+            services.mirror_withdraw(actor=request.user, case=top)
+            messages.success(
+                request,
+                _("Your withdrawal was sent to region %(region)s; it is withdrawn once it says so.")
+                % {"region": top.handling_region},
+            )
+            return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
         services.case_withdraw(actor=request.user, case=top)
     except NotFound:
         raise _not_found() from None
@@ -334,6 +361,33 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(error.message))
         return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
     messages.success(request, _("Your application was withdrawn."))
+    return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
+
+
+@login_required
+@require_POST
+def remote_supplement(request: HttpRequest, number: str) -> HttpResponse:
+    """The applicant answers here the supplement another region's node asked for: every
+    material asked for, scanned, sent back to it (`mirror_supplement_answer`)."""
+    top = _my_top(request, number)
+    try:
+        services.mirror_supplement_answer(
+            actor=request.user,
+            case=top,
+            files=dict(request.FILES.items()),
+            note=request.POST.get("note", ""),
+        )
+    except NotFound:
+        raise _not_found() from None
+    except DomainError as error:
+        context = _detail_context(request, top)
+        context["remote_error"] = str(error.message)
+        return render(request, "cases/me/detail.html", context, status=error.status)
+    messages.success(
+        request,
+        _("Thank you: your supplement was sent to region %(region)s.")
+        % {"region": top.handling_region},
+    )
     return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
 
 

@@ -203,3 +203,44 @@ def test_the_citizen_withdraws_at_home(client: Any, citizen: Any, peer: FakePeer
     _status(client, peer, mirror, 2, "withdrawn")
     mirror.refresh_from_db()
     assert mirror.status == Case.Status.WITHDRAWN
+
+
+# --- my space ------------------------------------------------------------------------------
+
+
+def test_my_space_answers_the_other_regions_supplement_and_withdraws(
+    client: Any, citizen: Any, peer: FakePeer
+) -> None:
+    mirror = _apply(citizen)
+    key = OutboxMessage.objects.get(type="case.forward").envelope["body"]["materials"][0]["key"]
+    _status(client, peer, mirror, 1, "accepted")
+    _status(
+        client, peer, mirror, 2, "supplement", supplement="The scan is unreadable.",
+        supplement_materials=[{"key": key, "name_zh": "身份证", "name_en": "ID card"}],
+    )  # fmt: skip
+    client.force_login(citizen)
+    url = f"/me/cases/{mirror.number}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="my-case-remote-supplement"' in page
+    assert "Region 320707, which handles this application, needs more from you." in page
+    assert "ID card" in page
+    refused = client.post(f"{url}remote-supplement", {"note": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert not OutboxMessage.objects.filter(type="case.supplement").exists()
+    done = client.post(
+        f"{url}remote-supplement",
+        {"note": "Rescanned.", key: SimpleUploadedFile(f"{key}.pdf", PDF)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert done.status_code == 302
+    assert OutboxMessage.objects.filter(type="case.supplement").count() == 1
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="my-case-remote-supplement"' not in page  # answered: nothing more to send
+    assert "Supplement sent to region 320707" in page  # the timeline
+    assert 'id="my-case-withdraw"' in page
+    withdrawn = client.post(f"{url}withdraw", HTTP_ACCEPT_LANGUAGE="en")
+    assert withdrawn.status_code == 302
+    assert OutboxMessage.objects.filter(type="case.withdraw").count() == 1
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="my-case-withdraw"' not in page
+    assert "Withdrawal sent to region 320707" in page
