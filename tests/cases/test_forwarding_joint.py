@@ -34,7 +34,7 @@ from tests.cases.test_forwarding import (
 from tests.federation.conftest import FakePeer, reply_json
 
 REMOTE_CODE = "32070700GA-QR-0006"
-CASE_TYPES = ["ping", "case.item", "case.forward", "case.status"]
+CASE_TYPES = ["ping", "case.item", "case.forward", "case.status", "case.withdraw"]
 
 
 @pytest.fixture(autouse=True)
@@ -229,3 +229,31 @@ def test_attested_materials_count_as_held_on_the_handling_node(client: Any, peer
     _env, refused = _send(client, peer, bad)
     assert refused.status_code == 400
     assert reply_json(refused)["code"] == "bad_materials"
+
+
+def test_withdrawing_a_bundle_asks_the_other_node_to_withdraw_its_item(
+    client: Any, citizen: Any, joint: Any, peer: FakePeer
+) -> None:
+    """What `case_withdraw` does for a bundle's mirror (`forwarding_after.withdraw_send`); the
+    newborn bundle itself cannot be withdrawn: its enrolment is decided by rules at once."""
+    from django.db import transaction
+
+    from onestop.cases.services import forwarding_after
+    from onestop.core.errors import Conflict
+
+    draft = newborn_draft_for(citizen, joint)
+    _describe(draft)
+    bundle = services.case_submit(actor=citizen, case=draft, idempotency_key="joint-5")
+    mirror = bundle.children.get(handling_region=PEER)
+    with pytest.raises(Conflict), transaction.atomic():  # not acknowledged there yet
+        forwarding_after.withdraw_send(mirror, actor=citizen)
+    _status(client, peer, mirror, 1, "accepted")
+    mirror.refresh_from_db()
+    for _twice in range(2):
+        with transaction.atomic():
+            forwarding_after.withdraw_send(mirror, actor=citizen)
+    sent = OutboxMessage.objects.filter(type="case.withdraw")
+    assert [m.envelope["body"] for m in sent] == [{"case": str(mirror.pk)}]
+    _status(client, peer, mirror, 2, "withdrawn")
+    mirror.refresh_from_db()
+    assert mirror.status == Case.Status.WITHDRAWN

@@ -173,32 +173,44 @@ def mirror_withdraw(*, actor: Any, case: Case) -> Case:
         mirror = _mirror_of(actor, case)
         if not policies.is_applicant(actor, mirror):
             raise PermissionDenied(_("Only the applicant may withdraw."), code="forbidden")
-        if (mirror.remote_item or {}).get("withdraw"):
-            return mirror  # asked already: once
-        if mirror.status not in WITHDRAWABLE or mirror.decision or not mirror.acknowledged_at:
-            raise Conflict(
-                _("This application can no longer be withdrawn."), code="not_withdrawable"
-            )
-        from onestop.federation import services as federation_services
-
-        federation_services.message_send(
-            to_region=mirror.handling_region,
-            type=WITHDRAW,
-            body={"case": str(mirror.pk)},
-            purpose="case",
-            subject=f"case:{mirror.pk}",
-        )
-        now = current_time()
-        mirror.remote_item = {**(mirror.remote_item or {}), "withdraw": now.isoformat()}
-        case_save(mirror)
-        event_record(
-            mirror,
-            CaseEvent.Kind.REMOTE_REQUEST,
-            actor=actor,
-            data={"region": mirror.handling_region, "request": "withdraw"},
-            at=now,
-        )
+        withdraw_send(mirror, actor=actor)
     return mirror
+
+
+def withdraw_send(mirror: Case, *, actor: Any) -> None:
+    """Queue ``case.withdraw`` for the (locked) mirror — a lone one, or an item of a joint
+    bundle that its applicant withdraws (`withdrawal.case_withdraw`); once. Refused before the
+    handling node acknowledged the case (it may not have it yet) and once it decided."""
+    if (mirror.remote_item or {}).get("withdraw"):
+        return  # asked already: once
+    if mirror.status not in WITHDRAWABLE or mirror.decision or not mirror.acknowledged_at:
+        raise Conflict(
+            _(
+                "This application can no longer be withdrawn here, or region %(region)s has "
+                "not acknowledged it yet: try again later."
+            )
+            % {"region": mirror.handling_region},
+            code="not_withdrawable",
+        )
+    from onestop.federation import services as federation_services
+
+    federation_services.message_send(
+        to_region=mirror.handling_region,
+        type=WITHDRAW,
+        body={"case": str(mirror.pk)},
+        purpose="case",
+        subject=f"case:{mirror.pk}",
+    )
+    now = current_time()
+    mirror.remote_item = {**(mirror.remote_item or {}), "withdraw": now.isoformat()}
+    case_save(mirror)
+    event_record(
+        mirror,
+        CaseEvent.Kind.REMOTE_REQUEST,
+        actor=actor,
+        data={"region": mirror.handling_region, "request": "withdraw"},
+        at=now,
+    )
 
 
 # --- the handling node -------------------------------------------------------------------------
