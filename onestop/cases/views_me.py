@@ -144,6 +144,18 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 # --- one application ----------------------------------------------------------------------------
 
 
+def _elsewhere(case: Case) -> str:
+    """Who handles an item of another region's node (a joint bundle's): its department there,
+    and the region."""
+    if not case.is_mirror:
+        return ""
+    names = case.remote_item or {}
+    english = (get_language() or "").startswith("en")
+    department = str((english and names.get("department_en")) or names.get("department_zh") or "")
+    region = _("region %(region)s") % {"region": case.handling_region}
+    return f"{department} ({region})" if department else region
+
+
 def _item_row(case: Case, today: Any) -> dict[str, Any]:
     running = case.status in OPEN and case.due_date is not None
     result_url = ""
@@ -152,7 +164,7 @@ def _item_row(case: Case, today: Any) -> dict[str, Any]:
     return {
         "case": case,
         "title": case.item.name if case.item is not None else _title(case),
-        "department": case.department.name if case.department is not None else "",
+        "department": case.department.name if case.department is not None else _elsewhere(case),
         "paused": case.paused_since is not None,
         "remaining": clock.remaining_days(case, today=today) if running else None,
         "overdue": running and case.due_date is not None and case.due_date < today,

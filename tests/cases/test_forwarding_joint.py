@@ -257,3 +257,19 @@ def test_withdrawing_a_bundle_asks_the_other_node_to_withdraw_its_item(
     _status(client, peer, mirror, 2, "withdrawn")
     mirror.refresh_from_db()
     assert mirror.status == Case.Status.WITHDRAWN
+
+
+def test_my_space_shows_the_other_regions_item_in_the_bundle(
+    client: Any, citizen: Any, joint: Any, peer: FakePeer
+) -> None:
+    draft = newborn_draft_for(citizen, joint)
+    _describe(draft)
+    bundle = services.case_submit(actor=citizen, case=draft, idempotency_key="joint-6")
+    mirror = bundle.children.get(handling_region=PEER)
+    client.force_login(citizen)
+    page = client.get(f"/me/cases/{bundle.number}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert mirror.number in text
+    assert "Moving household registration out" in text
+    assert "Public security (region 320707)" in text
