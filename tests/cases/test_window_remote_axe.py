@@ -76,7 +76,8 @@ def test_the_window_screens_of_received_elsewhere_pass_axe(
     for material in item["materials"]:
         if material["required"] and not material["held_there"]:
             page.locator(f"#material-{material['key']}").set_input_files(str(scan))
-    page.locator("#r-checked").check(force=True)
+    page.locator("label[for=r-checked]").click()
+    expect(page.locator("#r-checked")).to_be_checked()
     page.locator("#forward").click()
     page.wait_for_url(re.compile(r"/window/cases/371121-"))
     mirror = Case.objects.get(handling_region=PEER)

@@ -79,7 +79,7 @@ def case_accept(  # noqa: PLR0912
         )
     found_facts = facts.collect(actor=actor, case=case, items=selected_items(case=case))
     materials_warm_for(case)
-    forwarding_joint.remote_items_describe(case.top)  # a joint scenario: asked before the lock
+    remote = forwarding_joint.remote_items_describe(case.top)  # joint scenario: before the lock
     with transaction.atomic():
         locked = case_lock(case.top)
         if not policies.can(actor, policies.Action.ACCEPT, locked):
@@ -126,6 +126,7 @@ def case_accept(  # noqa: PLR0912
             idempotency_key=key,
             accepted_by=actor,
             window=window,
+            remote=remote,
         )
         if pledged:
             event_record(

@@ -271,7 +271,6 @@ def window_forward_notice(
         today = timezone.localdate(now)
         if notice is None:
             mirror.channel = Case.Channel.WINDOW
-            mirror.status = Case.Status.DRAFT
             mirror.applicant = walkin.account
             mirror.applicant_index = walkin.index
             mirror.applicant_id_masked = walkin.masked[:30]

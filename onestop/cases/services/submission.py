@@ -127,6 +127,7 @@ def accept_submitted(
     processes: dict[str, tuple[str, bool]] | None = None,
     materials: list[CaseMaterial] | None = None,
     declaration: str = "",
+    remote: list[tuple[Any, dict[str, Any]]] | None = None,
 ) -> Case:
     """Number the locked top case, fan it out into item cases, start each item's process and
     follow it (auto-decided items are decided and delivered at once); events, and one
@@ -143,8 +144,8 @@ def accept_submitted(
     schema = case_form_schema(case=top, items=items)
     region = str(top.region_id)
     bundle = top.kind == Case.Kind.BUNDLE
-    # a joint scenario's items of other regions (described before the transaction: cached)
-    described = forwarding_joint.remote_items_describe(top) if bundle else []
+    # a joint scenario's items of other regions (described by the caller before its lock)
+    described = remote if remote is not None else forwarding_joint.remote_items_describe(top)
     numbers = numbers_allocate(region, now, 1 + len(items) if bundle else 1)
     online = top.channel == Case.Channel.ONLINE
     transitions.step(top, "submit" if online else "accept", write_event=False)
@@ -323,7 +324,7 @@ def case_submit(
         )
     items = selected_items(case=draft)
     submission_checks(draft, ONLINE_OK, items)
-    forwarding_joint.remote_items_describe(draft)  # a joint scenario: asked before the lock
+    remote = forwarding_joint.remote_items_describe(draft)  # joint scenario: before the lock
     processes = process_keys_for(items=items)
     found_facts = facts.collect(actor=actor, case=draft, items=items, processes=processes)
     try:
@@ -336,6 +337,7 @@ def case_submit(
             if locked.version != draft.version:  # answers changed meanwhile: look again
                 items = selected_items(case=locked)
                 processes = process_keys_for(items=items)
+                remote = forwarding_joint.remote_items_describe(locked)
             materials = submission_checks(locked, ONLINE_OK, items)
             accept_submitted(
                 processes=processes,
@@ -347,6 +349,7 @@ def case_submit(
                 accepted_by=None,
                 items=items,
                 declaration=declaration[:500],
+                remote=remote,
             )
     except IntegrityError:
         if key is not None:
