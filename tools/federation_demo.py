@@ -29,7 +29,31 @@ REGIONS = (("371121", "五莲县 Wulian"), ("320707", "赣榆区 Ganyu"), ("3301
 
 
 # The message types of cross-province cases and federated search, allowed both ways.
-CASE_TYPES = "ping catalog.search case.item case.forward case.status"
+CASE_TYPES = "ping catalog.search case.item case.forward case.status case.supplement case.withdraw"
+# One cross-province case per national mode: (node that receives it, what it makes, label).
+DEMO_CASES = (
+    (
+        "371121",
+        "demo_fully_online(region='320707', code='32070700GA-GG-0003')",
+        "Fully online (全程网办): the citizen of Wulian applies for Ganyu's item",
+    ),
+    (
+        "320707",
+        "demo_received_elsewhere(region='371121', code='37112100GA-GG-0003')",
+        "Received elsewhere (异地代收代办): Ganyu's clerk receives for Wulian's item",
+    ),
+    (
+        "320707",
+        "demo_joint(slug='household-move-371121-320707')",
+        "Joint handling (多地联办): the household move, Ganyu and Wulian",
+    ),
+)
+DEMO_SHELL = (
+    "from onestop.cases.seed_federation import *; case = {call}; "
+    "kids = ', '.join(str(c.number) + ' (' + (c.handling_region or 'here') + ')' "
+    "for c in case.children.order_by('number')); "
+    "print(case.number, case.status, case.handling_region or '-', kids or '-', sep='|')"
+)
 
 
 def _env(region: str, port: int, base: Path, name: str = "") -> dict[str, str]:
@@ -70,7 +94,8 @@ def _wait(url: str, seconds: float = 240.0) -> None:
 
 
 def _allow_cases(nodes: list[tuple[str, str, int]], base: Path) -> None:
-    """Cross-province cases, fully online, both ways between every pair (docs/federation.md)."""
+    """Cross-province cases (all three modes) both ways between every pair
+    (docs/federation.md)."""
     for region, _name, port in nodes:
         for other, _other_name, _other_port in nodes:
             if other != region:
@@ -78,6 +103,27 @@ def _allow_cases(nodes: list[tuple[str, str, int]], base: Path) -> None:
                     ["peer", "allow", other, "--in-types", CASE_TYPES, "--out-types", CASE_TYPES],
                     _env(region, port, base),
                 )
+
+
+def _demo_cases(nodes: list[tuple[str, str, int]], base: Path) -> list[str]:
+    """One cross-province case in each mode, made on the running nodes (idempotent); the
+    lines that describe them. The nodes' workers deliver the messages."""
+    ports = {region: port for region, _name, port in nodes}
+    lines = []
+    for region, call, label in DEMO_CASES:
+        out = _run(["shell", "-c", DEMO_SHELL.format(call=call)], _env(region, ports[region], base))
+        number, status, handling, children = out.splitlines()[-1].split("|")
+        where = (
+            f"/window/cases/{number}/ (clerk)"
+            if "received" in call
+            else f"/me/cases/{number}/ (citizen)"
+        )
+        lines.append(f"  {label}\n    case {number} on {region} ({status}), at {where}")
+        if handling != "-":
+            lines[-1] += f"; handled by {handling}"
+        if children != "-":
+            lines[-1] += f"\n    items: {children}"
+    return lines
 
 
 def main() -> None:
@@ -137,9 +183,12 @@ def main() -> None:
                         _env(region, port, base),
                     )
         _allow_cases(nodes, base)
+        cases = _demo_cases(nodes, base)
         print("\nThree OneStop nodes, each peered with the other two:\n")
         for region, name, port in nodes:
             print(f"  {name:<16} {region}  http://127.0.0.1:{port}/")
+        print("\nOne cross-province case in each mode:\n")
+        print("\n".join(cases))
         print(
             "\nAccounts on every node (password onestop-demo-2026): citizen, business, clerk,"
             " officer-ps, agent, supervisor, admin (the network screen: /federation/network/)."

@@ -223,8 +223,10 @@ class Case(models.Model):
     # the handling node: the receiving node's mirror).
     remote_case = models.CharField(_("case on the other node"), max_length=64, blank=True)
     remote_number = models.CharField(_("case number on the other node"), max_length=30, blank=True)
-    # On the mirror: the handling node's item ({"code", "name_zh", "name_en", ...}) and the
-    # result it sent (e-licence token, decision); on the handling node: unused.
+    # On the mirror: the handling node's item ({"code", "name_zh", "name_en", ...}) and, when
+    # received at a window here, the delivery chosen ({"delivery": "window"|"wallet"}); on the
+    # handling node: how the receiving node received it ({"channel": "window"|"joint",
+    # "delivery", "window", "centre", "bundle"}; {} for an online application).
     remote_item = models.JSONField(_("item on the other node"), default=dict, blank=True)
     # The last `case.status` sequence sent (handling node) or applied (mirror).
     remote_seq = models.PositiveIntegerField(_("status sequence"), default=0)
@@ -359,6 +361,8 @@ class CaseEvent(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         FORWARDED = "forwarded", _("Forwarded to the handling region")
         REMOTE_STEP = "remote_step", _("Step at the handling region")
+        # The applicant's supplement or withdrawal, sent to the handling region's node.
+        REMOTE_REQUEST = "remote_request", _("Sent to the handling region")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -395,6 +399,8 @@ class CaseEvent(models.Model):
             return gettext("Forwarded to the node of region %(region)s") % {
                 "region": data["region"]
             }
+        if self.kind == self.Kind.REMOTE_REQUEST:
+            return _request_label(data)
         if self.kind == self.Kind.POSTED and data.get("tracking_number"):
             return gettext("Result sent by post, tracking number %(number)s") % {
                 "number": data["tracking_number"]
@@ -418,6 +424,14 @@ def window_label(window: Any) -> str:
         "number": window["number"],
         "centre": _in_language(window.get("centre")),
     }
+
+
+def _request_label(data: dict[str, Any]) -> str:
+    """What the applicant sent to the handling node, as the mirror's timeline says it."""
+    region = {"region": data.get("region", "")}
+    if data.get("request") == "withdraw":
+        return gettext("Withdrawal sent to region %(region)s") % region
+    return gettext("Supplement sent to region %(region)s") % region
 
 
 def _remote_label(data: dict[str, Any]) -> str:

@@ -244,6 +244,8 @@ def _item_line(item: dict[str, Any]) -> str:
     extra = []
     if item.get("number"):
         extra.append(str(item["number"]))
+    if item.get("handling_region"):
+        extra.append(_("handled by region %(region)s") % {"region": item["handling_region"]})
     days = None if item.get("promised_days") is None else int(item["promised_days"])
     if days is not None:
         extra.append(limit_text(days))
@@ -272,6 +274,7 @@ def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> 
     accepted = dates.date_text(accepted_at)
     if accepted:
         page.row(_("Accepted on"), accepted)
+    _handling_row(page, data)
     if data.get("window"):
         page.row(_("Window"), _window_text(data["window"], issuer))
     items = data.get("items") or []
@@ -314,6 +317,17 @@ def _receipt(document: CaseDocument, base_url: str, *, public: bool = False) -> 
     if not public:
         page.seal(issuer, accepted, seal_image(data))
     return page.done(_("Keep this receipt until the result is delivered."))
+
+
+def _handling_row(page: _Page, data: dict[str, Any]) -> None:
+    """Received here for another region's node (异地代收): the paper names the region that
+    handles the application and decides."""
+    if data.get("handling_region"):
+        page.row(
+            _("Handling region"),
+            _("Region %(region)s (received here, decided there)")
+            % {"region": data["handling_region"]},
+        )
 
 
 def _window_text(window: Any, issuer: str) -> str:
@@ -383,6 +397,7 @@ def _notice(document: CaseDocument) -> bytes:
     page.row(_("Notice number"), str(data.get("reference") or "") or _("(not numbered)"))
     _common_rows(page, data, document)
     page.row(_("Issued on"), dates.date_text(issued_at))
+    _handling_row(page, data)
     if data.get("window"):
         page.row(_("Window"), _window_text(data["window"], issuer))
     if data.get("issued_by"):

@@ -110,7 +110,12 @@ TABLE: tuple[Transition, ...] = (
     ),
     # Fully online for another region's item (docs/federation.md, "Cross-province cases"): the
     # receiving node's mirror is sent to the handling node ...
-    Transition(S.DRAFT, "forward", S.FORWARDED, (ITEM,), (APPLICANT,), (E.FORWARDED,)),
+    # (online by the applicant; at a window by a clerk, also continuing a one-time notice; a
+    # joint scenario's item of another region with its bundle's acceptance)
+    *(
+        Transition(s, "forward", S.FORWARDED, (ITEM,), (APPLICANT, CLERK, SYSTEM), (E.FORWARDED,))
+        for s in OPEN_DRAFT
+    ),
     # ... and follows the statuses the handling node reports (`case.status` messages), in the
     # order of their sequence; the decision is the handling node's, never the mirror's.
     *(

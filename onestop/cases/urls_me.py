@@ -23,6 +23,11 @@ urlpatterns: list[URLPattern] = [
         name="my_supplement_answer",
     ),
     path("me/cases/<str:number>/withdraw", views_me.withdraw, name="my_withdraw"),
+    path(
+        "me/cases/<str:number>/remote-supplement",
+        views_me.remote_supplement,
+        name="my_remote_supplement",
+    ),
     path("me/cases/<str:number>/receipt.pdf", views_me.my_receipt_pdf, name="my_receipt_pdf"),
     path("me/cases/<str:number>/notice.pdf", views_me.my_notice_pdf, name="my_notice_pdf"),
 ]

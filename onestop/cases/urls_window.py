@@ -7,12 +7,18 @@ one-time notice at the window)."""
 
 from django.urls import URLPattern, path
 
-from onestop.cases import views_window
+from onestop.cases import views_window, views_window_remote
 
 urlpatterns: list[URLPattern] = [
     path("window/", views_window.console, name="window"),
     path("window/start/", views_window.start, name="window_start"),
     path("window/scan/", views_window.scan, name="window_scan"),
+    path("window/remote/", views_window_remote.remote_search, name="window_remote"),
+    path(
+        "window/remote/<str:region>/<str:code>/",
+        views_window_remote.remote_apply,
+        name="window_remote_apply",
+    ),
     path("window/cases/<str:number>/", views_window.case_page, name="window_case"),
     path("window/cases/<str:number>/receipt.pdf", views_window.receipt_pdf, name="receipt_pdf"),
     path("window/cases/<str:number>/notice.pdf", views_window.notice_pdf, name="notice_pdf"),

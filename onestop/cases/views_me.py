@@ -66,7 +66,7 @@ def _url(name: str, **kwargs: Any) -> str:
 
 
 def _title(case: Case) -> str:
-    if case.remote_item:  # a mirror: the handling region's item, as its node named it
+    if case.is_mirror and case.remote_item:  # a mirror: the item as its node named it
         english = (get_language() or "").startswith("en") and case.remote_item.get("name_en")
         return str(english or case.remote_item.get("name_zh") or "")
     subject = case.scenario if case.scenario is not None else case.item
@@ -144,6 +144,18 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 # --- one application ----------------------------------------------------------------------------
 
 
+def _elsewhere(case: Case) -> str:
+    """Who handles an item of another region's node (a joint bundle's): its department there,
+    and the region."""
+    if not case.is_mirror:
+        return ""
+    names = case.remote_item or {}
+    english = (get_language() or "").startswith("en")
+    department = str((english and names.get("department_en")) or names.get("department_zh") or "")
+    region = _("region %(region)s") % {"region": case.handling_region}
+    return f"{department} ({region})" if department else region
+
+
 def _item_row(case: Case, today: Any) -> dict[str, Any]:
     running = case.status in OPEN and case.due_date is not None
     result_url = ""
@@ -152,7 +164,7 @@ def _item_row(case: Case, today: Any) -> dict[str, Any]:
     return {
         "case": case,
         "title": case.item.name if case.item is not None else _title(case),
-        "department": case.department.name if case.department is not None else "",
+        "department": case.department.name if case.department is not None else _elsewhere(case),
         "paused": case.paused_since is not None,
         "remaining": clock.remaining_days(case, today=today) if running else None,
         "overdue": running and case.due_date is not None and case.due_date < today,
@@ -221,8 +233,25 @@ def _documents(top: Case) -> list[dict[str, Any]]:
     return rows
 
 
+def _remote_supplement(top: Case, request: HttpRequest) -> dict[str, Any] | None:
+    """The supplement the handling node asked for, to answer here (a mirror waiting for one
+    not answered yet), with each material's name in the reader's language."""
+    asked = (top.remote_item or {}).get("supplement") if top.is_mirror else None
+    if top.status != S.SUPPLEMENT or not asked or asked.get("answered"):
+        return None
+    english = (get_language() or "").startswith("en")
+    return {
+        **asked,
+        "materials": [
+            {"key": m["key"], "name": (english and m.get("name_en")) or m.get("name_zh")}
+            for m in asked.get("materials") or []
+        ],
+    }
+
+
 def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
     today = timezone.localdate()
+    remote = top.remote_item or {}
     children = selectors.children(case=top)
     events = selectors.case_timeline(case=top)
     return {
@@ -238,10 +267,12 @@ def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
         ),
         "errors": {},
         "can_withdraw": bool(top.number)
-        and not top.is_mirror  # withdrawing at the handling node is not built yet
         and top.status in (S.ACCEPTED, S.SUPPLEMENT)
         and not top.decision
-        and not any(c.decision for c in children),
+        and not any(c.decision for c in children)
+        # a mirror: once its handling node acknowledged it, and once (`mirror_withdraw`)
+        and (not top.is_mirror or (bool(top.acknowledged_at) and not remote.get("withdraw"))),
+        "remote_supplement": _remote_supplement(top, request),
         "continue_url": _url("cases:apply", case_id=top.pk)
         if top.status == S.DRAFT and top.channel == Case.Channel.ONLINE
         else "",
@@ -328,6 +359,14 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     """The applicant withdraws the whole application (before any item is decided)."""
     top = _my_top(request, number)
     try:
+        if top.is_mirror:  # the handling node withdraws it (`case.withdraw`)
+            services.mirror_withdraw(actor=request.user, case=top)
+            messages.success(
+                request,
+                _("Your withdrawal was sent to region %(region)s; it is withdrawn once it says so.")
+                % {"region": top.handling_region},
+            )
+            return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
         services.case_withdraw(actor=request.user, case=top)
     except NotFound:
         raise _not_found() from None
@@ -335,6 +374,33 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(error.message))
         return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
     messages.success(request, _("Your application was withdrawn."))
+    return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
+
+
+@login_required
+@require_POST
+def remote_supplement(request: HttpRequest, number: str) -> HttpResponse:
+    """The applicant answers here the supplement another region's node asked for: every
+    material asked for, scanned, sent back to it (`mirror_supplement_answer`)."""
+    top = _my_top(request, number)
+    try:
+        services.mirror_supplement_answer(
+            actor=request.user,
+            case=top,
+            files=dict(request.FILES.items()),
+            note=request.POST.get("note", ""),
+        )
+    except NotFound:
+        raise _not_found() from None
+    except DomainError as error:
+        context = _detail_context(request, top)
+        context["remote_error"] = str(error.message)
+        return render(request, "cases/me/detail.html", context, status=error.status)
+    messages.success(
+        request,
+        _("Thank you: your supplement was sent to region %(region)s.")
+        % {"region": top.handling_region},
+    )
     return HttpResponseRedirect(reverse("cases:my_case", kwargs={"number": _ref(top)}))
 
 

@@ -182,6 +182,10 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         context["scenarios"] = scenarios
         context["items"] = items.only("code", "name_zh", "name_en", "audience")
         context["suggested"] = _ticket_target(context.get("called") or [], scenarios)
+        if walkin.kind == "person":
+            from onestop.cases.views_window_remote import peer_regions
+
+            context["peer_regions"] = peer_regions()
     return context
 
 
@@ -745,6 +749,8 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     except PermissionDenied as error:
         return forbidden(request, str(error.message))
     case = _case(request, number)
+    if case.top.is_mirror:  # received here for another region's node
+        return _mirror_case(request, case)
     if request.method == "POST":
         try:
             return _case_post(request, case)
@@ -758,6 +764,25 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
         return HttpResponseRedirect(_case_url(case))  # a draft's link, now accepted
     _record_view(request, case)
     return render(request, "cases/window/case.html", _case_context(request, case))
+
+
+def _mirror_case(request: HttpRequest, case: Case) -> HttpResponse:
+    """An application received here for another region's node: its page, and handing over
+    its result (the only step taken here)."""
+    from onestop.cases.views_window_remote import mirror_page
+
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") != "collect":
+                raise ValidationFailed(_("Unknown action."))
+            _result_out(request, case.top, "collect")
+        except DomainError as error:
+            _error(request, error)
+            _record_view(request, case)
+            return mirror_page(request, case, status=error.status)
+        return HttpResponseRedirect(_case_url(case))
+    _record_view(request, case)
+    return mirror_page(request, case)
 
 
 def _pdf_response(

@@ -241,30 +241,48 @@ def receipt_data(case: Case) -> dict[str, Any]:
         if window is not None
         else org_selectors.centre_list(region=str(top.region_id)).first()
     )
-    return {
+    names = top.remote_item if top.is_mirror else {}
+    data = {
         "number": top.number,
-        "title_zh": subject.name_zh if subject is not None else "",
-        "title_en": subject.name_en if subject is not None else "",
+        "title_zh": subject.name_zh if subject is not None else str(names.get("name_zh") or ""),
+        "title_en": subject.name_en if subject is not None else str(names.get("name_en") or ""),
         "applicant_name": top.applicant_name,
         "applicant_id_masked": top.applicant_id_masked,
         "accepted_at": top.accepted_at.isoformat() if top.accepted_at else "",
         "window": window_ref(window) if window is not None else "",
         "centre": {"zh": centre.name_zh, "en": centre.name_en} if centre is not None else "",
         "centre_slug": centre.slug if centre is not None else "",
-        "items": [
-            {
-                "number": c.number or "",
-                "code": c.item.code if c.item_id and c.item else "",
-                "name_zh": c.item.name_zh if c.item_id and c.item else "",
-                "name_en": c.item.name_en if c.item_id and c.item else "",
-                "promised_days": c.promised_days,
-                "due_date": c.due_date.isoformat() if c.due_date else "",
-            }
-            for c in children
-        ],
+        "items": [_receipt_item(c) for c in children],
         "materials": [_material_row(m) for m in materials],
         "pledged": [_material_row(m) for m in materials if m.mode == M.PLEDGED],
         "pledge_due": top.pledge_due.isoformat() if top.pledge_due else "",
+    }
+    if top.is_mirror:  # received here for another region's node, which handles it
+        data["handling_region"] = top.handling_region
+    return data
+
+
+def _receipt_item(case: Case) -> dict[str, Any]:
+    """An item line of the receipt; an item another region's node handles names that region
+    (its name and code as that node sent them)."""
+    if case.is_mirror:
+        names = case.remote_item or {}
+        return {
+            "number": case.number or "",
+            "code": str(names.get("code") or ""),
+            "name_zh": str(names.get("name_zh") or ""),
+            "name_en": str(names.get("name_en") or ""),
+            "promised_days": case.promised_days,
+            "due_date": case.due_date.isoformat() if case.due_date else "",
+            "handling_region": case.handling_region,
+        }
+    return {
+        "number": case.number or "",
+        "code": case.item.code if case.item_id and case.item else "",
+        "name_zh": case.item.name_zh if case.item_id and case.item else "",
+        "name_en": case.item.name_en if case.item_id and case.item else "",
+        "promised_days": case.promised_days,
+        "due_date": case.due_date.isoformat() if case.due_date else "",
     }
 
 

@@ -15,7 +15,10 @@ check fails; every status change is one step of `cases.transitions`.
 - `withdrawal`: case_withdraw
 - `forwarding`: cross-province cases (case_forward, remote_item_get; the handlers of
   `case.item`, `case.forward`, `case.status`), `federation_status` (the handling node's
-  `case.status` on every status change, from `common.case_save`)
+  `case.status` on every status change, from `common.case_save`); `forwarding_window`
+  (received elsewhere: window_forward, window_forward_notice); `forwarding_joint` (joint
+  handling: a bundle's items of other regions forwarded with its acceptance);
+  `forwarding_after` (supplements and withdrawal across nodes)
 - `access`: case_access_record
 - `window`: the clerk's console (walk-in look-up, material check, window_accept, ...)
   (the walk-in queue itself is the service centre's: `org.services`)
@@ -47,6 +50,8 @@ from onestop.cases.services.drafts import (
     prefill_apply_report,
 )
 from onestop.cases.services.forwarding import case_forward, remote_item_get
+from onestop.cases.services.forwarding_after import mirror_supplement_answer, mirror_withdraw
+from onestop.cases.services.forwarding_window import window_forward, window_forward_notice
 from onestop.cases.services.office import task_act
 from onestop.cases.services.service_code import walkin_scan
 from onestop.cases.services.steps import task_complete
@@ -91,6 +96,8 @@ __all__ = [
     "draft_start",
     "material_check",
     "material_scan",
+    "mirror_supplement_answer",
+    "mirror_withdraw",
     "notice_issue",
     "prefill_apply",
     "prefill_apply_report",
@@ -105,6 +112,8 @@ __all__ = [
     "walkin_lookup",
     "walkin_scan",
     "window_accept",
+    "window_forward",
+    "window_forward_notice",
     "window_notice",
     "window_result_collect",
     "window_result_post",

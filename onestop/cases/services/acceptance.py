@@ -20,6 +20,7 @@ from onestop.cases.models import (
     window_ref,
 )
 from onestop.cases.selectors.items import case_form_schema, item_materials, selected_items
+from onestop.cases.services import forwarding_joint
 from onestop.cases.services.common import (
     NOTICE_SUPPLY_WORKING_DAYS,
     OPEN_DRAFT,
@@ -78,6 +79,7 @@ def case_accept(  # noqa: PLR0912
         )
     found_facts = facts.collect(actor=actor, case=case, items=selected_items(case=case))
     materials_warm_for(case)
+    remote = forwarding_joint.remote_items_describe(case.top)  # joint scenario: before the lock
     with transaction.atomic():
         locked = case_lock(case.top)
         if not policies.can(actor, policies.Action.ACCEPT, locked):
@@ -124,6 +126,7 @@ def case_accept(  # noqa: PLR0912
             idempotency_key=key,
             accepted_by=actor,
             window=window,
+            remote=remote,
         )
         if pledged:
             event_record(

@@ -128,6 +128,11 @@ def _delivery(case: Case, top: Case, credential: Any) -> str:
     """Where the approved item's result goes: the applicant's choice when the item can honour
     it; an e-licence choice without an e-licence (or no choice at all) goes to the wallet
     when there is a licence, else to the window."""
+    received = (top.remote_item or {}) if top.is_forwarded_here else {}
+    if received.get("delivery") == Case.Delivery.WINDOW:
+        return Case.Delivery.WINDOW  # at the window of the node that received it
+    if received.get("delivery") == Case.Delivery.WALLET:
+        return Case.Delivery.WALLET if credential is not None else Case.Delivery.WINDOW
     chosen = delivery_choice(top.form_data)
     if chosen in (Case.Delivery.POST, Case.Delivery.WINDOW):
         return chosen
@@ -166,8 +171,8 @@ def case_deliver(case: Case, *, top: Case, now: datetime.datetime, events: list[
         else:
             case.result_kind = Case.ResultKind.PAPER
         case.delivery = _delivery(case, top, credential)
-        if case.delivery == Case.Delivery.WINDOW:
-            case.delivery_window = collection_window(case)
+        if case.delivery == Case.Delivery.WINDOW and not (top.remote_item or {}).get("channel"):
+            case.delivery_window = collection_window(case)  # else the receiving node's window
         transitions.step(case, "deliver", write_event=False)
     else:
         transitions.step(case, "refuse", write_event=False)

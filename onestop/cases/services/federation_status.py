@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from onestop.cases.models import Case, Supplement
+from django.utils import timezone
+
+from onestop.cases.models import Case, CaseMaterial, Supplement
+from onestop.cases.services.common import SUPPLEMENT_WORKING_DAYS
+from onestop.core import calendar
 from onestop.federation import services as federation_services
 
 STATUS = "case.status"
@@ -41,6 +45,18 @@ def status_body(case: Case) -> dict[str, Any]:
         )
         if open_request is not None:
             body["supplement"] = open_request.reason[:2000]
+            # what the applicant hands in again at home (`case.supplement` brings it back)
+            names = {
+                m.key: (m.name_zh, m.name_en)
+                for m in CaseMaterial.objects.filter(case=case.top, key__in=open_request.materials)
+            }
+            body["supplement_materials"] = [
+                {"key": k, "name_zh": names.get(k, (k, ""))[0], "name_en": names.get(k, (k, ""))[1]}
+                for k in open_request.materials
+            ]
+            body["supplement_due"] = calendar.add_working_days(
+                timezone.localdate(open_request.requested_at), SUPPLEMENT_WORKING_DAYS
+            ).isoformat()
     if case.credential_id is not None and case.credential is not None:
         body["licence"] = case.credential.token
     if case.delivery:

@@ -42,13 +42,14 @@ from onestop.cases.services.common import (
     FINAL_ITEM,
     EventKind,
     S,
+    case_lock,
     case_save,
     current_time,
     event_record,
     fields_clean,
     idempotency_key_clean,
 )
-from onestop.cases.services.delivery import delivered_notify
+from onestop.cases.services.delivery import completion_check, delivered_notify
 from onestop.cases.services.federation_status import STATUS
 from onestop.cases.services.forms import form_clean
 from onestop.cases.services.notices import case_notify, case_title, decided_notify
@@ -152,9 +153,12 @@ def _assertion(actor: Any) -> dict[str, Any]:
     }
 
 
-def _materials_check(item: dict[str, Any], files: dict[str, Any]) -> list[tuple[dict, Any]]:
+def _materials_check(
+    item: dict[str, Any], files: dict[str, Any], have: frozenset[str] = frozenset()
+) -> list[tuple[dict, Any]]:
     """[(material descriptor, checked file)] for the uploads; every required material of the
-    item must be there, none unknown, all together within FORWARD_MAX_BYTES."""
+    item must be there (or among `have`, scanned before), none unknown, all together within
+    FORWARD_MAX_BYTES."""
     wanted = {str(m.get("key")): m for m in item.get("materials") or [] if isinstance(m, dict)}
     unknown = sorted(set(files) - set(wanted))
     if unknown:
@@ -167,7 +171,7 @@ def _materials_check(item: dict[str, Any], files: dict[str, Any]) -> list[tuple[
     missing = sorted(
         k
         for k, m in wanted.items()
-        if m.get("required") and not m.get("held_there") and k not in files
+        if m.get("required") and not m.get("held_there") and k not in files and k not in have
     )
     if missing:
         raise ValidationFailed(
@@ -230,89 +234,26 @@ def case_forward(
     item = remote_item_get(region=region, code=code)
     clean = _form_check(item, form_data)
     checked = _materials_check(item, files)
-    from onestop.federation import services as federation_services
     from onestop.sharing import selectors as sharing_selectors
 
-    now = current_time()
     try:
         with transaction.atomic():
             mirror = Case(
-                kind=Case.Kind.ITEM,
-                region_id=settings.NODE_REGION,
                 channel=Case.Channel.ONLINE,
-                status=S.DRAFT,
                 applicant=actor,
                 applicant_index=sharing_selectors.subject_index_of(actor) or "",
-                applicant_name=assertion["name"][:200],
                 applicant_id_masked=str(getattr(actor, "resident_id_masked", "") or "")[:30],
                 idempotency_key=key,
-                receiving_region=settings.NODE_REGION,
-                handling_region=region,
-                remote_item={
-                    k: item.get(k)
-                    for k in ("code", "name_zh", "name_en", "department_zh", "department_en")
-                },
-                promised_days=item.get("promised_days"),
-                forwarded_at=now,
-                submitted_at=now,
-                created_at=now,
             )
-            mirror.form_data = clean
-            mirror.number = numbers_allocate(settings.NODE_REGION, now, 1)[0]
-            transitions.step(mirror, "forward", write_event=False)
-            fields_clean(mirror)
-            mirror.save(force_insert=True)
-            event_record(mirror, EventKind.FORWARDED, actor=actor, data={"region": region}, at=now)
-            sent = []
-            for material, file in checked:
-                row = CaseMaterial(
-                    case=mirror,
-                    key=str(material["key"]),
-                    name_zh=str(material.get("name_zh") or material["key"])[:300],
-                    name_en=str(material.get("name_en") or "")[:300],
-                    items=[code],
-                    required=bool(material.get("required")),
-                    mode=CaseMaterial.Mode.UPLOAD,
-                    content_type=file.content_type,
-                    size=len(file.data),
-                    sha256=file.sha256,
-                    original_name=file.original_name,
-                )
-                row.file.save(f"{uuid.uuid4().hex}{file.extension}", ContentFile(file.data), False)
-                row.full_clean(exclude=["case", "checked_by", "credential"])
-                row.save()
-                sent.append(
-                    {
-                        "key": row.key,
-                        "name": file.original_name,
-                        "content_type": file.content_type,
-                        "sha256": file.sha256,
-                        "data": base64.b64encode(file.data).decode("ascii"),
-                    }
-                )
-            federation_services.message_send(
-                to_region=region,
-                type=FORWARD,
-                body={
-                    "case": str(mirror.pk),
-                    "number": mirror.number,
-                    "submission": key or str(mirror.pk),
-                    "item": code,
-                    "applicant": assertion,
-                    "form": clean,
-                    "materials": sent,
-                },
-                purpose="case",
-                subject=f"case:{mirror.pk}",
-            )
-            # the identity goes to another region: recorded like any disclosure of it
-            access_log.record(
+            _mirror_forward(
+                mirror,
                 actor=actor,
-                subject_index=mirror.applicant_index,
-                dataset="accounts.identity",
-                fields=sorted(assertion),
-                purpose="application-processing",
-                basis=f"case {mirror.number} forwarded to region {region}",
+                region=region,
+                item=item,
+                form=clean,
+                checked=checked,
+                assertion=assertion,
+                submission=key,
             )
             case_notify(
                 mirror,
@@ -334,6 +275,168 @@ def case_forward(
     return mirror
 
 
+def _mirror_prepare(
+    mirror: Case, *, region: str, item: dict[str, Any], name: str, now: Any
+) -> None:
+    """The fields every mirror of `region`'s item has (in memory)."""
+    mirror.kind = Case.Kind.ITEM
+    mirror.region_id = settings.NODE_REGION
+    mirror.applicant_name = name[:200]
+    mirror.receiving_region = settings.NODE_REGION
+    mirror.handling_region = region
+    mirror.remote_item = {
+        **(mirror.remote_item or {}),
+        **{
+            k: item.get(k) for k in ("code", "name_zh", "name_en", "department_zh", "department_en")
+        },
+    }
+    mirror.promised_days = item.get("promised_days")
+    mirror.created_at = mirror.created_at or now
+
+
+def _materials_store(
+    mirror: Case,
+    item: dict[str, Any],
+    checked: list[tuple[dict, Any]],
+    *,
+    missing: tuple[str, ...] | list[str] = (),
+    checked_by: Any = None,
+) -> None:
+    """The scans kept on the mirror (UPLOAD; a scan replaces an earlier one of the same key),
+    and a MISSING row for each material in `missing` (a one-time notice)."""
+    code = str(item.get("code") or "")
+    rows = {m.key: m for m in CaseMaterial.objects.filter(case=mirror)}
+    described = {str(m.get("key")): m for m in item.get("materials") or [] if isinstance(m, dict)}
+    for key in missing:
+        if key in rows:
+            continue
+        material = described.get(key) or {"key": key}
+        row = CaseMaterial(
+            case=mirror,
+            key=key,
+            name_zh=str(material.get("name_zh") or key)[:300],
+            name_en=str(material.get("name_en") or "")[:300],
+            items=[code],
+            required=bool(material.get("required")),
+            mode=CaseMaterial.Mode.MISSING,
+        )
+        row.full_clean(exclude=["case", "checked_by", "credential"])
+        row.save()
+    for material, file in checked:
+        row = rows.get(str(material["key"])) or CaseMaterial(
+            case=mirror,
+            key=str(material["key"]),
+            name_zh=str(material.get("name_zh") or material["key"])[:300],
+            name_en=str(material.get("name_en") or "")[:300],
+            items=[code],
+            required=bool(material.get("required")),
+        )
+        if row.file:  # a new scan replaces the earlier one, once this commits
+            _delete_on_commit(row.file.name, row.file.storage)
+        row.mode = CaseMaterial.Mode.UPLOAD
+        row.content_type = file.content_type
+        row.size = len(file.data)
+        row.sha256 = file.sha256
+        row.original_name = file.original_name
+        row.checked_by = checked_by
+        row.file.save(f"{uuid.uuid4().hex}{file.extension}", ContentFile(file.data), False)
+        row.full_clean(exclude=["case", "checked_by", "credential"])
+        row.save()
+
+
+def _delete_on_commit(name: str, storage: Any) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def _materials_sent(mirror: Case) -> list[dict[str, Any]]:
+    """The mirror's scans as ``case.forward`` carries them (read back from storage)."""
+    sent = []
+    for row in CaseMaterial.objects.filter(case=mirror, mode=CaseMaterial.Mode.UPLOAD).order_by(
+        "key"
+    ):
+        with row.file.open("rb") as handle:
+            data = handle.read()
+        sent.append(
+            {
+                "key": row.key,
+                "name": row.original_name,
+                "content_type": row.content_type,
+                "sha256": row.sha256,
+                "data": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    return sent
+
+
+def _mirror_forward(
+    mirror: Case,
+    *,
+    actor: Any,
+    region: str,
+    item: dict[str, Any],
+    form: dict[str, Any],
+    checked: list[tuple[dict, Any]],
+    assertion: dict[str, Any],
+    submission: str | None,
+    checked_by: Any = None,
+    extra: dict[str, Any] | None = None,
+    attested: list[dict[str, Any]] | None = None,
+) -> Case:
+    """Number and save the mirror (a new one, or a one-time notice's: FORWARDED), keep its
+    scans, queue ``case.forward`` and record the disclosure of the identity; inside the
+    caller's transaction. `extra` adds members to the message body (the channel, the delivery
+    chosen, the window); `attested`, materials the applicant showed here without a scan."""
+    from onestop.federation import services as federation_services
+
+    now = current_time()
+    _mirror_prepare(mirror, region=region, item=item, name=assertion["name"], now=now)
+    mirror.form_data = form
+    mirror.forwarded_at = now
+    mirror.submitted_at = now
+    mirror.number = numbers_allocate(settings.NODE_REGION, now, 1)[0]
+    transitions.step(mirror, "forward", write_event=False)
+    fields_clean(mirror)
+    if mirror._state.adding:
+        mirror.save(force_insert=True)
+    else:
+        case_save(mirror)
+    event_record(
+        mirror,
+        EventKind.FORWARDED,
+        actor=actor,
+        data={"region": region, "channel": str(mirror.channel)},
+        at=now,
+    )
+    _materials_store(mirror, item, checked, checked_by=checked_by)
+    sent = _materials_sent(mirror) + list(attested or [])
+    federation_services.message_send(
+        to_region=region,
+        type=FORWARD,
+        body={
+            "case": str(mirror.pk),
+            "number": mirror.number,
+            "submission": submission or str(mirror.pk),
+            "item": item.get("code"),
+            "applicant": assertion,
+            "form": form,
+            "materials": sent,
+            **(extra or {}),
+        },
+        purpose="case",
+        subject=f"case:{mirror.pk}",
+    )
+    # the identity goes to another region: recorded like any disclosure of it
+    access_log.record(
+        actor=actor,
+        subject_index=mirror.applicant_index,
+        dataset="accounts.identity",
+        fields=sorted(assertion),
+        purpose="application-processing",
+        basis=f"case {mirror.number} forwarded to region {region}",
+    )
+    return mirror
+
+
 def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
     """``case.status`` from the handling node: the mirror follows it (inside the inbox
     transaction). The step is written to the mirror's timeline in any case; the status moves
@@ -344,14 +447,14 @@ def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
         seq = int(body.get("seq"))
     except (TypeError, ValueError) as exc:
         raise ValidationFailed("case.status needs a case id and a sequence.") from exc
-    mirror = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("applicant")
-        .filter(pk=case_id, handling_region=peer.region)
-        .first()
-    )
-    if mirror is None:
+    found = Case.objects.filter(pk=case_id, handling_region=peer.region).first()
+    if found is None:
         raise NotFound(f"No case {case_id} is handled by {peer.region}.", code="unknown_case")
+    # a joint bundle's item: the bundle first (the lock order of every step of a bundle)
+    parent = case_lock(found.parent) if found.parent is not None else None
+    mirror = (
+        Case.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=found.pk)
+    )
     status = str(body.get("status") or "")
     if status not in transitions.MIRRORED_TO:
         raise ValidationFailed(f"Unknown status {status!r}.", code="bad_status")
@@ -383,9 +486,16 @@ def status_apply(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
                 transitions.step(mirror, f"mirror_{status}", write_event=False)
                 moved = True
         _mirror_result(mirror, body, licence, now)
+        if status == S.SUPPLEMENT and mirror.parent_id is None:
+            from onestop.cases.services.forwarding_after import supplement_received
+
+            supplement_received(mirror, body)
     case_save(mirror)
     event_record(mirror, EventKind.REMOTE_STEP, note=note, data=data, at=now)
-    if moved:
+    if moved and parent is not None:
+        if mirror.status in FINAL_ITEM:  # the bundle completes once, when every item is final
+            completion_check(parent, now=now)
+    elif moved:
         _mirror_notify(mirror, status)
     return {"case": str(mirror.pk), "number": mirror.number, "applied": moved}
 
@@ -417,13 +527,18 @@ def _mirror_result(mirror: Case, body: dict[str, Any], licence: Any, now: Any) -
         mirror.due_date = None
     if mirror.status in FINAL_ITEM:
         mirror.completed_at = mirror.completed_at or now
-        if licence is not None:
+        at_window = (mirror.remote_item or {}).get("delivery") == Case.Delivery.WINDOW
+        if licence is not None and not at_window:
             mirror.result_kind = Case.ResultKind.LICENCE
             mirror.delivery = Case.Delivery.WALLET
         elif mirror.status == S.COMPLETED:
             mirror.result_kind = Case.ResultKind.PAPER
             delivery = str(body.get("delivery") or "")
-            if delivery in (Case.Delivery.POST, Case.Delivery.WINDOW):
+            if at_window:
+                # received at a window here: the result is handed over there
+                mirror.delivery = Case.Delivery.WINDOW
+                mirror.delivery_window = mirror.window
+            elif delivery in (Case.Delivery.POST, Case.Delivery.WINDOW):
                 mirror.delivery = delivery
 
 
@@ -482,6 +597,8 @@ def item_describe(*, code: str) -> dict[str, Any]:
         "department_zh": department.name_zh if department else "",
         "department_en": department.name_en if department else "",
         "promised_days": item.promised_days,
+        # whether the result is an e-licence (it can then go to the applicant's wallet)
+        "e_licence": bool((item.result or {}).get("e_licence")),
         "form": items_form_schema(items=[item]),
         "materials": [
             {
@@ -532,6 +649,8 @@ def _files_of(materials: Any) -> dict[str, ContentFile]:
     for entry in materials:
         if not isinstance(entry, dict) or not entry.get("key"):
             raise ValidationFailed("a material needs its key.", code="bad_materials")
+        if entry.get("attested") and "data" not in entry:
+            continue  # shown to the receiving node, no scan (`_attested_of`)
         try:
             data = base64.b64decode(str(entry.get("data") or ""), validate=True)
         except ValueError as exc:
@@ -543,6 +662,40 @@ def _files_of(materials: Any) -> dict[str, ContentFile]:
             raise ValidationFailed("a material does not match its hash.", code="bad_materials")
         files[str(entry["key"])] = ContentFile(data, name=str(entry.get("name") or "upload")[:200])
     return files
+
+
+ATTESTED = ("licence", "held", "paper")
+
+
+def _attested_of(materials: Any) -> dict[str, str]:
+    """{material key: how the receiving node verified it} for the materials it attests
+    without a scan (a joint application: an e-licence verified, or data the government holds
+    there)."""
+    found: dict[str, str] = {}
+    for entry in materials if isinstance(materials, list) else []:
+        if isinstance(entry, dict) and entry.get("attested") and "data" not in entry:
+            if entry["attested"] not in ATTESTED:
+                raise ValidationFailed("unknown attestation.", code="bad_materials")
+            found[str(entry.get("key"))[:80]] = str(entry["attested"])
+    return found
+
+
+def _received_of(body: dict[str, Any]) -> dict[str, Any]:
+    """How the receiving node received the application (kept on the case here): the channel,
+    the delivery the applicant chose there and the window; {} for an online application."""
+    channel = str(body.get("channel") or "")
+    if channel not in ("window", "joint"):
+        return {}
+    received: dict[str, Any] = body["received"] if isinstance(body.get("received"), dict) else {}
+    delivery = str(body.get("delivery") or "")
+    centre: dict[str, Any] = received["centre"] if isinstance(received.get("centre"), dict) else {}
+    return {
+        "channel": channel,
+        "delivery": delivery if delivery in (Case.Delivery.WINDOW, Case.Delivery.WALLET) else "",
+        "window": str(received.get("window") or "")[:20],
+        "centre": {k: str(centre.get(k) or "")[:200] for k in ("zh", "en")},
+        "bundle": str(body.get("bundle") or "")[:30],
+    }
 
 
 def forward_handler(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
@@ -596,10 +749,17 @@ def forward_handler(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
     for material_key, file in files.items():
         if needed[material_key] not in NOT_UPLOADED:  # held or verified here: not replaced
             material_upload(actor=user, case=draft, key=material_key, file=file)
+    for material_key, how in _attested_of(body.get("materials")).items():
+        if material_key in needed and needed[material_key] not in NOT_UPLOADED:
+            # verified by the receiving node (signed): held, as data shared by a peer is
+            CaseMaterial.objects.filter(case=draft, key=material_key).update(
+                mode=CaseMaterial.Mode.HELD, source=f"peer:{peer.region}:{how}"[:80]
+            )
     draft.receiving_region = peer.region
     draft.handling_region = settings.NODE_REGION
     draft.remote_case = remote_case
     draft.remote_number = str(body.get("number") or "")[:30]
+    draft.remote_item = _received_of(body)
     draft.forwarded_at = current_time()
     case_save(draft)
     case = case_submit(actor=user, case=draft, idempotency_key=key)
@@ -613,3 +773,6 @@ def register() -> None:
     handlers.register(ITEM, item_handler)
     handlers.register(FORWARD, forward_handler)
     handlers.register(STATUS, status_apply)
+    from onestop.cases.services import forwarding_after
+
+    forwarding_after.register()

@@ -37,7 +37,7 @@ def case_title(case: Case, language: str | None = None) -> str:
     by default in the applicant's notification language."""
     language = language or case_language(case)
     top = case.top
-    if top.remote_item:  # a mirror of another region's case: the item's names it was sent
+    if top.is_mirror and top.remote_item:  # a mirror: the item's names as its node sent them
         names = top.remote_item
         english = str(names.get("name_en") or "")
         return english if language.startswith("en") and english else str(names.get("name_zh"))

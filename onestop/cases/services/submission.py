@@ -18,6 +18,7 @@ from onestop.cases.models import Case, CaseEvent, CaseMaterial
 from onestop.cases.provenance import form_provenance
 from onestop.cases.selectors.cases import children, children_keep
 from onestop.cases.selectors.items import case_form_schema, process_keys_for, selected_items
+from onestop.cases.services import forwarding_joint
 from onestop.cases.services.common import (
     FINAL_ITEM,
     HANDED_IN,
@@ -128,6 +129,7 @@ def accept_submitted(
     processes: dict[str, tuple[str, bool]] | None = None,
     materials: list[CaseMaterial] | None = None,
     declaration: str = "",
+    remote: list[tuple[Any, dict[str, Any]]] | None = None,
 ) -> Case:
     """Number the locked top case, fan it out into item cases, start each item's process and
     follow it (auto-decided items are decided and delivered at once); events, and one
@@ -144,6 +146,8 @@ def accept_submitted(
     schema = case_form_schema(case=top, items=items)
     region = str(top.region_id)
     bundle = top.kind == Case.Kind.BUNDLE
+    # a joint scenario's items of other regions (described by the caller before its lock)
+    described = remote if remote is not None else forwarding_joint.remote_items_describe(top)
     numbers = numbers_allocate(region, now, 1 + len(items) if bundle else 1)
     online = top.channel == Case.Channel.ONLINE
     transitions.step(top, "submit" if online else "accept", write_event=False)
@@ -196,23 +200,35 @@ def accept_submitted(
     for (item_case, _item), view in zip(item_cases, views, strict=True):
         engine_follow(item_case, view, actor=None, top=top, events=events)
     cases = [c for c, _i in item_cases]
-    completed = bundle_complete(top, [str(c.status) for c in cases], now=now)
+    # the other regions' items (forwarded with the item cases below) are not final yet
+    completed = bundle_complete(
+        top, [str(c.status) for c in cases] + [str(S.FORWARDED)] * len(described), now=now
+    )
     if completed:
         events.append(transitions.event_for(top, EventKind.COMPLETED, at=now))
     case_save(top)
     if bundle:
-        _children_insert(top, cases)
+        _children_insert(top, cases, described, actor=actor, now=now)
     CaseEvent.objects.bulk_create(events)
     _tell_delivered(top, cases, delivered=completed or (not bundle and top.status in FINAL_ITEM))
     return top
 
 
-def _children_insert(top: Case, cases: list[Case]) -> None:
-    """The bundle's item cases in one insert; kept on `top` for the caller's answer."""
+def _children_insert(
+    top: Case,
+    cases: list[Case],
+    described: list[tuple[Any, dict[str, Any]]],
+    *,
+    actor: Any,
+    now: datetime.datetime,
+) -> None:
+    """The bundle's item cases in one insert, then its items of other regions forwarded
+    (`forwarding_joint`); kept on `top` for the caller's answer."""
     for child in cases:
         fields_clean(child)
     Case.objects.bulk_create(cases)
     children_keep(top, cases)
+    forwarding_joint.joint_fan_out(top, described, actor=actor, now=now)
 
 
 def _handed_in(top: Case, materials: list[CaseMaterial] | None) -> int:
@@ -319,6 +335,7 @@ def case_submit(
         )
     items = selected_items(case=draft)
     submission_checks(draft, ONLINE_OK, items)
+    remote = forwarding_joint.remote_items_describe(draft)  # joint scenario: before the lock
     processes = process_keys_for(items=items)
     found_facts = facts.collect(actor=actor, case=draft, items=items, processes=processes)
     try:
@@ -331,6 +348,7 @@ def case_submit(
             if locked.version != draft.version:  # answers changed meanwhile: look again
                 items = selected_items(case=locked)
                 processes = process_keys_for(items=items)
+                remote = forwarding_joint.remote_items_describe(locked)
             materials = submission_checks(locked, ONLINE_OK, items)
             accept_submitted(
                 processes=processes,
@@ -342,6 +360,7 @@ def case_submit(
                 accepted_by=None,
                 items=items,
                 declaration=declaration[:500],
+                remote=remote,
             )
     except IntegrityError:
         if key is not None:

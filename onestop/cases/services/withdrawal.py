@@ -54,6 +54,11 @@ def case_withdraw(*, actor: Any, case: Case) -> Case:
                 continue
             workflow_services.instance_stop(instance=instance, actor=actor, reason="withdrawn")
         for target in [*items, top]:
+            if target.is_mirror:  # a joint bundle's item of another region: its node withdraws
+                from onestop.cases.services.forwarding_after import withdraw_send
+
+                withdraw_send(target, actor=actor)
+                continue
             transitions.step(target, "withdraw", actor=actor, at=now)
             target.task_name = ""
             target.task_lane = ""
