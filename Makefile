@@ -60,10 +60,10 @@ browser: ## Install Debian's chromium, the CJK font (browser tests, every PDF) a
 
 # Tests never touch the developer's data dir: keys, secret and uploads go to a throwaway one.
 test: install browser ## Install and run the whole suite (DATABASE_URL picks PostgreSQL)
-	DATA_DIR=$$(mktemp -d -t onestop-test-XXXX) $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+	DATA_DIR=$$(mktemp -d -t onestop-test-XXXX) $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: install ## Run the suite without the browser journeys
-	DATA_DIR=$$(mktemp -d -t onestop-test-XXXX) $(BIN)/pytest -n auto -m "not e2e" $(PYTEST_ARGS)
+	DATA_DIR=$$(mktemp -d -t onestop-test-XXXX) $(BIN)/pytest -n auto --dist loadgroup -m "not e2e" $(PYTEST_ARGS)
 
 lint: install ## ruff, ruff format --check, import-linter (the floors), mypy and makemigrations --check
 	$(BIN)/ruff check .

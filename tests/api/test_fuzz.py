@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-server-fuzz")
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "docs" / "api" / "openapi.json"
 CONFIG = Path(__file__).with_name("schemathesis.toml")

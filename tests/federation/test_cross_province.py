@@ -147,6 +147,10 @@ DECIDE = """
 from onestop.accounts.models import User
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
+
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-cross-province")
 officer = User.objects.get(username="officer-ps")
 case = Case.objects.get(receiving_region="371121")
 for _ in range(6):

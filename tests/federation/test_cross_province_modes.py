@@ -256,6 +256,10 @@ print(json.dumps({"status": bundle.status, "mirror": mirror.status,
 ON_H = """
 import json
 from onestop.cases.models import Case
+
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-cross-province-modes")
 case = Case.objects.get(receiving_region="320707", item__code="37112100GA-QR-0006")
 print(json.dumps({"status": case.status, "channel": case.remote_item.get("channel"),
   "bundle": case.remote_item.get("bundle"),

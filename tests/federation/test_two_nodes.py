@@ -17,6 +17,10 @@ import pytest
 
 from tests.factories.nodes import LiveNode, migrate_all, worker_ports
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-two")
+
 PORTS = dict(zip(("371121", "320707"), worker_ports(8301, 8302), strict=True))
 
 

@@ -24,6 +24,10 @@ from onestop.ledger import merkle, note, witness
 from onestop.ledger.canonical import leaf_data
 from tests.factories.nodes import LiveNode, migrate_all, worker_ports
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-witness")
+
 PORTS = dict(zip(("371121", "320707"), worker_ports(8411, 8412), strict=True))  # 8400-8449
 
 

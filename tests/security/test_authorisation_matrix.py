@@ -41,6 +41,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from tests import factories
 from tests.security import world as matrix_world
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("authorisation-matrix")
+
 ROLES = tuple(matrix_world.ROLES)
 
 OK, REDIRECT, LOGIN, UNAUTHORISED, FORBIDDEN, NOT_FOUND, GONE = (
