@@ -777,9 +777,9 @@ def _mirror_case(request: HttpRequest, case: Case) -> HttpResponse:
                 raise ValidationFailed(_("Unknown action."))
             _result_out(request, case.top, "collect")
         except DomainError as error:
-            _error(request, error)
             _record_view(request, case)
-            return mirror_page(request, case, status=error.status)
+            summary = _summary(error, "#collect")
+            return mirror_page(request, case, status=error.status, error_summary=summary)
         return HttpResponseRedirect(_case_url(case))
     _record_view(request, case)
     return mirror_page(request, case)

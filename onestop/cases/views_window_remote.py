@@ -198,7 +198,13 @@ def _remote_post(
     return HttpResponseRedirect(_case_url(case))
 
 
-def mirror_page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
+def mirror_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    status: int = 200,
+    error_summary: list[dict[str, str]] | None = None,
+) -> HttpResponse:
     """An application received here for another region's node, at the window: what was
     received, its papers, the handling region's steps and the result to hand over."""
     top = case.top
@@ -210,6 +216,7 @@ def mirror_page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpR
         "documents": list(top.documents.order_by("created_at", "id")),
         "collect": selectors.results_to_collect(case=top),
         "events": list(top.events.order_by("at", "id")),
+        "error_summary": error_summary or [],
         "continue_url": (
             reverse(
                 "cases:window_remote_apply",
