@@ -738,7 +738,9 @@ def forward_handler(envelope: dict[str, Any], peer: Any) -> dict[str, Any]:
             acr=f"L{asserted['level']}",
         ),
     )
-    draft = draft_start(actor=user, item=item)
+    # An open case of the same item is no reason to refuse: the applicant was warned of it
+    # at home (where they chose to apply again), and the same forward twice is one case (key).
+    draft = draft_start(actor=user, item=item, allow_duplicate=True)
     draft = draft_save(actor=user, case=draft, form_data=form)
     needed = dict(CaseMaterial.objects.filter(case=draft).values_list("key", "mode"))
     unknown = sorted(set(files) - set(needed))
