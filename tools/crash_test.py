@@ -42,6 +42,7 @@ when a check fails. tests/core/test_crash.py runs a lean version (a few kills) i
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import json
 import os
@@ -80,6 +81,7 @@ class Node:
     web: subprocess.Popen | None = None
     worker: subprocess.Popen | None = None
     log: Path | None = None
+    worker_ready: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -153,9 +155,27 @@ class Node:
         return [int(pid) for pid in text.split()]
 
     def start_worker(self) -> None:
-        self.worker = self._spawn(
-            [*ONESTOP, "worker", "--queue-name", "default", "--interval", "0.2"]
+        """`onestop worker`; `worker_ready` is set once it says it has started claiming (after
+        its warm-up), so a kill lands while it works, not while it loads its models."""
+        self.worker_ready.clear()
+        env = self.env() | {"LOG_LEVEL": "INFO"}
+        self.worker = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            [*ONESTOP, "worker", "--queue-name", "default", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
         )
+        threading.Thread(target=self._read_worker, args=(self.worker,), daemon=True).start()
+
+    def _read_worker(self, process: subprocess.Popen) -> None:
+        assert process.stdout is not None  # noqa: S101 - PIPE above
+        with (self.log or self.data_dir / "node.log").open("ab") as log:
+            for line in process.stdout:
+                if b"Starting worker" in line and self.worker is process:
+                    self.worker_ready.set()
+                log.write(line)
 
     def ready(self, timeout: float = 120.0) -> bool:
         """Whether the web server answers /healthz within `timeout` seconds."""
@@ -394,6 +414,7 @@ class Killers:
 
     def worker_loop(self) -> None:
         while self._take():
+            self.node.worker_ready.wait(120)  # killed while it works, not while it loads
             time.sleep(random.uniform(*self.gap))  # noqa: S311
             if not self._take():
                 break
@@ -443,7 +464,7 @@ def phase_setup(plan_path: Path, submits: int, windows: int) -> None:
     from onestop.open311.seed import DEMO_KEY, seed_open311
     from tests.cases.conftest import NEWBORN_ANSWERS, build_world, fill_values, newborn_draft_for
     from tests.cases.factories_window import RESTAURANT_ANSWERS
-    from tests.factories import CitizenFactory, login
+    from tests.factories import CitizenFactory, login, resident_id
 
     users = build_world()
     seed_catalogue()
@@ -457,8 +478,11 @@ def phase_setup(plan_path: Path, submits: int, windows: int) -> None:
         return {"session": client.cookies["sessionid"].value, "csrf": secrets.token_hex(16)}
 
     plan: dict[str, Any] = {"submits": [], "windows": [], "open311_key": DEMO_KEY}
-    for _n in range(submits):
-        citizen = CitizenFactory()
+    for n in range(submits):
+        # a birthday of its own: the factory's serial alone repeats after 1,000
+        # (after 1993: the county code 371121 is valid from then on)
+        birth = (datetime.date(1995, 1, 1) + datetime.timedelta(days=n)).strftime("%Y%m%d")
+        citizen = CitizenFactory(resident_id=resident_id(birth=birth))
         draft = newborn_draft_for(citizen, newborn)
         if draft.variant_answers != NEWBORN_ANSWERS:
             raise RuntimeError(f"the newborn draft was answered {draft.variant_answers}")
@@ -721,6 +745,20 @@ def fresh_database(url: str) -> None:
         db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def drop_database(url: str | None) -> None:
+    """Drop the PostgreSQL database of a run (named `…crash…`); nothing for SQLite."""
+    parts = urllib.parse.urlsplit(url or "")
+    name = parts.path.lstrip("/")
+    if not parts.scheme.startswith("postgres") or "crash" not in name:
+        return
+    import psycopg
+    from psycopg import sql
+
+    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as db:
+        db.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def _phase(node: Node, *args: str, timeout: float = 1800) -> None:
     done = node.run(sys.executable, str(Path(__file__).resolve()), *args, timeout=timeout)
     if done.returncode != 0:
@@ -738,6 +776,7 @@ def run(
     gap: tuple[float, float],
     web_workers: int = 2,
     clients: int = 3,
+    reuse_setup: bool = False,
 ) -> dict[str, Any]:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "metrics").mkdir(exist_ok=True)
@@ -745,8 +784,9 @@ def run(
     node = Node(data_dir=data_dir, database_url=url, port=port, log=data_dir / "node.log")
     plan_path = data_dir / "plan.json"
     started = time.monotonic()
-    fresh_database(url)
-    _phase(node, "_setup", str(plan_path), str(submits), str(windows))
+    if not (reuse_setup and plan_path.exists()):
+        fresh_database(url)
+        _phase(node, "_setup", str(plan_path), str(submits), str(windows))
     setup_seconds = time.monotonic() - started
     plan = json.loads(plan_path.read_text())
 
@@ -880,6 +920,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windows", type=int, default=None, help="window acceptances")
     parser.add_argument("--gap", type=float, nargs=2, default=(0.5, 3.0))
     parser.add_argument("--json", type=Path, default=RESULTS / "crash.json")
+    parser.add_argument(
+        "--reuse-setup",
+        action="store_true",
+        help="keep the database and plan of an earlier set-up in --data-dir (not yet driven)",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="onestop-crash-"))
     report = run(
@@ -890,6 +935,7 @@ def main(argv: list[str] | None = None) -> int:
         submits=args.submits if args.submits is not None else max(10, args.kills),
         windows=args.windows if args.windows is not None else max(5, args.kills // 2),
         gap=tuple(args.gap),
+        reuse_setup=args.reuse_setup,
     )
     print(table(report))  # noqa: T201 - the tool's output
     for line in report["problems"][:40]:
