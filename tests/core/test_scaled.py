@@ -35,6 +35,8 @@ SERVICE = "urban-rural-construction.property-management"
 KEY = "demo-open311-key"  # open311.seed.DEMO_KEY
 
 BUILD = (
+    "from django.core.management import call_command; "
+    "call_command('collectstatic', interactive=False, verbosity=0); "
     "from onestop.core import keys; keys.ensure_keys(); "
     "from tests.open311.conftest import build_world; build_world()"
 )
@@ -165,7 +167,7 @@ def scaled(transactional_db: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 def _processed(number: str, timeout: float = 120.0) -> tuple[list[str], str]:
     """The worker ids that ran the order's receipt task, and the receipt's status, once the
-    task has succeeded and the receipt is delivered."""
+    task has succeeded and the receipt is sent."""
     from django_tasks_db.models import DBTaskResult
 
     from onestop.notify.models import Notification
@@ -178,7 +180,8 @@ def _processed(number: str, timeout: float = 120.0) -> tuple[list[str], str]:
         receipt = Notification.objects.filter(
             template="hotline.received", body__contains=number
         ).first()
-        if task is not None and receipt is not None and receipt.status == "delivered":
+        # the SMS gateway took it (`sent`; the development adapter only logs it)
+        if task is not None and receipt is not None and receipt.status in ("sent", "delivered"):
             return task.worker_ids, receipt.status
         time.sleep(0.5)
     pytest.fail(f"the receipt of {number} was not processed in {timeout} s")
@@ -198,9 +201,9 @@ def test_submitted_on_one_server_processed_by_a_worker_read_on_the_other(
     beating = set(WorkerBeat.objects.values_list("pk", flat=True))
     assert len(beating) == 2  # two task workers, both alive
     assert workers[-1] in beating  # one of them ran it
-    assert receipt == "delivered"
+    assert receipt == "sent"
 
-    status, _h, read = _call(b, "GET", f"/open311/v2/requests/{number}.json?api_key={KEY}")
+    status, _h, read = _call(b, "GET", f"/open311/v2/requests/{number}.json", **{"X-Api-Key": KEY})
     assert status == 200
     [order] = json.loads(read)
     assert order["service_request_id"] == number

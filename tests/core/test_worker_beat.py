@@ -1,7 +1,10 @@
 """A task worker killed while it runs a task does not lose the task (issue #13, the crash test):
 workers beat (`core.workers`), and a task left running by a worker that stopped beating is
-queued again — found by the crash test (tools/crash_test.py), where a `kill -9` of the worker
-left the hotline's SMS receipt task `RUNNING` for ever and the receipt was never sent."""
+queued again. Found while building the crash test (tools/crash_test.py): django-tasks-db marks a
+task `RUNNING` when it is claimed and nothing ever looks at it again, so a `kill -9` landing
+while the hotline's SMS receipt task runs would leave it `RUNNING` for ever, the receipt never
+sent (the crash test's kills rarely land inside a task of a few milliseconds; these tests make
+that moment on purpose)."""
 
 from __future__ import annotations
 
