@@ -20,7 +20,7 @@ DEPLOY_ENV = env -u DATABASE_URL -u SECRET_KEY -u ONESTOP_SECRET_KEY -u ONESTOP_
   PUBLIC_URL=https://onestop.example.gov.cn NOTIFY_SMS_BACKEND=onestop.notify.channels.HttpSMSBackend \
   NOTIFY_SMS_URL=https://sms.example.gov.cn/send NOTIFY_EMAIL_BACKEND=onestop.notify.channels.DjangoEmailBackend
 
-.PHONY: help install install-runtime run federation-demo serve test test-fast lint deploy-check audit fmt bench messages openapi screenshots browser clean
+.PHONY: help install install-runtime run run-scaled crash-test federation-demo serve test test-fast lint deploy-check audit fmt bench messages openapi screenshots browser clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,17 @@ run: install ## Install, migrate, seed the demo region and serve portal, console
 	$(BIN)/onestop collectstatic --no-input -v 0
 	$(BIN)/onestop seed_demo
 	$(BIN)/onestop serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# Scale-out on one machine (docs/operations.md, "Scaling out"): PostgreSQL and Redis required.
+REDIS_URL ?= redis://127.0.0.1:6379/0
+run-scaled: install ## Two web servers (PORT, PORT+1) and two task workers on PostgreSQL (DATABASE_URL) with Redis (REDIS_URL)
+	REDIS_URL=$(REDIS_URL) $(BIN)/python tools/run_scaled.py --prepare --ports $(PORT) $$(($(PORT) + 1)) --web-workers $(WORKERS)
+
+# The crash test (docs/security.md): a database of its own, emptied first (its name must say "crash").
+KILLS ?= 200
+CRASH_PORT ?= 8790
+crash-test: install ## kill -9 the web server and the task worker KILLS times under load (DATABASE_URL=postgres://…/onestop_crash); bench/results/crash.json
+	$(BIN)/python tools/crash_test.py --kills $(KILLS) --port $(CRASH_PORT)
 
 federation-demo: install ## Three demo nodes (371121, 320707, 330106) on ports 8001-8003, peered with each other
 	$(BIN)/python tools/federation_demo.py

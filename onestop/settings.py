@@ -276,10 +276,39 @@ STORAGES = {
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
 }
+# Task workers beat this often; a task left running by a worker silent this long (killed, its
+# machine lost) is queued again (core.workers).
+TASK_WORKER_BEAT_SECONDS = env.float("TASK_WORKER_BEAT_SECONDS", default=10.0)
+TASK_WORKER_LOST_SECONDS = env.float("TASK_WORKER_LOST_SECONDS", default=60.0)
 
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://onestop"),
-}
+# The cache (rate-limit counters, sessions when in Redis, per-request memos): CACHE_URL (any
+# django-environ cache URL), or REDIS_URL for Django's own RedisCache (`redis://host:6379/4`);
+# local memory of each process otherwise. Several web servers and workers (`make run-scaled`,
+# docs/operations.md "Scaling out") must share one: Redis.
+REDIS_URL = env.str("REDIS_URL", default="")
+if env.str("CACHE_URL", default="") or not REDIS_URL:
+    CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onestop")}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # a short-lived connection failure is an error, not a hang of every worker
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+# Sessions: in the database by default; in the shared cache (Redis) when there is one, so any
+# web server reads a session another one wrote without a database query. SESSION_ENGINE names
+# another engine (e.g. `django.contrib.sessions.backends.cached_db`: Redis, written through to
+# the database, so a Redis restart signs nobody out).
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.cache"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db",
+)
 
 SESSION_COOKIE_HTTPONLY = True
 # A session lasts a working day (staff are also signed out after STAFF_SESSION_IDLE_SECONDS).
@@ -358,6 +387,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 CASE_UPLOAD_MAX_BYTES = env.int("CASE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# The hotline's routing model may dispatch a confident Open311 request by itself (hotline.routing;
+# off: every request waits for an agent).
+HOTLINE_AUTO_DISPATCH = env.bool("HOTLINE_AUTO_DISPATCH", default=True)
 # How long a worker remembers a verified Open311 API key (with its client, service account and
 # roles) and a service code's category: a revoked key, a changed role or category reaches the
 # other workers within this many seconds (0: read them on every request).

@@ -89,3 +89,22 @@ class DayCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} {self.region}-{self.day:%Y%m%d}: {self.last}"
+
+
+class WorkerBeat(models.Model):
+    """A running task worker (`onestop worker`) and when it last said it was alive
+    (`core.workers`): a task left running by a worker that stopped beating — killed, its
+    machine gone — is queued again."""
+
+    worker_id = models.CharField(_("worker id"), max_length=64, primary_key=True)
+    hostname = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"))
+    beat_at = models.DateTimeField(_("last beat"), db_index=True)
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

@@ -61,9 +61,11 @@ def _notify(
     recipient_phone: str | None = None,
     recipient_user: Any = None,
     channels: Sequence[str] = ("sms",),
+    dedupe_key: str | None = None,
 ) -> None:
     """Hand a message to `notify.services.notification_send`; a no-op while the notify app is
-    not installed (ImportError only: any other failure is a real error)."""
+    not installed (ImportError only: any other failure is a real error). With a `dedupe_key`,
+    a message already made under that key is not made again."""
     try:
         module = importlib.import_module("onestop.notify.services")
     except ImportError:
@@ -75,6 +77,7 @@ def _notify(
         template=template,
         context=context,
         channels=tuple(channels),
+        dedupe_key=dedupe_key,
     )
 
 
@@ -530,7 +533,10 @@ def _idempotent(
 def ticket_notify(*, order_id: int, template: str, context: dict[str, Any]) -> int:
     """Send `template` to the caller of the order and of every order merged into it (the
     worker's side of `ticket_create`'s receipt); returns how many messages were handed to
-    notify. An order that no longer exists sends nothing."""
+    notify. An order that no longer exists sends nothing.
+
+    Idempotent: a task re-run after its worker was killed (`core.workers`) finds each message
+    made already under its key (order, template, recipient's order) and makes none twice."""
     order = WorkOrder.objects.filter(pk=order_id).first()
     if order is None:
         return 0
@@ -541,6 +547,7 @@ def ticket_notify(*, order_id: int, template: str, context: dict[str, Any]) -> i
                 template=template,
                 context={**context, "number": recipient["number"]},
                 recipient_phone=recipient["phone"],
+                dedupe_key=f"hotline:{order.pk}:{template}:{recipient['number']}",
             )
     return len(recipients)
 

@@ -106,7 +106,21 @@ def _lock_head_and_edge() -> tuple[int, dict[tiles.TileKey, tiles.TileRow]]:
     if size >> (8 * EDGE_LEVELS):
         raise ValidationFailed(_("The log is full."))
     edge = {(lv, ix): (bytes(h), bytes(i)) for _s, lv, ix, h, i in rows if lv is not None}
+    if not _edge_fits(size, edge):
+        # This statement waited for another append's lock: PostgreSQL (READ COMMITTED) re-read
+        # the head row in its new version, but the tiles joined to it as they were when the
+        # statement began (found by the crash test: "tile 0/0 does not match a tree of size
+        # N"). The lock is ours now: read the tiles again, they are the head's.
+        edge = selectors.tile_rows(tiles.edge_keys(size))
     return size, edge
+
+
+def _edge_fits(size: int, edge: dict[tiles.TileKey, tiles.TileRow]) -> bool:
+    """Whether `edge` holds the partial tiles of a tree of `size`, each as wide as it should be."""
+    return all(
+        key in edge and len(edge[key][0]) == tiles.tile_width(size, *key) * tiles.HASH
+        for key in tiles.edge_keys(size)
+    )
 
 
 def _save_head(size: int, frontier: bytes, now: Any) -> None:

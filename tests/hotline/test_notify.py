@@ -57,3 +57,23 @@ def test_a_refused_step_sends_nothing(world, make, django_capture_on_commit_call
         services.ticket_reply(actor=world["officer-ps"], order=order, text="Too early.")
     assert callbacks == []
     assert _hotline_notifications().count() == 0
+
+
+def test_a_receipt_task_run_again_sends_one_receipt(
+    world, make, django_capture_on_commit_callbacks
+):
+    """The receipt task may run twice (its worker killed after the messages were made and
+    before the task was marked done: `core.workers` queues it again; the crash test's case):
+    the caller gets one receipt, not two."""
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make()
+    [queued] = DBTaskResult.objects.filter(task_path=tasks.notify_citizens.module_path)
+    args = queued.args_kwargs["args"]
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        assert tasks.notify_citizens.call(*args) == 1
+    with django_capture_on_commit_callbacks(execute=True) as second:
+        assert tasks.notify_citizens.call(*args) == 1
+    [receipt] = _hotline_notifications().filter(template="hotline.received")
+    assert order.number in receipt.body
+    assert receipt.dedupe_key == f"hotline:{order.pk}:hotline.received:{order.number}"
+    assert (len(first), len(second)) == (1, 0)  # one delivery queued, by the first run only

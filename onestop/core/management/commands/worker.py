@@ -27,7 +27,7 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from onestop.core import warmup
+from onestop.core import warmup, workers
 
 _CLAIM_SQL: str | None = None
 
@@ -100,10 +100,23 @@ class OneStopWorker(db_worker.Worker):
         return task_result
 
     def run(self) -> None:
-        """The library's loop (`db_worker.Worker.run`) around `claim_next`."""
+        """The library's loop (`db_worker.Worker.run`) around `claim_next`, with a heartbeat."""
         db_worker.logger.info(
             "Starting worker worker_id=%s queues=%s", self.worker_id, ",".join(self.queue_names)
         )
+        # Alive from now on (`core.workers`): a task this worker is killed in is queued again by
+        # the others (or by this one's successor) once its beats stop.
+        heart = workers.Heart(self.worker_id)
+        heart.beat_once()
+        heart.start()
+        try:
+            self._loop()
+        finally:
+            heart.stop()
+            if not self.running_task:  # stopped cleanly, nothing half-run
+                workers.worker_forget(worker_id=self.worker_id)
+
+    def _loop(self) -> None:
         if self.startup_delay and self.interval:
             time.sleep(random.random())  # noqa: S311 - spreads the start, not a secret
         while self.running:
