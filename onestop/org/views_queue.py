@@ -112,6 +112,8 @@ def _ticket_page(request: HttpRequest, token: str, *, status: int = 200) -> Http
         "token": token,
         "purpose": selectors.ticket_purpose(ticket),
         "bring": purpose.bring if purpose is not None else (),
+        # a bundle's list covers all its items; which of them apply depends on the answers
+        "bring_depends": purpose is not None and purpose.kind == purposes.SCENARIO,
         "ahead": selectors.tickets_ahead(ticket=ticket),
     }
     response = render(request, "org/queue_ticket.html", context, status=status)

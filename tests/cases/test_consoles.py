@@ -13,9 +13,9 @@ NAV = re.compile(r'class="os-staffnav__link" href="([^"]+)"')
 
 EXPECTED = {
     "clerk": ["cases:window"],
-    "officer-ps": ["cases:office", "hotline:department", "credentials:issued"],
+    "officer-ps": ["cases:office", "reviews:console", "hotline:department", "credentials:issued"],
     "agent": ["hotline:desk"],
-    "supervisor": ["cases:supervisor", "hotline:desk", "hotline:supervisor"],
+    "supervisor": ["cases:supervisor", "hotline:desk", "reviews:console", "hotline:supervisor"],
 }
 
 

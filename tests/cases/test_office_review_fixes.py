@@ -38,6 +38,10 @@ def test_timeline_has_only_the_case_and_its_bundle(
     assert cases <= {ps_case.pk, newborn_case.pk}
     assert newborn_case.pk in cases
     assert "Sibling secret note." not in response.content.decode()
+    # the applicant's drafting is not the officer's file: it starts at the submission
+    kinds = [e.kind for e in response.context["events"]]
+    assert "created" not in kinds
+    assert "submitted" in kinds
 
 
 def test_supplement_form_offers_only_materials_that_can_be_handed_in(

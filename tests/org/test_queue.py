@@ -262,3 +262,23 @@ def test_the_ticket_is_sent_by_sms_once_per_phone(centre: ServiceCentre) -> None
     assert "usa-header" not in kiosk  # kiosk mode: no site header
     assert 'id="ticket-bring"' in kiosk
     assert client.post(reverse("org:queue_ticket_sms", args=["forged"]), {}).status_code == 404
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_a_bundles_ticket_says_the_papers_depend_on_the_situation(centre: ServiceCentre) -> None:
+    """A bundle's "what to bring" lists the papers of all its items; which apply depends on the
+    answers, and the ticket says so (an item's list is what that item needs)."""
+    choices = purposes.purpose_choices(region=centre.region_id)
+    bundle = next(p for p in choices if p.kind == purposes.SCENARIO)
+    item = next(p for p in choices if p.kind == purposes.ITEM)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    shown = {}
+    for purpose in (bundle, item):
+        taken = client.post(
+            reverse("org:queue_take"), {"centre": centre.slug, "purpose": purpose.ref}
+        )
+        assert taken.status_code == 302
+        shown[purpose.kind] = client.get(taken["Location"]).content.decode()
+    assert 'id="ticket-bring-depends"' in shown[purposes.SCENARIO]
+    assert "depends on your situation" in shown[purposes.SCENARIO]
+    assert 'id="ticket-bring-depends"' not in shown[purposes.ITEM]

@@ -427,9 +427,11 @@ def _form_fields(case: Case) -> dict[str, tuple[str, dict[str, Any]]] | None:
 
 
 def _timeline(case: Case) -> list[CaseEvent]:
-    """The item case's own events and the bundle's, never the sibling departments' notes."""
+    """The item case's own events and the bundle's, never the sibling departments' notes, and
+    not the applicant's drafting ("draft saved": the officer's file starts at the submission)."""
     return list(
         CaseEvent.objects.filter(Q(case=case) | Q(case=case.top))
+        .exclude(case=case.top, kind=CaseEvent.Kind.CREATED)
         .select_related("case", "actor")
         .order_by("at", "id")
     )
