@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from onestop.accounts.admin_scope import SuperuserOnlyAdminMixin
 from onestop.reviews.models import DailyStat, Rectification, Review
 
 
@@ -21,15 +22,17 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
+# Who rated which case, and the department's call-back: superusers only (the departments read
+# them in the reviews console, where every view of the reviewer's name is an access record).
 @admin.register(Review)
-class ReviewAdmin(ReadOnly):
+class ReviewAdmin(SuperuserOnlyAdminMixin, ReadOnly):
     list_display = ("event_kind", "event_ref", "version", "level", "department", "current")
     list_filter = ("level", "current", "voided")
     exclude = ("author", "text")
 
 
 @admin.register(Rectification)
-class RectificationAdmin(ReadOnly):
+class RectificationAdmin(SuperuserOnlyAdminMixin, ReadOnly):
     list_display = ("review", "department", "status", "due_date", "on_time")
     list_filter = ("status",)
     exclude = ("callback_note", "reviewer_note")

@@ -401,7 +401,7 @@ MATRIX: list[Op] = [
         lambda w: f"/api/v1/cases/drafts/{w['draft']}/submit",
         E(NOT_FOUND, anonymous=UNAUTHORISED, owner="400"),
         forged=lambda w: f"/api/v1/cases/drafts/{FORGED_UUID}/submit",
-        json=lambda w: {},
+        json=lambda w: {"declaration": True},
         headers={"HTTP_IDEMPOTENCY_KEY": "matrix-submit"},
         effect=_draft_state,
         actors=("owner",),
@@ -647,7 +647,42 @@ MATRIX: list[Op] = [
             ("sign-in log", "/admin/axes/accesslog/"),
             ("background tasks", "/admin/django_tasks_database/dbtaskresult/"),
             ("authenticator devices", "/admin/otp_totp/totpdevice/"),
+            ("reviews (who rated which case)", "/admin/reviews/review/"),
+            ("rectifications", "/admin/reviews/rectification/"),
         ]
+    ),
+    op(
+        "me: answer a handling region's supplement request (not a forwarded case: 404 for all)",
+        "POST",
+        lambda w: f"/me/cases/{w['top']}/remote-supplement",
+        E(NOT_FOUND, anonymous=LOGIN),
+        forged=lambda w: f"/me/cases/{FORGED_NUMBER}/remote-supplement",
+        data=lambda w: {"note": "Here it is."},
+        effect=_case_state,
+    ),
+    # --- reviews (好差评) ---
+    op(
+        "me: one of my ratings",
+        "GET",
+        lambda w: f"/me/reviews/{w['invitation']}/",
+        MINE,
+        forged=lambda w: f"/me/reviews/{FORGED_UUID}/",
+    ),
+    op(
+        "me: answer a rectification's result (none sent yet: 400 for the owner)",
+        "POST",
+        lambda w: f"/me/reviews/{w['invitation']}/answer/",
+        E(NOT_FOUND, anonymous=LOGIN, owner="400"),
+        forged=lambda w: f"/me/reviews/{FORGED_UUID}/answer/",
+        data=lambda w: {"accept": "yes", "note": ""},
+        viewers=("owner",),
+    ),
+    op(
+        "reviews: a rectification (the reviewer's name: its department and the supervisor)",
+        "GET",
+        lambda w: f"/reviews/console/{w['rectification']}/",
+        E(NOT_FOUND, anonymous=LOGIN, officer=OK, supervisor=OK),
+        forged=lambda w: "/reviews/console/999999/",
     ),
     op(
         "admin: an authenticator device (superusers only)",
@@ -691,6 +726,8 @@ PUBLIC: dict[str, str] = {
     "federation/network/peers/<str:region>/": "node operations on peers (public "
     "configuration, no personal data): the same gate as `allow`, in the matrix",
     "federation/network/outbox/<uuid:pk>/discard/": "the same gate as `retry`, in the matrix",
+    "window/remote/<str:region>/<str:code>/": "a peer's public catalogue item, on the window "
+    "console's gate (clerks only; tests/cases/test_forwarding_window.py)",
 }
 PUBLIC.pop("me/data/consents/")
 
@@ -719,6 +756,7 @@ ADMIN_PUBLIC: dict[str, str] = {
     "sharing.dataset": "reference data",
     "sharing.datasetsource": "scoped by sharing.policies (tests/sharing/test_admin.py)",
     "workflow.processdefinition": "published process definitions",
+    "reviews.dailystat": "aggregates only (the public figures)",
 }
 
 

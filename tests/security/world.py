@@ -96,6 +96,7 @@ def build() -> dict[str, Any]:
         if person is not None and person.kind == person.Kind.STAFF:
             devices[role] = factories.mfa_device(person)  # staff sign in verified
 
+    review = _review(owner, application["item_case"])
     top = application["top"]
     _ids.clear()
     _ids.update(
@@ -125,6 +126,8 @@ def build() -> dict[str, Any]:
         owner_pk=owner.pk,
         device=devices["officer"].pk,
         staff_role=StaffRole.objects.filter(user=officer).get().pk,
+        invitation=str(review.invitation_id),
+        rectification=review.rectification.pk,
     )
     return value()
 
@@ -199,6 +202,22 @@ def _application(owner: Any, officer: Any) -> dict[str, Any]:
         "draft": draft,
         "card": card,
     }
+
+
+def _review(owner: Any, item_case: Any) -> Any:
+    """The owner's bad rating of the card item (its department is the officer's): invited
+    through the reviews service, rated through it, so a rectification is open."""
+    from onestop.reviews import services as reviews
+
+    (invitation,) = reviews.case_invite(item_case)
+    return reviews.review_submit(
+        actor=owner,
+        invitation=invitation,
+        level=1,  # very dissatisfied
+        indicators=["attitude"],
+        text="Nobody answered the phone.",
+        idempotency_key="matrix-review",
+    )
 
 
 def _order(agent: Any) -> Any:
