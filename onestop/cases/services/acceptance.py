@@ -142,7 +142,22 @@ def case_accept(  # noqa: PLR0912
     return case
 
 
-def _notice_office(locked: Case, window: Any) -> dict[str, Any]:
+def notice_document_save(case: Case, *, actor: Any, data: dict[str, Any], now: Any) -> CaseDocument:
+    """The one-time notice `data` of `case`, stored with its hash (the PDF is drawn from it)."""
+    document = CaseDocument(
+        case=case,
+        kind=CaseDocument.Kind.NOTICE,
+        data=data,
+        sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
+        created_by=actor_user(actor),
+        created_at=now,
+    )
+    full_clean(document, exclude=["case"])
+    document.save()
+    return document
+
+
+def notice_office(locked: Case, window: Any) -> dict[str, Any]:
     """Where the notice is issued: the clerk's window and its centre (else the region's first
     centre), the centre's enquiry phone."""
     centre = window.centre if window is not None else None
@@ -240,18 +255,9 @@ def notice_issue(*, actor: Any, case: Case, window: Any = None) -> CaseDocument:
             "issued_at": now.isoformat(),
             "issued_by": str(getattr(actor, "real_name", "") or getattr(actor, "username", "")),
             "supply_by": calendar.add_working_days(today, NOTICE_SUPPLY_WORKING_DAYS).isoformat(),
-            **_notice_office(locked, window),
+            **notice_office(locked, window),
         }
-        document = CaseDocument(
-            case=locked,
-            kind=CaseDocument.Kind.NOTICE,
-            data=data,
-            sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
-            created_by=actor_user(actor),
-            created_at=now,
-        )
-        full_clean(document, exclude=["case"])
-        document.save()
+        document = notice_document_save(locked, actor=actor, data=data, now=now)
         locked.visits += 1
         transitions.step(
             locked,

@@ -12,7 +12,6 @@ result back here, to be handed over at this window or put in the wallet.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -44,8 +43,7 @@ from onestop.cases.services.forwarding import (
 )
 from onestop.cases.services.notices import case_notify, case_title
 from onestop.core import calendar, crypto, numbering
-from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed, full_clean
-from onestop.ledger.canonical import canonical_json
+from onestop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 # Checked in person at the window (an identity provider's sign-in is L2).
 WINDOW_LEVEL = 3
@@ -263,7 +261,7 @@ def window_forward_notice(
             _("Nothing is missing: forward the application instead."), code="nothing_missing"
         )
     checked = _materials_check(item, files, have=frozenset(str(m.get("key")) for m in described))
-    from onestop.cases.services.acceptance import _notice_office
+    from onestop.cases.services.acceptance import notice_document_save, notice_office
 
     with transaction.atomic():
         mirror = case_lock(notice) if notice is not None else Case()
@@ -328,18 +326,9 @@ def window_forward_notice(
             "issued_at": now.isoformat(),
             "issued_by": str(getattr(actor, "real_name", "") or getattr(actor, "username", "")),
             "supply_by": calendar.add_working_days(today, NOTICE_SUPPLY_WORKING_DAYS).isoformat(),
-            **_notice_office(mirror, window),
+            **notice_office(mirror, window),
         }
-        document = CaseDocument(
-            case=mirror,
-            kind=CaseDocument.Kind.NOTICE,
-            data=data,
-            sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
-            created_by=actor_user(actor),
-            created_at=now,
-        )
-        full_clean(document, exclude=["case"])
-        document.save()
+        document = notice_document_save(mirror, actor=actor, data=data, now=now)
         transitions.step(
             mirror,
             "notice",
