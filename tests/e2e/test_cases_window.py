@@ -263,6 +263,16 @@ def _kiosk_ticket(page, base: str, axe) -> str:
     expect(page.locator("#queue-length")).to_be_visible()
     expect(page.locator("#q-bundles input[name=purpose]").first).to_be_visible()
     axe.check(page)
+    # on a phone the search field is a whole field: all four borders, inside the page (USWDS
+    # styles every search input for its glued search button, which cut the right edge off)
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    field = page.locator("#q-search")
+    assert field.evaluate("e => getComputedStyle(e).borderRightStyle") == "solid"
+    box = field.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390 - 8
+    page.set_viewport_size(size)
     _choose(page, "input[name=purpose][value='scenario:restaurant-opening']")
     _post(page, page.locator("#q-take"))
     expect(page.locator("#ticket-number")).to_be_visible()
