@@ -59,9 +59,9 @@ def _scans(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _user(username: str) -> Any:
-    from onestop.accounts.models import User
+    from onestop.accounts.selectors import users_by_username
 
-    return User.objects.get(username=username)
+    return users_by_username([username])[username]
 
 
 def demo_fully_online(*, region: str, code: str) -> Case:

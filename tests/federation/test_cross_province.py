@@ -25,6 +25,10 @@ import pytest
 
 from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, worker_ports
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-cross-province")
+
 A, B = "371121", "320707"
 PORTS = dict(zip((A, B), worker_ports(8311, 8312), strict=True))
 ITEM = "32070700GA-GG-0003"  # 无犯罪记录证明开具 of Ganyu: officers decide, an e-licence results
@@ -147,10 +151,6 @@ DECIDE = """
 from onestop.accounts.models import User
 from onestop.cases import selectors, services
 from onestop.cases.models import Case
-
-# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
-# module-scoped set-up is made once, and its tests see each other's order.
-pytestmark = pytest.mark.xdist_group("live-nodes-cross-province")
 officer = User.objects.get(username="officer-ps")
 case = Case.objects.get(receiving_region="371121")
 for _ in range(6):

@@ -24,6 +24,10 @@ import pytest
 
 from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, worker_ports
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-cross-province-modes")
+
 R, H = "320707", "371121"
 PORTS = dict(zip((R, H), worker_ports(8313, 8314), strict=True))
 STEPS = (
@@ -256,10 +260,6 @@ print(json.dumps({"status": bundle.status, "mirror": mirror.status,
 ON_H = """
 import json
 from onestop.cases.models import Case
-
-# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
-# module-scoped set-up is made once, and its tests see each other's order.
-pytestmark = pytest.mark.xdist_group("live-nodes-cross-province-modes")
 case = Case.objects.get(receiving_region="320707", item__code="37112100GA-QR-0006")
 print(json.dumps({"status": case.status, "channel": case.remote_item.get("channel"),
   "bundle": case.remote_item.get("bundle"),

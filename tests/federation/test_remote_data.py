@@ -17,6 +17,10 @@ import pytest
 from tests.factories.nodes import LiveNode, migrate_all, worker_ports
 from tests.federation.test_two_nodes import _fingerprint
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-remote-data")
+
 PORTS = dict(zip(("371121", "320707"), worker_ports(8331, 8332), strict=True))
 MOVER = "320721198708300350"  # a Ganyu resident: household and social insurance held at 320707
 PASSWORD = "Remote-data-pass-2026"
@@ -252,10 +256,6 @@ def test_consent_is_checked_before_asking_and_by_the_provider(
 
 NO_AGREEMENT_B = """
 from onestop.sharing.models import SharingAgreement
-
-# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
-# module-scoped set-up is made once, and its tests see each other's order.
-pytestmark = pytest.mark.xdist_group("live-nodes-remote-data")
 SharingAgreement.objects.filter(dataset_id="household", consumer_kind_id="civil-affairs").delete()
 """
 

@@ -19,16 +19,16 @@ import pytest
 from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, worker_ports
 from tests.federation.test_two_nodes import _fingerprint
 
+# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
+# module-scoped set-up is made once, and its tests see each other's order.
+pytestmark = pytest.mark.xdist_group("live-nodes-sigkill")
+
 PORTS = dict(zip(("371121", "320707"), worker_ports(8351, 8352), strict=True))
 COUNT = 40
 
 QUEUE = f"""
 from django.db import transaction
 from onestop.federation import services
-
-# One worker runs the whole module (`make test` uses `--dist loadgroup`): its
-# module-scoped set-up is made once, and its tests see each other's order.
-pytestmark = pytest.mark.xdist_group("live-nodes-sigkill")
 with transaction.atomic():
     ids = [str(services.message_send(to_region="320707", type="ping", body={{"n": n}},
         purpose="monitoring").pk) for n in range({COUNT})]
