@@ -313,8 +313,14 @@ def submit_client(node: Node, plan: dict[str, Any], stats: Stats, deadline: floa
             "Content-Type": "application/json",
         }
         stats.add(
-            send_until_answered(node, "submit", key, "POST", job["path"], b"", headers, deadline)
+            send_until_answered(
+                node, "submit", key, "POST", job["path"], SUBMIT_BODY, headers, deadline
+            )
         )
+
+
+# The applicant's declaration (承诺) that the submission requires, the same on every retry.
+SUBMIT_BODY = json.dumps({"declaration": True}).encode()
 
 
 def window_client(node: Node, plan: dict[str, Any], stats: Stats, deadline: float) -> None:

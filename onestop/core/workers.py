@@ -115,7 +115,10 @@ class Heart(threading.Thread):
         except Exception:  # a database hiccup: try again at the next beat
             logger.exception("worker %s: heartbeat failed", self.worker_id)
         finally:
-            connections.close_all()  # this thread's connections only
+            if threading.current_thread() is self:
+                # the beat thread's own connections (Django's are per thread); a beat run by
+                # another thread (a test, a command) leaves that thread's connection alone
+                connections.close_all()
 
     def run(self) -> None:
         while not self._stopping.wait(beat_seconds()):

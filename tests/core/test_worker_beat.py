@@ -90,7 +90,11 @@ def test_a_task_of_a_worker_without_a_beat_is_queued_again_once_it_is_old(
     assert DBTaskResult.objects.get(pk=old.pk).status == TaskResultStatus.READY
 
 
-def test_the_worker_beats_while_it_runs_and_forgets_itself_when_it_stops(db: Any) -> None:
+def test_the_worker_beats_while_it_runs_and_forgets_itself_when_it_stops(
+    transactional_db: Any,
+) -> None:
+    # committed data: the worker's loop closes connections between tasks
+    # (`close_old_connections`), which ends an uncommitted test transaction on PostgreSQL
     worker = _worker("beating")
     worker.run()  # batch: nothing to do, it returns
     assert not WorkerBeat.objects.filter(pk="beating").exists()  # a clean stop
