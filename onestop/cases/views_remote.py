@@ -20,16 +20,16 @@ from onestop.cases.views_apply import error_summary
 from onestop.core.errors import DomainError, NotFound
 
 
-def _names(data: dict[str, Any], request: HttpRequest, key: str = "name") -> str:
+def remote_names(data: dict[str, Any], request: HttpRequest, key: str = "name") -> str:
     english = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
     return str((english and data.get(f"{key}_en")) or data.get(f"{key}_zh") or "")
 
 
-def _materials(item: dict[str, Any], request: HttpRequest) -> list[dict[str, Any]]:
+def remote_materials(item: dict[str, Any], request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
             "key": str(m.get("key")),
-            "name": _names(m, request),
+            "name": remote_names(m, request),
             "required": bool(m.get("required")) and not m.get("held_there"),
             "held_there": bool(m.get("held_there")),
         }
@@ -81,11 +81,11 @@ def apply_remote(request: HttpRequest, region: str, code: str) -> HttpResponse:
         "cases/apply/remote.html",
         {
             "item": item,
-            "title": _names(item, request),
-            "department": _names(item, request, "department"),
+            "title": remote_names(item, request),
+            "department": remote_names(item, request, "department"),
             "region": region,
             "form": form,
-            "materials": _materials(item, request),
+            "materials": remote_materials(item, request),
             "errors": errors,
             "message": message,
             "key": request.POST.get("key") or uuid.uuid4().hex,

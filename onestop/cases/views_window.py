@@ -106,7 +106,7 @@ def _found(get: Callable[[], Any]) -> Any:
 # --- the clerk's console ------------------------------------------------------------------
 
 
-def _seat(request: HttpRequest) -> Any:
+def window_seat(request: HttpRequest) -> Any:
     """The window the clerk sits at (from the session), or None."""
     window_id = request.session.get(SESSION_WINDOW)
     if not window_id:
@@ -118,7 +118,7 @@ def _seat(request: HttpRequest) -> Any:
         return None
 
 
-def _walkin_from_session(request: HttpRequest) -> selectors.Walkin | None:
+def walkin_from_session(request: HttpRequest) -> selectors.Walkin | None:
     raw = request.session.get(SESSION_WALKIN)
     if not isinstance(raw, dict):
         return None
@@ -156,7 +156,7 @@ def _ticket_rows(tickets: Any) -> list[dict[str, Any]]:
 
 
 def _console_context(request: HttpRequest) -> dict[str, Any]:
-    seat = _seat(request)
+    seat = window_seat(request)
     context: dict[str, Any] = {
         "windows": list(selectors.windows_for_clerk(actor=request.user)),
         "seat": seat,
@@ -168,7 +168,7 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         context["called"] = _ticket_rows(
             org_selectors.queue_called(actor=request.user, window=seat)[:10]
         )
-    walkin = _walkin_from_session(request)
+    walkin = walkin_from_session(request)
     if walkin is not None and walkin.index:
         walkin.cases = list(selectors.cases_of_walkin(actor=request.user, index=walkin.index)[:50])
         context["walkin"] = walkin
@@ -224,7 +224,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
             seat = selectors.window_get(actor=request.user, window_id=request.POST.get("window"))
             request.session[SESSION_WINDOW] = seat.pk
         elif action == "call":
-            seat = _seat(request)
+            seat = window_seat(request)
             if seat is None:
                 raise ValidationFailed(_("Choose the window you sit at first."))
             ticket = org_services.ticket_call_next(actor=request.user, window=seat)
@@ -265,7 +265,7 @@ def console(request: HttpRequest) -> HttpResponse:  # noqa: PLR0912 - one branch
         elif action == "find":
             ref = request.POST.get("number", "").strip()
             case = selectors.case_for_window(actor=request.user, ref=ref)
-            return HttpResponseRedirect(_case_url(case))
+            return HttpResponseRedirect(window_case_url(case))
         else:
             raise ValidationFailed(_("Unknown action."))
     except DomainError as error:
@@ -293,10 +293,10 @@ def scan(request: HttpRequest) -> HttpResponse:
 
 
 def _walkin_account_and_centre(request: HttpRequest) -> tuple[Any, Any]:
-    seat = _seat(request)
+    seat = window_seat(request)
     if seat is None:
         raise ValidationFailed(_("Choose the window you sit at first."))
-    walkin = _walkin_from_session(request)
+    walkin = walkin_from_session(request)
     if walkin is None or walkin.kind != "person" or walkin.account is None:
         raise ValidationFailed(_("Look up the walk-in's account first."))
     return walkin, seat.centre
@@ -354,7 +354,7 @@ def _takeover_walkin(request: HttpRequest) -> None:
     )
 
 
-def _case_url(case: Case) -> str:
+def window_case_url(case: Case) -> str:
     return reverse("cases:window_case", args=[selectors.case_ref(case.top)])
 
 
@@ -366,7 +366,7 @@ def start(request: HttpRequest) -> HttpResponse:
         selectors.require_clerk(request.user)
     except PermissionDenied as error:
         return forbidden(request, str(error.message))
-    walkin = _walkin_from_session(request)
+    walkin = walkin_from_session(request)
     try:
         if walkin is None:
             raise ValidationFailed(_("Look the walk-in up by resident ID first."))
@@ -385,7 +385,7 @@ def start(request: HttpRequest) -> HttpResponse:
             walkin=walkin,
             scenario=scenario,
             item=item,
-            window=_seat(request),
+            window=window_seat(request),
             name=request.POST.get("name", ""),
             phone=request.POST.get("phone", "").strip(),
             ticket_id=request.POST.get("ticket") or None,
@@ -404,7 +404,7 @@ def start(request: HttpRequest) -> HttpResponse:
             return _console(request, status=error.status, values=request.POST, duplicate=duplicate)
         summary = _summary(error, _console_href(request, "start", error))
         return _console(request, status=error.status, values=request.POST, error_summary=summary)
-    return HttpResponseRedirect(_case_url(case))
+    return HttpResponseRedirect(window_case_url(case))
 
 
 # --- the case at the window ---------------------------------------------------------------
@@ -515,7 +515,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "collect": selectors.results_to_collect(case=top),
         "to_post": selectors.results_to_post(case=top),
         "children": list(top.children.select_related("item", "department").order_by("number")),
-        "seat": _seat(request),
+        "seat": window_seat(request),
         "today": timezone.localdate().isoformat(),
         "idempotency_key": uuid.uuid4().hex,
         "M": M,
@@ -643,7 +643,7 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
             request,
             _("Materials saved: %(count)d changed.") % {"count": count},
         )
-        return HttpResponseRedirect(_case_url(case) + "#materials")
+        return HttpResponseRedirect(window_case_url(case) + "#materials")
     elif action == "upload":
         upload = request.FILES.get("file")
         if upload is None:
@@ -676,7 +676,7 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
         case = services.window_accept(
             actor=request.user,
             case=case,
-            window=_seat(request),
+            window=window_seat(request),
             pledge_due=due,
             idempotency_key=request.POST.get("idempotency_key") or None,
         )
@@ -684,14 +684,14 @@ def _case_post(request: HttpRequest, case: Case) -> HttpResponse:
             request, _("Accepted as %(number)s. Print the receipt.") % {"number": case.number}
         )
     elif action == "notice":
-        services.window_notice(actor=request.user, case=case, window=_seat(request))
+        services.window_notice(actor=request.user, case=case, window=window_seat(request))
         messages.success(request, _("One-time notice issued. Print it for the walk-in."))
     elif action in ("collect", "post"):
         _result_out(request, case, action)
     else:
         raise ValidationFailed(_("Unknown action."))
     case.refresh_from_db()
-    return HttpResponseRedirect(_case_url(case))
+    return HttpResponseRedirect(window_case_url(case))
 
 
 # The control each case-page action's refusal is about, when the refusal names no field.
@@ -761,7 +761,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
             _record_view(request, case)  # the page shows the case again: a view like any other
             return render(request, "cases/window/case.html", context, status=error.status)
     if case.top.number and number not in (case.top.number, case.number):
-        return HttpResponseRedirect(_case_url(case))  # a draft's link, now accepted
+        return HttpResponseRedirect(window_case_url(case))  # a draft's link, now accepted
     _record_view(request, case)
     return render(request, "cases/window/case.html", _case_context(request, case))
 
@@ -780,7 +780,7 @@ def _mirror_case(request: HttpRequest, case: Case) -> HttpResponse:
             _record_view(request, case)
             summary = _summary(error, "#collect")
             return mirror_page(request, case, status=error.status, error_summary=summary)
-        return HttpResponseRedirect(_case_url(case))
+        return HttpResponseRedirect(window_case_url(case))
     _record_view(request, case)
     return mirror_page(request, case)
 

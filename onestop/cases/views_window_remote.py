@@ -26,8 +26,8 @@ from onestop.cases import selectors, services
 from onestop.cases.forms_apply import ApplicationForm
 from onestop.cases.models import Case
 from onestop.cases.views_apply import error_summary
-from onestop.cases.views_remote import _materials, _names
-from onestop.cases.views_window import _case_url, _seat, _walkin_from_session
+from onestop.cases.views_remote import remote_materials, remote_names
+from onestop.cases.views_window import walkin_from_session, window_case_url, window_seat
 from onestop.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onestop.web.views import forbidden
 
@@ -40,7 +40,7 @@ def peer_regions() -> list[tuple[str, str]]:
 
 
 def _person(request: HttpRequest) -> selectors.Walkin:
-    walkin = _walkin_from_session(request)
+    walkin = walkin_from_session(request)
     if walkin is None or walkin.kind != "person" or not walkin.index:
         raise ValidationFailed(_("Look the walk-in up by resident ID first."), code="no_walkin")
     return walkin
@@ -134,12 +134,12 @@ def remote_apply(request: HttpRequest, region: str, code: str) -> HttpResponse:
         "cases/window/remote_apply.html",
         {
             "item": item,
-            "title": _names(item, request),
-            "department": _names(item, request, "department"),
+            "title": remote_names(item, request),
+            "department": remote_names(item, request, "department"),
             "region": region,
             "code": code,
             "form": form,
-            "materials": _materials(item, request),
+            "materials": remote_materials(item, request),
             "scanned": (
                 set(notice.materials.filter(mode="upload").values_list("key", flat=True))
                 if notice is not None
@@ -147,7 +147,7 @@ def remote_apply(request: HttpRequest, region: str, code: str) -> HttpResponse:
             ),
             "notice": notice,
             "walkin": walkin,
-            "seat": _seat(request),
+            "seat": window_seat(request),
             "deliveries": _delivery_choices(walkin, item),
             "delivery": request.POST.get("delivery") or Case.Delivery.WINDOW.value,
             "errors": error_summary(form) if request.method == "POST" else [],
@@ -174,10 +174,10 @@ def _remote_post(
             code=code,
             form_data=form.data_to_store(),
             files=files,
-            window=_seat(request),
+            window=window_seat(request),
         )
         messages.success(request, _("One-time notice issued. Print it for the walk-in."))
-        return HttpResponseRedirect(_case_url(document.case))
+        return HttpResponseRedirect(window_case_url(document.case))
     case = services.window_forward(
         actor=request.user,
         walkin=walkin,
@@ -187,7 +187,7 @@ def _remote_post(
         files=files,
         delivery=request.POST.get("delivery", ""),
         identity_checked=request.POST.get("checked") == "yes",
-        window=_seat(request),
+        window=window_seat(request),
         idempotency_key=str(request.POST.get("key") or "")[:100] or None,
     )
     messages.success(
@@ -195,7 +195,7 @@ def _remote_post(
         _("Received as %(number)s and forwarded to region %(region)s. Print the receipt.")
         % {"number": case.number, "region": region},
     )
-    return HttpResponseRedirect(_case_url(case))
+    return HttpResponseRedirect(window_case_url(case))
 
 
 def mirror_page(
@@ -211,7 +211,7 @@ def mirror_page(
     context = {
         "case": top,
         "ref": selectors.case_ref(top),
-        "title": _names(top.remote_item or {}, request),
+        "title": remote_names(top.remote_item or {}, request),
         "materials": list(top.materials.all()),
         "documents": list(top.documents.order_by("created_at", "id")),
         "collect": selectors.results_to_collect(case=top),
