@@ -1280,7 +1280,8 @@ def _attachment_write(
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
     attachment.file.save(filename, ContentFile(data), save=False)
-    full_clean(attachment)
+    # A citizen who filed without an account uploads as nobody (the field is nullable).
+    full_clean(attachment, exclude=["uploaded_by"])
     attachment.save()
     _event(
         locked,
