@@ -138,6 +138,16 @@ def test_a_citizen_files_a_request_and_rates_the_reply(
         Review.objects.filter(event_ref=number).order_by("version").values_list("channel", "level")
     ) == [("portal", 5), ("callback", 4)]
 
+    # The same screens at phone width in Chinese.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.context.clear_cookies()
+    page.goto(tracking)
+    expect(page.locator("#track-reply")).to_be_visible()
+    axe_journey.check(page)
+    page.goto(base + "/12345/")
+    expect(page.locator("#region-map")).to_be_visible()
+    axe_journey.check(page)
+
     # In English at phone width, signed in: the request is in "my space".
     english = page.context.browser.new_context(
         locale="en-US", viewport={"width": 390, "height": 844}

@@ -168,3 +168,25 @@ def test_the_order_page_offers_it_and_shows_it_on_the_timeline(make: Any, world:
     assert "120 Medical emergency, their reference JZ-88" in page
     assert 'id="transfer-form"' not in page
     assert WorkOrder.objects.get(pk=order.pk).status == "transferred"
+
+
+def test_the_citizen_sees_the_hand_over_on_the_tracking_page(world: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    order = services.ticket_file(
+        actor=AnonymousUser(),
+        request_type="assistance",
+        category="public-security.public-order",
+        description="Smoke is coming out of the shop under my flat.",
+        contact_phone="13500135000",
+        idempotency_key="t-1",
+    )
+    services.ticket_transfer(actor=world["agent"], order=order, service="119", reference="HZ-9")
+    page = client_for(None).get(
+        reverse("hotline_portal:track", args=[order.number])
+        + "?token="
+        + services.tracking_token(order)
+    )
+    html = page.content.decode()
+    assert "Handed over to an emergency service" in html
+    assert "119 Fire and rescue, their reference HZ-9" in html

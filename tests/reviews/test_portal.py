@@ -135,3 +135,15 @@ def test_the_agent_enters_the_rating_heard_at_the_call_back(make: Any, world: An
     assert 'id="callback-rate-form"' not in officer.get(url).content.decode()
     assert officer.post(action, {"level": "5", "idempotency_key": "cb-3"}).status_code == 404
     assert Review.objects.count() == 1
+
+
+def test_a_portal_request_merged_into_another_is_invited_with_its_master(
+    make: Any, world: Any
+) -> None:
+    mine = _portal(AnonymousUser())
+    master = make()
+    hotline.ticket_merge(actor=world["agent"], duplicate=mine, master=master)
+    _replied(master, world)
+    invitation = Invitation.objects.get(event_ref=mine.number)
+    assert (invitation.channel, invitation.department_id) == (Channel.PORTAL, PS)
+    assert not Invitation.objects.filter(event_ref=master.number).exists()  # taken by phone
