@@ -368,6 +368,8 @@ RATE_LIMITS = {
     "classify": env.str("RATE_LIMIT_CLASSIFY", default="60/m"),
     "prefill": env.str("RATE_LIMIT_PREFILL", default="60/m"),
     "kiosk_ticket": env.str("RATE_LIMIT_KIOSK_TICKET", default="60/m"),
+    # 12345 requests filed on the portal without an account, per client address.
+    "hotline_file": env.str("RATE_LIMIT_HOTLINE_FILE", default="10/h"),
 }
 RATELIMIT_IP_META_KEY = "onestop.core.throttle.client_ip"
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("onestop.accounts.urls")),
     path("open311/v2/", include("onestop.open311.urls")),
     path("hotline/", include("onestop.hotline.urls")),
+    path("", include("onestop.hotline.portal_urls")),
     path("", include("onestop.cases.urls")),
     path("", include("onestop.catalog.urls")),
     path("", include("onestop.org.urls")),

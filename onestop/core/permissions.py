@@ -62,6 +62,8 @@ class Permission(StrEnum):
     HOTLINE_ARTICLE = "region:hotline:article"
     HOTLINE_DEPARTMENT_QUEUE = "department:hotline:queue"
     HOTLINE_SUPERVISE = "region:hotline:supervise"
+    HOTLINE_FILE = "public:hotline:file"  # a citizen files a request on the portal (anyone)
+    HOTLINE_TRACK = "self:hotline:track"  # the citizen who filed it (account or tracking token)
     # open311
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights

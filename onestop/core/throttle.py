@@ -8,10 +8,10 @@ django-axes and django-ratelimit both read it (settings `AXES_CLIENT_IP_CALLABLE
 `RATELIMIT_IP_META_KEY`).
 
 Rate limits (`RATE_LIMITS`, one ``"count/period"`` per scope: ``login``, ``register``,
-``otp``, ``open311_post``, ``classify``, ``prefill``, ``kiosk_ticket``) are counted in the
-default cache (shared by every process when it is Redis or the database). Over the limit,
-`check` raises `TooManyRequests`: 429 in the error shape of the API (and Open311's), with
-``Retry-After``; the pages answer the same through `throttled`.
+``otp``, ``open311_post``, ``classify``, ``prefill``, ``kiosk_ticket``, ``hotline_file``) are
+counted in the default cache (shared by every process when it is Redis or the database). Over
+the limit, `check` raises `TooManyRequests`: 429 in the error shape of the API (and Open311's),
+with ``Retry-After``; the pages answer the same through `throttled`.
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ class StepInput:
     working_days: int | None = None
     approve: bool | None = None
     master: str | None = None
+    service: str | None = None
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,21 @@ def _merge(actor: Any, order: WorkOrder, given: StepInput) -> Done:
     return Done(done, _("The work order was merged into %(number)s.") % {"number": master.number})
 
 
+def _transfer(actor: Any, order: WorkOrder, given: StepInput) -> Done:
+    done = services.ticket_transfer(
+        actor=actor,
+        order=order,
+        service=str(_need(given.service, "service")),
+        reference=given.reference,
+        note=given.note,
+    )
+    return Done(
+        done,
+        _("The work order was handed over to %(service)s.")
+        % {"service": WorkOrder.EmergencyService(done.transfer_service).label},
+    )
+
+
 ACTIONS: dict[str, Step] = {
     "answer_on_spot": _answer_on_spot,
     "dispatch": _dispatch,
@@ -180,6 +197,7 @@ ACTIONS: dict[str, Step] = {
     "escalate": _escalate,
     "reassign": _reassign,
     "merge": _merge,
+    "transfer": _transfer,
 }
 
 

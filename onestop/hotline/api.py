@@ -57,6 +57,15 @@ def _summary(order: WorkOrder, phone: str) -> dict[str, Any]:
         "reply_text": order.reply_text,
         "escalated": order.escalated_at is not None,
         "merged_into": order.merged_into.number if order.merged_into else None,
+        "transfer": (
+            {
+                "service": order.transfer_service,
+                "reference": order.transfer_reference,
+                "at": order.transferred_at,
+            }
+            if order.transfer_service
+            else None
+        ),
         "created_at": order.created_at,
     }
 

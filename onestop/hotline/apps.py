@@ -8,4 +8,12 @@ class HotlineConfig(AppConfig):
     verbose_name = _("12345 hotline")
 
     def ready(self) -> None:
-        from onestop.hotline import backup, consoles, metrics, routing, seed  # noqa: F401 (registering)
+        # views_portal: the account page's links (web.registry)
+        from onestop.hotline import (  # noqa: F401 (registering)
+            backup,
+            consoles,
+            metrics,
+            routing,
+            seed,
+            views_portal,
+        )

@@ -1,4 +1,9 @@
-"""Upward calls of `hotline`: who wants to know when a work order is closed.
+"""Upward calls of `hotline`: who wants to know when a work order is replied to or closed.
+
+A work order is replied to when its lead department reports its result
+(`services.ticket_reply`): `on_order_replied` listeners (`reviews`: the invitation of a
+citizen who filed the request on the portal to rate the reply there) are called inside that
+transaction with the order (and each order merged into it) and the officer who replied.
 
 A work order is closed when the hotline's call-back finds the citizen satisfied
 (`services.ticket_callback`). Apps above `hotline` (`reviews`: the invitation to rate the
@@ -18,6 +23,7 @@ from typing import Any
 OrderClosed = Callable[..., object]  # what it returns is not used
 
 _listeners: dict[str, OrderClosed] = {}
+_replied: dict[str, OrderClosed] = {}
 
 
 def on_order_closed(fn: OrderClosed) -> OrderClosed:
@@ -29,4 +35,17 @@ def on_order_closed(fn: OrderClosed) -> OrderClosed:
 def order_closed(order: Any, *, actor: Any) -> None:
     """Tell every listener that `order` was closed by `actor` (inside its transaction)."""
     for fn in _listeners.values():
+        fn(order, actor=actor)
+
+
+def on_order_replied(fn: OrderClosed) -> OrderClosed:
+    """Register `fn(order, *, actor)`, called when `order` is replied to (registering the same
+    function again changes nothing)."""
+    _replied[f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
+def order_replied(order: Any, *, actor: Any) -> None:
+    """Tell every listener that `order` was replied to by `actor` (inside its transaction)."""
+    for fn in _replied.values():
         fn(order, actor=actor)

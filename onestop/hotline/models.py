@@ -76,6 +76,7 @@ class WorkOrder(models.Model):
         SMS = "sms", _("SMS")
         MINI_PROGRAM = "mini-program", _("Mini-program")
         IN_PERSON = "in-person", _("In person")
+        PORTAL = "portal", _("Citizen portal")
 
     class Status(models.TextChoices):
         NEW = "new", _("Accepted")
@@ -86,6 +87,14 @@ class WorkOrder(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         REPLIED = "replied", _("Replied")
         CLOSED = "closed", _("Closed")
+        TRANSFERRED = "transferred", _("Handed over to an emergency service")
+
+    class EmergencyService(models.TextChoices):
+        """The emergency lines an order can be handed over to (12345–110 linkage)."""
+
+        POLICE = "110", _("110 Police")
+        FIRE = "119", _("119 Fire and rescue")
+        AMBULANCE = "120", _("120 Medical emergency")
 
     number = models.CharField(_("number"), max_length=40, unique=True)
     region = models.CharField(_("region"), max_length=6, db_index=True)
@@ -144,6 +153,12 @@ class WorkOrder(models.Model):
         _("extension requested (working days)"), null=True, blank=True
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # A hand-over to 110 / 119 / 120: the service, its reference number and the time.
+    transfer_service = models.CharField(
+        _("handed over to"), max_length=3, choices=EmergencyService.choices, blank=True
+    )
+    transfer_reference = models.CharField(_("their reference"), max_length=60, blank=True)
+    transferred_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
@@ -222,6 +237,7 @@ EVENT_LABELS = {
     "extension_decide": _("Extension decided"),
     "escalate": _("Escalated"),
     "reassign": _("Reassigned"),
+    "transfer": _("Handed over to an emergency service"),
 }
 
 
@@ -254,6 +270,19 @@ class WorkOrderEvent(models.Model):
     def label(self) -> str:
         """The event's name for people (`EVENT_LABELS`)."""
         return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    @property
+    def transfer_text(self) -> str:
+        """A hand-over's receiving service and its reference, in words ("" for other kinds)."""
+        if self.kind != "transfer":
+            return ""
+        service = str(self.data.get("service", ""))
+        if service in WorkOrder.EmergencyService.values:
+            service = str(WorkOrder.EmergencyService(service).label)
+        return _("%(service)s, their reference %(reference)s") % {
+            "service": service,
+            "reference": self.data.get("reference", ""),
+        }
 
     @property
     def status_label(self) -> str:

@@ -39,6 +39,8 @@ ATTACH = Permission.HOTLINE_ATTACH.value
 ARTICLE = Permission.HOTLINE_ARTICLE.value  # turn a finished order's reply into a knowledge draft
 DEPARTMENT_QUEUE = Permission.HOTLINE_DEPARTMENT_QUEUE.value  # the department console
 SUPERVISE = Permission.HOTLINE_SUPERVISE.value  # the supervisor console (obj: a region code)
+FILE = Permission.HOTLINE_FILE.value  # file a request on the portal (anyone; obj: a region code)
+TRACK = Permission.HOTLINE_TRACK.value  # follow one's own portal request (obj: an order)
 
 REGION_ROLES = (Role.HOTLINE_AGENT, Role.SUPERVISOR)  # see every order of their region(s)
 
@@ -142,12 +144,14 @@ def holds(actor: Any, role: str, order: WorkOrder) -> bool:
     return False
 
 
-def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
+def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR0912
     """Whether `actor` may do `action` to `obj`.
 
     `action` is a lifecycle action of `transitions` (checked against the roles of its step from
     the order's current status) or one of `CREATE` and `SUPERVISE` (obj: a region code),
-    `DEPARTMENT_QUEUE` (no obj: an officer of some department), `VIEW` (`sees`, the reading of
+    `DEPARTMENT_QUEUE` (no obj: an officer of some department), `FILE` (obj: a region code:
+    anyone, also not signed in) and `TRACK` (obj: a portal order: the account that filed it;
+    a tracking token is checked by `selectors.ticket_track`), `VIEW` (`sees`, the reading of
     `scope_q` for one order), `CONTACT_VIEW`, `ATTACH` and `ARTICLE` (obj: an order).
     ``escalate`` by `SYSTEM` is the overdue sweep, ``dispatch`` by `SYSTEM` the automatic
     dispatch.
@@ -159,6 +163,8 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         if not is_active_user(actor):
             return False
         return any(holds(actor, role, obj) for role in step_roles)
+    if action in (FILE, TRACK):
+        return _citizen_can(actor, action, obj)
     if not is_active_user(actor):
         return False
     if action == CREATE:
@@ -181,6 +187,22 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
     if action == ARTICLE:
         return staff_of_region
     return False
+
+
+def _citizen_can(actor: Any, action: str, obj: Any) -> bool:
+    """`FILE`: anyone, signed in or not (anonymous filing is rate-limited by the page); the
+    node itself files nothing. `TRACK`: the account that filed the portal order."""
+    if action == FILE:
+        if actor is None or is_system(actor) or not isinstance(obj, str):
+            return False
+        return not getattr(actor, "is_authenticated", False) or is_active_user(actor)
+    return (
+        is_active_user(actor)
+        and isinstance(obj, WorkOrder)
+        and obj.channel == WorkOrder.Channel.PORTAL
+        and obj.created_by_id is not None
+        and obj.created_by_id == actor.pk
+    )
 
 
 def _roles_for(action: str, status: str) -> tuple[str, ...]:

@@ -59,6 +59,8 @@ class TicketActionIn(Schema):
     - ``extension_request``: `working_days`, `reason`; ``extension_decide``: `approve`,
       `reason`;
     - ``escalate``: `reason`; ``merge``: `master` (the number of the order to merge into);
+    - ``transfer``: `service` (``110``, ``119`` or ``120``), `reference` (the receiving
+      service's number for the case), `note`;
     - ``sign_for``, ``start``: nothing.
     """
 
@@ -73,6 +75,16 @@ class TicketActionIn(Schema):
     working_days: int | None = None
     approve: bool | None = None
     master: str | None = None
+    service: str | None = None
+    reference: str = ""
+
+
+class TransferOut(Schema):
+    """The hand-over of an emergency to 110 / 119 / 120."""
+
+    service: str
+    reference: str
+    at: datetime
 
 
 class TicketOut(Schema):
@@ -97,6 +109,7 @@ class TicketOut(Schema):
     reply_text: str
     escalated: bool
     merged_into: str | None
+    transfer: TransferOut | None = None
     created_at: datetime
 
 

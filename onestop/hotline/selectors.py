@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from onestop.core import access_log, crypto
 from onestop.core.errors import NotFound
-from onestop.hotline import policies, timelimits, transitions
+from onestop.hotline import policies, timelimits, tracking, transitions
 from onestop.hotline.models import Category, WorkOrder, WorkOrderEvent
 from onestop.org import selectors as org_selectors
 
@@ -177,3 +177,63 @@ def order_replier(order: WorkOrder) -> Any:
         .first()
     )
     return event.actor if event is not None else None
+
+
+# --- the citizen's own requests (the portal) ------------------------------------------------
+
+# The steps a citizen sees on the tracking page: where the request is, never the hotline's
+# internal handling (routing scores, returns and arbitration, extensions, escalations, drafts).
+CITIZEN_KINDS = (
+    "create",
+    "answer_on_spot",
+    "dispatch",
+    "reassign",
+    "arbitrate_uphold",
+    "sign_for",
+    "start",
+    "reply",
+    "callback",
+    "reopen",
+    "merge",
+    "transfer",
+)
+
+
+def my_orders(*, actor: Any) -> QuerySet[WorkOrder]:
+    """The requests `actor` filed on the portal, newest first (none for others)."""
+    if not getattr(actor, "pk", None) or not getattr(actor, "is_active", False):
+        return WorkOrder.objects.none()
+    return (
+        WorkOrder.objects.filter(created_by=actor, channel=WorkOrder.Channel.PORTAL)
+        .select_related("category", "lead_department")
+        .order_by("-created_at", "-number")
+    )
+
+
+def ticket_track(*, actor: Any, number: str, token: str = "") -> WorkOrder:
+    """The portal request `number`, for the account that filed it or the holder of its
+    tracking token (`services.tracking_token`); NotFound for anyone else, also for an order
+    that was not filed on the portal (its existence is not revealed)."""
+    order = (
+        WorkOrder.objects.select_related("category", "lead_department", "merged_into")
+        .filter(number=str(number or "")[:40], channel=WorkOrder.Channel.PORTAL)
+        .first()
+    )
+    if order is None or not (
+        policies.can(actor, policies.TRACK, order) or tracking.valid(order, token)
+    ):
+        raise NotFound(
+            _("There is no request %(number)s with this tracking code.")
+            % {"number": str(number or "")[:40]},
+            code="not_found",
+        )
+    return order
+
+
+def citizen_events(*, order: WorkOrder) -> QuerySet[WorkOrderEvent]:
+    """The steps of `order` its citizen sees (`CITIZEN_KINDS`; call after `ticket_track`)."""
+    return (
+        order.events.filter(kind__in=CITIZEN_KINDS)
+        .select_related("department")
+        .order_by("at", "id")
+    )

@@ -28,7 +28,7 @@ from onestop.core import tasks as core_tasks
 from onestop.core.actors import SYSTEM
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
 from onestop.core.inserts import rows_insert
-from onestop.hotline import hooks, policies, timelimits, transitions
+from onestop.hotline import hooks, policies, timelimits, tracking, transitions
 from onestop.hotline.models import (
     Attachment,
     Category,
@@ -368,6 +368,45 @@ def ticket_create(
         raise PermissionDenied(
             _("Only hotline staff of this region may accept requests."), code="forbidden"
         )
+    return _accept(
+        actor=actor,
+        channel=channel,
+        request_type=request_type,
+        category=category,
+        description=description,
+        contact_phone=contact_phone,
+        contact_name=contact_name,
+        address=address,
+        township=township,
+        latitude=latitude,
+        longitude=longitude,
+        region_code=region_code,
+        idempotency_key=idempotency_key,
+        route=route,
+        dedupe_seconds=dedupe_seconds,
+    )
+
+
+def _accept(
+    *,
+    actor: Any,
+    channel: str,
+    request_type: str,
+    category: str | Category,
+    description: str,
+    contact_phone: str,
+    contact_name: str,
+    address: str,
+    township: str,
+    latitude: Any,
+    longitude: Any,
+    region_code: str,
+    idempotency_key: str | None,
+    route: bool,
+    dedupe_seconds: int,
+) -> WorkOrder:
+    """The intake itself, after the caller's policy check (`ticket_create` for staff and
+    Open311, `ticket_file` for citizens on the portal)."""
     raw_key = (idempotency_key or "").strip() or None
     if raw_key is not None and len(raw_key) > 100:
         raise ValidationFailed(
@@ -914,6 +953,8 @@ def ticket_reply(*, actor: Any, order: WorkOrder, text: str) -> WorkOrder:
             "hotline.replied",
             {"number": done.number, "reply": answer, "department": department},
         )
+        for each in [done, *WorkOrder.objects.filter(merged_into=done).order_by("pk")]:
+            hooks.order_replied(each, actor=actor)
         return done
 
 
@@ -1183,36 +1224,203 @@ def attachment_add(*, actor: Any, order: WorkOrder, name: str, data: bytes) -> A
             _("You may not add files to work order %(number)s.") % {"number": order.number},
             code="forbidden",
         )
+    filename, content_type = _checked_file(name, data)
+    with transaction.atomic():
+        return _attachment_write(
+            _locked(order), actor=actor, filename=filename, content_type=content_type, data=data
+        )
+
+
+def _checked_file(
+    name: str, data: bytes, *, photo: bool = False, field: str = "file"
+) -> tuple[str, str]:
+    """(safe file name, content type) of an upload: at most 10 MB, PDF, PNG or JPEG by its
+    first bytes (`photo`: PNG or JPEG only), the name's extension agreeing; else
+    ValidationFailed with `details.field` = `field`."""
     filename = _text(name, field=_("file name"), required=True, limit=200).replace("/", "_")
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed(_("A file has at most 10 MB."), code="file_too_large")
+        raise ValidationFailed(
+            _("A file has at most 10 MB."), code="file_too_large", details={"field": field}
+        )
     if not data:
-        raise ValidationFailed(_("The file is empty."), code="file_empty")
+        raise ValidationFailed(_("The file is empty."), code="file_empty", details={"field": field})
     sniffed = sniff(data)
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if photo and sniffed is not None and sniffed[0] not in PHOTO_TYPES:
+        raise ValidationFailed(
+            _("A photo must be a PNG or JPEG image, and the file name must match it."),
+            code="file_type",
+            details={"field": field},
+        )
     if sniffed is None or suffix not in sniffed[1]:
         raise ValidationFailed(
-            _("Only PDF, PNG and JPEG files are accepted, and the file name must match them."),
+            _("A photo must be a PNG or JPEG image, and the file name must match it.")
+            if photo
+            else _("Only PDF, PNG and JPEG files are accepted, and the file name must match them."),
             code="file_type",
+            details={"field": field},
         )
+    return filename, sniffed[0]
+
+
+PHOTO_TYPES = ("image/png", "image/jpeg")
+
+
+def _attachment_write(
+    locked: WorkOrder, *, actor: Any, filename: str, content_type: str, data: bytes
+) -> Attachment:
+    """Store a checked file on the order (locked, inside the caller's transaction)."""
     digest = hashlib.sha256(data).hexdigest()
+    attachment = Attachment(
+        order=locked,
+        name=filename,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    attachment.file.save(filename, ContentFile(data), save=False)
+    # A citizen who filed without an account uploads as nobody (the field is nullable).
+    full_clean(attachment, exclude=["uploaded_by"])
+    attachment.save()
+    _event(
+        locked,
+        kind="attach",
+        actor=actor,
+        data={"name": filename, "sha256": digest, "size": len(data)},
+    )
+    return attachment
+
+
+# --- the citizen's own 12345 (the portal) ---------------------------------------------------
+
+# What a citizen may file on the portal: the request types the hotline takes from anyone but
+# reports and praise, which go through the phone or the agents.
+PORTAL_REQUEST_TYPES = (
+    WorkOrder.RequestType.CONSULTATION,
+    WorkOrder.RequestType.COMPLAINT,
+    WorkOrder.RequestType.ASSISTANCE,
+    WorkOrder.RequestType.SUGGESTION,
+)
+
+
+def tracking_token(order: WorkOrder) -> str:
+    """The secret of `order`'s tracking page (`tracking.token`)."""
+    return tracking.token(order)
+
+
+def ticket_file(
+    *,
+    actor: Any,
+    request_type: str,
+    category: str,
+    description: str,
+    contact_phone: str,
+    contact_name: str = "",
+    address: str = "",
+    township: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    photo: tuple[str, bytes] | None = None,
+    idempotency_key: str | None = None,
+) -> WorkOrder:
+    """A citizen files an inquiry, complaint, help request or suggestion on the portal, signed
+    in (`actor` their account: the order is theirs in "my space") or not (an anonymous user:
+    the tracking page with `tracking_token` is the way back). The same intake as every other
+    channel (`_accept`, channel ``portal``), routed by the worker like an Open311 request
+    (`route=True`: a confident routing dispatches it, else an agent does). An optional photo
+    (PNG or JPEG, checked by its content) is attached in the same transaction. Bad input
+    changes nothing; a retry with the same `idempotency_key` returns the first order and
+    attaches nothing again."""
+    region_code = str(settings.NODE_REGION)
+    if not policies.can(actor, policies.FILE, region_code):
+        raise PermissionDenied(_("You may not file a request here."), code="forbidden")
+    if request_type not in PORTAL_REQUEST_TYPES:
+        raise ValidationFailed(
+            _("Choose what kind of request this is."),
+            code="invalid_request_type",
+            details={"field": "request_type"},
+        )
+    found = Category.objects.filter(code=str(category or ""), level=2).first()
+    if found is None:
+        raise ValidationFailed(
+            _("Choose the topic of your request."),
+            code="unknown_category",
+            details={"field": "category"},
+        )
+    checked = _checked_file(photo[0], photo[1], photo=True, field="photo") if photo else None
     with transaction.atomic():
-        locked = _locked(order)
-        attachment = Attachment(
-            order=locked,
-            name=filename,
-            content_type=sniffed[0],
-            size=len(data),
-            sha256=digest,
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
+        order = _accept(
+            actor=actor if getattr(actor, "pk", None) else None,
+            channel=WorkOrder.Channel.PORTAL,
+            request_type=request_type,
+            category=found,
+            description=description,
+            contact_phone=contact_phone,
+            contact_name=contact_name,
+            address=address,
+            township=township,
+            latitude=latitude,
+            longitude=longitude,
+            region_code=region_code,
+            idempotency_key=idempotency_key,
+            route=True,
+            dedupe_seconds=0,
         )
-        attachment.file.save(filename, ContentFile(data), save=False)
-        full_clean(attachment)
-        attachment.save()
-        _event(
+        if checked is not None and not getattr(order, "replayed", False):
+            _attachment_write(
+                _locked(order),
+                actor=actor,
+                filename=checked[0],
+                content_type=checked[1],
+                data=photo[1],  # type: ignore[index]
+            )
+    return order
+
+
+# --- emergencies: the hand-over to 110 / 119 / 120 ------------------------------------------
+
+
+def ticket_transfer(
+    *,
+    actor: Any,
+    order: WorkOrder,
+    service: str,
+    reference: str,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> WorkOrder:
+    """An agent or supervisor hands an emergency over to 110, 119 or 120 (12345–110 linkage):
+    the order leaves the hotline's handling (status ``transferred``) with the receiving
+    service, its reference number and the time of the hand-over (`at`, default now; not in
+    the future), and a ``transfer`` event on the timeline. Open orders only (new, with a
+    department, or returned); not replied or finished ones."""
+    if str(service or "") not in WorkOrder.EmergencyService.values:
+        raise ValidationFailed(
+            _("Choose the emergency service: 110, 119 or 120."),
+            code="invalid_service",
+            details={"field": "service"},
+        )
+    ref = _text(reference, field=_("reference number"), required=True, limit=60)
+    why = _text(note, field=_("note"), required=False, limit=500)
+    now = _now()
+    moment = at or now
+    if moment > now + datetime.timedelta(minutes=5):
+        raise ValidationFailed(
+            _("The time of the hand-over cannot be in the future."),
+            code="invalid_time",
+            details={"field": "at"},
+        )
+    with transaction.atomic():
+        locked, step = _begin(actor, order, "transfer")
+        locked.transfer_service = str(service)
+        locked.transfer_reference = ref
+        locked.transferred_at = moment
+        return _finish(
             locked,
-            kind="attach",
+            step,
             actor=actor,
-            data={"name": filename, "sha256": digest, "size": len(data)},
+            fields=["transfer_service", "transfer_reference", "transferred_at"],
+            reason=why,
+            data={"service": str(service), "reference": ref, "at": moment.isoformat()},
         )
-        return attachment

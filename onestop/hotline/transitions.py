@@ -64,6 +64,12 @@ TABLE: tuple[Transition, ...] = (
         Transition(s, "merge", None, (AGENT, SUPERVISOR))
         for s in (S.NEW, *_HANDLING, S.RETURNED, S.REPLIED)
     ),
+    # An emergency is handed over to 110 / 119 / 120 (12345–110 linkage): the order leaves the
+    # hotline's handling for good, with the receiving service and its reference.
+    *(
+        Transition(s, "transfer", S.TRANSFERRED, (AGENT, SUPERVISOR))
+        for s in (S.NEW, *_HANDLING, S.RETURNED)
+    ),
 )
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {(t.source, t.action): t for t in TABLE}
@@ -108,5 +114,8 @@ def refusal(action: str) -> str:
         "escalate": _("A work order that is “%(status)s” cannot be escalated."),
         "merge": _("A work order that is “%(status)s” cannot be merged."),
         "reassign": _("A work order that is “%(status)s” cannot be reassigned."),
+        "transfer": _(
+            "A work order that is “%(status)s” cannot be handed over to an emergency service."
+        ),
     }
     return sentences.get(action) or _("A work order that is “%(status)s” cannot take this step.")

@@ -27,6 +27,7 @@ from onestop.core import uploads
 from onestop.core.errors import DomainError, NotFound, PermissionDenied
 from onestop.hotline import actions, policies, selectors, services, suggest, transitions
 from onestop.hotline.models import WorkOrder
+from onestop.web import registry
 from onestop.web.views import forbidden
 
 S = WorkOrder.Status
@@ -331,6 +332,9 @@ def _order_page(request: HttpRequest, order: WorkOrder, *, status: int = 200) ->
         "departments": (
             _departments() if allowed & {"arbitrate_uphold", "dispatch", "reassign"} else []
         ),
+        "emergency_services": WorkOrder.EmergencyService.choices,
+        # Sections of higher apps (reviews: the rating heard at the call-back).
+        **registry.collect("hotline_order", request, order=order),
     }
     return render(request, "hotline/order.html", context, status=status)
 
@@ -374,6 +378,8 @@ def _step_input(post: Any) -> actions.StepInput:
         note=post.get("note", ""),
         working_days=_int(post.get("days")),
         master=post.get("master", ""),
+        service=post.get("service", ""),
+        reference=post.get("reference", ""),
     )
 
 

@@ -216,10 +216,16 @@ def _counts(
 ) -> dict[str, dict[str, int]]:
     """Per lead department: the order counts (one query) and the return/reopen counts from the
     audit trail (one query)."""
-    window = hotline_selectors.orders_for_statistics(region=region).filter(
-        lead_department__isnull=False,
-        dispatched_at__gte=start,
-        dispatched_at__lt=end,
+    # An order handed over to 110 / 119 / 120 left the hotline's handling: it counts in none
+    # of the three rates of the unit that held it (docs/insights.md).
+    window = (
+        hotline_selectors.orders_for_statistics(region=region)
+        .filter(
+            lead_department__isnull=False,
+            dispatched_at__gte=start,
+            dispatched_at__lt=end,
+        )
+        .exclude(status=WorkOrder.Status.TRANSFERRED)
     )
     events = hotline_selectors.order_events_for_statistics(
         region=region, kinds=("return", "reopen")

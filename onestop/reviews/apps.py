@@ -17,3 +17,4 @@ class ReviewsConfig(AppConfig):
         cases_hooks.on_case_finished(services.case_invite)
         cases_hooks.provide_rating_link(services.visit_link)
         hotline_hooks.on_order_closed(services.order_invite)
+        hotline_hooks.on_order_replied(services.order_portal_invite)

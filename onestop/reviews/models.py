@@ -33,6 +33,7 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS link")
     WINDOW = "window", _("At the window (rating screen or receipt QR code)")
     CALLBACK = "callback", _("At the hotline call-back")
+    PORTAL = "portal", _("On the tracking page of a 12345 request")
 
 
 class Level(models.IntegerChoices):

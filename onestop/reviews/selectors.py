@@ -297,3 +297,15 @@ def department_totals(*, department: str) -> dict[str, Any]:
         timely=Sum("rectified_on_time"),
     )
     return _figures(totals)
+
+
+def order_invitation(*, number: str, channel: str) -> EventState | None:
+    """The invitation of the 12345 work order `number` through `channel`, with its state
+    (None when there is none). The caller has authorised the order (its tracking page, or
+    a hotline agent's order page)."""
+    found = (
+        Invitation.objects.filter(event_kind="order", event_ref=number, channel=channel)
+        .select_related("department")
+        .first()
+    )
+    return _states([found])[0] if found is not None else None

@@ -54,6 +54,9 @@ TOKEN_SALT = "onestop.reviews.invitation"  # noqa: S105 - a namespace, not a sec
 MAX_TEXT = 1000
 MAX_NOTE = 2000
 WARN_FRACTION = 0.8
+# The channels rated through a link's token: an SMS, a receipt's QR code, and the tracking page
+# of a 12345 request filed on the portal without an account (its tracking code is the key).
+LINK_CHANNELS = (Channel.SMS, Channel.WINDOW, Channel.PORTAL)
 
 
 # --- tokens and links -----------------------------------------------------------------------
@@ -73,7 +76,7 @@ def invitation_for_token(token: str) -> Invitation:
         raise _link_not_found() from None
     invitation = Invitation.objects.select_related("department", "item", "scenario").filter(pk=pk)
     found = invitation.first()
-    if found is None or found.channel not in (Channel.SMS, Channel.WINDOW):
+    if found is None or found.channel not in LINK_CHANNELS:
         raise _link_not_found()
     return found
 
@@ -290,6 +293,42 @@ def order_invite(order: Any, *, actor: Any) -> list[Invitation]:
                 phone=phone,
                 dedupe_key=f"reviews.invited:{sms.pk}",
             )
+    return made
+
+
+def order_portal_invite(order: Any, *, actor: Any) -> Invitation | None:
+    """Invite the citizen who filed `order` on the portal to rate the department's reply there,
+    once it is replied to: in "my space" (an ``online`` invitation, with an in-app message)
+    when they filed it signed in, else on the request's tracking page (a ``portal``
+    invitation, rated through its token, which only the tracking page shows). Orders of
+    other channels are rated at the call-back and by SMS (`order_invite`). Idempotent: a
+    second reply (after a reopening) invites nobody again; the citizen may change the rating
+    (a new version) until it expires. Listener of `hotline.hooks.on_order_replied`, inside the
+    reply's transaction."""
+    if order.channel != "portal":
+        return None
+    account = order.created_by if order.created_by_id else None
+    fields = {
+        "reviewer": account,
+        "reviewer_index": order.contact_index,
+        "region_id": order.region,
+        "department_id": order.lead_department_id,
+        "staff": actor if is_active_user(actor) else None,
+        "title": str(order.category.name_zh)[:300],
+        "event_at": order.replied_at or _now(),
+    }
+    fields["expires_at"] = _expiry(fields["event_at"])
+    channel = Channel.ONLINE if account is not None else Channel.PORTAL
+    made = _invite(
+        event_kind=EventKind.ORDER, event_ref=order.number, channel=channel, fields=fields
+    )
+    if made is not None and account is not None:
+        _send(
+            "reviews.invited",
+            {"number": order.number, "link": absolute(reverse("reviews:my_reviews"))},
+            user=account,
+            dedupe_key=f"reviews.invited:{made.pk}",
+        )
     return made
 
 

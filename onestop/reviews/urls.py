@@ -11,6 +11,7 @@ urlpatterns = [
     # The link's token travels in the query string (`?token=`), which the logs redact.
     path("reviews/rate/", views.rate, name="rate"),
     path("reviews/rate/answer/", views.rate_answer, name="rate_answer"),
+    path("reviews/callback/<uuid:invitation_id>/", views.callback_rate, name="callback_rate"),
     path("reviews/console/", views.console, name="console"),
     path("reviews/console/<int:pk>/", views.rectification, name="rectification"),
     path("reviews/figures/", views.figures, name="figures"),

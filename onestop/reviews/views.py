@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onestop.core.errors import DomainError, NotFound, ValidationFailed
 from onestop.reviews import policies, selectors, services
-from onestop.reviews.models import BAD_LEVELS, Indicator, Level, Rectification
+from onestop.reviews.models import BAD_LEVELS, Channel, Indicator, Level, Rectification
 from onestop.web import registry
 from onestop.web.views import forbidden
 
@@ -393,3 +393,78 @@ def account_links(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
     if policies.can(request.user, policies.VIEW, None):
         links.append({"label": _("Reviews and rectifications"), "url": reverse("reviews:console")})
     return {"reviews_links": links}
+
+
+@registry.provides("hotline_track")
+def order_rating(
+    request: HttpRequest, *, order: Any, token: str = "", **kwargs: Any
+) -> dict[str, Any]:
+    """The tracking page of a citizen's 12345 request (which checked the citizen's access
+    first): where to rate the department's reply — my space for the account that filed it,
+    the link of the ``portal`` invitation for a request filed without one."""
+    state = selectors.order_invitation(number=order.number, channel=Channel.ONLINE)
+    if state is not None:
+        if state.invitation.reviewer_id != getattr(request.user, "pk", None):
+            return {}
+        url = reverse("reviews:my_review", args=[state.invitation.pk])
+    else:
+        state = selectors.order_invitation(number=order.number, channel=Channel.PORTAL)
+        if state is None:
+            return {}
+        url = services.rate_path(services.invitation_token(state.invitation))
+    return {"order_rating": {"url": url, "review": state.review, "open": state.open}}
+
+
+@registry.provides("hotline_order")
+def callback_rating(request: HttpRequest, *, order: Any, **kwargs: Any) -> dict[str, Any]:
+    """The staff page of a closed work order: the form where the agent who called the citizen
+    back enters the rating heard on the phone (the ``callback`` invitation)."""
+    state = selectors.order_invitation(number=order.number, channel=Channel.CALLBACK)
+    if state is None or not policies.can(request.user, policies.SUBMIT, state.invitation):
+        return {}
+    form = RateForm(initial={"idempotency_key": services.new_idempotency_key()}, auto_id="cbr-%s")
+    return {
+        "callback_rating": {
+            "template": "reviews/_callback_rate.html",
+            "state": state,
+            "form": form,
+            "action": reverse("reviews:callback_rate", args=[state.invitation.pk]),
+        }
+    }
+
+
+@never_cache
+@login_required
+@require_POST
+def callback_rate(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    """The rating heard at the call-back, entered by the agent (`review_submit` on the
+    ``callback`` invitation); back to the work order's page with what happened."""
+    try:
+        invitation = services.invitation_get(actor=request.user, invitation_id=invitation_id)
+    except NotFound:
+        raise Http404 from None
+    if invitation.channel != Channel.CALLBACK:
+        raise Http404
+    back = reverse("hotline:order", args=[invitation.event_ref]) + "#callback-rating"
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    try:
+        services.review_submit(
+            actor=request.user,
+            invitation=invitation,
+            level=form.cleaned_data["level"],
+            indicators=form.cleaned_data["indicators"],
+            text=form.cleaned_data["text"],
+            idempotency_key=form.cleaned_data["idempotency_key"] or None,
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The rating heard at the call-back was recorded."))
+    return HttpResponseRedirect(back)

@@ -16,10 +16,16 @@ A page merges `registry.collect(slot, request, **kwargs)` into its context. Slot
 - `home`: the home page's sections (catalog, org);
 - `department`: extra sections of a department page, called with `department=` (catalog;
   reviews: `review_figures`);
-- `account`: links on "My account" (cases: `cases_links`; reviews: `reviews_links`);
+- `account`: links on "My account" (cases: `cases_links`; reviews: `reviews_links`; hotline:
+  `hotline_links`);
 - `scenario`: extra sections of a scenario page, called with `scenario=` (cases: `burden`);
 - `data_tracker`: the data tracker's case references in words, called with `refs=` (cases:
-  `tracker_case_refs`, {"case_refs": {ref: case number}}).
+  `tracker_case_refs`, {"case_refs": {ref: case number}});
+- `hotline_track`: the tracking page of a citizen's 12345 request, called with `order=` and
+  `token=` after the page checked the citizen's access (reviews: `order_rating`, where to rate
+  the reply);
+- `hotline_order`: the staff page of a work order, called with `order=` (reviews:
+  `callback_rating`, the form for the rating heard at the call-back).
 """
 
 from __future__ import annotations
