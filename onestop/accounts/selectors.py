@@ -126,9 +126,7 @@ def data_subjects(*, exclude_ids: Iterable[int] = (), limit: int | None = None) 
     that a shared record can be about (a resident ID or a credit code), oldest first, without
     `exclude_ids`; at most `limit`."""
     users = (
-        User.objects.filter(
-            is_active=True, kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS]
-        )
+        User.objects.filter(is_active=True, kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS])
         .filter(~Q(resident_id_index="") | ~Q(uscc=""))
         .exclude(pk__in=list(exclude_ids))
         .order_by("pk")
@@ -144,9 +142,7 @@ def data_subjects_by_keys(keys: Iterable[str]) -> list[User]:
         return []
     indexes = [crypto.blind_index(k) for k in wanted]
     return list(
-        User.objects.filter(
-            is_active=True, kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS]
-        )
+        User.objects.filter(is_active=True, kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS])
         .filter(Q(resident_id_index__in=indexes) | Q(uscc__in=wanted))
         .order_by("pk")
     )

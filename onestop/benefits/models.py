@@ -81,9 +81,7 @@ class OfferEvent(models.Model):
     offer = models.ForeignKey(
         Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rule = models.CharField(_("rule"), max_length=40)
     kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
     actor_id = models.CharField(_("actor"), max_length=40)
@@ -101,9 +99,7 @@ class OfferEvent(models.Model):
 class OptOut(models.Model):
     """A person does not want `rule` offered any more (no data is fetched for it meanwhile)."""
 
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rule = models.CharField(_("rule"), max_length=40)
     at = models.DateTimeField(_("opted out at"), default=timezone.now)
 
@@ -120,9 +116,7 @@ class Check(models.Model):
     """The last eligibility check of `rule` for `holder` (the schedule checks again after
     `BENEFITS_RECHECK_DAYS`; an event — a finished application, a changed record — at once)."""
 
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rule = models.CharField(_("rule"), max_length=40)
     checked_at = models.DateTimeField(_("checked at"), default=timezone.now)
     eligible = models.BooleanField(_("eligible"), default=False)

@@ -56,7 +56,13 @@ def _years(born: datetime.date, today: datetime.date) -> int:
 
 
 def _fact(name_zh: str, name_en: str, value: Any, dataset: str, fld: str) -> Fact:
-    return {"name_zh": name_zh, "name_en": name_en, "value": value, "dataset": dataset, "field": fld}
+    return {
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "value": value,
+        "dataset": dataset,
+        "field": fld,
+    }
 
 
 def senior_facts(
@@ -66,7 +72,9 @@ def senior_facts(
     born = _date(record.get("birth_date"))
     age = _years(born, today) if born else -1
     shown = [
-        _fact("出生日期", "Date of birth", record.get("birth_date", ""), "resident-id", "birth_date"),
+        _fact(
+            "出生日期", "Date of birth", record.get("birth_date", ""), "resident-id", "birth_date"
+        ),
         _fact("年龄（周岁）", "Age (full years)", age, "resident-id", "birth_date"),
     ]
     return {"age": age}, shown, ""

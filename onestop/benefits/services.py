@@ -45,8 +45,8 @@ from onestop.notify.templates import Bilingual
 from onestop.org import selectors as org_selectors
 from onestop.org.models import Department
 from onestop.sharing.models import Purpose
-from onestop.sharing.services import FetchRequest, data_fetch_many
 from onestop.sharing.selectors import subject_index_of
+from onestop.sharing.services import FetchRequest, data_fetch_many
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow import services as workflow_services
 
@@ -74,8 +74,9 @@ def runner_for(department: Department) -> User:
         return found[username]
     try:
         with transaction.atomic():
+            node: Any = SYSTEM  # the node may create staff accounts (accounts.policies)
             account = accounts_services.staff_create(
-                actor=SYSTEM,
+                actor=node,
                 username=username,
                 password=secrets.token_urlsafe(48),
                 real_name=f"{department.name_zh}（免申即享）"[:60],
@@ -224,8 +225,9 @@ def _offer_make(
             offer.save()
     except IntegrityError:  # made by a concurrent check
         return Offer.objects.get(rule=rule.key, holder=holder, occasion=occasion), False
-    _event(holder=holder, rule=rule.key, kind=Kind.MATCHED, offer=offer,
-           data={"process": business_key})
+    _event(
+        holder=holder, rule=rule.key, kind=Kind.MATCHED, offer=offer, data={"process": business_key}
+    )
     if rule.confirm:
         _event(holder=holder, rule=rule.key, kind=Kind.OFFERED, offer=offer)
         _notify(offer, "benefits.offered")
@@ -346,7 +348,10 @@ def offer_confirm(*, actor: Any, offer_id: Any) -> Offer:
         offer.confirmed_at = timezone.now()
         offer.save(update_fields=["status", "confirmed_at"])
         _event(
-            holder=offer.holder, rule=offer.rule, kind=Kind.CONFIRMED, offer=offer,
+            holder=offer.holder,
+            rule=offer.rule,
+            kind=Kind.CONFIRMED,
+            offer=offer,
             actor_id=str(actor.pk),
         )
         _notify(offer, "benefits.confirmed")
@@ -383,8 +388,11 @@ def opt_out(*, actor: Any, rule_key: str) -> OptOut:
             offer.declined_at = now
             offer.save(update_fields=["status", "declined_at"])
         _event(
-            holder=actor, rule=rule.key, kind=Kind.OPTED_OUT,
-            offer=waiting[0] if waiting else None, actor_id=str(actor.pk),
+            holder=actor,
+            rule=rule.key,
+            kind=Kind.OPTED_OUT,
+            offer=waiting[0] if waiting else None,
+            actor_id=str(actor.pk),
         )
     return choice
 
@@ -410,7 +418,10 @@ def opt_in(*, actor: Any, rule_key: str) -> bool:
             offer.save(update_fields=["status", "declined_at"])
         Check.objects.filter(holder=actor, rule=rule.key).delete()
         _event(
-            holder=actor, rule=rule.key, kind=Kind.OPTED_IN,
-            offer=reopened[0] if reopened else None, actor_id=str(actor.pk),
+            holder=actor,
+            rule=rule.key,
+            kind=Kind.OPTED_IN,
+            offer=reopened[0] if reopened else None,
+            actor_id=str(actor.pk),
         )
     return True

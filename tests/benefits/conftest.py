@@ -82,8 +82,12 @@ def new_firm(cases_world: dict[str, User]) -> Callable[..., User]:
             dataset="enterprise-registry",
             subject=code,
             subject_kind="enterprise",
-            data={"uscc": code, "name": "五莲县新开示例商贸有限公司（演示）",
-                  "establishment_date": founded, "status": status},
+            data={
+                "uscc": code,
+                "name": "五莲县新开示例商贸有限公司（演示）",
+                "establishment_date": founded,
+                "status": status,
+            },
         )
         return user
 

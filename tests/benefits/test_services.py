@@ -17,7 +17,7 @@ from onestop.sharing.selectors import access_record_list_for_subject, subject_in
 from onestop.workflow import selectors as workflow_selectors
 from onestop.workflow import services as workflow_services
 from onestop.workflow.models import ProcessInstance
-from tests.benefits.conftest import TODAY, offers_of
+from tests.benefits.conftest import TODAY
 
 Status = Offer.Status
 
@@ -51,7 +51,10 @@ def test_a_registered_birth_offers_the_newborn_benefits_to_the_parent(citizen: U
     by_rule = {o.rule: o for o in offers}
     assert set(by_rule) == {"newborn-insurance", "newborn-vaccination"}  # 张伟 is 33
     insurance, reminders = by_rule["newborn-insurance"], by_rule["newborn-vaccination"]
-    assert (insurance.status, insurance.department_id) == (Status.OFFERED, "371121-medical-security")
+    assert (insurance.status, insurance.department_id) == (
+        Status.OFFERED,
+        "371121-medical-security",
+    )
     assert (reminders.status, reminders.department_id) == (Status.GRANTED, "371121-health")
     assert reminders.granted_at is not None
     # why: the facts used, with their source dataset
@@ -133,7 +136,9 @@ def test_the_holder_confirms_with_one_click_once(citizen: User):
 
     assert confirmed.status == again.status == Status.CONFIRMED
     assert OfferEvent.objects.filter(offer=offer, kind="confirmed").count() == 1
-    assert Notification.objects.filter(recipient=citizen, template="benefits.confirmed").count() == 1
+    assert (
+        Notification.objects.filter(recipient=citizen, template="benefits.confirmed").count() == 1
+    )
 
 
 def test_only_the_holder_confirms(citizen: User, users: dict[str, User], senior):

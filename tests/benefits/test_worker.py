@@ -48,13 +48,18 @@ def test_a_changed_record_queues_a_check_that_the_worker_runs(transactional_db: 
     _seed_minimal()
     rid = "110101196005010318"
     holder = account_services.citizen_register(
-        username="laowang", password="a-long-enough-password-2026", real_name="王老汉",
+        username="laowang",
+        password="a-long-enough-password-2026",
+        real_name="王老汉",
         resident_id=rid,
     )
     assert not DBTaskResult.objects.filter(task_path=tasks.subject_check.module_path).exists()
 
     record_upsert(
-        actor=SYSTEM, dataset="resident-id", subject=rid, subject_kind="person",
+        actor=SYSTEM,
+        dataset="resident-id",
+        subject=rid,
+        subject_kind="person",
         data={"id_number": rid, "name": "王老汉", "birth_date": "1960-05-01"},
     )
     [queued] = DBTaskResult.objects.filter(task_path=tasks.subject_check.module_path)
@@ -89,4 +94,6 @@ def test_a_finished_newborn_bundle_queues_the_parents_check(
     # what the worker runs: the offers the parent holds now (the newborn's, while the child
     # is young enough for the tables)
     offers = tasks.subject_check.call(citizen.pk)
-    assert sorted(offers) == sorted(Offer.objects.filter(holder=citizen).values_list("pk", flat=True))
+    assert sorted(offers) == sorted(
+        Offer.objects.filter(holder=citizen).values_list("pk", flat=True)
+    )
