@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from onestop.benefits import policies, selectors, services
-from onestop.core.errors import DomainError, NotFound
+from onestop.core.errors import DomainError, NotFound, PermissionDenied
 from onestop.web import registry
 from onestop.web.views import forbidden
 
@@ -55,7 +55,7 @@ def my_offer(request: HttpRequest, pk: int) -> HttpResponse:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         offer = services.offer_confirm(actor=request.user, offer_id=pk)
-    except NotFound:
+    except (NotFound, PermissionDenied):  # nobody learns of another person's offer
         raise Http404 from None
     except DomainError as error:
         messages.error(request, error.message)
