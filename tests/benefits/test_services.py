@@ -241,3 +241,13 @@ def test_the_schedule_checks_each_person_once_per_period(citizen: User, business
     assert checked >= 2
     assert Offer.objects.filter(holder=citizen).count() == 2
     assert services.checks_due(limit=10) == 0  # nothing due again before BENEFITS_RECHECK_DAYS
+
+
+def test_the_tick_command(citizen: User):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("benefits_tick", "--limit", "1", stdout=out)
+    assert out.getvalue().strip() == "checked: 1"
