@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "onestop.open311",  # floor 6
     "onestop.insights",  # floor 6
     "onestop.reviews",  # floor 6
+    "onestop.benefits",  # floor 6
 ]
 
 MIDDLEWARE = [
@@ -438,6 +439,12 @@ ADMIN_SITE_HEADER = _("OneStop administration")
 # Reviews (好差评): the rectification limit of a bad review in working days on the official
 # calendar (the call-back is due within one working day), and how long an invitation stays open.
 REVIEWS_RECTIFY_DAYS = env.int("REVIEWS_RECTIFY_DAYS", default=5)
+
+# Benefits without applying (免申即享, docs/benefits.md): the schedule checks a person's rules
+# again after this many days (a finished application or a changed record checks at once), and
+# at most this many people a tick.
+BENEFITS_RECHECK_DAYS = env.int("BENEFITS_RECHECK_DAYS", default=30)
+BENEFITS_TICK_LIMIT = env.int("BENEFITS_TICK_LIMIT", default=50)
 REVIEWS_RATE_DAYS = env.int("REVIEWS_RATE_DAYS", default=30)
 
 # Notifications: channel adapters by import path (development adapters log the message).

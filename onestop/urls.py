@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("onestop.notify.urls")),
     path("", include("onestop.insights.urls")),
     path("", include("onestop.reviews.urls")),
+    path("", include("onestop.benefits.urls")),
     path("", include("onestop.federation.urls")),
     path("", include("onestop.web.urls")),
 ]

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import policies
 from onestop.accounts.models import AssuranceEvent, StaffRole, User
-from onestop.core import secrets
+from onestop.core import crypto, secrets
 from onestop.core.errors import PermissionDenied
 
 
@@ -119,3 +119,30 @@ def demo_totp_code(user: User) -> str | None:
 def mfa_enrolled(user: User) -> bool:
     """Whether `user` has a confirmed authenticator."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def data_subjects(*, exclude_ids: Iterable[int] = (), limit: int | None = None) -> list[User]:
+    """System read (the benefits schedule): the active citizens and businesses of this node
+    that a shared record can be about (a resident ID or a credit code), oldest first, without
+    `exclude_ids`; at most `limit`."""
+    users = (
+        User.objects.filter(is_active=True, kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS])
+        .filter(~Q(resident_id_index="") | ~Q(uscc=""))
+        .exclude(pk__in=list(exclude_ids))
+        .order_by("pk")
+    )
+    return list(users[:limit] if limit is not None else users)
+
+
+def data_subjects_by_keys(keys: Iterable[str]) -> list[User]:
+    """System read (a shared record changed): the active citizens and businesses whose
+    resident ID or credit code is one of `keys` (subject keys in clear, never stored)."""
+    wanted = {"".join(str(k).split()).upper() for k in keys if k}
+    if not wanted:
+        return []
+    indexes = [crypto.blind_index(k) for k in wanted]
+    return list(
+        User.objects.filter(is_active=True, kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS])
+        .filter(Q(resident_id_index__in=indexes) | Q(uscc__in=wanted))
+        .order_by("pk")
+    )

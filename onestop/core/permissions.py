@@ -77,6 +77,11 @@ class Permission(StrEnum):
     RECTIFICATION_ANSWER = "self:rectification:answer"  # the reviewer accepts or asks again
     REVIEW_APPEAL_DECIDE = "region:review_appeal:decide"  # a supervisor upholds or voids
     REVIEW_STATS_VIEW = "public:review_stats:view"  # the public figures (aggregates only)
+    # benefits without applying (one `benefits.policies.can` answers for these)
+    BENEFIT_OFFER_VIEW = "self:benefit_offer:view"  # the holder; staff of the granting department
+    BENEFIT_OFFER_CONFIRM = "self:benefit_offer:confirm"  # the holder only
+    BENEFIT_OPT_OUT = "self:benefit:opt-out"  # a citizen or business, for themself
+    BENEFIT_CONSOLE_VIEW = "department:benefit_offer:view"  # the department's offers, figures
     # federation (one `federation.policies.can` answers for these)
     PEER_MANAGE = "region:peer:manage"  # add, allow, remove peers; retry or discard dead letters
     NETWORK_VIEW = "region:network:view"  # the network screen

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from onestop.core.upsert import row_sync
 from onestop.federation import selectors as federation_selectors
 from onestop.ledger.canonical import canonical_json
 from onestop.ledger.services import entries_append_batch
-from onestop.sharing import policies, sources
+from onestop.sharing import hooks, policies, sources
 from onestop.sharing.models import (
     AccessRecord,
     Consent,
@@ -133,6 +134,8 @@ def record_upsert(
         record.updated_at = timezone.now()
         record.full_clean()
         record.save()
+        keys = [normalise_key(subject), *(normalise_key(p) for p in parties)]
+        transaction.on_commit(partial(hooks.record_changed, dataset, keys))
         return record, True
 
 

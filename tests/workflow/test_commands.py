@@ -23,18 +23,26 @@ def test_workflow_load_is_idempotent():
         "auto_decision v1",
         "auto_out_of_area_filing v1",
         "auto_tax_clearance v1",
+        "benefit_enterprise_setup v1",
+        "benefit_newborn_insurance v1",
+        "benefit_newborn_vaccination v1",
+        "benefit_senior v1",
         "item_standard v1",
     ]
-    assert ProcessDefinition.objects.count() == 4
+    assert ProcessDefinition.objects.count() == 8
 
 
 def test_seed_step_loads_the_processes_once():
     step = next(s for s in seeding.steps() if s.name == "workflow")
     assert step.order == 65
-    loaded = "auto_decision v1, auto_out_of_area_filing v1, auto_tax_clearance v1, item_standard v1"
+    loaded = (
+        "auto_decision v1, auto_out_of_area_filing v1, auto_tax_clearance v1, "
+        "benefit_enterprise_setup v1, benefit_newborn_insurance v1, "
+        "benefit_newborn_vaccination v1, benefit_senior v1, item_standard v1"
+    )
     assert step.run() == loaded
     assert step.run() == loaded
-    assert ProcessDefinition.objects.count() == 4
+    assert ProcessDefinition.objects.count() == 8
 
 
 def start_with_due_timer(clock):

@@ -33,12 +33,20 @@ def test_the_processes_folder_has_the_built_in_processes():
         "auto_decision.bpmn",
         "auto_out_of_area_filing.bpmn",
         "auto_tax_clearance.bpmn",
+        "benefit_enterprise_setup.bpmn",
+        "benefit_newborn_insurance.bpmn",
+        "benefit_newborn_vaccination.bpmn",
+        "benefit_senior.bpmn",
         "item_standard.bpmn",
     ]
     assert [p.name for p in DMN_FILES] == [
         "auto_decision.dmn",
         "auto_out_of_area_filing.dmn",
         "auto_tax_clearance.dmn",
+        "benefit_enterprise_setup.dmn",
+        "benefit_newborn_insurance.dmn",
+        "benefit_newborn_vaccination.dmn",
+        "benefit_senior.dmn",
     ]
 
 
