@@ -437,6 +437,10 @@ ADMIN_SITE_HEADER = _("OneStop administration")
 # calendar (the call-back is due within one working day), and how long an invitation stays open.
 REVIEWS_RECTIFY_DAYS = env.int("REVIEWS_RECTIFY_DAYS", default=5)
 REVIEWS_RATE_DAYS = env.int("REVIEWS_RATE_DAYS", default=30)
+# 一次一评 at the window: how long a paired rating screen stays paired, and how long after the
+# acceptance a visit is offered on it.
+REVIEWS_PAD_HOURS = env.int("REVIEWS_PAD_HOURS", default=24)
+REVIEWS_PAD_MINUTES = env.int("REVIEWS_PAD_MINUTES", default=30)
 
 # Notifications: channel adapters by import path (development adapters log the message).
 NOTIFY_SMS_BACKEND = env.str("NOTIFY_SMS_BACKEND", default="onestop.notify.channels.LogSMSBackend")

@@ -75,6 +75,7 @@ class Permission(StrEnum):
     RECTIFICATION_ANSWER = "self:rectification:answer"  # the reviewer accepts or asks again
     REVIEW_APPEAL_DECIDE = "region:review_appeal:decide"  # a supervisor upholds or voids
     REVIEW_STATS_VIEW = "public:review_stats:view"  # the public figures (aggregates only)
+    REVIEW_PAD_PAIR = "centre:review_pad:pair"  # a window's clerk pairs its rating screen
     # federation (one `federation.policies.can` answers for these)
     PEER_MANAGE = "region:peer:manage"  # add, allow, remove peers; retry or discard dead letters
     NETWORK_VIEW = "region:network:view"  # the network screen

@@ -22,6 +22,7 @@ from onestop.reviews import policies
 from onestop.reviews.models import (
     Channel,
     DailyStat,
+    EventKind,
     Invitation,
     Rectification,
     Review,
@@ -86,6 +87,59 @@ def my_invitation(*, actor: Any, invitation_id: Any) -> EventState:
 def event_state(*, invitation: Invitation) -> EventState:
     """The state of the event of `invitation` (the caller has authorised it: a token)."""
     return _states([invitation])[0]
+
+
+# --- the rating screen at the window (一次一评) ------------------------------------------------
+
+
+def pad_window(*, window_id: int) -> Any:
+    """The window a rating screen is paired with (with its centre), or None when it is gone."""
+    from onestop.org import selectors as org_selectors
+
+    return (
+        org_selectors.window_list(centres=org_selectors.centre_list_all())
+        .filter(pk=window_id)
+        .first()
+    )
+
+
+def pad_visit(*, window_id: int) -> Invitation | None:
+    """The current visit of a window (一次一评): the latest application accepted there within
+    the last `REVIEWS_PAD_MINUTES` whose rating is still open; None when nobody was served."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = timezone.now()
+    since = now - datetime.timedelta(minutes=int(settings.REVIEWS_PAD_MINUTES))
+    return (
+        Invitation.objects.filter(
+            window_id=window_id,
+            event_kind=EventKind.VISIT,
+            channel=Channel.WINDOW,
+            created_at__gte=since,
+            expires_at__gte=now,
+        )
+        .select_related("department", "item", "scenario")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def pad_state(*, window_id: int) -> EventState | None:
+    """The current visit of a window with its rating (None: nobody to rate now)."""
+    visit = pad_visit(window_id=window_id)
+    return _states([visit])[0] if visit is not None else None
+
+
+def pad_windows(*, actor: Any) -> list[Any]:
+    """The windows whose rating screen `actor` may pair (a clerk's windows)."""
+    from onestop.cases.selectors import clerk_regions, windows_for_clerk
+
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    if not (clerk_regions(actor) or getattr(actor, "is_superuser", False)):
+        return []
+    return list(windows_for_clerk(actor=actor).select_related("centre"))
 
 
 def department_reviews(*, actor: Any, bad_only: bool = False) -> QuerySet[Review]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestop.core.errors import DomainError, NotFound, ValidationFailed
+from onestop.core.urls import absolute
 from onestop.reviews import policies, selectors, services
 from onestop.reviews.models import BAD_LEVELS, Indicator, Level, Rectification
 from onestop.web import registry
@@ -251,6 +254,103 @@ def rate_answer(request: HttpRequest) -> HttpResponse:
     state = _token_state(token)
     urls = (services.rate_path(token), services.rate_path(token, answer=True))
     return _answer(request, state, token=token, urls=urls)
+
+
+# --- the rating screen at the window (一次一评) ------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def pad_pair(request: HttpRequest) -> HttpResponse:
+    """A clerk pairs a tablet with one of their windows: on the tablet, "make this device the
+    rating screen" signs the clerk out and opens the screen (its link is also shown, to open on
+    another device)."""
+    windows = selectors.pad_windows(actor=request.user)
+    if not windows:
+        return forbidden(request, _("Only window clerks may pair a rating screen."))
+    if request.method == "POST":
+        chosen = next((w for w in windows if str(w.pk) == request.POST.get("window")), None)
+        if chosen is None:
+            raise Http404
+        token = services.pad_token(actor=request.user, window=chosen)
+        logout(request)
+        return HttpResponseRedirect(services.pad_path(token))
+    rows = [
+        {
+            "window": w,
+            "link": absolute(services.pad_path(services.pad_token(actor=request.user, window=w))),
+        }
+        for w in windows
+    ]
+    context = {"rows": rows, "hours": settings.REVIEWS_PAD_HOURS}
+    response = render(request, "reviews/pad_pair.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _pad_context(token: str) -> dict[str, Any] | None:
+    try:
+        window_id = services.pad_window_id(token)
+    except NotFound:
+        return None
+    window = selectors.pad_window(window_id=window_id)
+    if window is None:
+        return None
+    state = selectors.pad_state(window_id=window_id)
+    return {"window": window, "state": state, "token": token}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def pad(request: HttpRequest) -> HttpResponse:
+    """The rating screen of a window (`?token=` of the pairing): no sign-in; it shows the
+    window's current visit and takes one rating of it, then waits for the next visit (the
+    page asks every few seconds whether the visit changed: `since=`, 204 when it did not)."""
+    token = _token(request)
+    context = _pad_context(token)
+    if context is None:  # forged, expired, or its window is gone: the clerk pairs it again
+        return render(request, "reviews/pad.html", {"unpaired": True}, status=404)
+    state = context["state"]
+    current = str(state.invitation.pk) if state is not None else ""
+    if request.method == "GET" and "since" in request.GET and request.GET["since"] == current:
+        return HttpResponse(status=204)
+    form = RateForm(initial={"idempotency_key": services.new_idempotency_key()})
+    status = 200
+    if request.method == "POST":
+        form = RateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.pad_review_submit(
+                    token=token,
+                    invitation_id=request.POST.get("invitation", ""),
+                    level=form.cleaned_data["level"],
+                    indicators=form.cleaned_data["indicators"],
+                    text=form.cleaned_data["text"],
+                    idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                )
+            except DomainError as error:
+                _apply_error(form, error)
+            else:
+                messages.success(request, _("Thank you: your rating has been recorded."))
+                return HttpResponseRedirect(services.pad_path(token))
+        status = 400
+    rate_open = state is not None and state.review is None
+    context.update(
+        {
+            "form": form,
+            "invitation": state.invitation if state is not None else None,
+            "rate_open": rate_open,
+            "action": services.pad_path(token),
+            "poll": services.pad_path(token) + "&" + urlencode({"since": current}),
+            "visit_field": True,
+            "submit_label": _("Send my rating"),
+            "error_summary": _summary(form) if status == 400 else [],
+        }
+    )
+    response = render(request, "reviews/pad.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- the department's console ---------------------------------------------------------------
