@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -362,22 +363,105 @@ class NoteForm(forms.Form):
     )
 
 
+STATUS_CHOICES = [
+    ("open", gettext_lazy("Running (not closed)")),
+    ("all", gettext_lazy("All")),
+    *Rectification.Status.choices,
+]
+LEVEL_CHOICES = [
+    ("", gettext_lazy("Any rating")),
+    ("bad", gettext_lazy("Bad reviews only")),
+    *[(str(value), label) for value, label in Level.choices],
+]
+CONSOLE_LIMIT = 200
+
+
+class ConsoleFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Rectification status"), choices=STATUS_CHOICES, required=False
+    )
+    level = forms.ChoiceField(label=gettext_lazy("Rating"), choices=LEVEL_CHOICES, required=False)
+    department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
+    item = forms.ChoiceField(label=gettext_lazy("Service item"), required=False)
+    start = forms.DateField(
+        label=gettext_lazy("From (YYYY-MM-DD)"),
+        required=False,
+        error_messages={"invalid": gettext_lazy("Write the date as YYYY-MM-DD.")},
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To (YYYY-MM-DD)"),
+        required=False,
+        error_messages={"invalid": gettext_lazy("Write the date as YYYY-MM-DD.")},
+    )
+    overdue = forms.BooleanField(label=gettext_lazy("Only late ones"), required=False)
+
+    def __init__(self, *args: Any, choices: dict[str, list[tuple[str, str]]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["department"].choices = [("", _("Every department")), *choices["departments"]]
+        self.fields["item"].choices = [("", _("Every item")), *choices["items"]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The period must not end before it starts."))
+        return data
+
+    def filters(self) -> selectors.ConsoleFilter:
+        data = self.cleaned_data
+        return selectors.ConsoleFilter(
+            status=data.get("status") or "open",
+            level=data.get("level") or "",
+            department=data.get("department") or "",
+            item=data.get("item") or "",
+            start=data.get("start"),
+            end=data.get("end"),
+            overdue=bool(data.get("overdue")),
+        )
+
+
 @never_cache
 @login_required
 @require_GET
 def console(request: HttpRequest) -> HttpResponse:
+    """The department's own console: its reviews and rectifications (a supervisor's: the
+    region's, with the appeals to decide), filtered by status, rating, department, item,
+    period and lateness."""
     if not policies.can(request.user, policies.VIEW, None):
         return forbidden(
             request,
             _("Only department officers and supervisors may open the reviews console."),
         )
+    form = ConsoleFilterForm(
+        request.GET or None, choices=selectors.console_choices(actor=request.user)
+    )
+    filters = selectors.ConsoleFilter()
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            filters = form.filters()
+        else:
+            status = 400
+    rectifications = selectors.department_rectifications(actor=request.user, filters=filters)
+    reviews = selectors.department_reviews(actor=request.user, filters=filters)
     context = {
-        "rectifications": list(selectors.department_rectifications(actor=request.user)[:200]),
-        "appeals": list(selectors.appeals_to_decide(actor=request.user)[:200]),
-        "reviews": list(selectors.department_reviews(actor=request.user)[:50]),
+        "form": form,
+        "filtered": form.is_bound and status == 200,
+        "error_summary": [
+            {"href": f"#{form[name].auto_id}", "text": str(error)}
+            for name in form.fields
+            for error in form[name].errors
+        ],
+        "rectifications": list(rectifications[:CONSOLE_LIMIT]),
+        "rectifications_total": rectifications.count(),
+        "appeals": list(selectors.appeals_to_decide(actor=request.user)[:CONSOLE_LIMIT]),
+        "reviews": list(reviews[:CONSOLE_LIMIT]),
+        "reviews_total": reviews.count(),
+        "limit": CONSOLE_LIMIT,
+        "today": timezone.localdate(),
         "supervisor": policies.is_supervisor(request.user, str(settings.NODE_REGION)),
     }
-    response = render(request, "reviews/console.html", context)
+    response = render(request, "reviews/console.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -447,6 +531,7 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         "indicators": [str(labels.get(key, key)) for key in row.review.indicators],
         "events": selectors.rectification_events(rectification=row),
         "steps": _steps(request.user, row),
+        "today": timezone.localdate(),
         "error": error,
         "error_summary": [{"href": "#note", "text": error}] if error else [],
     }

@@ -131,10 +131,51 @@ def test_the_console_reads_a_fixed_number_of_queries(
     review = rate(level=2, indicators=("waited_long",))
     login(supervisor)
     client.get("/reviews/console/")  # the session and the roles warmed up
-    with django_assert_max_num_queries(12):
+    # the lists, their counts, the filter's departments and items, the session and roles
+    with django_assert_max_num_queries(16):
         page = client.get("/reviews/console/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "Appeals to decide" in html  # a supervisor decides appeals
     assert 'id="rectifications"' in html
     assert review.event_ref in html
+
+
+def test_the_console_filters_the_departments_reviews_and_rectifications(
+    client: Client, login: Any, officer: User, rate: Callable[..., Review], finished: Case
+) -> None:
+    review = rate(level=2, indicators=("waited_long",))
+    rectification = review.rectification
+    login(officer)
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    page = client.get("/reviews/console/", **english).content.decode()
+    assert 'id="console-filters"' in page
+    assert "1 rectification" in page
+    assert f'value="{finished.department_id}"' in page  # the department is a filter option
+
+    def listed(**params: str) -> str:
+        response = client.get("/reviews/console/", params, **english)
+        assert response.status_code == 200, response.content.decode()[:500]
+        return response.content.decode()
+
+    assert f"/reviews/console/{rectification.pk}/" in listed(level="bad", status="open")
+    assert "No rectification matches the filters." in listed(level="5")
+    assert "No review matches the filters." in listed(level="5")
+    assert "No rectification matches the filters." in listed(status="accepted")
+    assert "0 rectifications" in listed(overdue="on")  # called back in time: not late
+    assert review.event_ref in listed(department=finished.department_id, start="2000-01-01")
+    assert "No review matches the filters." in listed(start="2999-01-01")
+
+    # Late: the limit passed without a result; the clock says so.
+    Rectification.objects.filter(pk=rectification.pk).update(
+        due_date="2000-01-03", callback_due="2000-01-01"
+    )
+    late = listed(overdue="on")
+    assert "1 rectification" in late
+    assert 'data-clock="overdue"' in late
+    assert 'data-clock="callback"' in late
+
+    refused = client.get("/reviews/console/", {"start": "31/12/2026", "item": "nope"}, **english)
+    assert refused.status_code == 400
+    assert "There is a problem" in refused.content.decode()
+    assert "Write the date as YYYY-MM-DD." in refused.content.decode()
