@@ -424,13 +424,34 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def department_totals(*, department: str) -> dict[str, Any]:
-    """The public figures of one department over every day computed (one query)."""
-    totals = DailyStat.objects.filter(department_id=department).aggregate(
+PANEL_DAYS = 365
+
+
+def totals(*, department: str | None = None, item: Any = None) -> dict[str, Any]:
+    """The public figures of one department (code) or one item (id) over the last
+    `PANEL_DAYS` days (the panels of the department and item pages; one query), with the time
+    they were computed (`computed_at`: the daily refresh)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    rows = DailyStat.objects.filter(
+        day__gte=timezone.localdate() - datetime.timedelta(days=PANEL_DAYS - 1)
+    )
+    if department is not None:
+        rows = rows.filter(department_id=department)
+    if item is not None:
+        rows = rows.filter(item_id=getattr(item, "pk", item))
+    found = rows.aggregate(
         n=Sum("reviews"),
         good=Sum("satisfied"),
         score=Sum("score_sum"),
         bad_n=Sum("bad"),
         timely=Sum("rectified_on_time"),
+        computed=Max("computed_at"),
     )
-    return _figures(totals)
+    return {**_figures(found), "computed_at": found["computed"], "days": PANEL_DAYS}
+
+
+def department_totals(*, department: str) -> dict[str, Any]:
+    """The public figures of one department over the last year (one query)."""
+    return totals(department=department)

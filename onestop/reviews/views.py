@@ -564,10 +564,22 @@ def figures(request: HttpRequest) -> HttpResponse:
 
 @registry.provides("department")
 def department_figures(request: HttpRequest, *, department: Any, **kwargs: Any) -> dict[str, Any]:
-    """The department page's "Service ratings": its public figures and the link to the rest."""
-    figures = selectors.department_totals(department=department.code)
+    """The department page's "Service ratings": its public figures of the last year (volume,
+    satisfaction, bad reviews rectified on time), refreshed daily, and the link to the rest."""
+    figures = selectors.totals(department=department.code)
     url = reverse("reviews:figures") + f"?department={department.code}"
-    return {"review_figures": {**figures, "url": url}}
+    return {"review_figures": {**figures, "url": url, "template": FIGURES_PANEL}}
+
+
+@registry.provides("item")
+def item_figures(request: HttpRequest, *, item: Any, **kwargs: Any) -> dict[str, Any]:
+    """The item page's "Service ratings": the same figures for the item."""
+    figures = selectors.totals(item=item)
+    url = reverse("reviews:figures") + "?" + urlencode({"item": item.code})
+    return {"review_figures": {**figures, "url": url, "template": FIGURES_PANEL}}
+
+
+FIGURES_PANEL = "reviews/_figures_panel.html"
 
 
 @registry.provides("account")

@@ -117,8 +117,44 @@ def test_the_department_page_shows_its_ratings(
     page = client.get(f"/departments/{finished.department_id}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "1 rating" in html
+    assert "<dt>Ratings in the last 12 months</dt><dd>1</dd>" in html
+    assert "<dt>Satisfaction</dt><dd>100%</dd>" in html
+    assert "refreshed daily" in html
+    assert "Last refreshed on" in html
     assert f"/reviews/figures/?department={finished.department_id}" in html
+
+
+def test_the_item_page_shows_its_ratings_refreshed_daily(
+    client: Client, rate: Callable[..., Review], finished: Case
+) -> None:
+    from django.utils import timezone
+
+    from onestop.reviews.models import DailyStat
+
+    item = finished.children.exclude(item=None).first().item
+    # A bad rating of an item case of the bundle, rectified on time and accepted.
+    child = finished.children.get(item=item)
+    (invitation,) = [i for i in services.case_invite(child) if i.channel == "online"] or [None]
+    assert invitation is not None
+    review = services.review_submit(
+        actor=finished.applicant, invitation=invitation, level=1, indicators=["attitude"]
+    )
+    Rectification.objects.filter(pk=review.rectification.pk).update(
+        status=Rectification.Status.ACCEPTED, on_time=True, result_at=timezone.now()
+    )
+    url = f"/items/{item.code}/"
+    before = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="service-ratings"' in before
+    assert "No ratings yet." in before  # the figures wait for the daily refresh
+    services.stats_refresh()
+    assert DailyStat.objects.filter(item=item).exists()
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<dt>Ratings in the last 12 months</dt><dd>1</dd>" in html
+    assert "<dt>Satisfaction</dt><dd>0%</dd>" in html
+    assert "<dt>Bad ratings rectified on time</dt><dd>100%</dd>" in html
+    assert f"/reviews/figures/?item={item.code}" in html
+    figures = client.get(f"/reviews/figures/?item={item.code}", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="figures-items"' in figures.content.decode()
 
 
 def test_the_console_reads_a_fixed_number_of_queries(
