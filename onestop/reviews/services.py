@@ -215,7 +215,8 @@ def visit_link(top: Any) -> str:
     """The link (token) printed on the receipt of the application `top` accepted at a window:
     it rates that visit (一次一评), tied to the window, the clerk who served and the
     department. The invitation is made once; a receipt printed again gets the same link.
-    Provider of `cases.hooks.receipt_rating_link`, inside the receipt's transaction."""
+    Registered with `cases.hooks.provide_rating_link`, asked inside the receipt's transaction;
+    the same invitation is the visit shown on the window's rating screen (`pad_review_submit`)."""
     if not top.number:
         return ""
     found = Invitation.objects.filter(

@@ -7,43 +7,25 @@ is the same."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from onestop.accounts.models import User
-from onestop.cases import selectors
-from onestop.cases.models import Case
 from onestop.catalog.models import Scenario
 from onestop.core.errors import Conflict, NotFound, PermissionDenied
 from onestop.reviews import services as reviews
-from onestop.reviews.models import Channel, EventKind, Invitation, Rectification, Review
-from tests.cases.test_window_accept import _answer, _check_all, _start
+from onestop.reviews.models import Invitation, Rectification, Review
 from tests.factories import login
+from tests.reviews.conftest import visit_at_window
 
 
 @pytest.fixture
-def visit(clerk: User, restaurant: Scenario, fill: Callable[[Case], dict[str, Any]]) -> Invitation:
-    from onestop.org.models import Window
-
-    client = login(clerk)
-    seat = Window.objects.get(centre__slug="wulian-centre", number="03")
-    client.post(reverse("cases:window"), {"action": "sit", "window": seat.pk})
-    case = _start(client, "scenario:371121/restaurant-opening")
-    case = _answer(client, case, fill)
-    _check_all(client, case)
-    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
-    assert client.post(url, {"action": "accept", "idempotency_key": "pad-1"}).status_code == 302
-    case.refresh_from_db()
-    assert case.window_id == seat.pk
+def visit(clerk: User, restaurant: Scenario) -> Invitation:
     # The acceptance made the receipt, and with it the visit's invitation (一次一评).
-    return Invitation.objects.get(
-        event_ref=case.number, event_kind=EventKind.VISIT, channel=Channel.WINDOW
-    )
+    return visit_at_window(clerk, "pad-1")
 
 
 def _pair(clerk: User, visit: Invitation) -> str:
