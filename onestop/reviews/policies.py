@@ -114,9 +114,10 @@ def is_clerk_of(actor: Any, window: Any) -> bool:
     """A clerk who may work `window` (a window of their service centre)."""
     from onestop.cases.selectors import clerk_regions, windows_for_clerk
 
-    if not (clerk_regions(actor) or _superuser(actor)):
+    pk = getattr(window, "pk", None)
+    if pk is None or not (clerk_regions(actor) or _superuser(actor)):
         return False
-    return windows_for_clerk(actor=actor).filter(pk=getattr(window, "pk", None)).exists()
+    return windows_for_clerk(actor=actor).filter(pk=pk).exists()
 
 
 def scope_q(actor: Any) -> Q | None:

@@ -397,11 +397,15 @@ class ConsoleFilterForm(forms.Form):
 
     def __init__(self, *args: Any, choices: dict[str, list[tuple[str, str]]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["department"].choices = [("", _("Every department")), *choices["departments"]]
-        self.fields["item"].choices = [("", _("Every item")), *choices["items"]]
+        department = self.fields["department"]
+        item = self.fields["item"]
+        assert isinstance(department, forms.ChoiceField)  # noqa: S101 - narrows the type
+        assert isinstance(item, forms.ChoiceField)  # noqa: S101
+        department.choices = [("", _("Every department")), *choices["departments"]]
+        item.choices = [("", _("Every item")), *choices["items"]]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
             self.add_error("end", _("The period must not end before it starts."))
