@@ -117,3 +117,23 @@ def test_forged_or_expired_pairing_and_strangers(
         reviews.pad_token(actor=citizen, window=visit.window)
     assert login(citizen).get("/reviews/pad/pair/").status_code == 403
     assert login(citizen).post("/reviews/pad/pair/", {"window": "1"}).status_code == 403
+
+
+def test_a_clerk_pairs_only_the_windows_of_their_centre(clerk: User, visit: Invitation) -> None:
+    from onestop.org.models import Region, ServiceCentre, Window
+
+    other_region, _ = Region.objects.get_or_create(
+        code="320707", defaults={"level": "district", "name_zh": "赣榆区"}
+    )
+    centre = ServiceCentre.objects.create(
+        slug="elsewhere-centre", region=other_region, name_zh="别处中心", address_zh="别处"
+    )
+    elsewhere = Window.objects.create(centre=centre, number="01", name_zh="一号窗口")
+    with pytest.raises(PermissionDenied):
+        reviews.pad_token(actor=clerk, window=elsewhere)
+    client = login(clerk)
+    page = client.get("/reviews/pad/pair/").content.decode()
+    assert f'value="{elsewhere.pk}"' not in page
+    assert client.post("/reviews/pad/pair/", {"window": str(elsewhere.pk)}).status_code == 404
+    # The refused clerk is still signed in on the device (nothing was paired).
+    assert client.get("/reviews/pad/pair/").status_code == 200
