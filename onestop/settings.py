@@ -446,6 +446,10 @@ REVIEWS_RECTIFY_DAYS = env.int("REVIEWS_RECTIFY_DAYS", default=5)
 BENEFITS_RECHECK_DAYS = env.int("BENEFITS_RECHECK_DAYS", default=30)
 BENEFITS_TICK_LIMIT = env.int("BENEFITS_TICK_LIMIT", default=50)
 REVIEWS_RATE_DAYS = env.int("REVIEWS_RATE_DAYS", default=30)
+# 一次一评 at the window: how long a paired rating screen stays paired, and how long after the
+# acceptance a visit is offered on it.
+REVIEWS_PAD_HOURS = env.int("REVIEWS_PAD_HOURS", default=24)
+REVIEWS_PAD_MINUTES = env.int("REVIEWS_PAD_MINUTES", default=30)
 
 # Notifications: channel adapters by import path (development adapters log the message).
 NOTIFY_SMS_BACKEND = env.str("NOTIFY_SMS_BACKEND", default="onestop.notify.channels.LogSMSBackend")

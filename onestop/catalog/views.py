@@ -141,6 +141,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
         "materials": _material_rows(item, request.user),
         "places": org_selectors.centre_for_department(department=item.implementing_department),
         "scenarios": list(item.scenarios.filter(region_id=item.region_id).order_by("slug")),
+        **registry.collect("item", request, item=item),
     }
     return render(request, "catalog/item_detail.html", context)
 

@@ -9,6 +9,8 @@
   review. Supervisors of the region see every department's and decide appeals (申诉复核).
 - The reviewer (the account that wrote the review) accepts the result or asks again.
 - The public figures are open to everyone (aggregates only).
+- A clerk of a window pairs that window's rating screen (一次一评); the screen then rates the
+  window's current visit without sign-in (the service checks the screen's token).
 - Superusers may do everything; the node itself (`SYSTEM`) only what its ticks need (nothing
   here: the tick writes through services that name it explicitly); `None` may do nothing.
 
@@ -36,6 +38,7 @@ HANDLE = Permission.RECTIFICATION_HANDLE.value
 ANSWER = Permission.RECTIFICATION_ANSWER.value
 DECIDE = Permission.REVIEW_APPEAL_DECIDE.value
 STATS = Permission.REVIEW_STATS_VIEW.value
+PAD = Permission.REVIEW_PAD_PAIR.value
 
 
 def _superuser(actor: Any) -> bool:
@@ -102,7 +105,19 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         return is_author(actor, obj)
     if action == DECIDE:
         return is_supervisor(actor, obj)
+    if action == PAD:
+        return obj is not None and is_clerk_of(actor, obj)
     return False
+
+
+def is_clerk_of(actor: Any, window: Any) -> bool:
+    """A clerk who may work `window` (a window of their service centre)."""
+    from onestop.cases.selectors import clerk_regions, windows_for_clerk
+
+    pk = getattr(window, "pk", None)
+    if pk is None or not (clerk_regions(actor) or _superuser(actor)):
+        return False
+    return windows_for_clerk(actor=actor).filter(pk=pk).exists()
 
 
 def scope_q(actor: Any) -> Q | None:

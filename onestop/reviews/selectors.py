@@ -22,6 +22,7 @@ from onestop.reviews import policies
 from onestop.reviews.models import (
     Channel,
     DailyStat,
+    EventKind,
     Invitation,
     Rectification,
     Review,
@@ -88,31 +89,167 @@ def event_state(*, invitation: Invitation) -> EventState:
     return _states([invitation])[0]
 
 
-def department_reviews(*, actor: Any, bad_only: bool = False) -> QuerySet[Review]:
+# --- the rating screen at the window (一次一评) ------------------------------------------------
+
+
+def pad_window(*, window_id: int) -> Any:
+    """The window a rating screen is paired with (with its centre), or None when it is gone."""
+    from onestop.org import selectors as org_selectors
+
+    return (
+        org_selectors.window_list(centres=org_selectors.centre_list_all())
+        .filter(pk=window_id)
+        .first()
+    )
+
+
+def pad_visit(*, window_id: int) -> Invitation | None:
+    """The current visit of a window (一次一评): the latest application accepted there within
+    the last `REVIEWS_PAD_MINUTES` whose rating is still open; None when nobody was served."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = timezone.now()
+    since = now - datetime.timedelta(minutes=int(settings.REVIEWS_PAD_MINUTES))
+    return (
+        Invitation.objects.filter(
+            window_id=window_id,
+            event_kind=EventKind.VISIT,
+            channel=Channel.WINDOW,
+            created_at__gte=since,
+            expires_at__gte=now,
+        )
+        .select_related("department", "item", "scenario")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def pad_state(*, window_id: int) -> EventState | None:
+    """The current visit of a window with its rating (None: nobody to rate now)."""
+    visit = pad_visit(window_id=window_id)
+    return _states([visit])[0] if visit is not None else None
+
+
+def pad_windows(*, actor: Any) -> list[Any]:
+    """The windows whose rating screen `actor` may pair (a clerk's windows)."""
+    from onestop.cases.selectors import clerk_regions, windows_for_clerk
+
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    if not (clerk_regions(actor) or getattr(actor, "is_superuser", False)):
+        return []
+    return list(windows_for_clerk(actor=actor).select_related("centre"))
+
+
+@dataclass(frozen=True)
+class ConsoleFilter:
+    """What the department console shows: a status of the rectifications (`open`: every
+    running one; `all`; or one status), a rating (`bad` or a level), a department and an item
+    (codes), a period (dates, inclusive) and only the overdue ones."""
+
+    status: str = "open"
+    level: str = ""
+    department: str = ""
+    item: str = ""
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    overdue: bool = False
+
+
+def _common(rows: QuerySet[Any], f: ConsoleFilter, *, prefix: str, at: str) -> QuerySet[Any]:
+    if f.level == "bad":
+        rows = rows.filter(**{f"{prefix}level__lte": 2})
+    elif f.level:
+        rows = rows.filter(**{f"{prefix}level": int(f.level)})
+    if f.department:
+        rows = rows.filter(department_id=f.department)
+    if f.item:
+        rows = rows.filter(**{f"{prefix}item__code": f.item})
+    if f.start:
+        rows = rows.filter(**{f"{at}__date__gte": f.start})
+    if f.end:
+        rows = rows.filter(**{f"{at}__date__lte": f.end})
+    return rows
+
+
+def department_reviews(
+    *, actor: Any, bad_only: bool = False, filters: ConsoleFilter | None = None
+) -> QuerySet[Review]:
     """The current reviews `actor` sees in the console (their department's; a supervisor's
-    region), newest first, without the reviewer's identity."""
+    region), newest first, without the reviewer's identity; narrowed by `filters` (its
+    rating, department, item and period)."""
     scope = policies.scope_q(actor)
     if scope is None:
         return Review.objects.none()
     rows = Review.objects.filter(scope, current=True).select_related(
-        "department", "item", "invitation"
+        "department", "item", "invitation", "rectification"
     )
     if bad_only:
         rows = rows.filter(level__lte=2)
+    if filters is not None:
+        rows = _common(rows, filters, prefix="", at="created_at")
     return rows.order_by("-created_at", "-id")
 
 
-def department_rectifications(*, actor: Any, open_only: bool = True) -> QuerySet[Rectification]:
-    """The rectifications `actor` sees in the console, the most urgent first."""
+def department_rectifications(
+    *, actor: Any, open_only: bool = True, filters: ConsoleFilter | None = None
+) -> QuerySet[Rectification]:
+    """The rectifications `actor` sees in the console, the most urgent first; `filters`
+    (status, rating, department, item, period of opening, overdue only) replace `open_only`."""
     scope = policies.scope_q(actor)
     if scope is None:
         return Rectification.objects.none()
     rows = Rectification.objects.filter(scope).select_related(
         "review", "department", "review__item"
     )
-    if open_only:
+    status = filters.status if filters is not None else ("open" if open_only else "all")
+    if status == "open":
         rows = rows.exclude(status__in=[*_final()])
+    elif status != "all":
+        rows = rows.filter(status=status)
+    if filters is not None:
+        rows = _common(rows, filters, prefix="review__", at="opened_at")
+        if filters.overdue:
+            from django.utils import timezone
+
+            from onestop.reviews.transitions import RUNNING
+
+            late = Q(due_date__lt=timezone.localdate(), status__in=[str(v) for v in RUNNING])
+            rows = rows.filter(late | Q(on_time=False))
     return rows.order_by("due_date", "id")
+
+
+def console_choices(*, actor: Any) -> dict[str, list[tuple[str, str]]]:
+    """The departments and items of the reviews `actor` sees (the console's filter options;
+    two queries)."""
+    scope = policies.scope_q(actor)
+    if scope is None:
+        return {"departments": [], "items": []}
+    rows = Review.objects.filter(scope, current=True)
+    departments = (
+        rows.filter(department__isnull=False)
+        .values_list("department_id", "department__name_zh", "department__name_en")
+        .distinct()
+        .order_by("department_id")
+    )
+    items = (
+        rows.filter(item__isnull=False)
+        .values_list("item__code", "item__name_zh", "item__name_en")
+        .distinct()
+        .order_by("item__code")
+    )
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+
+    def name(zh: str, en: str | None) -> str:
+        return (en or zh) if english else zh
+
+    return {
+        "departments": [(code, name(zh, en)) for code, zh, en in departments],
+        "items": [(code, name(zh, en)) for code, zh, en in items],
+    }
 
 
 def _final() -> tuple[str, ...]:
@@ -287,16 +424,37 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def department_totals(*, department: str) -> dict[str, Any]:
-    """The public figures of one department over every day computed (one query)."""
-    totals = DailyStat.objects.filter(department_id=department).aggregate(
+PANEL_DAYS = 365
+
+
+def totals(*, department: str | None = None, item: Any = None) -> dict[str, Any]:
+    """The public figures of one department (code) or one item (id) over the last
+    `PANEL_DAYS` days (the panels of the department and item pages; one query), with the time
+    they were computed (`computed_at`: the daily refresh)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    rows = DailyStat.objects.filter(
+        day__gte=timezone.localdate() - datetime.timedelta(days=PANEL_DAYS - 1)
+    )
+    if department is not None:
+        rows = rows.filter(department_id=department)
+    if item is not None:
+        rows = rows.filter(item_id=getattr(item, "pk", item))
+    found = rows.aggregate(
         n=Sum("reviews"),
         good=Sum("satisfied"),
         score=Sum("score_sum"),
         bad_n=Sum("bad"),
         timely=Sum("rectified_on_time"),
+        computed=Max("computed_at"),
     )
-    return _figures(totals)
+    return {**_figures(found), "computed_at": found["computed"], "days": PANEL_DAYS}
+
+
+def department_totals(*, department: str) -> dict[str, Any]:
+    """The public figures of one department over the last year (one query)."""
+    return totals(department=department)
 
 
 def order_invitation(*, number: str, channel: str) -> EventState | None:

@@ -218,7 +218,8 @@ def visit_link(top: Any) -> str:
     """The link (token) printed on the receipt of the application `top` accepted at a window:
     it rates that visit (一次一评), tied to the window, the clerk who served and the
     department. The invitation is made once; a receipt printed again gets the same link.
-    Provider of `cases.hooks.receipt_rating_link`, inside the receipt's transaction."""
+    Registered with `cases.hooks.provide_rating_link`, asked inside the receipt's transaction;
+    the same invitation is the visit shown on the window's rating screen (`pad_review_submit`)."""
     if not top.number:
         return ""
     found = Invitation.objects.filter(
@@ -245,6 +246,86 @@ def visit_link(top: Any) -> str:
             },
         )
     return rate_link(found) if found is not None else ""
+
+
+# --- the rating screen at the window (一次一评) ------------------------------------------------
+
+PAD_SALT = "onestop.reviews.pad"
+
+
+def pad_token(*, actor: Any, window: Any) -> str:
+    """The token of `window`'s rating screen (the window's id signed with the node's secret and
+    the time, valid `REVIEWS_PAD_HOURS`): a clerk of the window pairs a tablet by opening the
+    screen's link on it. PermissionDenied for anybody else."""
+    if window is None or not policies.can(actor, policies.PAD, window):
+        raise PermissionDenied(
+            _("Only a clerk of this window may pair its rating screen."), code="forbidden"
+        )
+    return signing.TimestampSigner(salt=PAD_SALT, sep=".").sign(str(window.pk))
+
+
+def pad_window_id(token: str) -> int:
+    """The window a rating screen's token names; NotFound for a forged or expired one (the
+    clerk pairs the screen again)."""
+    try:
+        value = signing.TimestampSigner(salt=PAD_SALT, sep=".").unsign(
+            str(token or "")[:200],
+            max_age=datetime.timedelta(hours=int(settings.REVIEWS_PAD_HOURS)),
+        )
+        return int(value)
+    except (signing.BadSignature, ValueError):
+        raise NotFound(
+            _("This rating screen is not paired with a window. Ask the clerk to pair it again."),
+            code="not_found",
+        ) from None
+
+
+def pad_path(token: str) -> str:
+    """The path of the rating screen (the token in the query string, which the logs redact)."""
+    return f"{reverse('reviews:pad')}?{urlencode({'token': token})}"
+
+
+def pad_review_submit(
+    *,
+    token: str,
+    invitation_id: Any,
+    level: Any,
+    indicators: Sequence[Any] | None = None,
+    text: str = "",
+    idempotency_key: str | None = None,
+) -> Review:
+    """Rate the visit shown on a window's rating screen (`token`): only the window's current
+    visit (`selectors.pad_visit`), and only once — a visit already rated is not rated again
+    here (a later change goes through the receipt's QR code, a new version). Bad input →
+    ValidationFailed; another or an already rated visit → Conflict; nothing written. A retried
+    form (the same `idempotency_key`) returns the first review."""
+    from onestop.reviews.selectors import pad_visit
+
+    window_id = pad_window_id(token)
+    key = (idempotency_key or "").strip()[:100] or None
+    if key is not None:
+        earlier = Review.objects.filter(idempotency_key=key).first()
+        if earlier is not None and str(earlier.invitation_id) == str(invitation_id):
+            return earlier
+    with transaction.atomic():
+        current = pad_visit(window_id=window_id)
+        if current is None or str(current.pk) != str(invitation_id):
+            raise Conflict(
+                _("This visit can no longer be rated on this screen."), code="visit_not_current"
+            )
+        invitation = Invitation.objects.select_for_update().get(pk=current.pk)
+        if Review.objects.filter(
+            event_kind=invitation.event_kind, event_ref=invitation.event_ref
+        ).exists():
+            raise Conflict(_("This visit has already been rated."), code="already_rated")
+        return review_submit(
+            actor=None,
+            token=invitation_token(invitation),
+            level=level,
+            indicators=indicators,
+            text=text,
+            idempotency_key=key,
+        )
 
 
 def _case_title(top: Any) -> str:

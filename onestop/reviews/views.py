@@ -6,20 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestop.core.errors import DomainError, NotFound, ValidationFailed
+from onestop.core.urls import absolute
 from onestop.reviews import policies, selectors, services
 from onestop.reviews.models import BAD_LEVELS, Channel, Indicator, Level, Rectification
 from onestop.web import registry
@@ -253,6 +257,103 @@ def rate_answer(request: HttpRequest) -> HttpResponse:
     return _answer(request, state, token=token, urls=urls)
 
 
+# --- the rating screen at the window (一次一评) ------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def pad_pair(request: HttpRequest) -> HttpResponse:
+    """A clerk pairs a tablet with one of their windows: on the tablet, "make this device the
+    rating screen" signs the clerk out and opens the screen (its link is also shown, to open on
+    another device)."""
+    windows = selectors.pad_windows(actor=request.user)
+    if not windows:
+        return forbidden(request, _("Only window clerks may pair a rating screen."))
+    if request.method == "POST":
+        chosen = next((w for w in windows if str(w.pk) == request.POST.get("window")), None)
+        if chosen is None:
+            raise Http404
+        token = services.pad_token(actor=request.user, window=chosen)
+        logout(request)
+        return HttpResponseRedirect(services.pad_path(token))
+    rows = [
+        {
+            "window": w,
+            "link": absolute(services.pad_path(services.pad_token(actor=request.user, window=w))),
+        }
+        for w in windows
+    ]
+    context = {"rows": rows, "hours": settings.REVIEWS_PAD_HOURS}
+    response = render(request, "reviews/pad_pair.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _pad_context(token: str) -> dict[str, Any] | None:
+    try:
+        window_id = services.pad_window_id(token)
+    except NotFound:
+        return None
+    window = selectors.pad_window(window_id=window_id)
+    if window is None:
+        return None
+    state = selectors.pad_state(window_id=window_id)
+    return {"window": window, "state": state, "token": token}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def pad(request: HttpRequest) -> HttpResponse:
+    """The rating screen of a window (`?token=` of the pairing): no sign-in; it shows the
+    window's current visit and takes one rating of it, then waits for the next visit (the
+    page asks every few seconds whether the visit changed: `since=`, 204 when it did not)."""
+    token = _token(request)
+    context = _pad_context(token)
+    if context is None:  # forged, expired, or its window is gone: the clerk pairs it again
+        return render(request, "reviews/pad.html", {"unpaired": True}, status=404)
+    state = context["state"]
+    current = str(state.invitation.pk) if state is not None else ""
+    if request.method == "GET" and "since" in request.GET and request.GET["since"] == current:
+        return HttpResponse(status=204)
+    form = RateForm(initial={"idempotency_key": services.new_idempotency_key()})
+    status = 200
+    if request.method == "POST":
+        form = RateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.pad_review_submit(
+                    token=token,
+                    invitation_id=request.POST.get("invitation", ""),
+                    level=form.cleaned_data["level"],
+                    indicators=form.cleaned_data["indicators"],
+                    text=form.cleaned_data["text"],
+                    idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                )
+            except DomainError as error:
+                _apply_error(form, error)
+            else:
+                messages.success(request, _("Thank you: your rating has been recorded."))
+                return HttpResponseRedirect(services.pad_path(token))
+        status = 400
+    rate_open = state is not None and state.review is None
+    context.update(
+        {
+            "form": form,
+            "invitation": state.invitation if state is not None else None,
+            "rate_open": rate_open,
+            "action": services.pad_path(token),
+            "poll": services.pad_path(token) + "&" + urlencode({"since": current}),
+            "visit_field": True,
+            "submit_label": _("Send my rating"),
+            "error_summary": _summary(form) if status == 400 else [],
+        }
+    )
+    response = render(request, "reviews/pad.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # --- the department's console ---------------------------------------------------------------
 
 
@@ -262,22 +363,109 @@ class NoteForm(forms.Form):
     )
 
 
+STATUS_CHOICES = [
+    ("open", gettext_lazy("Running (not closed)")),
+    ("all", gettext_lazy("All")),
+    *Rectification.Status.choices,
+]
+LEVEL_CHOICES = [
+    ("", gettext_lazy("Any rating")),
+    ("bad", gettext_lazy("Bad reviews only")),
+    *[(str(value), label) for value, label in Level.choices],
+]
+CONSOLE_LIMIT = 200
+
+
+class ConsoleFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Rectification status"), choices=STATUS_CHOICES, required=False
+    )
+    level = forms.ChoiceField(label=gettext_lazy("Rating"), choices=LEVEL_CHOICES, required=False)
+    department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
+    item = forms.ChoiceField(label=gettext_lazy("Service item"), required=False)
+    start = forms.DateField(
+        label=gettext_lazy("From (YYYY-MM-DD)"),
+        required=False,
+        error_messages={"invalid": gettext_lazy("Write the date as YYYY-MM-DD.")},
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To (YYYY-MM-DD)"),
+        required=False,
+        error_messages={"invalid": gettext_lazy("Write the date as YYYY-MM-DD.")},
+    )
+    overdue = forms.BooleanField(label=gettext_lazy("Only late ones"), required=False)
+
+    def __init__(self, *args: Any, choices: dict[str, list[tuple[str, str]]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        department = self.fields["department"]
+        item = self.fields["item"]
+        assert isinstance(department, forms.ChoiceField)  # noqa: S101 - narrows the type
+        assert isinstance(item, forms.ChoiceField)  # noqa: S101
+        department.choices = [("", _("Every department")), *choices["departments"]]
+        item.choices = [("", _("Every item")), *choices["items"]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The period must not end before it starts."))
+        return data
+
+    def filters(self) -> selectors.ConsoleFilter:
+        data = self.cleaned_data
+        return selectors.ConsoleFilter(
+            status=data.get("status") or "open",
+            level=data.get("level") or "",
+            department=data.get("department") or "",
+            item=data.get("item") or "",
+            start=data.get("start"),
+            end=data.get("end"),
+            overdue=bool(data.get("overdue")),
+        )
+
+
 @never_cache
 @login_required
 @require_GET
 def console(request: HttpRequest) -> HttpResponse:
+    """The department's own console: its reviews and rectifications (a supervisor's: the
+    region's, with the appeals to decide), filtered by status, rating, department, item,
+    period and lateness."""
     if not policies.can(request.user, policies.VIEW, None):
         return forbidden(
             request,
             _("Only department officers and supervisors may open the reviews console."),
         )
+    form = ConsoleFilterForm(
+        request.GET or None, choices=selectors.console_choices(actor=request.user)
+    )
+    filters = selectors.ConsoleFilter()
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            filters = form.filters()
+        else:
+            status = 400
+    rectifications = selectors.department_rectifications(actor=request.user, filters=filters)
+    reviews = selectors.department_reviews(actor=request.user, filters=filters)
     context = {
-        "rectifications": list(selectors.department_rectifications(actor=request.user)[:200]),
-        "appeals": list(selectors.appeals_to_decide(actor=request.user)[:200]),
-        "reviews": list(selectors.department_reviews(actor=request.user)[:50]),
+        "form": form,
+        "filtered": form.is_bound and status == 200,
+        "error_summary": [
+            {"href": f"#{form[name].auto_id}", "text": str(error)}
+            for name in form.fields
+            for error in form[name].errors
+        ],
+        "rectifications": list(rectifications[:CONSOLE_LIMIT]),
+        "rectifications_total": rectifications.count(),
+        "appeals": list(selectors.appeals_to_decide(actor=request.user)[:CONSOLE_LIMIT]),
+        "reviews": list(reviews[:CONSOLE_LIMIT]),
+        "reviews_total": reviews.count(),
+        "limit": CONSOLE_LIMIT,
+        "today": timezone.localdate(),
         "supervisor": policies.is_supervisor(request.user, str(settings.NODE_REGION)),
     }
-    response = render(request, "reviews/console.html", context)
+    response = render(request, "reviews/console.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -347,6 +535,7 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         "indicators": [str(labels.get(key, key)) for key in row.review.indicators],
         "events": selectors.rectification_events(rectification=row),
         "steps": _steps(request.user, row),
+        "today": timezone.localdate(),
         "error": error,
         "error_summary": [{"href": "#note", "text": error}] if error else [],
     }
@@ -379,10 +568,22 @@ def figures(request: HttpRequest) -> HttpResponse:
 
 @registry.provides("department")
 def department_figures(request: HttpRequest, *, department: Any, **kwargs: Any) -> dict[str, Any]:
-    """The department page's "Service ratings": its public figures and the link to the rest."""
-    figures = selectors.department_totals(department=department.code)
+    """The department page's "Service ratings": its public figures of the last year (volume,
+    satisfaction, bad reviews rectified on time), refreshed daily, and the link to the rest."""
+    figures = selectors.totals(department=department.code)
     url = reverse("reviews:figures") + f"?department={department.code}"
-    return {"review_figures": {**figures, "url": url}}
+    return {"review_figures": {**figures, "url": url, "template": FIGURES_PANEL}}
+
+
+@registry.provides("item")
+def item_figures(request: HttpRequest, *, item: Any, **kwargs: Any) -> dict[str, Any]:
+    """The item page's "Service ratings": the same figures for the item."""
+    figures = selectors.totals(item=item)
+    url = reverse("reviews:figures") + "?" + urlencode({"item": item.code})
+    return {"review_figures": {**figures, "url": url, "template": FIGURES_PANEL}}
+
+
+FIGURES_PANEL = "reviews/_figures_panel.html"
 
 
 @registry.provides("account")

@@ -15,9 +15,10 @@ A page merges `registry.collect(slot, request, **kwargs)` into its context. Slot
   is unavailable (the 500 page uses it);
 - `home`: the home page's sections (catalog, org);
 - `department`: extra sections of a department page, called with `department=` (catalog;
-  reviews: `review_figures`);
+  reviews: `review_figures`, whose `template` the page includes);
+- `item`: extra sections of an item page, called with `item=` (reviews: `review_figures`);
 - `account`: links on "My account" (cases: `cases_links`; reviews: `reviews_links`; hotline:
-  `hotline_links`);
+  `hotline_links`; benefits: `benefits_links`);
 - `scenario`: extra sections of a scenario page, called with `scenario=` (cases: `burden`);
 - `data_tracker`: the data tracker's case references in words, called with `refs=` (cases:
   `tracker_case_refs`, {"case_refs": {ref: case number}});

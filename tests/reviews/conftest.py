@@ -5,6 +5,8 @@ citizen's newborn bundle finished by the departments, so that `cases.hooks` invi
 - `invitation` → the citizen's invitation to rate it in "my space".
 - `rate`       → callable rate(level=1, indicators=("attitude",), **kw) → the citizen's review.
 - `officer`    → the officer of the bundle's lead department (who handles its rectification).
+- `visit_at_window(clerk)` → the clerk, seated at window 03 of the Wulian centre, accepts a
+  walk-in's restaurant bundle through the window's pages: the visit's invitation (一次一评).
 """
 
 from __future__ import annotations
@@ -70,3 +72,29 @@ def rate(citizen: User, invitation: Invitation) -> Callable[..., Review]:
         )
 
     return submit
+
+
+def visit_at_window(clerk: User, key: str = "visit-at-window") -> Invitation:
+    """The clerk sits at window 03, accepts a walk-in's restaurant bundle (the window's own
+    pages, the demo walk-in) and returns the visit's invitation made with the receipt."""
+    from django.urls import reverse
+
+    from onestop.cases import selectors
+    from onestop.org.models import Window
+    from onestop.reviews.models import EventKind
+    from tests.cases.test_window_accept import _answer, _check_all, _start
+    from tests.factories import login
+
+    client = login(clerk)
+    seat = Window.objects.get(centre__slug="wulian-centre", number="03")
+    client.post(reverse("cases:window"), {"action": "sit", "window": seat.pk})
+    case = _start(client, "scenario:371121/restaurant-opening")
+    case = _answer(client, case, cases.fill_values)
+    _check_all(client, case)
+    url = reverse("cases:window_case", args=[selectors.case_ref(case)])
+    assert client.post(url, {"action": "accept", "idempotency_key": key}).status_code == 302
+    case.refresh_from_db()
+    assert case.window_id == seat.pk
+    return Invitation.objects.get(
+        event_ref=case.number, event_kind=EventKind.VISIT, channel=Channel.WINDOW
+    )

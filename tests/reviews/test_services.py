@@ -340,3 +340,20 @@ def test_the_public_figures(rate: Callable[..., Review], officer: User, finished
     assert figures["total"]["satisfaction"] == 1
     with pytest.raises(ValidationFailed):
         selectors.stats(start="2026-12-31", end="2026-01-01")
+
+
+def test_the_workers_tick_refreshes_the_figures_once_a_day(rate: Callable[..., Review]) -> None:
+    from onestop.reviews import tasks
+    from onestop.reviews.models import DailyStat
+
+    rate(level=4, indicators=())
+    assert not DailyStat.objects.exists()  # the figures wait for the daily refresh
+    first = tasks.tick.call()
+    assert first["stats_rows"] == 1
+    assert DailyStat.objects.get().reviews == 1
+    # The next ticks of the same day leave the figures alone.
+    assert tasks.tick.call()["stats_rows"] is None
+    # The next day's first tick computes them again.
+    DailyStat.objects.update(computed_at=timezone.now() - datetime.timedelta(days=1))
+    assert tasks.stats_due()
+    assert tasks.tick.call()["stats_rows"] == 1

@@ -117,8 +117,44 @@ def test_the_department_page_shows_its_ratings(
     page = client.get(f"/departments/{finished.department_id}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "1 rating" in html
+    assert "<dt>Ratings in the last 12 months</dt><dd>1</dd>" in html
+    assert "<dt>Satisfaction</dt><dd>100%</dd>" in html
+    assert "refreshed daily" in html
+    assert "Last refreshed on" in html
     assert f"/reviews/figures/?department={finished.department_id}" in html
+
+
+def test_the_item_page_shows_its_ratings_refreshed_daily(
+    client: Client, rate: Callable[..., Review], finished: Case
+) -> None:
+    from django.utils import timezone
+
+    from onestop.reviews.models import DailyStat
+
+    item = finished.children.exclude(item=None).first().item
+    # A bad rating of an item case of the bundle, rectified on time and accepted.
+    child = finished.children.get(item=item)
+    (invitation,) = [i for i in services.case_invite(child) if i.channel == "online"] or [None]
+    assert invitation is not None
+    review = services.review_submit(
+        actor=finished.applicant, invitation=invitation, level=1, indicators=["attitude"]
+    )
+    Rectification.objects.filter(pk=review.rectification.pk).update(
+        status=Rectification.Status.ACCEPTED, on_time=True, result_at=timezone.now()
+    )
+    url = f"/items/{item.code}/"
+    before = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="service-ratings"' in before
+    assert "No ratings yet." in before  # the figures wait for the daily refresh
+    services.stats_refresh()
+    assert DailyStat.objects.filter(item=item).exists()
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<dt>Ratings in the last 12 months</dt><dd>1</dd>" in html
+    assert "<dt>Satisfaction</dt><dd>0%</dd>" in html
+    assert "<dt>Bad ratings rectified on time</dt><dd>100%</dd>" in html
+    assert f"/reviews/figures/?item={item.code}" in html
+    figures = client.get(f"/reviews/figures/?item={item.code}", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="figures-items"' in figures.content.decode()
 
 
 def test_the_console_reads_a_fixed_number_of_queries(
@@ -131,10 +167,51 @@ def test_the_console_reads_a_fixed_number_of_queries(
     review = rate(level=2, indicators=("waited_long",))
     login(supervisor)
     client.get("/reviews/console/")  # the session and the roles warmed up
-    with django_assert_max_num_queries(12):
+    # the lists, their counts, the filter's departments and items, the session and roles
+    with django_assert_max_num_queries(16):
         page = client.get("/reviews/console/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "Appeals to decide" in html  # a supervisor decides appeals
     assert 'id="rectifications"' in html
     assert review.event_ref in html
+
+
+def test_the_console_filters_the_departments_reviews_and_rectifications(
+    client: Client, login: Any, officer: User, rate: Callable[..., Review], finished: Case
+) -> None:
+    review = rate(level=2, indicators=("waited_long",))
+    rectification = review.rectification
+    login(officer)
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    page = client.get("/reviews/console/", **english).content.decode()
+    assert 'id="console-filters"' in page
+    assert "1 rectification" in page
+    assert f'value="{finished.department_id}"' in page  # the department is a filter option
+
+    def listed(**params: str) -> str:
+        response = client.get("/reviews/console/", params, **english)
+        assert response.status_code == 200, response.content.decode()[:500]
+        return response.content.decode()
+
+    assert f"/reviews/console/{rectification.pk}/" in listed(level="bad", status="open")
+    assert "No rectification matches the filters." in listed(level="5")
+    assert "No review matches the filters." in listed(level="5")
+    assert "No rectification matches the filters." in listed(status="accepted")
+    assert "0 rectifications" in listed(overdue="on")  # called back in time: not late
+    assert review.event_ref in listed(department=finished.department_id, start="2000-01-01")
+    assert "No review matches the filters." in listed(start="2999-01-01")
+
+    # Late: the limit passed without a result; the clock says so.
+    Rectification.objects.filter(pk=rectification.pk).update(
+        due_date="2000-01-03", callback_due="2000-01-01"
+    )
+    late = listed(overdue="on")
+    assert "1 rectification" in late
+    assert 'data-clock="overdue"' in late
+    assert 'data-clock="callback"' in late
+
+    refused = client.get("/reviews/console/", {"start": "31/12/2026", "item": "nope"}, **english)
+    assert refused.status_code == 400
+    assert "There is a problem" in refused.content.decode()
+    assert "Write the date as YYYY-MM-DD." in refused.content.decode()
