@@ -413,3 +413,24 @@ def test_the_walk_in_brings_the_supplement_the_handling_region_asked_for(
     assert _status(client, peer, mirror, 3, "accepted").status_code == 200
     mirror.refresh_from_db()
     assert mirror.status == Case.Status.ACCEPTED
+
+
+def test_a_walk_in_with_an_account_may_choose_the_wallet(
+    client: Any, clerk: Any, seat: Any, citizen: Any, peer: FakePeer
+) -> None:
+    """A walk-in who has an account here may have the e-licence put in the wallet here rather
+    than collect a paper at this window: the page offers it, the forward carries it."""
+    from onestop.core import crypto
+
+    item = _remote_item()
+    assert item["e_licence"]
+    walkin = services.walkin_lookup(
+        actor=clerk, resident_id=crypto.decrypt_pii(citizen.resident_id_enc), name="张三"
+    )
+    assert walkin.account == citizen
+    mirror = _receive(clerk, seat, key="w-wallet", walkin=walkin, delivery="wallet")
+    assert mirror.applicant == citizen
+    assert mirror.remote_item["delivery"] == "wallet"  # Case.delivery: once the result is back
+    body = OutboxMessage.objects.get(type="case.forward").envelope["body"]
+    assert body["delivery"] == "wallet"
+    assert body["channel"] == "window"
