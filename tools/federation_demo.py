@@ -2,7 +2,10 @@
 
 Each node is a region of data/seed (Wulian 371121, Ganyu 320707, Xihu 330106) with its own data
 dir under `FEDERATION_DEMO_DIR` (default var/federation), its own SQLite database, keys and port
-(8001, 8002, 8003; `FEDERATION_DEMO_PORT` moves the first). The script prepares every node as
+(8001, 8002, 8003; `FEDERATION_DEMO_PORT` moves the first). Each serves with one web worker
+(`FEDERATION_DEMO_WORKERS` for more): a worker warms its search and routing models before it
+answers (about 20 s of CPU each), and three nodes of three workers each on a small machine
+would take minutes to answer at all. The script prepares every node as
 `make run` does (migrate, collectstatic, seed_demo: only the first start of a data dir takes
 long), starts `onestop serve` for each, then peers every pair the way two operators would: each
 reads out its fingerprint (`onestop peer fingerprint`) and the other pins it (`onestop peer add
@@ -82,7 +85,7 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def _wait(url: str, seconds: float = 240.0) -> None:
+def _wait(url: str, seconds: float = 900.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -129,6 +132,7 @@ def _demo_cases(nodes: list[tuple[str, str, int]], base: Path) -> list[str]:
 def main() -> None:
     base = Path(os.environ.get("FEDERATION_DEMO_DIR", ROOT / "var" / "federation"))
     first = int(os.environ.get("FEDERATION_DEMO_PORT", "8001"))
+    workers = os.environ.get("FEDERATION_DEMO_WORKERS", "1")
     nodes = [(region, name, first + i) for i, (region, name) in enumerate(REGIONS)]
     servers: list[subprocess.Popen[bytes]] = []
 
@@ -155,13 +159,17 @@ def main() -> None:
             log = open(Path(env["DATA_DIR"]) / "serve.log", "ab")  # noqa: SIM115 - kept open
             servers.append(
                 subprocess.Popen(
-                    [str(ONESTOP), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    [
+                        *(str(ONESTOP), "serve", "--host", "127.0.0.1", "--port", str(port)),
+                        *("--workers", workers),
+                    ],
                     env=env,
                     cwd=ROOT,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
             )
+        print("starting the three nodes (each warms up its models first) …", flush=True)
         for _region, _name, port in nodes:
             _wait(f"http://127.0.0.1:{port}")
         prints = {

@@ -233,22 +233,6 @@ def _documents(top: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def _remote_supplement(top: Case, request: HttpRequest) -> dict[str, Any] | None:
-    """The supplement the handling node asked for, to answer here (a mirror waiting for one
-    not answered yet), with each material's name in the reader's language."""
-    asked = (top.remote_item or {}).get("supplement") if top.is_mirror else None
-    if top.status != S.SUPPLEMENT or not asked or asked.get("answered"):
-        return None
-    english = (get_language() or "").startswith("en")
-    return {
-        **asked,
-        "materials": [
-            {"key": m["key"], "name": (english and m.get("name_en")) or m.get("name_zh")}
-            for m in asked.get("materials") or []
-        ],
-    }
-
-
 def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
     today = timezone.localdate()
     remote = top.remote_item or {}
@@ -272,7 +256,9 @@ def _detail_context(request: HttpRequest, top: Case) -> dict[str, Any]:
         and not any(c.decision for c in children)
         # a mirror: once its handling node acknowledged it, and once (`mirror_withdraw`)
         and (not top.is_mirror or (bool(top.acknowledged_at) and not remote.get("withdraw"))),
-        "remote_supplement": _remote_supplement(top, request),
+        "remote_supplement": selectors.remote_supplement(
+            case=top, english=(get_language() or "").startswith("en")
+        ),
         "continue_url": _url("cases:apply", case_id=top.pk)
         if top.status == S.DRAFT and top.channel == Case.Channel.ONLINE
         else "",

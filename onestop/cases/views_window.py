@@ -772,17 +772,39 @@ def _mirror_case(request: HttpRequest, case: Case) -> HttpResponse:
     from onestop.cases.views_window_remote import mirror_page
 
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") != "collect":
+            if action == "supplement":
+                _mirror_supplement(request, case.top)
+            elif action == "collect":
+                _result_out(request, case.top, "collect")
+            else:
                 raise ValidationFailed(_("Unknown action."))
-            _result_out(request, case.top, "collect")
         except DomainError as error:
             _record_view(request, case)
-            summary = _summary(error, "#collect")
+            summary = _summary(
+                error, "#remote-supplement" if action == "supplement" else "#collect"
+            )
             return mirror_page(request, case, status=error.status, error_summary=summary)
         return HttpResponseRedirect(window_case_url(case))
     _record_view(request, case)
     return mirror_page(request, case)
+
+
+def _mirror_supplement(request: HttpRequest, top: Case) -> None:
+    """The walk-in brings to this window the supplement the handling region asked for: the
+    clerk scans each material (and may add a note); it goes there by message."""
+    services.mirror_supplement_answer(
+        actor=request.user,
+        case=top,
+        files=dict(request.FILES.items()),
+        note=request.POST.get("note", ""),
+    )
+    messages.success(
+        request,
+        _("The supplement was scanned and sent to region %(region)s.")
+        % {"region": top.handling_region},
+    )
 
 
 def _pdf_response(

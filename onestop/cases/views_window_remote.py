@@ -206,7 +206,8 @@ def mirror_page(
     error_summary: list[dict[str, str]] | None = None,
 ) -> HttpResponse:
     """An application received here for another region's node, at the window: what was
-    received, its papers, the handling region's steps and the result to hand over."""
+    received, its papers, the handling region's steps, the supplement that region asked for
+    (the walk-in brings it here: scanned and sent there) and the result to hand over."""
     top = case.top
     context = {
         "case": top,
@@ -217,6 +218,9 @@ def mirror_page(
         "collect": selectors.results_to_collect(case=top),
         "events": list(top.events.order_by("at", "id")),
         "error_summary": error_summary or [],
+        "supplement": selectors.remote_supplement(
+            case=top, english=(get_language() or "").startswith("en")
+        ),
         "continue_url": (
             reverse(
                 "cases:window_remote_apply",

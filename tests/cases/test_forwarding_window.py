@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from onestop.cases import pdf, selectors, services
 from onestop.cases.models import Case, CaseDocument, CaseEvent, CaseMaterial
@@ -21,6 +22,7 @@ from onestop.federation.models import OutboxMessage
 from tests.cases.conftest import walk
 from tests.cases.test_forwarding import (
     ITEM,
+    PDF,
     PEER,
     RESIDENT_ID,
     _files,
@@ -330,3 +332,105 @@ def test_the_clerk_issues_a_notice_from_the_page(
     assert notice.content.startswith(b"%PDF")
     again = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Continues the application of the one-time notice" in again
+
+
+def test_the_walk_in_brings_the_supplement_the_handling_region_asked_for(
+    client: Any, clerk: Any, seat: Any, peer: FakePeer
+) -> None:
+    """The handling node asks for a supplement (`case.status` "supplement"); the walk-in
+    brings it to this window; the clerk scans it on the application's window page and it goes
+    there (`case.supplement`), once; the page then shows it sent, not the form."""
+    peer.peer.allowed_out_types = [*CASE_TYPES, "case.supplement"]
+    peer.peer.save()
+    mirror = _receive(clerk, seat)
+    key = sorted(_files())[0]
+    assert _status(client, peer, mirror, 1, "accepted").status_code == 200
+    asked = _status(
+        client, peer, mirror, 2, "supplement", supplement="The scan is unreadable.",
+        supplement_materials=[{"key": key, "name_zh": "身份证", "name_en": "ID card"}],
+        supplement_due="2026-12-14",
+    )  # fmt: skip
+    assert asked.status_code == 200
+    _at_window(client, clerk, seat)
+    url = f"/window/cases/{mirror.number}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="remote-supplement-form"' in page
+    assert "Supplement asked by region 320707" in page
+    assert "Reason: The scan is unreadable." in page
+    assert f'name="{key}"' in page
+    assert "ID card" in page
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "身份证" in chinese
+
+    # nothing scanned: refused with the reason, linked to the form; nothing sent
+    refused = client.post(url, {"action": "supplement", "note": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "Hand in every requested material again first." in text
+    assert 'href="#remote-supplement"' in text
+    assert not OutboxMessage.objects.filter(type="case.supplement").exists()
+    # a file that was not asked for: refused too
+    stray = client.post(
+        url,
+        {
+            "action": "supplement",
+            key: SimpleUploadedFile("a.pdf", PDF),
+            "other": SimpleUploadedFile("b.pdf", PDF),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert stray.status_code == 400
+    assert not OutboxMessage.objects.filter(type="case.supplement").exists()
+
+    done = client.post(
+        url,
+        {
+            "action": "supplement",
+            "note": "Rescanned at the window.",
+            key: SimpleUploadedFile(f"{key}.pdf", PDF),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert done.status_code == 302
+    assert done["Location"] == url
+    sent = OutboxMessage.objects.get(type="case.supplement")
+    assert sent.peer.region == PEER
+    assert sent.envelope["body"]["case"] == str(mirror.pk)
+    assert sent.envelope["body"]["note"] == "Rescanned at the window."
+    assert [m["key"] for m in sent.envelope["body"]["materials"]] == [key]
+    step = CaseEvent.objects.get(case=mirror, kind=CaseEvent.Kind.REMOTE_REQUEST)
+    assert step.actor == clerk
+    shown = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="remote-supplement-form"' not in shown  # answered: once
+    assert "Supplement sent to region 320707" in shown  # the timeline
+    again = client.post(
+        url, {"action": "supplement", key: SimpleUploadedFile(f"{key}.pdf", PDF)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert again.status_code == 409
+    assert OutboxMessage.objects.filter(type="case.supplement").count() == 1
+    # the handling node reports the case back in review: the mirror follows
+    assert _status(client, peer, mirror, 3, "accepted").status_code == 200
+    mirror.refresh_from_db()
+    assert mirror.status == Case.Status.ACCEPTED
+
+
+def test_a_walk_in_with_an_account_may_choose_the_wallet(
+    client: Any, clerk: Any, seat: Any, citizen: Any, peer: FakePeer
+) -> None:
+    """A walk-in who has an account here may have the e-licence put in the wallet here rather
+    than collect a paper at this window: the page offers it, the forward carries it."""
+    from onestop.core import crypto
+
+    item = _remote_item()
+    assert item["e_licence"]
+    walkin = services.walkin_lookup(
+        actor=clerk, resident_id=crypto.decrypt_pii(citizen.resident_id_enc), name="张三"
+    )
+    assert walkin.account == citizen
+    mirror = _receive(clerk, seat, key="w-wallet", walkin=walkin, delivery="wallet")
+    assert mirror.applicant == citizen
+    assert mirror.remote_item["delivery"] == "wallet"  # Case.delivery: once the result is back
+    body = OutboxMessage.objects.get(type="case.forward").envelope["body"]
+    assert body["delivery"] == "wallet"
+    assert body["channel"] == "window"

@@ -29,7 +29,7 @@ def axe_check() -> Any:
     return AxeChecker()
 
 
-def test_the_window_screens_of_received_elsewhere_pass_axe(
+def test_the_window_screens_of_received_elsewhere_pass_axe(  # noqa: PLR0915 - one journey
     live_server: Any, transactional_db: None, browser: Any, axe_check: Any, tmp_path: Any
 ) -> None:
     from playwright.sync_api import expect
@@ -85,3 +85,41 @@ def test_the_window_screens_of_received_elsewhere_pass_axe(
     expect(page.locator("#papers")).to_be_visible()
     axe_check.check(page)
     assert mirror.status == Case.Status.FORWARDED
+
+    # The handling region asks for a supplement; the walk-in brings it to this window: the
+    # window page's supplement form, in English and in Chinese, and after it was sent.
+    from django.test import Client
+
+    from tests.cases.test_forwarding import _status
+
+    fake.peer.allowed_out_types = [*fake.peer.allowed_out_types, "case.supplement"]
+    fake.peer.save()
+    key = next(m["key"] for m in item["materials"] if m["required"] and not m["held_there"])
+    inbox = Client()
+    assert _status(inbox, fake, mirror, 1, "accepted").status_code == 200
+    asked = _status(
+        inbox, fake, mirror, 2, "supplement", supplement="扫描件不清晰",
+        supplement_materials=[{"key": key, "name_zh": "身份证", "name_en": "ID card"}],
+        supplement_due="2026-12-14",
+    )  # fmt: skip
+    assert asked.status_code == 200
+    case_url = page.url
+    page.goto(case_url)
+    expect(page.locator("#remote-supplement-form")).to_be_visible()
+    axe_check.check(page)
+    # past the browser's own check of the required scan: the server refuses, with the reason
+    page.evaluate("document.getElementById('remote-supplement-form').noValidate = true")
+    page.locator("#send-supplement").click()
+    expect(page.locator(".os-error-summary")).to_contain_text("Hand in every requested material")
+    axe_check.check(page)
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": base}])
+    page.goto(case_url)
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
+    expect(page.locator("#remote-supplement-form")).to_contain_text("身份证")
+    axe_check.check(page)
+    page.locator(f"#supplement-{key}").set_input_files(str(scan))
+    page.locator("#supplement-note").fill("窗口重新扫描")
+    page.locator("#send-supplement").click()
+    expect(page.locator("#remote-supplement-form")).to_have_count(0)
+    expect(page.locator("#remote-timeline")).to_contain_text(PEER)
+    axe_check.check(page)

@@ -20,6 +20,7 @@ from onestop.cases.selectors.cases import (
     case_timeline,
     children,
     open_case_for,
+    remote_supplement,
 )
 from onestop.cases.selectors.items import (
     DEFAULT_PROCESS,
@@ -134,6 +135,7 @@ __all__ = [
     "queue_queryset",
     "receipt_data",
     "receipt_public",
+    "remote_supplement",
     "require_clerk",
     "results_to_collect",
     "results_to_post",

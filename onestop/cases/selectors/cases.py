@@ -136,6 +136,23 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
     )
 
 
+def remote_supplement(*, case: Case, english: bool = False) -> dict[str, Any] | None:
+    """The supplement the handling node asked for on a mirror (`forwarding_after`), still to
+    be answered on this node — by the applicant in their space or by a clerk at the window —
+    with each material's name in the reader's language; None when nothing waits."""
+    top = case.top
+    asked = (top.remote_item or {}).get("supplement") if top.is_mirror else None
+    if top.status != Case.Status.SUPPLEMENT or not asked or asked.get("answered"):
+        return None
+    return {
+        **asked,
+        "materials": [
+            {"key": m["key"], "name": (english and m.get("name_en")) or m.get("name_zh")}
+            for m in asked.get("materials") or []
+        ],
+    }
+
+
 def case_numbers_for_refs(refs: set[str]) -> dict[str, str]:
     """{reference: what the person reads} for the case references of access records: a
     draft's "draft <uuid>" becomes the number its application got once submitted, or "an
