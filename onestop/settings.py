@@ -162,6 +162,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # staff: a verified second factor before any page, and 8 hours idle at most
     "onestop.accounts.middleware.StaffSessionMiddleware",
+    # assisted handling: a helper acting for a person on that person's pages (帮办代办)
+    "onestop.accounts.middleware.ActingForMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -358,7 +360,8 @@ PERMISSIONS_POLICY = env.str(
 )
 
 # Rate limits (core.throttle): "count/period" (s, m, h, d) per scope, counted in the default
-# cache per client IP (login, register, classify, kiosk_ticket), per person (otp, prefill) or
+# cache per client IP (login, register, classify, kiosk_ticket), per person (otp, prefill,
+# delegation) or
 # per API key (open311_post). Over it: 429 with Retry-After.
 RATE_LIMITS = {
     "login": env.str("RATE_LIMIT_LOGIN", default="30/10m"),
@@ -368,6 +371,8 @@ RATE_LIMITS = {
     "classify": env.str("RATE_LIMIT_CLASSIFY", default="60/m"),
     "prefill": env.str("RATE_LIMIT_PREFILL", default="60/m"),
     "kiosk_ticket": env.str("RATE_LIMIT_KIOSK_TICKET", default="60/m"),
+    # naming a helper by resident ID (帮办代办), per person
+    "delegation": env.str("RATE_LIMIT_DELEGATION", default="20/h"),
 }
 RATELIMIT_IP_META_KEY = "onestop.core.throttle.client_ip"
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import policies
-from onestop.accounts.models import AssuranceEvent, StaffRole, User
+from onestop.accounts.models import AssuranceEvent, Delegation, StaffRole, User
 from onestop.core import secrets
-from onestop.core.errors import PermissionDenied
+from onestop.core.errors import NotFound, PermissionDenied
 
 
 def staff_role_list(*, actor: User, user: User) -> QuerySet[StaffRole]:
@@ -119,3 +121,66 @@ def demo_totp_code(user: User) -> str | None:
 def mfa_enrolled(user: User) -> bool:
     """Whether `user` has a confirmed authenticator."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+# Assisted handling (帮办代办): who may act for whom.
+
+
+def _held_q(user: Any) -> Q:
+    q = Q(delegate_id=user.pk)
+    index = getattr(user, "resident_id_index", None)
+    if index:
+        q |= Q(delegate_id__isnull=True, delegate_index=index)
+    return q
+
+
+def delegations_given(*, actor: Any) -> list[Delegation]:
+    """The delegations `actor` gave (or that a window recorded for them), newest first, valid or
+    not; none for someone acted for by a helper."""
+    if policies.is_acting(actor) or not getattr(actor, "pk", None):
+        return []
+    return list(
+        Delegation.objects.filter(principal_id=actor.pk).select_related("delegate", "centre")
+    )
+
+
+def delegations_held(*, actor: Any, valid_only: bool = False) -> list[Delegation]:
+    """The delegations whose helper is `actor` (by account, or by the resident ID the person
+    named), newest first; `valid_only`: not revoked and not expired."""
+    if policies.is_acting(actor) or not getattr(actor, "pk", None):
+        return []
+    rows = Delegation.objects.filter(_held_q(actor)).select_related("principal")
+    if valid_only:
+        rows = rows.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return [d for d in rows if d.principal.is_active or not valid_only]
+
+
+def delegation_get(*, actor: Any, delegation_id: Any) -> Delegation:
+    """A delegation that `actor` gave or holds; `NotFound` otherwise (a forged id reveals
+    nothing)."""
+    try:
+        row = Delegation.objects.select_related("principal", "delegate").get(pk=delegation_id)
+    except (Delegation.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound(_("No such delegation."), code="not_found") from None
+    if policies.is_acting(actor) or not (
+        row.principal_id == getattr(actor, "pk", None) or row.held_by(actor)
+    ):
+        raise NotFound(_("No such delegation."), code="not_found")
+    return row
+
+
+def acting_as(*, actor: Any, delegation_id: Any) -> User:
+    """The person `actor` acts for under the delegation `delegation_id`: the person's account,
+    carrying `acting_agent` (the helper) and `acting_delegation`, which every policy of the
+    person's own things checks (`policies.acts_for`). Refused when the delegation is not the
+    actor's, has expired or was revoked."""
+    delegation = delegation_get(actor=actor, delegation_id=delegation_id)
+    if not policies.can(actor, policies.Action.DELEGATION_ACT, delegation):
+        raise PermissionDenied(
+            _("This delegation has ended: you can no longer act for this person."),
+            code="delegation_ended",
+        )
+    person = User.objects.get(pk=delegation.principal_id)
+    person.acting_agent = actor  # type: ignore[attr-defined]
+    person.acting_delegation = delegation  # type: ignore[attr-defined]
+    return person
