@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from onestop.accounts import (
             checks,  # noqa: F401  (registers the no-demo-accounts deployment check)
+            consoles,  # noqa: F401  (registers the assisted-handling console)
             policies,
             seed,  # noqa: F401  (registers the accounts seed step)
             views_delegation,

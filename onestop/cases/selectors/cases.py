@@ -132,7 +132,7 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
     top = case.top
     return list(
         CaseEvent.objects.filter(Q(case=top) | Q(case__parent=top))
-        .select_related("case", "actor")
+        .select_related("case", "actor", "agent")
         .order_by("at", "id")
     )
 
