@@ -21,13 +21,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onestop.accounts import policies, selectors, services
 from onestop.accounts.middleware import SESSION_ACTING
 from onestop.accounts.models import Delegation
+from onestop.accounts.views_mfa import next_path
 from onestop.core.dates import date_text
 from onestop.core.errors import DomainError
 from onestop.core.throttle import throttled
@@ -51,15 +51,6 @@ def _date(raw: str) -> datetime.date | None:
         return datetime.date.fromisoformat((raw or "").strip())
     except ValueError:
         return None
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _form_context(request: HttpRequest, errors: dict[str, str]) -> dict[str, Any]:
@@ -178,7 +169,7 @@ def acting(request: HttpRequest) -> HttpResponse:
     if not chosen:
         request.session.pop(SESSION_ACTING, None)
         messages.info(request, _("You are acting for yourself again."))
-        return HttpResponseRedirect(_safe_next(request, reverse("accounts:me")))
+        return HttpResponseRedirect(next_path(request, reverse("accounts:me")))
     try:
         person = selectors.acting_as(actor=request.user, delegation_id=chosen)
     except DomainError as exc:
@@ -203,7 +194,7 @@ def elderly(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and policies.can(user, policies.Action.PROFILE_UPDATE, user):
         services.user_elderly_set(actor=user, on=on)
-    response = HttpResponseRedirect(_safe_next(request, reverse("web:home")))
+    response = HttpResponseRedirect(next_path(request, reverse("web:home")))
     response.set_cookie(
         COOKIE, "1" if on else "0", max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True
     )
