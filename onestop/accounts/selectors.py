@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -153,6 +154,37 @@ def delegations_held(*, actor: Any, valid_only: bool = False) -> list[Delegation
     if valid_only:
         rows = rows.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
     return [d for d in rows if d.principal.is_active or not valid_only]
+
+
+# The header's "act for" switch is on every page: whom a helper may act for is read once a
+# minute per person (the shared cache), and forgotten when a delegation of theirs is created or
+# revoked (`services`). Acting itself is checked afresh on every request (`acting_as`).
+ACTING_CHOICES_SECONDS = 60
+
+
+def acting_choices_key(user_id: Any) -> str:
+    return f"accounts:acting-choices:{user_id}"
+
+
+def acting_choices(*, actor: Any) -> list[dict[str, str]]:
+    """The people `actor` may act for now, as [{"id", "name"}] (the header's switch). Only a
+    person with a resident ID (named by a person online or at a window) or a window clerk (a
+    centre's helper) can be a helper: nobody else's pages read anything."""
+    if policies.is_acting(actor) or not getattr(actor, "pk", None):
+        return []
+    if not getattr(actor, "resident_id_index", None) and not policies.has_role(
+        actor, policies.Role.WINDOW_CLERK
+    ):
+        return []
+    key = acting_choices_key(actor.pk)
+    found = cache.get(key)
+    if found is None:
+        found = [
+            {"id": str(d.pk), "name": d.principal.real_name or d.principal.username}
+            for d in delegations_held(actor=actor, valid_only=True)
+        ]
+        cache.set(key, found, ACTING_CHOICES_SECONDS)
+    return found
 
 
 def delegation_get(*, actor: Any, delegation_id: Any) -> Delegation:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onestop.accounts import hooks, policies
+from onestop.accounts import hooks, policies, selectors
 from onestop.accounts.models import AssuranceEvent, Delegation, StaffRole, User
 from onestop.core import access_log, crypto, identity
 from onestop.core.actors import SYSTEM, is_active_user, is_system
@@ -847,6 +848,20 @@ def _check_until(valid_until: datetime.date | None) -> datetime.datetime:
     )
 
 
+def _acting_choices_forget(delegation: Delegation) -> None:
+    """The helper's "act for" switch is read again at their next page."""
+    helpers = (
+        [delegation.delegate_id]
+        if delegation.delegate_id is not None
+        else list(
+            User.objects.filter(resident_id_index=delegation.delegate_index).values_list(
+                "pk", flat=True
+            )
+        )
+    )
+    cache.delete_many([selectors.acting_choices_key(pk) for pk in helpers])
+
+
 def _delegation_notify(delegation: Delegation, template: str, **context: Any) -> None:
     hooks.account_notify(
         user=delegation.principal,
@@ -904,6 +919,7 @@ def delegation_grant(
         full_clean(delegation, exclude=["principal", "delegate", "recorded_by", "centre"])
         delegation.save()
         _delegation_notify(delegation, "accounts.delegation_granted")
+    _acting_choices_forget(delegation)
     return delegation
 
 
@@ -967,6 +983,7 @@ def delegation_record(
         full_clean(delegation, exclude=["principal", "delegate", "recorded_by", "centre"])
         delegation.save()
         _delegation_notify(delegation, "accounts.delegation_granted")
+    _acting_choices_forget(delegation)
     return delegation
 
 
@@ -981,6 +998,7 @@ def delegation_revoke(*, actor: Any, delegation: Delegation) -> Delegation:
             row.revoked_at = timezone.now()
             row.revoked_by = actor
             row.save(update_fields=["revoked_at", "revoked_by"])
+    _acting_choices_forget(row)
     return row
 
 

@@ -208,7 +208,7 @@ def header(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
     try:
-        held = selectors.delegations_held(actor=user, valid_only=True)
+        choices = selectors.acting_choices(actor=user)
     except DatabaseError:
         return {}
-    return {"acting_choices": held, "acting_for": getattr(request, "acting_for", None)}
+    return {"acting_choices": choices, "acting_for": getattr(request, "acting_for", None)}
