@@ -131,7 +131,8 @@ class ActingForMiddleware:
             else:
                 request.acting_for = person  # type: ignore[attr-defined]
                 scope = acting_scope(request.path)
-                if scope is not None and scope in person.acting_delegation.scopes:
+                reach = person.acting_delegation.scopes  # type: ignore[attr-defined]
+                if scope is not None and scope in reach:
                     request.agent = user  # type: ignore[attr-defined]
                     request.user = person
         return self.get_response(request)

@@ -181,7 +181,7 @@ def acting(request: HttpRequest) -> HttpResponse:
         _("You are now acting for %(name)s. Everything you do is recorded as done by you for them.")
         % {"name": person.real_name or person.username},
     )
-    scopes = person.acting_delegation.scopes
+    scopes = person.acting_delegation.scopes  # type: ignore[attr-defined]
     target = "cases:my_cases" if Delegation.Scope.CASES in scopes else "credentials:wallet"
     return HttpResponseRedirect(reverse(target))
 
