@@ -163,6 +163,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # staff: a verified second factor before any page, and 8 hours idle at most
     "onestop.accounts.middleware.StaffSessionMiddleware",
+    # assisted handling: a helper acting for a person on that person's pages (帮办代办)
+    "onestop.accounts.middleware.ActingForMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -359,7 +361,8 @@ PERMISSIONS_POLICY = env.str(
 )
 
 # Rate limits (core.throttle): "count/period" (s, m, h, d) per scope, counted in the default
-# cache per client IP (login, register, classify, kiosk_ticket), per person (otp, prefill) or
+# cache per client IP (login, register, classify, kiosk_ticket), per person (otp, prefill,
+# delegation) or
 # per API key (open311_post). Over it: 429 with Retry-After.
 RATE_LIMITS = {
     "login": env.str("RATE_LIMIT_LOGIN", default="30/10m"),
@@ -371,6 +374,8 @@ RATE_LIMITS = {
     "kiosk_ticket": env.str("RATE_LIMIT_KIOSK_TICKET", default="60/m"),
     # 12345 requests filed on the portal without an account, per client address.
     "hotline_file": env.str("RATE_LIMIT_HOTLINE_FILE", default="10/h"),
+    # naming a helper by resident ID (帮办代办), per person
+    "delegation": env.str("RATE_LIMIT_DELEGATION", default="20/h"),
 }
 RATELIMIT_IP_META_KEY = "onestop.core.throttle.client_ip"
 

@@ -27,6 +27,22 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "The account of resident ID {resident_id} has been taken over by its verified owner "
         "({level}). Every earlier sign-in on other devices has ended.",
     ),
+    "accounts.delegation_granted": (
+        "已授权他人代办",
+        "{helper} 现在可以代您办理事项，有效期至 {until}。如非本人意愿，请在“我的账号”中立即撤销，"
+        "或到任一政务服务窗口处理。",
+        "Someone may now act for you",
+        "{helper} may now act for you until {until}. If you did not want this, revoke it at "
+        "once in My account, or go to any service window.",
+    ),
+    "accounts.delegation_used": (
+        "代办人已为您提交申请",
+        "{helper} 代您提交了申请 {reference}。您可以在“我的申请”中查看，也可以随时在“我的账号”中"
+        "撤销代办授权。",
+        "Your helper submitted an application for you",
+        "{helper} submitted application {reference} for you. You can follow it in My "
+        "applications, and revoke the delegation at any time in My account.",
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from onestop.accounts import selectors
+from onestop.core.errors import DomainError
 
 # The session key holding when the staff session last saw a request (epoch seconds).
 SEEN_KEY = "onestop_staff_seen"
@@ -80,3 +81,58 @@ class StaffSessionMiddleware:
         enrolled = selectors.mfa_enrolled(request.user)  # type: ignore[arg-type]
         target = reverse("accounts:mfa_verify" if enrolled else "accounts:mfa_enrol")
         return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
+# Assisted handling: the session key of the delegation the signed-in helper acts under.
+SESSION_ACTING = "onestop_acting_for"
+# The pages where a helper acts as the person, and what the delegation must allow there.
+# Everywhere else (my account, notifications, the data tracker, consoles, the API) the helper
+# is themself.
+ACTING_PATHS: tuple[tuple[str, str], ...] = (
+    ("/apply/", "cases"),
+    ("/me/cases/", "cases"),
+    ("/wallet/", "licences"),
+)
+
+
+def acting_scope(path: str) -> str | None:
+    """The delegation scope a page needs for a helper to act there as the person, or None
+    (the page is the helper's own)."""
+    for prefix, scope in ACTING_PATHS:
+        if path.startswith(prefix):
+            return scope
+    return None
+
+
+class ActingForMiddleware:
+    """A helper who switched to "act for" a person (`SESSION_ACTING`, set by
+    `views.acting`) is that person on the pages of `ACTING_PATHS` the delegation reaches:
+    `request.user` is the person's account carrying `acting_agent` (the helper, also
+    `request.agent`) and `acting_delegation`, which the policies check on every action
+    (`policies.acts_for`). A revoked or expired delegation ends the switch at the next
+    request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.agent = None  # type: ignore[attr-defined]
+        delegation_id = request.session.get(SESSION_ACTING) if hasattr(request, "session") else None
+        user = getattr(request, "user", None)
+        if delegation_id and user is not None and user.is_authenticated:
+            try:
+                person = selectors.acting_as(actor=user, delegation_id=delegation_id)
+            except DomainError:
+                request.session.pop(SESSION_ACTING, None)
+                messages.warning(
+                    request,
+                    _("The delegation has ended: you are acting for yourself again."),
+                )
+            else:
+                request.acting_for = person  # type: ignore[attr-defined]
+                scope = acting_scope(request.path)
+                reach = person.acting_delegation.scopes  # type: ignore[attr-defined]
+                if scope is not None and scope in reach:
+                    request.agent = user  # type: ignore[attr-defined]
+                    request.user = person
+        return self.get_response(request)

@@ -1,3 +1,7 @@
+import datetime
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -63,6 +67,9 @@ class User(AbstractUser):
         blank=True,
         default="",
     )
+    # Elderly-friendly mode (适老化): larger text, fewer choices, the hotline and the nearest
+    # centre always shown; remembered here for a signed-in person (a cookie otherwise).
+    elderly_mode = models.BooleanField(_("elderly-friendly mode"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -144,3 +151,101 @@ class StaffRole(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} {self.department_id or self.region_id}"
+
+
+class Delegation(models.Model):
+    """A person's recorded consent that someone else acts for them (帮办代办): a family member
+    named by resident ID, or a service centre's helper (a staff account) recorded at a window
+    with the person present.
+
+    The delegate is `delegate` (an account: the centre's helper) or `delegate_index` (the blind
+    index of the resident ID the person typed: whoever holds that ID, now or after registering,
+    so granting never tells the person whether the ID has an account). Valid while not revoked
+    and before `expires_at`, for the `scopes` named. Written by `services.delegation_*` only.
+    """
+
+    class Scope(models.TextChoices):
+        CASES = "cases", _("Apply for services and follow applications")
+        LICENCES = "licences", _("View e-licences")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Granted online in my account")
+        WINDOW = "window", _("Recorded at a service window")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    principal = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="delegations_given", verbose_name=_("person")
+    )
+    delegate = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="delegations_held",
+        verbose_name=_("helper"),
+    )
+    delegate_index = models.CharField(
+        _("helper's resident ID blind index"), max_length=64, blank=True, db_index=True
+    )
+    delegate_name = models.CharField(_("helper's name"), max_length=60)
+    delegate_id_masked = models.CharField(_("helper's resident ID"), max_length=18, blank=True)
+    scopes = models.JSONField(_("what the helper may do"), default=list)
+    expires_at = models.DateTimeField(_("valid until"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # At a window: the clerk who recorded the consent, where, and what was checked.
+    recorded_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    centre = models.ForeignKey(
+        "org.ServiceCentre",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service centre"),
+    )
+    consent_note = models.CharField(_("how consent was given"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+
+    def __str__(self) -> str:
+        return f"{self.principal_id} -> {self.delegate_id or self.delegate_id_masked}"
+
+    def valid_at(self, moment: Any) -> bool:
+        """Not revoked and not expired at `moment`."""
+        return self.revoked_at is None and moment < self.expires_at
+
+    def held_by(self, user: Any) -> bool:
+        """Whether `user` (an account) is this delegation's helper."""
+        pk = getattr(user, "pk", None)
+        if pk is None:
+            return False
+        if self.delegate_id is not None:
+            return self.delegate_id == pk
+        index = getattr(user, "resident_id_index", None)
+        return bool(self.delegate_index) and index == self.delegate_index
+
+    @property
+    def valid_until(self) -> Any:
+        """The last day (node's time zone) the delegation may be used: `expires_at` is the
+        start of the next day."""
+        from django.utils import timezone
+
+        return timezone.localdate(self.expires_at - datetime.timedelta(seconds=1))
+
+    def scope_labels(self) -> list[str]:
+        labels = dict(self.Scope.choices)
+        return [str(labels.get(s, s)) for s in self.scopes]

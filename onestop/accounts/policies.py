@@ -12,8 +12,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from onestop.accounts.models import StaffRole, User
-from onestop.core.actors import is_system
+from django.utils import timezone
+
+from onestop.accounts.models import Delegation, StaffRole, User
+from onestop.core.actors import is_active_user, is_system
 from onestop.core.permissions import Permission
 from onestop.org.selectors import region_covers  # the one GB/T 2260 nesting; re-exported
 
@@ -37,6 +39,14 @@ class Action(StrEnum):
     QUEUE_TICKET_SERVE = Permission.QUEUE_TICKET_SERVE.value
     IDENTITY_VERIFY = Permission.IDENTITY_VERIFY.value
     ASSURANCE_RAISE_REMOTE = Permission.ASSURANCE_RAISE_REMOTE.value
+    DELEGATION_GRANT = Permission.DELEGATION_GRANT.value
+    DELEGATION_RECORD = Permission.DELEGATION_RECORD.value
+    DELEGATION_REVOKE = Permission.DELEGATION_REVOKE.value
+    DELEGATION_ACT = Permission.DELEGATION_ACT.value
+
+
+Scope = Delegation.Scope
+SUBJECT_KINDS = (User.Kind.CITIZEN, User.Kind.BUSINESS)
 
 
 # The walk-in queue of a service centre (`org.policies`): its region's window clerks.
@@ -79,6 +89,51 @@ def _region_of(obj: Any) -> str | None:
     if isinstance(code, str) and len(code) == 6 and code.isdigit():
         return code
     return None
+
+
+def acting_agent(actor: Any) -> User | None:
+    """The helper behind `actor` when `actor` is a person acted for under a delegation (the
+    person's account with `acting_agent` and `acting_delegation` set by
+    `selectors.acting_as`), else None."""
+    return getattr(actor, "acting_agent", None)
+
+
+def is_acting(actor: Any) -> bool:
+    """Whether `actor` is someone acted for by a helper (not the person themself)."""
+    return acting_agent(actor) is not None or getattr(actor, "acting_delegation", None) is not None
+
+
+def delegation_usable(delegation: Any, helper: Any) -> bool:
+    """Whether `helper` may act under `delegation` now: theirs, not revoked, not expired, and
+    both accounts active."""
+    return (
+        isinstance(delegation, Delegation)
+        and is_active_user(helper)
+        and not is_acting(helper)
+        and delegation.held_by(helper)
+        and delegation.valid_at(timezone.now())
+        and bool(getattr(delegation.principal, "is_active", False))
+    )
+
+
+def acts_for(actor: Any, owner_id: Any, scope: str) -> bool:
+    """Whether `actor` may act as the account `owner_id` in `scope` (a `Delegation.Scope`):
+    the owner themself, or a helper acting for the owner under a delegation that is valid now
+    and names `scope`. An expired, revoked or out-of-scope delegation is refused.
+
+    Every ownership check of a person's own things (cases, e-licences, pre-fill) goes through
+    here, so that a delegation counts only where it reaches."""
+    if not is_active_user(actor) or owner_id is None or actor.pk != owner_id:
+        return False
+    if not is_acting(actor):
+        return True
+    delegation = getattr(actor, "acting_delegation", None)
+    return (
+        isinstance(delegation, Delegation)
+        and delegation.principal_id == owner_id
+        and scope in delegation.scopes
+        and delegation_usable(delegation, acting_agent(actor))
+    )
 
 
 def has_role(user: Any, role: str, region: Any = None, department: Any = None) -> bool:
@@ -127,6 +182,29 @@ def is_administrator_of(user: Any, region: Any) -> bool:
     return region is not None and has_role(user, Role.ADMINISTRATOR, region=region)
 
 
+DELEGATION_ACTIONS = (
+    Action.DELEGATION_GRANT,
+    Action.DELEGATION_RECORD,
+    Action.DELEGATION_REVOKE,
+    Action.DELEGATION_ACT,
+)
+
+
+def _delegation_can(actor: Any, action: str, obj: Any) -> bool:
+    if action == Action.DELEGATION_GRANT:
+        return getattr(actor, "kind", "") in SUBJECT_KINDS
+    if action == Action.DELEGATION_RECORD:
+        region = _region_of(obj)
+        return region is not None and has_role(actor, Role.WINDOW_CLERK, region=region)
+    if not isinstance(obj, Delegation):
+        return False
+    if action == Action.DELEGATION_REVOKE:
+        return obj.principal_id == actor.pk or obj.held_by(actor)
+    if action == Action.DELEGATION_ACT:
+        return delegation_usable(obj, actor)
+    return False
+
+
 def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR0912
     """Whether `actor` may do `action` to `obj`.
 
@@ -144,7 +222,14 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR
     - ``region:identity:verify`` (check an ID card in person, raise to L3, hand an account to
       its verified owner): a window clerk of the service centre's region (`obj` a centre);
     - ``node:identity:raise`` (raise to L2 from an identity provider's verified claims): the
-      node itself, after the provider's ID token was checked.
+      node itself, after the provider's ID token was checked;
+    - ``self:delegation:grant``: a citizen or business representative names a helper;
+    - ``region:delegation:record`` (obj: a centre): a window clerk of the centre's region records
+      a person's consent at the window;
+    - ``self:delegation:revoke`` (obj: a `Delegation`): the person, or the helper giving it up;
+    - ``self:delegation:act`` (obj: a `Delegation`): its helper, while it is valid.
+
+    Someone acted for by a helper (`is_acting`) may do none of this app's actions.
 
     The node itself (`SYSTEM`: seeds, the operator's commands, the identity provider login) may
     manage its organisation and staff accounts and raise a level on verified claims, nothing
@@ -156,8 +241,14 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR
         return False
     if not getattr(actor, "is_active", True):
         return False
+    if is_acting(actor):
+        # A helper acting for a person never manages the person's account: no profile, no
+        # contact details, no ID in full, no service code, no further delegations.
+        return False
     if action in (Action.RESIDENT_ID_REVEAL, Action.PROFILE_VIEW, Action.PROFILE_UPDATE):
         return isinstance(obj, User) and obj.pk is not None and obj.pk == actor.pk
+    if action in DELEGATION_ACTIONS:
+        return _delegation_can(actor, action, obj)
     if action == Action.SERVICE_CODE_SHOW:
         return (
             isinstance(obj, User)

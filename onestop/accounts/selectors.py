@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onestop.accounts import policies
-from onestop.accounts.models import AssuranceEvent, StaffRole, User
+from onestop.accounts.models import AssuranceEvent, Delegation, StaffRole, User
 from onestop.core import crypto, secrets
-from onestop.core.errors import PermissionDenied
+from onestop.core.errors import NotFound, PermissionDenied
 
 
 def staff_role_list(*, actor: User, user: User) -> QuerySet[StaffRole]:
@@ -146,3 +149,97 @@ def data_subjects_by_keys(keys: Iterable[str]) -> list[User]:
         .filter(Q(resident_id_index__in=indexes) | Q(uscc__in=wanted))
         .order_by("pk")
     )
+
+
+# Assisted handling (帮办代办): who may act for whom.
+
+
+def _held_q(user: Any) -> Q:
+    q = Q(delegate_id=user.pk)
+    index = getattr(user, "resident_id_index", None)
+    if index:
+        q |= Q(delegate_id__isnull=True, delegate_index=index)
+    return q
+
+
+def delegations_given(*, actor: Any) -> list[Delegation]:
+    """The delegations `actor` gave (or that a window recorded for them), newest first, valid or
+    not; none for someone acted for by a helper."""
+    if policies.is_acting(actor) or not getattr(actor, "pk", None):
+        return []
+    return list(
+        Delegation.objects.filter(principal_id=actor.pk).select_related("delegate", "centre")
+    )
+
+
+def delegations_held(*, actor: Any, valid_only: bool = False) -> list[Delegation]:
+    """The delegations whose helper is `actor` (by account, or by the resident ID the person
+    named), newest first; `valid_only`: not revoked and not expired."""
+    if policies.is_acting(actor) or not getattr(actor, "pk", None):
+        return []
+    rows = Delegation.objects.filter(_held_q(actor)).select_related("principal")
+    if valid_only:
+        rows = rows.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return [d for d in rows if d.principal.is_active or not valid_only]
+
+
+# The header's "act for" switch is on every page: whom a helper may act for is read once a
+# minute per person (the shared cache), and forgotten when a delegation of theirs is created or
+# revoked (`services`). Acting itself is checked afresh on every request (`acting_as`).
+ACTING_CHOICES_SECONDS = 60
+
+
+def acting_choices_key(user_id: Any) -> str:
+    return f"accounts:acting-choices:{user_id}"
+
+
+def acting_choices(*, actor: Any) -> list[dict[str, str]]:
+    """The people `actor` may act for now, as [{"id", "name"}] (the header's switch). Only a
+    person with a resident ID (named by a person online or at a window) or a window clerk (a
+    centre's helper) can be a helper: nobody else's pages read anything."""
+    if policies.is_acting(actor) or not getattr(actor, "pk", None):
+        return []
+    if not getattr(actor, "resident_id_index", None) and not policies.has_role(
+        actor, policies.Role.WINDOW_CLERK
+    ):
+        return []
+    key = acting_choices_key(actor.pk)
+    found = cache.get(key)
+    if found is None:
+        found = [
+            {"id": str(d.pk), "name": d.principal.real_name or d.principal.username}
+            for d in delegations_held(actor=actor, valid_only=True)
+        ]
+        cache.set(key, found, ACTING_CHOICES_SECONDS)
+    return found
+
+
+def delegation_get(*, actor: Any, delegation_id: Any) -> Delegation:
+    """A delegation that `actor` gave or holds; `NotFound` otherwise (a forged id reveals
+    nothing)."""
+    try:
+        row = Delegation.objects.select_related("principal", "delegate").get(pk=delegation_id)
+    except (Delegation.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound(_("No such delegation."), code="not_found") from None
+    if policies.is_acting(actor) or not (
+        row.principal_id == getattr(actor, "pk", None) or row.held_by(actor)
+    ):
+        raise NotFound(_("No such delegation."), code="not_found")
+    return row
+
+
+def acting_as(*, actor: Any, delegation_id: Any) -> User:
+    """The person `actor` acts for under the delegation `delegation_id`: the person's account,
+    carrying `acting_agent` (the helper) and `acting_delegation`, which every policy of the
+    person's own things checks (`policies.acts_for`). Refused when the delegation is not the
+    actor's, has expired or was revoked."""
+    delegation = delegation_get(actor=actor, delegation_id=delegation_id)
+    if not policies.can(actor, policies.Action.DELEGATION_ACT, delegation):
+        raise PermissionDenied(
+            _("This delegation has ended: you can no longer act for this person."),
+            code="delegation_ended",
+        )
+    person = User.objects.get(pk=delegation.principal_id)
+    person.acting_agent = actor  # type: ignore[attr-defined]
+    person.acting_delegation = delegation  # type: ignore[attr-defined]
+    return person

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onestop.accounts import hooks, policies
-from onestop.accounts.models import AssuranceEvent, StaffRole, User
+from onestop.accounts import hooks, policies, selectors
+from onestop.accounts.models import AssuranceEvent, Delegation, StaffRole, User
 from onestop.core import access_log, crypto, identity
 from onestop.core.actors import SYSTEM, is_active_user, is_system
 from onestop.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, full_clean
@@ -803,3 +804,208 @@ def _verified_citizen_create(*, verified: VerifiedIdentity, index: str, evidence
 
 Level = User.AssuranceLevel
 Method = AssuranceEvent.Method
+
+
+def user_elderly_set(*, actor: Any, on: bool) -> User:
+    """The signed-in person turns the elderly-friendly mode on or off (remembered on the
+    account; an anonymous visitor's choice is a cookie, set by the view)."""
+    if not policies.can(actor, policies.Action.PROFILE_UPDATE, actor):
+        raise PermissionDenied(_("Sign in to change your account."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        user.elderly_mode = bool(on)
+        user.save(update_fields=["elderly_mode"])
+    actor.elderly_mode = bool(on)
+    return user
+
+
+# Assisted handling (帮办代办): a person's recorded consent that a helper acts for them.
+
+DELEGATION_MAX_DAYS = 366
+
+
+def _check_scopes(scopes: Sequence[str]) -> list[str]:
+    chosen = [s for s in Delegation.Scope.values if s in set(scopes or ())]
+    if not chosen or len(chosen) != len(set(scopes or ())):
+        raise ValidationFailed(_("Choose what the helper may do for you."), code="invalid_scope")
+    return chosen
+
+
+def _check_until(valid_until: datetime.date | None) -> datetime.datetime:
+    """The end of the chosen day in the node's time zone (after today, within a year)."""
+    today = timezone.localdate()
+    if not isinstance(valid_until, datetime.date) or valid_until <= today:
+        raise ValidationFailed(
+            _("Choose a date after today until which the helper may act."), code="invalid_until"
+        )
+    if valid_until > today + datetime.timedelta(days=DELEGATION_MAX_DAYS):
+        raise ValidationFailed(
+            _("A delegation lasts at most one year: choose an earlier date."),
+            code="invalid_until",
+        )
+    return timezone.make_aware(
+        datetime.datetime.combine(valid_until + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def _acting_choices_forget(delegation: Delegation) -> None:
+    """The helper's "act for" switch is read again at their next page."""
+    helpers = (
+        [delegation.delegate_id]
+        if delegation.delegate_id is not None
+        else list(
+            User.objects.filter(resident_id_index=delegation.delegate_index).values_list(
+                "pk", flat=True
+            )
+        )
+    )
+    cache.delete_many([selectors.acting_choices_key(pk) for pk in helpers])
+
+
+def _delegation_notify(delegation: Delegation, template: str, **context: Any) -> None:
+    hooks.account_notify(
+        user=delegation.principal,
+        template=template,
+        context={
+            "helper": delegation.delegate_name,
+            "until": delegation.valid_until.isoformat(),
+            **context,
+        },
+    )
+
+
+def delegation_grant(
+    *,
+    actor: Any,
+    helper_resident_id: str,
+    helper_name: str,
+    scopes: Sequence[str],
+    valid_until: datetime.date | None,
+) -> Delegation:
+    """The person (`actor`) lets whoever holds `helper_resident_id` act for them in `scopes`
+    until the end of `valid_until`.
+
+    The helper is kept as the blind index of that ID: the answer is the same whether or not
+    the ID has an account (granting never tells who is registered), and a helper who
+    registers later can act at once. A helper acting for someone cannot grant (policy)."""
+    if not policies.can(actor, policies.Action.DELEGATION_GRANT, None):
+        raise PermissionDenied(
+            _("Only the person themself may let someone act for them."), code="forbidden"
+        )
+    rid = identity.validate_resident_id(helper_resident_id)
+    index = crypto.blind_index(rid)
+    if index == actor.resident_id_index:
+        raise ValidationFailed(
+            _("Enter the resident ID of the person who will help you, not your own."),
+            code="invalid_resident_id",
+        )
+    name = (helper_name or "").strip()
+    if not name or len(name) > 60:
+        raise ValidationFailed(
+            _("Enter the helper's name (at most 60 characters)."), code="invalid_name"
+        )
+    chosen = _check_scopes(scopes)
+    expires = _check_until(valid_until)
+    with transaction.atomic():
+        delegation = Delegation(
+            principal=actor,
+            delegate_index=index,
+            delegate_name=name,
+            delegate_id_masked=identity.mask_resident_id(rid),
+            scopes=chosen,
+            expires_at=expires,
+            channel=Delegation.Channel.ONLINE,
+        )
+        full_clean(delegation, exclude=["principal", "delegate", "recorded_by", "centre"])
+        delegation.save()
+        _delegation_notify(delegation, "accounts.delegation_granted")
+    _acting_choices_forget(delegation)
+    return delegation
+
+
+def delegation_record(
+    *,
+    actor: Any,
+    centre: ServiceCentre,
+    person_resident_id: str,
+    scopes: Sequence[str],
+    valid_until: datetime.date | None,
+    consent_note: str,
+    helper_resident_id: str = "",
+    helper_name: str = "",
+) -> Delegation:
+    """A window clerk records, with the person present, that a helper acts for them: a family
+    member named by resident ID, or (no ID given) the clerk themself as the centre's helper.
+    The consent (how it was given, what was checked) and the clerk are recorded."""
+    if not policies.can(actor, policies.Action.DELEGATION_RECORD, centre):
+        raise PermissionDenied(
+            _("Only a window clerk of this centre's region may record a delegation."),
+            code="forbidden",
+        )
+    note = (consent_note or "").strip()
+    if not note or len(note) > 200:
+        raise ValidationFailed(
+            _("Say how the person gave consent (at most 200 characters)."),
+            code="invalid_consent",
+        )
+    person = user_find_by_resident_id(actor=actor, resident_id=person_resident_id)
+    if person.kind not in policies.SUBJECT_KINDS:
+        raise ValidationFailed(_("Only a citizen can be acted for."), code="invalid_person")
+    chosen = _check_scopes(scopes)
+    expires = _check_until(valid_until)
+    delegation = Delegation(
+        principal=person,
+        scopes=chosen,
+        expires_at=expires,
+        channel=Delegation.Channel.WINDOW,
+        recorded_by=actor,
+        centre=centre,
+        consent_note=note,
+    )
+    if (helper_resident_id or "").strip():
+        rid = identity.validate_resident_id(helper_resident_id)
+        delegation.delegate_index = crypto.blind_index(rid)
+        if delegation.delegate_index == person.resident_id_index:
+            raise ValidationFailed(
+                _("The helper and the person must be two different people."),
+                code="invalid_resident_id",
+            )
+        delegation.delegate_id_masked = identity.mask_resident_id(rid)
+        delegation.delegate_name = (helper_name or "").strip()[:60]
+        if not delegation.delegate_name:
+            raise ValidationFailed(
+                _("Enter the helper's name (at most 60 characters)."), code="invalid_name"
+            )
+    else:
+        delegation.delegate = actor
+        delegation.delegate_name = (actor.real_name or actor.username)[:60]
+    with transaction.atomic():
+        full_clean(delegation, exclude=["principal", "delegate", "recorded_by", "centre"])
+        delegation.save()
+        _delegation_notify(delegation, "accounts.delegation_granted")
+    _acting_choices_forget(delegation)
+    return delegation
+
+
+def delegation_revoke(*, actor: Any, delegation: Delegation) -> Delegation:
+    """The person ends a delegation at any time (the helper may also give it up); a second
+    revoke changes nothing."""
+    if not policies.can(actor, policies.Action.DELEGATION_REVOKE, delegation):
+        raise NotFound(_("No such delegation."), code="not_found")
+    with transaction.atomic():
+        row = Delegation.objects.select_for_update().get(pk=delegation.pk)
+        if row.revoked_at is None:
+            row.revoked_at = timezone.now()
+            row.revoked_by = actor
+            row.save(update_fields=["revoked_at", "revoked_by"])
+    _acting_choices_forget(row)
+    return row
+
+
+def delegation_used(*, actor: Any, reference: str) -> None:
+    """Tell the person that their helper submitted application `reference` for them; called by
+    `cases` inside the submitting transaction. Nothing for a person acting themself."""
+    delegation = getattr(actor, "acting_delegation", None)
+    if not policies.is_acting(actor) or delegation is None:
+        return
+    _delegation_notify(delegation, "accounts.delegation_used", reference=reference)

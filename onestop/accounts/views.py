@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onestop.accounts import oidc, selectors, services
+from onestop.accounts import oidc, policies, selectors, services
 from onestop.accounts.forms import CitizenRegisterForm
 from onestop.accounts.models import User
 from onestop.core.errors import DomainError
@@ -102,6 +103,11 @@ def me(request: HttpRequest) -> HttpResponse:
             "language": user.language or settings.LANGUAGE_CODE,
             # an unverified citizen may verify with the identity provider, when there is one
             "verify_online": oidc.configured() and user.kind == User.Kind.CITIZEN,
+            # assisted handling: who may act for me, whom I may act for (valid or not)
+            "delegations_given": selectors.delegations_given(actor=user),
+            "delegations_held": selectors.delegations_held(actor=user),
+            "may_grant": policies.can(user, policies.Action.DELEGATION_GRANT, None),
+            "now": timezone.now(),
             # Links other apps add (e.g. cases: my applications, the consoles of staff).
             **registry.collect("account", request),
         },

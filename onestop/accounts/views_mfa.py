@@ -25,11 +25,13 @@ from onestop.core.errors import DomainError
 from onestop.core.throttle import throttled
 
 
-def _next(request: HttpRequest) -> str:
+def next_path(request: HttpRequest, fallback: str = "/") -> str:
+    """The `next` page of a form (POST, else GET), kept only when it is a path on this node
+    (no host at all); else `fallback`. The pages of `accounts` that send someone back use it."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts=set()):  # a path on this node
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=set()):
         return target
-    return "/"
+    return fallback
 
 
 def _user(request: HttpRequest) -> User:
@@ -51,11 +53,11 @@ def _code_checked(
         form.add_error("token", str(exc.message))
         return None
     otp_login(request, device)
-    return HttpResponseRedirect(_next(request))
+    return HttpResponseRedirect(next_path(request))
 
 
 def _to(name: str, request: HttpRequest) -> HttpResponse:
-    return redirect(f"{reverse(name)}?{urlencode({'next': _next(request)})}")
+    return redirect(f"{reverse(name)}?{urlencode({'next': next_path(request)})}")
 
 
 @login_required
@@ -75,7 +77,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "accounts/mfa_enrol.html",
         {
             "form": form,
-            "next": _next(request),
+            "next": next_path(request),
             "qr": segno.make(device.config_url, error="m", micro=False).svg_data_uri(scale=4),
             "secret": b32encode(device.bin_key).decode(),
         },
@@ -98,7 +100,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "accounts/mfa_verify.html",
         {
             "form": form,
-            "next": _next(request),
+            "next": next_path(request),
             "demo_code": selectors.demo_totp_code(_user(request)),
         },
     )

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from onestop.accounts.policies import Scope, acts_for
 from onestop.cases.models import Case
 from onestop.catalog.models import Item
 from onestop.core.errors import DomainError
@@ -188,7 +189,7 @@ def collect(
     top = case.top
     is_applicant = (
         getattr(actor, "pk", None) is not None
-        and top.applicant_id == actor.pk
+        and acts_for(actor, top.applicant_id, Scope.CASES)
         and subject_index_of(actor) is not None
     )
     fetch = Fetcher(actor, top)

@@ -127,6 +127,15 @@ class Case(models.Model):
     applicant_name = models.CharField(_("applicant name"), max_length=200, blank=True)
     applicant_id_masked = models.CharField(_("applicant ID (masked)"), max_length=30, blank=True)
     contact_phone = EncryptedTextField(_("contact phone"), max_length=20, blank=True)
+    # Submitted by a helper acting for the applicant under a delegation (帮办代办).
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by helper"),
+    )
 
     # What the applicant answered: the variant questions, the merged form, and where each
     # pre-filled value came from ({field: "dataset.field"}). Top case only.
@@ -372,6 +381,15 @@ class CaseEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # The helper who did it for `actor` under a delegation (帮办代办), else empty.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by helper"),
     )
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)

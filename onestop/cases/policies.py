@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, roles
+from onestop.accounts.policies import Scope, acts_for, has_role, roles
 from onestop.cases.models import Case
 from onestop.core.actors import is_active_user
 from onestop.core.permissions import Permission
@@ -81,11 +81,12 @@ def is_officer_of(actor: Any, case: Case) -> bool:
 
 
 def is_applicant(actor: Any, case: Case) -> bool:
-    """The account that applies (owner of the top case)."""
+    """The account that applies (owner of the top case), or a helper acting for it under a
+    delegation that reaches applications (`accounts.policies.acts_for`)."""
     if not is_active_user(actor):
         return False
     top = case.top
-    return top.applicant_id is not None and top.applicant_id == actor.pk
+    return acts_for(actor, top.applicant_id, Scope.CASES)
 
 
 def can_view(actor: Any, case: Case) -> bool:
@@ -118,7 +119,7 @@ def can_edit_draft(actor: Any, case: Case) -> bool:
         return False
     if case.channel == Case.Channel.WINDOW:
         return is_clerk(actor, case.region_id)
-    return case.applicant_id is not None and case.applicant_id == actor.pk
+    return acts_for(actor, case.applicant_id, Scope.CASES)
 
 
 class Action:

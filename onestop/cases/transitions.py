@@ -209,6 +209,14 @@ def event_for(
 ) -> CaseEvent:
     """An unsaved event of `case` (bulk-created by the caller, or saved by `step`)."""
     user = actor if getattr(actor, "pk", None) is not None else None
+    # A helper acting for the person (帮办代办): the event is the person's, done by the helper.
+    agent = getattr(actor, "acting_agent", None)
     return CaseEvent(
-        case=case, kind=kind, actor=user, note=note, data=data or {}, at=at or timezone.now()
+        case=case,
+        kind=kind,
+        actor=user,
+        agent=agent,
+        note=note,
+        data=data or {},
+        at=at or timezone.now(),
     )

@@ -19,6 +19,11 @@ class Permission(StrEnum):
     SERVICE_CODE_SCAN = "staff:service_code:scan"  # a window clerk reads it
     IDENTITY_VERIFY = "region:identity:verify"  # a window clerk checks an ID card (L3)
     ASSURANCE_RAISE_REMOTE = "node:identity:raise"  # the identity provider login (L2)
+    # assisted handling (帮办代办): consent that someone acts for a person (accounts.policies)
+    DELEGATION_GRANT = "self:delegation:grant"  # the person names a helper in my account
+    DELEGATION_RECORD = "region:delegation:record"  # a window clerk records it, person present
+    DELEGATION_REVOKE = "self:delegation:revoke"  # the person (or the helper giving it up)
+    DELEGATION_ACT = "self:delegation:act"  # the helper switches to acting for the person
     # org and core
     ORG_MANAGE = "region:org:manage"
     CALENDAR_MANAGE = "region:calendar:manage"

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, is_administrator_of
+from onestop.accounts.policies import Scope, acts_for, has_role, is_administrator_of
 from onestop.core.actors import is_system
 from onestop.core.permissions import Permission
 
@@ -72,7 +72,8 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911 - on
     if actor is None or not getattr(actor, "is_authenticated", False) or obj is None:
         return False
     if action == Action.VIEW:
-        return bool(obj.holder_id == actor.pk) and bool(getattr(actor, "is_active", True))
+        # the holder, or a helper acting for them under a delegation that reaches licences
+        return acts_for(actor, obj.holder_id, Scope.LICENCES)
     if action == Action.ISSUED_VIEW:
         return staff_of(actor, str(obj.issuer_department))
     return False

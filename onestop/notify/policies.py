@@ -42,6 +42,8 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
             and obj.channel == Notification.Channel.IN_APP
             and obj.recipient_id is not None
             and obj.recipient_id == actor.pk
+            # a helper acting for the person does not read the person's messages
+            and not accounts_policies.is_acting(actor)
         )
     if action == Action.RESEND:
         if getattr(actor, "is_superuser", False):

@@ -126,6 +126,27 @@ def centre_list_node() -> QuerySet[ServiceCentre]:
     return centre_list_all().filter(region_q(settings.NODE_REGION, "region_id"))
 
 
+def centre_nearest(*, region: str | None = None) -> ServiceCentre | None:
+    """The service centre nearest a person of `region` (a GB/T 2260 code, e.g. the account's
+    region): of the node's centres, the one whose region code shares the longest prefix with
+    it (the same county, else the same city, …), else the node's first centre. Regions, not
+    coordinates: the node knows where people are registered, not where they stand."""
+    centres = list(centre_list_node())
+    if not centres:
+        return None
+    code = str(region or settings.NODE_REGION)
+
+    def shared(centre: ServiceCentre) -> int:
+        common = 0
+        for a, b in zip(str(centre.region_id), code, strict=False):
+            if a != b:
+                break
+            common += 1
+        return common
+
+    return max(centres, key=shared)  # the first of the best (already by region and slug)
+
+
 def window_list(*, centres: Iterable[ServiceCentre] | QuerySet[ServiceCentre]) -> QuerySet[Window]:
     """The windows of `centres`, with their centre, by centre and number."""
     return (

@@ -16,15 +16,22 @@ from django.shortcuts import render
 
 from onestop.core.errors import NotFound
 from onestop.org import selectors
-from onestop.web import registry
+from onestop.web import elderly, registry
 
 
 def node_region(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-    """The region this node serves, for the header of every page."""
+    """The region this node serves, for the header of every page; in the elderly-friendly mode
+    also the nearest service centre (`selectors.centre_nearest`), always in view."""
     try:
-        return {"node_region": selectors.region_get(code=settings.NODE_REGION)}
+        context: dict[str, Any] = {"node_region": selectors.region_get(code=settings.NODE_REGION)}
+        if elderly.is_on(request):
+            user = getattr(request, "agent", None) or getattr(request, "user", None)
+            context["nearest_centre"] = selectors.centre_nearest(
+                region=getattr(user, "region_id", None)
+            )
     except (NotFound, DatabaseError):
         return {}
+    return context
 
 
 def home_departments(request: HttpRequest, **kwargs: Any) -> dict[str, Any]:

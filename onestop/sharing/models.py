@@ -195,6 +195,15 @@ class AccessRecord(models.Model):
         blank=True,
         related_name="+",
     )
+    # The helper who fetched for the person (`actor`) under a delegation (帮办代办), else empty.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("helper"),
+    )
     actor_department = models.ForeignKey(
         "org.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

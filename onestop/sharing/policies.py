@@ -30,7 +30,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from onestop.accounts.policies import is_administrator_of, is_staff_member, staff_departments
+from onestop.accounts.policies import (
+    Scope,
+    acts_for,
+    is_acting,
+    is_administrator_of,
+    is_staff_member,
+    staff_departments,
+)
 from onestop.accounts.selectors import assurance_verified
 from onestop.core.actors import is_system
 from onestop.core.permissions import Permission
@@ -88,9 +95,16 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
     if is_system(actor):
         return False  # `SYSTEM` is no data subject and holds no department role
     if action in (Action.CONSENT_MANAGE, Action.TRACKER_VIEW):
-        return is_data_subject(actor)
+        # the person's consents and data tracker are theirs alone, never a helper's
+        return is_data_subject(actor) and not is_acting(actor)
     if action == Action.FETCH_SELF:
-        return is_data_subject(actor) and assurance_verified(actor)
+        # a helper acting for the person fetches for an application only (pre-fill, held
+        # materials), and the access record names the helper too
+        return (
+            is_data_subject(actor)
+            and assurance_verified(actor)
+            and acts_for(actor, actor.pk, Scope.CASES)
+        )
     if action == Action.FETCH_DEPARTMENT:
         return bool(getattr(actor, "is_authenticated", False)) and is_staff_member(actor)
     if action == Action.ACCESS_RECORDS_VIEW:

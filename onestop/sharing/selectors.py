@@ -288,7 +288,7 @@ def access_record_list_for_subject(*, actor: Any) -> QuerySet[AccessRecord]:
         raise PermissionDenied(_("Only the data subject may see who accessed their data."))
     return (
         AccessRecord.objects.filter(subject_index=index)
-        .select_related("actor_department")
+        .select_related("actor_department", "agent")
         .order_by("-at")
     )
 
@@ -302,7 +302,7 @@ def access_record_list_for_departments(*, actor: Any) -> QuerySet[AccessRecord]:
     ]
     return (
         AccessRecord.objects.filter(actor_department_id__in=departments)
-        .select_related("actor_department", "actor")
+        .select_related("actor_department", "actor", "agent")
         .order_by("-at")
     )
 

@@ -759,6 +759,8 @@ def _access_build(
     """One validated, unsaved access record with its commitment (no query)."""
     access = AccessRecord(
         actor=actor if getattr(actor, "pk", None) else None,
+        # a helper acting for the person (帮办代办): recorded beside the person
+        agent=getattr(actor, "acting_agent", None),
         actor_department_id=department,
         subject_index=subject_index,
         dataset=dataset[:60],
@@ -775,7 +777,9 @@ def _access_build(
     # The actor and the department come from the signed-in user's own rows, and the id is a
     # fresh UUID: their existence and uniqueness checks would only cost queries.
     access.full_clean(
-        exclude=["actor", "actor_department"], validate_unique=False, validate_constraints=False
+        exclude=["actor", "agent", "actor_department"],
+        validate_unique=False,
+        validate_constraints=False,
     )
     return access
 
@@ -783,6 +787,7 @@ def _access_build(
 def _twin_key(access: AccessRecord) -> tuple[Any, ...]:
     return (
         access.actor_id,
+        access.agent_id,
         access.actor_department_id,
         access.subject_index,
         access.dataset,

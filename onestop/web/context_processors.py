@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
-from onestop.web import consoles, registry
+from onestop.web import consoles, elderly, registry
 
 
 def html_lang(language: str | None) -> str:
@@ -20,6 +20,7 @@ def node(request: HttpRequest) -> dict[str, Any]:
         "NODE_REGION": settings.NODE_REGION,
         "HTML_LANG": html_lang(get_language()),
         "node_region": None,
+        "elderly": elderly.is_on(request),
     }
     context.update(registry.collect("site", request))
     context["staff_consoles"] = consoles.for_user(getattr(request, "user", None))

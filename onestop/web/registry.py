@@ -11,8 +11,9 @@ module a process imports first):
 
 A page merges `registry.collect(slot, request, **kwargs)` into its context. Slots in use:
 
-- `site`: every page (org: the node's region); must be cheap and must not raise when the database
-  is unavailable (the 500 page uses it);
+- `site`: every page (org: the node's region, and the nearest centre in the elderly-friendly
+  mode; accounts: the "act for" switch and the acting banner); must be cheap and must not
+  raise when the database is unavailable (the 500 page uses it);
 - `home`: the home page's sections (catalog, org);
 - `department`: extra sections of a department page, called with `department=` (catalog;
   reviews: `review_figures`, whose `template` the page includes);

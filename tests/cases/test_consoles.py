@@ -12,7 +12,7 @@ from tests.factories import PASSWORD
 NAV = re.compile(r'class="os-staffnav__link" href="([^"]+)"')
 
 EXPECTED = {
-    "clerk": ["cases:window", "reviews:pad_pair"],
+    "clerk": ["cases:window", "reviews:pad_pair", "accounts:delegation_record"],
     "officer-ps": ["cases:office", "reviews:console", "hotline:department", "credentials:issued"],
     "agent": ["hotline:desk"],
     "supervisor": [

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from onestop.accounts.policies import Scope, acts_for
 from onestop.cases import policies
 from onestop.cases.models import Case, CaseEvent
 from onestop.core.errors import NotFound
@@ -81,8 +82,8 @@ def case_get_by_id(*, actor: Any, case_id: Any) -> Case:
 
 def case_list_for_applicant(*, actor: Any) -> QuerySet[Case]:
     """The actor's own top cases (drafts included), newest first."""
-    if getattr(actor, "pk", None) is None or not getattr(actor, "is_authenticated", False):
-        return Case.objects.none()
+    if not acts_for(actor, getattr(actor, "pk", None), Scope.CASES):
+        return Case.objects.none()  # nobody, or a helper whose delegation does not reach them
     return _cases().filter(applicant_id=actor.pk, parent__isnull=True).order_by("-created_at")
 
 
@@ -131,7 +132,7 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
     top = case.top
     return list(
         CaseEvent.objects.filter(Q(case=top) | Q(case__parent=top))
-        .select_related("case", "actor")
+        .select_related("case", "actor", "agent")
         .order_by("at", "id")
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onestop.accounts import services as accounts_services
 from onestop.cases import clock, facts, policies, transitions
 from onestop.cases.models import Case, CaseEvent, CaseMaterial
 from onestop.cases.provenance import form_provenance
@@ -362,6 +363,11 @@ def case_submit(
                 declaration=declaration[:500],
                 remote=remote,
             )
+            agent = getattr(actor, "acting_agent", None)
+            if agent is not None:  # a helper submitted for the applicant (帮办代办)
+                locked.agent = agent
+                Case.objects.filter(pk=locked.pk).update(agent=agent)
+                accounts_services.delegation_used(actor=actor, reference=locked.number or "")
     except IntegrityError:
         if key is not None:
             existing = Case.objects.filter(idempotency_key=key).first()
