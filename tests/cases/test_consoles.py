@@ -12,7 +12,7 @@ from tests.factories import PASSWORD
 NAV = re.compile(r'class="os-staffnav__link" href="([^"]+)"')
 
 EXPECTED = {
-    "clerk": ["cases:window", "reviews:pad_pair", "accounts:delegation_record"],
+    "clerk": ["cases:window", "accounts:delegation_record", "reviews:pad_pair"],
     "officer-ps": ["cases:office", "reviews:console", "hotline:department", "credentials:issued"],
     "agent": ["hotline:desk"],
     "supervisor": [
