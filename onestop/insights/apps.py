@@ -6,3 +6,7 @@ class InsightsConfig(AppConfig):
     name = "onestop.insights"
     label = "insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        # notices: the hotspot message (notify.templates)
+        from onestop.insights import notices  # noqa: F401

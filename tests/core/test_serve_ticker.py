@@ -38,6 +38,7 @@ def test_the_periodic_tasks_are_known() -> None:
         "onestop.hotline.tasks.escalate_overdue",
         "onestop.cases.tasks.tick",
         "onestop.reviews.tasks.tick",
+        "onestop.insights.tasks.hotspot_tick",
         "onestop.ledger.tasks.witness_submit",
         "onestop.federation.tasks.sweep",
         "onestop.notify.tasks.requeue_stale",

@@ -39,6 +39,7 @@ PERIODIC_TASKS = (
     "onestop.hotline.tasks.escalate_overdue",
     "onestop.cases.tasks.tick",
     "onestop.reviews.tasks.tick",
+    "onestop.insights.tasks.hotspot_tick",
     "onestop.ledger.tasks.witness_submit",
     "onestop.federation.tasks.sweep",
     "onestop.notify.tasks.requeue_stale",
