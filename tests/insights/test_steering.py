@@ -257,3 +257,29 @@ def test_the_query_count_does_not_grow_with_the_data(world, figures) -> None:
         decided(item, accepted=start, on=today - datetime.timedelta(days=n % 3))
         item_case(item=item, accepted=start, channel=Case.Channel.ONLINE)
     assert _count(client) == small
+
+
+def test_window_wait_and_service_times_per_centre(world) -> None:
+    from onestop.org.models import QueueTicket, ServiceCentre
+
+    centre = ServiceCentre.objects.filter(region_id="371121").order_by("pk").first()
+    now = timezone.now()
+    taken = now - datetime.timedelta(hours=2)
+    for seq, (wait, service, status) in enumerate(
+        [(10, 6, "served"), (20, 4, "served"), (None, None, "waiting")], start=1
+    ):
+        QueueTicket.objects.create(
+            centre=centre,
+            day=timezone.localdate(),
+            seq=seq,
+            number=f"A{seq:03d}",
+            status=status,
+            created_at=taken,
+            called_at=taken + datetime.timedelta(minutes=wait) if wait else None,
+            served_at=(taken + datetime.timedelta(minutes=wait + service) if service else None),
+        )
+    result = dashboard.steering(actor=world["supervisor"], region="371121", filters=_filters())
+    [row] = result.queue
+    assert (row.tickets, row.served) == (3, 2)
+    assert str(row.wait_minutes) == "15.0"
+    assert str(row.service_minutes) == "5.0"
