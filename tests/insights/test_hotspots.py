@@ -76,7 +76,8 @@ def test_the_verdict() -> None:
     assert not spikes.test([2] * 8, 5).spike  # P(X >= 5 | 2) ≈ 0.053
     assert not spikes.test([0] * 8, 4).spike  # below the minimum count
     quiet = spikes.test([], 5)  # no history: the rate floor of 0.5
-    assert quiet.baseline == 0 and quiet.spike
+    assert quiet.baseline == 0
+    assert quiet.spike
     assert not spikes.test([9, 11, 10, 8, 12, 10, 9, 11], 15).spike
 
 
@@ -105,7 +106,8 @@ def test_a_spike_raises_a_card_sent_to_the_owning_department(world) -> None:
     again = services.hotspot_scan(region="371121", now=NOW + datetime.timedelta(hours=2))
     assert (again.raised, again.updated) == (0, 1)
     card.refresh_from_db()
-    assert card.count == 13 and len(card.orders) == 13
+    assert card.count == 13
+    assert len(card.orders) == 13
     assert sent.count() == 1
 
 

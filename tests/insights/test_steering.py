@@ -86,7 +86,8 @@ def test_the_director_sees_every_department_with_its_time_limits(world, figures)
     rows = {r.code: r for r in result.departments}
     ps = rows[PS]
     assert ps.decided == 2
-    assert ps.kept == 1 and ps.late == 1
+    assert ps.kept == 1
+    assert ps.late == 1
     assert ps.overdue_open == 1
     assert ps.kept_rate == ps.kept_rate.__class__("0.5000")
     # received: the two decided, the stuck one (all accepted within the last 60 days)
@@ -226,7 +227,8 @@ def test_the_exports_carry_the_tables(world, figures) -> None:
     response = client.get(XLSX, {"department": PS})
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert "departments" in book.sheetnames and "hotline" in book.sheetnames
+    assert "departments" in book.sheetnames
+    assert "hotline" in book.sheetnames
     sheet = book["departments"]
     assert sheet["A2"].value == "Department"
     assert [c.value for c in sheet[3]][1:6] == [3, 2, 1, 1, 1]
