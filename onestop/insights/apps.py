@@ -8,5 +8,5 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        # notices: the hotspot message (notify.templates)
-        from onestop.insights import notices  # noqa: F401
+        # notices: the hotspot message (notify.templates); consoles: the staff navigation
+        from onestop.insights import consoles, notices  # noqa: F401

@@ -13,9 +13,23 @@ NAV = re.compile(r'class="os-staffnav__link" href="([^"]+)"')
 
 EXPECTED = {
     "clerk": ["cases:window"],
-    "officer-ps": ["cases:office", "reviews:console", "hotline:department", "credentials:issued"],
+    "officer-ps": [
+        "cases:office",
+        "reviews:console",
+        "hotline:department",
+        "insights:steering",
+        "insights:hotspots",
+        "credentials:issued",
+    ],
     "agent": ["hotline:desk"],
-    "supervisor": ["cases:supervisor", "hotline:desk", "reviews:console", "hotline:supervisor"],
+    "supervisor": [
+        "cases:supervisor",
+        "hotline:desk",
+        "reviews:console",
+        "hotline:supervisor",
+        "insights:steering",
+        "insights:hotspots",
+    ],
 }
 
 
