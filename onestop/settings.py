@@ -203,6 +203,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+# A read replica (PostgreSQL streaming replica) for the dashboards' aggregate reads: when
+# DATABASE_REPLICA_URL is set, `insights` selectors read through the alias "replica"
+# (`insights.selectors.read_db`); writes never go there. In tests it mirrors "default".
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"].setdefault("ATOMIC_REQUESTS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -73,6 +73,8 @@ class Permission(StrEnum):
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights
     INSIGHTS_VIEW = "region:insights:view"
+    HOTSPOT_VIEW = "department:hotspot:view"  # a hotspot card and the requests behind it
+    HOTSPOT_ACT = "department:hotspot:act"  # open and update the card's proactive task
     # reviews (one `reviews.policies.can(actor, action, obj)` answers for these)
     REVIEW_SUBMIT = (
         "self:review:submit"  # the author of the event (or a hotline agent at call-back)

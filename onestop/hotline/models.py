@@ -177,7 +177,13 @@ class WorkOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-number"]
-        indexes = [models.Index(fields=["status", "resolve_by"], name="hotline_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "resolve_by"], name="hotline_due_idx"),
+            # The indicators' period reads (`insights`): orders dispatched or received in a
+            # range of days (the three rates, the volumes, the hotspot scan).
+            models.Index(fields=["region", "dispatched_at"], name="hotline_dispatched_idx"),
+            models.Index(fields=["region", "created_at"], name="hotline_created_idx"),
+        ]
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
 

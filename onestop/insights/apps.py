@@ -6,3 +6,7 @@ class InsightsConfig(AppConfig):
     name = "onestop.insights"
     label = "insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        # notices: the hotspot message (notify.templates); consoles: the staff navigation
+        from onestop.insights import consoles, notices  # noqa: F401

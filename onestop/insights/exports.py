@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from onestop.insights.selectors import Dashboard, Row
+from onestop.insights.selectors import Dashboard, Row, ratio
+from onestop.insights.selectors.dashboard import LimitRow, Steering
 
 HUNDRED = Decimal(100)
 
@@ -102,6 +104,205 @@ def to_xlsx(dashboard: Dashboard) -> bytes:
     ):
         for item in items:
             volumes.append([dimension, item.key, item.label, item.count])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- the steering dashboards ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the steering dashboard, as the page, the CSV and the workbook show it:
+    the first cell of each row is its row header."""
+
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+
+
+def _pct(rate: Decimal | None) -> Decimal | None:
+    return percent(rate)
+
+
+def steering_tables(steering: Steering) -> list[Table]:
+    """The dashboard's figures as tables (the charts' text alternative, the exports' content)."""
+    limit_header = [
+        _("Received"),
+        _("Decided"),
+        _("Within the limit"),
+        _("After the limit"),
+        _("Open past the limit"),
+        _("Limits kept (%)"),
+        _("Average working days"),
+        _("Promised working days (average)"),
+        _("Supplement requests"),
+        _("Supplements per case"),
+    ]
+
+    def limit_values(row: LimitRow) -> list[Any]:
+        return [
+            row.name,
+            row.received,
+            row.decided,
+            row.kept,
+            row.late,
+            row.overdue_open,
+            _pct(row.kept_rate),
+            row.average_days,
+            row.average_promised,
+            row.supplements,
+            row.supplements_per_case,
+        ]
+
+    total_channels = sum(steering.channels.values())
+    channel_names = {"online": _("Online"), "window": _("At the window")}
+    tables = [
+        Table(
+            "days",
+            _("Item cases received and decided per day"),
+            [_("Day"), _("Received"), _("Decided")],
+            [[f"{d.day:%Y-%m-%d}", d.received, d.decided] for d in steering.days],
+        ),
+        Table(
+            "channels",
+            _("Item cases received by channel"),
+            [_("Channel"), _("Received"), _("Share (%)")],
+            [
+                [channel_names.get(k, k), n, _pct(ratio(n, total_channels))]
+                for k, n in steering.channels.items()
+            ],
+        ),
+        Table(
+            "departments",
+            _("Time limits, working days and supplements per department"),
+            [_("Department"), *limit_header],
+            [limit_values(r) for r in steering.departments]
+            + ([limit_values(steering.totals)] if len(steering.departments) > 1 else []),
+        ),
+        Table(
+            "items",
+            _("Time limits, working days and supplements per item"),
+            [_("Item"), *limit_header],
+            [limit_values(r) for r in steering.items],
+        ),
+        Table(
+            "queue",
+            _("Window queue: waiting and service times per service centre"),
+            [
+                _("Service centre"),
+                _("Numbers taken"),
+                _("Served"),
+                _("Average wait (minutes)"),
+                _("Average service (minutes)"),
+            ],
+            [
+                [q.name, q.tickets, q.served, q.wait_minutes, q.service_minutes]
+                for q in steering.queue
+            ],
+        ),
+        Table(
+            "hotline",
+            _("12345 hotline: the three rates of the orders dispatched in the period"),
+            [
+                _("Department"),
+                _("Rank"),
+                _("Dispatched"),
+                _("Response rate (%)"),
+                _("Resolution rate (%)"),
+                _("Satisfaction rate (%)"),
+                _("Composite score (%)"),
+                _("Overdue"),
+            ],
+            [
+                [
+                    r.department_name,
+                    r.rank,
+                    r.dispatched,
+                    _pct(r.response_rate),
+                    _pct(r.resolution_rate),
+                    _pct(r.satisfaction_rate),
+                    _pct(r.composite),
+                    r.overdue,
+                ]
+                for r in steering.hotline
+            ],
+        ),
+        Table(
+            "reviews",
+            _("Reviews (good and bad ratings) and rectification on time"),
+            [
+                _("Department"),
+                _("Reviews"),
+                _("Satisfaction (%)"),
+                _("Bad reviews"),
+                _("Rectified on time (%)"),
+            ],
+            [
+                [r.name, r.reviews, _pct(r.satisfaction), r.bad, _pct(r.rectified_on_time)]
+                for r in steering.reviews or []
+            ],
+        ),
+        Table(
+            "burden",
+            _("Time saved by bundles and shared data (completed bundles in the period)"),
+            [
+                _("Scenario"),
+                _("Completed bundles"),
+                _("Visits saved"),
+                _("Materials not handed in"),
+                _("Forms saved"),
+                _("Working days saved"),
+            ],
+            [
+                [b.name, b.cases, b.visits_saved, b.materials_saved, b.forms_saved, b.days_saved]
+                for b in steering.burden
+            ],
+        ),
+    ]
+    return tables
+
+
+def steering_filename(steering: Steering, extension: str) -> str:
+    f = steering.filters
+    return f"insights-{steering.region}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.{extension}"
+
+
+def steering_csv(steering: Steering) -> bytes:
+    """Every table of the dashboard, one after the other: a title line, the header, the rows,
+    then an empty line (UTF-8 with BOM, CRLF)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    f = steering.filters
+    writer.writerow([_("Period"), f"{f.start:%Y-%m-%d}", f"{f.end:%Y-%m-%d}"])
+    writer.writerow([])
+    for table in steering_tables(steering):
+        writer.writerow([table.title])
+        writer.writerow(table.header)
+        for row in table.rows:
+            writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def steering_xlsx(steering: Steering) -> bytes:
+    """One sheet per table (numbers as numbers), its title in the first row."""
+    book = Workbook()
+    first = book.active
+    assert first is not None  # noqa: S101 - a new workbook has one sheet
+    book.remove(first)
+    for table in steering_tables(steering):
+        sheet = book.create_sheet(table.key)
+        sheet.append([table.title])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append(table.header)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.freeze_panes = "B3"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

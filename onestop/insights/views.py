@@ -4,17 +4,21 @@ Thin views: parse the month, call one selector, render."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from onestop.core import errors
-from onestop.insights import exports, policies, selectors
+from onestop.insights import exports, policies, selectors, services
+from onestop.insights.models import ProactiveTask
 from onestop.insights.selectors import Dashboard, Row, Volume
+from onestop.insights.selectors import dashboard as dashboard_selectors
+from onestop.insights.selectors import hotspots as hotspot_selectors
 
 
 def _region() -> str:
@@ -130,3 +134,170 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 def _bad_request(error: errors.ValidationFailed) -> HttpResponse:
     """A malformed month on a download: a plain-text 400 (a download has no page)."""
     return HttpResponse(str(error.message), status=400, content_type="text/plain; charset=utf-8")
+
+
+# --- the steering dashboards (director / department head) --------------------------------------
+
+
+def _steering(request: HttpRequest) -> dashboard_selectors.Steering:
+    """The dashboard of the requested filters; 403 for those who may not see it or a
+    department outside their scope, `ValidationFailed` for malformed filters."""
+    region = _region()
+    if not policies.can(request.user, policies.VIEW_HOTLINE, region):
+        raise PermissionDenied(_("You may not see the indicators of this region."))
+    filters = dashboard_selectors.parse_filters(request.GET)
+    try:
+        return dashboard_selectors.steering(actor=request.user, region=region, filters=filters)
+    except errors.PermissionDenied as error:
+        raise PermissionDenied(str(error.message)) from error
+
+
+def steering_chart_data(steering: dashboard_selectors.Steering) -> dict[str, Any]:
+    """What the charts draw (the tables of the page hold the same figures)."""
+    return {
+        "labels": {
+            "received": _("Received"),
+            "decided": _("Decided"),
+            "kept": _("Within the limit"),
+            "late": _("After the limit"),
+            "overdue": _("Open past the limit"),
+            "online": _("Online"),
+            "window": _("At the window"),
+            "response": _("Response rate"),
+            "resolution": _("Resolution rate"),
+            "satisfaction": _("Satisfaction rate"),
+        },
+        "days": [f"{d.day:%m-%d}" for d in steering.days],
+        "received": [d.received for d in steering.days],
+        "decided": [d.decided for d in steering.days],
+        "channels": steering.channels,
+        "departments": [r.name for r in steering.departments],
+        "kept": [r.kept for r in steering.departments],
+        "late": [r.late for r in steering.departments],
+        "overdue": [r.overdue_open for r in steering.departments],
+        "hotline_departments": [r.department_name for r in steering.hotline],
+        "response": [_pct(r.response_rate) for r in steering.hotline],
+        "resolution": [_pct(r.resolution_rate) for r in steering.hotline],
+        "satisfaction": [_pct(r.satisfaction_rate) for r in steering.hotline],
+    }
+
+
+@login_required
+def steering(request: HttpRequest) -> HttpResponse:
+    """The director's or the department head's dashboard, with its filters."""
+    try:
+        result = _steering(request)
+    except errors.ValidationFailed as error:
+        context = {"error": error.message, "filters": request.GET}
+        return render(request, "insights/steering.html", context, status=400)
+    query = urlencode(result.filters.query())
+    context = {
+        "steering": result,
+        "filters": result.filters,
+        "query": query,
+        "tables": {t.key: t for t in exports.steering_tables(result)},
+        "chart_data": steering_chart_data(result),
+        "online_share": _shown(result.online_share),
+        "channels": [("online", _("Online")), ("window", _("At the window"))],
+    }
+    return render(request, "insights/steering.html", context)
+
+
+@login_required
+def steering_csv(request: HttpRequest) -> HttpResponse:
+    try:
+        result = _steering(request)
+    except errors.ValidationFailed as error:
+        return _bad_request(error)
+    response = HttpResponse(exports.steering_csv(result), content_type="text/csv; charset=utf-8")
+    name = exports.steering_filename(result, "csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def steering_xlsx(request: HttpRequest) -> HttpResponse:
+    try:
+        result = _steering(request)
+    except errors.ValidationFailed as error:
+        return _bad_request(error)
+    response = HttpResponse(
+        exports.steering_xlsx(result),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = exports.steering_filename(result, "xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- hotspots ------------------------------------------------------------------------------------
+
+
+@login_required
+def hotspots(request: HttpRequest) -> HttpResponse:
+    """The hotspot cards the director or the department head may see."""
+    try:
+        cards = hotspot_selectors.hotspot_list(actor=request.user, region=_region())
+    except errors.PermissionDenied as error:
+        raise PermissionDenied(str(error.message)) from error
+    names = hotspot_selectors.category_names(sorted({c.category for c in cards}))
+    rows = [
+        {
+            "card": c,
+            "category": names.get(c.category, c.category),
+            "place": services.place_label(c.place),
+        }
+        for c in cards
+    ]
+    return render(request, "insights/hotspots.html", {"rows": rows})
+
+
+@login_required
+def hotspot(request: HttpRequest, pk: int) -> HttpResponse:
+    """One card: the figures of the test, the requests behind it, and its proactive task
+    (opened or updated here by the owning department's officers)."""
+    try:
+        card = hotspot_selectors.hotspot_get(actor=request.user, pk=pk)
+    except errors.NotFound as error:
+        raise Http404(str(error.message)) from error
+    error_message = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "open":
+                services.proactive_task_open(
+                    actor=request.user,
+                    hotspot=card,
+                    title=request.POST.get("title", ""),
+                    note=request.POST.get("note", ""),
+                )
+            elif action == "update" and hasattr(card, "task"):
+                services.proactive_task_update(
+                    actor=request.user,
+                    task=card.task,
+                    status=request.POST.get("status", ""),
+                    note=request.POST.get("note"),
+                )
+            else:
+                raise errors.ValidationFailed(_("Choose what to do."), code="invalid_action")
+            return redirect("insights:hotspot", pk=card.pk)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(str(exc.message)) from exc
+        except errors.ValidationFailed as exc:
+            error_message = str(exc.message)
+            status = 400
+    names = hotspot_selectors.category_names([card.category])
+    context = {
+        "card": card,
+        "task": getattr(card, "task", None),
+        "category": names.get(card.category, card.category),
+        "place": services.place_label(card.place),
+        "orders": hotspot_selectors.orders_behind(card=card),
+        "may_act": policies.can(request.user, policies.ACT_HOTSPOT, card),
+        "statuses": ProactiveTask.Status.choices,
+        "error": error_message,
+        "baseline": f"{card.baseline:.1f}",
+        "p_value": f"{card.p_value:.2g}",
+    }
+    return render(request, "insights/hotspot.html", context, status=status)

@@ -358,3 +358,10 @@ def in_region(code: str, latitude: float, longitude: float) -> bool:
         return True
     south, west, north, east = box
     return south <= latitude <= north and west <= longitude <= east
+
+
+def queue_tickets_for_statistics(*, region: str) -> QuerySet[QueueTicket]:
+    """System read for aggregate indicators (`insights`): the walk-in queue tickets of the
+    service centres of `region` and the regions below it, unscoped and unordered. The caller
+    authorises with its own policy and only groups and counts."""
+    return QueueTicket.objects.filter(region_q(region, "centre__region_id"))

@@ -13,7 +13,14 @@ NAV = re.compile(r'class="os-staffnav__link" href="([^"]+)"')
 
 EXPECTED = {
     "clerk": ["cases:window", "accounts:delegation_record", "reviews:pad_pair"],
-    "officer-ps": ["cases:office", "reviews:console", "hotline:department", "credentials:issued"],
+    "officer-ps": [
+        "cases:office",
+        "reviews:console",
+        "hotline:department",
+        "insights:steering",
+        "insights:hotspots",
+        "credentials:issued",
+    ],
     "agent": ["hotline:desk"],
     "supervisor": [
         "cases:supervisor",
@@ -21,6 +28,8 @@ EXPECTED = {
         "reviews:console",
         "benefits:console",
         "hotline:supervisor",
+        "insights:steering",
+        "insights:hotspots",
     ],
 }
 

@@ -545,6 +545,24 @@ MATRIX: list[Op] = [
         E(FORBIDDEN, anonymous=LOGIN, officer=OK, officer_other=OK, supervisor=OK, admin=OK),
     ),
     op(
+        "insights: the steering dashboard",
+        "GET",
+        lambda w: "/insights/",
+        E(FORBIDDEN, anonymous=LOGIN, officer=OK, officer_other=OK, supervisor=OK, admin=OK),
+    ),
+    op(
+        "insights: the steering dashboard's Excel export",
+        "GET",
+        lambda w: "/insights/export.xlsx",
+        E(FORBIDDEN, anonymous=LOGIN, officer=OK, officer_other=OK, supervisor=OK, admin=OK),
+    ),
+    op(
+        "insights: the hotspot cards",
+        "GET",
+        lambda w: "/insights/hotspots/",
+        E(FORBIDDEN, anonymous=LOGIN, officer=OK, officer_other=OK, supervisor=OK, admin=OK),
+    ),
+    op(
         "API: the three rates",
         "GET",
         lambda w: "/api/v1/insights/hotline/three-rates",
@@ -683,6 +701,14 @@ MATRIX: list[Op] = [
         lambda w: f"/reviews/console/{w['rectification']}/",
         E(NOT_FOUND, anonymous=LOGIN, officer=OK, supervisor=OK),
         forged=lambda w: "/reviews/console/999999/",
+    ),
+    # --- insights: a hotspot card (the owning department's officers and the director) ---
+    op(
+        "insights: a hotspot card",
+        "GET",
+        lambda w: f"/insights/hotspots/{w['hotspot']}/",
+        E(NOT_FOUND, anonymous=LOGIN, officer=OK, supervisor=OK, admin=OK),
+        forged=lambda w: "/insights/hotspots/999999/",
     ),
     op(
         "admin: an authenticator device (superusers only)",

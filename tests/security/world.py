@@ -97,6 +97,7 @@ def build() -> dict[str, Any]:
             devices[role] = factories.mfa_device(person)  # staff sign in verified
 
     review = _review(owner, application["item_case"])
+    hotspot = _hotspot(order)
     top = application["top"]
     _ids.clear()
     _ids.update(
@@ -128,8 +129,29 @@ def build() -> dict[str, Any]:
         staff_role=StaffRole.objects.filter(user=officer).get().pk,
         invitation=str(review.invitation_id),
         rectification=review.rectification.pk,
+        hotspot=hotspot.pk,
     )
     return value()
+
+
+def _hotspot(order: Any) -> Any:
+    """A hotspot card of the work order's category in Hongning, owned by human resources (the
+    matrix officer's department), as the worker's scan raises it."""
+    import datetime
+
+    from onestop.insights.models import Hotspot
+
+    return Hotspot.objects.create(
+        region=REGION,
+        category=order.category_id,
+        place="洪凝街道",
+        week=datetime.date(2026, 3, 16),
+        department_id=f"{REGION}-human-resources-social-security",
+        count=9,
+        baseline=1.0,
+        p_value=0.0001,
+        orders=[order.number],
+    )
 
 
 def _people() -> None:

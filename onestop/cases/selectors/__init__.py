@@ -7,6 +7,7 @@
 - `window`: the window console (the clerk's centres and windows, the walk-in's cases, receipts)
   (the walk-in queue itself is the service centre's: `org.selectors`)
 - `office`: the department queue, the officer's case page, the supervisor board
+- `statistics`: system reads for aggregate indicators (insights)
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ from onestop.cases.selectors.office import (
     task_label_for,
     used_fraction,
 )
+from onestop.cases.selectors.statistics import (
+    bundles_for_statistics,
+    item_cases_for_statistics,
+    supplements_for_statistics,
+)
 from onestop.cases.selectors.window import (
     AFTER_ACCEPTANCE,
     OPEN_AT_WINDOW,
@@ -102,6 +108,7 @@ __all__ = [
     "QueuePage",
     "QueueRow",
     "Walkin",
+    "bundles_for_statistics",
     "case_for_window",
     "case_form_schema",
     "case_get",
@@ -122,6 +129,7 @@ __all__ = [
     "has_officer_queue",
     "has_supervisor_board",
     "is_clerk_of",
+    "item_cases_for_statistics",
     "item_materials",
     "material_get",
     "missing_materials",
@@ -143,6 +151,7 @@ __all__ = [
     "selected_items",
     "supervisor_board",
     "supervisor_scope",
+    "supplements_for_statistics",
     "supply_keys",
     "task_label",
     "task_label_for",

@@ -40,6 +40,7 @@ PERIODIC_TASKS = (
     "onestop.cases.tasks.tick",
     "onestop.reviews.tasks.tick",
     "onestop.benefits.tasks.tick",
+    "onestop.insights.tasks.hotspot_tick",
     "onestop.ledger.tasks.witness_submit",
     "onestop.federation.tasks.sweep",
     "onestop.notify.tasks.requeue_stale",

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,6 +104,19 @@ class Dashboard:
     whole_region: bool  # False: the actor sees only their own department(s)
 
 
+# --- where the reads go ---------------------------------------------------------------------
+
+
+REPLICA = "replica"
+
+
+def read_db() -> str:
+    """The database alias the indicators read from: ``replica`` when `DATABASE_REPLICA_URL`
+    configured one (settings), else ``default``. Every aggregate query of insights goes there
+    (`.using(read_db())`); the writes of the hotspot cards and tasks never do."""
+    return REPLICA if REPLICA in settings.DATABASES else "default"
+
+
 # --- the month ---------------------------------------------------------------------------------
 
 
@@ -160,6 +174,13 @@ def _scope(actor: Any, region: str) -> frozenset[str] | None:
             code="forbidden",
         )
     return policies.department_scope(actor, region)
+
+
+def check_scope(actor: Any, region: str) -> tuple[str, frozenset[str] | None]:
+    """The checked region code and the departments `actor` may read there (`None`: all);
+    `PermissionDenied` for those who may not see the indicators."""
+    code = _check_region(region)
+    return code, _scope(actor, code)
 
 
 # --- the three rates ---------------------------------------------------------------------------
@@ -220,6 +241,7 @@ def _counts(
     # of the three rates of the unit that held it (docs/insights.md).
     window = (
         hotline_selectors.orders_for_statistics(region=region)
+        .using(read_db())
         .filter(
             lead_department__isnull=False,
             dispatched_at__gte=start,
@@ -227,12 +249,14 @@ def _counts(
         )
         .exclude(status=WorkOrder.Status.TRANSFERRED)
     )
-    events = hotline_selectors.order_events_for_statistics(
-        region=region, kinds=("return", "reopen")
-    ).filter(
-        department__isnull=False,
-        at__gte=start,
-        at__lt=end,
+    events = (
+        hotline_selectors.order_events_for_statistics(region=region, kinds=("return", "reopen"))
+        .using(read_db())
+        .filter(
+            department__isnull=False,
+            at__gte=start,
+            at__lt=end,
+        )
     )
     if departments is not None:
         window = window.filter(lead_department__in=sorted(departments))
@@ -279,13 +303,26 @@ def _rows(
     now: datetime.datetime,
 ) -> list[Row]:
     start, end = month_bounds(month)
+    return rows_between(region, departments, start, end, now)
+
+
+def rows_between(
+    region: str,
+    departments: frozenset[str] | None,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+) -> list[Row]:
+    """The ranked three-rates rows of the orders dispatched in [start, end) (the month page
+    and the steering dashboards' period share it); `departments` as `policies.department_scope`."""
     if start > now:
         return []  # a future month: nothing dispatched yet
     counts = _counts(region, departments, start, end, now)
     if not counts:
         return []
     names = {
-        d.code: str(d.name) for d in org_selectors.department_list().filter(code__in=sorted(counts))
+        d.code: str(d.name)
+        for d in org_selectors.department_list().using(read_db()).filter(code__in=sorted(counts))
     }
     rows: list[Row] = []
     for code, values in counts.items():
@@ -339,8 +376,10 @@ def _volumes_of(
     start, end = month_bounds(month)
     if start > now:
         return Volumes()
-    received = hotline_selectors.orders_for_statistics(region=region).filter(
-        created_at__gte=start, created_at__lt=end
+    received = (
+        hotline_selectors.orders_for_statistics(region=region)
+        .using(read_db())
+        .filter(created_at__gte=start, created_at__lt=end)
     )
     if departments is not None:
         received = received.filter(lead_department__in=sorted(departments))
@@ -350,7 +389,7 @@ def _volumes_of(
     )
     if not grouped:
         return Volumes()
-    categories = {c.code: c for c in hotline_selectors.category_list()}
+    categories = {c.code: c for c in hotline_selectors.category_list().using(read_db())}
 
     def ancestor(code: str, level: int) -> str:
         node = categories.get(code)
