@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -90,8 +90,14 @@ class FileForm(forms.Form):
 
     def __init__(self, *args: Any, region: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("- Select -")), *_topics()]
-        self.fields["township"].choices = [("", _("- Select -")), *_townships(region)]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            ("", _("- Select -")),
+            *_topics(),
+        ]
+        cast(forms.ChoiceField, self.fields["township"]).choices = [
+            ("", _("- Select -")),
+            *_townships(region),
+        ]
 
 
 def _topics() -> list[tuple[str, list[tuple[str, str]]]]:

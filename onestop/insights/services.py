@@ -136,8 +136,8 @@ def _orders_behind(
     )
     wanted = set(cells)
     found: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for cell_region, category, township, lat, lon, number in rows:
-        place = township or f"{GRID}{float(lat):.2f},{float(lon):.2f}"
+    for cell_region, category, township, latitude, longitude, number in rows:
+        place = township or f"{GRID}{float(latitude or 0):.2f},{float(longitude or 0):.2f}"
         key = (cell_region, category, place)
         if key in wanted and len(found[key]) < ORDERS_PER_CARD:
             found[key].append(number)
@@ -285,7 +285,7 @@ def proactive_task_open(
         now = timezone.now()
         task = ProactiveTask.objects.create(
             hotspot=locked,
-            department_id=locked.department_id,
+            department_id=locked.department_id,  # type: ignore[misc]  # a hotspot's card always has its owner
             owner=actor,
             title=title,
             note=note,

@@ -651,7 +651,7 @@ def callback_rate(request: HttpRequest, invitation_id: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return HttpResponseRedirect(back)
     try:
         services.review_submit(

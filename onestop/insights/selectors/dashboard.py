@@ -480,7 +480,7 @@ def _burden(region: str, filters: Filters, departments: frozenset[str] | None) -
     grouped = list(
         bundles.order_by()
         .values("scenario_id")
-        .annotate(n=Count("pk"), materials=Sum("materials_submitted"), visits=Sum("visits"))
+        .annotate(n=Count("pk"), materials_n=Sum("materials_submitted"), visits_n=Sum("visits"))
     )
     if not grouped:
         return []
@@ -505,8 +505,8 @@ def _burden(region: str, filters: Filters, departments: frozenset[str] | None) -
                 scenario=scenario.slug,
                 name=str(scenario.name),
                 cases=n,
-                visits_saved=max(0, before["visits"] * n - int(values["visits"] or 0)),
-                materials_saved=max(0, before["materials"] * n - int(values["materials"] or 0)),
+                visits_saved=max(0, before["visits"] * n - int(values["visits_n"] or 0)),
+                materials_saved=max(0, before["materials"] * n - int(values["materials_n"] or 0)),
                 forms_saved=max(0, (before["forms"] - 1) * n),
                 days_saved=max(0, (before["days"] - bundled.get("days", before["days"])) * n),
             )
