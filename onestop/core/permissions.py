@@ -62,6 +62,8 @@ class Permission(StrEnum):
     HOTLINE_ARTICLE = "region:hotline:article"
     HOTLINE_DEPARTMENT_QUEUE = "department:hotline:queue"
     HOTLINE_SUPERVISE = "region:hotline:supervise"
+    # the routing set-up: the jurisdiction table and the model registry (obj: a region code)
+    HOTLINE_ROUTING = "region:hotline:routing"
     # open311
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights

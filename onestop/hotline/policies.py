@@ -39,6 +39,8 @@ ATTACH = Permission.HOTLINE_ATTACH.value
 ARTICLE = Permission.HOTLINE_ARTICLE.value  # turn a finished order's reply into a knowledge draft
 DEPARTMENT_QUEUE = Permission.HOTLINE_DEPARTMENT_QUEUE.value  # the department console
 SUPERVISE = Permission.HOTLINE_SUPERVISE.value  # the supervisor console (obj: a region code)
+# the jurisdiction table and the routing models (obj: a region code): the region's supervisors
+ROUTING = Permission.HOTLINE_ROUTING.value
 
 REGION_ROLES = (Role.HOTLINE_AGENT, Role.SUPERVISOR)  # see every order of their region(s)
 
@@ -146,7 +148,7 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
     """Whether `actor` may do `action` to `obj`.
 
     `action` is a lifecycle action of `transitions` (checked against the roles of its step from
-    the order's current status) or one of `CREATE` and `SUPERVISE` (obj: a region code),
+    the order's current status) or one of `CREATE`, `SUPERVISE` and `ROUTING` (obj: a region code),
     `DEPARTMENT_QUEUE` (no obj: an officer of some department), `VIEW` (`sees`, the reading of
     `scope_q` for one order), `CONTACT_VIEW`, `ATTACH` and `ARTICLE` (obj: an order).
     ``escalate`` by `SYSTEM` is the overdue sweep, ``dispatch`` by `SYSTEM` the automatic
@@ -163,7 +165,7 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         return False
     if action == CREATE:
         return isinstance(obj, str) and (is_agent(actor, obj) or is_supervisor(actor, obj))
-    if action == SUPERVISE:
+    if action in (SUPERVISE, ROUTING):
         return isinstance(obj, str) and is_supervisor(actor, obj)
     if action == DEPARTMENT_QUEUE:
         return bool(getattr(actor, "is_superuser", False)) or any(
