@@ -312,3 +312,38 @@ def test_the_console_lists_models_and_refuses_a_worse_one(
     finally:
         routing.set_model(None)
     assert selectors.routing_model_live().version == good.version
+
+
+# --- reasons on the desk: similar confirmed orders, departments from the table ---------------
+
+
+def test_the_desk_shows_similar_confirmed_orders_and_the_tables_department(
+    world: dict[str, Any], make: Any, active: routing.Model
+) -> None:
+    from onestop.hotline import suggest
+
+    ps = world["officer-ps"]
+    kept = services.ticket_dispatch(
+        actor=world["agent"],
+        order=make(category=NOISE, description="石材厂的机器每天半夜轰轰响，吵得睡不着"),
+        department=f"{REGION}-public-security",
+    )
+    services.ticket_start(actor=ps, order=services.ticket_sign_for(actor=ps, order=kept))
+    make(category=NOISE, description="石材厂的机器半夜响")  # never dispatched: not confirmed
+    services.jurisdiction_set(
+        actor=world["supervisor"], region=REGION, category=NOISE, department=LAW
+    )
+
+    shown = suggest.suggest(actor=world["agent"], text="石材厂机器半夜轰轰响睡不着", region=REGION)
+
+    noise = next(c for c in shown.categories if c.code == NOISE)
+    assert [o.number for o in noise.similar] == [kept.number]
+    assert noise.department == LAW
+    assert shown.departments[0].code == LAW
+    # Another region's agent sees no order of this region among the reasons.
+    assert (
+        suggest.similar_orders(
+            actor=world["agent-gy"], category=NOISE, region=REGION, text="石材厂机器半夜轰轰响"
+        )
+        == ()
+    )

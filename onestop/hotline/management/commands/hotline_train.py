@@ -94,7 +94,6 @@ class Command(BaseCommand):
         except DomainError as error:
             self.stdout.write(f"not promoted: {error.message}")
             return
-        routing.install(routing.version_path(entry.version))
         routing.set_model(model)
         self.stdout.write(f"model v{entry.version} is live")
 
