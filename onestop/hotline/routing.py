@@ -65,10 +65,12 @@ HISTORY_FILE = Path(__file__).resolve().parent / "data" / "history.jsonl"
 # department lists, independently of the generator and of the evaluation set (data/README.md).
 HANDWRITTEN_FILE = Path(__file__).resolve().parent / "data" / "handwritten.jsonl"
 SEED_DIR = Path(__file__).resolve().parents[2] / "data" / "seed"
-# Chosen with `onestop hotline_eval`: auto-dispatched requests must be right (category and
-# department) >= 95 %. On the held-out fifth of the synthetic history 0.5 already gives 0.963,
-# but on a fresh sample (seed 2026) 0.5 gave 0.947 and 0.6 gave 0.955: 0.6 keeps a margin.
-DEFAULT_THRESHOLD = 0.6
+# Calibrated on held-out TRAINING data, never the evaluation set (issue #14): `onestop
+# hotline_train` on the shipped data holds out a fifth of the hand-written requests (283), trains
+# on the rest, and the lowest threshold at which the top category of the held-out requests
+# scoring at or above it is right >= 0.97 of the time is 0.90 (coverage there 0.40). A model
+# trained by `hotline_train` carries its own calibrated threshold (`threshold(model)`).
+DEFAULT_THRESHOLD = 0.9
 MAX_TEXT = 2000
 TOP_CATEGORIES = 5
 TOP_DEPARTMENTS = 3
