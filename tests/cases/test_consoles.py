@@ -15,7 +15,13 @@ EXPECTED = {
     "clerk": ["cases:window"],
     "officer-ps": ["cases:office", "reviews:console", "hotline:department", "credentials:issued"],
     "agent": ["hotline:desk"],
-    "supervisor": ["cases:supervisor", "hotline:desk", "reviews:console", "hotline:supervisor"],
+    "supervisor": [
+        "cases:supervisor",
+        "hotline:desk",
+        "reviews:console",
+        "hotline:supervisor",
+        "hotline:routing",
+    ],
 }
 
 
