@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import setup_django, table, write
+from bench.common import measure, setup_django, table, write
 
 DATA = Path(__file__).resolve().parent / "data"
 HOTLINE_SET = DATA / "hotline_eval.jsonl"
@@ -176,6 +176,44 @@ def search_scores(
     }
 
 
+# Texts for the timing only (not from the evaluation sets): short and long, Chinese and English.
+TIMED_REQUESTS = [
+    "小区物业不管事，楼道里垃圾堆了好几天",
+    "楼下饭店油烟太大，窗户都不敢开",
+    "我们村停水三天了，吃水都成问题",
+    "包工头拖欠工资半年了，过年回不了家",
+    "the street lights on our road have been broken for a week",
+    "孩子明年上小学，入学报名需要什么材料",
+]
+TIMED_QUESTIONS = ["开饭店要办什么证", "社保卡丢了", "how do I register a newborn", "退休手续"]
+
+
+def _speed(region: str) -> dict[str, Any]:
+    """classify (routing.classify: the jurisdiction read, the model, the departments) and
+    search (knowledge.selectors.search over the node's items), p95 of 200 calls in process."""
+    import itertools
+
+    from onestop.hotline import routing
+    from onestop.knowledge import selectors
+
+    texts, questions = itertools.cycle(TIMED_REQUESTS), itertools.cycle(TIMED_QUESTIONS)
+    routing.classify(text=TIMED_REQUESTS[0], region=region)
+    classify = measure(
+        lambda: routing.classify(text=next(texts), region=region), repeat=200, cpu=True
+    )
+    search = measure(
+        lambda: selectors.search(q=next(questions), lang="zh-hans", limit=10, region=region),
+        repeat=200,
+        cpu=True,
+    )
+    return {
+        "classify_p95_ms": classify["p95_ms"],
+        "classify_cpu_p95_ms": classify["cpu_p95_ms"],
+        "search_p95_ms": search["p95_ms"],
+        "search_cpu_p95_ms": search["cpu_p95_ms"],
+    }
+
+
 def main() -> None:
     setup_django("quality")
     from django.conf import settings
@@ -219,7 +257,8 @@ def main() -> None:
             {"slice": f"{key[3:]}={name}", **{c: res[c] for c in cols}}
             for name, res in route[key].items()
         ]
-    print(table(f"Routing on the independent set ({HOTLINE_SET.name})", rows))
+    limit = routing.threshold(routing.get_model())
+    print(table(f"Routing on the independent set ({HOTLINE_SET.name}), auto at {limit}", rows))
     print(
         table(
             f"Search on the independent set ({SEARCH_SET.name}, region {settings.NODE_REGION})",
@@ -239,12 +278,18 @@ def main() -> None:
             ],
         )
     )
+    speed = _speed(settings.NODE_REGION)
+    print(
+        table("Speed in process (one text or question per call, model and index loaded)", [speed])
+    )
     path = write(
         "quality",
         {
             "source": "independent hand-written sets, bench/data (never used for training)",
             "routing": route,
+            "auto_threshold": limit,
             "search": found,
+            "speed": speed,
         },
     )
     print(f"wrote {path}")

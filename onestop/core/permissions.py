@@ -69,6 +69,8 @@ class Permission(StrEnum):
     HOTLINE_SUPERVISE = "region:hotline:supervise"
     HOTLINE_FILE = "public:hotline:file"  # a citizen files a request on the portal (anyone)
     HOTLINE_TRACK = "self:hotline:track"  # the citizen who filed it (account or tracking token)
+    # the routing set-up: the jurisdiction table and the model registry (obj: a region code)
+    HOTLINE_ROUTING = "region:hotline:routing"
     # open311
     OPEN311_CLIENT_MANAGE = "region:open311_client:manage"
     # insights

@@ -33,3 +33,11 @@ consoles.register(
     order=60,
     group="hotline",
 )
+consoles.register(
+    "hotline.routing",
+    _("Routing set-up"),
+    "hotline:routing",
+    lambda user: policies.can(user, policies.ROUTING, str(settings.NODE_REGION)),
+    order=65,
+    group="hotline",
+)

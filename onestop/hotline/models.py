@@ -296,3 +296,104 @@ class WorkOrderEvent(models.Model):
         if self.to_status in WorkOrder.Status.values:
             return str(WorkOrder.Status(self.to_status).label)
         return self.to_status
+
+
+class Jurisdiction(models.Model):
+    """Who handles a category in a region (属地/权责): the routing model predicts the category,
+    this table decides the department (`routing.jurisdiction`). A row with an empty `place` is
+    the region's rule for the category; a row with a `place` (a village, a township, a
+    utility's area) wins when the request's text names that place. A category of a region
+    with no row goes to the region's department of the catalogue's default kind."""
+
+    region = models.CharField(_("region"), max_length=6, db_index=True)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    place = models.CharField(_("place named in the request"), max_length=40, blank=True)
+    department = models.ForeignKey("org.Department", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["region", "category", "place"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "category", "place"], name="hotline_jurisdiction_rule"
+            ),
+        ]
+        verbose_name = _("jurisdiction rule")
+        verbose_name_plural = _("jurisdiction rules")
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.category_id} {self.place} -> {self.department_id}"
+
+
+class RoutingModel(models.Model):
+    """One trained routing model in the registry: its file under DATA_DIR/models/, what it
+    learnt from, its figures on the evaluation set, and whether it is the live one (one at
+    most). `services.routing_model_promote` / `routing_model_rollback` change the live one."""
+
+    version = models.PositiveIntegerField(_("version"), primary_key=True)
+    created_at = models.DateTimeField(_("trained"))
+    file = models.CharField(_("file"), max_length=200)
+    n_examples = models.PositiveIntegerField(_("examples"), default=0)
+    sources = models.JSONField(_("training data"), default=dict, blank=True)
+    figures = models.JSONField(_("figures on the evaluation set"), default=dict, blank=True)
+    threshold = models.FloatField(_("auto-dispatch threshold"), null=True, blank=True)
+    live = models.BooleanField(_("live"), default=False)
+    live_since = models.DateTimeField(_("live since"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["live"], condition=models.Q(live=True), name="hotline_one_live_model"
+            ),
+        ]
+        verbose_name = _("routing model")
+        verbose_name_plural = _("routing models")
+
+    def __str__(self) -> str:
+        return f"v{self.version}{' (live)' if self.live else ''}"
+
+
+class RoutingEvent(models.Model):
+    """A change to the routing set-up (append-only audit trail): a jurisdiction rule set or
+    removed, a model registered, promoted or rolled back; who, when, and what."""
+
+    kind = models.CharField(_("kind"), max_length=30)
+    region = models.CharField(_("region"), max_length=6, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("routing change")
+        verbose_name_plural = _("routing changes")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        """What changed, in words (codes as stored: a rule's category and department)."""
+        data = self.data or {}
+        if self.kind in ("jurisdiction_set", "jurisdiction_remove"):
+            text = (
+                _("Rule set: %(category)s%(place)s to %(department)s")
+                if self.kind == "jurisdiction_set"
+                else _("Rule removed: %(category)s%(place)s to %(department)s")
+            )
+            place = f" ({data['place']})" if data.get("place") else ""
+            return str(text) % {
+                "category": data.get("category", ""),
+                "place": place,
+                "department": data.get("department", ""),
+            }
+        labels = {
+            "model_register": _("Model %(version)s trained and registered"),
+            "model_promote": _("Model %(version)s made live"),
+            "model_rollback": _("Rolled back to model %(version)s"),
+        }
+        label = labels.get(self.kind)
+        return str(label) % {"version": data.get("version")} if label else self.kind

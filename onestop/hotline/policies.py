@@ -41,6 +41,8 @@ DEPARTMENT_QUEUE = Permission.HOTLINE_DEPARTMENT_QUEUE.value  # the department c
 SUPERVISE = Permission.HOTLINE_SUPERVISE.value  # the supervisor console (obj: a region code)
 FILE = Permission.HOTLINE_FILE.value  # file a request on the portal (anyone; obj: a region code)
 TRACK = Permission.HOTLINE_TRACK.value  # follow one's own portal request (obj: an order)
+# the jurisdiction table and the routing models (obj: a region code): the region's supervisors
+ROUTING = Permission.HOTLINE_ROUTING.value
 
 REGION_ROLES = (Role.HOTLINE_AGENT, Role.SUPERVISOR)  # see every order of their region(s)
 
@@ -148,7 +150,7 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR
     """Whether `actor` may do `action` to `obj`.
 
     `action` is a lifecycle action of `transitions` (checked against the roles of its step from
-    the order's current status) or one of `CREATE` and `SUPERVISE` (obj: a region code),
+    the order's current status) or one of `CREATE`, `SUPERVISE` and `ROUTING` (obj: a region code),
     `DEPARTMENT_QUEUE` (no obj: an officer of some department), `FILE` (obj: a region code:
     anyone, also not signed in) and `TRACK` (obj: a portal order: the account that filed it;
     a tracking token is checked by `selectors.ticket_track`), `VIEW` (`sees`, the reading of
@@ -169,7 +171,7 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR
         return False
     if action == CREATE:
         return isinstance(obj, str) and (is_agent(actor, obj) or is_supervisor(actor, obj))
-    if action == SUPERVISE:
+    if action in (SUPERVISE, ROUTING):
         return isinstance(obj, str) and is_supervisor(actor, obj)
     if action == DEPARTMENT_QUEUE:
         return bool(getattr(actor, "is_superuser", False)) or any(

@@ -22,9 +22,10 @@ router = Router(tags=["hotline"])
     description=(
         "The request text (Chinese or English, at most 2,000 characters) and the region code. "
         "Answers the five most likely level-2 categories and the three most likely departments "
-        "of that region, best first, with probabilities; `auto` is true when both top scores "
-        "reach the auto-dispatch threshold. Empty or over-long text, or an unknown region, "
-        "answers 400 with {code, message, details}."
+        "of that region, best first, with probabilities (a department's is the summed "
+        "probability of the categories the region's jurisdiction table gives it); `auto` is "
+        "true when both top scores reach the auto-dispatch threshold. Empty or over-long "
+        "text, or an unknown region, answers 400 with {code, message, details}."
     ),
 )
 def classify(request: HttpRequest, payload: ClassifyIn) -> dict[str, Any]:

@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from onestop.core import access_log, crypto
 from onestop.core.errors import NotFound
 from onestop.hotline import policies, timelimits, tracking, transitions
-from onestop.hotline.models import Category, WorkOrder, WorkOrderEvent
+from onestop.hotline.models import (
+    Category,
+    Jurisdiction,
+    RoutingEvent,
+    RoutingModel,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from onestop.org import selectors as org_selectors
 
 
@@ -237,3 +244,28 @@ def citizen_events(*, order: WorkOrder) -> QuerySet[WorkOrderEvent]:
         .select_related("department")
         .order_by("at", "id")
     )
+
+
+# --- routing set-up: the jurisdiction table and the model registry -----------------------------
+
+
+def jurisdiction_list(*, region: str) -> QuerySet[Jurisdiction]:
+    """The jurisdiction rules of `region` (a system read: routing reads it for every request;
+    the console checks `policies.ROUTING` before showing it)."""
+    return Jurisdiction.objects.filter(region=region).select_related("department", "category")
+
+
+def routing_models() -> QuerySet[RoutingModel]:
+    """The routing model registry, newest first."""
+    return RoutingModel.objects.all()
+
+
+def routing_model_live() -> RoutingModel | None:
+    return RoutingModel.objects.filter(live=True).first()
+
+
+def routing_events(*, region: str, limit: int = 20) -> list[RoutingEvent]:
+    """The latest changes to the routing set-up of `region` (and the node's models), newest
+    first."""
+    rows = RoutingEvent.objects.filter(Q(region=region) | Q(region="")).select_related("actor")
+    return list(rows.order_by("-at", "-id")[:limit])

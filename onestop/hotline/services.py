@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,9 @@ from onestop.hotline import hooks, policies, timelimits, tracking, transitions
 from onestop.hotline.models import (
     Attachment,
     Category,
+    Jurisdiction,
+    RoutingEvent,
+    RoutingModel,
     TimeLimitClass,
     WorkOrder,
     WorkOrderEvent,
@@ -1424,3 +1428,183 @@ def ticket_transfer(
             reason=why,
             data={"service": str(service), "reference": ref, "at": moment.isoformat()},
         )
+
+
+# --- routing set-up: the jurisdiction table and the model registry -----------------------------
+
+MAX_PLACE = 40
+# The figures on the evaluation set a new model must reach (each at least the live model's)
+# before it goes live (`routing_model_promote`).
+GATE_FIGURES = ("department_top1", "category_top1")
+
+
+def _routing_event(kind: str, *, actor: Any, region: str = "", **data: Any) -> RoutingEvent:
+    return RoutingEvent.objects.create(
+        kind=kind,
+        region=region,
+        actor=actor if getattr(actor, "pk", None) else None,
+        data=data,
+        at=_now(),
+    )
+
+
+def _may_route(actor: Any, region: str) -> None:
+    if not policies.can(actor, policies.ROUTING, region):
+        raise PermissionDenied(_("Only the region's hotline supervisors may change its routing."))
+
+
+def jurisdiction_set(
+    *, actor: Any, region: str, category: str, department: str, place: str = ""
+) -> Jurisdiction:
+    """Set who handles `category` in `region` (optionally only for requests naming `place`):
+    the department must be one of the region's, the category a level-2 category. One rule per
+    (region, category, place): setting it again replaces the department. Audited."""
+    _may_route(actor, region)
+    where = _text(place, field=_("place"), required=False, limit=MAX_PLACE)
+    found = Category.objects.filter(code=category or "", level=2).first()
+    if found is None:
+        raise ValidationFailed(
+            _("Choose a category of the dispatch catalogue."),
+            code="invalid_category",
+            details={"field": "category"},
+        )
+    dept = org_selectors.department_list(region=region).filter(code=department or "").first()
+    if dept is None:
+        raise ValidationFailed(
+            _("Choose a department of this region."),
+            code="invalid_department",
+            details={"field": "department"},
+        )
+    with transaction.atomic():
+        rule, _created = Jurisdiction.objects.update_or_create(
+            region=region, category=found, place=where, defaults={"department": dept}
+        )
+        _routing_event(
+            "jurisdiction_set",
+            actor=actor,
+            region=region,
+            category=found.code,
+            place=where,
+            department=dept.code,
+        )
+    return rule
+
+
+def jurisdiction_remove(*, actor: Any, region: str, rule: int) -> None:
+    """Remove a rule of `region`'s jurisdiction table (the category then goes to its
+    catalogue owner again). Audited; an unknown rule is NotFound."""
+    _may_route(actor, region)
+    with transaction.atomic():
+        found = Jurisdiction.objects.select_for_update().filter(pk=rule, region=region).first()
+        if found is None:
+            raise NotFound(_("There is no such jurisdiction rule."), code="unknown_rule")
+        _routing_event(
+            "jurisdiction_remove",
+            actor=actor,
+            region=region,
+            category=found.category_id,
+            place=found.place,
+            department=found.department_id,
+        )
+        found.delete()
+
+
+def routing_model_register(
+    *,
+    model: Any,
+    figures: Mapping[str, Any],
+    sources: Mapping[str, int],
+    actor: Any = SYSTEM,
+) -> RoutingModel:
+    """Keep a newly trained routing model in the registry (its file under DATA_DIR/models/
+    hotline-routing/, its figures on the evaluation set, what it learnt from); not live."""
+    from onestop.hotline import routing
+
+    with transaction.atomic():
+        last = RoutingModel.objects.select_for_update().order_by("-version").first()
+        version = (last.version if last else 0) + 1
+        path = routing.save(model, routing.version_path(version))
+        entry = RoutingModel.objects.create(
+            version=version,
+            created_at=_now(),
+            file=str(path.relative_to(settings.DATA_DIR)),
+            n_examples=model.n_examples,
+            sources=dict(sources),
+            figures=dict(figures),
+            threshold=model.meta.get("threshold"),
+        )
+        _routing_event("model_register", actor=actor, version=version, figures=dict(figures))
+    return entry
+
+
+def figures_reach(new: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """Whether figures `new` are at least `live`'s on every one of GATE_FIGURES."""
+    return all(float(new.get(name) or 0.0) >= float(live.get(name) or 0.0) for name in GATE_FIGURES)
+
+
+def _make_live(
+    entry: RoutingModel, *, actor: Any, kind: str, previous: RoutingModel | None
+) -> None:
+    from onestop.hotline import routing
+
+    if previous is not None:
+        RoutingModel.objects.filter(pk=previous.pk).update(live=False)
+    RoutingModel.objects.filter(pk=entry.pk).update(live=True, live_since=_now())
+    _routing_event(
+        kind,
+        actor=actor,
+        version=entry.version,
+        previous=previous.version if previous else None,
+    )
+    path = Path(settings.DATA_DIR) / entry.file
+    transaction.on_commit(lambda: routing.install(path))
+
+
+def routing_model_promote(*, actor: Any, version: int) -> RoutingModel:
+    """Make model `version` live, only if its figures on the evaluation set are at least the
+    live model's (`GATE_FIGURES`); a worse model stays in the registry (Conflict). Audited;
+    every process loads the new file at its next routing call."""
+    if not (actor is SYSTEM or policies.can(actor, policies.ROUTING, str(settings.NODE_REGION))):
+        raise PermissionDenied(_("Only the hotline supervisors may change the routing model."))
+    with transaction.atomic():
+        entries = {m.version: m for m in RoutingModel.objects.select_for_update()}
+        entry = entries.get(version)
+        if entry is None:
+            raise NotFound(_("There is no routing model of this version."), code="unknown_model")
+        live = next((m for m in entries.values() if m.live), None)
+        if live is not None and live.version == entry.version:
+            raise Conflict(_("This model is already live."), code="already_live")
+        if live is not None and not figures_reach(entry.figures, live.figures):
+            raise Conflict(
+                _(
+                    "Model %(new)s scores lower than the live model %(live)s on the evaluation "
+                    "set; it stays in the registry."
+                )
+                % {"new": entry.version, "live": live.version},
+                code="model_worse",
+            )
+        _make_live(entry, actor=actor, kind="model_promote", previous=live)
+    entry.refresh_from_db()
+    return entry
+
+
+def routing_model_rollback(*, actor: Any) -> RoutingModel:
+    """Make the model that was live before the current one live again (whatever its figures:
+    the way back from a promotion that misbehaves on the floor). Audited."""
+    if not policies.can(actor, policies.ROUTING, str(settings.NODE_REGION)):
+        raise PermissionDenied(_("Only the hotline supervisors may change the routing model."))
+    with transaction.atomic():
+        entries = {m.version: m for m in RoutingModel.objects.select_for_update()}
+        live = next((m for m in entries.values() if m.live), None)
+        last = (
+            RoutingEvent.objects.filter(kind__in=("model_promote", "model_rollback"))
+            .order_by("-at", "-id")
+            .first()
+        )
+        previous = (last.data or {}).get("previous") if last is not None else None
+        entry = entries.get(previous) if previous is not None else None
+        if live is None or entry is None:
+            raise Conflict(_("There is no earlier live model to go back to."), code="no_previous")
+        _make_live(entry, actor=actor, kind="model_rollback", previous=live)
+    entry.refresh_from_db()
+    return entry

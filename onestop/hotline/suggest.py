@@ -36,8 +36,9 @@ class Choice:
     code: str
     name: str
     score: float
-    department: str = ""  # a category's: the department of its default kind in the region
+    department: str = ""  # a category's: its department by the region's jurisdiction
     matched: tuple[str, ...] = ()  # a category's: its keywords (and name) found in the text
+    similar: tuple[WorkOrder, ...] = ()  # a category's: confirmed past orders most like the text
 
     @property
     def percent(self) -> int:
@@ -184,11 +185,14 @@ def suggest(
     codes = [c["code"] for c in routed["categories"]] + ([category] if category else [])
     found = {c.code: c for c in selectors.category_list().filter(code__in=codes)}
     region_departments = _region_departments(region)
+    rules, options = routing.jurisdiction_rules(region), routing.region_departments(region)
+    kinds = {code: c.default_kind_id for code, c in found.items() if c.default_kind_id}
 
     def owner(code: str) -> str:
-        kind = getattr(found.get(code), "default_kind_id", None) or ""
-        department = f"{region}-{kind}" if kind else ""
-        return department if department in region_departments else ""
+        """The category's department in the region, by its jurisdiction table (the same
+        resolution as the routing model's departments)."""
+        department = routing.resolve_department(code, text, rules, kinds, options)
+        return department[0] if department and department[0] in region_departments else ""
 
     result.categories = [
         Choice(
@@ -197,6 +201,7 @@ def suggest(
             score=float(c["score"]),
             department=owner(c["code"]),
             matched=matched_terms(found.get(c["code"]), text),
+            similar=similar_orders(actor=actor, category=c["code"], region=region, text=text),
         )
         for c in routed["categories"][:3]
     ]
@@ -224,6 +229,38 @@ def suggest(
 
 
 MAX_MATCHED = 4
+MAX_SIMILAR = 2
+SIMILAR_POOL = 100  # the latest confirmed orders of a category compared with the text
+SIMILAR_MIN = 0.15  # the least share of shared character pairs worth showing
+
+
+def _pairs(text: str) -> set[str]:
+    compact = "".join(text.lower().split())
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def similar_orders(*, actor: Any, category: str, region: str, text: str) -> tuple[WorkOrder, ...]:
+    """Why a category is suggested, from the floor: at most MAX_SIMILAR confirmed past orders
+    of that category in the region (`selectors.confirmed_dispatches`, the ones the actor may
+    see) whose descriptions share the most character pairs with the text (Jaccard over
+    character bigrams, at least SIMILAR_MIN), most alike first."""
+    wanted = _pairs(text)
+    if not wanted or not category:
+        return ()
+    visible = selectors.ticket_list(actor=actor).values("pk")
+    pool = (
+        selectors.confirmed_dispatches()
+        .filter(category_id=category, region=region, pk__in=visible)
+        .order_by("-pk")[:SIMILAR_POOL]
+    )
+    scored = []
+    for order in pool:
+        pairs = _pairs(order.description or "")
+        overlap = len(wanted & pairs) / len(wanted | pairs) if pairs else 0.0
+        if overlap >= SIMILAR_MIN:
+            scored.append((overlap, order.pk, order))
+    scored.sort(key=lambda row: (-row[0], -row[1]))
+    return tuple(order for _score, _pk, order in scored[:MAX_SIMILAR])
 
 
 def matched_terms(category: Any, text: str) -> tuple[str, ...]:

@@ -291,6 +291,127 @@ def supervisor_reassign(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("hotline:supervisor") + "#reassign")
 
 
+# --- routing set-up: the jurisdiction table and the model registry ----------------------------
+
+
+def _routing_context(request: HttpRequest, rule: dict[str, str] | None = None) -> dict[str, Any]:
+    from onestop.hotline import routing
+
+    region = _region()
+    rules = list(selectors.jurisdiction_list(region=region))
+    departments = list(_departments())
+    by_kind: dict[str, list[Any]] = {}
+    for d in departments:
+        by_kind.setdefault(d.kind_id, []).append(d)
+    whole = {r.category_id: r for r in rules if not r.place}
+    effective = []
+    for category in selectors.category_list().filter(level=2).select_related("default_kind"):
+        set_here = whole.get(category.code)
+        owners = by_kind.get(category.default_kind_id or "", [])
+        effective.append(
+            {
+                "category": category,
+                "department": set_here.department if set_here else (owners[0] if owners else None),
+                "several": set_here is None and len(owners) > 1,
+                "by_rule": set_here is not None,
+                "places": [r for r in rules if r.category_id == category.code and r.place],
+            }
+        )
+    models = list(selectors.routing_models()[:20])
+    live = next((m for m in models if m.live), None)
+    return {
+        "region": region,
+        "rules": rules,
+        "effective": effective,
+        "departments": departments,
+        "categories": [e["category"] for e in effective],
+        "rule": rule or {"category": "", "place": "", "department": ""},
+        "models": models,
+        "live": live,
+        "threshold": routing.threshold(routing.get_model()) if live else None,
+        "events": selectors.routing_events(region=region),
+    }
+
+
+def _routing_denied(request: HttpRequest) -> HttpResponse | None:
+    if not policies.can(request.user, policies.ROUTING, _region()):
+        return forbidden(request, _("Only hotline supervisors may open this console."))
+    return None
+
+
+@login_required
+@require_GET
+def routing_setup(request: HttpRequest) -> HttpResponse:
+    """The region's jurisdiction table (which department handles each category, with place
+    rules) and the routing model registry (versions, figures, live model)."""
+    denied = _routing_denied(request)
+    if denied is not None:
+        return denied
+    return render(request, "hotline/routing.html", _routing_context(request))
+
+
+@login_required
+@require_POST
+def routing_rule(request: HttpRequest) -> HttpResponse:
+    """Set a jurisdiction rule: category (and optional place) -> department."""
+    denied = _routing_denied(request)
+    if denied is not None:
+        return denied
+    values = {f: request.POST.get(f, "").strip() for f in ("category", "place", "department")}
+    try:
+        services.jurisdiction_set(actor=request.user, region=_region(), **values)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        context = _routing_context(request, values)
+        return render(request, "hotline/routing.html", context, status=error.status)
+    messages.success(request, _("The jurisdiction rule was saved."))
+    return HttpResponseRedirect(reverse("hotline:routing") + "#rules")
+
+
+@login_required
+@require_POST
+def routing_rule_remove(request: HttpRequest) -> HttpResponse:
+    """Remove a jurisdiction rule of the region."""
+    denied = _routing_denied(request)
+    if denied is not None:
+        return denied
+    try:
+        services.jurisdiction_remove(
+            actor=request.user, region=_region(), rule=_int(request.POST.get("rule"))
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return render(
+            request, "hotline/routing.html", _routing_context(request), status=error.status
+        )
+    messages.success(request, _("The jurisdiction rule was removed."))
+    return HttpResponseRedirect(reverse("hotline:routing") + "#rules")
+
+
+@login_required
+@require_POST
+def routing_model(request: HttpRequest) -> HttpResponse:
+    """Make a model of the registry live (only if it scores at least as well as the live one
+    on the evaluation set), or roll back to the model live before."""
+    denied = _routing_denied(request)
+    if denied is not None:
+        return denied
+    try:
+        if request.POST.get("action") == "rollback":
+            entry = services.routing_model_rollback(actor=request.user)
+        else:
+            entry = services.routing_model_promote(
+                actor=request.user, version=_int(request.POST.get("version"))
+            )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return render(
+            request, "hotline/routing.html", _routing_context(request), status=error.status
+        )
+    messages.success(request, _("Routing model %(version)s is live.") % {"version": entry.version})
+    return HttpResponseRedirect(reverse("hotline:routing") + "#models")
+
+
 # --- one order --------------------------------------------------------------------------------
 
 

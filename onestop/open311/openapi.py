@@ -275,8 +275,9 @@ COMMON = [
     ),
     _query(
         "lang",
-        "Language of names and messages: a tag starting with en is English, with zh Chinese; "
-        "anything else (or nothing) the node's default.",
+        "Language of names and messages: a BCP 47 tag (zh, zh-CN, zh-Hans, en, en-GB, any "
+        "case; `locale` is read too). Absent: the negotiated language; a language the node "
+        "does not speak answers 400.",
     ),
 ]
 READ_SECURITY: list[dict[str, list[str]]] = [{}, {"Open311Key": []}]

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onestop.core import throttle, uploads, urls
+from onestop.core import languages, throttle, uploads, urls
 from onestop.core.errors import DomainError, NotFound, ValidationFailed
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import Category, WorkOrder
@@ -66,13 +66,14 @@ def w3c(moment: datetime.datetime | None) -> str | None:
     return timezone.localtime(moment, SHANGHAI).isoformat(timespec="seconds")
 
 
-def _language(request: HttpRequest) -> str:
-    asked = (request.GET.get("lang") or request.GET.get("locale") or "").lower()
-    if asked.startswith("en"):
-        return "en"
-    if asked.startswith("zh"):
-        return "zh-hans"
-    return translation.get_language() or settings.LANGUAGE_CODE
+def _language(request: HttpRequest) -> str | None:
+    """The node's language for the request's `lang` (or `locale`) BCP 47 tag, read by the one
+    parser (`core.languages.from_tag`); the negotiated language when there is none; None for
+    a tag of a language the node does not speak (answered 400)."""
+    asked = (request.GET.get("lang") or request.GET.get("locale") or "").strip()
+    if not asked:
+        return translation.get_language() or settings.LANGUAGE_CODE
+    return languages.from_tag(asked)
 
 
 def georeport(view: View) -> View:
@@ -80,7 +81,11 @@ def georeport(view: View) -> View:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
-        with translation.override(_language(request)):
+        language = _language(request)
+        if language is None:
+            message = _("The language must be Chinese (zh) or English (en), as a BCP 47 tag.")
+            return errors(fmt, 400, [(400, str(message))])
+        with translation.override(language):
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except DomainError as exc:

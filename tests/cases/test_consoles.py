@@ -28,6 +28,7 @@ EXPECTED = {
         "reviews:console",
         "benefits:console",
         "hotline:supervisor",
+        "hotline:routing",
         "insights:steering",
         "insights:hotspots",
     ],

@@ -139,6 +139,9 @@ def test_train_command_learns_history_plus_confirmed_dispatches(
         raise SystemExit(0)  # stop before the (slow) fit: the examples are what we check
 
     monkeypatch.setattr(routing, "train", capture)
+    # The threshold's calibration (a training of its own on all but a held-out fifth) is
+    # tested in test_routing_setup.py; here the final training's examples are checked.
+    monkeypatch.setattr(routing, "calibrate", lambda sources: (0, {"threshold": 0.6}))
     with pytest.raises(SystemExit):
         call_command("hotline_train", stdout=io.StringIO())
 
@@ -147,7 +150,9 @@ def test_train_command_learns_history_plus_confirmed_dispatches(
     assert examples[: len(history)] == history
     confirmed = {"text": "三号楼水管爆了", "category": order.category_id, "kind": "water-supply"}
     assert {**confirmed, "region": "371121"} in examples
-    assert len(examples) == len(history) + 1 + len(routing.cold_start_examples())
+    assert len(examples) == (
+        len(history) + len(routing.handwritten_examples()) + 1 + len(routing.cold_start_examples())
+    )
 
 
 def test_a_confirmed_order_changes_the_prediction_for_a_new_text(make, world, clock):

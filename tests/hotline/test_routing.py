@@ -8,6 +8,7 @@ only checks that training gives a model that predicts sensibly."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import json
@@ -241,7 +242,7 @@ def test_auto_needs_both_top_scores_at_the_threshold(active: routing.Model, sett
 def test_default_threshold_is_used_without_a_setting(settings: Any) -> None:
     if hasattr(settings, "HOTLINE_AUTO_DISPATCH_THRESHOLD"):
         del settings.HOTLINE_AUTO_DISPATCH_THRESHOLD
-    assert routing.threshold() == routing.DEFAULT_THRESHOLD == 0.6
+    assert routing.threshold() == routing.DEFAULT_THRESHOLD == 0.9
 
 
 # --- persistence, seed step and commands -----------------------------------------------------
@@ -312,7 +313,7 @@ def test_train_command_adds_the_extra_file(
 
     def fake_train(examples: Any) -> routing.Model:
         seen.append(list(examples))
-        return model
+        return dataclasses.replace(model, meta=dict(model.meta))
 
     monkeypatch.setattr(routing, "train", fake_train)
     extra = tmp_path / "extra.jsonl"
@@ -320,14 +321,17 @@ def test_train_command_adds_the_extra_file(
     extra.write_text(json.dumps(line, ensure_ascii=False) + "\n")
     out = io.StringIO()
     try:
-        call_command("hotline_train", "--from", str(extra), stdout=out)
-        assert routing.model_path().exists()
-        assert routing.get_model() is model
+        call_command("hotline_train", "--from", str(extra), "--no-promote", stdout=out)
+        assert routing.version_path(1).exists()
     finally:
         routing.set_model(None)
-    assert seen[0][-1] == line
-    assert len(seen[0]) == len(routing.default_examples()) + 1
-    assert "saved" in out.getvalue()
+    # The first training leaves a held-out fifth out to calibrate the threshold; the last
+    # learns from everything.
+    assert len(seen) == 2
+    assert len(seen[0]) < len(seen[1])
+    assert seen[1][-1] == line
+    assert len(seen[1]) == len(routing.default_examples()) + 1
+    assert "model v1" in out.getvalue()
 
 
 def test_eval_command_prints_the_table(active: routing.Model, tmp_path: Path) -> None:

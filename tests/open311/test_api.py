@@ -143,6 +143,22 @@ def test_services_in_english(world: Any, client: Client, query: str, headers: An
     assert (water["service_name"], water["group"]) == ("Water supply", "Public utilities")
 
 
+@pytest.mark.parametrize(
+    ("tag", "name"),
+    [("en-GB", "Water supply"), ("EN", "Water supply"), ("zh-CN", "供水"), ("zh-hans", "供水")],
+)
+def test_services_take_any_bcp47_tag(world: Any, client: Client, tag: str, name: str) -> None:
+    body = jsn(client.get(f"{BASE}services.json?lang={tag}", HTTP_ACCEPT_LANGUAGE="en"))
+    assert next(s for s in body if s["service_code"] == WATER)["service_name"] == name
+
+
+def test_a_language_the_node_does_not_speak_is_a_translated_400(world: Any, client: Client) -> None:
+    response = client.get(f"{BASE}services.json?lang=fr", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400
+    assert "BCP 47" in response.json()[0]["description"]
+
+
 def test_services_xml_has_one_service_element_per_service(world: Any, client: Client) -> None:
     root = xml(client.get(f"{BASE}services.xml?lang=en"))
     assert root.tag == "services"

@@ -112,6 +112,16 @@ def op(name: str, method: str, url: Callable[[W], str], expect: dict[str, str], 
 # --- effects: what a refused POST must leave as it was ----------------------------------------
 
 
+def _jurisdiction_state(w: W) -> Any:
+    from onestop.hotline.models import Jurisdiction, RoutingEvent, RoutingModel
+
+    return (
+        list(Jurisdiction.objects.values_list("region", "category", "place", "department")),
+        RoutingEvent.objects.count(),
+        list(RoutingModel.objects.filter(live=True).values_list("version", flat=True)),
+    )
+
+
 def _case_state(w: W) -> Any:
     from onestop.cases.models import Case
 
@@ -579,6 +589,32 @@ MATRIX: list[Op] = [
         "GET",
         lambda w: "/hotline/supervisor/",
         E(FORBIDDEN, anonymous=LOGIN, supervisor=OK),
+    ),
+    op(
+        "hotline: routing set-up console",
+        "GET",
+        lambda w: "/hotline/routing/",
+        E(FORBIDDEN, anonymous=LOGIN, supervisor=OK),
+    ),
+    op(
+        "hotline: set a jurisdiction rule",
+        "POST",
+        lambda w: "/hotline/routing/rule",
+        E(FORBIDDEN, anonymous=LOGIN, supervisor=REDIRECT),
+        data=lambda w: {
+            "category": "ecology.noise",
+            "place": "",
+            "department": "371121-comprehensive-law-enforcement",
+        },
+        effect=_jurisdiction_state,
+    ),
+    op(
+        "hotline: make a routing model live",
+        "POST",
+        lambda w: "/hotline/routing/model",
+        E(FORBIDDEN, anonymous=LOGIN, supervisor=NOT_FOUND),
+        data=lambda w: {"version": "999"},
+        effect=_jurisdiction_state,
     ),
     op(
         "federation: network console",

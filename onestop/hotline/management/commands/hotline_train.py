@@ -1,4 +1,5 @@
-"""Retrain the 12345 routing model and save it under DATA_DIR/models/."""
+"""Retrain the 12345 routing model, keep it in the registry, and make it live when it is at
+least as good as the live one on the evaluation set."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onestop.hotline import routing
+from onestop.core.errors import DomainError
+from onestop.hotline import routing, selectors, services
 
 
 class Command(BaseCommand):
     help = (
-        "Retrain the hotline routing model from the shipped history, confirmed dispatches and "
-        "the category/duty pseudo-examples (plus --from FILE.jsonl), and save it."
+        "Retrain the hotline routing model from the shipped history and hand-written requests, "
+        "the confirmed dispatches, returns and arbitrations, and the category/duty "
+        "pseudo-examples (plus --from FILE.jsonl); calibrate its auto-dispatch threshold on a "
+        "held-out part of that training data; score it on the evaluation set; keep it in the "
+        "registry and make it live if it scores at least as well as the live model."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -24,22 +29,75 @@ class Command(BaseCommand):
             type=Path,
             help='extra examples: JSON lines {"text", "category", "kind"}',
         )
-
-    def handle(self, *args: Any, source: Path | None = None, **options: Any) -> None:
-        extra: list[dict[str, Any]] = []
-        if source is not None:
-            if not source.exists():
-                raise CommandError(f"{source} does not exist")
-            extra = routing.load_jsonl(source)
-        started = time.perf_counter()
-        history = routing.history_examples()
-        confirmed = routing.confirmed_examples()
-        pseudo = routing.cold_start_examples()
-        model = routing.train([*history, *confirmed, *pseudo, *extra])
-        path = routing.save(model)
-        routing.set_model(model)
-        self.stdout.write(
-            f"trained on {model.n_examples} examples ({len(history)} history, "
-            f"{len(confirmed)} confirmed dispatches, {len(pseudo)} pseudo, {len(extra)} extra) "
-            f"in {time.perf_counter() - started:.1f} s; saved {path}"
+        parser.add_argument(
+            "--only",
+            dest="only",
+            type=Path,
+            help="train on this JSON-lines file alone (no shipped data; for tests and trials)",
         )
+        parser.add_argument(
+            "--eval",
+            dest="eval_set",
+            type=Path,
+            help="the evaluation set (default: setting HOTLINE_EVAL_SET or bench/data)",
+        )
+        parser.add_argument(
+            "--no-promote", action="store_true", help="register the model, never make it live"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        if options["only"] is not None:
+            sources = {"file": self._read(options["only"])}
+        else:
+            sources = routing.training_sources()
+        if options["source"] is not None:
+            sources["extra"] = self._read(options["source"])
+        examples = [e for rows in sources.values() for e in rows]
+        held_out, calibration = routing.calibrate(sources)
+        model = routing.train(examples)
+        model.meta["threshold"] = calibration["threshold"]
+        model.meta["calibration"] = calibration
+        evaluation = routing.eval_examples(options["eval_set"])
+        figures = routing.eval_figures(model, evaluation)
+        counts = {name: len(rows) for name, rows in sources.items()}
+        entry = services.routing_model_register(model=model, figures=figures, sources=counts)
+        self.stdout.write(
+            f"model v{entry.version}: {model.n_examples} examples "
+            f"({', '.join(f'{n} {k}' for k, n in counts.items())}) in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        self.stdout.write(
+            f"auto-dispatch threshold {calibration['threshold']} for precision >= "
+            f"{routing.CALIBRATION_TARGET} on {held_out} held-out training requests "
+            f"(coverage there {calibration['coverage']})"
+        )
+        if figures:
+            self.stdout.write(
+                "evaluation set: "
+                + ", ".join(f"{k} {v}" for k, v in figures.items() if k != "threshold")
+            )
+        else:
+            self.stdout.write("no evaluation set: the model is registered but not promoted")
+        if options["no_promote"] or not figures:
+            return
+        live = selectors.routing_model_live()
+        if live is None:
+            current = routing.load()
+            if current is not None and not services.figures_reach(
+                figures, routing.eval_figures(current, evaluation)
+            ):
+                self.stdout.write("not promoted: the live model scores higher")
+                return
+        try:
+            services.routing_model_promote(actor=services.SYSTEM, version=entry.version)
+        except DomainError as error:
+            self.stdout.write(f"not promoted: {error.message}")
+            return
+        routing.set_model(model)
+        self.stdout.write(f"model v{entry.version} is live")
+
+    def _read(self, path: Path) -> list[dict[str, Any]]:
+        if not path.exists():
+            raise CommandError(f"{path} does not exist")
+        return routing.load_jsonl(path)
