@@ -65,6 +65,10 @@ def test_grant_act_for_and_revoke(citizen: User, daughter: User, newborn_case: C
     own = helper.get("/accounts/me/")
     assert own.context["account"].pk == daughter.pk
     assert 'id="acting-banner"' in own.content.decode()
+    # a 12345 request is not covered: the form says it is filed in the helper's own name
+    portal = helper.get("/12345/").content.decode()
+    assert 'id="portal-acting"' in portal
+    assert "filed in your own name, not for 张伟" in portal
 
     # the person revokes: the helper's next request is theirs again
     revoked = mother.post(f"/accounts/delegations/{delegation.pk}/revoke/")
