@@ -17,6 +17,57 @@
     field.focus({ preventScroll: true });
     return true;
   }
+  // USWDS writes the texts of a file input in English only. On a page in another language the
+  // page carries them translated (web/_file_input_texts.html) and they replace the English
+  // ones, also those USWDS writes later (a file chosen, a wrong type).
+  function fileInputTexts() {
+    var node = document.getElementById("os-file-input-texts");
+    if (!node || !document.querySelector(".usa-file-input, input[type=file]")) return;
+    var t = JSON.parse(node.textContent);
+    var rules = [
+      [/^Drag files? here or choose from folder$/, function () { return t.drag + t.choose; }],
+      [/^Drag files? here or$/, function () { return t.drag; }],
+      [/^[Cc]hoose from folder$/, function () { return t.choose; }],
+      [/^No files? selected\.$/, function () { return t.none; }],
+      [/^You have selected the file: (.*)$/, function (m) { return t.one + m[1]; }],
+      [/^You have selected (\d+) files: (.*)$/, function (m) { return t.many.replace("{n}", m[1]) + m[2]; }],
+      [/^Selected file$/, function () { return t.selected; }],
+      [/^(\d+) files selected$/, function (m) { return t.count.replace("{n}", m[1]); }],
+      [/^Change files?$/, function () { return t.change; }],
+      [/^This is not a valid file type\.$/, function () { return t.invalid; }],
+    ];
+    function swap(text) {
+      var plain = (text || "").trim();
+      for (var i = 0; i < rules.length; i++) {
+        var m = plain.match(rules[i][0]);
+        if (m) return rules[i][1](m);
+      }
+      return null;
+    }
+    function translate() {
+      document.querySelectorAll(".usa-file-input").forEach(function (box) {
+        var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+          var text = swap(n.nodeValue);
+          if (text !== null) n.nodeValue = /\s$/.test(n.nodeValue) ? text + " " : text;
+        }
+        box.querySelectorAll("[aria-label]").forEach(function (el) {
+          var label = swap(el.getAttribute("aria-label"));
+          if (label !== null) el.setAttribute("aria-label", label);
+        });
+      });
+    }
+    translate();
+    new MutationObserver(translate).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ["aria-label"],
+    });
+  }
+  window.addEventListener("load", fileInputTexts);
+
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-error-summary]");
     // Arrived from a summary's link on another page: the cursor goes to that field.
