@@ -2,7 +2,8 @@
 SQLite file, keys and port on loopback (tests/federation/test_two_nodes.py,
 tests/ledger/test_witness_nodes.py). Commands run the way an operator runs them (`onestop ...`
 with the node's environment); `start` waits until gunicorn listens and keeps reading its log.
-`seed` runs the demo-seed steps a test needs on its nodes at once, `fingerprint` and `peer`
+`make_nodes` makes a set of them (migrated, seeded), `running` starts and stops them, `seed` runs
+the demo-seed steps a test needs on its nodes at once; `fingerprint` and `peer`
 pin two nodes to each other the way their operators would."""
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import tempfile
 import threading
 import time
 import urllib.request
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -320,3 +322,33 @@ def peer(a: LiveNode, b: LiveNode, *, a_to_b: str = "", b_to_a: str = "") -> Non
         a_to_b, b_to_a = a_to_b or "ping", b_to_a or "ping"
         a.run("peer", "allow", b.region, "--in-types", b_to_a, "--out-types", a_to_b)
         b.run("peer", "allow", a.region, "--in-types", a_to_b, "--out-types", b_to_a)
+
+
+def make_nodes(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    ports: dict[str, int],
+    steps: str | dict[str, str] = "",
+    **env: str,
+) -> dict[str, LiveNode]:
+    """A node per region on its port (data dirs `<name><region>`, `env` added to each), migrated
+    and seeded with `steps` (see `seed`), not started yet."""
+    made = {
+        region: LiveNode(region, tmp_path_factory.mktemp(f"{name}{region}"), port, extra_env=env)
+        for region, port in ports.items()
+    }
+    migrate_all(list(made.values()))
+    seed(list(made.values()), steps)
+    return made
+
+
+@contextmanager
+def running(made: dict[str, LiveNode]) -> Iterator[dict[str, LiveNode]]:
+    """The nodes started (one after the other), and all stopped on the way out."""
+    try:
+        for node in made.values():
+            node.start()
+        yield made
+    finally:
+        for node in made.values():
+            node.stop()

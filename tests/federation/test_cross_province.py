@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.factories.nodes import LiveNode, migrate_all, peer, seed, worker_ports
+from tests.factories.nodes import LiveNode, make_nodes, peer, running, worker_ports
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -40,20 +40,8 @@ STEPS = {
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNode]]:
-    made = {
-        region: LiveNode(
-            region,
-            tmp_path_factory.mktemp(f"cross{region}"),
-            port,
-            extra_env={"FEDERATION_TIMEOUT": "10"},
-        )
-        for region, port in PORTS.items()
-    }
-    migrate_all(list(made.values()))
-    seed(list(made.values()), STEPS)
-    try:
-        for n in made.values():
-            n.start()
+    made = make_nodes(tmp_path_factory, "cross", PORTS, STEPS, FEDERATION_TIMEOUT="10")
+    with running(made):
         peer(
             made[A],
             made[B],
@@ -61,9 +49,6 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNo
             b_to_a="ping case.status",
         )
         yield made
-    finally:
-        for n in made.values():
-            n.stop()
 
 
 APPLY = """

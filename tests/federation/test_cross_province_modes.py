@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, peer, seed, worker_ports
+from tests.factories.nodes import ONESTOP, LiveNode, make_nodes, peer, running, worker_ports
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -46,25 +46,10 @@ CASE_TYPES_IN = "ping case.status"
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNode]]:
-    made = {
-        region: LiveNode(
-            region,
-            tmp_path_factory.mktemp(f"modes{region}"),
-            port,
-            extra_env={"FEDERATION_TIMEOUT": "10"},
-        )
-        for region, port in PORTS.items()
-    }
-    migrate_all(list(made.values()))
-    seed(list(made.values()), STEPS)
-    try:
-        for n in made.values():
-            n.start()
+    made = make_nodes(tmp_path_factory, "modes", PORTS, STEPS, FEDERATION_TIMEOUT="10")
+    with running(made):
         peer(made[R], made[H], a_to_b=CASE_TYPES_OUT, b_to_a=CASE_TYPES_IN)
         yield made
-    finally:
-        for n in made.values():
-            n.stop()
 
 
 FILL = """

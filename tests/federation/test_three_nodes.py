@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.factories.nodes import LiveNode, migrate_all, peer, seed, worker_ports
+from tests.factories.nodes import LiveNode, make_nodes, peer, running, worker_ports
 from tests.federation.test_cross_province_modes import DECIDE
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
@@ -41,26 +41,11 @@ CASE_TYPES = "ping catalog.search case.item case.forward case.status case.supple
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNode]]:
-    made = {
-        region: LiveNode(
-            region,
-            tmp_path_factory.mktemp(f"three{region}"),
-            port,
-            extra_env={"FEDERATION_TIMEOUT": "10"},
-        )
-        for region, port in PORTS.items()
-    }
-    migrate_all(list(made.values()))
-    seed(list(made.values()), STEPS)
-    try:
-        for n in made.values():
-            n.start()
+    made = make_nodes(tmp_path_factory, "three", PORTS, STEPS, FEDERATION_TIMEOUT="10")
+    with running(made):
         for first, second in ((A, B), (A, C), (B, C)):
             peer(made[first], made[second], a_to_b=CASE_TYPES, b_to_a=CASE_TYPES)
         yield made
-    finally:
-        for n in made.values():
-            n.stop()
 
 
 APPLY = (
