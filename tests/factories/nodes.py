@@ -1,10 +1,16 @@
 """Live nodes for the multi-node tests: each a real `onestop` process with its own data dir,
 SQLite file, keys and port on loopback (tests/federation/test_two_nodes.py,
 tests/ledger/test_witness_nodes.py). Commands run the way an operator runs them (`onestop ...`
-with the node's environment); `start` waits until gunicorn listens and keeps reading its log."""
+with the node's environment); `start` waits until gunicorn listens and keeps reading its log.
+`make_nodes` makes a set of them (migrated, seeded), `running` starts and stops them, `seed` runs
+the demo-seed steps a test needs on its nodes at once; `fingerprint` and `peer`
+pin two nodes to each other the way their operators would."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import signal
 import socket
@@ -13,8 +19,10 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,13 +145,8 @@ class LiveNode:
             return str(response.read().decode())
 
     def start(self) -> None:
-        with socket.socket() as probe:
-            # like gunicorn: a port left in TIME_WAIT by the last test's connections is free
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", self.port))
-            except OSError:
-                pytest.fail(f"port {self.port} is taken")
+        if not self._port_free():
+            pytest.fail(f"port {self.port} is taken")
         self.process = subprocess.Popen(
             [*ONESTOP, "serve", "--port", str(self.port), "--workers", "1", "--no-worker"],
             env=self.env(),
@@ -168,7 +171,23 @@ class LiveNode:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+            # gunicorn's processes (children of `serve`) die a moment later: wait until the
+            # port they listened on is free again, so the node can be restarted on it
+            for _ in range(300):
+                if self._port_free():
+                    break
+                time.sleep(0.1)
         self.process = None
+
+    def _port_free(self) -> bool:
+        with socket.socket() as probe:
+            # like gunicorn: a port left in TIME_WAIT by the last test's connections is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError:
+                return False
+            return True
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -254,3 +273,82 @@ def _postgres_migrate_all(nodes: list[LiveNode]) -> None:
                 f'DROP DATABASE IF EXISTS "{node.database_name}" WITH (FORCE)',
                 f'CREATE DATABASE "{node.database_name}" TEMPLATE "{template}"',
             )
+
+
+# The demo-seed steps, by name, run in `onestop shell` (each in its own transaction).
+SEED = (
+    "from django.db import transaction; from onestop.core import seeding; "
+    "wanted = '{steps}'.split(); "
+    "[transaction.atomic()(step.run)() for step in seeding.steps() if step.name in wanted]; "
+    "print('seeded')"
+)
+
+
+def seed(nodes: list[LiveNode], steps: str | dict[str, str]) -> None:
+    """Run the named demo-seed steps (space-separated; or by region) on the nodes, all at
+    once, before they start."""
+    if isinstance(steps, str):
+        steps = {node.region: steps for node in nodes}
+    seeding = [
+        subprocess.Popen(
+            [*ONESTOP, "shell", "-c", SEED.format(steps=steps[node.region])],
+            env=node.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for node in nodes
+        if steps.get(node.region)
+    ]
+    for process in seeding:
+        out, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, out[-3000:]
+
+
+def fingerprint(node: LiveNode) -> str:
+    """What `onestop peer fingerprint` prints: SHA-256 of the raw current federation key
+    (read here from the node document, without starting one more process)."""
+    doc = json.loads(node.get("/.well-known/onestop-node.json"))
+    key = next(k for k in doc["keys"] if k["use"] == "federation" and k["current"])
+    return hashlib.sha256(base64.b64decode(key["public_key"])).hexdigest()
+
+
+def peer(a: LiveNode, b: LiveNode, *, a_to_b: str = "", b_to_a: str = "") -> None:
+    """Pin `a` and `b` to each other by fingerprint; allow the message types (space-separated)
+    that `a` sends to `b` and `b` sends to `a` (`ping` only when none are given)."""
+    a.run("peer", "add", b.url, "--fingerprint", fingerprint(b))
+    b.run("peer", "add", a.url, "--fingerprint", fingerprint(a))
+    if a_to_b or b_to_a:
+        a_to_b, b_to_a = a_to_b or "ping", b_to_a or "ping"
+        a.run("peer", "allow", b.region, "--in-types", b_to_a, "--out-types", a_to_b)
+        b.run("peer", "allow", a.region, "--in-types", a_to_b, "--out-types", b_to_a)
+
+
+def make_nodes(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    ports: dict[str, int],
+    steps: str | dict[str, str] = "",
+    **env: str,
+) -> dict[str, LiveNode]:
+    """A node per region on its port (data dirs `<name><region>`, `env` added to each), migrated
+    and seeded with `steps` (see `seed`), not started yet."""
+    made = {
+        region: LiveNode(region, tmp_path_factory.mktemp(f"{name}{region}"), port, extra_env=env)
+        for region, port in ports.items()
+    }
+    migrate_all(list(made.values()))
+    seed(list(made.values()), steps)
+    return made
+
+
+@contextmanager
+def running(made: dict[str, LiveNode]) -> Iterator[dict[str, LiveNode]]:
+    """The nodes started (one after the other), and all stopped on the way out."""
+    try:
+        for node in made.values():
+            node.start()
+        yield made
+    finally:
+        for node in made.values():
+            node.stop()

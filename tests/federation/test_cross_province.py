@@ -12,10 +12,7 @@ are delivered with `onestop outbox deliver` (what the worker does, in the foregr
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, worker_ports
+from tests.factories.nodes import LiveNode, make_nodes, peer, running, worker_ports
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -39,68 +36,19 @@ STEPS = {
         "workflow item-processes search-index"
     ),
 }
-SEED = (
-    "from django.db import transaction; from onestop.core import seeding; "
-    "wanted = '{steps}'.split(); "
-    "[transaction.atomic()(step.run)() for step in seeding.steps() if step.name in wanted]; "
-    "print('seeded')"
-)
 
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNode]]:
-    made = {
-        region: LiveNode(
-            region,
-            tmp_path_factory.mktemp(f"cross{region}"),
-            port,
-            extra_env={"FEDERATION_TIMEOUT": "10"},
+    made = make_nodes(tmp_path_factory, "cross", PORTS, STEPS, FEDERATION_TIMEOUT="10")
+    with running(made):
+        peer(
+            made[A],
+            made[B],
+            a_to_b="ping catalog.search case.item case.forward",
+            b_to_a="ping case.status",
         )
-        for region, port in PORTS.items()
-    }
-    migrate_all(list(made.values()))
-    seeding = [
-        subprocess.Popen(  # both nodes at once
-            [*ONESTOP, "shell", "-c", SEED.format(steps=STEPS[n.region])],
-            env=n.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for n in made.values()
-    ]
-    for process in seeding:
-        out, _ = process.communicate(timeout=600)
-        assert process.returncode == 0, out[-3000:]
-    try:
-        for n in made.values():
-            n.start()
-        _peer(made[A], made[B])
         yield made
-    finally:
-        for n in made.values():
-            n.stop()
-
-
-def _fingerprint(n: LiveNode) -> str:
-    doc = json.loads(n.get("/.well-known/onestop-node.json"))
-    key = next(k for k in doc["keys"] if k["use"] == "federation" and k["current"])
-    return hashlib.sha256(base64.b64decode(key["public_key"])).hexdigest()
-
-
-def _peer(a: LiveNode, b: LiveNode) -> None:
-    a.run("peer", "add", b.url, "--fingerprint", _fingerprint(b))
-    b.run("peer", "add", a.url, "--fingerprint", _fingerprint(a))
-    a.run(
-        "peer", "allow", B,
-        "--in-types", "ping case.status",
-        "--out-types", "ping catalog.search case.item case.forward",
-    )  # fmt: skip
-    b.run(
-        "peer", "allow", A,
-        "--in-types", "ping catalog.search case.item case.forward",
-        "--out-types", "ping case.status",
-    )  # fmt: skip
 
 
 APPLY = """

@@ -8,21 +8,27 @@ data dirs, SQLite files and ports 8313/8314, ten up for each further test proces
 - Joint handling (多地联办): Ganyu's household move (`household-move-371121-320707`): one
   application on R; R's two items fan out on R, Wulian's move-out goes to H; the bundle
   completes once every item on both nodes is final, with one notification.
+- The same joint application with H killed (SIGKILL, gunicorn and all) while R's forward is on
+  its socket, and again with H's statuses in its outbox, H restarted each time on the same
+  data dir and database: every message applied once on each node, one case on H, the bundle
+  completed once with one notification, never half-done in between.
 
-Both tests share the two nodes (started once for the module). Messages are delivered with
+The tests share the two nodes (started once for the module). Messages are delivered with
 `onestop outbox deliver` (what the worker does, in the foreground)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
+import os
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, worker_ports
+from tests.factories.nodes import ONESTOP, LiveNode, make_nodes, peer, running, worker_ports
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -34,62 +40,16 @@ STEPS = (
     "calendar org accounts datasets licence_types sharing-agreements catalog ledger "
     "workflow item-processes"
 )
-SEED = (
-    "from django.db import transaction; from onestop.core import seeding; "
-    f"wanted = '{STEPS}'.split(); "
-    "[transaction.atomic()(step.run)() for step in seeding.steps() if step.name in wanted]; "
-    "print('seeded')"
-)
 CASE_TYPES_OUT = "ping catalog.search case.item case.forward"
 CASE_TYPES_IN = "ping case.status"
 
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNode]]:
-    made = {
-        region: LiveNode(
-            region,
-            tmp_path_factory.mktemp(f"modes{region}"),
-            port,
-            extra_env={"FEDERATION_TIMEOUT": "10"},
-        )
-        for region, port in PORTS.items()
-    }
-    migrate_all(list(made.values()))
-    seeding = [
-        subprocess.Popen(  # both nodes at once
-            [*ONESTOP, "shell", "-c", SEED],
-            env=n.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for n in made.values()
-    ]
-    for process in seeding:
-        out, _ = process.communicate(timeout=600)
-        assert process.returncode == 0, out[-3000:]
-    try:
-        for n in made.values():
-            n.start()
-        _peer(made[R], made[H])
+    made = make_nodes(tmp_path_factory, "modes", PORTS, STEPS, FEDERATION_TIMEOUT="10")
+    with running(made):
+        peer(made[R], made[H], a_to_b=CASE_TYPES_OUT, b_to_a=CASE_TYPES_IN)
         yield made
-    finally:
-        for n in made.values():
-            n.stop()
-
-
-def _fingerprint(n: LiveNode) -> str:
-    doc = json.loads(n.get("/.well-known/onestop-node.json"))
-    key = next(k for k in doc["keys"] if k["use"] == "federation" and k["current"])
-    return hashlib.sha256(base64.b64decode(key["public_key"])).hexdigest()
-
-
-def _peer(r: LiveNode, h: LiveNode) -> None:
-    r.run("peer", "add", h.url, "--fingerprint", _fingerprint(h))
-    h.run("peer", "add", r.url, "--fingerprint", _fingerprint(r))
-    r.run("peer", "allow", H, "--in-types", CASE_TYPES_IN, "--out-types", CASE_TYPES_OUT)
-    h.run("peer", "allow", R, "--in-types", CASE_TYPES_OUT, "--out-types", CASE_TYPES_IN)
 
 
 FILL = """
@@ -251,7 +211,8 @@ from onestop.cases.models import Case
 from onestop.notify.models import Notification
 bundle = Case.objects.get(idempotency_key="live-joint-1")
 mirror = bundle.children.get(handling_region="371121")
-told = Notification.objects.filter(recipient=bundle.applicant, template="case.delivered")
+told = Notification.objects.filter(recipient=bundle.applicant, template="case.delivered",
+    dedupe_key=f"case.delivered:{bundle.pk}")
 print(json.dumps({"status": bundle.status, "mirror": mirror.status,
   "remote": mirror.remote_number, "told": told.count(),
   "completed_events": bundle.events.filter(kind="completed").count()}))
@@ -305,3 +266,97 @@ def test_a_joint_application_completes_once_on_both_nodes(nodes: dict[str, LiveN
     assert done["status"] == "completed"
     assert done["completed_events"] == 1
     assert done["told"] == 1  # one notification for the whole application
+
+
+# The joint application again, its handling node (Wulian, H) killed with SIGKILL twice: while
+# Ganyu's forward is on its socket, and with its own status messages still in its outbox.
+KILLED = "live-joint-killed"
+ON_H_KILLED = """
+import json
+from onestop.cases.models import Case
+cases = Case.objects.filter(receiving_region="320707", remote_item__bundle="{number}")
+print(json.dumps([c.status for c in cases]))
+"""
+REPLAY = """
+from onestop.federation import services
+from onestop.federation.models import OutboxMessage
+sent = list(OutboxMessage.objects.filter(type="{type}", state="sent").values_list("pk", flat=True))
+OutboxMessage.objects.filter(pk__in=sent).update(state="queued")
+print(" ".join(sorted({{services.outbox_deliver(message_id=pk) for pk in sent}})))
+"""
+ONCE = """
+import json
+from collections import Counter
+from onestop.federation.models import InboxMessage, OutboxMessage
+inbox = Counter(InboxMessage.objects.values_list("from_region", "message_id"))
+print(json.dumps({"twice": sum(1 for n in inbox.values() if n > 1), "inbox": len(inbox),
+  "outbox": sorted(set(OutboxMessage.objects.values_list("state", flat=True)))}))
+"""
+
+
+def _established(port: int) -> int:
+    """How many TCP connections to 127.0.0.1:`port` are established (Linux's /proc)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(
+        1 for row in rows if row.split()[1] == f"0100007F:{port:04X}" and row.split()[3] == "01"
+    )
+
+
+def test_a_joint_bundle_survives_its_handling_node_killed(nodes: dict[str, LiveNode]) -> None:
+    r, h = nodes[R], nodes[H]
+    number, status, children = r.shell(JOINT.replace("live-joint-1", KILLED)).split()
+    assert status == "accepted"
+    assert f"{H}:forwarded" in children.split(",")
+
+    # 1. H stops answering; R starts delivering the forward; once R's request is on H's socket,
+    #    H (gunicorn and all) is killed: the forward stays queued on R, nothing on H
+    assert h.process is not None
+    before = _established(h.port)
+    os.killpg(h.process.pid, signal.SIGSTOP)
+    deliverer = subprocess.Popen(
+        [*ONESTOP, "outbox", "deliver"], env=r.env(), stdout=subprocess.PIPE, text=True
+    )
+    try:
+        for _ in range(600):
+            if _established(h.port) > before or deliverer.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert _established(h.port) > before  # R's forward is in flight
+    finally:
+        h.kill()
+    assert "queued" in deliverer.communicate(timeout=120)[0].split()
+
+    # 2. H restarts on the same data dir and database; R delivers, then (as if the reply had
+    #    been lost) delivers the same forward again: H answers its first reply
+    h.start()
+    assert "queued" not in r.run("outbox", "deliver").stdout.split()
+    assert r.shell(REPLAY.format(type="case.forward")) == "sent"
+    assert json.loads(h.shell(ON_H_KILLED.format(number=number))) == ["accepted"]
+
+    # 3. H's acknowledgement and, later, its decision wait in its outbox across a SIGKILL
+    h.kill()
+    h.start()
+    h.run("outbox", "deliver")
+    assert r.shell(LOCAL_DECIDE.replace("live-joint-1", KILLED)) == "accepted"
+    decided, _delivery, channel = h.shell(
+        DECIDE.format(officer="officer-ps", lookup=f"remote_item__bundle='{number}'")
+    ).split()
+    assert (decided, channel) == ("completed", "joint")
+    h.kill()
+    waiting = json.loads(r.shell(BUNDLE.replace("live-joint-1", KILLED)))
+    assert (waiting["status"], waiting["told"]) == ("accepted", 0)  # not half-done
+    h.start()
+    assert "queued" not in h.run("outbox", "deliver").stdout.split()
+    assert h.shell(REPLAY.format(type="case.status")) == "sent"  # every status, again
+
+    # every message applied once on each node, one case on H, the bundle completed once
+    done = json.loads(r.shell(BUNDLE.replace("live-joint-1", KILLED)))
+    assert done["status"] == "completed"
+    assert done["mirror"] == "completed"
+    assert done["completed_events"] == 1
+    assert done["told"] == 1
+    assert json.loads(h.shell(ON_H_KILLED.format(number=number))) == ["completed"]
+    for node in (r, h):
+        once = json.loads(node.shell(ONCE))
+        assert once["twice"] == 0
+        assert once["outbox"] == ["sent"]

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories.nodes import LiveNode, migrate_all, worker_ports
-from tests.federation.test_two_nodes import _fingerprint
+from tests.factories.nodes import LiveNode, migrate_all, peer, worker_ports
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -187,8 +186,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNod
     try:
         for n in (a, b):
             n.start()
-        a.run("peer", "add", b.url, "--fingerprint", _fingerprint(b))
-        b.run("peer", "add", a.url, "--fingerprint", _fingerprint(a))
+        peer(a, b)
         assert b.shell(ALLOW_B) == "allowed"
         assert "medical-insurance: peer 320707" in a.shell(SOURCES_A)
         yield made

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, worker_ports
-from tests.federation.test_two_nodes import _fingerprint
+from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, peer, worker_ports
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -52,8 +51,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNod
         for n in made.values():
             n.start()
         a, b = made["371121"], made["320707"]
-        a.run("peer", "add", b.url, "--fingerprint", _fingerprint(b))
-        b.run("peer", "add", a.url, "--fingerprint", _fingerprint(a))
+        peer(a, b)
         yield made
     finally:
         for n in made.values():

@@ -6,16 +6,13 @@ comes back (a lost reply resent: the peer answers the first reply and applies no
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.factories.nodes import LiveNode, migrate_all, worker_ports
+from tests.factories.nodes import LiveNode, fingerprint, migrate_all, worker_ports
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -48,24 +45,13 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNo
 @pytest.fixture(scope="module")
 def peered(nodes: dict[str, LiveNode]) -> dict[str, LiveNode]:
     a, b = nodes["371121"], nodes["320707"]
-    fingerprints = {n.region: _fingerprint(n) for n in (a, b)}
+    fingerprints = {n.region: fingerprint(n) for n in (a, b)}
     refused = a.run("peer", "add", b.url, "--fingerprint", "0" * 64, check=False)
     assert refused.returncode != 0
     assert "fingerprint" in refused.stderr
     assert "320707" in a.run("peer", "add", b.url, "--fingerprint", fingerprints["320707"]).stdout
     assert "371121" in b.run("peer", "add", a.url, "--fingerprint", fingerprints["371121"]).stdout
     return nodes
-
-
-def _fingerprint(n: LiveNode) -> str:
-    """What `onestop peer fingerprint` prints: SHA-256 of the raw current federation key
-    (read here from the node document, without starting one more process)."""
-    with urllib.request.urlopen(  # noqa: S310 - our own http://127.0.0.1 URL
-        n.url + "/.well-known/onestop-node.json", timeout=60
-    ) as r:
-        doc = json.load(r)
-    key = next(k for k in doc["keys"] if k["use"] == "federation" and k["current"])
-    return hashlib.sha256(base64.b64decode(key["public_key"])).hexdigest()
 
 
 LEDGER = (
