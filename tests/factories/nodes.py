@@ -75,12 +75,14 @@ def drop_databases() -> None:
 
 def worker_ports(*first: int) -> list[int]:
     """Ports for one test process: pytest-xdist may run a module's tests in two processes, each
-    setting up its own nodes, so each worker (gw0, gw1, ...) gets its own ten ports up.
+    setting up its own nodes, so each worker (gw0, gw1, ...) gets its own ports, a thousand up
+    (the modules' base ports are ten apart: a stride of ten made gw1 of one module take gw0's
+    ports of the next).
     ONESTOP_TEST_PORT_OFFSET shifts them all, so two checkouts can run their suites at once."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
     offset = int(os.environ.get("ONESTOP_TEST_PORT_OFFSET", "0"))
-    return [port + offset + 10 * index for port in first]
+    return [port + offset + 1000 * index for port in first]
 
 
 # What a node must not inherit from the test process's environment.
