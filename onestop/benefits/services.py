@@ -247,6 +247,10 @@ def rule_check(*, rule: Rule, holder: User, today: datetime.date | None = None) 
     department = _department(rule, holder)
     if department is None:
         return None
+    try:
+        workflow_selectors.definition_latest(key=rule.process_key)
+    except NotFound:
+        return None  # the rule's decision is not loaded on this node: nothing to decide by
     runner = runner_for(department)
     values = _fetch(rule, runner, holder)
     today = today or timezone.localdate()

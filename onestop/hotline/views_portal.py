@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onestop.core import throttle, uploads
+from onestop.core import urls as core_urls
 from onestop.core.errors import DomainError, NotFound
 from onestop.hotline import selectors, services, tracking
 from onestop.hotline.models import WorkOrder
@@ -296,7 +297,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         "events": selectors.citizen_events(order=order),
         "token": token if tracking_shown(order, token) else "",
         "owner": owner,
-        "link": request.build_absolute_uri(track_url(request, order)) if not owner else "",
+        "link": core_urls.absolute(track_url(request, order)) if not owner else "",
         **registry.collect("hotline_track", request, order=order, token=token),
     }
     response = render(request, "hotline/portal_track.html", context)

@@ -117,6 +117,19 @@ def test_a_senior_gets_the_allowance_at_60_and_not_before(senior):
     assert services.subject_check(holder=young, today=TODAY) == []
 
 
+def test_a_rule_whose_decision_is_not_loaded_offers_and_fetches_nothing(senior):
+    from onestop.workflow.models import ProcessDefinition
+
+    old = senior(born="1960-05-01")
+    ProcessDefinition.objects.filter(key="benefit_senior").delete()
+
+    assert services.subject_check(holder=old, today=TODAY) == []
+    assert not Offer.objects.filter(holder=old).exists()
+    assert not AccessRecord.objects.filter(
+        purpose="eligibility-check", case_ref="benefit-senior"
+    ).exists()
+
+
 def test_a_new_enterprise_gets_its_set_up_offered(new_firm):
     firm = new_firm(founded="2026-11-20")
     [offer] = services.subject_check(holder=firm, today=TODAY)

@@ -147,7 +147,7 @@ def test_elderly_mode_is_remembered(client: Any, cases_world: dict[str, User]) -
     assert 'class="os-elderly"' in page
     assert 'id="elderly-bar"' in page
     assert "12345" in page
-    assert "Nearest service centre" in page
+    assert "最近的政务服务中心" in page  # Nearest service centre (the portal speaks Chinese first)
     # a signed-in person's choice is kept on the account
     person = cases_world["citizen"]
     signed = login(person)

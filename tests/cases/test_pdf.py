@@ -96,6 +96,7 @@ def test_papers_print_the_local_date_not_the_utc_one(
     receipt.data = {**receipt.data, "accepted_at": AFTER_MIDNIGHT.isoformat()}
     notice = _notice(clerk, restaurant)
     notice.created_at = AFTER_MIDNIGHT
+    notice.data = {**notice.data, "issued_at": AFTER_MIDNIGHT.isoformat()}
     for language, day in (("zh-hans", "2026年12月7日"), ("en", "2026-12-07")):
         for document in (receipt, notice):
             with translation.override(language), DrawnText() as drawn:
