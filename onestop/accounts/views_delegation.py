@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from onestop.accounts.middleware import SESSION_ACTING
 from onestop.accounts.models import Delegation
 from onestop.accounts.views_mfa import next_path
 from onestop.core.dates import date_text
-from onestop.core.errors import DomainError
+from onestop.core.errors import DomainError, NotFound
 from onestop.core.throttle import throttled
 from onestop.org import selectors as org_selectors
 from onestop.web.elderly import COOKIE, COOKIE_MAX_AGE
@@ -152,6 +152,8 @@ def revoke(request: HttpRequest, delegation_id: str) -> HttpResponse:
     try:
         delegation = selectors.delegation_get(actor=request.user, delegation_id=delegation_id)
         services.delegation_revoke(actor=request.user, delegation=delegation)
+    except NotFound as exc:  # not theirs, or no such delegation: the same answer
+        raise Http404(str(exc.message)) from exc
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -113,7 +113,7 @@ def test_a_stranger_cannot_use_or_revoke_a_delegation(citizen: User, daughter: U
     stranger = login(CitizenFactory(resident_id=resident_id()))
     stranger.post("/accounts/acting/", {"delegation": str(delegation.pk)})
     assert SESSION_ACTING not in stranger.session
-    stranger.post(f"/accounts/delegations/{delegation.pk}/revoke/")
+    assert stranger.post(f"/accounts/delegations/{delegation.pk}/revoke/").status_code == 404
     assert Delegation.objects.get(pk=delegation.pk).revoked_at is None
 
 

@@ -122,6 +122,24 @@ def _jurisdiction_state(w: W) -> Any:
     )
 
 
+def _delegation_state(w: W) -> Any:
+    from onestop.accounts.models import Delegation
+
+    return Delegation.objects.filter(pk=w["delegation"]).values_list("revoked_at").get()
+
+
+def _offer_state(w: W) -> Any:
+    from onestop.benefits.models import Offer
+
+    return Offer.objects.filter(pk=w["offer"]).values_list("status", "confirmed_at").get()
+
+
+def _callback_state(w: W) -> Any:
+    from onestop.reviews.models import Review
+
+    return Review.objects.filter(invitation_id=w["callback"]).count()
+
+
 def _case_state(w: W) -> Any:
     from onestop.cases.models import Case
 
@@ -745,6 +763,46 @@ MATRIX: list[Op] = [
         lambda w: f"/insights/hotspots/{w['hotspot']}/",
         E(NOT_FOUND, anonymous=LOGIN, officer=OK, supervisor=OK, admin=OK),
         forged=lambda w: "/insights/hotspots/999999/",
+    ),
+    # --- the citizen's own 12345, assisted handling, benefits, the call-back rating ---
+    op(
+        "12345: the tracking page of a portal request (its filer; a tracking code otherwise)",
+        "GET",
+        lambda w: f"/12345/track/{w['portal_order']}/",
+        E(NOT_FOUND, owner=OK),
+        forged=lambda w: f"/12345/track/{FORGED_NUMBER}/",
+    ),
+    op(
+        "accounts: revoke a delegation (the person, or the helper giving it up)",
+        "POST",
+        lambda w: f"/accounts/delegations/{w['delegation']}/revoke/",
+        E(NOT_FOUND, anonymous=LOGIN, owner=REDIRECT, other_citizen=REDIRECT),
+        forged=lambda w: f"/accounts/delegations/{FORGED_UUID}/revoke/",
+        effect=_delegation_state,
+    ),
+    op(
+        "benefits: one of my offers",
+        "GET",
+        lambda w: f"/me/benefits/{w['offer']}/",
+        E(NOT_FOUND, anonymous=LOGIN, owner=OK),
+        forged=lambda w: "/me/benefits/999999/",
+    ),
+    op(
+        "benefits: confirm my offer (the holder only)",
+        "POST",
+        lambda w: f"/me/benefits/{w['offer']}/confirm/",
+        E(NOT_FOUND, anonymous=LOGIN, owner=REDIRECT),
+        forged=lambda w: "/me/benefits/999999/confirm/",
+        effect=_offer_state,
+    ),
+    op(
+        "reviews: the rating heard at the call-back (the region's agents and supervisors)",
+        "POST",
+        lambda w: f"/reviews/callback/{w['callback']}/",
+        E(NOT_FOUND, anonymous=LOGIN, agent=REDIRECT, supervisor=REDIRECT),
+        forged=lambda w: f"/reviews/callback/{FORGED_UUID}/",
+        data=lambda w: {"level": "5", "text": "", "idempotency_key": "matrix-callback"},
+        effect=_callback_state,
     ),
     op(
         "admin: an authenticator device (superusers only)",

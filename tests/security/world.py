@@ -98,6 +98,7 @@ def build() -> dict[str, Any]:
 
     review = _review(owner, application["item_case"])
     hotspot = _hotspot(order)
+    portal_order, delegation, offer, callback = _portal_and_after(owner, order)
     top = application["top"]
     _ids.clear()
     _ids.update(
@@ -130,8 +131,64 @@ def build() -> dict[str, Any]:
         invitation=str(review.invitation_id),
         rectification=review.rectification.pk,
         hotspot=hotspot.pk,
+        portal_order=portal_order.number,
+        delegation=str(delegation.pk),
+        offer=offer.pk,
+        callback=str(callback.pk),
     )
     return value()
+
+
+def _portal_and_after(owner: Any, order: Any) -> tuple[Any, Any, Any, Any]:
+    """The owner's 12345 request filed on the portal, their delegation to the other citizen
+    (apply and follow applications), a benefit offer of theirs (the senior allowance, as the
+    rule runner makes it) and the call-back invitation of the dispatched work order."""
+    import datetime
+
+    from django.utils import timezone
+
+    from onestop.accounts import services as accounts
+    from onestop.benefits.models import Offer
+    from onestop.core import crypto
+    from onestop.hotline import services as hotline
+    from onestop.reviews.models import Invitation
+
+    portal_order = hotline.ticket_file(
+        actor=owner,
+        request_type="consultation",
+        category="labor.wage-arrears",
+        description="How do I ask for wages my employer owes me?",
+        contact_phone="13800138001",
+        idempotency_key="matrix-portal",
+    )
+    other = _user(ROLES["other_citizen"] or "")
+    delegation = accounts.delegation_grant(
+        actor=owner,
+        helper_resident_id=crypto.decrypt_pii(other.resident_id_enc),
+        helper_name=other.real_name or "",
+        scopes=["cases"],
+        valid_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    offer = Offer.objects.create(
+        rule="senior",
+        holder=owner,
+        subject_index=owner.resident_id_index,
+        region_id=REGION,
+        department_id=f"{REGION}-civil-affairs",
+        status=Offer.Status.OFFERED,
+        process_key="benefit_senior",
+    )
+    now = timezone.now()
+    callback = Invitation.objects.create(
+        event_kind="order",
+        event_ref=order.number,
+        channel="callback",
+        region_id=REGION,
+        department_id=order.lead_department_id,
+        event_at=now,
+        expires_at=now + datetime.timedelta(days=30),
+    )
+    return portal_order, delegation, offer, callback
 
 
 def _hotspot(order: Any) -> Any:
