@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from onestop.core import languages
 from onestop.hotline import services as hotline_services
 from onestop.hotline.models import WorkOrder
 from onestop.open311 import catalogue, params, services
@@ -277,7 +278,8 @@ COMMON = [
         "lang",
         "Language of names and messages: a BCP 47 tag (zh, zh-CN, zh-Hans, en, en-GB, any "
         "case; `locale` is read too). Absent: the negotiated language; a language the node "
-        "does not speak answers 400.",
+        "does not speak answers 400; empty is absent, as for every GeoReport field.",
+        pattern=f"^$|{languages.TAG_PATTERN}",
     ),
 ]
 READ_SECURITY: list[dict[str, list[str]]] = [{}, {"Open311Key": []}]
