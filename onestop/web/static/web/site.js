@@ -17,13 +17,13 @@
     field.focus({ preventScroll: true });
     return true;
   }
-  // USWDS writes the texts of a file input in English only. On a page in another language the
-  // page carries them translated (web/_file_input_texts.html) and they replace the English
+  // USWDS writes the texts of a file input in English only. A page in another language carries
+  // them translated in data attributes (web/_file_input_texts.html); they replace the English
   // ones, also those USWDS writes later (a file chosen, a wrong type).
   function fileInputTexts() {
     var node = document.getElementById("os-file-input-texts");
     if (!node || !document.querySelector(".usa-file-input, input[type=file]")) return;
-    var t = JSON.parse(node.textContent);
+    var t = node.dataset;
     var rules = [
       [/^Drag files? here or choose from folder$/, function () { return t.drag + t.choose; }],
       [/^Drag files? here or$/, function () { return t.drag; }],
