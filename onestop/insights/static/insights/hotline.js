@@ -1,44 +1,14 @@
 /* Charts of the hotline dashboard (insights:hotline).
- *
- * The figures come from the JSON block <script type="application/json" id="insights-chart-data">
- * (data, never executed; CSP script-src 'self' allows no inline script). The tables on the page
- * hold the same figures and are the charts' text alternative. Needs ECharts (loaded before this
- * file, both deferred). */
+ * The shared set-up (the data block, drawing, resizing) is insights/charts.js. */
 (function () {
   "use strict";
-
-  function ready(fn) {
-    if (document.readyState !== "loading") {
-      fn();
-    } else {
-      document.addEventListener("DOMContentLoaded", fn);
-    }
-  }
 
   function percent(value) {
     return value === null || value === undefined ? "—" : value.toFixed(2) + " %";
   }
 
-  function draw(id, option, charts) {
-    var node = document.getElementById(id);
-    if (!node) {
-      return;
-    }
-    var chart = window.echarts.init(node, null, { renderer: "canvas" });
-    option.aria = { enabled: true };
-    option.animation = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    chart.setOption(option);
-    charts.push(chart);
-  }
-
-  ready(function () {
-    var block = document.getElementById("insights-chart-data");
-    if (!block || typeof window.echarts === "undefined") {
-      return;
-    }
-    var data = JSON.parse(block.textContent);
+  window.onestopCharts(function (data, draw) {
     var labels = data.labels;
-    var charts = [];
 
     if (data.departments.length) {
       draw(
@@ -59,7 +29,6 @@
             { name: labels.satisfaction, type: "bar", data: data.satisfaction },
           ],
         },
-        charts,
       );
     }
 
@@ -84,7 +53,6 @@
             },
           ],
         },
-        charts,
       );
     }
 
@@ -104,12 +72,7 @@
             },
           ],
         },
-        charts,
       );
     }
-
-    window.addEventListener("resize", function () {
-      charts.forEach(function (chart) { chart.resize(); });
-    });
   });
 })();

@@ -1,39 +1,10 @@
 /* Charts of the steering dashboard (insights:steering).
- *
- * The figures come from the JSON block <script type="application/json" id="insights-chart-data">
- * (data, never executed; CSP script-src 'self'). The tables on the page hold the same figures
- * and are the charts' text alternative. Needs ECharts (loaded before this file, both deferred). */
+ * The shared set-up (the data block, drawing, resizing) is insights/charts.js. */
 (function () {
   "use strict";
 
-  function ready(fn) {
-    if (document.readyState !== "loading") {
-      fn();
-    } else {
-      document.addEventListener("DOMContentLoaded", fn);
-    }
-  }
-
-  function draw(id, option, charts) {
-    var node = document.getElementById(id);
-    if (!node) {
-      return;
-    }
-    var chart = window.echarts.init(node, null, { renderer: "canvas" });
-    option.aria = { enabled: true };
-    option.animation = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    chart.setOption(option);
-    charts.push(chart);
-  }
-
-  ready(function () {
-    var block = document.getElementById("insights-chart-data");
-    if (!block || typeof window.echarts === "undefined") {
-      return;
-    }
-    var data = JSON.parse(block.textContent);
+  window.onestopCharts(function (data, draw) {
     var labels = data.labels;
-    var charts = [];
     var grid = { left: 8, right: 16, bottom: 8, top: 40, containLabel: true };
 
     draw(
@@ -49,7 +20,6 @@
           { name: labels.decided, type: "line", data: data.decided },
         ],
       },
-      charts,
     );
 
     draw(
@@ -69,7 +39,6 @@
           },
         ],
       },
-      charts,
     );
 
     draw(
@@ -90,7 +59,6 @@
           { name: labels.overdue, type: "bar", data: data.overdue },
         ],
       },
-      charts,
     );
 
     if (data.hotline_departments.length) {
@@ -112,12 +80,7 @@
             { name: labels.satisfaction, type: "bar", data: data.satisfaction },
           ],
         },
-        charts,
       );
     }
-
-    window.addEventListener("resize", function () {
-      charts.forEach(function (chart) { chart.resize(); });
-    });
   });
 })();
