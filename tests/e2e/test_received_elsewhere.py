@@ -20,14 +20,13 @@ import hashlib
 import json
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, worker_ports
+from tests.factories.nodes import ONESTOP, LiveNode, migrate_all, wait_until, worker_ports
 
 # One worker runs the module (`--dist loadgroup`): its two nodes are made once.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("live-nodes-received-elsewhere-browser")]
@@ -56,20 +55,6 @@ def _fingerprint(n: LiveNode) -> str:
     doc = json.loads(n.get("/.well-known/onestop-node.json"))
     key = next(k for k in doc["keys"] if k["use"] == "federation" and k["current"])
     return hashlib.sha256(base64.b64decode(key["public_key"])).hexdigest()
-
-
-def _ready(node: LiveNode, seconds: float = 600.0) -> None:
-    """Until the node answers a page: its worker warms its models up first (a minute or more
-    on a busy machine), and a browser's navigation would time out meanwhile."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            node.get("/accounts/login/")
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +100,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveNo
         for n in made.values():
             n.start()
         for n in made.values():
-            _ready(n)
+            wait_until(n.answers, seconds=600, what=f"node {n.region} answering")
         r.run("peer", "add", h.url, "--fingerprint", _fingerprint(h))
         h.run("peer", "add", r.url, "--fingerprint", _fingerprint(r))
         r.run("peer", "allow", H, "--in-types", R_IN, "--out-types", R_OUT)

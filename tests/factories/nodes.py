@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +71,16 @@ def drop_databases() -> None:
         ).fetchall()
         for (name,) in names:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def wait_until(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
+    """Poll `condition` (a live node's process, port or socket: something no event announces)
+    every 0.1 s until it holds; fail with `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds:.0f} s: {what}")
+        time.sleep(0.1)
 
 
 def worker_ports(*first: int) -> list[int]:
@@ -146,6 +156,14 @@ class LiveNode:
         with urllib.request.urlopen(self.url + path, timeout=60) as response:  # noqa: S310
             return str(response.read().decode())
 
+    def answers(self) -> bool:
+        """Whether the node serves a page (its worker warms its models up first)."""
+        try:
+            self.get("/accounts/login/")
+        except OSError:
+            return False
+        return True
+
     def start(self) -> None:
         if not self._port_free():
             pytest.fail(f"port {self.port} is taken")
@@ -175,10 +193,7 @@ class LiveNode:
             self.process.wait()
             # gunicorn's processes (children of `serve`) die a moment later: wait until the
             # port they listened on is free again, so the node can be restarted on it
-            for _ in range(300):
-                if self._port_free():
-                    break
-                time.sleep(0.1)
+            wait_until(self._port_free, seconds=30, what=f"port {self.port} freed after a kill")
         self.process = None
 
     def _port_free(self) -> bool:

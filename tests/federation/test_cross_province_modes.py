@@ -22,13 +22,20 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.factories.nodes import ONESTOP, LiveNode, make_nodes, peer, running, worker_ports
+from tests.factories.nodes import (
+    ONESTOP,
+    LiveNode,
+    make_nodes,
+    peer,
+    running,
+    wait_until,
+    worker_ports,
+)
 
 # One worker runs the whole module (`make test` uses `--dist loadgroup`): its
 # module-scoped set-up is made once, and its tests see each other's order.
@@ -317,10 +324,11 @@ def test_a_joint_bundle_survives_its_handling_node_killed(nodes: dict[str, LiveN
         [*ONESTOP, "outbox", "deliver"], env=r.env(), stdout=subprocess.PIPE, text=True
     )
     try:
-        for _ in range(600):
-            if _established(h.port) > before or deliverer.poll() is not None:
-                break
-            time.sleep(0.1)
+        wait_until(
+            lambda: _established(h.port) > before or deliverer.poll() is not None,
+            seconds=60,
+            what="R's forward reaching H's socket",
+        )
         assert _established(h.port) > before  # R's forward is in flight
     finally:
         h.kill()
