@@ -9,7 +9,8 @@ received. Outages: `delay` (seconds slept before answering: a timeout), `status`
 request with this status: 500, 403 ...), `malformed` (a body that is not the contract's JSON),
 `stop()` (the port closed: connection refused) and `start()` again (recovery, same port).
 
-Ports: 8500–8529, half of the range per pytest-xdist worker.
+Ports: 8500–8529, half of the range per pytest-xdist worker, shifted by ONESTOP_TEST_PORT_OFFSET
+(as the live nodes' ports are), so two checkouts can run their suites at once.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def _ports() -> range:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     number = int(worker[2:]) if worker[2:].isdigit() else 0
     half = len(PORTS) // 2
-    start = PORTS.start + (number % 2) * half
+    offset = int(os.environ.get("ONESTOP_TEST_PORT_OFFSET", "0"))
+    start = PORTS.start + offset + (number % 2) * half
     return range(start, start + half)
 
 
