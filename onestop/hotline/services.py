@@ -432,6 +432,16 @@ def _accept(
     found = category if isinstance(category, Category) else _category(category)
     lat = _coordinate(latitude, low=-90, high=90, field=_("latitude"))
     lon = _coordinate(longitude, low=-180, high=180, field=_("longitude"))
+    if (
+        lat is not None
+        and lon is not None
+        and not org_selectors.in_region(region_code, float(lat), float(lon))
+    ):
+        raise ValidationFailed(
+            _("The location is outside region %(region)s, which this hotline serves.")
+            % {"region": region_code},
+            code="location_outside_region",
+        )
     address = _text(address, field=_("address"), required=False, limit=300)
     township = _text(township, field=_("township"), required=False, limit=100)
     body = _fingerprint(

@@ -32,7 +32,6 @@ from onestop.hotline.models import WorkOrder
 from onestop.open311 import catalogue, keys, policies, selectors
 from onestop.open311.keys import hash_key
 from onestop.open311.models import ApiClient, PublicService
-from onestop.org import selectors as org_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -263,17 +262,9 @@ def request_create(
     if not data.service_code:
         raise ValidationFailed(_("service_code is required."), code="missing_service_code")
     category = selectors.service_for_intake(code=data.service_code)
+    # A location outside the client's region is refused by the intake itself
+    # (`hotline.services`), as for every channel.
     lat, lon = _location(data)
-    if (
-        lat is not None
-        and lon is not None
-        and not org_selectors.in_region(client.region, float(lat), float(lon))
-    ):
-        raise ValidationFailed(
-            _("The location is outside region %(region)s, which this hotline serves.")
-            % {"region": client.region},
-            code="location_outside_region",
-        )
     description = _check_text(data)
     attributes = _attributes(data.attributes, data.service_code)
     key = (idempotency_key or "").strip()

@@ -84,6 +84,8 @@ def test_create_with_idempotency_key_returns_the_same_order(world):
         ({"latitude": "95.0"}, 422, "invalid"),  # bounds in the document
         ({"longitude": "181"}, 422, "invalid"),
         ({"contact_phone": None}, 422, "invalid"),
+        # A point in the sea east of Shanghai: valid coordinates, not this hotline's region.
+        ({"latitude": 31.0, "longitude": 123.5}, 400, "location_outside_region"),
     ],
 )
 def test_bad_intake_is_refused_and_nothing_is_written(world, change, status, code):
