@@ -23,6 +23,7 @@ pytestmark = pytest.mark.seed_skip(
     "open311",
     "hotline-routing",
     "hotline-demo",
+    "insights-demo",
     "knowledge-articles",
     "search-index",
 )
