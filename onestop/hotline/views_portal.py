@@ -188,8 +188,7 @@ def _acting_uncovered(request: HttpRequest) -> bool:
     does not reach this page: the request would be filed in the helper's own name, so the
     form is not offered until they choose that (stop acting for the person)."""
     return (
-        getattr(request, "acting_for", None) is not None
-        and getattr(request, "agent", None) is None
+        getattr(request, "acting_for", None) is not None and getattr(request, "agent", None) is None
     )
 
 

@@ -628,7 +628,9 @@ def callback_rating(request: HttpRequest, *, order: Any, **kwargs: Any) -> dict[
             prefix="rating",
             auto_id="cbr-%s",
         )
-        return {"callback_rating_fields": {"template": "reviews/_callback_fields.html", "form": form}}
+        return {
+            "callback_rating_fields": {"template": "reviews/_callback_fields.html", "form": form}
+        }
     state = selectors.order_invitation(number=order.number, channel=Channel.CALLBACK)
     if state is None or not policies.can(request.user, policies.SUBMIT, state.invitation):
         return {}

@@ -56,7 +56,8 @@ def test_opt_out_and_in_from_my_space(client: Client, login: Any, citizen: User)
     assert "you opted out" in client.get("/me/benefits/").content.decode()
     page = client.get(f"/me/benefits/{offer.pk}/").content.decode()
     assert 'id="offer-still-open"' in page
-    assert 'id="confirm"' in page and 'id="decline"' in page
+    assert 'id="confirm"' in page
+    assert 'id="decline"' in page
     assert client.post(f"/me/benefits/{offer.pk}/decline/").status_code == 302
     offer.refresh_from_db()
     assert offer.status == Offer.Status.DECLINED
