@@ -42,8 +42,10 @@ def _my_cases(page: Any, axe_journey: Any, base: str) -> None:
     page.goto(base + "/me/cases/")
     rows = page.locator("#my-cases tbody tr")
     expect(rows.first).to_be_visible()
-    # Stacked: each row a block, each cell labelled by its column.
-    assert rows.first.evaluate("(row) => getComputedStyle(row).display") == "block"
+    # Stacked: no column heads, each cell a block of its own labelled by its column.
+    expect(page.locator("#my-cases thead")).to_be_hidden()
+    cell = page.locator("#my-cases tbody td[data-label]").first
+    assert cell.evaluate("(td) => getComputedStyle(td).display") == "block"
     assert page.locator("#my-cases tbody td[data-label]").count() >= 4
     _no_sideways_scroll(page)
     axe_journey.check(page)
