@@ -61,7 +61,7 @@ def demo_usernames() -> list[str]:
     people = {
         person["username"]
         for entry in regions.values()
-        for person in (entry.get("citizen"), entry.get("business"))
+        for person in (entry.get("citizen"), entry.get("citizen2"), entry.get("business"))
         if person
     }
     return [*sorted(people), ADMIN[0], *(name for name, _real_name, _roles in STAFF)]
@@ -130,11 +130,14 @@ def seed_accounts(region: str | None = None) -> str:
     region = region or seeding.node_region()
     people = demo_people(region)
     created = 0
-    citizen, business = people.get("citizen"), people.get("business")
-    if citizen and not User.objects.filter(username=citizen["username"]).exists():
-        user = services.citizen_register(password=DEMO_PASSWORD, **citizen)
-        _verify_online(user)
-        created += 1
+    business = people.get("business")
+    # citizen2: a second citizen with a resident ID, for the assisted-handling demos (one acts
+    # for the other with recorded consent).
+    for citizen in (people.get("citizen"), people.get("citizen2")):
+        if citizen and not User.objects.filter(username=citizen["username"]).exists():
+            user = services.citizen_register(password=DEMO_PASSWORD, **citizen)
+            _verify_online(user)
+            created += 1
     if business and not User.objects.filter(username=business["username"]).exists():
         _verify_online(services.business_register(password=DEMO_PASSWORD, **business))
         created += 1
@@ -164,7 +167,11 @@ def seed_accounts(region: str | None = None) -> str:
             created += _ensure_roles(existing, roles)
     devices = _demo_authenticators([ADMIN[0], *(name for name, _n, _r in staff)])
     names = [
-        *(person["username"] for person in (citizen, business) if person),
+        *(
+            person["username"]
+            for person in (people.get("citizen"), people.get("citizen2"), business)
+            if person
+        ),
         ADMIN[0],
         *(name for name, _n, _r in staff),
     ]

@@ -75,6 +75,7 @@ class OfferEvent(models.Model):
         OFFERED = "offered", _("Offered")
         GRANTED = "granted", _("Granted without confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
         OPTED_OUT = "opted_out", _("Opted out")
         OPTED_IN = "opted_in", _("Opted in again")
 

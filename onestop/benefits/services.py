@@ -345,7 +345,10 @@ def offer_confirm(*, actor: Any, offer_id: Any) -> Offer:
             return offer
         if offer.status == Status.DECLINED:
             raise Conflict(
-                _("You opted out of this benefit. Opt in again to have it offered anew."),
+                _(
+                    "You declined this offer. Opt out and in again under “Benefits we check "
+                    "for you” to have it offered anew."
+                ),
                 code="offer_declined",
             )
         offer.status = Status.CONFIRMED
@@ -369,9 +372,42 @@ def _rule_or_error(rule_key: str) -> Rule:
     return rule
 
 
+def offer_decline(*, actor: Any, offer_id: int) -> Offer:
+    """The holder declines an offer waiting for confirmation: ``offered`` → ``declined``, event
+    ``declined``. Declining again changes nothing; a confirmed or granted offer is a
+    `Conflict`. Only the holder (`PermissionDenied` for anyone else; `NotFound` for no such
+    offer)."""
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
+        if offer is None:
+            raise NotFound(_("There is no such benefit offer."))
+        if not policies.can(actor, policies.CONFIRM, offer):
+            raise PermissionDenied(_("Only the person the offer is made to may decline it."))
+        if offer.status == Status.DECLINED:
+            return offer
+        if offer.status != Status.OFFERED:
+            raise Conflict(
+                _("This benefit is already yours; there is nothing to decline."),
+                code="offer_not_waiting",
+            )
+        offer.status = Status.DECLINED
+        offer.declined_at = timezone.now()
+        offer.save(update_fields=["status", "declined_at"])
+        _event(
+            holder=offer.holder,
+            rule=offer.rule,
+            kind=Kind.DECLINED,
+            offer=offer,
+            actor_id=str(actor.pk),
+        )
+    return offer
+
+
 def opt_out(*, actor: Any, rule_key: str) -> OptOut:
-    """The person does not want `rule_key` offered any more: no data is fetched for it from
-    now on, and an offer still waiting for confirmation is declined. Idempotent."""
+    """The person does not want `rule_key` offered any more: no data is fetched for it and
+    nothing new is offered from now on. An offer already waiting for confirmation stays as it
+    is, to be confirmed or declined (`offer_decline`): opting out is for the future only.
+    Idempotent."""
     rule = _rule_or_error(rule_key)
     if not policies.can(actor, policies.OPT_OUT, rule) or actor.kind not in rule.subject_kinds:
         raise PermissionDenied(_("Only the person concerned may opt out of a benefit."))
@@ -381,29 +417,14 @@ def opt_out(*, actor: Any, rule_key: str) -> OptOut:
             return existing
         choice = OptOut(holder=actor, rule=rule.key)
         choice.save()
-        now = timezone.now()
-        waiting = list(
-            Offer.objects.select_for_update().filter(
-                holder=actor, rule=rule.key, status=Status.OFFERED
-            )
-        )
-        for offer in waiting:
-            offer.status = Status.DECLINED
-            offer.declined_at = now
-            offer.save(update_fields=["status", "declined_at"])
-        _event(
-            holder=actor,
-            rule=rule.key,
-            kind=Kind.OPTED_OUT,
-            offer=waiting[0] if waiting else None,
-            actor_id=str(actor.pk),
-        )
+        _event(holder=actor, rule=rule.key, kind=Kind.OPTED_OUT, offer=None, actor_id=str(actor.pk))
     return choice
 
 
 def opt_in(*, actor: Any, rule_key: str) -> bool:
-    """Undo an opt-out: an offer declined by it waits for confirmation again, and the rule is
-    checked again from the next check on. Returns whether there was an opt-out to undo."""
+    """Undo an opt-out: the rule is checked again from the next check on, and an offer the
+    person declined waits for confirmation again (opting in is asking for the benefit anew).
+    Returns whether there was an opt-out to undo."""
     rule = _rule_or_error(rule_key)
     if not policies.can(actor, policies.OPT_OUT, rule) or actor.kind not in rule.subject_kinds:
         raise PermissionDenied(_("Only the person concerned may opt out of a benefit."))

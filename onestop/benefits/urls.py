@@ -10,5 +10,6 @@ urlpatterns = [
     path("me/benefits/opt-in/", views.opt_in, name="opt_in"),
     path("me/benefits/<int:pk>/", views.my_offer, name="my_offer"),
     path("me/benefits/<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("me/benefits/<int:pk>/decline/", views.decline, name="decline"),
     path("benefits/console/", views.console, name="console"),
 ]

@@ -64,6 +64,20 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("benefits:my_offer", args=[offer.pk]))
 
 
+@login_required
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.offer_decline(actor=request.user, offer_id=pk)
+    except (NotFound, PermissionDenied):  # nobody learns of another person's offer
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Declined. This offer is closed."))
+    return HttpResponseRedirect(reverse("benefits:my_offer", args=[pk]))
+
+
 def _back(request: HttpRequest) -> str:
     target = request.POST.get("next", "")
     # only our own pages of "my space"
@@ -80,7 +94,13 @@ def opt_out(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Done: this benefit will not be offered to you any more."))
+        messages.success(
+            request,
+            _(
+                "Done: this benefit will not be offered to you any more. An offer already "
+                "made stays until you confirm or decline it."
+            ),
+        )
     return HttpResponseRedirect(_back(request))
 
 

@@ -11,7 +11,7 @@ page from its form; a field a step needs and the caller did not send is a 400
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,9 @@ class StepInput:
     master: str | None = None
     service: str | None = None
     reference: str = ""
+    # The rating heard at the call-back (level, indicators, text, idempotency_key), passed on
+    # unread to `hooks.on_callback` listeners (reviews).
+    rating: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def _callback(actor: Any, order: WorkOrder, given: StepInput) -> Done:
         satisfied=satisfied,
         resolved=bool(_need(given.resolved, "resolved")),
         note=given.note,
+        rating=given.rating,
     )
     if satisfied:
         return Done(done, _("The callback was recorded and the work order closed."))

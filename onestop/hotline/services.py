@@ -973,14 +973,23 @@ def ticket_reply(*, actor: Any, order: WorkOrder, text: str) -> WorkOrder:
 
 
 def ticket_callback(
-    *, actor: Any, order: WorkOrder, satisfied: bool, resolved: bool, note: str = ""
+    *,
+    actor: Any,
+    order: WorkOrder,
+    satisfied: bool,
+    resolved: bool,
+    note: str = "",
+    rating: Mapping[str, Any] | None = None,
 ) -> WorkOrder:
     """The hotline calls the citizen back (回访). Satisfied: closed. Unsatisfied: reopened and
-    dispatched again to the same department, with new due times."""
+    dispatched again to the same department, with new due times. `rating` is the rating heard
+    on the call (for `hooks.on_callback` listeners: `reviews` records it before the order
+    closes; bad input there undoes the whole call-back)."""
     text = _text(note, field=_("note"), required=False, limit=MAX_TEXT)
     action = "callback_satisfied" if satisfied else "callback_unsatisfied"
     with transaction.atomic():
         locked, step = _begin(actor, order, action)
+        hooks.callback_taken(locked, actor=actor, satisfied=satisfied, rating=rating)
         locked.callback_satisfied, locked.callback_resolved = satisfied, resolved
         fields = ["callback_satisfied", "callback_resolved"]
         if satisfied:

@@ -501,6 +501,12 @@ def _step_input(post: Any) -> actions.StepInput:
         master=post.get("master", ""),
         service=post.get("service", ""),
         reference=post.get("reference", ""),
+        rating={
+            "level": post.get("rating-level", ""),
+            "indicators": post.getlist("rating-indicators"),
+            "text": post.get("rating-text", ""),
+            "idempotency_key": post.get("rating-idempotency_key", ""),
+        },
     )
 
 

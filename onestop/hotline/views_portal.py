@@ -170,6 +170,7 @@ def _file_page(
 ) -> HttpResponse:
     region = str(settings.NODE_REGION)
     context = {
+        "acting_uncovered": _acting_uncovered(request),
         "form": form,
         "map": region_map(region),
         "topics": _topics(),
@@ -180,6 +181,15 @@ def _file_page(
     response["Permissions-Policy"] = PERMISSIONS
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _acting_uncovered(request: HttpRequest) -> bool:
+    """A helper acting for someone (`accounts.middleware.ActingForMiddleware`) whose delegation
+    does not reach this page: the request would be filed in the helper's own name, so the
+    form is not offered until they choose that (stop acting for the person)."""
+    return (
+        getattr(request, "acting_for", None) is not None and getattr(request, "agent", None) is None
+    )
 
 
 def _initial(request: HttpRequest) -> dict[str, Any]:
@@ -216,6 +226,9 @@ def file_request(request: HttpRequest) -> HttpResponse:
         except throttle.TooManyRequests as exc:
             return throttle.too_many_page(request, exc)
     form = FileForm(request.POST, request.FILES, region=region)
+    if _acting_uncovered(request):
+        # Nothing is filed in the helper's name by mistake: they choose that first.
+        return _file_page(request, FileForm(initial=_initial(request), region=region), status=409)
     if not form.is_valid():
         return _file_page(request, form, status=400, summary=_error_summary(form))
     data = form.cleaned_data

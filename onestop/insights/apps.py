@@ -8,5 +8,6 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        # notices: the hotspot message (notify.templates); consoles: the staff navigation
-        from onestop.insights import consoles, notices  # noqa: F401
+        # notices: the hotspot message (notify.templates); consoles: the staff navigation;
+        # seed: the demo hotspot step
+        from onestop.insights import consoles, notices, seed  # noqa: F401

@@ -19,4 +19,5 @@ class ReviewsConfig(AppConfig):
         cases_hooks.provide_rating_link(services.visit_link)
         hotline_hooks.on_order_closed(services.order_invite)
         hotline_hooks.on_order_replied(services.order_portal_invite)
+        hotline_hooks.on_callback(services.order_callback_rate)
         figures.provide("reviews.stats", selectors.stats)

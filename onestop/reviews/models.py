@@ -177,6 +177,12 @@ class Review(models.Model):
     def is_bad(self) -> bool:
         return self.level in BAD_LEVELS
 
+    @property
+    def heard_at_callback(self) -> bool:
+        """Recorded by a 12345 agent from what the citizen said at the call-back, not by the
+        citizen: pages tell the citizen so instead of calling it "your rating"."""
+        return self.channel == Channel.CALLBACK
+
 
 class Rectification(models.Model):
     """The closed loop of a bad review (差评整改): the department calls the reviewer back within

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -339,20 +339,11 @@ def order_invite(order: Any, *, actor: Any) -> list[Invitation]:
     """Invite the caller of the closed work order `order` to rate its handling: by SMS link,
     and at the call-back (the agent who called back takes the rating). Idempotent. Listener of
     `hotline.hooks`, inside the closing transaction."""
-    from onestop.hotline import selectors as hotline_selectors
     from onestop.hotline import services as hotline_services
 
     recipients = hotline_services.ticket_recipients(order)
     phone = next((r["phone"] for r in recipients if r["number"] == order.number), "")
-    fields = {
-        "region_id": order.region,
-        "reviewer_index": order.contact_index,
-        "department_id": order.lead_department_id,
-        "staff": hotline_selectors.order_replier(order),
-        "title": str(order.category.name_zh)[:300],
-        "event_at": order.closed_at or _now(),
-    }
-    fields["expires_at"] = _expiry(fields["event_at"])
+    fields = _order_fields(order)
     made = []
     callback = _invite(
         event_kind=EventKind.ORDER, event_ref=order.number, channel=Channel.CALLBACK, fields=fields
@@ -375,6 +366,62 @@ def order_invite(order: Any, *, actor: Any) -> list[Invitation]:
                 dedupe_key=f"reviews.invited:{sms.pk}",
             )
     return made
+
+
+def _order_fields(order: Any) -> dict[str, Any]:
+    """What an invitation of a work order is tied to: region, department, the officer who
+    replied, the category as title, the time."""
+    from onestop.hotline import selectors as hotline_selectors
+
+    fields = {
+        "region_id": order.region,
+        "reviewer_index": order.contact_index,
+        "department_id": order.lead_department_id,
+        "staff": hotline_selectors.order_replier(order),
+        "title": str(order.category.name_zh)[:300],
+        "event_at": order.closed_at or _now(),
+    }
+    fields["expires_at"] = _expiry(fields["event_at"])
+    return fields
+
+
+def order_callback_rate(
+    order: Any, *, actor: Any, satisfied: bool, rating: Mapping[str, Any] | None
+) -> Review | None:
+    """The rating the citizen gave on the call-back, entered by the agent in the call-back's
+    form: recorded (`review_submit` on the order's ``callback`` invitation, made here if need
+    be) before the order closes. No level: nothing recorded (the citizen did not want to rate;
+    the SMS link still invites them). A level with "not satisfied (reopen)" is refused: the
+    order is rated when it closes. Listener of `hotline.hooks.on_callback`, inside the
+    call-back's transaction, so bad input undoes the call-back."""
+    given = rating or {}
+    level = str(given.get("level") or "").strip()
+    if not level:
+        return None
+    if not satisfied:
+        raise ValidationFailed(
+            _(
+                "A rating is recorded when the work order closes: the citizen is not satisfied, "
+                "so the order reopens; leave the rating empty."
+            ),
+            code="rating_on_reopen",
+            details={"field": "rating-level"},
+        )
+    fields = _order_fields(order)
+    _invite(
+        event_kind=EventKind.ORDER, event_ref=order.number, channel=Channel.CALLBACK, fields=fields
+    )
+    invitation = Invitation.objects.get(
+        event_kind=EventKind.ORDER, event_ref=order.number, channel=Channel.CALLBACK
+    )
+    return review_submit(
+        actor=actor,
+        invitation=invitation,
+        level=level,
+        indicators=list(given.get("indicators") or []),
+        text=str(given.get("text") or ""),
+        idempotency_key=str(given.get("idempotency_key") or "") or None,
+    )
 
 
 def order_portal_invite(order: Any, *, actor: Any) -> Invitation | None:

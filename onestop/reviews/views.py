@@ -618,8 +618,19 @@ def order_rating(
 
 @registry.provides("hotline_order")
 def callback_rating(request: HttpRequest, *, order: Any, **kwargs: Any) -> dict[str, Any]:
-    """The staff page of a closed work order: the form where the agent who called the citizen
-    back enters the rating heard on the phone (the ``callback`` invitation)."""
+    """The staff page of a work order. Replied (waiting for the call-back): the rating heard on
+    the phone as part of the call-back's form (posted with it to the hotline's ``callback``
+    step, which hands it to `services.order_callback_rate` before the order closes). Closed:
+    the rating recorded at the call-back, and a form to correct it (a new version)."""
+    if order.status == "replied":
+        form = RateForm(
+            initial={"idempotency_key": services.new_idempotency_key()},
+            prefix="rating",
+            auto_id="cbr-%s",
+        )
+        return {
+            "callback_rating_fields": {"template": "reviews/_callback_fields.html", "form": form}
+        }
     state = selectors.order_invitation(number=order.number, channel=Channel.CALLBACK)
     if state is None or not policies.can(request.user, policies.SUBMIT, state.invitation):
         return {}

@@ -194,10 +194,9 @@ def test_an_opt_out_is_honoured(citizen: User):
     services.opt_out(actor=citizen, rule_key="newborn-insurance")
     services.opt_out(actor=citizen, rule_key="newborn-insurance")  # idempotent
     offer = Offer.objects.get(holder=citizen, rule="newborn-insurance")
-    assert offer.status == Status.DECLINED
+    # Opting out is for the future: the offer already made still waits for an answer.
+    assert offer.status == Status.OFFERED
     assert OptOut.objects.filter(holder=citizen).count() == 1
-    with pytest.raises(Conflict):
-        services.offer_confirm(actor=citizen, offer_id=offer.pk)
 
     index = subject_index_of(citizen)
     fetches = AccessRecord.objects.filter(
@@ -212,13 +211,34 @@ def test_an_opt_out_is_honoured(citizen: User):
         ).count()
         == fetches
     )
-    assert Offer.objects.get(pk=offer.pk).status == Status.DECLINED
+    assert Offer.objects.count() == 2  # nothing new offered
     assert list(OfferEvent.objects.filter(kind="opted_out").values_list("rule", flat=True)) == [
         "newborn-insurance"
     ]
+    # The waiting offer is still the holder's to confirm or decline; declined, it is closed.
+    services.offer_decline(actor=citizen, offer_id=offer.pk)
+    services.offer_decline(actor=citizen, offer_id=offer.pk)  # again: nothing changes
+    assert Offer.objects.get(pk=offer.pk).status == Status.DECLINED
+    assert OfferEvent.objects.filter(kind="declined", offer=offer).count() == 1
+    with pytest.raises(Conflict):
+        services.offer_confirm(actor=citizen, offer_id=offer.pk)
 
     assert services.opt_in(actor=citizen, rule_key="newborn-insurance") is True
     assert Offer.objects.get(pk=offer.pk).status == Status.OFFERED
+
+
+def test_a_waiting_offer_is_confirmed_after_opting_out(citizen: User, users: dict[str, User]):
+    services.subject_check(holder=citizen, today=TODAY)
+    offer = Offer.objects.get(holder=citizen, rule="newborn-insurance")
+    services.opt_out(actor=citizen, rule_key="newborn-insurance")
+    # Nobody else declines it for them.
+    for actor in (users["officer-yb"], users["business"]):
+        with pytest.raises(PermissionDenied):
+            services.offer_decline(actor=actor, offer_id=offer.pk)
+    assert services.offer_confirm(actor=citizen, offer_id=offer.pk).status == Status.CONFIRMED
+    with pytest.raises(Conflict):  # a confirmed offer is not declined
+        services.offer_decline(actor=citizen, offer_id=offer.pk)
+    assert Offer.objects.get(pk=offer.pk).status == Status.CONFIRMED
 
 
 def test_opting_out_is_for_oneself_only(citizen: User, users: dict[str, User]):

@@ -52,8 +52,16 @@ def test_opt_out_and_in_from_my_space(client: Client, login: Any, citizen: User)
     assert (done.status_code, done["Location"]) == (302, "/me/benefits/")
     assert OptOut.objects.filter(holder=citizen, rule="newborn-insurance").exists()
     offer.refresh_from_db()
-    assert offer.status == Offer.Status.DECLINED
+    assert offer.status == Offer.Status.OFFERED  # for the future only
     assert "you opted out" in client.get("/me/benefits/").content.decode()
+    page = client.get(f"/me/benefits/{offer.pk}/").content.decode()
+    assert 'id="offer-still-open"' in page
+    assert 'id="confirm"' in page
+    assert 'id="decline"' in page
+    assert client.post(f"/me/benefits/{offer.pk}/decline/").status_code == 302
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.DECLINED
+    assert 'id="offer-declined"' in client.get(f"/me/benefits/{offer.pk}/").content.decode()
 
     client.post("/me/benefits/opt-in/", {"rule": "newborn-insurance"})
     assert not OptOut.objects.exists()
@@ -72,6 +80,7 @@ def test_nobody_else_opens_or_confirms_an_offer(
         login(other)
         assert client.get(url).status_code == 404
         assert client.post(url + "confirm/").status_code == 404
+        assert client.post(url + "decline/").status_code == 404
     offer.refresh_from_db()
     assert offer.status == Offer.Status.OFFERED
     assert client.get("/me/benefits/999999/").status_code == 404

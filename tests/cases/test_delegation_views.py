@@ -65,10 +65,33 @@ def test_grant_act_for_and_revoke(citizen: User, daughter: User, newborn_case: C
     own = helper.get("/accounts/me/")
     assert own.context["account"].pk == daughter.pk
     assert 'id="acting-banner"' in own.content.decode()
-    # a 12345 request is not covered: the form says it is filed in the helper's own name
+    # a 12345 request is not covered: the page says so and offers to file in the helper's
+    # own name (stop acting for the person) instead of the form; a post files nothing
     portal = helper.get("/12345/").content.decode()
     assert 'id="portal-acting"' in portal
-    assert "filed in your own name, not for 张伟" in portal
+    assert "consent for assisted handling does not cover 12345 requests" in portal
+    assert 'id="portal-own-name"' in portal
+    assert 'id="portal-form"' not in portal
+    from onestop.hotline.models import WorkOrder
+
+    sent = helper.post(
+        "/12345/",
+        {
+            "request_type": "complaint",
+            "category": "public-security.public-order",
+            "description": "Noise every night.",
+            "contact_phone": "13600136000",
+            "idempotency_key": "walk15-acting",
+        },
+    )
+    assert sent.status_code == 409
+    assert not WorkOrder.objects.exists()
+
+    # "File it in my own name": the helper acts for themself again and gets the form
+    own_name = helper.post("/accounts/acting/", {"delegation": "", "next": "/12345/"})
+    assert own_name["Location"] == "/12345/"
+    assert 'id="portal-form"' in helper.get("/12345/").content.decode()
+    helper.post("/accounts/acting/", {"delegation": str(delegation.pk)})
 
     # the person revokes: the helper's next request is theirs again
     revoked = mother.post(f"/accounts/delegations/{delegation.pk}/revoke/")

@@ -104,6 +104,7 @@ CASES_SKIP_STEPS = {
     "hotline-catalogue",
     "hotline-routing",
     "hotline-demo",
+    "insights-demo",
     "open311",
     "knowledge-articles",
     "search-index",

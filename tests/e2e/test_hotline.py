@@ -18,7 +18,9 @@ PS = "371121-public-security"
 # department returns it as a police matter, and the supervisor sends it to public security.
 CALL = "公司拖欠我三个月工资，老板还威胁要打人"
 # A complaint (no knowledge-base search) from call to callback: no cases, e-licences, Open311.
-pytestmark = pytest.mark.seed_skip("cases-demo", "credentials", "sharing-demo", "open311")
+pytestmark = pytest.mark.seed_skip(
+    "cases-demo", "credentials", "sharing-demo", "open311", "insights-demo"
+)
 
 
 def _order(number: str):

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.seed_skip(
     "open311",
     "hotline-routing",
     "hotline-demo",
+    "insights-demo",
     "knowledge-articles",
     "search-index",
 )
@@ -106,15 +107,24 @@ def _rate(page: Any, tracking: str, axe_journey: Any) -> None:
 
 
 def _call_back(page: Any, base: str, axe_journey: Any, number: str) -> None:
+    """The agent records the rating heard on the phone in the call-back's own form: the rating
+    is recorded first, then the order closes (one submission)."""
     sign_in(page, base, "agent")
     page.goto(base + f"/hotline/orders/{number}/")
-    page.locator("form[action$='/callback/'] button[type=submit]").click()
-    page.wait_for_url(re.compile(rf"/hotline/orders/{number}/$"))
-    expect(page.locator("#callback-rate-form")).to_be_visible()
+    callback = page.locator("form[action$='/callback/']")
+    expect(callback.locator("#callback-rating-fields")).to_be_visible()
     axe_journey.check(page)
-    _tick(page, "#callback-rate-form input[name=level][value='4']")
-    page.locator("#callback-rate-form button[type=submit]").click()
-    page.wait_for_url(re.compile(rf"/hotline/orders/{number}/"))
+    # A rating with "not satisfied (reopen)" is refused and changes nothing.
+    _tick(page, "#cb-sat-no")
+    _tick(page, "form[action$='/callback/'] input[name='rating-level'][value='4']")
+    callback.locator("button[type=submit]").click()
+    expect(page.locator(".usa-alert--error")).to_be_visible()
+    assert _order(number).status == "replied"
+    callback = page.locator("form[action$='/callback/']")
+    _tick(page, "#cb-sat-yes")
+    _tick(page, "form[action$='/callback/'] input[name='rating-level'][value='4']")
+    callback.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/hotline/orders/{number}/$"))
     expect(page.locator("#callback-rating-current")).to_be_visible()
     axe_journey.check(page)
 
@@ -148,6 +158,8 @@ def test_a_citizen_files_a_request_and_rates_the_reply(
     page.context.clear_cookies()
     page.goto(tracking)
     expect(page.locator("#track-reply")).to_be_visible()
+    # The rating the agent heard is not called the citizen's own.
+    expect(page.locator("#track-rating-by-agent")).to_be_visible()
     axe_journey.check(page)
     page.goto(base + "/12345/")
     expect(page.locator("#region-map")).to_be_visible()

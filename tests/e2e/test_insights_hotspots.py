@@ -18,6 +18,7 @@ from tests.insights.test_hotspots import order
 pytestmark = pytest.mark.seed_skip(
     "hotline-routing",
     "hotline-demo",
+    "insights-demo",
     "cases-demo",
     "credentials",
     "sharing-demo",

@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 
 # Browses and searches the catalogue, signed out: no hotline, Open311, cases or e-licences.
 pytestmark = pytest.mark.seed_skip(
-    "hotline-routing", "hotline-demo", "open311", "cases-demo", "sharing-demo", "credentials"
+    "hotline-routing",
+    "hotline-demo",
+    "insights-demo",
+    "open311",
+    "cases-demo",
+    "sharing-demo",
+    "credentials",
 )
 
 

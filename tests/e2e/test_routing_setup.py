@@ -18,6 +18,7 @@ pytestmark = pytest.mark.seed_skip(
     "item-processes",
     "hotline-routing",
     "hotline-demo",
+    "insights-demo",
     "open311",
     "knowledge-articles",
     "search-index",

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.seed_skip(
     "hotline-catalogue",
     "hotline-routing",
     "hotline-demo",
+    "insights-demo",
     "open311",
     "knowledge-articles",
     "search-index",

@@ -147,3 +147,83 @@ def test_a_portal_request_merged_into_another_is_invited_with_its_master(
     invitation = Invitation.objects.get(event_ref=mine.number)
     assert (invitation.channel, invitation.department_id) == (Channel.PORTAL, PS)
     assert not Invitation.objects.filter(event_ref=master.number).exists()  # taken by phone
+
+
+def test_the_rating_is_taken_in_the_call_back_and_the_order_closes_after(
+    make: Any, world: Any
+) -> None:
+    """Walk #15.2: one call-back form records the rating heard on the phone first, then
+    closes the order; bad input there changes nothing (the order stays replied)."""
+    agent = world["agent"]
+    order = _replied(make(), world)
+    url = reverse("hotline:order", args=[order.number])
+    client = client_for(agent)
+    page = client.get(url).content.decode()
+    assert 'id="callback-rating-fields"' in page
+    assert 'name="rating-level"' in page
+    callback = reverse("hotline:action", args=[order.number, "callback"])
+    base = {"satisfied": "yes", "resolved": "yes", "note": ""}
+    # A bad level without a reason: refused, the order still replied, nothing recorded.
+    refused = client.post(callback, {**base, "rating-level": "1"})
+    assert refused.status_code == 400
+    assert "choose at least one reason" in refused.content.decode()
+    # A rating with "not satisfied (reopen)": refused as well.
+    reopen = client.post(callback, {**base, "satisfied": "no", "rating-level": "4"})
+    assert reopen.status_code == 400
+    order.refresh_from_db()
+    assert (order.status, Review.objects.count(), Invitation.objects.count()) == ("replied", 0, 0)
+
+    done = client.post(
+        callback,
+        {**base, "rating-level": "2", "rating-indicators": ["not_solved"], "rating-text": "Slow"},
+    )
+    assert done.status_code == 302
+    order.refresh_from_db()
+    review = Review.objects.get()
+    assert order.status == "closed"
+    assert (review.channel, review.level, review.indicators, review.author) == (
+        Channel.CALLBACK,
+        2,
+        ["not_solved"],
+        None,
+    )
+    assert review.created_at <= order.closed_at  # recorded before the order closed
+    assert Rectification.objects.get().department_id == PS
+    # The SMS invitation still goes out on closing; the call-back's is the one rated.
+    assert set(Invitation.objects.values_list("channel", flat=True)) == {
+        Channel.CALLBACK,
+        Channel.SMS,
+    }
+    assert 'id="callback-rating-current"' in client.get(url).content.decode()
+
+
+def test_a_call_back_without_a_rating_closes_and_records_none(make: Any, world: Any) -> None:
+    order = _replied(make(), world)
+    client = client_for(world["agent"])
+    callback = reverse("hotline:action", args=[order.number, "callback"])
+    client.post(callback, {"satisfied": "yes", "resolved": "yes", "rating-level": ""})
+    order.refresh_from_db()
+    assert (order.status, Review.objects.count()) == ("closed", 0)
+
+
+def test_my_space_says_the_agent_recorded_the_call_back_rating(world: Any) -> None:
+    """Walk #15.1: the rating heard at the call-back is not "your rating" in my space."""
+    citizen, agent = world["citizen"], world["agent"]
+    order = _replied(_portal(citizen), world)
+    online = Invitation.objects.get(event_ref=order.number, channel=Channel.ONLINE)
+    hotline.ticket_callback(
+        actor=agent, order=order, satisfied=True, resolved=True, rating={"level": "4"}
+    )
+    client = client_for(citizen)
+    page = client.get(reverse("reviews:my_review", args=[online.pk])).content.decode()
+    assert "Rating recorded at the 12345 call-back" in page
+    assert 'id="rating-by-agent"' in page
+    assert ">Your rating<" not in page
+    listing = client.get(reverse("reviews:my_reviews")).content.decode()
+    assert "recorded by the 12345 agent at the call-back" in listing
+    track = client.get(reverse("hotline_portal:track", args=[order.number])).content.decode()
+    assert 'id="track-rating-by-agent"' in track
+    # Once the citizen rates it themselves, it is theirs again.
+    services.review_submit(actor=citizen, invitation=online, level=5)
+    page = client.get(reverse("reviews:my_review", args=[online.pk])).content.decode()
+    assert 'id="rating-by-agent"' not in page
