@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -228,6 +228,69 @@ def rank(rows: list[Row]) -> list[Row]:
     return ranked + [replace(r, rank=None) for r in rest]
 
 
+def order_window(region: str, departments: frozenset[str] | None = None) -> Any:
+    """The work orders the three rates count: dispatched to a lead department, merged
+    duplicates left out, and not handed over to 110 / 119 / 120 (an emergency that left the
+    hotline's handling counts in none of the three rates of the unit that held it)."""
+    window = (
+        hotline_selectors.orders_for_statistics(region=region)
+        .using(read_db())
+        .filter(lead_department__isnull=False)
+        .exclude(status=WorkOrder.Status.TRANSFERRED)
+    )
+    if departments is not None:
+        window = window.filter(lead_department__in=sorted(departments))
+    return window
+
+
+OWED = Q(status__in=OPEN_FOR_DEPARTMENT)
+REPLIED_LATE = Q(replied_at__isnull=False, replied_at__gt=F("resolve_by"))
+
+# The counts of an order that do not move with the clock once it is no longer owed (the daily
+# rollup `HotlineDay` stores them per dispatch day); `overdue` of an owed order does.
+SETTLED = {
+    "dispatched": Count("pk"),
+    "signed_on_time": Count(
+        "pk",
+        filter=Q(signed_at__isnull=False, respond_by__isnull=False, signed_at__lte=F("respond_by")),
+    ),
+    "callbacks": Count("pk", filter=Q(callback_satisfied__isnull=False)),
+    "resolved": Count("pk", filter=Q(callback_satisfied__isnull=False, callback_resolved=True)),
+    "satisfied": Count("pk", filter=Q(callback_satisfied=True)),
+    "replied_late": Count("pk", filter=~OWED & REPLIED_LATE),
+}
+
+
+def day_ranges(days: list[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """Sorted days as runs of consecutive days [(first, last), ...]."""
+    ranges: list[tuple[datetime.date, datetime.date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + datetime.timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def rolled_days(region: str, first: datetime.date, last: datetime.date) -> set[datetime.date]:
+    """The days from `first` to `last` whose rollup rows are written (one query)."""
+    from onestop.insights.models import RolledDay
+
+    return set(
+        RolledDay.objects.using(read_db())
+        .filter(region=region, day__gte=first, day__lte=last)
+        .values_list("day", flat=True)
+    )
+
+
+def _day_bounds(first: datetime.date, last: datetime.date) -> Q:
+    start = datetime.datetime.combine(first, datetime.time(0), tzinfo=SHANGHAI)
+    end = datetime.datetime.combine(
+        last + datetime.timedelta(days=1), datetime.time(0), tzinfo=SHANGHAI
+    )
+    return Q(dispatched_at__gte=start, dispatched_at__lt=end)
+
+
 def _counts(
     region: str,
     departments: frozenset[str] | None,
@@ -235,65 +298,73 @@ def _counts(
     end: datetime.datetime,
     now: datetime.datetime,
 ) -> dict[str, dict[str, int]]:
-    """Per lead department: the order counts (one query) and the return/reopen counts from the
-    audit trail (one query)."""
-    # An order handed over to 110 / 119 / 120 left the hotline's handling: it counts in none
-    # of the three rates of the unit that held it (docs/insights.md).
-    window = (
-        hotline_selectors.orders_for_statistics(region=region)
-        .using(read_db())
-        .filter(
-            lead_department__isnull=False,
-            dispatched_at__gte=start,
-            dispatched_at__lt=end,
+    """Per lead department: the settled counts of the orders dispatched in [start, end) (the
+    closed days rolled up by the worker from `HotlineDay`, the other days from the orders),
+    and the orders still owed that are overdue now (one query over the orders of those days and
+    the owed orders of the period), and the return / reopen counts from the audit trail (one
+    query); and one query for the marks of the rolled-up days."""
+    from onestop.insights.models import HotlineDay
+
+    window = order_window(region, departments)
+    first = timezone.localtime(start, SHANGHAI).date()
+    last = timezone.localtime(end, SHANGHAI).date() - datetime.timedelta(days=1)
+    today = timezone.localtime(now, SHANGHAI).date()
+    rolled = rolled_days(region, first, min(last, today - datetime.timedelta(days=1)))
+    live = [
+        first + datetime.timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if first + datetime.timedelta(days=i) not in rolled
+    ]
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+
+    def add(code: str, values: dict[str, Any]) -> None:
+        row = counts[code]
+        for name in ("dispatched", "signed_on_time", "callbacks", "resolved", "satisfied"):
+            row[name] += int(values[name] or 0)
+        row["overdue"] += int(values["replied_late"] or 0)
+
+    if rolled:
+        stored = HotlineDay.objects.using(read_db()).filter(
+            org_selectors.region_q(region, "region"), day__in=sorted(rolled)
         )
-        .exclude(status=WorkOrder.Status.TRANSFERRED)
+        if departments is not None:
+            stored = stored.filter(department__in=sorted(departments))
+        sums = {name: Sum(name) for name in SETTLED}
+        for values in stored.order_by().values("department").annotate(**sums):
+            add(values["department"], values)
+    # One query over the period's orders of the days not rolled up and the orders still owed
+    # (the owed ones through their own partial index).
+    live_q = Q(dispatched_at__isnull=True)  # nothing, within the period
+    for a, b in day_ranges(live):
+        live_q |= _day_bounds(a, b)
+    owed_overdue = OWED & (Q(resolve_by__lt=now) | REPLIED_LATE)
+    aggregates = {
+        name: Count("pk", filter=live_q & count.filter)
+        if count.filter
+        else Count("pk", filter=live_q)
+        for name, count in SETTLED.items()
+    }
+    grouped = (
+        window.filter(live_q | OWED, dispatched_at__gte=start, dispatched_at__lt=end)
+        .order_by()
+        .values("lead_department")
+        .annotate(**aggregates, owed_overdue=Count("pk", filter=owed_overdue))
     )
+    for values in grouped:
+        add(values["lead_department"], values)
+        counts[values["lead_department"]]["overdue"] += values["owed_overdue"]
     events = (
         hotline_selectors.order_events_for_statistics(region=region, kinds=("return", "reopen"))
         .using(read_db())
-        .filter(
-            department__isnull=False,
-            at__gte=start,
-            at__lt=end,
-        )
+        .filter(department__isnull=False, at__gte=start, at__lt=end)
     )
     if departments is not None:
-        window = window.filter(lead_department__in=sorted(departments))
         events = events.filter(department__in=sorted(departments))
-    called = Q(callback_satisfied__isnull=False)
-    grouped = (
-        window.order_by()
-        .values("lead_department")
-        .annotate(
-            dispatched=Count("pk"),
-            signed_on_time=Count(
-                "pk",
-                filter=Q(
-                    signed_at__isnull=False,
-                    respond_by__isnull=False,
-                    signed_at__lte=F("respond_by"),
-                ),
-            ),
-            callbacks=Count("pk", filter=called),
-            resolved=Count("pk", filter=called & Q(callback_resolved=True)),
-            satisfied=Count("pk", filter=Q(callback_satisfied=True)),
-            overdue=Count(
-                "pk",
-                filter=Q(status__in=OPEN_FOR_DEPARTMENT, resolve_by__lt=now)
-                | Q(replied_at__isnull=False, replied_at__gt=F("resolve_by")),
-            ),
-        )
-    )
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for values in grouped:
-        code = values.pop("lead_department")
-        counts[code].update(values)
     audit = events.order_by().values("department", "kind").annotate(n=Count("order", distinct=True))
     for values in audit:
         name = "returned" if values["kind"] == "return" else "reopened"
         counts[values["department"]][name] = values["n"]
-    return counts
+    return dict(counts)
 
 
 def _rows(
