@@ -144,9 +144,10 @@ class CaseDay(models.Model):
 
 class HotlineDay(models.Model):
     """The three-rates counts of the work orders dispatched on one day, per lead department,
-    that no longer move with the clock. The orders the department still owes are counted live
-    (whether they are overdue changes with the time), as are the returns and reopens (distinct
-    orders over the whole period)."""
+    as they stood when the day was rolled (`RolledDay.rolled_at`). `overdue` counts the orders
+    replied late and those still owed past their deadline then; an owed order whose deadline
+    was still ahead is counted live by the pages once it passes. The returns and reopens are
+    counted live (distinct orders over the whole period)."""
 
     region = models.CharField(_("region"), max_length=6)
     day = models.DateField(_("day"))
@@ -156,7 +157,7 @@ class HotlineDay(models.Model):
     callbacks = models.PositiveIntegerField(_("callbacks"), default=0)
     resolved = models.PositiveIntegerField(_("resolved"), default=0)
     satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
-    replied_late = models.PositiveIntegerField(_("replied late"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue when rolled"), default=0)
 
     class Meta:
         ordering = ["day", "department"]

@@ -33,7 +33,7 @@ from django.utils import timezone
 from onestop.cases import selectors as case_selectors
 from onestop.hotline import selectors as hotline_selectors
 from onestop.insights.models import CaseDay, HotlineDay, RolledDay
-from onestop.insights.selectors import SETTLED, SHANGHAI, day_ranges, order_window
+from onestop.insights.selectors import SETTLED, SHANGHAI, day_ranges, order_window, overdue_at
 from onestop.insights.selectors.dashboard import MAX_DAYS, case_buckets
 
 TRAILING_DAYS = 7
@@ -100,7 +100,7 @@ def roll_days(
             .annotate(day=TruncDate("dispatched_at", tzinfo=SHANGHAI))
             .order_by()
             .values("day", "lead_department")
-            .annotate(**SETTLED)
+            .annotate(**SETTLED, overdue=overdue_at(moment))
         ]
         with transaction.atomic():
             CaseDay.objects.filter(region=region, day__in=chunk).delete()

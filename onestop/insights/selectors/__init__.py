@@ -246,8 +246,11 @@ def order_window(region: str, departments: frozenset[str] | None = None) -> Any:
 OWED = Q(status__in=OPEN_FOR_DEPARTMENT)
 REPLIED_LATE = Q(replied_at__isnull=False, replied_at__gt=F("resolve_by"))
 
-# The counts of an order that do not move with the clock once it is no longer owed (the daily
-# rollup `HotlineDay` stores them per dispatch day); `overdue` of an owed order does.
+# The counts of an order that do not move with the clock (the daily rollup `HotlineDay` stores
+# them per dispatch day). Overdue does move for an order the department still owes: it is
+# overdue once its deadline passed (and stays so while it is owed), so the rollup counts the
+# owed orders overdue when rolled, and the pages count live only the owed orders whose
+# deadline was still ahead then (`_counts`).
 SETTLED = {
     "dispatched": Count("pk"),
     "signed_on_time": Count(
@@ -257,8 +260,13 @@ SETTLED = {
     "callbacks": Count("pk", filter=Q(callback_satisfied__isnull=False)),
     "resolved": Count("pk", filter=Q(callback_satisfied__isnull=False, callback_resolved=True)),
     "satisfied": Count("pk", filter=Q(callback_satisfied=True)),
-    "replied_late": Count("pk", filter=~OWED & REPLIED_LATE),
 }
+
+
+def overdue_at(moment: datetime.datetime) -> Count:
+    """The orders overdue at `moment`: replied after the deadline, or still owed by the
+    department with the deadline passed."""
+    return Count("pk", filter=REPLIED_LATE | (OWED & Q(resolve_by__lt=moment)))
 
 
 def day_ranges(days: list[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
@@ -272,14 +280,17 @@ def day_ranges(days: list[datetime.date]) -> list[tuple[datetime.date, datetime.
     return ranges
 
 
-def rolled_days(region: str, first: datetime.date, last: datetime.date) -> set[datetime.date]:
-    """The days from `first` to `last` whose rollup rows are written (one query)."""
+def rolled_days(
+    region: str, first: datetime.date, last: datetime.date
+) -> dict[datetime.date, datetime.datetime]:
+    """The days from `first` to `last` whose rollup rows are written, with the time they were
+    rolled (one query)."""
     from onestop.insights.models import RolledDay
 
-    return set(
+    return dict(
         RolledDay.objects.using(read_db())
         .filter(region=region, day__gte=first, day__lte=last)
-        .values_list("day", flat=True)
+        .values_list("day", "rolled_at")
     )
 
 
@@ -298,11 +309,11 @@ def _counts(
     end: datetime.datetime,
     now: datetime.datetime,
 ) -> dict[str, dict[str, int]]:
-    """Per lead department: the settled counts of the orders dispatched in [start, end) (the
-    closed days rolled up by the worker from `HotlineDay`, the other days from the orders),
-    and the orders still owed that are overdue now (one query over the orders of those days and
-    the owed orders of the period), and the return / reopen counts from the audit trail (one
-    query); and one query for the marks of the rolled-up days."""
+    """Per lead department, the counts of the orders dispatched in [start, end): the closed
+    days rolled up by the worker from `HotlineDay` (one query, and one for the marks of the
+    rolled days), the other days from the orders together with the owed orders of the rolled
+    days that became overdue since their roll (one query), and the return / reopen counts from
+    the audit trail (one query)."""
     from onestop.insights.models import HotlineDay
 
     window = order_window(region, departments)
@@ -321,38 +332,54 @@ def _counts(
         row = counts[code]
         for name in ("dispatched", "signed_on_time", "callbacks", "resolved", "satisfied"):
             row[name] += int(values[name] or 0)
-        row["overdue"] += int(values["replied_late"] or 0)
+        row["overdue"] += int(values["overdue"] or 0)
 
+    # The orders of the rolled days still owed whose deadline was ahead when their day was
+    # rolled and has passed since: overdue now, not in the rollup's count (one condition per
+    # roll, over the owed orders by deadline).
+    pending = Q(dispatched_at__isnull=True)  # nothing
+    by_roll: dict[datetime.datetime, list[datetime.date]] = defaultdict(list)
+    for day, rolled_at in rolled.items():
+        by_roll[rolled_at].append(day)
+    for rolled_at, days in by_roll.items():
+        if rolled_at >= now:
+            continue
+        for a, b in day_ranges(days):
+            pending |= _day_bounds(a, b) & Q(resolve_by__gte=rolled_at)
+    pending &= OWED & ~REPLIED_LATE & Q(resolve_by__lt=now)
     if rolled:
         stored = HotlineDay.objects.using(read_db()).filter(
             org_selectors.region_q(region, "region"), day__in=sorted(rolled)
         )
         if departments is not None:
             stored = stored.filter(department__in=sorted(departments))
-        sums = {name: Sum(name) for name in SETTLED}
+        sums = {name: Sum(name) for name in (*SETTLED, "overdue")}
         for values in stored.order_by().values("department").annotate(**sums):
             add(values["department"], values)
-    # One query over the period's orders of the days not rolled up and the orders still owed
-    # (the owed ones through their own partial index).
-    live_q = Q(dispatched_at__isnull=True)  # nothing, within the period
+    # One query over the orders of the days not rolled up and the pending ones.
+    live_q = Q(dispatched_at__isnull=True)  # nothing
     for a, b in day_ranges(live):
         live_q |= _day_bounds(a, b)
-    owed_overdue = OWED & (Q(resolve_by__lt=now) | REPLIED_LATE)
     aggregates = {
         name: Count("pk", filter=live_q & count.filter)
         if count.filter
         else Count("pk", filter=live_q)
         for name, count in SETTLED.items()
     }
+    overdue = overdue_at(now)
     grouped = (
-        window.filter(live_q | OWED, dispatched_at__gte=start, dispatched_at__lt=end)
+        window.filter(live_q | pending, dispatched_at__gte=start, dispatched_at__lt=end)
         .order_by()
         .values("lead_department")
-        .annotate(**aggregates, owed_overdue=Count("pk", filter=owed_overdue))
+        .annotate(
+            **aggregates,
+            overdue=Count("pk", filter=live_q & overdue.filter),
+            pending=Count("pk", filter=pending),
+        )
     )
     for values in grouped:
         add(values["lead_department"], values)
-        counts[values["lead_department"]]["overdue"] += values["owed_overdue"]
+        counts[values["lead_department"]]["overdue"] += values["pending"]
     events = (
         hotline_selectors.order_events_for_statistics(region=region, kinds=("return", "reopen"))
         .using(read_db())
