@@ -294,6 +294,20 @@ def rolled_days(
     )
 
 
+def rolled_q(days: Any) -> Q:
+    """The rollup rows of `days` (the marked days): a range of days, less the holes in it (a
+    day's rows are written and replaced together with its mark)."""
+    ordered = sorted(days)
+    q = Q(day__gte=ordered[0], day__lte=ordered[-1])
+    present = set(ordered)
+    holes = [
+        ordered[0] + datetime.timedelta(days=i)
+        for i in range((ordered[-1] - ordered[0]).days + 1)
+        if ordered[0] + datetime.timedelta(days=i) not in present
+    ]
+    return q & ~Q(day__in=holes) if holes else q
+
+
 def _day_bounds(first: datetime.date, last: datetime.date) -> Q:
     start = datetime.datetime.combine(first, datetime.time(0), tzinfo=SHANGHAI)
     end = datetime.datetime.combine(
@@ -349,7 +363,7 @@ def _counts(
     pending &= OWED & ~REPLIED_LATE & Q(resolve_by__lt=now)
     if rolled:
         stored = HotlineDay.objects.using(read_db()).filter(
-            org_selectors.region_q(region, "region"), day__in=sorted(rolled)
+            org_selectors.region_q(region, "region"), rolled_q(rolled)
         )
         if departments is not None:
             stored = stored.filter(department__in=sorted(departments))

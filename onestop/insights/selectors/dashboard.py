@@ -33,6 +33,7 @@ from onestop.insights.selectors import (
     ratio,
     read_db,
     rolled_days,
+    rolled_q,
     rows_between,
 )
 from onestop.org import selectors as org_selectors
@@ -141,6 +142,20 @@ class ReviewRow:
 
 
 @dataclass(frozen=True)
+class BenefitRow:
+    """The offers of one benefit rule (免申即享) whose holders became eligible in the period."""
+
+    rule: str
+    name: str
+    offers: int
+    taken_up: int  # confirmed, or granted without confirmation
+    waiting: int
+    declined: int
+    uptake: Decimal | None
+    median_days: Decimal | None  # eligibility → confirmation or grant
+
+
+@dataclass(frozen=True)
 class Steering:
     region: str
     filters: Filters
@@ -153,6 +168,7 @@ class Steering:
     hotline: list[Row]
     reviews: list[ReviewRow] | None  # None: no provider of review figures
     burden: list[BurdenRow]
+    benefits: list[BenefitRow] | None = None  # None: no provider of benefit figures
     choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
@@ -194,7 +210,7 @@ def _mean(total: int, n: int, places: str = "0.1") -> Decimal | None:
 # --- the filters --------------------------------------------------------------------------------
 
 
-def _date(value: str | None, name: str) -> datetime.date | None:
+def _date(value: str | None, name: str, key: str) -> datetime.date | None:
     text = (value or "").strip()
     if not text:
         return None
@@ -207,7 +223,7 @@ def _date(value: str | None, name: str) -> datetime.date | None:
             _("%(field)s must be a date written YYYY-MM-DD (for example 2026-05-01).")
             % {"field": name},
             code="invalid_date",
-            details={"field": name},
+            details={"field": key},
         )
     return parsed
 
@@ -219,8 +235,10 @@ def parse_filters(
     default period is the last 30 days up to today (Asia/Shanghai). `ValidationFailed` (400)
     for a malformed date, an inverted or over-long period or an unknown channel."""
     today = timezone.localtime(now or timezone.now(), SHANGHAI).date()
-    end = _date(params.get("to"), _("To")) or today
-    start = _date(params.get("from"), _("From")) or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    end = _date(params.get("to"), _("To"), "to") or today
+    start = _date(params.get("from"), _("From"), "from") or end - datetime.timedelta(
+        days=DEFAULT_DAYS - 1
+    )
     if start > end:
         raise ValidationFailed(
             _("The period must not end before it starts."),
@@ -236,7 +254,9 @@ def parse_filters(
     channel = (params.get("channel") or "").strip()
     if channel and channel not in CHANNELS:
         raise ValidationFailed(
-            _("Choose the channel from the list."), code="invalid_channel", details={}
+            _("Choose the channel from the list."),
+            code="invalid_channel",
+            details={"field": "channel"},
         )
     department = (params.get("department") or "").strip()[:80]
     item = (params.get("item") or "").strip()[:40]
@@ -410,7 +430,7 @@ def _add_rolled(
     from onestop.insights.models import CaseDay
 
     stored = CaseDay.objects.using(read_db()).filter(
-        org_selectors.region_q(region, "region"), day__in=rolled
+        org_selectors.region_q(region, "region"), rolled_q(rolled)
     )
     if departments is not None:
         stored = stored.filter(department__in=sorted(departments))
@@ -637,10 +657,73 @@ def _reviews(filters: Filters, departments: frozenset[str] | None) -> list[Revie
     ]
 
 
+def _benefits(actor: Any, filters: Filters) -> list[BenefitRow] | None:
+    """The benefit figures (免申即享) of the offers whose holders became eligible in the period,
+    per rule, from the benefits app (through `core.figures`, as benefits is on this floor),
+    which scopes them by its own policy; the department filter narrows them (the item and
+    channel filters do not: an offer has neither)."""
+    provider = figures.provider("benefits.figures")
+    if provider is None:
+        return None
+    english = _english()
+    return [
+        BenefitRow(
+            rule=row.rule,
+            name=(row.name_en if english and row.name_en else row.name_zh),
+            offers=row.offers,
+            taken_up=row.taken_up,
+            waiting=row.waiting,
+            declined=row.declined,
+            uptake=ratio(row.taken_up, row.offers),
+            median_days=None if row.median_days is None else Decimal(str(row.median_days)),
+        )
+        for row in provider(
+            actor=actor,
+            department=filters.department or None,
+            since=filters.start,
+            until=filters.end,
+        )
+    ]
+
+
 def _named(rows: dict[str, LimitRow], names: dict[str, str]) -> list[LimitRow]:
     for code, row in rows.items():
         row.name = names.get(code, code) or _("(none)")
     return sorted(rows.values(), key=lambda r: (-r.received, -r.decided, r.code))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter form offers `actor`: the departments (all of the region for a director,
+    their own for a department head) and the region's items."""
+
+    whole_region: bool
+    departments: list[tuple[str, str]]
+    items: list[tuple[str, str]]
+    department_names: dict[str, str]
+    item_names: dict[str, str]
+
+
+def choices(*, actor: Any, region: str) -> Choices:
+    """The filter form's choices for `actor` (two queries after the scope); `PermissionDenied`
+    for those who may not see the indicators. The page shows them with a refused filter too."""
+    code, departments = check_scope(actor, region)
+    db = read_db()
+    department_names = {
+        d.code: str(d.name)
+        for d in org_selectors.department_list()
+        .using(db)
+        .filter(org_selectors.region_q(code, "region_id"))
+    }
+    item_names = {i.code: str(i.name) for i in catalog_selectors.item_list(region=code).using(db)}
+    visible = sorted(department_names) if departments is None else sorted(departments)
+    return Choices(
+        whole_region=departments is None,
+        departments=[(c, department_names[c]) for c in visible if c in department_names],
+        items=sorted(item_names.items(), key=lambda kv: kv[0]),
+        department_names=department_names,
+        item_names=item_names,
+    )
 
 
 def steering(
@@ -667,29 +750,19 @@ def steering(
     hotline_scope = departments
     if filters.department:
         hotline_scope = frozenset({filters.department})
-    db = read_db()
-    department_names = {
-        d.code: str(d.name)
-        for d in org_selectors.department_list()
-        .using(db)
-        .filter(org_selectors.region_q(code, "region_id"))
-    }
-    item_names = {i.code: str(i.name) for i in catalog_selectors.item_list(region=code).using(db)}
-    visible = sorted(department_names) if departments is None else sorted(departments)
+    offered = choices(actor=actor, region=code)
     return Steering(
         region=code,
         filters=filters,
         whole_region=departments is None,
         days=days,
         channels=channels,
-        departments=_named(by_department, department_names),
-        items=_named(by_item, item_names),
+        departments=_named(by_department, offered.department_names),
+        items=_named(by_item, offered.item_names),
         queue=_queue(code, filters, hotline_scope),
         hotline=rows_between(code, hotline_scope, start, end, moment),
         reviews=_reviews(filters, hotline_scope),
         burden=_burden(code, filters, departments),
-        choices={
-            "departments": [(c, department_names[c]) for c in visible if c in department_names],
-            "items": sorted(item_names.items(), key=lambda kv: kv[0]),
-        },
+        benefits=_benefits(actor, filters),
+        choices={"departments": offered.departments, "items": offered.items},
     )
