@@ -322,6 +322,8 @@ def _counts(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
+    *,
+    rolled: dict[datetime.date, datetime.datetime] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Per lead department, the counts of the orders dispatched in [start, end): the closed
     days rolled up by the worker from `HotlineDay` (one query, and one for the marks of the
@@ -334,7 +336,8 @@ def _counts(
     first = timezone.localtime(start, SHANGHAI).date()
     last = timezone.localtime(end, SHANGHAI).date() - datetime.timedelta(days=1)
     today = timezone.localtime(now, SHANGHAI).date()
-    rolled = rolled_days(region, first, min(last, today - datetime.timedelta(days=1)))
+    if rolled is None:
+        rolled = rolled_days(region, first, min(last, today - datetime.timedelta(days=1)))
     live = [
         first + datetime.timedelta(days=i)
         for i in range((last - first).days + 1)
@@ -424,12 +427,15 @@ def rows_between(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
+    *,
+    rolled: dict[datetime.date, datetime.datetime] | None = None,
 ) -> list[Row]:
     """The ranked three-rates rows of the orders dispatched in [start, end) (the month page
-    and the steering dashboards' period share it); `departments` as `policies.department_scope`."""
+    and the steering dashboards' period share it); `departments` as `policies.department_scope`;
+    `rolled`: the marks of the rolled-up days of the period when the caller has read them."""
     if start > now:
         return []  # a future month: nothing dispatched yet
-    counts = _counts(region, departments, start, end, now)
+    counts = _counts(region, departments, start, end, now, rolled=rolled)
     if not counts:
         return []
     names = {

@@ -455,6 +455,7 @@ def _limits(
     filters: Filters,
     departments: frozenset[str] | None,
     now: datetime.datetime,
+    rolled: dict[datetime.date, datetime.datetime],
 ) -> tuple[list[Day], dict[str, int], dict[str, LimitRow], dict[str, LimitRow]]:
     """The case figures of the period: the closed days that are rolled up from the rollup
     table (`CaseDay`: by day, by channel, by department × item: three grouped queries), the
@@ -466,7 +467,6 @@ def _limits(
         filters.start + datetime.timedelta(days=i)
         for i in range((filters.end - filters.start).days + 1)
     ]
-    rolled = rolled_days(region, filters.start, min(filters.end, today - datetime.timedelta(1)))
     live = [d for d in period if d not in rolled]
 
     days = {day: [0, 0] for day in period}
@@ -745,7 +745,10 @@ def steering(
             _("You may see the figures of your own department only."), code="forbidden"
         )
     moment = now or timezone.now()
-    days, channels, by_department, by_item = _limits(code, filters, departments, moment)
+    # The marks of the rolled-up days of the period (one query, for the cases and the hotline).
+    yesterday = timezone.localtime(moment, SHANGHAI).date() - datetime.timedelta(days=1)
+    rolled = rolled_days(code, filters.start, min(filters.end, yesterday))
+    days, channels, by_department, by_item = _limits(code, filters, departments, moment, rolled)
     start, end = _bounds(filters)
     hotline_scope = departments
     if filters.department:
@@ -760,7 +763,7 @@ def steering(
         departments=_named(by_department, offered.department_names),
         items=_named(by_item, offered.item_names),
         queue=_queue(code, filters, hotline_scope),
-        hotline=rows_between(code, hotline_scope, start, end, moment),
+        hotline=rows_between(code, hotline_scope, start, end, moment, rolled=rolled),
         reviews=_reviews(filters, hotline_scope),
         burden=_burden(code, filters, departments),
         benefits=_benefits(actor, filters),
