@@ -11,7 +11,9 @@ requests than the rate (or ×3); the share flagged is the detection. The test is
 (2) `pages`: synthetic rows written straight into the tables (PostgreSQL: COPY; SQLite:
 bulk_create) over the last 365 days of Wulian (371121): work orders across the level-2
 categories, 12 townships, every channel and status; item cases across the seeded items, both
-channels, a tenth with a supplement; completed bundles; queue tickets. The director is the demo
+channels, a tenth with a supplement; completed bundles; queue tickets. Then the daily rollups
+of every closed day (`insights.rollups.roll_days`, timed) and one worker tick (`roll_due`,
+timed): the pages read the closed days from the rollups and today live. The director is the demo
 `supervisor`, the department head the demo `officer-ps`, both signed in with their second
 factor; pages are fetched with the test client in-process.
 """
@@ -361,9 +363,28 @@ def bench_pages() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         sizes = _generate(random.Random(15))
     from django.utils import timezone
 
-    from onestop.insights import services
+    from onestop.insights import rollups, services
     from tests.factories import login
 
+    # The daily rollups, as `onestop insights_rollup` builds them (every closed day of the
+    # year), then what the worker's tick does on a day like this one (`rollups.roll_due`: the
+    # trailing days and those changed since the last roll).
+    yesterday = rollups.today() - datetime.timedelta(days=1)
+    roll_started = time.perf_counter()
+    rolled = rollups.roll_days(
+        region=REGION,
+        days=[yesterday - datetime.timedelta(days=i) for i in range(rollups.HORIZON_DAYS)],
+    )
+    roll_s = round(time.perf_counter() - roll_started, 1)
+    with connection.cursor() as cursor:  # as autovacuum does after a bulk write
+        cursor.execute(
+            "ANALYZE insights_caseday, insights_hotlineday, insights_rolledday"
+            if connection.vendor == "postgresql"
+            else "ANALYZE"
+        )
+    tick_started = time.perf_counter()
+    ticked = rollups.roll_due(region=REGION)
+    tick_s = round(time.perf_counter() - tick_started, 1)
     users = get_user_model().objects
     director = login(users.get(username="supervisor"), language="zh-hans")
     head = login(users.get(username="officer-ps"), language="zh-hans")
@@ -396,6 +417,12 @@ def bench_pages() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         "database": connection.vendor,
         "hotspot_scan_ms": scan_ms,
         "hotspots_raised": scan.raised,
+        "rollup_seconds": roll_s,
+        "rollup_days": rolled.days,
+        "rollup_case_rows": rolled.case_rows,
+        "rollup_hotline_rows": rolled.hotline_rows,
+        "rollup_tick_seconds": tick_s,
+        "rollup_tick_days": ticked.days,
         "load_average": round(os.getloadavg()[0], 2),
     }
     return rows, info
@@ -421,6 +448,11 @@ def main() -> None:
     print(
         f"generated in {info['orders_seconds']} s (orders) + {info['cases_seconds']} s (cases); "
         f"hotspot scan {info['hotspot_scan_ms']} ms, {info['hotspots_raised']} cards"
+    )
+    print(
+        f"rollup of {info['rollup_days']} days: {info['rollup_seconds']} s "
+        f"({info['rollup_case_rows']:,} case rows, {info['rollup_hotline_rows']:,} hotline rows); "
+        f"a worker tick rolled {info['rollup_tick_days']} days in {info['rollup_tick_seconds']} s"
     )
     path = write(
         "insights" if not QUICK else "insights-quick",

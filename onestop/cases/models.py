@@ -280,6 +280,19 @@ class Case(models.Model):
                 name="cases_item_decided",
                 condition=models.Q(kind="item"),
             ),
+            # The dashboards' live reads next to their daily rollups: the item cases open past
+            # their due date now, and the bundles completed in a period (the burden figures).
+            models.Index(
+                fields=["region", "due_date"],
+                name="cases_item_open_due",
+                condition=models.Q(kind="item", status="accepted"),
+                include=["department", "item", "id"],
+            ),
+            models.Index(
+                fields=["region", "completed_at"],
+                name="cases_bundle_completed",
+                condition=models.Q(kind="bundle", status="completed"),
+            ),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -183,6 +183,13 @@ class WorkOrder(models.Model):
             # range of days (the three rates, the volumes, the hotspot scan).
             models.Index(fields=["region", "dispatched_at"], name="hotline_dispatched_idx"),
             models.Index(fields=["region", "created_at"], name="hotline_created_idx"),
+            # The orders a department still owes, by dispatch time: the dashboards count the
+            # overdue ones live (the rest of a closed day comes from `insights`' daily rollup).
+            models.Index(
+                fields=["region", "dispatched_at"],
+                name="hotline_owed_idx",
+                condition=models.Q(status__in=["dispatched", "signed", "in_progress"]),
+            ),
         ]
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
@@ -266,6 +273,8 @@ class WorkOrderEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # The indicators' returns and reopens over a period (`insights`).
+        indexes = [models.Index(fields=["kind", "at"], name="hotline_event_kind_at")]
         verbose_name = _("work-order event")
         verbose_name_plural = _("work-order events")
 

@@ -261,6 +261,31 @@ def steering_tables(steering: Steering) -> list[Table]:
                 for b in steering.burden
             ],
         ),
+        Table(
+            "benefits",
+            _("Benefits without applying: offers, uptake and days to the benefit"),
+            [
+                _("Benefit"),
+                _("Offers"),
+                _("Taken up"),
+                _("Waiting"),
+                _("Declined"),
+                _("Uptake (%)"),
+                _("Median days from eligibility to the benefit"),
+            ],
+            [
+                [
+                    b.name,
+                    b.offers,
+                    b.taken_up,
+                    b.waiting,
+                    b.declined,
+                    _pct(b.uptake),
+                    b.median_days,
+                ]
+                for b in steering.benefits or []
+            ],
+        ),
     ]
     return tables
 

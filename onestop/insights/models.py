@@ -1,7 +1,8 @@
 """Tables of insights: the hotspot cards (未诉先办) the worker raises when hotline requests of
 one category in one place spike against their trailing baseline, and the one proactive task a
-department opens for a card instead of answering each call. The indicators themselves are
-computed from the other apps' tables and stored nowhere."""
+department opens for a card instead of answering each call; and the daily rollups of the
+steering dashboards (`RolledDay`, `CaseDay`, `HotlineDay`), which the worker keeps for the
+closed days (`insights.rollups`, docs/insights.md "Daily rollups")."""
 
 from __future__ import annotations
 
@@ -90,3 +91,79 @@ class ProactiveTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RolledDay(models.Model):
+    """A closed day (Asia/Shanghai) whose rollup rows (`CaseDay`, `HotlineDay`) of `region` (the
+    node's region; the rows carry the region of each case or order below it) are written. A day
+    without this mark is computed live from the raw rows by the dashboards."""
+
+    region = models.CharField(_("region"), max_length=6)
+    day = models.DateField(_("day"))
+    rolled_at = models.DateTimeField(_("rolled at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["region", "day"]
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="insights_rolledday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.day:%Y-%m-%d}"
+
+
+class CaseDay(models.Model):
+    """The item-case figures of one day × department × item × channel: each count on its own
+    day (received on the day of submission; decided, kept, late, working days and promised
+    days on the day of the decision; supplements on the day of the request)."""
+
+    region = models.CharField(_("region"), max_length=6)
+    day = models.DateField(_("day"))
+    department = models.CharField(_("department"), max_length=80, blank=True)
+    item = models.CharField(_("item"), max_length=40, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    received = models.PositiveIntegerField(_("received"), default=0)
+    decided = models.PositiveIntegerField(_("decided"), default=0)
+    kept = models.PositiveIntegerField(_("decided within the limit"), default=0)
+    late = models.PositiveIntegerField(_("decided after the limit"), default=0)
+    working_days = models.PositiveIntegerField(_("working days"), default=0)
+    promised_days = models.PositiveIntegerField(_("promised working days"), default=0)
+    supplements = models.PositiveIntegerField(_("supplement requests"), default=0)
+
+    class Meta:
+        ordering = ["day", "department", "item", "channel"]
+        verbose_name = _("case figures of a day")
+        verbose_name_plural = _("case figures of days")
+        indexes = [models.Index(fields=["day", "region"], name="insights_caseday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.department} {self.item} {self.channel}"
+
+
+class HotlineDay(models.Model):
+    """The three-rates counts of the work orders dispatched on one day, per lead department,
+    as they stood when the day was rolled (`RolledDay.rolled_at`). `overdue` counts the orders
+    replied late and those still owed past their deadline then; an owed order whose deadline
+    was still ahead is counted live by the pages once it passes. The returns and reopens are
+    counted live (distinct orders over the whole period)."""
+
+    region = models.CharField(_("region"), max_length=6)
+    day = models.DateField(_("day"))
+    department = models.CharField(_("department"), max_length=80)
+    dispatched = models.PositiveIntegerField(_("dispatched"), default=0)
+    signed_on_time = models.PositiveIntegerField(_("signed for on time"), default=0)
+    callbacks = models.PositiveIntegerField(_("callbacks"), default=0)
+    resolved = models.PositiveIntegerField(_("resolved"), default=0)
+    satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue when rolled"), default=0)
+
+    class Meta:
+        ordering = ["day", "department"]
+        verbose_name = _("hotline figures of a day")
+        verbose_name_plural = _("hotline figures of days")
+        indexes = [models.Index(fields=["day", "region"], name="insights_hotlineday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.department}"

@@ -188,12 +188,19 @@ def steering(request: HttpRequest) -> HttpResponse:
     try:
         result = _steering(request)
     except errors.ValidationFailed as error:
-        context = {"error": error.message, "filters": request.GET}
-        return render(request, "insights/steering.html", context, status=400)
+        return _steering_refused(request, error)
     query = urlencode(result.filters.query())
     context = {
         "steering": result,
-        "filters": result.filters,
+        "form": {
+            "from": f"{result.filters.start:%Y-%m-%d}",
+            "to": f"{result.filters.end:%Y-%m-%d}",
+            "department": result.filters.department,
+            "item": result.filters.item,
+            "channel": result.filters.channel,
+        },
+        "whole_region": result.whole_region,
+        "choices": result.choices,
         "query": query,
         "tables": {t.key: t for t in exports.steering_tables(result)},
         "chart_data": steering_chart_data(result),
@@ -201,6 +208,31 @@ def steering(request: HttpRequest) -> HttpResponse:
         "channels": [("online", _("Online")), ("window", _("At the window"))],
     }
     return render(request, "insights/steering.html", context)
+
+
+FILTER_FIELDS = ("from", "to", "department", "item", "channel")
+
+
+def _steering_refused(request: HttpRequest, error: errors.ValidationFailed) -> HttpResponse:
+    """Malformed filters: the page again (400) with the filter form as it was sent, its
+    choices, and the error summary pointing at the field to correct; no figures."""
+    try:
+        offered = dashboard_selectors.choices(actor=request.user, region=_region())
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied.message)) from denied
+    field = str((error.details or {}).get("field", ""))
+    if field not in FILTER_FIELDS:
+        field = "from"
+    context = {
+        "error": error.message,
+        "error_field": field,
+        "error_summary": [{"href": f"#insights-{field}", "text": error.message}],
+        "form": {name: str(request.GET.get(name, ""))[:80] for name in FILTER_FIELDS},
+        "whole_region": offered.whole_region,
+        "choices": {"departments": offered.departments, "items": offered.items},
+        "channels": [("online", _("Online")), ("window", _("At the window"))],
+    }
+    return render(request, "insights/steering.html", context, status=400)
 
 
 @login_required

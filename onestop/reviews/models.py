@@ -103,6 +103,7 @@ class Invitation(models.Model):
         related_name="+",
     )
     title = models.CharField(_("what was served"), max_length=300, blank=True)
+    title_en = models.CharField(_("what was served (English)"), max_length=300, blank=True)
     event_at = models.DateTimeField(_("event time"))
     expires_at = models.DateTimeField(_("rate by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -120,6 +121,16 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_kind} {self.event_ref} ({self.channel})"
+
+    @property
+    def shown_title(self) -> str:
+        """What was served in the reader's language: the English name (a work order's
+        category, an item's) when the page is in English and it is known, else the Chinese."""
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.title_en:
+            return self.title_en
+        return self.title
 
 
 class Review(models.Model):

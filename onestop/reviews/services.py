@@ -178,6 +178,7 @@ def case_invite(top: Any) -> list[Invitation]:
         "window_id": top.window_id,
         "staff_id": top.decided_by_id or top.accepted_by_id,
         "title": _case_title(top),
+        "title_en": _case_title(top, english=True),
         "event_at": top.completed_at or _now(),
     }
     fields["expires_at"] = _expiry(fields["event_at"])
@@ -241,6 +242,7 @@ def visit_link(top: Any) -> str:
                 "window_id": top.window_id,
                 "staff_id": top.accepted_by_id,
                 "title": _case_title(top),
+                "title_en": _case_title(top, english=True),
                 "event_at": at,
                 "expires_at": _expiry(at),
             },
@@ -328,11 +330,16 @@ def pad_review_submit(
         )
 
 
-def _case_title(top: Any) -> str:
+def _case_title(top: Any, *, english: bool = False) -> str:
+    """The name of what the case applied for (the scenario's or the item's), in Chinese or
+    with `english` in English ("" when there is no English name)."""
     named = top.scenario if top.scenario_id else top.item
     if named is None:
-        return str((top.remote_item or {}).get("name_zh") or top.number)[:300]
-    return str(named.name_zh)[:300]
+        remote = top.remote_item or {}
+        if english:
+            return str(remote.get("name_en") or "")[:300]
+        return str(remote.get("name_zh") or top.number)[:300]
+    return str((named.name_en or "") if english else named.name_zh)[:300]
 
 
 def order_invite(order: Any, *, actor: Any) -> list[Invitation]:
@@ -379,6 +386,7 @@ def _order_fields(order: Any) -> dict[str, Any]:
         "department_id": order.lead_department_id,
         "staff": hotline_selectors.order_replier(order),
         "title": str(order.category.name_zh)[:300],
+        "title_en": str(order.category.name_en or "")[:300],
         "event_at": order.closed_at or _now(),
     }
     fields["expires_at"] = _expiry(fields["event_at"])
@@ -443,6 +451,7 @@ def order_portal_invite(order: Any, *, actor: Any) -> Invitation | None:
         "department_id": order.lead_department_id,
         "staff": actor if is_active_user(actor) else None,
         "title": str(order.category.name_zh)[:300],
+        "title_en": str(order.category.name_en or "")[:300],
         "event_at": order.replied_at or _now(),
     }
     fields["expires_at"] = _expiry(fields["event_at"])

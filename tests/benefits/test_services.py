@@ -284,3 +284,59 @@ def test_the_tick_command(citizen: User):
     out = StringIO()
     call_command("benefits_tick", "--limit", "1", stdout=out)
     assert out.getvalue().strip() == "checked: 1"
+
+
+def test_the_figures_appear_on_the_steering_dashboard(citizen: User, users: dict[str, User]):
+    """Offers, uptake and the days from eligibility to the benefit reach the insights
+    dashboard through `core.figures` (benefits and insights share a floor), scoped by the
+    benefits policy, narrowed by the department filter, in the page, the CSV and the workbook."""
+    import datetime
+    import io as _io
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from onestop.insights.selectors import dashboard
+    from tests.factories import login
+
+    services.subject_check(holder=citizen, today=TODAY)
+    offer = Offer.objects.get(holder=citizen, rule="newborn-insurance")
+    services.offer_confirm(actor=citizen, offer_id=offer.pk)
+    eligible = timezone.localtime(offer.eligible_at).date()
+    params = {"from": f"{eligible:%Y-%m-%d}", "to": f"{eligible:%Y-%m-%d}"}
+
+    steering = dashboard.steering(
+        actor=users["supervisor"], region="371121", filters=dashboard.parse_filters(params)
+    )
+    rows = {r.rule: r for r in steering.benefits or []}
+    assert (rows["newborn-insurance"].offers, rows["newborn-insurance"].taken_up) == (1, 1)
+    assert rows["newborn-insurance"].uptake == 1
+    assert rows["newborn-insurance"].median_days is not None
+    assert rows["newborn-vaccination"].offers == 1
+    other = dashboard.steering(
+        actor=users["supervisor"],
+        region="371121",
+        filters=dashboard.parse_filters({**params, "department": offer.department_id}),
+    )
+    assert {r.rule: r.offers for r in other.benefits or []}["newborn-vaccination"] == 0
+    # Another period: no offer.
+    before = eligible - datetime.timedelta(days=30)
+    earlier = dashboard.steering(
+        actor=users["supervisor"],
+        region="371121",
+        filters=dashboard.parse_filters({"from": f"{before:%Y-%m-%d}", "to": f"{before:%Y-%m-%d}"}),
+    )
+    assert sum(r.offers for r in earlier.benefits or []) == 0
+
+    client = login(users["supervisor"])
+    page = client.get("/insights/", params)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="insights-benefits-caption"' in body
+    assert rows["newborn-insurance"].name in body
+    csv_text = client.get("/insights/export.csv", params).content.decode("utf-8-sig")
+    assert "Benefits without applying: offers, uptake and days to the benefit" in csv_text
+    book = load_workbook(_io.BytesIO(client.get("/insights/export.xlsx", params).content))
+    sheet = book["benefits"]
+    assert sheet["A2"].value == "Benefit"
+    assert any(row[1] == 1 and row[2] == 1 for row in sheet.iter_rows(min_row=3, values_only=True))

@@ -40,6 +40,7 @@ def test_the_periodic_tasks_are_known() -> None:
         "onestop.reviews.tasks.tick",
         "onestop.benefits.tasks.tick",
         "onestop.insights.tasks.hotspot_tick",
+        "onestop.insights.tasks.rollup_tick",
         "onestop.ledger.tasks.witness_submit",
         "onestop.federation.tasks.sweep",
         "onestop.notify.tasks.requeue_stale",

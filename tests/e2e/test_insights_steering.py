@@ -50,6 +50,19 @@ def _filter_and_export(page, base: str, axe, tmp_path, language: str) -> None:
     sheet = book["departments"]
     assert sheet.max_row == 3  # title, header, the one department filtered
     assert "departments" in book.sheetnames
+    assert "benefits" in book.sheetnames
+
+    # A period that ends before it starts: the form again, with what was asked and the error
+    # summary linking to the field (axe checks the error page too).
+    page.locator("#insights-from").fill("2026-05-02")
+    page.locator("#insights-to").fill("2026-05-01")
+    page.locator(".os-insights__filters button[type=submit]").click()
+    page.wait_for_url(re.compile(r"from=2026-05-02"))
+    expect(page.locator("[data-error-summary] a[href='#insights-to']")).to_be_visible()
+    expect(page.locator("#insights-to-error")).to_be_visible()
+    expect(page.locator("#insights-department")).to_have_value(PS)
+    expect(page.locator("#insights-received")).to_have_count(0)
+    axe.check(page)
 
 
 def test_the_director_filters_the_dashboard_and_exports_it(

@@ -110,8 +110,8 @@ def test_the_default_month_is_the_current_one(client, world):
 
 def test_the_endpoint_has_a_query_budget(client, month, world, django_assert_max_num_queries):
     client.force_login(world["supervisor"])
-    # session, user, roles, orders grouped, events grouped, department names
-    with django_assert_max_num_queries(7):
+    # session, user, roles, rolled-up days' marks, orders grouped, events grouped, names
+    with django_assert_max_num_queries(8):
         response = client.get(URL, {"month": "2026-03"})
     assert response.status_code == 200
     assert len(response.json()["rows"]) == 2

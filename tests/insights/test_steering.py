@@ -162,8 +162,31 @@ def test_bad_filters_are_refused_clearly(world, params, code) -> None:
     assert caught.value.code == code
     response = login(world["supervisor"]).get(PAGE, params)
     assert response.status_code == 400
-    assert "usa-alert--error" in response.content.decode()
+    body = response.content.decode()
+    assert "usa-alert--error" in body
+    # The form stays, with the choices and the error summary pointing at the field to correct.
+    field = caught.value.details["field"]
+    assert f'href="#insights-{field}"' in body
+    assert f'id="insights-{field}-error"' in body
+    assert 'name="from"' in body
+    assert f'<option value="{HEALTH}"' in body
+    assert 'id="insights-item"' in body
+    assert 'id="insights-received"' not in body  # no figures
     assert login(world["supervisor"]).get(CSV, params).status_code == 400
+
+
+def test_a_refused_period_keeps_what_was_asked(world) -> None:
+    params = {"from": "2026-05-02", "to": "2026-05-01", "channel": "online", "department": PS}
+    response = login(world["officer-ps"]).get(PAGE, params)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'value="2026-05-02"' in body
+    assert 'value="2026-05-01"' in body
+    assert f'<option value="{PS}" selected>' in body
+    assert '<option value="online" selected>' in body
+    # A department head is offered their own department only, even on the error page.
+    assert f'<option value="{HEALTH}"' not in body
+    assert "The period must not end before it starts." in body
 
 
 def test_the_page_shows_the_figures_with_tables_for_the_charts(world, figures) -> None:

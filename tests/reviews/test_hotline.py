@@ -67,3 +67,30 @@ def test_a_callback_token_is_not_a_link(make: Any, world: Any) -> None:
     with pytest.raises(NotFound):
         services.review_submit(actor=None, token=services.invitation_token(callback), level=5)
     assert not Review.objects.exists()
+
+
+def test_the_english_console_names_the_category_in_english(make: Any, world: Any) -> None:
+    from django.utils import translation
+
+    from tests.factories import login
+
+    order = _closed(make, world)
+    sms = Invitation.objects.get(event_ref=order.number, channel=Channel.SMS)
+    assert sms.title == order.category.name_zh
+    assert sms.title_en == order.category.name_en
+    assert order.category.name_en
+    assert order.category.name_en != order.category.name_zh
+    services.review_submit(
+        actor=None, token=services.invitation_token(sms), level=2, indicators=["not_solved"]
+    )
+    english = login(world["officer-ps"], language="en").get("/reviews/console/")
+    assert english.status_code == 200
+    body = english.content.decode()
+    assert order.category.name_en in body
+    assert order.category.name_zh not in body
+    chinese = login(world["officer-ps"], language="zh-hans").get("/reviews/console/")
+    assert order.category.name_zh in chinese.content.decode()
+    with translation.override("en"):
+        assert sms.shown_title == order.category.name_en
+    with translation.override("zh-hans"):
+        assert sms.shown_title == order.category.name_zh

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -228,72 +228,187 @@ def rank(rows: list[Row]) -> list[Row]:
     return ranked + [replace(r, rank=None) for r in rest]
 
 
+def order_window(region: str, departments: frozenset[str] | None = None) -> Any:
+    """The work orders the three rates count: dispatched to a lead department, merged
+    duplicates left out, and not handed over to 110 / 119 / 120 (an emergency that left the
+    hotline's handling counts in none of the three rates of the unit that held it)."""
+    window = (
+        hotline_selectors.orders_for_statistics(region=region)
+        .using(read_db())
+        .filter(lead_department__isnull=False)
+        .exclude(status=WorkOrder.Status.TRANSFERRED)
+    )
+    if departments is not None:
+        window = window.filter(lead_department__in=sorted(departments))
+    return window
+
+
+OWED = Q(status__in=OPEN_FOR_DEPARTMENT)
+REPLIED_LATE = Q(replied_at__isnull=False, replied_at__gt=F("resolve_by"))
+
+# The counts of an order that do not move with the clock (the daily rollup `HotlineDay` stores
+# them per dispatch day). Overdue does move for an order the department still owes: it is
+# overdue once its deadline passed (and stays so while it is owed), so the rollup counts the
+# owed orders overdue when rolled, and the pages count live only the owed orders whose
+# deadline was still ahead then (`_counts`).
+SETTLED = {
+    "dispatched": Count("pk"),
+    "signed_on_time": Count(
+        "pk",
+        filter=Q(signed_at__isnull=False, respond_by__isnull=False, signed_at__lte=F("respond_by")),
+    ),
+    "callbacks": Count("pk", filter=Q(callback_satisfied__isnull=False)),
+    "resolved": Count("pk", filter=Q(callback_satisfied__isnull=False, callback_resolved=True)),
+    "satisfied": Count("pk", filter=Q(callback_satisfied=True)),
+}
+
+
+def overdue_at(moment: datetime.datetime) -> Count:
+    """The orders overdue at `moment`: replied after the deadline, or still owed by the
+    department with the deadline passed."""
+    return Count("pk", filter=REPLIED_LATE | (OWED & Q(resolve_by__lt=moment)))
+
+
+def day_ranges(days: list[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """Sorted days as runs of consecutive days [(first, last), ...]."""
+    ranges: list[tuple[datetime.date, datetime.date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + datetime.timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def rolled_days(
+    region: str, first: datetime.date, last: datetime.date
+) -> dict[datetime.date, datetime.datetime]:
+    """The days from `first` to `last` whose rollup rows are written, with the time they were
+    rolled (one query)."""
+    from onestop.insights.models import RolledDay
+
+    return dict(
+        RolledDay.objects.using(read_db())
+        .filter(region=region, day__gte=first, day__lte=last)
+        .values_list("day", "rolled_at")
+    )
+
+
+def rolled_q(days: Any) -> Q:
+    """The rollup rows of `days` (the marked days): a range of days, less the holes in it (a
+    day's rows are written and replaced together with its mark)."""
+    ordered = sorted(days)
+    q = Q(day__gte=ordered[0], day__lte=ordered[-1])
+    present = set(ordered)
+    holes = [
+        ordered[0] + datetime.timedelta(days=i)
+        for i in range((ordered[-1] - ordered[0]).days + 1)
+        if ordered[0] + datetime.timedelta(days=i) not in present
+    ]
+    return q & ~Q(day__in=holes) if holes else q
+
+
+def _day_bounds(first: datetime.date, last: datetime.date) -> Q:
+    start = datetime.datetime.combine(first, datetime.time(0), tzinfo=SHANGHAI)
+    end = datetime.datetime.combine(
+        last + datetime.timedelta(days=1), datetime.time(0), tzinfo=SHANGHAI
+    )
+    return Q(dispatched_at__gte=start, dispatched_at__lt=end)
+
+
 def _counts(
     region: str,
     departments: frozenset[str] | None,
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
+    *,
+    rolled: dict[datetime.date, datetime.datetime] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Per lead department: the order counts (one query) and the return/reopen counts from the
-    audit trail (one query)."""
-    # An order handed over to 110 / 119 / 120 left the hotline's handling: it counts in none
-    # of the three rates of the unit that held it (docs/insights.md).
-    window = (
-        hotline_selectors.orders_for_statistics(region=region)
-        .using(read_db())
-        .filter(
-            lead_department__isnull=False,
-            dispatched_at__gte=start,
-            dispatched_at__lt=end,
+    """Per lead department, the counts of the orders dispatched in [start, end): the closed
+    days rolled up by the worker from `HotlineDay` (one query, and one for the marks of the
+    rolled days), the other days from the orders together with the owed orders of the rolled
+    days that became overdue since their roll (one query), and the return / reopen counts from
+    the audit trail (one query)."""
+    from onestop.insights.models import HotlineDay
+
+    window = order_window(region, departments)
+    first = timezone.localtime(start, SHANGHAI).date()
+    last = timezone.localtime(end, SHANGHAI).date() - datetime.timedelta(days=1)
+    today = timezone.localtime(now, SHANGHAI).date()
+    if rolled is None:
+        rolled = rolled_days(region, first, min(last, today - datetime.timedelta(days=1)))
+    live = [
+        first + datetime.timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if first + datetime.timedelta(days=i) not in rolled
+    ]
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+
+    def add(code: str, values: dict[str, Any]) -> None:
+        row = counts[code]
+        for name in ("dispatched", "signed_on_time", "callbacks", "resolved", "satisfied"):
+            row[name] += int(values[name] or 0)
+        row["overdue"] += int(values["overdue"] or 0)
+
+    # The orders of the rolled days still owed whose deadline was ahead when their day was
+    # rolled and has passed since: overdue now, not in the rollup's count (one condition per
+    # roll, over the owed orders by deadline).
+    pending = Q(dispatched_at__isnull=True)  # nothing
+    by_roll: dict[datetime.datetime, list[datetime.date]] = defaultdict(list)
+    for day, rolled_at in rolled.items():
+        by_roll[rolled_at].append(day)
+    for rolled_at, days in by_roll.items():
+        if rolled_at >= now:
+            continue
+        for a, b in day_ranges(days):
+            pending |= _day_bounds(a, b) & Q(resolve_by__gte=rolled_at)
+    pending &= OWED & ~REPLIED_LATE & Q(resolve_by__lt=now)
+    if rolled:
+        stored = HotlineDay.objects.using(read_db()).filter(
+            org_selectors.region_q(region, "region"), rolled_q(rolled)
         )
-        .exclude(status=WorkOrder.Status.TRANSFERRED)
+        if departments is not None:
+            stored = stored.filter(department__in=sorted(departments))
+        sums = {name: Sum(name) for name in (*SETTLED, "overdue")}
+        for values in stored.order_by().values("department").annotate(**sums):
+            add(values["department"], values)
+    # One query over the orders of the days not rolled up and the pending ones.
+    live_q = Q(dispatched_at__isnull=True)  # nothing
+    for a, b in day_ranges(live):
+        live_q |= _day_bounds(a, b)
+    aggregates = {
+        name: Count("pk", filter=live_q & count.filter)
+        if count.filter
+        else Count("pk", filter=live_q)
+        for name, count in SETTLED.items()
+    }
+    overdue = overdue_at(now)
+    grouped = (
+        window.filter(live_q | pending, dispatched_at__gte=start, dispatched_at__lt=end)
+        .order_by()
+        .values("lead_department")
+        .annotate(
+            **aggregates,
+            overdue=Count("pk", filter=live_q & overdue.filter),
+            pending=Count("pk", filter=pending),
+        )
     )
+    for values in grouped:
+        add(values["lead_department"], values)
+        counts[values["lead_department"]]["overdue"] += values["pending"]
     events = (
         hotline_selectors.order_events_for_statistics(region=region, kinds=("return", "reopen"))
         .using(read_db())
-        .filter(
-            department__isnull=False,
-            at__gte=start,
-            at__lt=end,
-        )
+        .filter(department__isnull=False, at__gte=start, at__lt=end)
     )
     if departments is not None:
-        window = window.filter(lead_department__in=sorted(departments))
         events = events.filter(department__in=sorted(departments))
-    called = Q(callback_satisfied__isnull=False)
-    grouped = (
-        window.order_by()
-        .values("lead_department")
-        .annotate(
-            dispatched=Count("pk"),
-            signed_on_time=Count(
-                "pk",
-                filter=Q(
-                    signed_at__isnull=False,
-                    respond_by__isnull=False,
-                    signed_at__lte=F("respond_by"),
-                ),
-            ),
-            callbacks=Count("pk", filter=called),
-            resolved=Count("pk", filter=called & Q(callback_resolved=True)),
-            satisfied=Count("pk", filter=Q(callback_satisfied=True)),
-            overdue=Count(
-                "pk",
-                filter=Q(status__in=OPEN_FOR_DEPARTMENT, resolve_by__lt=now)
-                | Q(replied_at__isnull=False, replied_at__gt=F("resolve_by")),
-            ),
-        )
-    )
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for values in grouped:
-        code = values.pop("lead_department")
-        counts[code].update(values)
     audit = events.order_by().values("department", "kind").annotate(n=Count("order", distinct=True))
     for values in audit:
         name = "returned" if values["kind"] == "return" else "reopened"
         counts[values["department"]][name] = values["n"]
-    return counts
+    return dict(counts)
 
 
 def _rows(
@@ -312,12 +427,15 @@ def rows_between(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
+    *,
+    rolled: dict[datetime.date, datetime.datetime] | None = None,
 ) -> list[Row]:
     """The ranked three-rates rows of the orders dispatched in [start, end) (the month page
-    and the steering dashboards' period share it); `departments` as `policies.department_scope`."""
+    and the steering dashboards' period share it); `departments` as `policies.department_scope`;
+    `rolled`: the marks of the rolled-up days of the period when the caller has read them."""
     if start > now:
         return []  # a future month: nothing dispatched yet
-    counts = _counts(region, departments, start, end, now)
+    counts = _counts(region, departments, start, end, now, rolled=rolled)
     if not counts:
         return []
     names = {

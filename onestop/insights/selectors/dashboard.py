@@ -29,8 +29,11 @@ from onestop.insights.selectors import (
     SHANGHAI,
     Row,
     check_scope,
+    day_ranges,
     ratio,
     read_db,
+    rolled_days,
+    rolled_q,
     rows_between,
 )
 from onestop.org import selectors as org_selectors
@@ -139,6 +142,20 @@ class ReviewRow:
 
 
 @dataclass(frozen=True)
+class BenefitRow:
+    """The offers of one benefit rule (免申即享) whose holders became eligible in the period."""
+
+    rule: str
+    name: str
+    offers: int
+    taken_up: int  # confirmed, or granted without confirmation
+    waiting: int
+    declined: int
+    uptake: Decimal | None
+    median_days: Decimal | None  # eligibility → confirmation or grant
+
+
+@dataclass(frozen=True)
 class Steering:
     region: str
     filters: Filters
@@ -151,6 +168,7 @@ class Steering:
     hotline: list[Row]
     reviews: list[ReviewRow] | None  # None: no provider of review figures
     burden: list[BurdenRow]
+    benefits: list[BenefitRow] | None = None  # None: no provider of benefit figures
     choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
@@ -192,7 +210,7 @@ def _mean(total: int, n: int, places: str = "0.1") -> Decimal | None:
 # --- the filters --------------------------------------------------------------------------------
 
 
-def _date(value: str | None, name: str) -> datetime.date | None:
+def _date(value: str | None, name: str, key: str) -> datetime.date | None:
     text = (value or "").strip()
     if not text:
         return None
@@ -205,7 +223,7 @@ def _date(value: str | None, name: str) -> datetime.date | None:
             _("%(field)s must be a date written YYYY-MM-DD (for example 2026-05-01).")
             % {"field": name},
             code="invalid_date",
-            details={"field": name},
+            details={"field": key},
         )
     return parsed
 
@@ -217,8 +235,10 @@ def parse_filters(
     default period is the last 30 days up to today (Asia/Shanghai). `ValidationFailed` (400)
     for a malformed date, an inverted or over-long period or an unknown channel."""
     today = timezone.localtime(now or timezone.now(), SHANGHAI).date()
-    end = _date(params.get("to"), _("To")) or today
-    start = _date(params.get("from"), _("From")) or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    end = _date(params.get("to"), _("To"), "to") or today
+    start = _date(params.get("from"), _("From"), "from") or end - datetime.timedelta(
+        days=DEFAULT_DAYS - 1
+    )
     if start > end:
         raise ValidationFailed(
             _("The period must not end before it starts."),
@@ -234,7 +254,9 @@ def parse_filters(
     channel = (params.get("channel") or "").strip()
     if channel and channel not in CHANNELS:
         raise ValidationFailed(
-            _("Choose the channel from the list."), code="invalid_channel", details={}
+            _("Choose the channel from the list."),
+            code="invalid_channel",
+            details={"field": "channel"},
         )
     department = (params.get("department") or "").strip()[:80]
     item = (params.get("item") or "").strip()[:40]
@@ -291,63 +313,163 @@ def _case_scope(
     return qs
 
 
-def _limits(
+Bucket = tuple[datetime.date, str, str, str]  # day, department, item, channel
+
+
+def _ranges_q(field: str, ranges: list[tuple[datetime.date, datetime.date]]) -> Q:
+    """`field` within one of the day ranges (inclusive, Asia/Shanghai)."""
+    q = Q()
+    for first, last in ranges:
+        start, end = _bounds(Filters(start=first, end=last))
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def _key(values: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return values["department_id"], values["item__code"], values["channel"]
+
+
+def case_buckets(
     region: str,
-    filters: Filters,
-    departments: frozenset[str] | None,
-    now: datetime.datetime,
-) -> tuple[list[Day], dict[str, int], dict[str, LimitRow], dict[str, LimitRow]]:
-    """Four grouped queries: received by day × channel × department × item, decided by
-    day × accepted day × department × item (with the due and promised days), open past due,
-    and supplement requests by department × item."""
-    start, end = _bounds(filters)
+    ranges: list[tuple[datetime.date, datetime.date]],
+    *,
+    filters: Filters | None = None,
+    departments: frozenset[str] | None = None,
+) -> dict[Bucket, LimitRow]:
+    """The item-case figures of the days in `ranges` from the raw rows, per
+    day × department × item × channel (three grouped queries: received, decided, supplement
+    requests). The dashboards run it for the days not rolled up yet, `insights.rollups` for
+    the days it writes: both therefore count the same way."""
+    buckets: dict[Bucket, LimitRow] = {}
+    if not ranges:
+        return buckets
     db = read_db()
-    cases = _case_scope(
-        case_selectors.item_cases_for_statistics(region=region).using(db), filters, departments
-    )
+    base = case_selectors.item_cases_for_statistics(region=region).using(db)
+    supplements = case_selectors.supplements_for_statistics(region=region).using(db)
+    if filters is not None:
+        base = _case_scope(base, filters, departments)
+        supplements = _case_scope(supplements, filters, departments, prefix="case__")
     # An item case is received when it is submitted (online) or accepted (at the window): the
     # submission writes `submitted_at` for both.
     received = (
-        cases.filter(submitted_at__gte=start, submitted_at__lt=end)
+        base.filter(_ranges_q("submitted_at", ranges))
         .annotate(day=TruncDate("submitted_at", tzinfo=SHANGHAI))
         .order_by()
         .values("day", "channel", "department_id", "item__code")
         .annotate(n=Count("pk"))
     )
-    decided = (
-        cases.filter(decided_at__gte=start, decided_at__lt=end)
+    decided = list(
+        base.filter(_ranges_q("decided_at", ranges))
         .annotate(
             day=TruncDate("decided_at", tzinfo=SHANGHAI),
             accepted_day=TruncDate(Coalesce("accepted_at", "submitted_at"), tzinfo=SHANGHAI),
         )
         .order_by()
-        .values("day", "accepted_day", "due_date", "department_id", "item__code")
+        .values("day", "accepted_day", "due_date", "department_id", "item__code", "channel")
         .annotate(n=Count("pk"), paused=Sum("paused_working_days"), promised=Sum("promised_days"))
     )
-    today = timezone.localtime(now, SHANGHAI).date()
-    overdue = (
-        cases.filter(status="accepted", due_date__lt=today)
+    requested = (
+        supplements.filter(_ranges_q("requested_at", ranges))
+        .annotate(day=TruncDate("requested_at", tzinfo=SHANGHAI))
         .order_by()
-        .values("department_id", "item__code")
-        .annotate(n=Count("pk"))
-    )
-    supplements = (
-        _case_scope(
-            case_selectors.supplements_for_statistics(region=region).using(db),
-            filters,
-            departments,
-            prefix="case__",
-        )
-        .filter(requested_at__gte=start, requested_at__lt=end)
-        .order_by()
-        .values("case__department_id", "case__item__code")
+        .values("day", "case__department_id", "case__item__code", "case__channel")
         .annotate(n=Count("pk"))
     )
 
-    days = {
-        filters.start + datetime.timedelta(days=i): [0, 0]
+    def bucket(day: datetime.date, department: Any, item: Any, channel: Any) -> LimitRow:
+        key = (day, department or "", item or "", channel or "")
+        row = buckets.get(key)
+        if row is None:
+            row = buckets[key] = LimitRow(code="", name="")
+        return row
+
+    for values in received:
+        row = bucket(values["day"], *_key(values))
+        row.received += values["n"]
+    dates = [v["accepted_day"] for v in decided if v["accepted_day"]] + [v["day"] for v in decided]
+    between = working_day_counter(min(dates), max(dates)) if dates else (lambda a, b: 0)
+    for values in decided:
+        n = values["n"]
+        row = bucket(values["day"], *_key(values))
+        due = values["due_date"]
+        elapsed = between(values["accepted_day"], values["day"]) if values["accepted_day"] else 0
+        row.decided += n
+        if due is not None:
+            if values["day"] <= due:
+                row.kept += n
+            else:
+                row.late += n
+        row.working_days += max(0, elapsed * n - int(values["paused"] or 0))
+        row.promised_days += int(values["promised"] or 0)
+    for values in requested:
+        row = bucket(
+            values["day"],
+            values["case__department_id"],
+            values["case__item__code"],
+            values["case__channel"],
+        )
+        row.supplements += values["n"]
+    return buckets
+
+
+SUMMED = ("received", "decided", "kept", "late", "working_days", "promised_days", "supplements")
+
+
+def _add_rolled(
+    region: str,
+    rolled: list[datetime.date],
+    filters: Filters,
+    *,
+    departments: frozenset[str] | None,
+    days: dict[datetime.date, list[int]],
+    channels: dict[str, int],
+    add: Callable[[str, str, LimitRow], None],
+) -> None:
+    """Add the rollup rows (`CaseDay`) of the `rolled` days to the day, channel and
+    department × item figures: three grouped queries."""
+    from onestop.insights.models import CaseDay
+
+    stored = CaseDay.objects.using(read_db()).filter(
+        org_selectors.region_q(region, "region"), rolled_q(rolled)
+    )
+    if departments is not None:
+        stored = stored.filter(department__in=sorted(departments))
+    for name in ("department", "item", "channel"):
+        if getattr(filters, name):
+            stored = stored.filter(**{name: getattr(filters, name)})
+    stored = stored.order_by()
+    for values in stored.values("day").annotate(r=Sum("received"), d=Sum("decided")):
+        days[values["day"]][0] += values["r"] or 0
+        days[values["day"]][1] += values["d"] or 0
+    for values in stored.values("channel").annotate(r=Sum("received")):
+        if values["r"]:
+            channels[values["channel"]] = channels.get(values["channel"], 0) + values["r"]
+    sums = {name: Sum(name) for name in SUMMED}
+    for values in stored.values("department", "item").annotate(**sums):
+        summed = {name: int(values[name] or 0) for name in SUMMED}
+        add(values["department"], values["item"], LimitRow(code="", name="", **summed))
+
+
+def _limits(
+    region: str,
+    filters: Filters,
+    departments: frozenset[str] | None,
+    now: datetime.datetime,
+    rolled: dict[datetime.date, datetime.datetime],
+) -> tuple[list[Day], dict[str, int], dict[str, LimitRow], dict[str, LimitRow]]:
+    """The case figures of the period: the closed days that are rolled up from the rollup
+    table (`CaseDay`: by day, by channel, by department × item: three grouped queries), the
+    other days (today, and any day the worker has not rolled yet) from the raw rows
+    (`case_buckets`), and the cases open past their due date now (one grouped query)."""
+    db = read_db()
+    today = timezone.localtime(now, SHANGHAI).date()
+    period = [
+        filters.start + datetime.timedelta(days=i)
         for i in range((filters.end - filters.start).days + 1)
-    }
+    ]
+    live = [d for d in period if d not in rolled]
+
+    days = {day: [0, 0] for day in period}
     channels: dict[str, int] = dict.fromkeys(CHANNELS, 0)
     by_department: dict[str, LimitRow] = {}
     by_item: dict[str, LimitRow] = {}
@@ -357,53 +479,47 @@ def _limits(
         i = by_item.setdefault(item or "", LimitRow(code=item or "", name=""))
         return [d, i]
 
-    for values in received:
-        n = values["n"]
-        if values["day"] in days:
-            days[values["day"]][0] += n
-        channels[values["channel"]] = channels.get(values["channel"], 0) + n
-        for row in rows(values["department_id"], values["item__code"]):
-            row.received += n
+    def add(department: str, item: str, figures: LimitRow) -> None:
+        for row in rows(department, item):
+            for name in SUMMED:
+                setattr(row, name, getattr(row, name) + getattr(figures, name))
 
-    _fold_decided(list(decided), days, rows)
+    if rolled:
+        _add_rolled(
+            region,
+            sorted(rolled),
+            filters,
+            departments=departments,
+            days=days,
+            channels=channels,
+            add=add,
+        )
+
+    for (day, department, item, channel), counted in case_buckets(
+        region, day_ranges(live), filters=filters, departments=departments
+    ).items():
+        if day in days:
+            days[day][0] += counted.received
+            days[day][1] += counted.decided
+        if counted.received:
+            channels[channel] = channels.get(channel, 0) + counted.received
+        add(department, item, counted)
+
+    overdue = (
+        _case_scope(
+            case_selectors.item_cases_for_statistics(region=region).using(db), filters, departments
+        )
+        .filter(status="accepted", due_date__lt=today)
+        .order_by()
+        .values("department_id", "item__code")
+        .annotate(n=Count("pk"))
+    )
     for values in overdue:
         for row in rows(values["department_id"], values["item__code"]):
             row.overdue_open += values["n"]
-    for values in supplements:
-        for row in rows(values["case__department_id"], values["case__item__code"]):
-            row.supplements += values["n"]
 
     day_rows = [Day(day=d, received=r, decided=c) for d, (r, c) in sorted(days.items())]
     return day_rows, channels, by_department, by_item
-
-
-def _fold_decided(
-    decided_rows: list[dict[str, Any]],
-    days: dict[datetime.date, list[int]],
-    rows: Callable[[str | None, str | None], list[LimitRow]],
-) -> None:
-    """Add the decided cases (grouped by decision day, acceptance day, due date, department
-    and item) to the day counts and to their department and item rows."""
-    dates = [v["accepted_day"] for v in decided_rows if v["accepted_day"]] + [
-        v["day"] for v in decided_rows
-    ]
-    between = working_day_counter(min(dates), max(dates)) if dates else (lambda a, b: 0)
-    for values in decided_rows:
-        n = values["n"]
-        if values["day"] in days:
-            days[values["day"]][1] += n
-        due = values["due_date"]
-        elapsed = between(values["accepted_day"], values["day"]) if values["accepted_day"] else 0
-        spent = max(0, elapsed * n - int(values["paused"] or 0))
-        for row in rows(values["department_id"], values["item__code"]):
-            row.decided += n
-            if due is not None:
-                if values["day"] <= due:
-                    row.kept += n
-                else:
-                    row.late += n
-            row.working_days += spent
-            row.promised_days += int(values["promised"] or 0)
 
 
 def _queue(region: str, filters: Filters, departments: frozenset[str] | None) -> list[QueueRow]:
@@ -541,10 +657,73 @@ def _reviews(filters: Filters, departments: frozenset[str] | None) -> list[Revie
     ]
 
 
+def _benefits(actor: Any, filters: Filters) -> list[BenefitRow] | None:
+    """The benefit figures (免申即享) of the offers whose holders became eligible in the period,
+    per rule, from the benefits app (through `core.figures`, as benefits is on this floor),
+    which scopes them by its own policy; the department filter narrows them (the item and
+    channel filters do not: an offer has neither)."""
+    provider = figures.provider("benefits.figures")
+    if provider is None:
+        return None
+    english = _english()
+    return [
+        BenefitRow(
+            rule=row.rule,
+            name=(row.name_en if english and row.name_en else row.name_zh),
+            offers=row.offers,
+            taken_up=row.taken_up,
+            waiting=row.waiting,
+            declined=row.declined,
+            uptake=ratio(row.taken_up, row.offers),
+            median_days=None if row.median_days is None else Decimal(str(row.median_days)),
+        )
+        for row in provider(
+            actor=actor,
+            department=filters.department or None,
+            since=filters.start,
+            until=filters.end,
+        )
+    ]
+
+
 def _named(rows: dict[str, LimitRow], names: dict[str, str]) -> list[LimitRow]:
     for code, row in rows.items():
         row.name = names.get(code, code) or _("(none)")
     return sorted(rows.values(), key=lambda r: (-r.received, -r.decided, r.code))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter form offers `actor`: the departments (all of the region for a director,
+    their own for a department head) and the region's items."""
+
+    whole_region: bool
+    departments: list[tuple[str, str]]
+    items: list[tuple[str, str]]
+    department_names: dict[str, str]
+    item_names: dict[str, str]
+
+
+def choices(*, actor: Any, region: str) -> Choices:
+    """The filter form's choices for `actor` (two queries after the scope); `PermissionDenied`
+    for those who may not see the indicators. The page shows them with a refused filter too."""
+    code, departments = check_scope(actor, region)
+    db = read_db()
+    department_names = {
+        d.code: str(d.name)
+        for d in org_selectors.department_list()
+        .using(db)
+        .filter(org_selectors.region_q(code, "region_id"))
+    }
+    item_names = {i.code: str(i.name) for i in catalog_selectors.item_list(region=code).using(db)}
+    visible = sorted(department_names) if departments is None else sorted(departments)
+    return Choices(
+        whole_region=departments is None,
+        departments=[(c, department_names[c]) for c in visible if c in department_names],
+        items=sorted(item_names.items(), key=lambda kv: kv[0]),
+        department_names=department_names,
+        item_names=item_names,
+    )
 
 
 def steering(
@@ -566,34 +745,27 @@ def steering(
             _("You may see the figures of your own department only."), code="forbidden"
         )
     moment = now or timezone.now()
-    days, channels, by_department, by_item = _limits(code, filters, departments, moment)
+    # The marks of the rolled-up days of the period (one query, for the cases and the hotline).
+    yesterday = timezone.localtime(moment, SHANGHAI).date() - datetime.timedelta(days=1)
+    rolled = rolled_days(code, filters.start, min(filters.end, yesterday))
+    days, channels, by_department, by_item = _limits(code, filters, departments, moment, rolled)
     start, end = _bounds(filters)
     hotline_scope = departments
     if filters.department:
         hotline_scope = frozenset({filters.department})
-    db = read_db()
-    department_names = {
-        d.code: str(d.name)
-        for d in org_selectors.department_list()
-        .using(db)
-        .filter(org_selectors.region_q(code, "region_id"))
-    }
-    item_names = {i.code: str(i.name) for i in catalog_selectors.item_list(region=code).using(db)}
-    visible = sorted(department_names) if departments is None else sorted(departments)
+    offered = choices(actor=actor, region=code)
     return Steering(
         region=code,
         filters=filters,
         whole_region=departments is None,
         days=days,
         channels=channels,
-        departments=_named(by_department, department_names),
-        items=_named(by_item, item_names),
+        departments=_named(by_department, offered.department_names),
+        items=_named(by_item, offered.item_names),
         queue=_queue(code, filters, hotline_scope),
-        hotline=rows_between(code, hotline_scope, start, end, moment),
+        hotline=rows_between(code, hotline_scope, start, end, moment, rolled=rolled),
         reviews=_reviews(filters, hotline_scope),
         burden=_burden(code, filters, departments),
-        choices={
-            "departments": [(c, department_names[c]) for c in visible if c in department_names],
-            "items": sorted(item_names.items(), key=lambda kv: kv[0]),
-        },
+        benefits=_benefits(actor, filters),
+        choices={"departments": offered.departments, "items": offered.items},
     )

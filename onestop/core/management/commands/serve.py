@@ -41,6 +41,7 @@ PERIODIC_TASKS = (
     "onestop.reviews.tasks.tick",
     "onestop.benefits.tasks.tick",
     "onestop.insights.tasks.hotspot_tick",
+    "onestop.insights.tasks.rollup_tick",
     "onestop.ledger.tasks.witness_submit",
     "onestop.federation.tasks.sweep",
     "onestop.notify.tasks.requeue_stale",
