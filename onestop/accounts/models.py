@@ -167,6 +167,7 @@ class Delegation(models.Model):
     class Scope(models.TextChoices):
         CASES = "cases", _("Apply for services and follow applications")
         LICENCES = "licences", _("View e-licences")
+        REVIEWS = "reviews", _("Rate services and answer rectifications")
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("Granted online in my account")
