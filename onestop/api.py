@@ -174,6 +174,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _register() -> None:
+    from onestop.benefits.api import router as benefits_router
     from onestop.cases.api import router as cases_router
     from onestop.cases.api_burden import router as cases_burden_router
     from onestop.cases.api_holdings import router as cases_holdings_router
@@ -199,6 +200,7 @@ def _register() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("", cases_burden_router)
     api.add_router("/reviews", reviews_router)
+    api.add_router("/benefits", benefits_router)
 
 
 _register()

@@ -11,4 +11,5 @@ urlpatterns = [
     path("me/benefits/<int:pk>/", views.my_offer, name="my_offer"),
     path("me/benefits/<int:pk>/confirm/", views.confirm, name="confirm"),
     path("benefits/console/", views.console, name="console"),
+    path("benefits/console/offers/<int:pk>/payment/", views.pay, name="pay"),
 ]

@@ -6,7 +6,9 @@ from its `AppConfig.ready()` and the dashboard asks for it by name. A name nobod
 answers `None`: the dashboard shows the figure as not available.
 
 Names in use: ``reviews.stats`` (`reviews.selectors.stats`: the public review figures per
-department and item, shown on the insights dashboards).
+department and item, shown on the insights dashboards); ``benefits.stats``
+(`benefits.selectors.stats(actor=, department=, start=, end=)`: per benefit rule, offers,
+uptake, payments and the median days from eligibility to payment, in the actor's scope).
 """
 
 from __future__ import annotations

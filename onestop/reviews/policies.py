@@ -28,8 +28,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from onestop.accounts.models import StaffRole
-from onestop.accounts.models import Delegation
+from onestop.accounts.models import Delegation, StaffRole
 from onestop.accounts.policies import acting_agent, acts_for, has_role, roles
 from onestop.core.actors import is_active_user
 from onestop.core.permissions import Permission

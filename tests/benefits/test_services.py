@@ -242,7 +242,9 @@ def test_the_figures(citizen: User, users: dict[str, User]):
     rows = {r.rule: r for r in selectors.benefit_figures(actor=users["officer-yb"])}
     assert (rows["newborn-insurance"].offers, rows["newborn-insurance"].taken_up) == (1, 1)
     assert rows["newborn-insurance"].uptake == 1.0
-    assert rows["newborn-insurance"].median_days is not None
+    assert rows["newborn-insurance"].median_days_to_uptake is not None
+    # eligibility → payment: nothing paid yet
+    assert (rows["newborn-insurance"].paid, rows["newborn-insurance"].median_days) == (0, None)
     assert rows["newborn-vaccination"].offers == 0  # another department's
     every = {r.rule: r for r in selectors.benefit_figures(actor=users["supervisor"])}
     assert every["newborn-vaccination"].taken_up == 1

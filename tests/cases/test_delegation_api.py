@@ -172,7 +172,9 @@ def test_refusals_are_translated_in_the_error_shape_and_change_nothing(
     stranger = CitizenFactory(username="api-stranger", resident_id=resident_id())
     cases = grant(citizen, daughter, [CASES])
     other = client_for(stranger)
-    response = send(other, "post", "/cases/drafts", {"item": FOOD_HANDLER}, **{HEADER: str(cases.pk)})
+    response = send(
+        other, "post", "/cases/drafts", {"item": FOOD_HANDLER}, **{HEADER: str(cases.pk)}
+    )
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert attempt(uuid.uuid4()).status_code == 404
     assert attempt("not-a-delegation").status_code == 404
@@ -208,6 +210,8 @@ def test_without_the_header_the_helper_is_themself(portal: dict[str, Any], daugh
 
 def test_signed_out_with_the_header_is_still_401(portal: dict[str, Any], daughter: User) -> None:
     delegation = grant(portal["citizen"], daughter, [CASES])
-    response = send(Client(), "post", "/cases/drafts", {"item": FOOD_HANDLER}, **{HEADER: str(delegation.pk)})
+    response = send(
+        Client(), "post", "/cases/drafts", {"item": FOOD_HANDLER}, **{HEADER: str(delegation.pk)}
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"
