@@ -192,8 +192,14 @@ def acting(request: HttpRequest) -> HttpResponse:
         % {"name": person.real_name or person.username},
     )
     scopes = person.acting_delegation.scopes  # type: ignore[attr-defined]
-    target = "cases:my_cases" if Delegation.Scope.CASES in scopes else "credentials:wallet"
-    return HttpResponseRedirect(reverse(target))
+    # the first of the person's pages the delegation reaches
+    if Delegation.Scope.CASES in scopes:
+        target = reverse("cases:my_cases")
+    elif Delegation.Scope.LICENCES in scopes:
+        target = reverse("credentials:wallet")
+    else:
+        target = reverse("reviews:my_reviews")
+    return HttpResponseRedirect(target)
 
 
 @require_POST

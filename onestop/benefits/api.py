@@ -45,5 +45,5 @@ def offer_pay(request: HttpRequest, offer_id: int, body: PaymentIn) -> dict[str,
     another department, 409 `not_confirmed` while it waits for the holder or was declined,
     409 `already_paid` for another reference)."""
     return _body(
-        services.offer_pay(actor=request.auth, offer_id=offer_id, reference=body.reference)
+        services.offer_pay(actor=request.user, offer_id=offer_id, reference=body.reference)
     )

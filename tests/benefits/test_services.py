@@ -258,6 +258,26 @@ def test_the_schedule_checks_each_person_once_per_period(citizen: User, business
     assert services.checks_due(limit=10) == 0  # nothing due again before BENEFITS_RECHECK_DAYS
 
 
+def test_the_schedule_reads_people_a_page_at_a_time(
+    citizen: User, business: User, monkeypatch: pytest.MonkeyPatch
+):
+    from onestop.accounts import selectors as accounts_selectors
+
+    pages: list[int] = []
+    read = accounts_selectors.data_subjects
+
+    def paged(**kw):
+        found = read(**kw)
+        pages.append(len(found))
+        return found
+
+    monkeypatch.setattr(services, "CHECKS_PAGE", 1)
+    monkeypatch.setattr(services.accounts_selectors, "data_subjects", paged)
+    assert services.checks_due(limit=2) == 2
+    assert max(pages) == 1  # never more than a page of people in memory
+    assert Check.objects.filter(holder__in=[citizen, business]).exists()
+
+
 def test_the_tick_command(citizen: User):
     from io import StringIO
 
