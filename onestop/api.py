@@ -17,6 +17,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from onestop.accounts.middleware import ACTING_HEADER, acting_api_scope
 from onestop.core.api import ErrorOut, NotSignedIn
 from onestop.core.errors import DomainError
 from onestop.core.inputs import CleanParser
@@ -55,6 +56,23 @@ SECURITY_SCHEMES = {
 }
 
 
+def on_behalf_of(scope: str) -> dict[str, Any]:
+    """The `On-Behalf-Of` header of an operation a helper may call for a person (assisted
+    handling, docs/accounts.md), naming the delegation scope it needs."""
+    return {
+        "name": ACTING_HEADER,
+        "in": "header",
+        "required": False,
+        "description": (
+            "Assisted handling: the id of a delegation the signed-in caller holds; the "
+            f"operation then acts for the delegation's person. Needs the scope '{scope}', a "
+            "delegation not revoked and not expired (403 delegation_ended, "
+            "delegation_out_of_scope; 404 not_found for a delegation not the caller's)."
+        ),
+        "schema": {"type": "string", "format": "uuid"},
+    }
+
+
 class OneStopAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """ninja's document, with every operation's error answers (in the one error shape),
@@ -69,9 +87,12 @@ class OneStopAPI(NinjaAPI):
                 "schema": {"type": "integer", "minimum": 1},
             }
         }
-        for operations in schema["paths"].values():
+        for path, operations in schema["paths"].items():
+            acting_scope = acting_api_scope(path)
             for method, operation in operations.items():
                 secured = bool(operation.get("security"))
+                if acting_scope is not None:
+                    operation.setdefault("parameters", []).append(on_behalf_of(acting_scope))
                 codes = [400, 404, 422, 429]
                 if secured:
                     codes += [401, 403]
@@ -153,6 +174,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _register() -> None:
+    from onestop.benefits.api import router as benefits_router
     from onestop.cases.api import router as cases_router
     from onestop.cases.api_burden import router as cases_burden_router
     from onestop.cases.api_holdings import router as cases_holdings_router
@@ -178,6 +200,7 @@ def _register() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("", cases_burden_router)
     api.add_router("/reviews", reviews_router)
+    api.add_router("/benefits", benefits_router)
 
 
 _register()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from onestop.accounts import selectors
-from onestop.core.errors import DomainError
+from onestop.core.errors import DomainError, PermissionDenied
 
 # The session key holding when the staff session last saw a request (epoch seconds).
 SEEN_KEY = "onestop_staff_seen"
@@ -86,12 +87,23 @@ class StaffSessionMiddleware:
 # Assisted handling: the session key of the delegation the signed-in helper acts under.
 SESSION_ACTING = "onestop_acting_for"
 # The pages where a helper acts as the person, and what the delegation must allow there.
-# Everywhere else (my account, notifications, the data tracker, consoles, the API) the helper
-# is themself.
+# Everywhere else (my account, notifications, the data tracker, consoles) the helper is
+# themself.
 ACTING_PATHS: tuple[tuple[str, str], ...] = (
     ("/apply/", "cases"),
     ("/me/cases/", "cases"),
     ("/wallet/", "licences"),
+    ("/me/reviews/", "reviews"),
+)
+# The API operations a helper may call for the person (`On-Behalf-Of: <delegation id>`), and
+# what the delegation must allow there. Any other operation refuses the header.
+ACTING_HEADER = "On-Behalf-Of"
+API_PREFIX = "/api/v1/"
+ACTING_API_PATHS: tuple[tuple[str, str], ...] = (
+    ("/api/v1/cases/", "cases"),
+    ("/api/v1/me/materials", "cases"),
+    ("/api/v1/me/prefill", "cases"),
+    ("/api/v1/reviews", "reviews"),
 )
 
 
@@ -102,6 +114,19 @@ def acting_scope(path: str) -> str | None:
         if path.startswith(prefix):
             return scope
     return None
+
+
+def acting_api_scope(path: str) -> str | None:
+    """The delegation scope an API operation at `path` needs for a helper to call it for the
+    person (`On-Behalf-Of`), or None (the operation is nobody's to call for someone else)."""
+    for prefix, scope in ACTING_API_PATHS:
+        if path.startswith(prefix) and not path.startswith("/api/v1/reviews/stats"):
+            return scope
+    return None
+
+
+def _api_refusal(error: DomainError) -> JsonResponse:
+    return JsonResponse(error.as_dict(), status=error.status)
 
 
 class ActingForMiddleware:
@@ -117,8 +142,13 @@ class ActingForMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.agent = None  # type: ignore[attr-defined]
-        delegation_id = request.session.get(SESSION_ACTING) if hasattr(request, "session") else None
         user = getattr(request, "user", None)
+        if request.path.startswith(API_PREFIX):
+            refused = self._api(request, user)
+            if refused is not None:
+                return refused
+            return self.get_response(request)
+        delegation_id = request.session.get(SESSION_ACTING) if hasattr(request, "session") else None
         if delegation_id and user is not None and user.is_authenticated:
             try:
                 person = selectors.acting_as(actor=user, delegation_id=delegation_id)
@@ -136,3 +166,32 @@ class ActingForMiddleware:
                     request.agent = user  # type: ignore[attr-defined]
                     request.user = person
         return self.get_response(request)
+
+    @staticmethod
+    def _api(request: HttpRequest, user: Any) -> HttpResponse | None:
+        """`On-Behalf-Of` on an API request: the person for the helper, or the refusal."""
+        delegation_id = request.headers.get(ACTING_HEADER, "").strip()
+        if not delegation_id or user is None or not user.is_authenticated:
+            return None  # no header; or signed out: the operation answers 401 itself
+        scope = acting_api_scope(request.path)
+        if scope is None:
+            return _api_refusal(
+                PermissionDenied(
+                    _("This operation cannot be done for someone else."), code="acting_not_here"
+                )
+            )
+        try:
+            person = selectors.acting_as(actor=user, delegation_id=delegation_id)
+        except DomainError as error:
+            return _api_refusal(error)
+        if scope not in person.acting_delegation.scopes:  # type: ignore[attr-defined]
+            return _api_refusal(
+                PermissionDenied(
+                    _("The delegation does not let you do this for the person."),
+                    code="delegation_out_of_scope",
+                )
+            )
+        request.acting_for = person  # type: ignore[attr-defined]
+        request.agent = user  # type: ignore[attr-defined]
+        request.user = person
+        return None

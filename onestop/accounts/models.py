@@ -52,6 +52,17 @@ class User(AbstractUser):
     )
     organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
     phone = EncryptedTextField(_("phone"), max_length=20, blank=True)
+    # The keyed blind index of the phone number (`services.phone_index`), so that a centre's
+    # helper finds a person by phone at the window (`services.user_find_by_phone`); not unique:
+    # family members share a phone.
+    phone_index = models.CharField(
+        _("phone blind index"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_index=True,
+        editable=False,
+    )
     real_name_level = models.PositiveSmallIntegerField(
         _("identity assurance level"), choices=AssuranceLevel.choices, default=AssuranceLevel.L1
     )
@@ -167,6 +178,7 @@ class Delegation(models.Model):
     class Scope(models.TextChoices):
         CASES = "cases", _("Apply for services and follow applications")
         LICENCES = "licences", _("View e-licences")
+        REVIEWS = "reviews", _("Rate services and answer rectifications")
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("Granted online in my account")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -43,8 +44,16 @@ def role_holders(
     *, role: str, departments: Iterable[str] | None = None, region_wide: bool = False
 ) -> QuerySet[StaffRole]:
     """The staff roles `role` with their (active) users: of `departments` when given (and, with
-    `region_wide`, the roles of the same kind without a department), ordered by username."""
-    roles = StaffRole.objects.filter(role=role, user__is_active=True).select_related("user")
+    `region_wide`, the roles of the same kind without a department), ordered by username.
+
+    People only: a service account holding a role so that its acts count as a department's
+    (an unusable password, ``!…``: the benefits rule runners, nobody signs in as them) is
+    never an officer to notify, assign or list."""
+    roles = (
+        StaffRole.objects.filter(role=role, user__is_active=True)
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .select_related("user")
+    )
     if departments is not None:
         scope = Q(department_id__in=list(departments))
         if region_wide:
@@ -124,16 +133,21 @@ def mfa_enrolled(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def data_subjects(*, exclude_ids: Iterable[int] = (), limit: int | None = None) -> list[User]:
+def data_subjects(
+    *, exclude_ids: Iterable[int] = (), limit: int | None = None, after: int | None = None
+) -> list[User]:
     """System read (the benefits schedule): the active citizens and businesses of this node
     that a shared record can be about (a resident ID or a credit code), oldest first, without
-    `exclude_ids`; at most `limit`."""
+    `exclude_ids`; only those with an id above `after` (to walk them a page at a time); at most
+    `limit`."""
     users = (
         User.objects.filter(is_active=True, kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS])
         .filter(~Q(resident_id_index="") | ~Q(uscc=""))
         .exclude(pk__in=list(exclude_ids))
         .order_by("pk")
     )
+    if after is not None:
+        users = users.filter(pk__gt=after)
     return list(users[:limit] if limit is not None else users)
 
 

@@ -82,6 +82,17 @@ def _check_phone(phone: str) -> str:
     return phone
 
 
+# The phone's blind index is kept apart from the resident ID's (another input to the same
+# keyed HMAC): a phone number never matches an ID's index.
+PHONE_INDEX_PREFIX = "phone:"
+
+
+def phone_index(phone: str) -> str:
+    """The blind index of a checked phone number ("" for none), as `User.phone_index` holds
+    it (migration 0006 computed it for the phones already stored)."""
+    return crypto.blind_index(PHONE_INDEX_PREFIX + phone) if phone else ""
+
+
 def _region_or_none(code: str) -> Region | None:
     try:
         return org_selectors.region_get(code=code)
@@ -154,6 +165,7 @@ def citizen_register(
             resident_id_index=index,
             resident_id_masked=identity.mask_resident_id(rid),
             phone=phone,
+            phone_index=phone_index(phone),
             real_name_level=User.AssuranceLevel.L1,
             region=_region_or_none(rid[:6]),
             language=_check_language(language),
@@ -318,6 +330,45 @@ def user_find_by_resident_id(*, actor: User, resident_id: str) -> User:
     )
     if user is None:
         raise NotFound(_("Nobody with this resident ID has an account."))
+    return user
+
+
+def user_find_by_phone(*, actor: User, phone: str) -> User:
+    """Find the citizen or business representative with this phone number (staff only: a
+    centre's helper at the window, the person present). The look-up is an access to the
+    person's data, found or not, and is recorded. A phone is not an identity: when several
+    accounts share the number (a family's phone) nobody is chosen (`Conflict`
+    `phone_shared`): the clerk asks for the resident ID."""
+    if not policies.can(actor, policies.Action.USER_FIND, None):
+        raise PermissionDenied(_("Only staff may look people up by phone number."))
+    number = _check_phone(phone)
+    if not number:
+        raise ValidationFailed(_("Enter a phone number of digits only."), code="invalid_phone")
+    index = phone_index(number)
+    found = list(
+        User.objects.filter(
+            phone_index=index, kind__in=policies.SUBJECT_KINDS, is_active=True
+        ).order_by("pk")[:2]
+    )
+    user = found[0] if len(found) == 1 else None
+    access_log.record(
+        actor=actor,
+        subject_index=(user.resident_id_index or index) if user is not None else index,
+        dataset="accounts.profile",
+        fields=["real_name", "resident_id_masked", "phone"] if user else [],
+        purpose="verification",
+        basis="staff look-up by phone number",
+    )
+    if len(found) > 1:
+        raise Conflict(
+            _(
+                "Several accounts share this phone number: look the person up by resident ID "
+                "instead."
+            ),
+            code="phone_shared",
+        )
+    if user is None:
+        raise NotFound(_("Nobody with this phone number has an account."), code="not_found")
     return user
 
 
@@ -614,6 +665,7 @@ def account_takeover(
             user.set_unusable_password()
         previous = user.real_name_level
         user.phone = new_phone
+        user.phone_index = phone_index(new_phone)
         user.email = ""
         if new_name is not None:
             user.real_name = new_name
@@ -622,6 +674,7 @@ def account_takeover(
             update_fields=[
                 "password",
                 "phone",
+                "phone_index",
                 "email",
                 "real_name",
                 "real_name_level",
@@ -927,16 +980,18 @@ def delegation_record(
     *,
     actor: Any,
     centre: ServiceCentre,
-    person_resident_id: str,
+    person_resident_id: str = "",
     scopes: Sequence[str],
     valid_until: datetime.date | None,
     consent_note: str,
     helper_resident_id: str = "",
     helper_name: str = "",
+    person_phone: str = "",
 ) -> Delegation:
     """A window clerk records, with the person present, that a helper acts for them: a family
     member named by resident ID, or (no ID given) the clerk themself as the centre's helper.
-    The consent (how it was given, what was checked) and the clerk are recorded."""
+    The person is found by resident ID or, without one, by phone number (each look-up
+    recorded). The consent (how it was given, what was checked) and the clerk are recorded."""
     if not policies.can(actor, policies.Action.DELEGATION_RECORD, centre):
         raise PermissionDenied(
             _("Only a window clerk of this centre's region may record a delegation."),
@@ -948,7 +1003,14 @@ def delegation_record(
             _("Say how the person gave consent (at most 200 characters)."),
             code="invalid_consent",
         )
-    person = user_find_by_resident_id(actor=actor, resident_id=person_resident_id)
+    if (person_resident_id or "").strip():
+        person = user_find_by_resident_id(actor=actor, resident_id=person_resident_id)
+    elif (person_phone or "").strip():
+        person = user_find_by_phone(actor=actor, phone=person_phone)
+    else:
+        raise ValidationFailed(
+            _("Enter the person's resident ID or phone number."), code="invalid_person"
+        )
     if person.kind not in policies.SUBJECT_KINDS:
         raise ValidationFailed(_("Only a citizen can be acted for."), code="invalid_person")
     chosen = _check_scopes(scopes)

@@ -43,6 +43,8 @@ ERROR_FIELDS = {
     "invalid_consent": "consent_note",
     "not_found": "person_resident_id",
     "invalid_person": "person_resident_id",
+    "invalid_phone": "person_phone",
+    "phone_shared": "person_phone",
 }
 
 
@@ -120,6 +122,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 centre=centre,
                 person_resident_id=request.POST.get("person_resident_id", ""),
+                person_phone=request.POST.get("person_phone", ""),
                 helper_resident_id=request.POST.get("helper_resident_id", ""),
                 helper_name=request.POST.get("helper_name", ""),
                 scopes=request.POST.getlist("scopes"),
@@ -130,6 +133,11 @@ def record(request: HttpRequest) -> HttpResponse:
             field = ERROR_FIELDS.get(exc.code or "", "person_resident_id")
             if exc.code == "invalid_centre":
                 field = "centre"
+            by_phone = not request.POST.get("person_resident_id", "").strip() and bool(
+                request.POST.get("person_phone", "").strip()
+            )
+            if field == "person_resident_id" and by_phone:
+                field = "person_phone"
             errors[field] = str(exc.message)
         else:
             messages.success(
@@ -184,8 +192,14 @@ def acting(request: HttpRequest) -> HttpResponse:
         % {"name": person.real_name or person.username},
     )
     scopes = person.acting_delegation.scopes  # type: ignore[attr-defined]
-    target = "cases:my_cases" if Delegation.Scope.CASES in scopes else "credentials:wallet"
-    return HttpResponseRedirect(reverse(target))
+    # the first of the person's pages the delegation reaches
+    if Delegation.Scope.CASES in scopes:
+        target = reverse("cases:my_cases")
+    elif Delegation.Scope.LICENCES in scopes:
+        target = reverse("credentials:wallet")
+    else:
+        target = reverse("reviews:my_reviews")
+    return HttpResponseRedirect(target)
 
 
 @require_POST

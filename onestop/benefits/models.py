@@ -22,6 +22,9 @@ class Offer(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         GRANTED = "granted", _("Granted")
         DECLINED = "declined", _("Declined")
+        # the paying department recorded the payment (or the delivery) of a confirmed or
+        # granted benefit: the end of "eligibility → payment"
+        PAID = "paid", _("Paid")
 
     rule = models.CharField(_("rule"), max_length=40)
     holder = models.ForeignKey(
@@ -50,6 +53,17 @@ class Offer(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     granted_at = models.DateTimeField(_("granted at"), null=True, blank=True)
     declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment recorded by"),
+    )
+    # the paying department's own reference of the payment (its system's voucher number)
+    payment_reference = models.CharField(_("payment reference"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("benefit offer")
@@ -67,8 +81,8 @@ class Offer(models.Model):
 
 
 class OfferEvent(models.Model):
-    """Append-only: each match, offer, grant, confirmation, opt-out and opt-in (each also a
-    ledger entry `benefits.event`, without personal data)."""
+    """Append-only: each match, offer, grant, confirmation, payment, opt-out and opt-in (each
+    also a ledger entry `benefits.event`, without personal data)."""
 
     class Kind(models.TextChoices):
         MATCHED = "matched", _("Found eligible")
@@ -78,6 +92,7 @@ class OfferEvent(models.Model):
         DECLINED = "declined", _("Declined")
         OPTED_OUT = "opted_out", _("Opted out")
         OPTED_IN = "opted_in", _("Opted in again")
+        PAID = "paid", _("Payment recorded")
 
     offer = models.ForeignKey(
         Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="events"

@@ -39,5 +39,12 @@ for _template in (
             "to your space: {link}"
         ),
     ),
+    templates.MessageTemplate(
+        key="benefits.paid",
+        subject_zh="已发放：{benefit}",
+        body_zh="“{benefit}”已由主管部门发放到位。详情见“我的空间”：{link}",
+        subject_en="Paid: {benefit}",
+        body_en="The department has paid (or delivered) “{benefit}”. Details in your space: {link}",
+    ),
 ):
     templates.register(_template)

@@ -7,6 +7,10 @@
 - ``self:benefit:opt-out`` (and opting in again): a signed-in citizen or business, for themself.
 - ``department:benefit_offer:view`` (the console and its figures; `obj` None): an officer of a
   department that grants a benefit, a supervisor, a superuser.
+- ``department:benefit_offer:pay`` (record the payment of an offer): an officer of the offer's
+  (paying) department, a person who signs in — never its rule runner (the service account that
+  only fetches and decides), never a supervisor or a superuser (the payment is the
+  department's act), never someone acting for another.
 
 The node itself (`SYSTEM`) matches and grants through services that name it explicitly; here
 it may do nothing, and `None` nothing either.
@@ -19,7 +23,7 @@ from typing import Any
 from django.db.models import Q
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, roles
+from onestop.accounts.policies import acting_agent, has_role, roles
 from onestop.benefits.rules import RULES
 from onestop.core.actors import is_active_user
 from onestop.core.permissions import Permission
@@ -31,6 +35,7 @@ VIEW = Permission.BENEFIT_OFFER_VIEW.value
 CONFIRM = Permission.BENEFIT_OFFER_CONFIRM.value
 OPT_OUT = Permission.BENEFIT_OPT_OUT.value
 CONSOLE = Permission.BENEFIT_CONSOLE_VIEW.value
+PAY = Permission.BENEFIT_OFFER_PAY.value
 
 SUBJECT_KINDS = frozenset({"citizen", "business"})
 GRANTING_KINDS = frozenset(rule.department_kind for rule in RULES.values())
@@ -56,6 +61,14 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         return is_holder(actor, obj)
     if action == OPT_OUT:
         return getattr(actor, "kind", "") in SUBJECT_KINDS
+    if action == PAY:
+        department = getattr(obj, "department_id", None)
+        return (
+            bool(department)
+            and not is_rule_runner(actor)
+            and acting_agent(actor) is None
+            and has_role(actor, Role.DEPARTMENT_OFFICER, department=department)
+        )
     if _superuser(actor):
         return action in (VIEW, CONSOLE)
     if action == VIEW:
@@ -74,6 +87,18 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
             for held in roles(actor)
         )
     return False
+
+
+# The rule runners' usernames (`services.runner_for`): service accounts with an unusable
+# password, department officers only so that their fetches count as the department's.
+RUNNER_PREFIX = "benefits-"
+
+
+def is_rule_runner(user: Any) -> bool:
+    """A department's rule runner (a service account nobody signs in as)."""
+    return str(getattr(user, "username", "")).startswith(RUNNER_PREFIX) and not (
+        user.has_usable_password() if hasattr(user, "has_usable_password") else True
+    )
 
 
 def _granting(department: str | None) -> bool:

@@ -117,29 +117,20 @@ class RuleFigures:
     name_zh: str
     name_en: str
     offers: int = 0
-    taken_up: int = 0  # confirmed, or granted without confirmation
+    taken_up: int = 0  # confirmed, or granted without confirmation (paid or not yet)
+    paid: int = 0  # the paying department recorded the payment
     waiting: int = 0
     declined: int = 0
-    median_days: float | None = None  # eligibility → confirmation or grant
+    median_days: float | None = None  # eligibility (the match) → payment
+    median_days_to_uptake: float | None = None  # eligibility → confirmation or grant
     _days: list[float] = field(default_factory=list, repr=False)
+    _uptake_days: list[float] = field(default_factory=list, repr=False)
 
     @property
     def uptake(self) -> float | None:
         """The share of offers taken up (0–1), None without offers."""
         return self.taken_up / self.offers if self.offers else None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "name_zh": self.name_zh,
-            "name_en": self.name_en,
-            "offers": self.offers,
-            "taken_up": self.taken_up,
-            "waiting": self.waiting,
-            "declined": self.declined,
-            "uptake": self.uptake,
-            "median_days": self.median_days,
-        }
 
 
 def benefit_figures(
@@ -151,9 +142,10 @@ def benefit_figures(
 ) -> list[RuleFigures]:
     """Per rule, the offers made (found eligible) from `since` to `until` (dates in the node's
     time zone, both included) in the actor's scope (`policies.scope_q`), optionally one
-    department's: how many, taken up (confirmed, or granted without confirmation), waiting,
-    declined, the uptake share and the median days from eligibility to the benefit. One
-    query. Empty for an actor with no console."""
+    department's: how many, taken up (confirmed, or granted without confirmation), paid,
+    waiting, declined, the uptake share, the median days from eligibility (the match) to the
+    payment the department recorded, and to the uptake. One query. Empty for an actor with
+    no console."""
     scope = policies.scope_q(actor)
     if scope is None:
         return []
@@ -168,22 +160,33 @@ def benefit_figures(
         key: RuleFigures(rule=key, name_zh=rule.name_zh, name_en=rule.name_en)
         for key, rule in RULES.items()
     }
-    for rule, status, eligible_at, confirmed_at, granted_at in offers.values_list(
-        "rule", "status", "eligible_at", "confirmed_at", "granted_at"
+    for rule, status, eligible_at, confirmed_at, granted_at, paid_at in offers.values_list(
+        "rule", "status", "eligible_at", "confirmed_at", "granted_at", "paid_at"
     ):
         row = figures.get(rule)
         if row is None:
             continue
         row.offers += 1
-        if status in (Status.CONFIRMED, Status.GRANTED):
+        if status in (Status.CONFIRMED, Status.GRANTED, Status.PAID):
             row.taken_up += 1
             done = confirmed_at or granted_at
             if done is not None:
-                row._days.append(max(0.0, (done - eligible_at).total_seconds() / 86400))
+                row._uptake_days.append(_days_between(eligible_at, done))
+            if status == Status.PAID and paid_at is not None:
+                row.paid += 1
+                row._days.append(_days_between(eligible_at, paid_at))
         elif status == Status.OFFERED:
             row.waiting += 1
         else:
             row.declined += 1
     for row in figures.values():
         row.median_days = round(statistics.median(row._days), 1) if row._days else None
+        row.median_days_to_uptake = (
+            round(statistics.median(row._uptake_days), 1) if row._uptake_days else None
+        )
     return list(figures.values())
+
+
+def _days_between(start: datetime.datetime, end: datetime.datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 86400)
+

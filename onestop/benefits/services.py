@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 
 Status = Offer.Status
 Kind = OfferEvent.Kind
-RUNNER_PREFIX = "benefits-"
+RUNNER_PREFIX = policies.RUNNER_PREFIX
 
 
 def recheck_days() -> int:
@@ -303,26 +303,41 @@ def subject_check(
     return offers
 
 
+# The schedule walks the people a page at a time (never every account at once).
+CHECKS_PAGE = 500
+
+
 def checks_due(*, limit: int = 50, now: datetime.datetime | None = None) -> int:
     """The schedule: check the people whose last check of some rule about them is older than
     `BENEFITS_RECHECK_DAYS` (or who were never checked), at most `limit` people a run, oldest
-    accounts first. Returns how many people were checked."""
+    accounts first. Returns how many people were checked.
+
+    The people are read `CHECKS_PAGE` at a time (by id), and each page's recent checks in one
+    query for that page only: a run reads as many pages as it takes to find `limit` people
+    due, not the whole population."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=recheck_days())
-    fresh: dict[int, set[str]] = {}
-    for holder_id, rule in Check.objects.filter(checked_at__gte=cutoff).values_list(
-        "holder_id", "rule"
-    ):
-        fresh.setdefault(holder_id, set()).add(rule)
     count = 0
-    for holder in accounts_selectors.data_subjects():
-        if count >= limit:
+    after: int | None = None
+    while count < limit:
+        page = accounts_selectors.data_subjects(after=after, limit=CHECKS_PAGE)
+        if not page:
             break
-        due = [r.key for r in rules_for(holder.kind) if r.key not in fresh.get(holder.pk, set())]
-        if not due:
-            continue
-        subject_check(holder=holder, rules=due)
-        count += 1
+        after = page[-1].pk
+        fresh: dict[int, set[str]] = {}
+        for holder_id, rule in Check.objects.filter(
+            holder_id__in=[holder.pk for holder in page], checked_at__gte=cutoff
+        ).values_list("holder_id", "rule"):
+            fresh.setdefault(holder_id, set()).add(rule)
+        for holder in page:
+            if count >= limit:
+                break
+            seen = fresh.get(holder.pk, set())
+            due = [r.key for r in rules_for(holder.kind) if r.key not in seen]
+            if not due:
+                continue
+            subject_check(holder=holder, rules=due)
+            count += 1
     return count
 
 
@@ -341,7 +356,7 @@ def offer_confirm(*, actor: Any, offer_id: Any) -> Offer:
             raise NotFound(_("There is no such benefit offer."))
         if not policies.can(actor, policies.CONFIRM, offer):
             raise PermissionDenied(_("Only the person the offer is made to may confirm it."))
-        if offer.status in (Status.CONFIRMED, Status.GRANTED):
+        if offer.status in (Status.CONFIRMED, Status.GRANTED, Status.PAID):
             return offer
         if offer.status == Status.DECLINED:
             raise Conflict(
@@ -450,3 +465,68 @@ def opt_in(*, actor: Any, rule_key: str) -> bool:
             actor_id=str(actor.pk),
         )
     return True
+
+
+# --- the paying department -------------------------------------------------------------------
+
+PAYABLE = (Status.CONFIRMED, Status.GRANTED)
+MAX_REFERENCE = 60
+
+
+def offer_pay(*, actor: Any, offer_id: Any, reference: str) -> Offer:
+    """The paying (granting) department records that the benefit of a confirmed offer, or of
+    one granted without confirmation, was paid (or delivered): `paid`, `paid_at`, `paid_by`,
+    the department's own `reference`; event `paid` (and its ledger entry); the holder is told.
+    This ends "eligibility → payment" (`selectors.benefit_figures`).
+
+    Only an officer of the offer's department (`policies.PAY`); an offer still waiting for the
+    holder's click, or declined, answers `Conflict`; recording the same payment again (same
+    reference) returns the offer unchanged, another reference for a paid offer is a
+    `Conflict`. Bad input: `ValidationFailed`, nothing changed."""
+    ref = " ".join(str(reference or "").split())
+    if not ref or len(ref) > MAX_REFERENCE:
+        raise ValidationFailed(
+            _("Enter the payment's reference (at most 60 characters)."),
+            code="invalid_reference",
+        )
+    with transaction.atomic():
+        offer = (
+            Offer.objects.select_for_update().select_related("holder").filter(pk=offer_id).first()
+            if str(offer_id).isdigit()
+            else None
+        )
+        if offer is None or not policies.can(actor, policies.VIEW, offer):
+            raise NotFound(_("There is no such benefit offer."))
+        if not policies.can(actor, policies.PAY, offer):
+            raise PermissionDenied(
+                _("Only an officer of the paying department may record the payment."),
+                code="forbidden",
+            )
+        if offer.status == Status.PAID:
+            if offer.payment_reference == ref:
+                return offer
+            raise Conflict(
+                _("The payment of this benefit is already recorded (reference %(ref)s).")
+                % {"ref": offer.payment_reference},
+                code="already_paid",
+            )
+        if offer.status not in PAYABLE:
+            raise Conflict(
+                _("This benefit cannot be paid yet: the person has not confirmed it."),
+                code="not_confirmed",
+            )
+        offer.status = Status.PAID
+        offer.paid_at = timezone.now()
+        offer.paid_by = actor
+        offer.payment_reference = ref
+        offer.save(update_fields=["status", "paid_at", "paid_by", "payment_reference"])
+        _event(
+            holder=offer.holder,
+            rule=offer.rule,
+            kind=Kind.PAID,
+            offer=offer,
+            actor_id=str(actor.pk),
+            data={"reference": ref},
+        )
+        _notify(offer, "benefits.paid")
+    return offer

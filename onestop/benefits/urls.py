@@ -12,4 +12,5 @@ urlpatterns = [
     path("me/benefits/<int:pk>/confirm/", views.confirm, name="confirm"),
     path("me/benefits/<int:pk>/decline/", views.decline, name="decline"),
     path("benefits/console/", views.console, name="console"),
+    path("benefits/console/offers/<int:pk>/payment/", views.pay, name="pay"),
 ]

@@ -128,11 +128,43 @@ def console(request: HttpRequest) -> HttpResponse:
                 "open the benefits console."
             ),
         )
+    offers = selectors.department_offers(actor=request.user, limit=100)
     context = {
         "figures": selectors.benefit_figures(actor=request.user),
-        "offers": selectors.department_offers(actor=request.user, limit=100),
+        "offers": offers,
+        # the offers this officer may record the payment of (their department's, taken up)
+        "payable": {
+            view.offer.pk
+            for view in offers
+            if view.offer.status in services.PAYABLE
+            and policies.can(request.user, policies.PAY, view.offer)
+        },
     }
     return _no_store(render(request, "benefits/console.html", context))
+
+
+@never_cache
+@login_required
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """The paying department's officer records the payment of an offer (its reference)."""
+    try:
+        offer = services.offer_pay(
+            actor=request.user, offer_id=pk, reference=request.POST.get("reference", "")
+        )
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied as exc:
+        return forbidden(request, exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The payment of offer %(offer)s is recorded (reference %(ref)s).")
+            % {"offer": offer.pk, "ref": offer.payment_reference},
+        )
+    return HttpResponseRedirect(reverse("benefits:console") + "#offers")
 
 
 @registry.provides("account")

@@ -91,6 +91,7 @@ class Permission(StrEnum):
     BENEFIT_OFFER_CONFIRM = "self:benefit_offer:confirm"  # the holder only
     BENEFIT_OPT_OUT = "self:benefit:opt-out"  # a citizen or business, for themself
     BENEFIT_CONSOLE_VIEW = "department:benefit_offer:view"  # the department's offers, figures
+    BENEFIT_OFFER_PAY = "department:benefit_offer:pay"  # officers of the paying department
     REVIEW_PAD_PAIR = "staff:review_pad:pair"  # a window's clerk pairs its rating screen
     # federation (one `federation.policies.can` answers for these)
     PEER_MANAGE = "region:peer:manage"  # add, allow, remove peers; retry or discard dead letters

@@ -263,24 +263,28 @@ def steering_tables(steering: Steering) -> list[Table]:
         ),
         Table(
             "benefits",
-            _("Benefits without applying: offers, uptake and days to the benefit"),
+            _("Benefits without applying: offers, uptake, payments and days to the payment"),
             [
                 _("Benefit"),
                 _("Offers"),
                 _("Taken up"),
+                _("Paid"),
                 _("Waiting"),
                 _("Declined"),
                 _("Uptake (%)"),
-                _("Median days from eligibility to the benefit"),
+                _("Median days from eligibility to uptake"),
+                _("Median days from eligibility to payment"),
             ],
             [
                 [
                     b.name,
                     b.offers,
                     b.taken_up,
+                    b.paid,
                     b.waiting,
                     b.declined,
                     _pct(b.uptake),
+                    b.median_days_to_uptake,
                     b.median_days,
                 ]
                 for b in steering.benefits or []

@@ -150,6 +150,16 @@ class Review(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # 帮办代办: the helper who gave the rating for the author under a delegation naming
+    # `reviews` (docs/accounts.md); the department sees it was given by a helper.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("given by a helper"),
+    )
     region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(
         "org.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -8,6 +8,10 @@
   recorded) and handle its rectifications: call back, rectify, send the result, appeal the
   review. Supervisors of the region see every department's and decide appeals (申诉复核).
 - The reviewer (the account that wrote the review) accepts the result or asks again.
+- A helper acting for the person (帮办代办) rates and answers for them only under a delegation
+  that is valid now and names `reviews` (`is_author` asks `accounts.policies.acts_for`); the
+  review records the helper (`Review.agent`). A call-back rating is the agent's, not a
+  helper's: acting for someone, nobody takes it.
 - The public figures are open to everyone (aggregates only).
 - A clerk of a window pairs that window's rating screen (一次一评); the screen then rates the
   window's current visit without sign-in (the service checks the screen's token).
@@ -24,13 +28,14 @@ from typing import Any
 
 from django.db.models import Q
 
-from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, roles
+from onestop.accounts.models import Delegation, StaffRole
+from onestop.accounts.policies import acting_agent, acts_for, has_role, roles
 from onestop.core.actors import is_active_user
 from onestop.core.permissions import Permission
 from onestop.org.selectors import region_q
 
 Role = StaffRole.Role
+REVIEWS_SCOPE = Delegation.Scope.REVIEWS.value
 
 SUBMIT = Permission.REVIEW_SUBMIT.value
 VIEW = Permission.REVIEW_VIEW.value
@@ -72,13 +77,16 @@ def is_supervisor(actor: Any, region: Any) -> bool:
 
 
 def is_author(actor: Any, obj: Any) -> bool:
-    """The account of the event (an invitation) or of the review (a review, rectification)."""
+    """The account of the event (an invitation) or of the review (a review, rectification):
+    the person themself, or a helper acting for them under a delegation that is valid now and
+    names `reviews` (`accounts.policies.acts_for`: an expired, revoked or out-of-scope one is
+    refused)."""
     if not is_active_user(actor):
         return False
     review = getattr(obj, "review", None)
     target = review if review is not None else obj
     account = getattr(target, "author_id", None) or getattr(target, "reviewer_id", None)
-    return account is not None and account == actor.pk
+    return account is not None and acts_for(actor, account, REVIEWS_SCOPE)
 
 
 def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
@@ -91,6 +99,8 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911
         return True
     if action == SUBMIT:
         if getattr(obj, "channel", "") == "callback":
+            if acting_agent(actor) is not None:
+                return False
             return has_role(actor, Role.HOTLINE_AGENT, region=_region(obj)) or is_supervisor(
                 actor, obj
             )

@@ -273,7 +273,7 @@ def rectification_get(*, actor: Any, pk: Any) -> Rectification:
         number = 0
     found = (
         Rectification.objects.select_related(
-            "review", "review__invitation", "review__item", "department"
+            "review", "review__invitation", "review__item", "review__agent", "department"
         )
         .filter(pk=number)
         .first()
@@ -310,7 +310,13 @@ def reviewer_identity(*, actor: Any, rectification: Rectification) -> dict[str, 
             basis="review",
             case_ref=review.event_ref,
         )
-    return {"name": name or _("(name not given)"), "phone": phone_masked}
+    helper = review.agent
+    return {
+        "name": name or _("(name not given)"),
+        "phone": phone_masked,
+        # 帮办代办: the rating was given for the reviewer by their helper
+        "helper": str(helper.real_name or helper.username) if helper is not None else "",
+    }
 
 
 # --- public figures -------------------------------------------------------------------------

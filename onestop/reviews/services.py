@@ -584,6 +584,8 @@ def review_submit(
             code="rating_closed",
         )
     author = actor if is_active_user(actor) and invitation.channel != Channel.CALLBACK else None
+    # A helper acting for the author (policies.is_author checked the delegation's scope).
+    agent = getattr(author, "acting_agent", None) if author is not None else None
     if author is None and invitation.reviewer_id and invitation.channel != Channel.CALLBACK:
         author = invitation.reviewer
     try:
@@ -594,6 +596,7 @@ def review_submit(
                 indicators=chosen,
                 text=comment,
                 author=author,
+                agent=agent,
                 actor=actor,
                 key=key,
             )
@@ -616,6 +619,7 @@ def _review_write(
     author: Any,
     actor: Any,
     key: str | None,
+    agent: Any = None,
 ) -> Review:
     previous = (
         Review.objects.select_for_update()
@@ -638,6 +642,7 @@ def _review_write(
         indicators=indicators,
         text=text,
         author=author,
+        agent=agent,
         region_id=invitation.region_id,
         department_id=invitation.department_id,
         item_id=invitation.item_id,

@@ -20,7 +20,13 @@ from onestop.api import api, authentication_error
 from onestop.core.api import CsrfFailed, NotSignedIn, SessionAuth
 
 # The routers (by path prefix) whose every operation needs a signed-in person.
-SIGNED_IN = ("/api/v1/cases/", "/api/v1/hotline/tickets", "/api/v1/insights/", "/api/v1/me/")
+SIGNED_IN = (
+    "/api/v1/cases/",
+    "/api/v1/hotline/tickets",
+    "/api/v1/insights/",
+    "/api/v1/me/",
+    "/api/v1/benefits/",
+)
 UNSAFE = ("post", "patch", "put", "delete")
 
 

@@ -262,7 +262,9 @@ def test_the_figures(citizen: User, users: dict[str, User]):
     rows = {r.rule: r for r in selectors.benefit_figures(actor=users["officer-yb"])}
     assert (rows["newborn-insurance"].offers, rows["newborn-insurance"].taken_up) == (1, 1)
     assert rows["newborn-insurance"].uptake == 1.0
-    assert rows["newborn-insurance"].median_days is not None
+    assert rows["newborn-insurance"].median_days_to_uptake is not None
+    # eligibility → payment: nothing paid yet
+    assert (rows["newborn-insurance"].paid, rows["newborn-insurance"].median_days) == (0, None)
     assert rows["newborn-vaccination"].offers == 0  # another department's
     every = {r.rule: r for r in selectors.benefit_figures(actor=users["supervisor"])}
     assert every["newborn-vaccination"].taken_up == 1
@@ -274,6 +276,26 @@ def test_the_schedule_checks_each_person_once_per_period(citizen: User, business
     assert checked >= 2
     assert Offer.objects.filter(holder=citizen).count() == 2
     assert services.checks_due(limit=10) == 0  # nothing due again before BENEFITS_RECHECK_DAYS
+
+
+def test_the_schedule_reads_people_a_page_at_a_time(
+    citizen: User, business: User, monkeypatch: pytest.MonkeyPatch
+):
+    from onestop.accounts import selectors as accounts_selectors
+
+    pages: list[int] = []
+    read = accounts_selectors.data_subjects
+
+    def paged(**kw):
+        found = read(**kw)
+        pages.append(len(found))
+        return found
+
+    monkeypatch.setattr(services, "CHECKS_PAGE", 1)
+    monkeypatch.setattr(services.accounts_selectors, "data_subjects", paged)
+    assert services.checks_due(limit=2) == 2
+    assert max(pages) == 1  # never more than a page of people in memory
+    assert Check.objects.filter(holder__in=[citizen, business]).exists()
 
 
 def test_the_tick_command(citizen: User):

@@ -76,4 +76,16 @@ def test_a_citizen_confirms_a_benefit_offer(
     expect(page.locator("#figures")).to_contain_text("新生儿城乡居民医保参保")
     expect(page.locator("#offers")).to_contain_text(str(insurance.pk))
     axe_journey.check(page, "benefits-console")
+    _pay(page, insurance, axe_journey)
     axe_journey.assert_clean()
+
+
+def _pay(page: Any, insurance: Offer, axe_journey: Any) -> None:
+    """The confirmed offer is paid: the officer records the payment's reference."""
+    page.fill(f"#reference-{insurance.pk}", "YB-E2E-1")
+    page.click(f"#pay-{insurance.pk}")
+    page.wait_for_url("**/benefits/console/**")
+    expect(page.locator("#offers")).to_contain_text("YB-E2E-1")
+    axe_journey.check(page, "benefits-console-paid")
+    insurance.refresh_from_db()
+    assert (insurance.status, insurance.payment_reference) == ("paid", "YB-E2E-1")

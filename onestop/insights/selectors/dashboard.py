@@ -149,10 +149,12 @@ class BenefitRow:
     name: str
     offers: int
     taken_up: int  # confirmed, or granted without confirmation
+    paid: int  # the paying department recorded the payment
     waiting: int
     declined: int
     uptake: Decimal | None
-    median_days: Decimal | None  # eligibility → confirmation or grant
+    median_days_to_uptake: Decimal | None  # eligibility → confirmation or grant
+    median_days: Decimal | None  # eligibility → payment
 
 
 @dataclass(frozen=True)
@@ -672,10 +674,12 @@ def _benefits(actor: Any, filters: Filters) -> list[BenefitRow] | None:
             name=(row.name_en if english and row.name_en else row.name_zh),
             offers=row.offers,
             taken_up=row.taken_up,
+            paid=row.paid,
             waiting=row.waiting,
             declined=row.declined,
             uptake=ratio(row.taken_up, row.offers),
-            median_days=None if row.median_days is None else Decimal(str(row.median_days)),
+            median_days_to_uptake=_days(row.median_days_to_uptake),
+            median_days=_days(row.median_days),
         )
         for row in provider(
             actor=actor,
@@ -684,6 +688,10 @@ def _benefits(actor: Any, filters: Filters) -> list[BenefitRow] | None:
             until=filters.end,
         )
     ]
+
+
+def _days(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _named(rows: dict[str, LimitRow], names: dict[str, str]) -> list[LimitRow]:
