@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('benefits', '0001_benefits_initial'),
+        ('benefits', '0002_walk15_offer_declined'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -36,6 +36,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='offerevent',
             name='kind',
-            field=models.CharField(choices=[('matched', 'Found eligible'), ('offered', 'Offered'), ('granted', 'Granted without confirmation'), ('confirmed', 'Confirmed'), ('opted_out', 'Opted out'), ('opted_in', 'Opted in again'), ('paid', 'Payment recorded')], max_length=10, verbose_name='event'),
+            field=models.CharField(choices=[('matched', 'Found eligible'), ('offered', 'Offered'), ('granted', 'Granted without confirmation'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('opted_out', 'Opted out'), ('opted_in', 'Opted in again'), ('paid', 'Payment recorded')], max_length=10, verbose_name='event'),
         ),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0002_c12345_portal_channel'),
+        ('reviews', '0003_dash_title_en'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
