@@ -17,6 +17,7 @@ wall clock also waits for a core, the CPU time is what the code costs.
     DATABASE_URL=postgres://... .venv/bin/python -m bench.bench_search   # PostgreSQL
     BENCH_QUICK=1 ...   # 1,000 items and 50 calls instead of 10,000 and 200
     BENCH_PROFILE=1 ... # also print the cProfile summary (top functions by cumulative time)
+    BENCH_NAME=x ...    # write bench/results/x.json instead of search.json
 """
 
 from __future__ import annotations
@@ -208,7 +209,8 @@ def main() -> None:
     }
     print(f"10,000 / seed: {ratio}")
     path = write(
-        "search" if connection.vendor == "sqlite" else f"search_{connection.vendor}",
+        os.environ.get("BENCH_NAME")
+        or ("search" if connection.vendor == "sqlite" else f"search_{connection.vendor}"),
         {
             "rows": rows,
             "ratio": ratio,

@@ -46,8 +46,8 @@ MIN_COSINE = 0.30
 # Weighted fusion of normalised scores: full-text scores are divided by the best one of the
 # query; cosines are mapped from [MIN_COSINE, 1] to [0, 1]. Unlike rank fusion this keeps the
 # size of a gap: a document that matches one generic word stays far below an exact match.
-WEIGHT_FULLTEXT = 0.5
-WEIGHT_EMBEDDING = 0.5
+WEIGHT_FULLTEXT = 0.3
+WEIGHT_EMBEDDING = 0.7
 # Scenario bundles answer life-event questions better than any one of their items.
 SCENARIO_PRIOR = 1.3
 # A question that matches an item of a bundle is partly a question about the bundle: the
