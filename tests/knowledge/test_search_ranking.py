@@ -48,8 +48,9 @@ def _first_item(q, lang="zh-hans"):
 
 
 def test_the_specific_item_comes_before_its_generic_sibling(siblings):
-    # 户口 + 销 asks for the cancellation, not for the funeral grant that 老人去世 also suggests.
-    assert _first_item("老人去世了 销户口去哪办") == "37112100GA-QR-0005"
+    # 销户口 asks for the cancellation, not for the registration 出生登记（户口登记）that also
+    # says 户口.
+    assert _first_item("销户口去哪办") == "37112100GA-QR-0005"
     # 换新卡 asks for the replacement, not for a first card.
     assert _first_item("社保卡坏了想换新卡") == "37112100RS-GG-0008"
 
