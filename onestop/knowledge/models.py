@@ -40,7 +40,12 @@ class SearchDocument(models.Model):
                 fields=["region", "kind", "ref"], name="knowledge_searchdocument_unique"
             ),
         ]
-        indexes = [models.Index(fields=["region", "kind"])]
+        indexes = [
+            models.Index(fields=["region", "kind"]),
+            # The search's per-query freshness check (count, latest update, highest id of the
+            # region's documents) reads this index only, not the rows with their embeddings.
+            models.Index(fields=["region", "updated_at", "id"], name="knowledge_sd_signature"),
+        ]
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
 

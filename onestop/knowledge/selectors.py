@@ -17,7 +17,7 @@ import datetime
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,8 +46,8 @@ MIN_COSINE = 0.30
 # Weighted fusion of normalised scores: full-text scores are divided by the best one of the
 # query; cosines are mapped from [MIN_COSINE, 1] to [0, 1]. Unlike rank fusion this keeps the
 # size of a gap: a document that matches one generic word stays far below an exact match.
-WEIGHT_FULLTEXT = 0.5
-WEIGHT_EMBEDDING = 0.5
+WEIGHT_FULLTEXT = 0.3
+WEIGHT_EMBEDDING = 0.7
 # Scenario bundles answer life-event questions better than any one of their items.
 SCENARIO_PRIOR = 1.3
 # A question that matches an item of a bundle is partly a question about the bundle: the
@@ -195,16 +195,21 @@ def clear_cache() -> None:
 
 
 def _neighbours(
-    text: str, region: str, limit: int, kinds: Sequence[str] = KINDS
+    text: str, matrix: _Matrix, limit: int, kinds: Sequence[str] = KINDS
 ) -> list[tuple[int, float]]:
-    matrix = _matrix(region)
     if not len(matrix.ids):
         return []
     query = embeddings.encode([text])[0]
     scores = matrix.vectors @ query
     if len(kinds) < len(KINDS):
         scores = np.where(np.isin(matrix.kinds, list(kinds)), scores, -1.0)
-    order = np.argsort(-scores)[:limit]
+    if len(scores) > limit:
+        # The best `limit` without sorting the whole region (10,000 items): partition, then
+        # sort those few.
+        best = np.argpartition(-scores, limit - 1)[:limit]
+        order = best[np.argsort(-scores[best], kind="stable")]
+    else:
+        order = np.argsort(-scores, kind="stable")
     return [(int(matrix.ids[i]), float(scores[i])) for i in order if scores[i] >= MIN_COSINE]
 
 
@@ -248,7 +253,8 @@ def _rank(text: str, region: str, kinds: Sequence[str]) -> _Ranked:
     for pk, score in textual:
         if top > 0:
             fused[pk] = fused.get(pk, 0.0) + WEIGHT_FULLTEXT * score / top
-    for pk, cosine in _neighbours(text, region, EMBEDDING_CANDIDATES, kinds):
+    matrix = _matrix(region)
+    for pk, cosine in _neighbours(text, matrix, EMBEDDING_CANDIDATES, kinds):
         semantic = (cosine - MIN_COSINE) / (1 - MIN_COSINE)
         fused[pk] = fused.get(pk, 0.0) + WEIGHT_EMBEDDING * semantic
     if not fused:
@@ -322,7 +328,7 @@ def search(
 
     ranked = _rank(text, region, wanted)
     best = (WEIGHT_FULLTEXT + WEIGHT_EMBEDDING) * (1 + BUNDLE_SHARE) * SCENARIO_PRIOR
-    hits = []
+    hits: list[tuple[float, SearchDocument]] = []
     for doc in ranked.documents:
         score = ranked.fused[doc.pk]
         if doc.kind == SearchDocument.Kind.SCENARIO:
@@ -331,17 +337,19 @@ def search(
                 score *= SCENARIO_PRIOR
         elif doc.kind == SearchDocument.Kind.ARTICLE:
             score *= ARTICLE_PRIOR
-        hits.append(
-            Hit(
-                kind=doc.kind,
-                ref=doc.ref,
-                title=doc.title(lang),
-                score=score / best,
-                matched=_matched(doc, ranked.terms),
-            )
+        hits.append((score / best, doc))
+    hits.sort(key=lambda h: (-h[0], h[1].kind != SearchDocument.Kind.SCENARIO, h[1].ref))
+    # Titles and the words it matched on for the hits shown only (not for every candidate).
+    return [
+        Hit(
+            kind=doc.kind,
+            ref=doc.ref,
+            title=doc.title(lang),
+            score=round(score, 4),
+            matched=_matched(doc, ranked.terms),
         )
-    hits.sort(key=lambda h: (-h.score, h.kind != SearchDocument.Kind.SCENARIO, h.ref))
-    return [replace(h, score=round(h.score, 4)) for h in hits[:count]]
+        for score, doc in hits[:count]
+    ]
 
 
 def clean_lang(lang: object) -> str:

@@ -23,6 +23,18 @@ class Entry:
     colloquial: tuple[str, ...]
     standard: tuple[str, ...]
     life_event: bool
+    # English: the colloquial phrases as one whole-word pattern, compiled once per process.
+    pattern: re.Pattern[str] | None = None
+
+    def found_in(self, text: str) -> bool:
+        if self.pattern is not None:
+            return self.pattern.search(text) is not None
+        return any(c in text for c in self.colloquial)
+
+
+def _whole_words(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -41,18 +53,21 @@ class Thesaurus:
 @lru_cache(maxsize=1)
 def thesaurus() -> Thesaurus:
     data = json.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
-    entries = tuple(
-        Entry(
-            lang=e["lang"],
-            colloquial=tuple(normalise(c).strip() for c in e["colloquial"]),
-            standard=tuple(e["standard"]),
-            life_event=bool(e.get("life_event", False)),
+    entries = []
+    for e in data["entries"]:
+        colloquial = tuple(normalise(c).strip() for c in e["colloquial"])
+        entries.append(
+            Entry(
+                lang=e["lang"],
+                colloquial=colloquial,
+                standard=tuple(e["standard"]),
+                life_event=bool(e.get("life_event", False)),
+                pattern=_whole_words(colloquial) if e["lang"] != "zh" and colloquial else None,
+            )
         )
-        for e in data["entries"]
-    )
     cues = data.get("life_event_cues", {})
     return Thesaurus(
-        entries=entries,
+        entries=tuple(entries),
         cues_zh=tuple(cues.get("zh", [])),
         cues_en=tuple(normalise(c) for c in cues.get("en", [])),
     )
@@ -72,7 +87,7 @@ def expand(query: str) -> Expansion:
     life_event = False
     book = thesaurus()
     for entry in book.entries:
-        if any(_contains(text, c, entry.lang) for c in entry.colloquial):
+        if entry.found_in(text):
             terms.extend(t for t in entry.standard if t not in terms)
             life_event = life_event or entry.life_event
     if not life_event:
