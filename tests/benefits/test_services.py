@@ -333,7 +333,9 @@ def test_the_figures_appear_on_the_steering_dashboard(citizen: User, users: dict
     rows = {r.rule: r for r in steering.benefits or []}
     assert (rows["newborn-insurance"].offers, rows["newborn-insurance"].taken_up) == (1, 1)
     assert rows["newborn-insurance"].uptake == 1
-    assert rows["newborn-insurance"].median_days is not None
+    # confirmed, not yet paid: days to the uptake, none to a payment
+    assert rows["newborn-insurance"].median_days_to_uptake is not None
+    assert (rows["newborn-insurance"].paid, rows["newborn-insurance"].median_days) == (0, None)
     assert rows["newborn-vaccination"].offers == 1
     other = dashboard.steering(
         actor=users["supervisor"],
@@ -357,7 +359,7 @@ def test_the_figures_appear_on_the_steering_dashboard(citizen: User, users: dict
     assert 'id="insights-benefits-caption"' in body
     assert rows["newborn-insurance"].name in body
     csv_text = client.get("/insights/export.csv", params).content.decode("utf-8-sig")
-    assert "Benefits without applying: offers, uptake and days to the benefit" in csv_text
+    assert "Benefits without applying: offers, uptake, payments and days to the payment" in csv_text
     book = load_workbook(_io.BytesIO(client.get("/insights/export.xlsx", params).content))
     sheet = book["benefits"]
     assert sheet["A2"].value == "Benefit"
