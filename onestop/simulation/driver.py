@@ -505,22 +505,29 @@ class Simulation:
             if top.status in ("completed", "rejected", "withdrawn"):
                 continue
             for item in case_selectors.children(case=top) or [top]:
-                self.officer_step(tracked, item, day)
+                # An officer who opens a case works its ready tasks (review, then decision)
+                # on one visit, as the console allows; a supplement request ends the visit.
+                for _task in range(3):
+                    if not self.officer_step(tracked, item, day):
+                        break
+                    item.refresh_from_db()
             tracked.next_day = self.later_day(day + datetime.timedelta(days=1))
 
-    def officer_step(self, tracked: Tracked, item: Any, day: datetime.date) -> None:
+    def officer_step(self, tracked: Tracked, item: Any, day: datetime.date) -> bool:
+        """One step on `item`: the applicant's supplement, or the officer's ready task; whether
+        the officer may go on to the next task."""
         if item.status == "supplement":
             self.supplement_answer(tracked, item)
-            return
+            return False
         if item.task_lane != "department":
-            return
+            return False
         officer = self.officer_of(item.department_id)
         if officer is None:
-            return
+            return False
         view = case_selectors.case_task_view(case=item)
         tasks = [t for t in view["tasks"] if t.lane == "department"]
         if not tasks:
-            return
+            return False
         task = tasks[0]
         # The office console's form: one of the actions it offers for this task.
         if task.name == "review":
@@ -530,7 +537,7 @@ class Simulation:
         elif task.name == "decide":
             action = "approve" if self.rng.random() < 0.94 else "reject"
         else:
-            return
+            return False
         keys: list[str] = []
         reason = DECISION_REASON
         if action == "supplement":
@@ -543,7 +550,7 @@ class Simulation:
         elif action == "reject":
             reason = REJECT_REASON
         what = "supplements requested" if action == "supplement" else f"officer steps ({action})"
-        self.step(
+        done = self.step(
             what,
             lambda: case_services.task_act(
                 actor=officer,
@@ -555,6 +562,7 @@ class Simulation:
                 materials=keys,
             ),
         )
+        return done is not None and action != "supplement"
 
     def supplement_answer(self, tracked: Tracked, item: Any) -> None:
         top = tracked.top
@@ -833,8 +841,19 @@ def simulate(
     seed: int = 15,
     per_day: int = 3,
     orders_per_day: int = 3,
+    today: datetime.date | None = None,
     say: Callable[[str], None] | None = None,
 ) -> Summary:
-    """Replay `days` days of the region through its services (see the module docstring)."""
-    sim = Simulation(days=days, seed=seed, per_day=per_day, orders_per_day=orders_per_day, say=say)
+    """Replay `days` days up to `today` (default: today) of the region through its services
+    (see the module docstring)."""
+    if today is not None and today > timezone.localdate():
+        raise DomainError("the simulation replays the past, not the future", code="future")
+    sim = Simulation(
+        days=days,
+        seed=seed,
+        per_day=per_day,
+        orders_per_day=orders_per_day,
+        today=today,
+        say=say,
+    )
     return sim.run()
