@@ -312,6 +312,7 @@ class Simulation:
         with clock.travel(self.at(day, 8.5)):
             self.office_work(day)
         with clock.travel(self.at(day, 9.5)):
+            self.supplements_due(day)
             for when, tracked in [x for x in self.later if x[0] <= day]:
                 self.later.remove((when, tracked))
                 if workday:
@@ -517,8 +518,7 @@ class Simulation:
         """One step on `item`: the applicant's supplement, or the officer's ready task; whether
         the officer may go on to the next task."""
         if item.status == "supplement":
-            self.supplement_answer(tracked, item)
-            return False
+            return False  # the applicant's turn (`supplements_due`)
         if item.task_lane != "department":
             return False
         officer = self.officer_of(item.department_id)
@@ -563,6 +563,18 @@ class Simulation:
             ),
         )
         return done is not None and action != "supplement"
+
+    def supplements_due(self, day: datetime.date) -> None:
+        """Applicants answer the supplement requests of the days before."""
+        for tracked in self.cases:
+            if tracked.top.status in ("completed", "rejected", "withdrawn"):
+                continue
+            for item in case_selectors.children(case=tracked.top) or [tracked.top]:
+                if item.status != "supplement":
+                    continue
+                asked = item.supplements.filter(answered_at__isnull=True).order_by("-pk").first()
+                if asked is not None and timezone.localtime(asked.requested_at).date() < day:
+                    self.supplement_answer(tracked, item)
 
     def supplement_answer(self, tracked: Tracked, item: Any) -> None:
         top = tracked.top

@@ -32,7 +32,15 @@ class Command(BaseCommand):
         self.stdout.write(f"seeding the demo of region {seeding.node_region()} (NODE_REGION)")
         for step in seeding.steps(options["phase"]):
             started = time.monotonic()
-            with transaction.atomic():
+            if step.deferred:
+                # Run while the node serves: no transaction around the whole step, so a long
+                # one (training the routing model) never holds SQLite's write lock against
+                # the web workers and the task worker. Each step is idempotent and writes
+                # through services with their own transactions; one cut short completes on
+                # the next run.
                 summary = step.run()
+            else:
+                with transaction.atomic():
+                    summary = step.run()
             elapsed = time.monotonic() - started
             self.stdout.write(f"seed {step.name}: {summary or 'ok'} ({elapsed:.1f} s)")
