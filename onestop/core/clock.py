@@ -30,6 +30,7 @@ from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from onestop.core import secrets
 from onestop.core.errors import Conflict
@@ -56,7 +57,7 @@ def travelling() -> bool:
 
 
 def _install() -> None:
-    timezone.now = now  # type: ignore[assignment]  # the seam: every caller looks it up here
+    timezone.now = now  # the seam: every caller looks it up here
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if field.default is _wall_now:
@@ -66,7 +67,7 @@ def _install() -> None:
 
 
 def _uninstall() -> None:
-    timezone.now = _wall_now  # type: ignore[assignment]
+    timezone.now = _wall_now
     for field in _swapped:
         field.default = _wall_now
         field.__dict__.pop("_get_default", None)
@@ -80,7 +81,7 @@ def travel(at: datetime.datetime) -> Iterator[None]:
     global _travel  # noqa: PLW0603 - the one piece of process state this module owns
     if secrets.production():
         raise ProductionClock(
-            "The clock of a production node cannot be moved (ONESTOP_ENV=production).",
+            _("The clock of a production node cannot be moved (ONESTOP_ENV=production)."),
             code="production",
         )
     if timezone.is_naive(at):
