@@ -674,7 +674,9 @@ class Simulation:
                 ),
             )
         if order is not None:
-            self.orders.append(OrderTracked(order, caller, next_day=day))
+            tracked = OrderTracked(order, caller, next_day=day)
+            self.orders.append(tracked)
+            self.order_step(tracked, day)  # the agent answers or dispatches it at intake
 
     def order_step(self, tracked: OrderTracked, day: datetime.date) -> None:
         if tracked.next_day is None or tracked.next_day > day:
@@ -705,11 +707,17 @@ class Simulation:
                 ),
             )
         elif status == "dispatched":
+            # The department signs for it and starts on it on the same visit.
             officer = self.officer_of(order.lead_department_id)
-            self.step(
+            signed = self.step(
                 "12345 signed for",
                 lambda: hotline_services.ticket_sign_for(actor=officer, order=order),
             )
+            if signed is not None:
+                self.step(
+                    "12345 started",
+                    lambda: hotline_services.ticket_start(actor=officer, order=signed),
+                )
         elif status == "signed":
             officer = self.officer_of(order.lead_department_id)
             self.step(
