@@ -338,11 +338,19 @@ class Simulation:
     # --- applications -----------------------------------------------------------------------
 
     def answers(self, scenario: Any) -> dict[str, Any]:
-        return {
-            q["key"]: self.rng.choice([o["value"] for o in q.get("options", [])])
-            for q in scenario.variants or []
-            if q.get("options")
-        }
+        """The applicant's answers to the scenario's questions: any options, as long as they
+        leave an item to apply for (a citizen whose answers need nothing does not apply)."""
+        codes = {item.code for item in catalog_selectors.scenario_items(scenario=scenario)}
+        chosen: dict[str, Any] = {}
+        for _attempt in range(8):
+            chosen = {
+                q["key"]: self.rng.choice([o["value"] for o in q.get("options", [])])
+                for q in scenario.variants or []
+                if q.get("options")
+            }
+            if codes - catalog_selectors.excluded_items(scenario=scenario, answers=chosen):
+                break
+        return chosen
 
     def fill(self, case: Any) -> dict[str, Any]:
         """A plausible value for every field of the case's form still empty."""
