@@ -283,8 +283,9 @@ class Simulation:
     # --- the days ---------------------------------------------------------------------------
 
     def run(self) -> Summary:
-        self.cast()
         start = self.today - datetime.timedelta(days=self.days - 1)
+        with clock.travel(self.at(start, 8)):  # the simulated people join on the first day
+            self.cast()
         for offset in range(self.days):
             day = start + datetime.timedelta(days=offset)
             self.day(day, index=offset)
