@@ -33,6 +33,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -178,7 +179,8 @@ class Simulation:
         self.windows = list(case_selectors.windows_for_clerk(actor=users["clerk"]))
         self.officers: dict[str, Any] = {}
         for role in accounts_selectors.role_holders(role="department_officer"):
-            self.officers.setdefault(role.department_id, role.user)
+            if role.department_id:
+                self.officers.setdefault(role.department_id, role.user)
         self.citizens = [users["citizen"], *self._register_citizens(4)]
         self.businesses = [users["business"], *self._register_businesses(2)]
         self.client = open311_selectors.client_authenticate(key=OPEN311_KEY)
@@ -405,7 +407,7 @@ class Simulation:
                 actor=applicant,
                 case=case,
                 idempotency_key=self._key("online"),
-                declaration=case_services.DECLARATION,
+                declaration=str(case_services.DECLARATION),
             )
 
         top = self.step("applications online", apply)
@@ -484,8 +486,12 @@ class Simulation:
                 mode, pledge_due = "pledged", calendar.add_working_days(day, 5)
             self.step(
                 "materials checked at the window",
-                lambda m=material, mo=mode: case_services.material_check(
-                    actor=clerk, case=case, key=m.key, mode=mo
+                partial(
+                    case_services.material_check,
+                    actor=clerk,
+                    case=case,
+                    key=material.key,
+                    mode=mode,
                 ),
             )
         top = self.step(
@@ -819,22 +825,31 @@ class Simulation:
             if rectification.status == "open" and officer is not None:
                 self.step(
                     "rectifications called back",
-                    lambda r=rectification, o=officer: review_services.rectification_call_back(
-                        actor=o, rectification=r, note="已电话联系申请人，了解情况并致歉。"
+                    partial(
+                        review_services.rectification_call_back,
+                        actor=officer,
+                        rectification=rectification,
+                        note="已电话联系申请人，了解情况并致歉。",
                     ),
                 )
             elif rectification.status == "rectifying" and officer is not None:
                 self.step(
                     "rectification results sent",
-                    lambda r=rectification, o=officer: review_services.rectification_result_send(
-                        actor=o, rectification=r, result="已优化材料核验流程，避免重复提交。"
+                    partial(
+                        review_services.rectification_result_send,
+                        actor=officer,
+                        rectification=rectification,
+                        result="已优化材料核验流程，避免重复提交。",
                     ),
                 )
             elif rectification.status == "result_sent":
                 self.step(
                     "rectifications accepted",
-                    lambda r=rectification, who=reviewer: review_services.rectification_answer(
-                        actor=who, rectification=r, accept=True
+                    partial(
+                        review_services.rectification_answer,
+                        actor=reviewer,
+                        rectification=rectification,
+                        accept=True,
                     ),
                 )
                 self.rectifications.remove(pair)
@@ -849,8 +864,8 @@ class Simulation:
                 if view.offer.status == "offered" and self.rng.random() < 0.5:
                     self.step(
                         "benefit offers confirmed",
-                        lambda v=view, h=holder: benefits_services.offer_confirm(
-                            actor=h, offer_id=v.offer.pk
+                        partial(
+                            benefits_services.offer_confirm, actor=holder, offer_id=view.offer.pk
                         ),
                     )
 
