@@ -121,6 +121,7 @@ class Summary:
     counts: Counter[str] = field(default_factory=Counter)
     scenarios: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    arrivals: list[tuple[str, ...]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +130,7 @@ class Summary:
             "counts": dict(sorted(self.counts.items())),
             "scenarios": dict(sorted(self.scenarios.items())),
             "errors": dict(sorted(self.errors.items())),
+            "arrivals": len(self.arrivals),
         }
 
 
@@ -144,7 +146,11 @@ class Simulation:
         say: Callable[[str], None] | None = None,
     ) -> None:
         self.days = days
-        self.rng = random.Random(seed)  # noqa: S311 - a reproducible demo, not a secret
+        # Two streams, both from the seed (reproducible demo data, not secrets): `plan` draws
+        # who comes, when, by which channel and for what; `rng` how people and staff act on
+        # it. The arrivals stay the same even when a service refuses a step on one run.
+        self.plan = random.Random(seed)  # noqa: S311
+        self.rng = random.Random(seed + 1_000_003)  # noqa: S311
         self.seed = seed
         self.per_day = per_day
         self.orders_per_day = orders_per_day
@@ -158,6 +164,7 @@ class Simulation:
         self.rectifications: list[tuple[Any, Any]] = []  # (rectification, reviewer)
         self.serial = 0
         self.arrivals = 0  # applications so far: the scenarios are taken in turn
+        self.last_who = ""
 
     # --- the cast --------------------------------------------------------------------------
 
@@ -326,10 +333,11 @@ class Simulation:
             for _n in range(arrivals):
                 scenario = self.scenarios[self.arrivals % len(self.scenarios)]
                 self.arrivals += 1
-                if workday and self.rng.random() < 0.45:
+                if workday and self.plan.random() < 0.45:
                     self.window_application(scenario, day)
                 else:
                     self.online_application(scenario, day)
+                self.summary.arrivals.append((day.isoformat(), scenario.slug, self.last_who))
         with clock.travel(self.at(day, 11)):
             self.hotline_day(day, workday=workday)
         with clock.travel(self.at(day, 15)):
@@ -384,10 +392,11 @@ class Simulation:
 
     def applicant_for(self, scenario: Any) -> Any:
         pool = self.businesses if scenario.audience == "enterprise" else self.citizens
-        return self.rng.choice(pool)
+        return self.plan.choice(pool)
 
     def online_application(self, scenario: Any, day: datetime.date) -> None:
         applicant = self.applicant_for(scenario)
+        self.last_who = f"online {applicant.username}"
 
         def apply() -> Any:
             case = case_services.draft_start(
@@ -421,12 +430,14 @@ class Simulation:
     def window_application(self, scenario: Any, day: datetime.date) -> None:
         """A walk-in takes a number at the centre's kiosk for the scenario, waits, is called to
         a window, and the clerk starts the application with that ticket."""
+        self.last_who = "window (no window)"
         if not self.windows:
             return
         clerk = self.users["clerk"]
-        window = self.rng.choice(self.windows)
-        resident_id = people.resident_id(self.rng, self.region)
-        name = people.name(self.rng)
+        window = self.plan.choice(self.windows)
+        resident_id = people.resident_id(self.plan, self.region)
+        name = people.name(self.plan)
+        self.last_who = f"window {name}"
         self.step(
             "queue numbers taken",
             lambda: org_services.ticket_take(
@@ -629,27 +640,28 @@ class Simulation:
             self.new_order(day)
 
     def _order_text(self, kind: str) -> str:
-        template = self.rng.choice(HOTLINE_TEXTS[kind])
+        template = self.plan.choice(HOTLINE_TEXTS[kind])
         return template.format(
-            place=self.rng.choice(people.TOWNSHIPS), thing=self.rng.choice(THINGS)
+            place=self.plan.choice(people.TOWNSHIPS), thing=self.plan.choice(THINGS)
         )
 
     def new_order(self, day: datetime.date) -> None:
-        kind = self.rng.choice(
+        kind = self.plan.choice(
             ["consultation", "complaint", "complaint", "assistance", "suggestion"]
         )
-        category = self.rng.choice(self.categories)
-        township = self.rng.choice(people.TOWNSHIPS)
-        channel = self.rng.choice(["phone", "phone", "portal", "open311", "app", "mini-program"])
+        category = self.plan.choice(self.categories)
+        township = self.plan.choice(people.TOWNSHIPS)
+        channel = self.plan.choice(["phone", "phone", "portal", "open311", "app", "mini-program"])
         text = self._order_text(kind)
         caller = None
+        self.summary.arrivals.append((day.isoformat(), category.code, channel, kind, text))
         if channel == "open311" and self.client is not None and self.service_codes:
             data = open311_services.RequestIn(
-                service_code=self.rng.choice(self.service_codes),
+                service_code=self.plan.choice(self.service_codes),
                 description=text,
                 address_string=f"五莲县{township}",
-                phone=people.phone(self.rng),
-                first_name=people.name(self.rng),
+                phone=people.phone(self.plan),
+                first_name=people.name(self.plan),
             )
             order = self.step(
                 "12345 orders (open311)",
@@ -658,7 +670,7 @@ class Simulation:
                 ),
             )
         elif channel == "portal":
-            caller = self.rng.choice(self.citizens)
+            caller = self.plan.choice(self.citizens)
             order = self.step(
                 "12345 orders (portal)",
                 lambda: hotline_services.ticket_file(
@@ -666,7 +678,7 @@ class Simulation:
                     request_type=kind,
                     category=category.code,
                     description=text,
-                    contact_phone=people.phone(self.rng),
+                    contact_phone=people.phone(self.plan),
                     contact_name=caller.real_name,
                     township=township,
                     idempotency_key=self._key("portal"),
@@ -681,8 +693,8 @@ class Simulation:
                     request_type=kind,
                     category=category,
                     description=text,
-                    contact_phone=people.phone(self.rng),
-                    contact_name=people.name(self.rng),
+                    contact_phone=people.phone(self.plan),
+                    contact_name=people.name(self.plan),
                     township=township,
                     region=self.region,
                     idempotency_key=self._key("phone"),
