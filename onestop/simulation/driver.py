@@ -92,6 +92,8 @@ HOTLINE_TEXTS = {
     ],
     "suggestion": ["建议在{place}增设公交站点，方便群众出行。"],
 }
+# The 12345 channels, taken in turn: agents type phone, app and mini-program requests in.
+ORDER_CHANNELS = ("phone", "portal", "open311", "phone", "app", "mini-program")
 THINGS = ["营业执照", "社保卡", "新生儿落户", "不动产登记", "退休手续", "居住证"]
 
 
@@ -165,6 +167,7 @@ class Simulation:
         self.serial = 0
         self.arrivals = 0  # applications so far: the scenarios are taken in turn
         self.last_who = ""
+        self.order_count = 0
 
     # --- the cast --------------------------------------------------------------------------
 
@@ -651,7 +654,8 @@ class Simulation:
         )
         category = self.plan.choice(self.categories)
         township = self.plan.choice(people.TOWNSHIPS)
-        channel = self.plan.choice(["phone", "phone", "portal", "open311", "app", "mini-program"])
+        channel = ORDER_CHANNELS[self.order_count % len(ORDER_CHANNELS)]  # in turn, like scenarios
+        self.order_count += 1
         text = self._order_text(kind)
         caller = None
         self.summary.arrivals.append((day.isoformat(), category.code, channel, kind, text))
