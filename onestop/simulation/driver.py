@@ -496,7 +496,7 @@ class Simulation:
         missing = list(case.materials.filter(mode="missing").order_by("key"))
         for material in missing:
             mode = "paper"
-            if pledge_due is None and not material.key_material and self.rng.random() < 0.3:
+            if pledge_due is None and not material.key_material and self.rng.random() < 0.6:
                 mode, pledge_due = "pledged", calendar.add_working_days(day, 5)
             self.step(
                 "materials checked at the window",
