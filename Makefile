@@ -41,11 +41,17 @@ install-runtime: ## Create .venv with the runtime dependencies only (production;
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install -q --no-deps .
 
-run: install ## Install, migrate, seed the demo region and serve portal, consoles, API and worker
-	$(BIN)/onestop migrate --no-input -v 0
-	$(BIN)/onestop collectstatic --no-input -v 0
-	$(BIN)/onestop seed_demo
-	$(BIN)/onestop serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+# The node answers first; the deferred seed steps (routing model, search index, demo applications)
+# and SIMULATE_DAYS of simulated history (0: none; once per DATA_DIR) follow in the background.
+SIMULATE_DAYS ?= 60
+SIMULATE = $(if $(filter-out 0,$(SIMULATE_DAYS)),--after-start "simulate --days $(SIMULATE_DAYS) --per-day 2")
+run: install ## Install, migrate, seed the demo region and serve portal, consoles, API and worker; history is simulated in the background (SIMULATE_DAYS=60)
+	@# collectstatic touches no database: it runs beside the migrations
+	$(BIN)/onestop collectstatic --no-input -v 0 & statics=$$!; \
+	  $(BIN)/onestop migrate --no-input -v 0 && wait $$statics
+	$(BIN)/onestop seed_demo --phase first
+	WARMUP=background $(BIN)/onestop serve --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+	  --after-start "seed_demo --phase deferred" $(SIMULATE)
 
 # Scale-out on one machine (docs/operations.md, "Scaling out"): PostgreSQL and Redis required.
 REDIS_URL ?= redis://127.0.0.1:6379/0

@@ -3,7 +3,8 @@
 Each worker runs the `core.warmup` steps before it takes its first request: the sentence
 encoder (`knowledge.embeddings`) and the hotline routing model (`hotline.routing`) are loaded
 once per worker process, so that no citizen waits the ~1-2 s model load on their first search
-or Open311 request.
+or Open311 request. With `WARMUP=background` (`make run`, a development node that should answer
+its first request at once) the steps run in a thread of the worker instead.
 
 gunicorn writes no access lines: every request gets one JSON line from the app
 (`core.requestlog`, with its request id and without the probes); gunicorn's own lines go through
@@ -13,6 +14,7 @@ metric files marked dead (`core.metrics`, prometheus-client's multiprocess mode)
 
 import logging
 import os
+import threading
 from typing import Any
 
 # Imported here, in the master, once: importing it (or Django) while a worker's exit is being
@@ -44,12 +46,21 @@ def post_worker_init(worker: Any) -> None:
 
     _redact_access_log()
 
-    took = warmup.run()
-    logger.info(
-        "worker %s warmed up: %s",
-        worker.pid,
-        ", ".join(f"{name} {seconds:.1f} s" for name, seconds in took.items()) or "nothing",
-    )
+    def warm() -> None:
+        took = warmup.run()
+        logger.info(
+            "worker %s warmed up: %s",
+            worker.pid,
+            ", ".join(f"{name} {seconds:.1f} s" for name, seconds in took.items()) or "nothing",
+        )
+
+    # WARMUP=background (what `make run` sets): the worker takes requests at once and loads
+    # the models in a thread beside them (a search in the first seconds waits for the encoder
+    # as it would without a warm-up); otherwise the worker warms up before its first request.
+    if os.environ.get("WARMUP", "").strip() == "background":
+        threading.Thread(target=warm, name="onestop-warm-up", daemon=True).start()
+    else:
+        warm()
 
 
 def child_exit(server: Any, worker: Any) -> None:

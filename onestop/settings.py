@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "onestop.insights",  # floor 6
     "onestop.reviews",  # floor 6
     "onestop.benefits",  # floor 6
+    "onestop.simulation",  # the top: the demo simulator drives every app
 ]
 
 MIDDLEWARE = [

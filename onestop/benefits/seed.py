@@ -11,7 +11,7 @@ from onestop.accounts import selectors as accounts_selectors
 from onestop.core import seeding
 
 
-@seeding.register(order=97, name="benefits-demo")
+@seeding.register(order=97, name="benefits-demo", deferred=True)
 def seed_benefits() -> str:
     from onestop.benefits import services
     from onestop.benefits.models import Check

@@ -143,7 +143,7 @@ def _supplement(officer: User, case: Case) -> None:
     )
 
 
-@seeding.register(order=96, name="cases-demo")
+@seeding.register(order=96, name="cases-demo", deferred=True)
 def seed_cases() -> str:
     users = users_by_username(["citizen", "clerk", "officer-ps"])
     if len(users) < 3:

@@ -927,7 +927,7 @@ def split(
 # --- demo seed -------------------------------------------------------------------------------
 
 
-@seeding.register(order=72, name="hotline-routing")
+@seeding.register(order=72, name="hotline-routing", deferred=True)
 def seed_routing_model() -> str | None:
     """Train and save the routing model if this node has none (idempotent)."""
     if load() is not None:

@@ -41,7 +41,7 @@ def node_articles(region: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
-@seeding.register(order=85, name="knowledge-articles")
+@seeding.register(order=85, name="knowledge-articles", deferred=True)
 def seed_knowledge_articles(region: str | None = None) -> str:
     counts = article_import(actor=SYSTEM, records=node_articles(region))
     return (
@@ -50,7 +50,7 @@ def seed_knowledge_articles(region: str | None = None) -> str:
     )
 
 
-@seeding.register(order=90, name="search-index")
+@seeding.register(order=90, name="search-index", deferred=True)
 def seed_search_index() -> str:
     totals = index_rebuild()
     return (

@@ -1,7 +1,8 @@
 """A node owns its region: every region of data/seed starts as a node, and seeds only its own.
 
-Each region runs what `make run NODE_REGION=<code>` runs before it serves — `onestop migrate`
-and `onestop seed_demo` — in a subprocess on a fresh data dir and SQLite database; then the
+Each region runs what `make run NODE_REGION=<code>` seeds — `onestop migrate` and
+`onestop seed_demo` (make run seeds its first phase before it serves, the deferred steps just
+after) — in a subprocess on a fresh data dir and SQLite database; then the
 seeded rows are read straight from that database. The migrations are the same for every region
 (they write no region's rows): they run once per test run, and each region's node starts
 from a copy of that migrated database (tests/factories/nodes.py, shared with the multi-node

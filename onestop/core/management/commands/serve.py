@@ -3,6 +3,11 @@ ticker that enqueues the periodic tasks (process timers, hotline escalation, cas
 limits, submitting checkpoints to witnesses, the federation outbox sweep) every
 `TICK_SECONDS` (default 60; `--tick-seconds`, 0 turns it off).
 
+`--after-start "COMMAND ARGS"` (repeatable): once the node answers its first request on `/`,
+run each of these `onestop` commands in turn in a background process (`make run` seeds the
+deferred demo steps and runs `onestop simulate` that way, so that the first answer waits for
+neither). Their failure is logged and stops nothing; stopping the server stops them.
+
 Ctrl-C (SIGINT) or SIGTERM stops all of them cleanly.
 
 In production mode (`ONESTOP_ENV=production`) it first runs every deployment check
@@ -14,12 +19,15 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -124,6 +132,54 @@ class Ticker(threading.Thread):
             self.join(timeout)
 
 
+class AfterStart(threading.Thread):
+    """Waits until `url` answers (any HTTP status), then runs each `onestop` command of
+    `commands` in turn as a child process; `stop()` ends the running one."""
+
+    def __init__(self, url: str, commands: Sequence[str], *, timeout: float = 600.0) -> None:
+        super().__init__(name="onestop-after-start", daemon=True)
+        self.url = url
+        self.commands = [shlex.split(c) for c in commands if c.strip()]
+        self.timeout = timeout
+        self.current: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+
+    def answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url, timeout=5):  # noqa: S310 - our own loopback
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answered, with an error status: the node is up
+        except (OSError, ValueError):
+            return False
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while not self.answers():
+            if self._stopping.wait(0.5) or time.monotonic() > deadline:
+                if not self._stopping.is_set():
+                    logger.warning("the node did not answer; not running %s", self.commands)
+                return
+        for argv in self.commands:
+            if self._stopping.is_set():
+                return
+            logger.info("after start: onestop %s", " ".join(argv))
+            self.current = subprocess.Popen([sys.executable, "-m", "onestop", *argv])  # noqa: S603
+            code = self.current.wait()
+            if code:
+                logger.warning("after start: onestop %s exited with %s", " ".join(argv), code)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        running = self.current
+        if running is not None and running.poll() is None:
+            running.send_signal(signal.SIGTERM)
+            try:
+                running.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                running.kill()
+
+
 def metrics_dir() -> str:
     """Point prometheus-client's multiprocess mode (`core.metrics`) at an emptied folder under
     the data dir, for gunicorn's workers and the task worker (inherited through the
@@ -150,6 +206,14 @@ class Command(BaseCommand):
             type=float,
             default=None,
             help="enqueue the periodic tasks this often (default: $TICK_SECONDS or 60; 0: never)",
+        )
+        parser.add_argument(
+            "--after-start",
+            action="append",
+            default=[],
+            metavar="COMMAND",
+            help="an onestop command to run in the background once the node answers "
+            "(repeatable; run in turn)",
         )
 
     def refuse_unsafe_production(self) -> None:
@@ -193,6 +257,11 @@ class Command(BaseCommand):
             ticker.start()
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(f"OneStop serving on {url} (Ctrl-C stops)")
+        after: AfterStart | None = None
+        if opts["after_start"]:
+            probe = "127.0.0.1" if opts["host"] in ("0.0.0.0", "::", "") else opts["host"]  # noqa: S104
+            after = AfterStart(f"http://{probe}:{opts['port']}/", opts["after_start"])
+            after.start()
 
         stopping = False
 
@@ -206,6 +275,8 @@ class Command(BaseCommand):
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.5)
         finally:
+            if after is not None:
+                after.stop()
             if ticker is not None:
                 ticker.stop()
             for p in procs:
