@@ -10,6 +10,9 @@ journeys are reported as skipped with the reason, never as passed.
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,8 +74,49 @@ def screenshot(request: pytest.FixtureRequest) -> Any:
     return take
 
 
+# The seeded databases of this process, one per set of skipped steps (SQLite only): an
+# in-memory copy of the test database just after the seed, and the data dir's folders the seed
+# wrote (the routing model's files).
+_seeded: dict[frozenset[str], tuple[sqlite3.Connection, Path]] = {}
+SEEDED_FOLDERS = ("models", "media")
+
+
 def seed(skip: set[str] | frozenset[str] = frozenset()) -> None:
-    """The demo seed's steps in order, each in its own transaction, but those in `skip`."""
+    """The demo seed's steps in order, each in its own transaction, but those in `skip`.
+
+    On SQLite's in-memory test database the seed runs once per process for each `skip`: its
+    result is kept (SQLite's backup API) and copied into the test database for the next journey
+    with the same `skip`, milliseconds instead of seconds. The journeys' data dirs hold the
+    process's keys (tests/conftest.py `_isolated`), so the copied data reads as it was written.
+    On PostgreSQL the seed runs for each journey."""
+    from django.conf import settings
+    from django.db import connection
+
+    key = frozenset(skip)
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        _seed(key)
+        return
+    connection.ensure_connection()
+    data = Path(settings.DATA_DIR)
+    kept = _seeded.get(key)
+    if kept is not None:
+        database, folders = kept
+        database.backup(connection.connection)
+        for name in SEEDED_FOLDERS:
+            if (folders / name).is_dir():
+                shutil.copytree(folders / name, data / name, dirs_exist_ok=True)
+        return
+    _seed(key)
+    database = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.connection.backup(database)
+    folders = Path(tempfile.mkdtemp(prefix="onestop-e2e-seed-"))
+    for name in SEEDED_FOLDERS:
+        if (data / name).is_dir():
+            shutil.copytree(data / name, folders / name)
+    _seeded[key] = (database, folders)
+
+
+def _seed(skip: frozenset[str]) -> None:
     from django.db import transaction
 
     from onestop.core import seeding
@@ -92,7 +136,8 @@ def seeded_live_server(
     """A live server over the demo seed — without the steps a journey does not use, named by
     its module's `@pytest.mark.seed_skip(...)` (the slowest steps are the search index, the
     knowledge articles and the catalogue: a journey that does not search skips the first two).
-    A journey writes committed data, so the seed runs for each journey, not once."""
+    A journey writes committed data, so each journey starts from a fresh copy of the seed
+    (`seed`)."""
     marker = request.node.get_closest_marker("seed_skip")
     seed(set(marker.args) if marker else set())
     return live_server
