@@ -132,7 +132,6 @@ class RuleFigures:
         return self.taken_up / self.offers if self.offers else None
 
 
-
 def benefit_figures(
     *,
     actor: Any,
@@ -189,4 +188,3 @@ def benefit_figures(
 
 def _days_between(start: datetime.datetime, end: datetime.datetime) -> float:
     return max(0.0, (end - start).total_seconds() / 86400)
-
