@@ -94,6 +94,8 @@ ACTING_PATHS: tuple[tuple[str, str], ...] = (
     ("/me/cases/", "cases"),
     ("/wallet/", "licences"),
     ("/me/reviews/", "reviews"),
+    ("/12345/", "hotline"),
+    ("/me/12345/", "hotline"),
 )
 # The API operations a helper may call for the person (`On-Behalf-Of: <delegation id>`), and
 # what the delegation must allow there. Any other operation refuses the header.

@@ -179,6 +179,7 @@ class Delegation(models.Model):
         CASES = "cases", _("Apply for services and follow applications")
         LICENCES = "licences", _("View e-licences")
         REVIEWS = "reviews", _("Rate services and answer rectifications")
+        HOTLINE = "hotline", _("File and follow 12345 requests")
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("Granted online in my account")

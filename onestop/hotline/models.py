@@ -172,6 +172,16 @@ class WorkOrder(models.Model):
         blank=True,
         related_name="+",
     )
+    # A portal request filed by a helper for the person (帮办代办, `accounts.Delegation` with
+    # the ``hotline`` scope): `created_by` is the person, `agent` the helper.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed by the helper"),
+    )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -23,7 +23,7 @@ from typing import Any
 from django.db.models import Q
 
 from onestop.accounts.models import StaffRole
-from onestop.accounts.policies import has_role, region_covers, roles
+from onestop.accounts.policies import acts_for, has_role, is_acting, region_covers, roles
 from onestop.core.actors import is_active_user, is_system
 from onestop.core.permissions import Permission
 from onestop.hotline import transitions
@@ -193,17 +193,20 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911, PLR
 
 def _citizen_can(actor: Any, action: str, obj: Any) -> bool:
     """`FILE`: anyone, signed in or not (anonymous filing is rate-limited by the page); the
-    node itself files nothing. `TRACK`: the account that filed the portal order."""
+    node itself files nothing. `TRACK`: the account that filed the portal order. A helper acting
+    for the person does either only under a valid delegation naming ``hotline``."""
     if action == FILE:
         if actor is None or is_system(actor) or not isinstance(obj, str):
             return False
+        if is_acting(actor):
+            return acts_for(actor, actor.pk, "hotline")
         return not getattr(actor, "is_authenticated", False) or is_active_user(actor)
     return (
         is_active_user(actor)
         and isinstance(obj, WorkOrder)
         and obj.channel == WorkOrder.Channel.PORTAL
         and obj.created_by_id is not None
-        and obj.created_by_id == actor.pk
+        and acts_for(actor, obj.created_by_id, "hotline")
     )
 
 

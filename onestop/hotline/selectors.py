@@ -222,7 +222,7 @@ def ticket_track(*, actor: Any, number: str, token: str = "") -> WorkOrder:
     tracking token (`services.tracking_token`); NotFound for anyone else, also for an order
     that was not filed on the portal (its existence is not revealed)."""
     order = (
-        WorkOrder.objects.select_related("category", "lead_department", "merged_into")
+        WorkOrder.objects.select_related("category", "lead_department", "merged_into", "agent")
         .filter(number=str(number or "")[:40], channel=WorkOrder.Channel.PORTAL)
         .first()
     )

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onestop.accounts import policies as accounts_policies
 from onestop.core import crypto, files, identity, numbering
 from onestop.core import tasks as core_tasks
 from onestop.core.actors import SYSTEM
@@ -408,6 +409,7 @@ def _accept(
     idempotency_key: str | None,
     route: bool,
     dedupe_seconds: int,
+    agent: Any = None,
 ) -> WorkOrder:
     """The intake itself, after the caller's policy check (`ticket_create` for staff and
     Open311, `ticket_file` for citizens on the portal)."""
@@ -478,6 +480,7 @@ def _accept(
         status=S.NEW,
         idempotency_key=key,
         created_by=actor if getattr(actor, "pk", None) else None,
+        agent=agent,
     )
     # Everything but the number is made and checked before the transaction.
     now = _now()
@@ -492,6 +495,7 @@ def _accept(
                 "channel": channel,
                 "category": found.code,
                 **({"route": True} if route else {}),
+                **({"agent": agent.pk} if agent is not None else {}),
             },
             at=now,
             keys_checked=True,
@@ -501,7 +505,14 @@ def _accept(
     # constraints hold the rest, without a query per check.
     full_clean(
         order,
-        exclude=["number", "idempotency_key", "category", "created_by", "lead_department"],
+        exclude=[
+            "number",
+            "idempotency_key",
+            "category",
+            "created_by",
+            "agent",
+            "lead_department",
+        ],
         in_database=True,
     )
     from onestop.hotline import tasks
@@ -1354,7 +1365,11 @@ def ticket_file(
     (`route=True`: a confident routing dispatches it, else an agent does). An optional photo
     (PNG or JPEG, checked by its content) is attached in the same transaction. Bad input
     changes nothing; a retry with the same `idempotency_key` returns the first order and
-    attaches nothing again."""
+    attaches nothing again.
+
+    A helper acting for the person under a delegation naming ``hotline`` files it as the
+    person's (theirs in "my space"), with the helper recorded as `agent` on the order and its
+    ``create`` event; any other acting-for is refused by the policy."""
     region_code = str(settings.NODE_REGION)
     if not policies.can(actor, policies.FILE, region_code):
         raise PermissionDenied(_("You may not file a request here."), code="forbidden")
@@ -1389,6 +1404,7 @@ def ticket_file(
             idempotency_key=idempotency_key,
             route=True,
             dedupe_seconds=0,
+            agent=accounts_policies.acting_agent(actor),
         )
         if checked is not None and not getattr(order, "replayed", False):
             _attachment_write(

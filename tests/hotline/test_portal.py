@@ -249,3 +249,85 @@ def test_my_space_lists_what_i_filed_signed_in(world: Any) -> None:
     assert order.number not in other.get(reverse("hotline_portal:mine")).content.decode()
     assert other.get(sent["Location"]).status_code == 404
     assert client_for(None).get(reverse("hotline_portal:mine")).status_code == 302
+
+
+def test_a_helper_files_for_the_person_under_a_hotline_delegation(world: Any) -> None:
+    """帮办代办 on the 12345 portal: under a delegation naming ``hotline`` the helper files the
+    request as the person's (theirs in my space, the helper recorded as agent on the order and
+    its create event); under one without it, or revoked, the helper cannot file for them."""
+    import datetime
+
+    from django.utils import timezone
+
+    from onestop.accounts import selectors as account_selectors
+    from onestop.accounts import services as account_services
+    from onestop.core import crypto
+    from onestop.hotline.models import WorkOrderEvent
+    from tests.factories import CitizenFactory, resident_id
+
+    person = CitizenFactory(username="grandma", real_name="李桂兰", resident_id=resident_id())
+    helper = CitizenFactory(username="grandson", real_name="李明", resident_id=resident_id())
+    helper_id = crypto.decrypt_pii(helper.resident_id_enc)
+
+    def grant(scopes: list[str]) -> Any:
+        return account_services.delegation_grant(
+            actor=person,
+            helper_resident_id=helper_id,
+            helper_name="李明",
+            scopes=scopes,
+            valid_until=timezone.localdate() + datetime.timedelta(days=30),
+        )
+
+    cases_only = grant(["cases"])
+    acting = account_selectors.acting_as(actor=helper, delegation_id=cases_only.pk)
+    with pytest.raises(PermissionDenied):
+        _file(acting, idempotency_key="acting-out-of-scope")
+    assert not WorkOrder.objects.exists()
+
+    covered = grant(["hotline"])
+    acting = account_selectors.acting_as(actor=helper, delegation_id=covered.pk)
+    order = _file(acting, idempotency_key="acting-covered")
+    assert (order.created_by_id, order.agent_id) == (person.pk, helper.pk)
+    created = WorkOrderEvent.objects.get(order=order, kind="create")
+    assert created.data["agent"] == helper.pk
+    # the person's own request: theirs in my space and on the tracking page, which names
+    # the helper to them
+    assert list(selectors.my_orders(actor=person)) == [order]
+    own = client_for(person)
+    page = own.get(reverse("hotline_portal:track", args=[order.number]))
+    assert page.status_code == 200
+    assert "Filed for you by your helper 李明" in page.content.decode()
+    # the helper acting under the covering delegation follows it too; on their own, not
+    assert selectors.ticket_track(actor=acting, number=order.number).pk == order.pk
+    with pytest.raises(NotFound):
+        selectors.ticket_track(actor=helper, number=order.number)
+
+    # through the page: the switch, the form, the request filed for the person
+    browser = client_for(helper)
+    browser.post("/accounts/acting/", {"delegation": str(covered.pk)})
+    form = browser.get("/12345/").content.decode()
+    assert 'id="portal-form"' in form
+    assert 'id="portal-acting"' not in form
+    assert 'id="portal-filing-for"' in form
+    sent = browser.post(
+        "/12345/",
+        {
+            "request_type": "consultation",
+            "category": "public-security.public-order",
+            "description": "Who do we ask about the noise at night?",
+            "contact_phone": "13600136000",
+            "idempotency_key": "acting-page",
+        },
+    )
+    assert sent.status_code == 302, sent.content.decode()[:400]
+    filed = WorkOrder.objects.exclude(pk=order.pk).get()
+    assert (filed.created_by_id, filed.agent_id) == (person.pk, helper.pk)
+
+    # revoked: the helper can no longer act for the person; the page is their own again
+    account_services.delegation_revoke(actor=person, delegation=covered)
+    with pytest.raises((PermissionDenied, NotFound)):
+        account_selectors.acting_as(actor=helper, delegation_id=covered.pk)
+    again = browser.get("/12345/")
+    assert again.context["request"].user.pk == helper.pk
+    assert 'id="portal-filing-for"' not in again.content.decode()
+    assert WorkOrder.objects.count() == 2

@@ -796,6 +796,14 @@ MATRIX: list[Op] = [
         effect=_offer_state,
     ),
     op(
+        "benefits: decline my offer (the holder only)",
+        "POST",
+        lambda w: f"/me/benefits/{w['offer']}/decline/",
+        E(NOT_FOUND, anonymous=LOGIN, owner=REDIRECT),
+        forged=lambda w: "/me/benefits/999999/decline/",
+        effect=_offer_state,
+    ),
+    op(
         "benefits: record a payment (officers of the paying department; the holder and the "
         "supervisor see the offer but may not pay it)",
         "POST",
