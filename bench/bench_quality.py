@@ -220,6 +220,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from onestop.hotline import routing
+    from onestop.hotline.seed import seed_jurisdiction
     from onestop.knowledge import selectors
     from onestop.org.seed import seed_org
 
@@ -230,6 +231,7 @@ def main() -> None:
     # so add the other region's (routing picks departments of the request's region).
     for region in sorted({row["region"] for row in hotline}):
         seed_org(region)
+        seed_jurisdiction(region)  # and its jurisdiction table, as the demo seed makes it
     routed = routing.classify_many([(row["text"], row["region"]) for row in hotline])
     route = routing_scores(hotline, routed)
 

@@ -627,16 +627,26 @@ def region_departments(region: str) -> dict[str, Departments]:
 _PLACE = re.compile(r"(?:县|区|市)([\u4e00-\u9fff]{2,3}?)(镇|乡|街道)(?:人民政府|办事处)$")
 
 
+TOWNSHIP = "township"  # the department kind with one department per township of a region
+
+
+def _named_township(options: Departments, text: str) -> str | None:
+    """The department among `options` whose township the text names, or None."""
+    if isinstance(options, str):
+        return None
+    for code, name in options:
+        match = _PLACE.search(name or "")
+        if match and match.group(1) in text:
+            return code
+    return None
+
+
 def pick_department(options: Departments, text: str) -> str:
     """The department of a kind: the only one, else the township named in the text (洪凝街道,
     街头 or 街头镇), else the first by code. The model predicts kinds, not townships."""
     if isinstance(options, str):
         return options
-    for code, name in options:
-        match = _PLACE.search(name or "")
-        if match and match.group(1) in text:
-            return code
-    return options[0][0]
+    return _named_township(options, text) or options[0][0]
 
 
 def jurisdiction_rules(region: str) -> dict[str, list[tuple[str, str, str]]]:
@@ -666,9 +676,12 @@ def resolve_department(  # noqa: PLR0917 - the routing loop's hot path, position
     region's place rule whose place the text names, else its rule for the category, else the
     region's department of the category's owner kind (`pick_department`; a township named in
     the text), else None when the region has no department of that kind. `picked` caches
-    the owner kind's department per text."""
+    the owner kind's department per text. A rule that gives a township (a village matter
+    handled by its township: `place="村"`) gives the township the text names, else its own."""
     for place, code, kind in rules.get(category, ()):
         if not place or place in text:
+            if kind == TOWNSHIP and TOWNSHIP in options:
+                return _named_township(options[TOWNSHIP], text) or code, kind
             return code, kind
     owner = owners.get(category)
     if owner is None or owner not in options:
@@ -929,15 +942,48 @@ def split(
 
 @seeding.register(order=72, name="hotline-routing")
 def seed_routing_model() -> str | None:
-    """Train and save the routing model if this node has none (idempotent)."""
-    if load() is not None:
+    """Train and save the routing model if this node has none, and register the node's model
+    in the registry (`hotline.RoutingModel`) as the live version, with its figures on the
+    evaluation set, when the registry is empty (so the console shows it and a later model can
+    be rolled back to it). Idempotent."""
+    done: list[str] = []
+    model = load()
+    if model is None:
+        if _model is not None:
+            # This process already trained one (a node re-seeded in the same process, or the
+            # test suite seeding many throwaway data dirs): the same examples give the same
+            # model.
+            model = _model
+            save(model)
+            done.append(f"hotline routing model saved ({model.n_examples} examples)")
+        else:
+            sources = training_sources()
+            model = train([e for rows in sources.values() for e in rows])
+            model.meta["sources"] = {name: len(rows) for name, rows in sources.items()}
+            save(model)
+            set_model(model)
+            done.append(f"hotline routing model trained on {model.n_examples} examples")
+    entry = register_seed_model(model)
+    if entry is not None:
+        done.append(f"registered as live version {entry.version}")
+    return "; ".join(done) or None
+
+
+def register_seed_model(model: Model) -> Any:
+    """Register `model` (the node's model, from the seed) as the live version when the
+    registry is empty, with its figures on the evaluation set (`eval_figures`, computed once
+    per model and kept in its meta) and the threshold it runs at (`threshold`); None when the
+    registry has a version already."""
+    from onestop.hotline import selectors, services
+
+    if selectors.routing_models().exists():
         return None
-    if _model is not None:
-        # This process already trained one (a node re-seeded in the same process, or the
-        # test suite seeding many throwaway data dirs): the same examples give the same model.
-        save(_model)
-        return f"hotline routing model saved ({_model.n_examples} examples)"
-    model = train(default_examples())
-    save(model)
-    set_model(model)
-    return f"hotline routing model trained on {model.n_examples} examples"
+    evaluation = eval_examples()
+    figures = model.meta.get("eval_figures")
+    if figures is None or figures.get("n") != len(evaluation):
+        figures = eval_figures(model, evaluation)
+        model.meta["eval_figures"] = figures
+    model.meta.setdefault("threshold", DEFAULT_THRESHOLD)
+    sources = model.meta.get("sources") or {"seed": model.n_examples}
+    entry = services.routing_model_register(model=model, figures=figures, sources=sources)
+    return services.routing_model_promote(actor=services.SYSTEM, version=entry.version)
