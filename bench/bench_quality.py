@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -224,6 +225,14 @@ def main() -> None:
     from onestop.knowledge import selectors
     from onestop.org.seed import seed_org
 
+    reuse = os.environ.get("QUALITY_MODEL")
+    if reuse:  # a model trained by an earlier run on the same data: skip the training
+        model = routing.load(Path(reuse))
+        if model is None:
+            raise SystemExit(f"QUALITY_MODEL {reuse} is not a routing model of this release")
+        for key in ("threshold", "eval_figures"):  # run at this release's threshold
+            model.meta.pop(key, None)
+        routing.save(model)
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())
 
     hotline = load(HOTLINE_SET)
@@ -294,7 +303,7 @@ def main() -> None:
             "speed": speed,
         },
     )
-    print(f"wrote {path}")
+    print(f"wrote {path}; the model: {routing.model_path()} (QUALITY_MODEL= to reuse it)")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ of variant names to run, default all). Results: bench/results/routing_cv.json.
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections import Counter
@@ -44,7 +45,7 @@ def _setup() -> None:
     django.setup()
 
 
-def folds(n: int, k: int, seed: int = 14) -> list[npt.NDArray[np.int_]]:
+def folds(n: int, k: int, seed: int = 7) -> list[npt.NDArray[np.int_]]:
     order = np.random.default_rng(seed).permutation(n)
     return [order[i::k] for i in range(k)]
 
@@ -77,7 +78,20 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
 
     k = int(os.environ.get("CV_FOLDS", "5"))
     history = routing.history_examples()
-    handwritten = [e for e in routing.handwritten_examples() if e.get("category")]
+    by_writer = [
+        [e for e in routing.handwritten_examples([path]) if e.get("category")]
+        for path in routing.HANDWRITTEN_FILES
+    ]
+    handwritten = [e for rows in by_writer for e in rows]
+    # CV_SPLIT=writer: one fold per writer's file (train on the other writer's requests), the
+    # closest proxy of a new writer's text; else K random folds.
+    split = os.environ.get("CV_SPLIT", "random")
+    if split == "writer":
+        starts = np.cumsum([0, *(len(rows) for rows in by_writer)])
+        chosen = [np.arange(a, b) for a, b in itertools.pairwise(starts) if b > a]
+        k = len(chosen)
+    else:
+        chosen = folds(len(handwritten), k)
     pseudo = routing.cold_start_examples()
     owners = routing.seed_owners()
     kinds = sorted({*owners.values(), *(str(e["kind"]) for e in pseudo if e.get("kind"))})
@@ -141,7 +155,7 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
         cat_p: npt.NDArray[np.float64] | None = None
         kind_p: npt.NDArray[np.float64] | None = None
         classes = kclasses = None
-        for i, fold in enumerate(folds(n, k)):
+        for i, fold in enumerate(chosen):
             held = set(fold.tolist())
             rest = [handwritten[j] for j in range(n) if j not in held]
             train = [*history, *rest, *pseudo]
@@ -171,7 +185,7 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
         whose place the text names (data/seed/hotline.json), else the catalogue's owner."""
         if use_places:
             for rule in place_rules:
-                if rule["category"] == code and rule["place"] in text:
+                if rule["category"] == code and rule["place"].lower() in text.lower():
                     return str(rule["kind"])
         return owners.get(code)
 
@@ -258,7 +272,7 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
             continue
         print(name, flush=True)
         cache = Path(os.environ.get("CV_CACHE", tempfile.gettempdir())) / (
-            f"routing_cv_{name.replace(' ', '_').replace('=', '')}_{len(handwritten)}.npz"
+            f"routing_cv_{name.replace(' ', '_').replace('=', '')}_{split}_{len(handwritten)}.npz"
         )
         if cache.exists():  # the out-of-fold predictions of an earlier run on the same data
             saved = np.load(cache, allow_pickle=True)
