@@ -206,7 +206,7 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
     details: dict[str, Any] = {}
 
     def score(name: str, cat_p: Any, classes: Any, kind_p: Any, kclasses: Any) -> None:
-        for tie in (routing.KIND_TIE_BREAK, 0.1, 0.3):
+        for tie in sorted({0.01, 0.1, 0.3, routing.KIND_TIE_BREAK}):
             dep = departments(cat_p, classes, kind_p, kclasses, tie)
             classes_a, kinds_a = np.asarray(classes), np.asarray(kinds)
             corder, korder = np.argsort(-cat_p, axis=1), np.argsort(-dep, axis=1)

@@ -242,7 +242,7 @@ def test_auto_needs_both_top_scores_at_the_threshold(active: routing.Model, sett
 def test_default_threshold_is_used_without_a_setting(settings: Any) -> None:
     if hasattr(settings, "HOTLINE_AUTO_DISPATCH_THRESHOLD"):
         del settings.HOTLINE_AUTO_DISPATCH_THRESHOLD
-    assert routing.threshold() == routing.DEFAULT_THRESHOLD == 0.9
+    assert routing.threshold() == routing.DEFAULT_THRESHOLD == 0.93
 
 
 # --- persistence, seed step and commands -----------------------------------------------------
