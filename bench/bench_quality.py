@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -220,9 +221,18 @@ def main() -> None:
     from django.core.management import call_command
 
     from onestop.hotline import routing
+    from onestop.hotline.seed import seed_jurisdiction
     from onestop.knowledge import selectors
     from onestop.org.seed import seed_org
 
+    reuse = os.environ.get("QUALITY_MODEL")
+    if reuse:  # a model trained by an earlier run on the same data: skip the training
+        model = routing.load(Path(reuse))
+        if model is None:
+            raise SystemExit(f"QUALITY_MODEL {reuse} is not a routing model of this release")
+        for key in ("threshold", "eval_figures"):  # run at this release's threshold
+            model.meta.pop(key, None)
+        routing.save(model)
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())
 
     hotline = load(HOTLINE_SET)
@@ -230,6 +240,7 @@ def main() -> None:
     # so add the other region's (routing picks departments of the request's region).
     for region in sorted({row["region"] for row in hotline}):
         seed_org(region)
+        seed_jurisdiction(region)  # and its jurisdiction table, as the demo seed makes it
     routed = routing.classify_many([(row["text"], row["region"]) for row in hotline])
     route = routing_scores(hotline, routed)
 
@@ -292,7 +303,7 @@ def main() -> None:
             "speed": speed,
         },
     )
-    print(f"wrote {path}")
+    print(f"wrote {path}; the model: {routing.model_path()} (QUALITY_MODEL= to reuse it)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Demo-seed steps of the hotline: the dispatch catalogue (order 70, national reference data,
-on every node) and a few demo work orders of Wulian (order 75, only on a node whose region is
-or covers Wulian: the orders are about places there), made through the services. Both are
-idempotent.
+on every node), the demo regions' jurisdiction tables (order 71) and a few demo work orders of
+Wulian (order 75, only on a node whose region is or covers Wulian: the orders are about places
+there), made through the services. All are idempotent.
 
 DEVELOPMENT DATA ONLY: the callers and phone numbers below are invented.
 """
@@ -20,8 +20,10 @@ from onestop.accounts import selectors as accounts_selectors
 from onestop.accounts.models import User
 from onestop.core import seeding
 from onestop.core.seed import sync_row
+from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services
 from onestop.hotline.models import Category, TimeLimitClass, WorkOrder
+from onestop.org import selectors as org_selectors
 from onestop.org.seed import demo_regions
 
 
@@ -66,6 +68,49 @@ def seed_catalogue() -> str:
         )
         changed += did
     return f"{changed} changed"
+
+
+@seeding.register(order=71, name="hotline-jurisdiction")
+def seed_jurisdiction(region: str | None = None) -> str:
+    """The jurisdiction table of each demo region (`demo_regions`): per level-2 category, the
+    region's department of the catalogue's owner kind (the first township for a township
+    matter: a request naming another township goes to that one), plus the place rules of
+    data/seed/hotline.json (`place_rules`: a village's illegal building goes to its township,
+    a complaint about the 12345 hotline itself to the hotline centre), each to the region's
+    department of the rule's kind. Written through `services.jurisdiction_set` by the system
+    (audited). Only missing rules are written: a rule a supervisor changed stays as it is."""
+    data = _load()
+    wanted = [
+        (row["code"], "", row["default_kind"])
+        for row in sorted(data["categories"], key=lambda r: r["code"])
+        if row["level"] == 2 and row.get("default_kind")
+    ]
+    wanted += [(r["category"], r["place"], r["kind"]) for r in data.get("place_rules", [])]
+    known = set(Category.objects.filter(level=2).values_list("code", flat=True))
+    written = 0
+    regions = demo_regions(region)
+    for code in regions:
+        first: dict[str, str] = {}
+        for kind, dept in sorted(
+            org_selectors.department_list(region=code).values_list("kind_id", "code"),
+            key=lambda r: r[1],
+        ):
+            first.setdefault(kind, dept)
+        have = set(
+            hotline_selectors.jurisdiction_list(region=code).values_list("category_id", "place")
+        )
+        for category, place, kind in wanted:
+            if (category, place) in have or category not in known or kind not in first:
+                continue
+            services.jurisdiction_set(
+                actor=services.SYSTEM,
+                region=code,
+                category=category,
+                place=place,
+                department=first[kind],
+            )
+            written += 1
+    return f"{written} jurisdiction rules written for {', '.join(regions) or 'no demo region'}"
 
 
 DEMO_REGION = "371121"  # the demo work orders name places and departments of Wulian

@@ -118,6 +118,9 @@ def test_each_region_starts_as_a_node_and_seeds_only_its_own(
     assert _values(db, "SELECT region_id FROM cases_case") == {region}
     assert _values(db, "SELECT region FROM open311_apiclient") == {region}
     assert _values(db, "SELECT region FROM hotline_workorder") <= {region}
+    # The region's jurisdiction table, and the node's model live in the registry.
+    assert _values(db, "SELECT region FROM hotline_jurisdiction") == {region}
+    assert _values(db, "SELECT version FROM hotline_routingmodel WHERE live") == {1}
     assert _values(db, "SELECT region_id FROM knowledge_article") <= {None, region}
     assert _values(db, "SELECT substr(issuer_department, 1, 6) FROM credentials_credential") == {
         region
