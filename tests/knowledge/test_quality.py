@@ -17,6 +17,7 @@ from django.db import transaction
 from onestop.core import seeding
 from onestop.knowledge.selectors import answer, articles_visible, clear_cache, search
 from onestop.knowledge.services import index_rebuild
+from tests.factories import worlds
 
 REGION = "371121"
 S, ITEM = "scenario", "item"
@@ -82,7 +83,13 @@ ENGLISH = [
 
 @pytest.fixture(scope="module")
 def demo_index(django_db_setup, django_db_blocker):
-    """The demo seed up to the catalogue, indexed for 371121; rolled back afterwards."""
+    """The demo seed up to the catalogue, indexed for 371121; rolled back afterwards.
+
+    A template world an earlier module of this process left open is rolled back first: this
+    transaction must be the outermost one, or the next test's world switch, which rolls the
+    template back, would take the seed with it (tests/factories/worlds.py)."""
+    with django_db_blocker.unblock():
+        worlds.template.drop()
     with django_db_blocker.unblock(), transaction.atomic():
         for step in seeding.steps():
             if step.order < 90:
