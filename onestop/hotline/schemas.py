@@ -48,6 +48,17 @@ class TicketIn(Schema):
     longitude: float | None = Field(None, ge=-180, le=180, strict=True)
 
 
+class CallbackRatingIn(Schema):
+    """The rating the citizen gave on the call-back, as the agent heard it (好差评): one of the
+    five levels, the national indicators for a bad one, their words; recorded before the order
+    closes, or nothing changes."""
+
+    level: int
+    indicators: list[str] = []
+    text: str = ""
+    idempotency_key: str | None = None
+
+
 class TicketActionIn(Schema):
     """The fields of a lifecycle step; each action reads the ones it needs:
 
@@ -55,7 +66,7 @@ class TicketActionIn(Schema):
     - ``dispatch``: `department`, `assisting`;
     - ``return``: `reason`;
     - ``arbitrate``: `uphold`, `department` and `assisting` (when upheld), `reason`;
-    - ``callback``: `satisfied`, `resolved`, `note`;
+    - ``callback``: `satisfied`, `resolved`, `note`, and the citizen's `rating` as heard;
     - ``extension_request``: `working_days`, `reason`; ``extension_decide``: `approve`,
       `reason`;
     - ``escalate``: `reason`; ``merge``: `master` (the number of the order to merge into);
@@ -77,6 +88,7 @@ class TicketActionIn(Schema):
     master: str | None = None
     service: str | None = None
     reference: str = ""
+    rating: CallbackRatingIn | None = None
 
 
 class TransferOut(Schema):

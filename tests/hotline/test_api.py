@@ -117,7 +117,12 @@ def test_every_action_through_the_api(world, make):
         (ps, "sign_for", {}, "signed"),
         (ps, "start", {}, "in_progress"),
         (ps, "reply", {"text": "Closes at 22:00 now."}, "replied"),
-        (agent, "callback", {"satisfied": True, "resolved": True, "note": "Thanks."}, "closed"),
+        (
+            agent,
+            "callback",
+            {"satisfied": True, "resolved": True, "note": "Thanks.", "rating": {"level": 5}},
+            "closed",
+        ),
     ]
     for client, action, body, expected in steps:
         response = post(client, f"/tickets/{number}/{action}", body)
@@ -126,6 +131,11 @@ def test_every_action_through_the_api(world, make):
     detail = agent.get(f"{BASE}/tickets/{number}").json()
     assert detail["reply_text"] == "Closes at 22:00 now."
     assert [e["kind"] for e in detail["events"]][-3:] == ["start", "reply", "callback"]
+    # the rating heard at the call-back came with the step (好差评), recorded as the agent's
+    from onestop.reviews.models import Review
+
+    heard = Review.objects.get(event_ref=number)
+    assert (heard.level, heard.heard_at_callback) == (5, True)
 
 
 def test_answer_on_spot_and_merge_through_the_api(world, make):
