@@ -100,6 +100,7 @@ ACTING_PATHS: tuple[tuple[str, str], ...] = (
 # The API operations a helper may call for the person (`On-Behalf-Of: <delegation id>`), and
 # what the delegation must allow there. Any other operation refuses the header.
 ACTING_HEADER = "On-Behalf-Of"
+API_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
 API_PREFIX = "/api/v1/"
 ACTING_API_PATHS: tuple[tuple[str, str], ...] = (
     ("/api/v1/cases/", "cases"),
@@ -175,6 +176,8 @@ class ActingForMiddleware:
         delegation_id = request.headers.get(ACTING_HEADER, "").strip()
         if not delegation_id or user is None or not user.is_authenticated:
             return None  # no header; or signed out: the operation answers 401 itself
+        if request.method not in API_METHODS:
+            return None  # TRACE, CONNECT …: no operation has them, the API answers 405 itself
         scope = acting_api_scope(request.path)
         if scope is None:
             return _api_refusal(

@@ -215,3 +215,15 @@ def test_signed_out_with_the_header_is_still_401(portal: dict[str, Any], daughte
     )
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"
+
+
+def test_an_undeclared_method_with_the_header_is_still_405(
+    portal: dict[str, Any], daughter: User
+) -> None:
+    """The header is read only for the methods API operations have: a TRACE (as a fuzzer sends)
+    is the API's 405, not a refusal of the delegation."""
+    client = client_for(daughter)
+    response = client.generic(
+        "TRACE", "/api/v1/cases/drafts", headers={HEADER: "e3e70682-c209-1cac-a29f-6fbed82c07cd"}
+    )
+    assert response.status_code == 405
