@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 from onestop.accounts import selectors
@@ -128,6 +128,22 @@ def acting_api_scope(path: str) -> str | None:
     return None
 
 
+def _api_methods(path: str) -> frozenset[str]:
+    """The methods the API operations at `path` answer (django-ninja keeps them on the path's
+    view, a closure over its `PathView`), so that a request with a method nobody declared gets
+    the API's own 405 rather than a refusal of the delegation; empty for a path that is no
+    operation's (the API's own 404)."""
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return frozenset()
+    for cell in getattr(view, "__closure__", None) or ():
+        operations = getattr(cell.cell_contents, "operations", None)
+        if operations is not None:
+            return frozenset(m.upper() for op in operations for m in op.methods)
+    return API_METHODS
+
+
 def _api_refusal(error: DomainError) -> JsonResponse:
     return JsonResponse(error.as_dict(), status=error.status)
 
@@ -176,8 +192,8 @@ class ActingForMiddleware:
         delegation_id = request.headers.get(ACTING_HEADER, "").strip()
         if not delegation_id or user is None or not user.is_authenticated:
             return None  # no header; or signed out: the operation answers 401 itself
-        if request.method not in API_METHODS:
-            return None  # TRACE, CONNECT …: no operation has them, the API answers 405 itself
+        if request.method not in _api_methods(request.path_info):
+            return None  # not this path's method (or no such path): the API answers 405 / 404
         scope = acting_api_scope(request.path)
         if scope is None:
             return _api_refusal(

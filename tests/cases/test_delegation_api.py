@@ -180,7 +180,7 @@ def test_refusals_are_translated_in_the_error_shape_and_change_nothing(
     assert attempt("not-a-delegation").status_code == 404
 
     # an operation nobody may call for someone else
-    elsewhere = attempt(cases.pk, path="/hotline/orders")
+    elsewhere = attempt(cases.pk, path="/hotline/tickets")
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "acting_not_here")
 
     # expired
@@ -220,10 +220,17 @@ def test_signed_out_with_the_header_is_still_401(portal: dict[str, Any], daughte
 def test_an_undeclared_method_with_the_header_is_still_405(
     portal: dict[str, Any], daughter: User
 ) -> None:
-    """The header is read only for the methods API operations have: a TRACE (as a fuzzer sends)
-    is the API's 405, not a refusal of the delegation."""
+    """The header is read only for the methods the path's operations have: a TRACE or a PUT
+    where none is declared (as a fuzzer sends) is the API's 405, not a refusal of the
+    delegation."""
     client = client_for(daughter)
-    response = client.generic(
-        "TRACE", "/api/v1/cases/drafts", headers={HEADER: "e3e70682-c209-1cac-a29f-6fbed82c07cd"}
-    )
-    assert response.status_code == 405
+    forged = {HEADER: "e3e70682-c209-1cac-a29f-6fbed82c07cd"}
+    for method, path in (
+        ("TRACE", "/api/v1/cases/drafts"),
+        ("PUT", "/api/v1/cases/drafts"),  # an operation's method, not this path's
+        ("DELETE", "/api/v1/me/prefill"),
+    ):
+        assert client.generic(method, path, headers=forged).status_code == 405, (method, path)
+    # a method the path has: the forged delegation is refused
+    refused = client.generic("POST", "/api/v1/cases/drafts", headers=forged)
+    assert (refused.status_code, refused.json()["code"]) == (404, "not_found")

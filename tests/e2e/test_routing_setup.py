@@ -9,8 +9,10 @@ from playwright.sync_api import expect
 
 from tests.factories import sign_in as _login
 
-# The console needs the organisation, the accounts and the hotline catalogue only.
+# The console needs the organisation, the accounts and the hotline catalogue only (and an
+# empty jurisdiction table: the demo's own rules are seeded by `hotline-jurisdiction`).
 pytestmark = pytest.mark.seed_skip(
+    "hotline-jurisdiction",
     "sharing-demo",
     "credentials",
     "ledger",
