@@ -67,7 +67,8 @@ def on_behalf_of(scope: str) -> dict[str, Any]:
             "Assisted handling: the id of a delegation the signed-in caller holds; the "
             f"operation then acts for the delegation's person. Needs the scope '{scope}', a "
             "delegation not revoked and not expired (403 delegation_ended, "
-            "delegation_out_of_scope; 404 not_found for a delegation not the caller's)."
+            "delegation_out_of_scope; 403 delegation_unknown for a delegation not the "
+            "caller's or no such id)."
         ),
         "schema": {"type": "string", "format": "uuid"},
     }

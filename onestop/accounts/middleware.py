@@ -26,7 +26,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 from onestop.accounts import selectors
-from onestop.core.errors import DomainError, PermissionDenied
+from onestop.core.errors import DomainError, NotFound, PermissionDenied
 
 # The session key holding when the staff session last saw a request (epoch seconds).
 SEEN_KEY = "onestop_staff_seen"
@@ -190,10 +190,15 @@ class ActingForMiddleware:
     def _api(request: HttpRequest, user: Any) -> HttpResponse | None:
         """`On-Behalf-Of` on an API request: the person for the helper, or the refusal."""
         delegation_id = request.headers.get(ACTING_HEADER, "").strip()
-        if not delegation_id or user is None or not user.is_authenticated:
-            return None  # no header; or signed out: the operation answers 401 itself
-        if request.method not in _api_methods(request.path_info):
-            return None  # not this path's method (or no such path): the API answers 405 / 404
+        if (
+            not delegation_id
+            or user is None
+            or not user.is_authenticated
+            or request.method not in _api_methods(request.path_info)
+        ):
+            # no header; signed out (the operation answers 401 itself); or not this path's
+            # method, or no such path (the API answers 405 / 404 itself)
+            return None
         scope = acting_api_scope(request.path)
         if scope is None:
             return _api_refusal(
@@ -203,6 +208,11 @@ class ActingForMiddleware:
             )
         try:
             person = selectors.acting_as(actor=user, delegation_id=delegation_id)
+        except NotFound as error:
+            # 403, like the other refusals of the header (not 404: the operation exists, and
+            # its own checks — a required header, the body — come first in the API's order);
+            # the same answer whether the id is nobody's or someone else's.
+            return _api_refusal(PermissionDenied(error.message, code="delegation_unknown"))
         except DomainError as error:
             return _api_refusal(error)
         if scope not in person.acting_delegation.scopes:  # type: ignore[attr-defined]

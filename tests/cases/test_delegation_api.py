@@ -175,9 +175,9 @@ def test_refusals_are_translated_in_the_error_shape_and_change_nothing(
     response = send(
         other, "post", "/cases/drafts", {"item": FOOD_HANDLER}, **{HEADER: str(cases.pk)}
     )
-    assert (response.status_code, response.json()["code"]) == (404, "not_found")
-    assert attempt(uuid.uuid4()).status_code == 404
-    assert attempt("not-a-delegation").status_code == 404
+    assert (response.status_code, response.json()["code"]) == (403, "delegation_unknown")
+    assert attempt(uuid.uuid4()).json()["code"] == "delegation_unknown"
+    assert attempt("not-a-delegation").json()["code"] == "delegation_unknown"
 
     # an operation nobody may call for someone else
     elsewhere = attempt(cases.pk, path="/hotline/tickets")
@@ -233,4 +233,4 @@ def test_an_undeclared_method_with_the_header_is_still_405(
         assert client.generic(method, path, headers=forged).status_code == 405, (method, path)
     # a method the path has: the forged delegation is refused
     refused = client.generic("POST", "/api/v1/cases/drafts", headers=forged)
-    assert (refused.status_code, refused.json()["code"]) == (404, "not_found")
+    assert (refused.status_code, refused.json()["code"]) == (403, "delegation_unknown")
