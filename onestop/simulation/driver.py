@@ -55,6 +55,7 @@ from onestop.core import calendar, clock
 from onestop.core.errors import DomainError
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services as hotline_services
+from onestop.insights import rollups
 from onestop.insights import services as insights_services
 from onestop.open311 import selectors as open311_selectors
 from onestop.open311 import services as open311_services
@@ -302,6 +303,12 @@ class Simulation:
             day = start + datetime.timedelta(days=offset)
             self.day(day, index=offset)
             self.say(f"{day}: {sum(self.summary.counts.values())} steps so far")
+        # The rows are stamped with the simulated days, which the worker's rollup may already
+        # have marked (empty) before the run, and an old save never looks "changed since the
+        # last roll": the simulated days are rolled again, as after an import
+        # (`onestop insights_rollup`), so the dashboards read them.
+        days = [start + datetime.timedelta(days=n) for n in range(self.days)]
+        rollups.roll_days(region=self.region, days=days)
         return self.summary
 
     def at(self, day: datetime.date, hour: float) -> datetime.datetime:

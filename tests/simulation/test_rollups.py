@@ -1,0 +1,43 @@
+"""The simulated days reach the dashboards: the worker had rolled them up (empty) before the
+run, and a simulated save is stamped in the past, so the run rolls its days again."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from onestop.cases import selectors as case_selectors
+from onestop.insights import rollups
+from onestop.insights.models import CaseDay, RolledDay
+from onestop.simulation import driver
+
+REGION = "371121"
+FRIDAY = datetime.date(2026, 11, 20)
+DAYS = 3
+
+
+def test_the_simulated_days_are_rolled_up_again(demo: dict[str, Any]) -> None:
+    # The worker's first roll, before the simulation: every closed day marked, with no rows.
+    rollups.roll_due(region=REGION)
+    days = [FRIDAY - datetime.timedelta(days=n) for n in range(DAYS)]
+    assert RolledDay.objects.filter(region=REGION, day__in=days).count() == DAYS
+    assert not CaseDay.objects.filter(region=REGION, day__in=days).exists()
+
+    driver.simulate(days=DAYS, seed=15, per_day=2, orders_per_day=1, today=FRIDAY)
+
+    # What the rollups say each day received is what the raw rows say.
+    received = case_selectors.item_cases_for_statistics(region=REGION).filter(
+        submitted_at__isnull=False
+    )
+    for day in days:
+        raw = sum(
+            1
+            for at in received.values_list("submitted_at", flat=True)
+            if timezone.localtime(at).date() == day
+        )
+        rolled = CaseDay.objects.filter(region=REGION, day=day).aggregate(n=Sum("received"))["n"]
+        assert raw > 0, day
+        assert rolled == raw, day
