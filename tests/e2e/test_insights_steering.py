@@ -19,6 +19,11 @@ def _filter_and_export(page, base: str, axe, tmp_path, language: str) -> None:
     page.goto(base + "/insights/")
     expect(page.locator("h1")).to_be_visible()
     expect(page.locator("#insights-chart-days canvas")).to_have_count(1)
+    # One row per department of the table in the time-limits chart, its box as tall as they need.
+    expect(page.locator("#insights-chart-limits canvas")).to_have_count(1)
+    departments = page.locator("#insights-departments tbody th[scope=row]").count()
+    box = page.locator("#insights-chart-limits").bounding_box()
+    assert departments > 0 and box is not None and box["height"] >= 64 + departments * 44 - 1
     axe.check(page)
     page.locator("#insights-department").select_option(PS)
     page.locator("#insights-channel").select_option("window")

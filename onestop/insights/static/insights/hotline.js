@@ -13,22 +13,23 @@
     if (data.departments.length) {
       draw(
         "insights-chart-rates",
-        {
-          tooltip: { trigger: "axis", valueFormatter: percent },
-          legend: { top: 0 },
-          grid: { left: 8, right: 8, bottom: 8, top: 40, containLabel: true },
-          xAxis: {
-            type: "category",
-            data: data.departments,
-            axisLabel: { interval: 0, width: 120, overflow: "break" },
+        Object.assign(
+          window.onestopCharts.rows(data.departments, {
+            min: 0,
+            max: 100,
+            axisLabel: { formatter: "{value} %" },
+          }),
+          {
+            tooltip: { trigger: "axis", valueFormatter: percent },
+            legend: { top: 0 },
+            grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
+            series: [
+              { name: labels.response, type: "bar", data: data.response },
+              { name: labels.resolution, type: "bar", data: data.resolution },
+              { name: labels.satisfaction, type: "bar", data: data.satisfaction },
+            ],
           },
-          yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value} %" } },
-          series: [
-            { name: labels.response, type: "bar", data: data.response },
-            { name: labels.resolution, type: "bar", data: data.resolution },
-            { name: labels.satisfaction, type: "bar", data: data.satisfaction },
-          ],
-        },
+        ),
       );
     }
 

@@ -43,43 +43,38 @@
 
     draw(
       "insights-chart-limits",
-      {
+      Object.assign(window.onestopCharts.rows(data.departments, { minInterval: 1 }), {
         tooltip: { trigger: "axis" },
         legend: { top: 0 },
         grid: grid,
-        xAxis: {
-          type: "category",
-          data: data.departments,
-          axisLabel: { interval: 0, width: 120, overflow: "break" },
-        },
-        yAxis: { type: "value", minInterval: 1 },
         series: [
           { name: labels.kept, type: "bar", stack: "decided", data: data.kept },
           { name: labels.late, type: "bar", stack: "decided", data: data.late },
           { name: labels.overdue, type: "bar", data: data.overdue },
         ],
-      },
+      }),
     );
 
     if (data.hotline_departments.length) {
       draw(
         "insights-chart-hotline",
-        {
-          tooltip: { trigger: "axis" },
-          legend: { top: 0 },
-          grid: grid,
-          xAxis: {
-            type: "category",
-            data: data.hotline_departments,
-            axisLabel: { interval: 0, width: 120, overflow: "break" },
+        Object.assign(
+          window.onestopCharts.rows(data.hotline_departments, {
+            min: 0,
+            max: 100,
+            axisLabel: { formatter: "{value} %" },
+          }),
+          {
+            tooltip: { trigger: "axis" },
+            legend: { top: 0 },
+            grid: grid,
+            series: [
+              { name: labels.response, type: "bar", data: data.response },
+              { name: labels.resolution, type: "bar", data: data.resolution },
+              { name: labels.satisfaction, type: "bar", data: data.satisfaction },
+            ],
           },
-          yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value} %" } },
-          series: [
-            { name: labels.response, type: "bar", data: data.response },
-            { name: labels.resolution, type: "bar", data: data.resolution },
-            { name: labels.satisfaction, type: "bar", data: data.satisfaction },
-          ],
-        },
+        ),
       );
     }
   });
