@@ -306,9 +306,11 @@ class Simulation:
         # The rows are stamped with the simulated days, which the worker's rollup may already
         # have marked (empty) before the run, and an old save never looks "changed since the
         # last roll": the simulated days are rolled again, as after an import
-        # (`onestop insights_rollup`), so the dashboards read them.
+        # (`onestop insights_rollup`), so the dashboards read them. The public review figures
+        # are refreshed once a day by the worker, often while the run was still writing.
         days = [start + datetime.timedelta(days=n) for n in range(self.days)]
         rollups.roll_days(region=self.region, days=days)
+        review_services.stats_refresh()
         return self.summary
 
     def at(self, day: datetime.date, hour: float) -> datetime.datetime:

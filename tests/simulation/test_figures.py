@@ -1,5 +1,6 @@
-"""The simulated days reach the dashboards: the worker had rolled them up (empty) before the
-run, and a simulated save is stamped in the past, so the run rolls its days again."""
+"""The simulated days reach the dashboards and the public review figures: the worker had
+rolled the days up (empty) and computed the day's figures before the run, and a simulated save
+is stamped in the past, so the run rolls its days again and refreshes the figures."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 from onestop.cases import selectors as case_selectors
 from onestop.insights import rollups
 from onestop.insights.models import CaseDay, RolledDay
+from onestop.reviews import services as review_services
+from onestop.reviews.models import DailyStat, Review
 from onestop.simulation import driver
 
 REGION = "371121"
@@ -19,9 +22,11 @@ FRIDAY = datetime.date(2026, 11, 20)
 DAYS = 3
 
 
-def test_the_simulated_days_are_rolled_up_again(demo: dict[str, Any]) -> None:
-    # The worker's first roll, before the simulation: every closed day marked, with no rows.
+def test_the_simulated_days_reach_the_dashboards_and_the_figures(demo: dict[str, Any]) -> None:
+    # The worker's first roll, before the simulation: every closed day marked, with no rows;
+    # and the day's public review figures, computed on no reviews.
     rollups.roll_due(region=REGION)
+    review_services.stats_refresh()
     days = [FRIDAY - datetime.timedelta(days=n) for n in range(DAYS)]
     assert RolledDay.objects.filter(region=REGION, day__in=days).count() == DAYS
     assert not CaseDay.objects.filter(region=REGION, day__in=days).exists()
@@ -41,3 +46,8 @@ def test_the_simulated_days_are_rolled_up_again(demo: dict[str, Any]) -> None:
         rolled = CaseDay.objects.filter(region=REGION, day=day).aggregate(n=Sum("received"))["n"]
         assert raw > 0, day
         assert rolled == raw, day
+
+    # The public figures count every review the run wrote.
+    reviews = Review.objects.filter(current=True, voided=False).count()
+    assert reviews > 0
+    assert DailyStat.objects.aggregate(n=Sum("reviews"))["n"] == reviews
