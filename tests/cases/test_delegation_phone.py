@@ -130,8 +130,9 @@ def test_the_window_page_records_by_phone_and_shows_errors_on_the_phone_field(
     assert Delegation.objects.get().principal_id == grandma.pk
 
 
-@pytest.fixture
-def family(cases_world: dict[str, User]) -> dict[str, User]:
+def family_on_one_phone() -> dict[str, User]:
+    """A grandmother (born 1950) and her grandson (born 2001) whose accounts share `FAMILY`
+    (also the browser journey's family)."""
     return {
         "grandmother": CitizenFactory(
             username="nainai",
@@ -146,6 +147,11 @@ def family(cases_world: dict[str, User]) -> dict[str, User]:
             phone=FAMILY,
         ),
     }
+
+
+@pytest.fixture
+def family(cases_world: dict[str, User]) -> dict[str, User]:
+    return family_on_one_phone()
 
 
 def _candidates(clerk: User) -> list[dict[str, Any]]:

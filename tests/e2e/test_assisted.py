@@ -176,9 +176,6 @@ def test_elderly_mode_at_phone_width(cases_live_server, browser, axe_journey):
     axe.assert_clean()
 
 
-FAMILY = "13600003333"
-
-
 def test_the_window_records_consent_for_one_of_a_family_phone(
     cases_live_server, browser, axe_journey
 ):
@@ -186,24 +183,12 @@ def test_the_window_records_consent_for_one_of_a_family_phone(
     Chinese then English) the clerk looks the person up by that number, is shown both accounts
     masked, picks the one present and records the consent; the chooser passes axe."""
     from onestop.accounts.models import Delegation
-    from tests.factories import CitizenFactory, resident_id
+    from tests.cases.test_delegation_phone import FAMILY, family_on_one_phone
 
     axe = axe_journey
     base = cases_live_server.url
-    people = {
-        "李*兰": CitizenFactory(
-            username="nainai",
-            real_name="李秀兰",
-            resident_id=resident_id(region="370100", birth="19500101"),
-            phone=FAMILY,
-        ),
-        "李*明": CitizenFactory(
-            username="sunzi",
-            real_name="李小明",
-            resident_id=resident_id(birth="20010101"),
-            phone=FAMILY,
-        ),
-    }
+    family = family_on_one_phone()
+    people = {"李*兰": family["grandmother"], "李*明": family["grandson"]}
     for locale, present, born in (("zh-CN", "李*明", "2001"), ("en-GB", "李*兰", "1950")):
         ctx = browser.new_context(locale=locale, viewport=PHONE)
         page = ctx.new_page()
