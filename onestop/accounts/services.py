@@ -333,12 +333,41 @@ def user_find_by_resident_id(*, actor: User, resident_id: str) -> User:
     return user
 
 
-def user_find_by_phone(*, actor: User, phone: str) -> User:
-    """Find the citizen or business representative with this phone number (staff only: a
-    centre's helper at the window, the person present). The look-up is an access to the
-    person's data, found or not, and is recorded. A phone is not an identity: when several
-    accounts share the number (a family's phone) nobody is chosen (`Conflict`
-    `phone_shared`): the clerk asks for the resident ID."""
+# Accounts sharing one phone (a family's phone) are shown to the window clerk as a choice of
+# masked people; more than this and the clerk asks for the resident ID instead.
+PHONE_CANDIDATES_MAX = 8
+PHONE_CHOICE_PREFIX = "phone-choice:"
+_PHONE_CANDIDATE_FIELDS = ["real_name_masked", "resident_id_masked", "birth_year"]
+
+
+@dataclass(frozen=True)
+class PhoneCandidate:
+    """One of the accounts that share a phone number, as a window clerk may see it: masked
+    name, masked resident ID, year of birth. `choice` is what the clerk's form posts back: an
+    opaque keyed digest of the clerk, the account and the phone's index, so it tells nothing
+    more and picks nobody for another clerk or another number."""
+
+    choice: str
+    name: str
+    resident_id: str
+    birth_year: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "choice": self.choice,
+            "name": self.name,
+            "resident_id": self.resident_id,
+            "birth_year": self.birth_year,
+        }
+
+
+def _phone_choice(actor: User, user: User, index: str) -> str:
+    return crypto.blind_index(f"{PHONE_CHOICE_PREFIX}{actor.pk}:{user.pk}:{index}")[:32]
+
+
+def _phone_matches(actor: User, phone: str) -> tuple[str, list[User]]:
+    """The checked number's blind index and the active citizens and business representatives
+    who have it (at most `PHONE_CANDIDATES_MAX` + 1, oldest account first); staff only."""
     if not policies.can(actor, policies.Action.USER_FIND, None):
         raise PermissionDenied(_("Only staff may look people up by phone number."))
     number = _check_phone(phone)
@@ -348,9 +377,12 @@ def user_find_by_phone(*, actor: User, phone: str) -> User:
     found = list(
         User.objects.filter(
             phone_index=index, kind__in=policies.SUBJECT_KINDS, is_active=True
-        ).order_by("pk")[:2]
+        ).order_by("pk")[: PHONE_CANDIDATES_MAX + 1]
     )
-    user = found[0] if len(found) == 1 else None
+    return index, found
+
+
+def _phone_lookup_record(actor: User, index: str, user: User | None) -> None:
     access_log.record(
         actor=actor,
         subject_index=(user.resident_id_index or index) if user is not None else index,
@@ -359,14 +391,87 @@ def user_find_by_phone(*, actor: User, phone: str) -> User:
         purpose="verification",
         basis="staff look-up by phone number",
     )
-    if len(found) > 1:
+
+
+def _phone_candidates_shown(actor: User, index: str, found: list[User]) -> list[PhoneCandidate]:
+    """The accounts sharing the number, masked, each recorded as an access to that person's
+    data (purpose verification) since the clerk sees it; too many: nobody is shown."""
+    if len(found) > PHONE_CANDIDATES_MAX:
+        _phone_lookup_record(actor, index, None)
         raise Conflict(
             _(
-                "Several accounts share this phone number: look the person up by resident ID "
-                "instead."
+                "More than %(count)s accounts share this phone number: look the person up by "
+                "resident ID instead."
+            )
+            % {"count": PHONE_CANDIDATES_MAX},
+            code="phone_shared_many",
+        )
+    shown = []
+    for user in found:
+        rid = crypto.decrypt_pii(user.resident_id_enc) if user.resident_id_enc else ""
+        access_log.record(
+            actor=actor,
+            subject_index=user.resident_id_index or index,
+            dataset="accounts.profile",
+            fields=_PHONE_CANDIDATE_FIELDS,
+            purpose="verification",
+            basis="staff look-up by phone number: shown as one of the accounts sharing it",
+        )
+        shown.append(
+            PhoneCandidate(
+                choice=_phone_choice(actor, user, index),
+                name=identity.mask_name(user.real_name),
+                resident_id=user.resident_id_masked,
+                birth_year=identity.birth_year(rid),
+            )
+        )
+    return shown
+
+
+def phone_candidates(*, actor: Any, phone: str) -> list[PhoneCandidate]:
+    """The accounts with this phone number as the window clerk's choice (see
+    `PhoneCandidate`), each shown one recorded as an access to that person's data. Nobody:
+    `NotFound` (the look-up recorded); more than `PHONE_CANDIDATES_MAX`: `Conflict`
+    `phone_shared_many`."""
+    index, found = _phone_matches(actor, phone)
+    if not found:
+        _phone_lookup_record(actor, index, None)
+        raise NotFound(_("Nobody with this phone number has an account."), code="not_found")
+    return _phone_candidates_shown(actor, index, found)
+
+
+def user_find_by_phone(*, actor: User, phone: str, choice: str = "") -> User:
+    """Find the citizen or business representative with this phone number (staff only: a
+    centre's helper at the window, the person present). The look-up is an access to the
+    person's data, found or not, and is recorded. A phone is not an identity: when several
+    accounts share the number (a family's phone) nobody is chosen: `Conflict`
+    `phone_shared`, its `details` ``{"candidates": [...]}`` the accounts masked
+    (`PhoneCandidate.as_dict`, each recorded as an access), and the clerk calls again with
+    the `choice` of the person present. A `choice` is checked again here: one that is not
+    of an account with this number now, for this clerk, is `ValidationFailed`
+    `invalid_choice` (nobody found, nothing else recorded than the look-up)."""
+    index, found = _phone_matches(actor, phone)
+    if choice:
+        user = next((u for u in found if _phone_choice(actor, u, index) == choice), None)
+        _phone_lookup_record(actor, index, user)
+        if user is None:
+            raise ValidationFailed(
+                _("The person chosen does not have this phone number: choose again."),
+                code="invalid_choice",
+            )
+        return user
+    if len(found) > 1:
+        shown = _phone_candidates_shown(actor, index, found)
+        raise Conflict(
+            _(
+                "Several accounts share this phone number: choose the person present, or "
+                "look them up by resident ID."
             ),
             code="phone_shared",
+            details={"candidates": [c.as_dict() for c in shown]},
         )
+    user = found[0] if found else None
+    _phone_lookup_record(actor, index, user)
     if user is None:
         raise NotFound(_("Nobody with this phone number has an account."), code="not_found")
     return user
@@ -987,10 +1092,12 @@ def delegation_record(
     helper_resident_id: str = "",
     helper_name: str = "",
     person_phone: str = "",
+    person_choice: str = "",
 ) -> Delegation:
     """A window clerk records, with the person present, that a helper acts for them: a family
     member named by resident ID, or (no ID given) the clerk themself as the centre's helper.
-    The person is found by resident ID or, without one, by phone number (each look-up
+    The person is found by resident ID or, without one, by phone number and, when accounts
+    share it, the clerk's `person_choice` among them (`user_find_by_phone`; each look-up
     recorded). The consent (how it was given, what was checked) and the clerk are recorded."""
     if not policies.can(actor, policies.Action.DELEGATION_RECORD, centre):
         raise PermissionDenied(
@@ -1006,7 +1113,9 @@ def delegation_record(
     if (person_resident_id or "").strip():
         person = user_find_by_resident_id(actor=actor, resident_id=person_resident_id)
     elif (person_phone or "").strip():
-        person = user_find_by_phone(actor=actor, phone=person_phone)
+        person = user_find_by_phone(
+            actor=actor, phone=person_phone, choice=(person_choice or "").strip()
+        )
     else:
         raise ValidationFailed(
             _("Enter the person's resident ID or phone number."), code="invalid_person"

@@ -44,8 +44,13 @@ ERROR_FIELDS = {
     "not_found": "person_resident_id",
     "invalid_person": "person_resident_id",
     "invalid_phone": "person_phone",
-    "phone_shared": "person_phone",
+    "phone_shared": "person_choice",
+    "phone_shared_many": "person_phone",
+    "invalid_choice": "person_choice",
 }
+# After these errors the phone's accounts are not shown again (the number is wrong, unknown,
+# or too widely shared).
+NO_CHOOSER = frozenset({"invalid_phone", "not_found", "phone_shared_many", "forbidden"})
 
 
 def _date(raw: str) -> datetime.date | None:
@@ -101,10 +106,32 @@ def grant(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/delegation_grant.html", _form_context(request, errors))
 
 
+def _chooser(request: HttpRequest, error: DomainError) -> list[dict[str, Any]]:
+    """The accounts sharing the posted phone number to choose from, masked: those the service
+    gave with `phone_shared`, or, when the clerk had chosen and something else was wrong, the
+    same accounts again (`services.phone_candidates`: each shown one is recorded)."""
+    if error.code == "phone_shared":
+        return list((error.details or {}).get("candidates", []))
+    post = request.POST
+    if (
+        error.code in NO_CHOOSER
+        or post.get("person_resident_id", "").strip()
+        or not post.get("person_choice", "").strip()
+    ):
+        return []
+    try:
+        shown = services.phone_candidates(actor=request.user, phone=post.get("person_phone", ""))
+    except DomainError:
+        return []
+    return [c.as_dict() for c in shown]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
-    """A window clerk records a person's consent, the person present at the window."""
+    """A window clerk records a person's consent, the person present at the window. When
+    several accounts share the phone number given, the form shows them (masked) to choose
+    the person present from."""
     centres = [
         c
         for c in org_selectors.centre_list_node()
@@ -113,6 +140,7 @@ def record(request: HttpRequest) -> HttpResponse:
     if not centres:
         return render(request, "web/forbidden.html", status=403)
     errors: dict[str, str] = {}
+    candidates: list[dict[str, Any]] = []
     if request.method == "POST":
         centre = next((c for c in centres if c.slug == request.POST.get("centre")), None)
         try:
@@ -123,6 +151,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 centre=centre,
                 person_resident_id=request.POST.get("person_resident_id", ""),
                 person_phone=request.POST.get("person_phone", ""),
+                person_choice=request.POST.get("person_choice", ""),
                 helper_resident_id=request.POST.get("helper_resident_id", ""),
                 helper_name=request.POST.get("helper_name", ""),
                 scopes=request.POST.getlist("scopes"),
@@ -139,6 +168,9 @@ def record(request: HttpRequest) -> HttpResponse:
             if field == "person_resident_id" and by_phone:
                 field = "person_phone"
             errors[field] = str(exc.message)
+            candidates = _chooser(request, exc) if by_phone else []
+            if field == "person_choice" and not candidates:
+                errors["person_phone"] = errors.pop(field)
         else:
             messages.success(
                 request,
@@ -151,6 +183,9 @@ def record(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("accounts:delegation_record"))
     context = _form_context(request, errors)
     context["centres"] = centres
+    context["candidates"] = candidates
+    chosen = request.POST.get("person_choice", "") if request.method == "POST" else ""
+    context["person_choice"] = chosen if any(c["choice"] == chosen for c in candidates) else ""
     return render(request, "accounts/delegation_record.html", context)
 
 

@@ -138,16 +138,17 @@ def benefit_figures(
     department: str | None = None,
     since: datetime.date | None = None,
     until: datetime.date | None = None,
-) -> list[RuleFigures]:
+) -> list[RuleFigures] | None:
     """Per rule, the offers made (found eligible) from `since` to `until` (dates in the node's
     time zone, both included) in the actor's scope (`policies.scope_q`), optionally one
     department's: how many, taken up (confirmed, or granted without confirmation), paid,
     waiting, declined, the uptake share, the median days from eligibility (the match) to the
-    payment the department recorded, and to the uptake. One query. Empty for an actor with
-    no console."""
+    payment the department recorded, and to the uptake. One query. `None` for an actor with
+    no console (the figures are not in their scope: a dashboard says so rather than showing
+    an empty table); otherwise one row per rule, with zeros where nothing happened."""
     scope = policies.scope_q(actor)
     if scope is None:
-        return []
+        return None
     offers = Offer.objects.filter(scope)
     if department:
         offers = offers.filter(department_id=department)

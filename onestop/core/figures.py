@@ -8,8 +8,8 @@ answers `None`: the dashboard shows the figure as not available.
 Names in use: ``reviews.stats`` (`reviews.selectors.stats`: the public review figures per
 department and item, shown on the insights dashboards); ``benefits.figures``
 (`benefits.selectors.benefit_figures`: per rule, the offers, their uptake, the payments and the
-median days from eligibility to uptake and to payment, in the actor's scope, shown on the
-insights dashboards).
+median days from eligibility to uptake and to payment, in the actor's scope, or `None` when
+the actor has none, shown on the insights dashboards).
 """
 
 from __future__ import annotations

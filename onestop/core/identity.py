@@ -59,6 +59,23 @@ def mask_resident_id(s: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_name(s: str) -> str:
+    """Keep the first and the last character of a name of three or more: ``张*明``,
+    ``欧**华``; a name of two keeps its first: ``王*``; one character is ``*``."""
+    value = (s or "").strip()
+    if len(value) <= 1:
+        return "*" * len(value)
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def birth_year(resident_id: str) -> int | None:
+    """The year of birth a resident ID holds (characters 7 to 10), None if it holds none."""
+    value = (resident_id or "").strip()
+    return int(value[6:10]) if len(value) == 18 and value[6:10].isdigit() else None
+
+
 def mask_phone(s: str) -> str:
     """Keep the first 3 and the last 4 digits of a mobile number: ``138****5678``."""
     value = (s or "").strip()

@@ -1,4 +1,6 @@
-"""The issued e-licences list in the staff navigation (web.consoles)."""
+"""The issued e-licences list in the staff navigation (web.consoles): offered to whoever may
+open it (`policies.can(user, ISSUED_VIEW, None)`, the check `views.issued` makes: issuing
+staff, department officers and administrators), refused to everyone else."""
 
 from __future__ import annotations
 
@@ -11,6 +13,6 @@ consoles.register(
     "credentials.issued",
     _("Issued e-licences"),
     "credentials:issued",
-    policies.issuing_staff,
+    lambda user: policies.can(user, policies.Action.ISSUED_VIEW, None),
     order=70,
 )

@@ -56,7 +56,8 @@ def staff_of(actor: Any, department_code: str) -> bool:
 
 def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911 - one answer per action
     """`obj` is a department code for ISSUE, a credential for REVOKE, VIEW and ISSUED_VIEW
-    (none for TYPE_MANAGE)."""
+    (none for TYPE_MANAGE; ISSUED_VIEW with none: whether `actor` has the issued-licences
+    console at all, the check of both its view and its place in the staff navigation)."""
     if action == Action.TYPE_MANAGE:
         return is_system(actor) or bool(
             getattr(actor, "is_authenticated", False)
@@ -69,6 +70,8 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:  # noqa: PLR0911 - on
         return isinstance(obj, str) and staff_of(actor, obj)
     if action == Action.REVOKE:
         return obj is not None and staff_of(actor, str(obj.issuer_department))
+    if action == Action.ISSUED_VIEW and obj is None:
+        return issuing_staff(actor)
     if actor is None or not getattr(actor, "is_authenticated", False) or obj is None:
         return False
     if action == Action.VIEW:

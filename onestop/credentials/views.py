@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onestop.core import dates, urls
 from onestop.core.errors import DomainError, NotFound
-from onestop.credentials import claims, pdf, qr, selectors, services
+from onestop.credentials import claims, pdf, policies, qr, selectors, services
 from onestop.credentials.models import Credential
 from onestop.org import selectors as org_selectors
+from onestop.web.views import forbidden
 
 MAX_TOKEN_CHARS = 20_000
 
@@ -176,6 +177,11 @@ def _issued_page(request: HttpRequest, *, error: str = "", status: int = 200) ->
 @login_required
 @require_GET
 def issued(request: HttpRequest) -> HttpResponse:
+    if not policies.can(request.user, policies.Action.ISSUED_VIEW, None):
+        return forbidden(
+            request,
+            _("Only officers of an issuing department and administrators see issued e-licences."),
+        )
     return _issued_page(request)
 
 

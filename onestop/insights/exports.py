@@ -121,6 +121,9 @@ class Table:
     title: str
     header: list[str]
     rows: list[list[Any]]
+    # Said instead of the header and the rows when the figures are not the reader's to see
+    # (never an empty table that reads "nothing happened").
+    note: str = ""
 
 
 def _pct(rate: Decimal | None) -> Decimal | None:
@@ -289,9 +292,20 @@ def steering_tables(steering: Steering) -> list[Table]:
                 ]
                 for b in steering.benefits or []
             ],
+            note="" if steering.benefits_in_scope else benefits_out_of_scope(),
         ),
     ]
     return tables
+
+
+def benefits_out_of_scope() -> str:
+    """What the dashboard and its exports say to a reader the benefits policy gives no benefit
+    figures (an administrator who is not a supervisor, an officer of a department that grants
+    no benefit)."""
+    return _(
+        "The benefit figures are not in your scope: they are shown to supervisors and to the "
+        "officers of the departments that grant benefits."
+    )
 
 
 def steering_filename(steering: Steering, extension: str) -> str:
@@ -309,6 +323,9 @@ def steering_csv(steering: Steering) -> bytes:
     writer.writerow([])
     for table in steering_tables(steering):
         writer.writerow([table.title])
+        if table.note:
+            writer.writerows([[table.note], []])
+            continue
         writer.writerow(table.header)
         for row in table.rows:
             writer.writerow(["" if v is None else v for v in row])
@@ -326,6 +343,9 @@ def steering_xlsx(steering: Steering) -> bytes:
         sheet = book.create_sheet(table.key)
         sheet.append([table.title])
         sheet["A1"].font = Font(bold=True)
+        if table.note:
+            sheet.append([table.note])
+            continue
         sheet.append(table.header)
         for cell in sheet[2]:
             cell.font = Font(bold=True)

@@ -49,6 +49,11 @@ BASIS_LABELS: dict[str, Any] = {
     "consent": _("Your consent"),
     "application": _("Your application: handling it"),
     "staff look-up by resident ID": _("Looking you up by your resident ID at your request"),
+    "staff look-up by phone number": _("Looking you up by your phone number at your request"),
+    "staff look-up by phone number: shown as one of the accounts sharing it": _(
+        "Your account shown to a window clerk, masked (name, resident ID, year of birth), as "
+        "one of the accounts with the phone number they looked up"
+    ),
     "window scan of the government service code": _(
         "Your government service code, shown at the window"
     ),

@@ -52,6 +52,19 @@ def register(
     _consoles[key] = Console(key, label, url_name, allowed, order, group)
 
 
+def registered() -> list[Console]:
+    """Every console whose URL is installed, in order, whoever may open it (the tests check
+    that each one not offered to someone refuses them)."""
+    found = []
+    for console in sorted(_consoles.values(), key=lambda c: (c.order, c.key)):
+        try:
+            console.url  # noqa: B018 - a console whose URL is not installed is not offered
+        except NoReverseMatch:
+            continue
+        found.append(console)
+    return found
+
+
 def for_user(user: Any, group: str | None = None) -> list[Console]:
     """The consoles `user` may open (of `group`, if given), in order; none for anonymous users
     and for citizens' and businesses' accounts (no role check is run for them)."""
@@ -59,17 +72,11 @@ def for_user(user: Any, group: str | None = None) -> list[Console]:
         return []
     if getattr(user, "kind", "") != "staff" and not getattr(user, "is_superuser", False):
         return []
-    found = []
-    for console in sorted(_consoles.values(), key=lambda c: (c.order, c.key)):
-        if group is not None and console.group != group:
-            continue
-        try:
-            console.url  # noqa: B018 - a console whose URL is not installed is not offered
-        except NoReverseMatch:
-            continue
-        if console.allowed(user):
-            found.append(console)
-    return found
+    return [
+        console
+        for console in registered()
+        if (group is None or console.group == group) and console.allowed(user)
+    ]
 
 
 def landing(user: Any) -> str | None:

@@ -1,5 +1,6 @@
 """The staff navigation (web.consoles): each staff member is offered exactly the consoles they
-may open, every offered link answers, and staff land on their own console after signing in."""
+may open, every offered link answers, every console not offered is refused (nav and policy
+agree), and staff land on their own console after signing in."""
 
 import re
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from onestop.web import consoles
 from tests.factories import PASSWORD
 
 NAV = re.compile(r'class="os-staffnav__link" href="([^"]+)"')
@@ -32,6 +34,7 @@ EXPECTED = {
         "insights:steering",
         "insights:hotspots",
     ],
+    "citizen": [],
 }
 
 
@@ -48,6 +51,12 @@ def test_staff_are_offered_their_consoles_and_each_answers(
     assert offered == [reverse(name) for name in EXPECTED[username]]
     for url in offered:
         assert client.get(url).status_code == 200, url
+    # Every other console refuses them: none opens without being offered (the window clerk
+    # could open the issued e-licences, empty). Django's admin sends them to its own sign-in.
+    others = {c.url for c in consoles.registered()} - set(offered)
+    for url in sorted(others):
+        status = client.get(url).status_code
+        assert status == (302 if url == reverse("admin:index") else 403), (url, status)
 
 
 def test_a_console_someone_may_not_open_is_not_offered(users: dict[str, Any], login: Any) -> None:

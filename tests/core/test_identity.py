@@ -4,7 +4,14 @@ import pytest
 from django.utils import translation
 
 from onestop.core.errors import ValidationFailed
-from onestop.core.identity import mask_phone, mask_resident_id, validate_resident_id, validate_uscc
+from onestop.core.identity import (
+    birth_year,
+    mask_name,
+    mask_phone,
+    mask_resident_id,
+    validate_resident_id,
+    validate_uscc,
+)
 
 VALID_ID = "37112119930315123X"
 VALID_USCC = "91371121MA3C5D7E8U"
@@ -60,3 +67,14 @@ def test_masks() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("12345") == "1****"
     assert mask_phone("") == ""
+    assert [mask_name(n) for n in ("张三明", "欧阳小华", "王芳", "李", "", " 张三明 ")] == [
+        "张*明",
+        "欧**华",
+        "王*",
+        "*",
+        "",
+        "张*明",
+    ]
+    assert birth_year(VALID_ID) == int(VALID_ID[6:10])
+    assert birth_year("") is None
+    assert birth_year("3711") is None

@@ -174,3 +174,50 @@ def test_elderly_mode_at_phone_width(cases_live_server, browser, axe_journey):
         axe.check(page)
         ctx.close()
     axe.assert_clean()
+
+
+def test_the_window_records_consent_for_one_of_a_family_phone(
+    cases_live_server, browser, axe_journey
+):
+    """A grandmother and her grandson share the family's phone. At the window (phone width,
+    Chinese then English) the clerk looks the person up by that number, is shown both accounts
+    masked, picks the one present and records the consent; the chooser passes axe."""
+    from onestop.accounts.models import Delegation
+    from tests.cases.test_delegation_phone import FAMILY, family_on_one_phone
+
+    axe = axe_journey
+    base = cases_live_server.url
+    family = family_on_one_phone()
+    people = {"李*兰": family["grandmother"], "李*明": family["grandson"]}
+    for locale, present, born in (("zh-CN", "李*明", "2001"), ("en-GB", "李*兰", "1950")):
+        ctx = browser.new_context(locale=locale, viewport=PHONE)
+        page = ctx.new_page()
+        sign_in(page, base, "clerk")
+        page.goto(base + "/accounts/delegations/record/")
+        expect(page.locator("#person-chooser")).to_have_count(0)
+        axe.check(page)
+        page.locator("#person_phone").fill(FAMILY)
+        page.locator("#consent_note").fill("当面核验身份证" if locale == "zh-CN" else "In person")
+        _post(page, page.locator("main form button[type=submit]"))
+        chooser = page.locator("#person-chooser")
+        expect(chooser).to_be_visible()
+        expect(chooser.locator("input[name=person_choice]")).to_have_count(2)
+        for masked in people:
+            expect(chooser).to_contain_text(masked)
+        expect(chooser).not_to_contain_text("李秀兰")
+        expect(chooser).not_to_contain_text("李小明")
+        expect(page.locator("#person_choice-error")).to_be_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the chooser is {width} px wide"
+        axe.check(page, shot="assisted-window-chooser" if locale == "zh-CN" else "")
+        tile = chooser.locator("label.usa-radio__label").filter(has_text=present)
+        expect(tile).to_contain_text(born)
+        tile.click()
+        _post(page, page.locator("main form button[type=submit]"))
+        expect(page.locator("main .usa-alert--success")).to_be_visible()
+        expect(page.locator("#person-chooser")).to_have_count(0)
+        axe.check(page)
+        ctx.close()
+    recorded = Delegation.objects.filter(channel=Delegation.Channel.WINDOW)
+    assert sorted(d.principal.username for d in recorded) == ["nainai", "sunzi"]
+    axe.assert_clean()

@@ -232,6 +232,44 @@ def test_the_reviews_come_from_the_reviews_app(world, figures) -> None:
     assert mine.reviews == []
 
 
+OUT_OF_SCOPE = (
+    "The benefit figures are not in your scope: they are shown to supervisors and to the "
+    "officers of the departments that grant benefits."
+)
+
+
+@pytest.mark.parametrize("who", ["administrator", "officer-ps"])
+def test_benefit_figures_out_of_the_readers_scope_are_said_to_be_not_an_empty_table(
+    world, who
+) -> None:
+    """An administrator who is not a supervisor sees the whole region's indicators, but the
+    benefits policy gives them no benefit figures (nor an officer of a department that grants
+    none): the page and the exports say so instead of a table that reads "no offers"."""
+    from tests.factories import AdministratorFactory
+
+    reader = AdministratorFactory() if who == "administrator" else world[who]
+    result = dashboard.steering(actor=reader, region="371121", filters=_filters())
+    assert result.whole_region == (who == "administrator")
+    assert (result.benefits, result.benefits_in_scope) == ([], False)
+    client = login(reader)
+    body = client.get(PAGE).content.decode()
+    assert 'id="insights-benefits-scope"' in body
+    assert OUT_OF_SCOPE in body
+    assert 'id="insights-benefits-caption"' not in body
+    assert 'id="insights-reviews-caption"' in body  # the other panels are there
+    lines = list(csv.reader(io.StringIO(client.get(CSV).content.decode("utf-8-sig"))))
+    title = "Benefits without applying: offers, uptake, payments and days to the payment"
+    start = lines.index([title])
+    assert lines[start + 1 : start + 3] == [[OUT_OF_SCOPE], []]
+    sheet = load_workbook(io.BytesIO(client.get(XLSX).content))["benefits"]
+    assert (sheet["A1"].value, sheet["A2"].value, sheet.max_row) == (title, OUT_OF_SCOPE, 2)
+    # a supervisor has the figures: a table, one row per benefit rule
+    director = dashboard.steering(actor=world["supervisor"], region="371121", filters=_filters())
+    assert director.benefits_in_scope
+    assert director.benefits
+    assert 'id="insights-benefits-caption"' in login(world["supervisor"]).get(PAGE).content.decode()
+
+
 def test_the_exports_carry_the_tables(world, figures) -> None:
     client = login(world["supervisor"])
     response = client.get(CSV)

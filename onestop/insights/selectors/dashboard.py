@@ -171,6 +171,9 @@ class Steering:
     reviews: list[ReviewRow] | None  # None: no provider of review figures
     burden: list[BurdenRow]
     benefits: list[BenefitRow] | None = None  # None: no provider of benefit figures
+    # False: the benefits policy gives the actor no benefit figures (an administrator who is
+    # not a supervisor, an officer of a department that grants none): the page says so
+    benefits_in_scope: bool = True
     choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
@@ -659,16 +662,25 @@ def _reviews(filters: Filters, departments: frozenset[str] | None) -> list[Revie
     ]
 
 
-def _benefits(actor: Any, filters: Filters) -> list[BenefitRow] | None:
+def _benefits(actor: Any, filters: Filters) -> tuple[list[BenefitRow] | None, bool]:
     """The benefit figures (免申即享) of the offers whose holders became eligible in the period,
     per rule, from the benefits app (through `core.figures`, as benefits is on this floor),
     which scopes them by its own policy; the department filter narrows them (the item and
-    channel filters do not: an offer has neither)."""
+    channel filters do not: an offer has neither). The second value is False when that
+    policy gives the actor no figures (the provider answers `None`)."""
     provider = figures.provider("benefits.figures")
     if provider is None:
-        return None
+        return None, True
+    found = provider(
+        actor=actor,
+        department=filters.department or None,
+        since=filters.start,
+        until=filters.end,
+    )
+    if found is None:
+        return [], False
     english = _english()
-    return [
+    rows = [
         BenefitRow(
             rule=row.rule,
             name=(row.name_en if english and row.name_en else row.name_zh),
@@ -681,13 +693,9 @@ def _benefits(actor: Any, filters: Filters) -> list[BenefitRow] | None:
             median_days_to_uptake=_days(row.median_days_to_uptake),
             median_days=_days(row.median_days),
         )
-        for row in provider(
-            actor=actor,
-            department=filters.department or None,
-            since=filters.start,
-            until=filters.end,
-        )
+        for row in found
     ]
+    return rows, True
 
 
 def _days(value: float | None) -> Decimal | None:
@@ -762,6 +770,7 @@ def steering(
     if filters.department:
         hotline_scope = frozenset({filters.department})
     offered = choices(actor=actor, region=code)
+    benefits, benefits_in_scope = _benefits(actor, filters)
     return Steering(
         region=code,
         filters=filters,
@@ -774,6 +783,7 @@ def steering(
         hotline=rows_between(code, hotline_scope, start, end, moment, rolled=rolled),
         reviews=_reviews(filters, hotline_scope),
         burden=_burden(code, filters, departments),
-        benefits=_benefits(actor, filters),
+        benefits=benefits,
+        benefits_in_scope=benefits_in_scope,
         choices={"departments": offered.departments, "items": offered.items},
     )
