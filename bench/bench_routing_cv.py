@@ -13,7 +13,8 @@ predicts the fold. The out-of-fold predictions give:
 - the structure of the department errors: wrong because the category was wrong, or because
   the label's kind is not the category's catalogue owner (a jurisdiction matter);
 - the precision (category and department both right) and coverage of automatic dispatch at
-  each threshold of `routing.CALIBRATION_GRID`, and the lowest threshold reaching 0.97.
+  each threshold of `routing.CALIBRATION_GRID`, and the lowest threshold reaching
+  `routing.CALIBRATION_TARGET` (0.98 since the fourth round).
 
 Run: `python -m bench.bench_routing_cv` (env CV_FOLDS, default 5; CV_VARIANTS, a comma list
 of variant names to run, default all). Results: bench/results/routing_cv.json.
@@ -50,6 +51,12 @@ def folds(n: int, k: int, seed: int = 7) -> list[npt.NDArray[np.int_]]:
     return [order[i::k] for i in range(k)]
 
 
+def load_oof(path: Path) -> tuple[Any, Any, Any, Any]:
+    """The cached out-of-fold (category p, classes, kind p, kind classes) at `path`."""
+    saved = np.load(path, allow_pickle=True)
+    return saved["cat_p"], saved["classes"], saved["kind_p"], saved["kclasses"]
+
+
 def precision_curve(
     conf: npt.NDArray[np.float64], right: npt.NDArray[np.bool_], grid: Sequence[float]
 ) -> list[dict[str, float]]:
@@ -68,11 +75,6 @@ def precision_curve(
 
 def main() -> None:  # noqa: PLR0915 - one linear experiment script
     _setup()
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from onestop.core.text import normalise, tokenize
     from onestop.hotline import routing
     from onestop.knowledge import embeddings
 
@@ -115,36 +117,19 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
         balanced: bool = False,
         weights: Sequence[float] | None = None,
     ) -> tuple[Any, Any, Any, Any]:
-        texts = [str(e["text"]) for e in train]
-        char = TfidfVectorizer(
-            analyzer="char",
-            ngram_range=(1, 3),
-            preprocessor=normalise,
-            sublinear_tf=True,
-            min_df=2,
-            max_features=routing.MAX_CHAR_FEATURES,
-        )
-        word = TfidfVectorizer(
-            tokenizer=tokenize,
-            lowercase=False,
-            token_pattern=None,
-            sublinear_tf=True,
-            max_features=routing.MAX_WORD_FEATURES,
-        )
-        x = sparse.hstack(
-            [char.fit_transform(texts), word.fit_transform(texts), sparse.csr_matrix(use(texts))],
-            format="csr",
-        )
-        xt = sparse.hstack([char.transform(test), word.transform(test), use(test)], format="csr")
-        w = np.ones(len(train)) if weights is None else np.asarray(weights, dtype=float)
+        char, word = routing.vectorisers()
+        x = routing.features(char, word, [str(e["text"]) for e in train], embed=use, fit=True)
+        xt = routing.features(char, word, test, embed=use)
         out = []
         for label in ("category", "kind"):
-            y = np.asarray([e.get(label) or "" for e in train])
-            keep = np.flatnonzero(y != "")
-            clf = LogisticRegression(
-                C=c, max_iter=3000, class_weight="balanced" if balanced else None
+            clf = routing.fit_classifier(
+                x,
+                [e.get(label) for e in train],
+                c=c,
+                max_iter=3000,
+                class_weight="balanced" if balanced else None,
+                sample_weight=weights,
             )
-            clf.fit(x[keep], y[keep], sample_weight=w[keep])
             out += [clf.predict_proba(xt), clf.classes_]
         return out[0], out[1], out[2], out[3]
 
@@ -227,8 +212,8 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
                 "dept_top3": round(
                     float((kinds_a[korder[:, :3]] == truth_kind[:, None]).any(1).mean()), 3
                 ),
-                "thr_0.97": reach["threshold"] if reach else None,
-                "cov_0.97": reach["coverage"] if reach else 0.0,
+                f"thr_{routing.CALIBRATION_TARGET}": reach["threshold"] if reach else None,
+                f"cov_{routing.CALIBRATION_TARGET}": reach["coverage"] if reach else 0.0,
                 "cov@0.9": next(p["coverage"] for p in curve if p["threshold"] == 0.9),
                 "prec@0.9": next(p["precision"] for p in curve if p["threshold"] == 0.9),
             }
@@ -275,13 +260,7 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
             f"routing_cv_{name.replace(' ', '_').replace('=', '')}_{split}_{len(handwritten)}.npz"
         )
         if cache.exists():  # the out-of-fold predictions of an earlier run on the same data
-            saved = np.load(cache, allow_pickle=True)
-            cat_p, classes, kind_p, kclasses = (
-                saved["cat_p"],
-                saved["classes"],
-                saved["kind_p"],
-                saved["kclasses"],
-            )
+            cat_p, classes, kind_p, kclasses = load_oof(cache)
         else:
             cat_p, classes, kind_p, kclasses = run()
             np.savez_compressed(

@@ -40,11 +40,6 @@ def _setup() -> None:
 
 def main() -> None:  # noqa: PLR0915 - one linear experiment script
     _setup()
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from onestop.core.text import normalise, tokenize
     from onestop.hotline import routing
     from onestop.knowledge import embeddings
 
@@ -110,69 +105,24 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
         return out, kinds
 
     def logistic(train: Sequence[Any], c: float = routing.C) -> tuple[Any, Any]:
-        texts = [str(e["text"]) for e in train]
-        char = TfidfVectorizer(
-            analyzer="char",
-            ngram_range=(1, 3),
-            preprocessor=normalise,
-            sublinear_tf=True,
-            min_df=2,
-            max_features=routing.MAX_CHAR_FEATURES,
-        )
-        word = TfidfVectorizer(
-            tokenizer=tokenize,
-            lowercase=False,
-            token_pattern=None,
-            sublinear_tf=True,
-            max_features=routing.MAX_WORD_FEATURES,
-        )
-        x = sparse.hstack(
-            [char.fit_transform(texts), word.fit_transform(texts), sparse.csr_matrix(use(texts))],
-            format="csr",
-        )
-        xe = sparse.hstack(
-            [char.transform(eval_texts), word.transform(eval_texts), use(eval_texts)],
-            format="csr",
-        )
-        y = np.asarray([e.get("category") or "" for e in train])
-        keep = np.flatnonzero(y != "")
-        clf = LogisticRegression(C=c, max_iter=3000).fit(x[keep], y[keep])
+        char, word = routing.vectorisers()
+        x = routing.features(char, word, [str(e["text"]) for e in train], embed=use, fit=True)
+        xe = routing.features(char, word, eval_texts, embed=use)
+        clf = routing.fit_classifier(x, [e.get("category") for e in train], c=c, max_iter=3000)
         return clf.predict_proba(xe), clf.classes_
 
     def logistic_models(train: Sequence[Any]) -> Any:
         """Both classifiers (category, kind) on the shipped features; returns a function of
         texts -> (category p, classes, kind p, kind classes)."""
-        texts = [str(e["text"]) for e in train]
-        char = TfidfVectorizer(
-            analyzer="char",
-            ngram_range=(1, 3),
-            preprocessor=normalise,
-            sublinear_tf=True,
-            min_df=2,
-            max_features=routing.MAX_CHAR_FEATURES,
+        char, word = routing.vectorisers()
+        x = routing.features(char, word, [str(e["text"]) for e in train], embed=use, fit=True)
+        cat, kind = (
+            routing.fit_classifier(x, [e.get(label) for e in train], max_iter=3000)
+            for label in ("category", "kind")
         )
-        word = TfidfVectorizer(
-            tokenizer=tokenize,
-            lowercase=False,
-            token_pattern=None,
-            sublinear_tf=True,
-            max_features=routing.MAX_WORD_FEATURES,
-        )
-        x = sparse.hstack(
-            [char.fit_transform(texts), word.fit_transform(texts), sparse.csr_matrix(use(texts))],
-            format="csr",
-        )
-        fitted = []
-        for label in ("category", "kind"):
-            y = np.asarray([e.get(label) or "" for e in train])
-            keep = np.flatnonzero(y != "")
-            fitted.append(LogisticRegression(C=routing.C, max_iter=3000).fit(x[keep], y[keep]))
 
         def run(queries: Sequence[str]) -> tuple[Any, Any, Any, Any]:
-            xe = sparse.hstack(
-                [char.transform(queries), word.transform(queries), use(queries)], format="csr"
-            )
-            cat, kind = fitted
+            xe = routing.features(char, word, queries, embed=use)
             return cat.predict_proba(xe), cat.classes_, kind.predict_proba(xe), kind.classes_
 
         return run

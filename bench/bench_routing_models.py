@@ -63,10 +63,7 @@ def _e5() -> Callable[[Sequence[str]], npt.NDArray[np.float32]] | None:
 def main() -> None:  # noqa: PLR0915 - one linear experiment script
     _setup()
     from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
-    from onestop.core.text import normalise, tokenize
     from onestop.hotline import routing
     from onestop.knowledge import embeddings
 
@@ -80,21 +77,7 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
     y_cat = np.asarray([e.get("category") or "" for e in train])
     y_kind = np.asarray([e.get("kind") or "" for e in train])
 
-    char = TfidfVectorizer(
-        analyzer="char",
-        ngram_range=(1, 3),
-        preprocessor=normalise,
-        sublinear_tf=True,
-        min_df=2,
-        max_features=routing.MAX_CHAR_FEATURES,
-    )
-    word = TfidfVectorizer(
-        tokenizer=tokenize,
-        lowercase=False,
-        token_pattern=None,
-        sublinear_tf=True,
-        max_features=routing.MAX_WORD_FEATURES,
-    )
+    char, word = routing.vectorisers()
     blocks: dict[str, tuple[Any, Any]] = {
         "char": (char.fit_transform(train_texts), char.transform(eval_texts)),
         "word": (word.fit_transform(train_texts), word.transform(eval_texts)),
@@ -109,8 +92,7 @@ def main() -> None:  # noqa: PLR0915 - one linear experiment script
         xe = sparse.hstack([sparse.csr_matrix(blocks[n][1]) for n in names], format="csr")
         out: list[Any] = []
         for y in (y_cat, y_kind):
-            keep = np.flatnonzero(y != "")
-            clf = LogisticRegression(C=routing.C, max_iter=3000).fit(x[keep], y[keep])
+            clf = routing.fit_classifier(x, list(y), max_iter=3000)
             out += [clf.predict_proba(xe), clf.classes_]
         return out[0], out[1], out[2], out[3]
 

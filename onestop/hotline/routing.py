@@ -26,7 +26,8 @@ Confidence: logistic-regression probabilities; `evaluate()` reports the expected
 error (ECE); `calibrate()` finds the threshold for a target precision (category and department
 both right) on out-of-fold predictions of the realistic training data. A request is dispatched
 automatically (`auto`) only when the top category and the top department both score at least
-the threshold (`threshold()`); below it an agent confirms the suggestion.
+the threshold (`threshold()`) and the nearest realistic training requests vote for the same
+category (`Model.agreement`); below it an agent confirms the suggestion.
 
 The trained model is a joblib file under settings.DATA_DIR/models/; it is loaded once per
 process, lazily and behind a lock, and trained (about 10 s) on first use if missing. The web
@@ -44,7 +45,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -60,7 +61,7 @@ from onestop.core.text import normalise, tokenize
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: the nearest-neighbour agreement check (`Model.neighbours`)
 HISTORY_FILE = Path(__file__).resolve().parent / "data" / "history.jsonl"
 # Hand-written realistic requests (issue #14): written by a person from the category and
 # department lists, independently of the generator and of the evaluation set (data/README.md).
@@ -71,17 +72,28 @@ HANDWRITTEN_FILES = (
 )
 SEED_DIR = Path(__file__).resolve().parents[2] / "data" / "seed"
 # Calibrated on out-of-fold predictions of the TRAINING data, never the evaluation set (issue
-# #14; bench/bench_routing_cv.py): the lowest threshold at which the hand-written requests
-# scoring at or above it have category and department both right >= 0.97 of the time is 0.89
-# over 5 random folds of the 2,665 requests (what `calibrate` does; coverage 0.43) and 0.93
-# when one writer's requests are scored by a model trained on the other's (coverage 0.33). A
-# new writer is what a node meets, so the default is the stricter 0.93. A model trained by
-# `hotline_train` carries its own calibrated threshold (`threshold(model)`).
-DEFAULT_THRESHOLD = 0.93
+# #14; bench/bench_routing_cv.py, bench_routing_ensemble.py): the lowest threshold at which the
+# hand-written requests scoring at or above it, and whose nearest neighbours agree
+# (NEIGHBOURS), have category and department both right >= CALIBRATION_TARGET (0.98) of the
+# time is 0.92 over 5 random folds of the 2,665 requests (what `calibrate` does; coverage 0.34)
+# and 0.94 when one writer's requests are scored by a model trained on the other's (coverage
+# 0.28). A new writer is what a node meets, so the default is the stricter 0.94. A model
+# trained by `hotline_train` carries its own calibrated threshold (`threshold(model)`).
+DEFAULT_THRESHOLD = 0.94
 MAX_TEXT = 2000
 TOP_CATEGORIES = 5
 TOP_DEPARTMENTS = 3
 EMBEDDING_WEIGHT = 1.0
+# Automatic dispatch also needs the nearest realistic training requests to agree: the category
+# most of the NEIGHBOURS hand-written and confirmed requests most like the text (cosine of the
+# sentence vectors, each weighted exp(NEIGHBOUR_SHARPNESS * similarity)) must be the
+# classifier's top category. Chosen on out-of-fold predictions (bench_routing_ensemble.py): at
+# precision 0.98 it dispatched 0.28 of one writer's requests automatically instead of 0.23.
+NEIGHBOURS = 10
+NEIGHBOUR_SHARPNESS = 20.0
+# The sources whose examples are realistic requests (the neighbours, and what `calibrate` holds
+# out): the hand-written files, the confirmed history, files given to `hotline_train`.
+REALISTIC_SOURCES = ("handwritten", "confirmed", "extra", "file")
 # Departments follow from the predicted categories (see Model.kinds_from_categories); the kind
 # classifier's share of a department's score. 0.1, chosen on out-of-fold predictions of the
 # hand-written training requests (bench/bench_routing_cv.py): the same department top-1 as
@@ -147,6 +159,7 @@ def handwritten_examples(paths: Sequence[Path] = HANDWRITTEN_FILES) -> list[dict
             "category": r["category"],
             "kind": r.get("kind") or r.get("department_kind"),
             "region": r.get("region"),
+            "source": "handwritten",
         }
         for r in rows
     ]
@@ -165,7 +178,7 @@ def confirmed_examples() -> list[dict[str, Any]]:
         "description", "category_id", "lead_department__kind_id", "region"
     )
     return [
-        {"text": text, "category": category, "kind": kind, "region": region}
+        {"text": text, "category": category, "kind": kind, "region": region, "source": "confirmed"}
         for text, category, kind, region in rows.iterator()
         if kind
     ]
@@ -254,18 +267,13 @@ class Model:
     version: int = MODEL_VERSION
     n_examples: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    # The realistic training requests (`source` in REALISTIC_SOURCES): their sentence vectors
+    # and categories, for the neighbours' agreement (`agreement`); None without any.
+    neighbour_vectors: Any = None
+    neighbour_categories: Any = None
 
     def features(self, texts: Sequence[str]) -> Any:
-        from scipy import sparse
-
-        return sparse.hstack(
-            [
-                self.char_tfidf.transform(texts),
-                self.word_tfidf.transform(texts),
-                sparse.csr_matrix(_embed(texts) * EMBEDDING_WEIGHT),
-            ],
-            format="csr",
-        )
+        return features(self.char_tfidf, self.word_tfidf, texts)
 
     def probabilities(
         self, texts: Sequence[str]
@@ -277,12 +285,52 @@ class Model:
         regression: the softmax of the linear scores), without stacking the three feature
         blocks into one matrix and without scikit-learn's per-call input validation, which
         cost more than the arithmetic for a single text (profile in docs/operations.md)."""
+        cat_p, kind_p, _agree = self.scores(texts)
+        return cat_p, kind_p
+
+    def scores(
+        self, texts: Sequence[str]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """`probabilities` and, per text, whether its nearest realistic training requests
+        agree with the top category (`agreement`), from one pass of the encoder."""
+        vectors = _embed(texts)
         blocks = (
             self.char_tfidf.transform(texts),
             self.word_tfidf.transform(texts),
-            _embed(texts) * EMBEDDING_WEIGHT,
+            vectors * EMBEDDING_WEIGHT,
         )
-        return self._linear(self.category_clf, blocks), self._linear(self.kind_clf, blocks)
+        cat_p = self._linear(self.category_clf, blocks)
+        kind_p = self._linear(self.kind_clf, blocks)
+        return cat_p, kind_p, self.agreement(vectors, cat_p)
+
+    def agreement(
+        self, vectors: npt.NDArray[np.float32], cat_p: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        """Per row, whether the category that the NEIGHBOURS nearest realistic training
+        requests vote for (each weighted exp(NEIGHBOUR_SHARPNESS x cosine)) is the top one of
+        `cat_p`; all True when the model has no realistic training requests."""
+        if self.neighbour_vectors is None or not len(self.neighbour_categories):
+            return np.ones(len(cat_p), dtype=bool)
+        classes = self.category_clf.classes_
+        labels = self.__dict__.get("_labels")
+        if labels is None:  # each neighbour's column of `classes`, made once per process
+            column = {str(c): i for i, c in enumerate(classes)}
+            labels = np.asarray([column.get(str(c), -1) for c in self.neighbour_categories])
+            self.__dict__["_labels"] = labels
+        # einsum, not `@`: BLAS's product wakes its threads, which spin on a busy 2-core
+        # machine (8-16 ms of CPU per text measured, against well under 1 ms).
+        sim = np.einsum("nd,td->tn", self.neighbour_vectors, np.asarray(vectors, np.float32))
+        k = min(NEIGHBOURS, sim.shape[1])
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        out = np.empty(len(cat_p), dtype=bool)
+        for row in range(len(cat_p)):
+            near = sim[row, top[row]]
+            votes = np.zeros(len(classes))
+            weights = np.exp(NEIGHBOUR_SHARPNESS * (near - near.max()))
+            keep = labels[top[row]] >= 0
+            np.add.at(votes, labels[top[row]][keep], weights[keep])
+            out[row] = int(votes.argmax()) == int(cat_p[row].argmax())
+        return out
 
     def _linear(self, clf: Any, blocks: Sequence[Any]) -> npt.NDArray[np.float64]:
         if len(clf.classes_) <= 2:  # binary: one score column; rare, keep scikit-learn's way
@@ -313,6 +361,7 @@ class Model:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_weights", None)  # derived at run time; never saved with the model
+        state.pop("_labels", None)
         return state
 
     def predict(
@@ -397,7 +446,7 @@ class Model:
         if not texts:
             return []
         owners = seed_owners() if owners is None else owners
-        cat_p, kind_p = self.probabilities(list(texts))
+        cat_p, kind_p, agree = self.scores(list(texts))
         limit = threshold(self)
         out: list[dict[str, Any]] = []
         for row, text in enumerate(texts):
@@ -412,7 +461,13 @@ class Model:
             depts = self._departments(
                 cat_p[row], kind_p[row], text, departments[row], rules[row] if rules else {}, owners
             )
-            auto = bool(cats and depts and cats[0]["score"] >= limit and depts[0]["score"] >= limit)
+            auto = bool(
+                cats
+                and depts
+                and agree[row]
+                and cats[0]["score"] >= limit
+                and depts[0]["score"] >= limit
+            )
             out.append({"categories": cats, "departments": depts, "auto": auto})
         return out
 
@@ -451,15 +506,12 @@ class Model:
         ]
 
 
-def train(examples: Iterable[Example]) -> Model:
-    """Fit the features and both classifiers. Examples: {"text", "category", "kind"}; a
-    missing/None category or kind leaves that example out of that classifier only."""
-    from scipy import sparse
+def vectorisers() -> tuple[Any, Any]:
+    """The routing model's two TF-IDF vectorisers, unfitted: character 1-3-grams of the
+    normalised raw text and rjieba words. The one definition that `train` and the routing
+    benches (bench/bench_routing_*.py) use."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
-    rows = [e for e in examples if str(e.get("text", "")).strip()]
-    texts = [str(e["text"]) for e in rows]
     char_tfidf = TfidfVectorizer(
         analyzer="char",
         ngram_range=(1, 3),
@@ -476,28 +528,77 @@ def train(examples: Iterable[Example]) -> Model:
         sublinear_tf=True,
         max_features=MAX_WORD_FEATURES,
     )
-    x = sparse.hstack(
-        [
-            char_tfidf.fit_transform(texts),
-            word_tfidf.fit_transform(texts),
-            sparse.csr_matrix(_embed(texts) * EMBEDDING_WEIGHT),
-        ],
-        format="csr",
-    )
+    return char_tfidf, word_tfidf
 
-    def fit(label: str) -> Any:
-        idx = [i for i, e in enumerate(rows) if e.get(label)]
-        clf = LogisticRegression(C=C, max_iter=2000)
-        clf.fit(x[idx], [rows[i][label] for i in idx])
-        return clf
 
+Embedder = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+
+
+def features(
+    char_tfidf: Any,
+    word_tfidf: Any,
+    texts: Sequence[str],
+    *,
+    embed: Embedder | None = None,
+    embedding_weight: float = EMBEDDING_WEIGHT,
+    fit: bool = False,
+) -> Any:
+    """The feature rows of `texts`: both TF-IDF blocks (fitted on `texts` first when `fit`)
+    and the sentence vectors (`embed`, default the node's encoder; a bench passes its cache)
+    times `embedding_weight`, stacked into one sparse matrix."""
+    from scipy import sparse
+
+    texts = list(texts)
+    if fit:
+        blocks = [char_tfidf.fit_transform(texts), word_tfidf.fit_transform(texts)]
+    else:
+        blocks = [char_tfidf.transform(texts), word_tfidf.transform(texts)]
+    vectors = (embed or _embed)(texts)
+    return sparse.hstack([*blocks, sparse.csr_matrix(vectors * embedding_weight)], format="csr")
+
+
+def fit_classifier(
+    x: Any,
+    labels: Sequence[str | None],
+    *,
+    c: float = C,
+    max_iter: int = 2000,
+    class_weight: str | None = None,
+    sample_weight: Sequence[float] | None = None,
+) -> Any:
+    """A multinomial logistic regression on the rows of `x` that have a label (a missing or
+    empty label leaves the row out)."""
+    from sklearn.linear_model import LogisticRegression
+
+    keep = [i for i, label in enumerate(labels) if label]
+    clf = LogisticRegression(C=c, max_iter=max_iter, class_weight=class_weight)
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[keep]
+    clf.fit(x[keep], [labels[i] for i in keep], sample_weight=weight)
+    return clf
+
+
+def train(examples: Iterable[Example]) -> Model:
+    """Fit the features and both classifiers. Examples: {"text", "category", "kind"}; a
+    missing/None category or kind leaves that example out of that classifier only. Examples
+    whose `source` is one of REALISTIC_SOURCES (hand-written, confirmed, a file given to
+    `hotline_train`) are also kept as the neighbours of the agreement check (`Model.agreement`)."""
+    rows = [e for e in examples if str(e.get("text", "")).strip()]
+    texts = [str(e["text"]) for e in rows]
+    char_tfidf, word_tfidf = vectorisers()
+    vectors = _embed(texts)
+    x = features(char_tfidf, word_tfidf, texts, embed=lambda _texts: vectors, fit=True)
+    near = [
+        i for i, e in enumerate(rows) if e.get("category") and e.get("source") in REALISTIC_SOURCES
+    ]
     return Model(
         char_tfidf=char_tfidf,
         word_tfidf=word_tfidf,
-        category_clf=fit("category"),
-        kind_clf=fit("kind"),
+        category_clf=fit_classifier(x, [e.get("category") for e in rows]),
+        kind_clf=fit_classifier(x, [e.get("kind") for e in rows]),
         n_examples=len(rows),
         meta={"sklearn": _sklearn_version()},
+        neighbour_vectors=np.ascontiguousarray(vectors[near], dtype=np.float32) if near else None,
+        neighbour_categories=[str(rows[i]["category"]) for i in near],
     )
 
 
@@ -822,7 +923,7 @@ def evaluate(
     its region's jurisdiction table gives."""
     limit = threshold(model) if at is None else at
     texts = [str(e["text"]) for e in examples]
-    cat_p, kind_p = model.probabilities(texts)
+    cat_p, kind_p, agree = model.scores(texts)
     kind_p = model.kinds_from_categories(cat_p, kind_p, texts=texts, rules=rules)
     res: dict[str, Any] = {"n": len(examples), "threshold": limit}
     right: dict[str, npt.NDArray[np.bool_]] = {}
@@ -841,9 +942,9 @@ def evaluate(
         conf[name] = proba.max(axis=1)
         right[name] = top1
         res[f"{name}_ece"] = round(_ece(conf[name], top1), 4)
-    res.update(_at_threshold(conf, right, limit))
+    res.update(_at_threshold(conf, right, limit, agree))
     res["curve"] = [
-        {"threshold": t, **_at_threshold(conf, right, t)}
+        {"threshold": t, **_at_threshold(conf, right, t, agree)}
         for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
     ]
     return res
@@ -867,8 +968,9 @@ def _at_threshold(
     conf: Mapping[str, npt.NDArray[np.float64]],
     right: Mapping[str, npt.NDArray[np.bool_]],
     limit: float,
+    agree: npt.NDArray[np.bool_],
 ) -> dict[str, float]:
-    auto = (conf["category"] >= limit) & (conf["department"] >= limit)
+    auto = (conf["category"] >= limit) & (conf["department"] >= limit) & agree
     both = right["category"] & right["department"]
     precision = float(both[auto].mean()) if auto.any() else 1.0
     return {"coverage": round(float(auto.mean()), 4), "precision": round(precision, 4)}
@@ -920,7 +1022,10 @@ def eval_figures(model: Model, examples: Sequence[Example]) -> dict[str, Any]:
     return {k: res[k] for k in keys}
 
 
-CALIBRATION_TARGET = 0.97
+# Issue #14 asks >= 0.97 precision on a new writer's requests; the out-of-fold figures of the
+# training writers are optimistic for a third one (0.97 there gave 0.966 on the evaluation
+# set), so the target carries a margin fixed before measuring: 0.98.
+CALIBRATION_TARGET = 0.98
 CALIBRATION_GRID = (
     *(round(0.30 + 0.05 * i, 2) for i in range(12)),
     *(round(0.86 + 0.01 * i, 2) for i in range(14)),
@@ -931,17 +1036,18 @@ CALIBRATION_FOLDS = 5
 def held_out_scores(model: Model, held_out: Sequence[Example]) -> dict[str, Any]:
     """What automatic dispatch reads of `model` on `held_out` requests it did not learn from:
     per request the confidence (the lower of the top category's and the top department's
-    score, as `Model.predict_many`'s `auto`) and whether category and department (the kind
-    the region's jurisdiction table gives, `kinds_from_categories`) are both right."""
+    score, as `Model.predict_many`'s `auto`; 0 when the nearest neighbours disagree, which
+    `auto` refuses whatever the scores) and whether category and department (the kind the
+    region's jurisdiction table gives, `kinds_from_categories`) are both right."""
     texts = [str(e["text"]) for e in held_out]
-    cat_p, kind_p = model.probabilities(texts)
+    cat_p, kind_p, agree = model.scores(texts)
     kind_p = model.kinds_from_categories(cat_p, kind_p, texts=texts, rules=example_rules(held_out))
     classes = np.asarray(model.category_clf.classes_)
     kinds = np.asarray(model.kind_clf.classes_)
     right_cat = classes[cat_p.argmax(axis=1)] == np.asarray([e["category"] for e in held_out])
     right_kind = kinds[kind_p.argmax(axis=1)] == np.asarray([e.get("kind") for e in held_out])
     return {
-        "confidence": np.minimum(cat_p.max(axis=1), kind_p.max(axis=1)),
+        "confidence": np.where(agree, np.minimum(cat_p.max(axis=1), kind_p.max(axis=1)), 0.0),
         "right": right_cat & right_kind,
     }
 
@@ -969,7 +1075,6 @@ def calibrate_threshold(
     return {"threshold": None, "n": len(right), "coverage": 0.0, "precision": 1.0}
 
 
-REALISTIC_SOURCES = ("handwritten", "confirmed", "extra", "file")
 MIN_HELD_OUT = 40
 NO_AUTO = 1.0  # the threshold when none reaches the target: nothing is dispatched without a human
 

@@ -116,6 +116,7 @@ def test_confirmed_examples_label_with_the_department_that_kept_the_order(make, 
             "category": upheld.category_id,
             "kind": "public-security",
             "region": "371121",
+            "source": "confirmed",  # a realistic request: the model keeps it as a neighbour
         }
     ]
 
@@ -149,7 +150,7 @@ def test_train_command_learns_history_plus_confirmed_dispatches(
     history = routing.history_examples()
     assert examples[: len(history)] == history
     confirmed = {"text": "三号楼水管爆了", "category": order.category_id, "kind": "water-supply"}
-    assert {**confirmed, "region": "371121"} in examples
+    assert {**confirmed, "region": "371121", "source": "confirmed"} in examples
     assert len(examples) == (
         len(history) + len(routing.handwritten_examples()) + 1 + len(routing.cold_start_examples())
     )

@@ -239,10 +239,48 @@ def test_auto_needs_both_top_scores_at_the_threshold(active: routing.Model, sett
     assert active.predict(text, "371121", departments=kinds)["auto"] is False
 
 
+def test_auto_needs_the_nearest_realistic_requests_to_agree(
+    active: routing.Model, settings: Any
+) -> None:
+    """Automatic dispatch also needs the category that the nearest hand-written or confirmed
+    requests vote for to be the top one; without such requests nothing changes."""
+    from onestop.knowledge import embeddings
+
+    kinds = {k: f"371121-{k}" for k in active.kind_clf.classes_}
+    text = "楼下饭店油烟太大"
+    settings.HOTLINE_AUTO_DISPATCH_THRESHOLD = 0.0
+    top = active.predict(text, "371121", departments=kinds)["categories"][0]["code"]
+    other = next(str(c) for c in active.category_clf.classes_ if str(c) != top)
+    near = embeddings.encode(["饭店油烟熏得家里没法开窗", "楼下烧烤店排油烟"])
+
+    def with_neighbours(category: str) -> routing.Model:
+        return dataclasses.replace(
+            active, neighbour_vectors=near, neighbour_categories=[category, category]
+        )
+
+    assert with_neighbours(top).predict(text, "371121", departments=kinds)["auto"] is True
+    disagree = with_neighbours(other).predict(text, "371121", departments=kinds)
+    assert disagree["auto"] is False
+    assert disagree["categories"][0]["code"] == top  # the suggestion itself is unchanged
+
+
+def test_training_keeps_the_realistic_requests_as_neighbours() -> None:
+    rows = [
+        {"text": "井盖丢了", "category": "urban-management.municipal-facilities", "kind": "x"},
+        {"text": "路灯不亮", "category": "urban-management.municipal-facilities", "kind": "x"},
+        {"text": "油烟太大", "category": "urban-management.cooking-fumes", "kind": "y"},
+        {"text": "饭店油烟", "category": "urban-management.cooking-fumes", "kind": "y"},
+    ]
+    model = routing.train([*rows, {**rows[2], "text": "油烟熏人", "source": "handwritten"}])
+    assert model.neighbour_categories == ["urban-management.cooking-fumes"]
+    assert model.neighbour_vectors.shape == (1, 512)
+    assert routing.train(rows).neighbour_vectors is None
+
+
 def test_default_threshold_is_used_without_a_setting(settings: Any) -> None:
     if hasattr(settings, "HOTLINE_AUTO_DISPATCH_THRESHOLD"):
         del settings.HOTLINE_AUTO_DISPATCH_THRESHOLD
-    assert routing.threshold() == routing.DEFAULT_THRESHOLD == 0.93
+    assert routing.threshold() == routing.DEFAULT_THRESHOLD == 0.94
 
 
 # --- persistence, seed step and commands -----------------------------------------------------
@@ -329,7 +367,7 @@ def test_train_command_adds_the_extra_file(
     # (the out-of-fold scores choose the threshold); the last learns from everything.
     assert len(seen) == routing.CALIBRATION_FOLDS + 1
     assert all(len(fold) < len(seen[-1]) for fold in seen[:-1])
-    assert seen[-1][-1] == line
+    assert seen[-1][-1] == {**line, "source": "extra"}  # a realistic request: a neighbour
     assert len(seen[-1]) == len(routing.default_examples()) + 1
     assert "model v1" in out.getvalue()
 

@@ -48,11 +48,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         if options["only"] is not None:
-            sources = {"file": self._read(options["only"])}
+            sources = {"file": self._read(options["only"], "file")}
         else:
             sources = routing.training_sources()
         if options["source"] is not None:
-            sources["extra"] = self._read(options["source"])
+            sources["extra"] = self._read(options["source"], "extra")
         examples = [e for rows in sources.values() for e in rows]
         held_out, calibration = routing.calibrate(sources)
         model = routing.train(examples)
@@ -97,7 +97,9 @@ class Command(BaseCommand):
         routing.set_model(model)
         self.stdout.write(f"model v{entry.version} is live")
 
-    def _read(self, path: Path) -> list[dict[str, Any]]:
+    def _read(self, path: Path, source: str) -> list[dict[str, Any]]:
+        """The file's examples, marked with their source (realistic requests: the model keeps
+        them as neighbours, `routing.train`)."""
         if not path.exists():
             raise CommandError(f"{path} does not exist")
-        return routing.load_jsonl(path)
+        return [{**row, "source": source} for row in routing.load_jsonl(path)]
