@@ -94,10 +94,16 @@ def phone_index(phone: str) -> str:
 
 
 def _region_or_none(code: str) -> Region | None:
-    try:
-        return org_selectors.region_get(code=code)
-    except NotFound:
-        return None
+    """The region of a resident ID's first six digits: the county where the number was
+    assigned, under today's code when the county has been recoded since (a Wulian senior's
+    370729 is 371121: `identity.region_successor`). Only a guess from the number: where the
+    person is registered today (户籍) is the household register's (the `household` dataset)."""
+    for candidate in dict.fromkeys([code, identity.region_successor(code) or code]):
+        try:
+            return org_selectors.region_get(code=candidate)
+        except NotFound:
+            continue
+    return None
 
 
 def _save_new(user: User, password: str) -> User:

@@ -44,6 +44,11 @@ class ProductionClock(Conflict):
     """Moving the clock was asked of a production node."""
 
 
+def wall() -> datetime.datetime:
+    """The real time, travelling or not."""
+    return _wall_now()
+
+
 def now() -> datetime.datetime:
     """The current time: the wall clock, or the travelled one inside `travel`."""
     if _travel is None:

@@ -18,7 +18,8 @@ services those screens call, never by writing rows:
 - applicants rate finished applications, callers rate at the call-back; a bad rating runs its
   rectification (call-back, result, the reviewer's acceptance);
 - at the end of each day the periodic ticks run as the worker would (case time limits, hotline
-  escalation, reviews, benefits checks — offers made are now and then confirmed — hotspots).
+  escalation, reviews and their daily public figures, benefits checks — offers made are now
+  and then confirmed — hotspots).
 
 Which scenario, channel and person come next is drawn from one `random.Random(seed)`, so a
 seed gives the same region. Staff the demo seed did not create (an officer for every
@@ -52,6 +53,7 @@ from onestop.cases import uploads
 from onestop.cases.services.forms import identifier_kind
 from onestop.catalog import selectors as catalog_selectors
 from onestop.core import calendar, clock
+from onestop.core.actors import SYSTEM
 from onestop.core.errors import DomainError
 from onestop.hotline import selectors as hotline_selectors
 from onestop.hotline import services as hotline_services
@@ -63,6 +65,8 @@ from onestop.org import selectors as org_selectors
 from onestop.org import services as org_services
 from onestop.reviews import selectors as review_selectors
 from onestop.reviews import services as review_services
+from onestop.reviews import tasks as review_tasks
+from onestop.sharing import services as sharing_services
 from onestop.simulation import people
 
 logger = logging.getLogger(__name__)
@@ -95,6 +99,12 @@ HOTLINE_TEXTS = {
 }
 # The 12345 channels, taken in turn: agents type phone, app and mini-program requests in.
 ORDER_CHANNELS = ("phone", "portal", "open311", "phone", "app", "mini-program")
+# Service answers that are no refusal: the step stored nothing and may be tried again
+# (`workflow.services.RulesTimeout`), at most RETRIES times more.
+TRANSIENT = frozenset({"rules_timeout"})
+RETRIES = 3
+# The simulated residents with accounts (besides the demo citizen): of the region's age spread.
+CITIZENS = 6
 THINGS = ["营业执照", "社保卡", "新生儿落户", "不动产登记", "退休手续", "居住证"]
 
 
@@ -123,7 +133,8 @@ class Summary:
     seed: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     scenarios: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)  # refused by a service
+    retried: Counter[str] = field(default_factory=Counter)  # transient failures tried again
     arrivals: list[tuple[str, ...]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -133,8 +144,23 @@ class Summary:
             "counts": dict(sorted(self.counts.items())),
             "scenarios": dict(sorted(self.scenarios.items())),
             "errors": dict(sorted(self.errors.items())),
+            "retried": dict(sorted(self.retried.items())),
             "arrivals": len(self.arrivals),
         }
+
+
+class _Resume:
+    """What a step of several service calls already did, kept across its retries: `once(name,
+    fn)` calls `fn` the first time and answers its result after (a retried online application
+    goes on with the draft it made, with the answers it drew)."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, Any] = {}
+
+    def once(self, name: str, fn: Callable[[], Any]) -> Any:
+        if name not in self.done:
+            self.done[name] = fn()
+        return self.done[name]
 
 
 class Simulation:
@@ -192,7 +218,7 @@ class Simulation:
         for role in accounts_selectors.role_holders(role="department_officer"):
             if role.department_id:
                 self.officers.setdefault(role.department_id, role.user)
-        self.citizens = [users["citizen"], *self._register_citizens(4)]
+        self.citizens = [users["citizen"], *self._register_citizens(CITIZENS)]
         self.businesses = [users["business"], *self._register_businesses(2)]
         self.client = open311_selectors.client_authenticate(key=OPEN311_KEY)
         self.service_codes = sorted(open311_selectors.public_service_codes())
@@ -218,22 +244,66 @@ class Simulation:
         return f"sim-{self.seed}-{what}-{self.serial}"
 
     def _register_citizens(self, count: int) -> list[Any]:
+        """`count` residents with accounts, of the region's age spread (drawn by quantiles of
+        `people.AGE_BANDS`, so that even a small cast has its seniors: with six, one or two
+        are 60 or older). Each is in the population register before opening an account."""
         made = []
         for n in range(count):
             username = f"sim-{self.seed}-citizen-{n + 1}"
             found = accounts_selectors.users_by_username([username]).get(username)
             if found is None:
+                years = people.age(self.rng, quantile=(n + self.rng.random()) / count)
+                real_name = people.name(self.rng)
+                female = self.rng.random() < 0.5
+                born = people.birth_date(self.rng, years, timezone.localdate())
+                rid = people.resident_id(self.rng, self.region, born, female=female)
+                self.resident_registered(rid, real_name, born, female=female)
                 found = accounts_services.citizen_register(
                     username=username,
                     password=STAFF_PASSWORD,
-                    real_name=people.name(self.rng),
-                    resident_id=people.resident_id(self.rng, self.region),
+                    real_name=real_name,
+                    resident_id=rid,
                     phone=people.phone(self.rng),
                 )
                 self.summary.counts["citizens registered"] += 1
+                if years >= 60:
+                    self.summary.counts["citizens registered aged 60+"] += 1
                 self.verify_at_window(found)
             made.append(found)
         return made
+
+    def resident_registered(
+        self, rid: str, real_name: str, born: datetime.date, *, female: bool
+    ) -> None:
+        """The public-security bureau's feed puts the person's resident-ID record into the
+        `resident-id` dataset (`sharing.services.record_upsert`, as every provider's feed
+        does), where the benefits rules read the date of birth (免申即享)."""
+        try:
+            region = org_selectors.region_get(code=self.region)
+            county = region.name_zh
+        except DomainError:
+            county = ""
+        township = self.rng.choice(people.TOWNSHIPS)
+        self.step(
+            "resident records fed",
+            lambda: sharing_services.record_upsert(
+                actor=SYSTEM,
+                dataset="resident-id",
+                subject=rid,
+                subject_kind="person",
+                data={
+                    "id_number": rid,
+                    "name": real_name,
+                    "gender": "女" if female else "男",
+                    "ethnicity": "汉",
+                    "birth_date": born.isoformat(),
+                    "address": f"{county}{township}{self.rng.randint(1, 200)}号",
+                    "issuing_authority": f"{county}公安局",
+                    "valid_from": "2016-05-10",
+                    "valid_until": "2036-05-10",
+                },
+            ),
+        )
 
     def _register_businesses(self, count: int) -> list[Any]:
         made = []
@@ -314,20 +384,38 @@ class Simulation:
         return self.summary
 
     def at(self, day: datetime.date, hour: float) -> datetime.datetime:
+        """`hour` o'clock of `day`; on the last day (today) never later than the real time: what
+        the day would still bring happens now, in order, so that nothing is stamped in the
+        future (the worker and the people using the node carry on from there)."""
         moment = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(hours=hour)
-        return timezone.make_aware(moment)
+        return min(timezone.make_aware(moment), clock.wall())
 
     def step(self, what: str, fn: Callable[[], Any]) -> Any:
         """Run one person's action; a refusal by a service is counted (and the region goes on,
-        as it would when a citizen gives up), never hidden."""
-        try:
-            result = fn()
-        except DomainError as error:
-            self.summary.errors[f"{what}: {error.code}"] += 1
-            logger.info("simulated %s refused: %s %s", what, error, error.details or "")
-            return None
-        self.summary.counts[what] += 1
-        return result
+        as it would when a citizen gives up), never hidden.
+
+        A step the service answered with a transient failure (`TRANSIENT`: the rules engine
+        passed its deadline on a busy machine, and by its contract stored nothing) is tried
+        again, as a person presses the button again, up to `RETRIES` times, and counted in
+        `Summary.retried`, not as a refusal. Retrying is safe because the steps are: every
+        submission carries an idempotency key drawn once, before the step; an officer's step
+        the version it was made on; and a step of several calls (a draft, then its submission)
+        keeps what it already did (`_Resume`). No random draw is repeated, so a retried run
+        leaves the same region."""
+        for attempt in range(RETRIES + 1):
+            try:
+                result = fn()
+            except DomainError as error:
+                if error.code in TRANSIENT and attempt < RETRIES:
+                    self.summary.retried[f"{what}: {error.code}"] += 1
+                    logger.info("simulated %s: %s, trying again", what, error.code)
+                    continue
+                self.summary.errors[f"{what}: {error.code}"] += 1
+                logger.info("simulated %s refused: %s %s", what, error, error.details or "")
+                return None
+            self.summary.counts[what] += 1
+            return result
+        return None  # pragma: no cover - the loop returns
 
     def day(self, day: datetime.date, *, index: int) -> None:
         workday = calendar.is_working_day(day)
@@ -410,15 +498,31 @@ class Simulation:
         applicant = self.applicant_for(scenario)
         self.last_who = f"online {applicant.username}"
 
+        key = self._key("online")
+        resume = _Resume()
+
         def apply() -> Any:
-            case = case_services.draft_start(
-                actor=applicant, scenario=scenario, allow_duplicate=True
+            case = resume.once(
+                "draft",
+                lambda: case_services.draft_start(
+                    actor=applicant, scenario=scenario, allow_duplicate=True
+                ),
             )
-            case = case_services.draft_save(
-                actor=applicant, case=case, variant_answers=self.answers(scenario)
+            answers = resume.once("answers", lambda: self.answers(scenario))
+            case = resume.once(
+                "answered",
+                lambda: case_services.draft_save(
+                    actor=applicant, case=case, variant_answers=answers
+                ),
             )
-            case = case_services.prefill_apply(actor=applicant, case=case)
-            case = case_services.draft_save(actor=applicant, case=case, form_data=self.fill(case))
+            case = resume.once(
+                "prefilled", lambda: case_services.prefill_apply(actor=applicant, case=case)
+            )
+            values = resume.once("values", lambda: self.fill(case))
+            case = resume.once(
+                "filled",
+                lambda: case_services.draft_save(actor=applicant, case=case, form_data=values),
+            )
             for material in case.materials.filter(required=True, mode="missing"):
                 upload = SimpleUploadedFile(
                     f"{material.key}.pdf", PDF, content_type="application/pdf"
@@ -427,7 +531,7 @@ class Simulation:
             return case_services.case_submit(
                 actor=applicant,
                 case=case,
-                idempotency_key=self._key("online"),
+                idempotency_key=key,
                 declaration=str(case_services.DECLARATION),
             )
 
@@ -463,23 +567,34 @@ class Simulation:
                 lambda: org_services.ticket_call_next(actor=clerk, window=window),
             )
 
+            contact = people.phone(self.rng)
+            resume = _Resume()
+
             def start() -> Any:
                 walkin = case_services.walkin_lookup(
-                    actor=clerk, resident_id=resident_id, name=name, phone=people.phone(self.rng)
+                    actor=clerk, resident_id=resident_id, name=name, phone=contact
                 )
-                case = case_services.application_start(
-                    actor=clerk,
-                    walkin=walkin,
-                    scenario=scenario,
-                    window=window,
-                    name=name,
-                    ticket_id=ticket.pk if ticket is not None else None,
-                    allow_duplicate=True,
+                case = resume.once(
+                    "draft",
+                    lambda: case_services.application_start(
+                        actor=clerk,
+                        walkin=walkin,
+                        scenario=scenario,
+                        window=window,
+                        name=name,
+                        ticket_id=ticket.pk if ticket is not None else None,
+                        allow_duplicate=True,
+                    ),
                 )
-                case = case_services.draft_save(
-                    actor=clerk, case=case, variant_answers=self.answers(scenario)
+                answers = resume.once("answers", lambda: self.answers(scenario))
+                case = resume.once(
+                    "answered",
+                    lambda: case_services.draft_save(
+                        actor=clerk, case=case, variant_answers=answers
+                    ),
                 )
-                return case_services.draft_save(actor=clerk, case=case, form_data=self.fill(case))
+                values = resume.once("values", lambda: self.fill(case))
+                return case_services.draft_save(actor=clerk, case=case, form_data=values)
 
             case = self.step("window drafts", start)
             if case is None:
@@ -517,6 +632,7 @@ class Simulation:
                     mode=mode,
                 ),
             )
+        key = self._key("window")
         top = self.step(
             "applications at the window",
             lambda: case_services.window_accept(
@@ -524,7 +640,7 @@ class Simulation:
                 case=case,
                 window=tracked.window,
                 pledge_due=pledge_due,
-                idempotency_key=self._key("window"),
+                idempotency_key=key,
             ),
         )
         if top is not None:
@@ -669,6 +785,7 @@ class Simulation:
         caller = None
         self.summary.arrivals.append((day.isoformat(), category.code, channel, kind, text))
         if channel == "open311" and self.client is not None and self.service_codes:
+            key = self._key("open311")
             data = open311_services.RequestIn(
                 service_code=self.plan.choice(self.service_codes),
                 description=text,
@@ -679,11 +796,12 @@ class Simulation:
             order = self.step(
                 "12345 orders (open311)",
                 lambda: open311_services.request_create(
-                    client=self.client, data=data, idempotency_key=self._key("open311")
+                    client=self.client, data=data, idempotency_key=key
                 ),
             )
         elif channel == "portal":
             caller = self.plan.choice(self.citizens)
+            key, contact = self._key("portal"), people.phone(self.plan)
             order = self.step(
                 "12345 orders (portal)",
                 lambda: hotline_services.ticket_file(
@@ -691,13 +809,15 @@ class Simulation:
                     request_type=kind,
                     category=category.code,
                     description=text,
-                    contact_phone=people.phone(self.plan),
+                    contact_phone=contact,
                     contact_name=caller.real_name,
                     township=township,
-                    idempotency_key=self._key("portal"),
+                    idempotency_key=key,
                 ),
             )
         else:
+            key, contact = self._key("phone"), people.phone(self.plan)
+            contact_name = people.name(self.plan)
             order = self.step(
                 f"12345 orders ({channel})",
                 lambda: hotline_services.ticket_create(
@@ -706,11 +826,11 @@ class Simulation:
                     request_type=kind,
                     category=category,
                     description=text,
-                    contact_phone=people.phone(self.plan),
-                    contact_name=people.name(self.plan),
+                    contact_phone=contact,
+                    contact_name=contact_name,
                     township=township,
                     region=self.region,
-                    idempotency_key=self._key("phone"),
+                    idempotency_key=key,
                 ),
             )
         if order is not None:
@@ -790,13 +910,14 @@ class Simulation:
         state = review_selectors.order_invitation(number=order.number, channel="callback")
         if state is None or state.review is not None:
             return
+        key, level = self._key("review"), self.rng.choice((5, 5, 4, 4, 3))
         self.step(
             "reviews (12345 call-back)",
             lambda: review_services.review_submit(
                 actor=self.users["agent"],
                 invitation=state.invitation,
-                level=self.rng.choice((5, 5, 4, 4, 3)),
-                idempotency_key=self._key("review"),
+                level=level,
+                idempotency_key=key,
             ),
         )
 
@@ -810,6 +931,7 @@ class Simulation:
     def submit_review(self, reviewer: Any, invitation: Any, what: str) -> None:
         bad = self.rng.random() < 0.12
         level = self.rng.choice((1, 2)) if bad else self.rng.choice((5, 5, 5, 4, 4, 3))
+        key = self._key("review")
         review = self.step(
             what,
             lambda: review_services.review_submit(
@@ -818,7 +940,7 @@ class Simulation:
                 level=level,
                 indicators=("waited_long", "materials_twice") if bad else (),
                 text=BAD_TEXT if bad else "",
-                idempotency_key=self._key("review"),
+                idempotency_key=key,
             ),
         )
         rectification = getattr(review, "rectification", None) if review is not None else None
@@ -899,6 +1021,8 @@ class Simulation:
         case_clock.tick(now=now)
         hotline_services.escalate_overdue(now=now)
         review_services.tick(now=now)
+        if review_tasks.stats_due():  # the public figures, once a day as the worker does
+            review_services.stats_refresh(now=now)
         checked = benefits_services.checks_due(limit=50, now=now)
         self.summary.counts["benefit checks"] += checked
         insights_services.hotspot_scan(region=self.region, now=now)

@@ -111,6 +111,12 @@ class ScriptError(Exception):
     """The script or expression failed while running."""
 
 
+class DeadlinePassed(ScriptError):
+    """The engine run passed its deadline (`WORKFLOW_RULES_SECONDS`): a runaway rule, or a
+    sound one on an overloaded machine. The run stored nothing; the same step may be tried
+    again (`workflow.services.RulesTimeout`)."""
+
+
 # --- bounds on one expression and on one engine run ---------------------------------------------
 
 MAX_INT_BITS = 4096  # an integer result of **, << or * (about 1,200 decimal digits)
@@ -137,10 +143,10 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def check_deadline() -> None:
-    """Raise `ScriptError` once the current run's deadline has passed."""
+    """Raise `DeadlinePassed` (a `ScriptError`) once the current run's deadline has passed."""
     due = getattr(_run_state, "deadline", None)
     if due is not None and time.monotonic() > due:
-        raise ScriptError(
+        raise DeadlinePassed(
             _("The rules took more than %(seconds)s s to evaluate.")
             % {"seconds": f"{_run_state.seconds:g}"}
         )

@@ -187,9 +187,27 @@ def _sandbox_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+class RulesTimeout(ValidationFailed):
+    """The engine run passed its deadline (`WORKFLOW_RULES_SECONDS`) and stored nothing: on an
+    overloaded machine a sound rule can, so unlike the other engine errors this is no verdict on
+    the input (HTTP 503, ``rules_timeout``). The same step may be tried again: submissions carry
+    an idempotency key, an officer's step the version it was made on."""
+
+    status = 503
+    code = "rules_timeout"
+
+
 def _engine_error(exc: Exception) -> ValidationFailed:
     error = str(exc)
     cause = _sandbox_cause(exc)
+    if isinstance(cause, sandbox.DeadlinePassed):
+        return RulesTimeout(
+            _(
+                "The rules took too long to evaluate (the service is busy). Nothing was "
+                "changed: please try again."
+            ),
+            details={"error": str(cause)},
+        )
     if cause is not None and str(cause) not in error:
         error = f"{error} {cause}"
     return ValidationFailed(

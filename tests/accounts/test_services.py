@@ -27,6 +27,21 @@ def test_citizen_register_stores_the_id_encrypted_indexed_and_masked(citizen: Us
     assert citizen.check_password(PASSWORD)
 
 
+def test_a_senior_with_the_county_s_old_code_is_of_its_region_today(org: None) -> None:
+    """A Wulian resident born in 1950 got the number in the 1980s under Weifang's 370729:
+    registering is accepted, and the account is of Wulian (371121) as the county is coded now."""
+    from stdnum.cn import ric
+
+    body = "37072919500315012"
+    senior = services.citizen_register(
+        username="laowang",
+        password=PASSWORD,
+        real_name="王建国",
+        resident_id=body + ric.calc_check_digit(body + "0"),
+    )
+    assert senior.region_id == "371121"
+
+
 def test_duplicate_resident_id_is_a_conflict(citizen: User) -> None:
     with pytest.raises(Conflict) as caught:
         services.citizen_register(

@@ -78,3 +78,46 @@ def test_masks() -> None:
     assert birth_year(VALID_ID) == int(VALID_ID[6:10])
     assert birth_year("") is None
     assert birth_year("3711") is None
+
+
+def _rid(body: str) -> str:
+    from stdnum.cn import ric
+
+    return body + ric.calc_check_digit(body + "0")
+
+
+def test_a_senior_keeps_the_code_of_the_year_the_number_was_assigned() -> None:
+    """Numbers were first assigned in 1984-85: a Wulian resident born in 1950 carries 370729
+    (Wulian's code 1983-1992), which stdnum's own check refuses (it wants the code of the birth
+    year, 372229). A code that was gone before the birth stays refused."""
+    senior = _rid("37072919500315012")
+    assert validate_resident_id(senior) == senior
+    assert validate_resident_id(_rid("37222919500315012"))  # stdnum's reading: fine too
+    with pytest.raises(ValidationFailed):
+        validate_resident_id(_rid("37222919900315012"))  # 372229 ended in 1983
+    with pytest.raises(ValidationFailed):
+        validate_resident_id(_rid("99999919500315012"))  # no such code
+
+
+def test_region_codes_over_time() -> None:
+    from onestop.core.identity import region_code_in, region_successor
+
+    # Wulian: Weifang's 372229 until 1983, 370729 to 1992, Rizhao's 371121 since.
+    assert [region_code_in("371121", y) for y in (1950, 1985, 1993)] == [
+        "372229",
+        "370729",
+        "371121",
+    ]
+    assert region_successor("370729") == region_successor("372229") == "371121"
+    # Ganyu: a county (322128, 320721) until it became a district of Lianyungang in 2014.
+    assert [region_code_in("320707", y) for y in (1950, 1990, 2015)] == [
+        "322128",
+        "320721",
+        "320707",
+    ]
+    assert region_successor("320721") == "320707"
+    # Xihu has been 330106 since 1983; before, Hangzhou's "市区" named no one district.
+    assert region_code_in("330106", 1990) == "330106"
+    assert region_successor("330120") is None
+    assert region_successor("330106") == "330106"
+    assert region_successor("999999") is None

@@ -1,6 +1,7 @@
-"""The simulated days reach the dashboards and the public review figures: the worker had
-rolled the days up (empty) and computed the day's figures before the run, and a simulated save
-is stamped in the past, so the run rolls its days again and refreshes the figures."""
+"""The simulated days reach the dashboards and the public review figures, and nothing is
+stamped in the future. The worker had rolled the days up (empty) and computed the day's figures
+before the run, and a simulated save is stamped in the past, so the run rolls its days again and
+refreshes the figures."""
 
 from __future__ import annotations
 
@@ -51,3 +52,13 @@ def test_the_simulated_days_reach_the_dashboards_and_the_figures(demo: dict[str,
     reviews = Review.objects.filter(current=True, voided=False).count()
     assert reviews > 0
     assert DailyStat.objects.aggregate(n=Sum("reviews"))["n"] == reviews
+
+
+def test_nothing_is_stamped_in_the_future(demo: dict[str, Any]) -> None:
+    """The last simulated day is today: its later hours happen now, never after the real time."""
+    sim = driver.Simulation(days=1, seed=15)
+    today = timezone.localdate()
+    assert sim.at(today, 23.5) <= timezone.now()
+    assert sim.at(today - datetime.timedelta(days=1), 18) == timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(18))
+    )

@@ -74,6 +74,11 @@ class Command(BaseCommand):
             f"simulated {days} days (seed {opts['seed']}) in {time.monotonic() - started:.0f} s: "
             + ", ".join(f"{k} {v}" for k, v in result["counts"].items())
         )
+        if result["retried"]:
+            self.stdout.write(
+                "tried again after a transient failure (nothing stored): "
+                + ", ".join(f"{k} {v}" for k, v in result["retried"].items())
+            )
         if result["errors"]:
             self.stdout.write(
                 "refused by the services: "
