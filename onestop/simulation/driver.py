@@ -175,11 +175,15 @@ class Simulation:
         say: Callable[[str], None] | None = None,
     ) -> None:
         self.days = days
-        # Two streams, both from the seed (reproducible demo data, not secrets): `plan` draws
+        # Streams from the seed (reproducible demo data, not secrets): `plan` draws
         # who comes, when, by which channel and for what; `rng` how people and staff act on
         # it. The arrivals stay the same even when a service refuses a step on one run.
         self.plan = random.Random(seed)  # noqa: S311
         self.rng = random.Random(seed + 1_000_003)  # noqa: S311
+        # The holders' answers to benefit offers draw from a stream of their own: which offers
+        # the evening's checks made depends on the rules engine keeping its deadline, and that
+        # must not change what the officers and applicants do next.
+        self.offer_rng = random.Random(seed + 2_000_003)  # noqa: S311
         self.seed = seed
         self.per_day = per_day
         self.orders_per_day = orders_per_day
@@ -443,6 +447,8 @@ class Simulation:
         with clock.travel(self.at(day, 15)):
             self.ratings(day)
             self.benefit_answers()
+        with clock.travel(self.at(day, 16.5)):
+            self.office_work(day)  # the afternoon round: the same-day (即办) items among them
         with clock.travel(self.at(day, 18)):
             self.ticks()
 
@@ -538,10 +544,18 @@ class Simulation:
         top = self.step("applications online", apply)
         if top is not None:
             self.summary.scenarios[scenario.slug] += 1
-            self.cases.append(Tracked(top, applicant, None, next_day=self.later_day(day)))
+            self.cases.append(Tracked(top, applicant, None, next_day=self.first_visit(top, day)))
 
     def later_day(self, day: datetime.date) -> datetime.date:
         return day + datetime.timedelta(days=self.rng.choice((0, 1, 1, 2, 3)))
+
+    def first_visit(self, top: Any, day: datetime.date) -> datetime.date:
+        """When officers first open a new case: one with an item promised the same day (即办,
+        0 working days) that afternoon, as a centre does; the others from a later day."""
+        items = case_selectors.children(case=top) or [top]
+        if any(item.promised_days == 0 for item in items):
+            return day
+        return self.later_day(day)
 
     def window_application(self, scenario: Any, day: datetime.date) -> None:
         """A walk-in takes a number at the centre's kiosk for the scenario, waits, is called to
@@ -646,7 +660,7 @@ class Simulation:
         if top is not None:
             if pledge_due is not None:
                 self.summary.counts["pledges"] += 1
-            tracked.top, tracked.next_day = top, self.later_day(day)
+            tracked.top, tracked.next_day = top, self.first_visit(top, day)
             self.cases.append(tracked)
 
     # --- the departments --------------------------------------------------------------------
@@ -1008,7 +1022,7 @@ class Simulation:
     def benefit_answers(self) -> None:
         for holder in [*self.citizens, *self.businesses]:
             for view in benefits_selectors.my_offers(actor=holder):
-                if view.offer.status == "offered" and self.rng.random() < 0.5:
+                if view.offer.status == "offered" and self.offer_rng.random() < 0.5:
                     self.step(
                         "benefit offers confirmed",
                         partial(

@@ -70,6 +70,12 @@ def test_a_week_makes_a_region_with_history_through_the_services(demo: dict[str,
     items = Case.objects.filter(parent__in=sim)
     assert items.filter(decided_at__isnull=False).count() >= 10
     assert sim.filter(status="completed").exists()
+    # Items promised the same day (即办) are decided that day, as a centre does; one that waited
+    # for a supplement may be later.
+    same_day = items.filter(promised_days=0, decided_at__isnull=False, due_date__isnull=False)
+    late = [c.number for c in same_day if timezone.localtime(c.decided_at).date() > c.due_date]
+    assert same_day.count() >= 5
+    assert len(late) <= same_day.count() // 5, (late, same_day.count())
     # 12345 orders from several channels, handled to the end and rated at the call-back.
     assert {"phone", "portal", "open311"} <= set(
         WorkOrder.objects.values_list("channel", flat=True)
