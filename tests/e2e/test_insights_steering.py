@@ -23,7 +23,9 @@ def _filter_and_export(page, base: str, axe, tmp_path, language: str) -> None:
     expect(page.locator("#insights-chart-limits canvas")).to_have_count(1)
     departments = page.locator("#insights-departments tbody th[scope=row]").count()
     box = page.locator("#insights-chart-limits").bounding_box()
-    assert departments > 0 and box is not None and box["height"] >= 64 + departments * 44 - 1
+    assert departments > 0
+    assert box is not None
+    assert box["height"] >= 64 + departments * 44 - 1
     axe.check(page)
     page.locator("#insights-department").select_option(PS)
     page.locator("#insights-channel").select_option("window")
