@@ -31,6 +31,9 @@ class SearchDocument(models.Model):
         blank=True,
     )
     embedding = models.BinaryField(_("embedding (float32)"), blank=True, default=b"")
+    # The embedding scheme and a hash of the texts the embedding was computed from
+    # (services.semantic_key): when either changes, the next rebuild re-encodes the document.
+    semantic_key = models.CharField(_("embedding source key"), max_length=64, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +45,16 @@ logger = logging.getLogger(__name__)
 
 # BM25 runs over one column, so the title is repeated to weigh more than the body text.
 TITLE_WEIGHT = 3
+# An item's embedding is its names plus, each at this weight, what its guide says about it:
+# the conditions, the key materials, the result, the bundles it belongs to, and the duties of
+# the department that handles it (issue #14's dev set: item MRR 0.950 -> 0.964; see
+# docs/search.md). A name says what the service is called, the guide what it is for.
+GUIDE_WEIGHT = 0.15
+GUIDE_MATERIALS = 6
+# Part of every document's `semantic_key`: change it when the way documents are embedded
+# changes, and every document is re-encoded by the next rebuild (apps.py enqueues one for each
+# region whose documents carry another scheme, after `migrate`).
+EMBEDDING_SCHEME = "2"
 INVALID_ARTICLE = gettext_lazy("The article is not valid.")
 
 
@@ -56,6 +69,8 @@ class DocumentText:
     semantic: list[str]  # what the embedding is computed from, one string per language
     bundles: list[str]
     titles: str = ""  # the weighted title text when it differs from the two titles
+    # Further groups of text whose mean vectors join the embedding at GUIDE_WEIGHT each.
+    guide: tuple[tuple[str, ...], ...] = ()
 
 
 def _name(obj: object, lang: str) -> str:
@@ -66,10 +81,33 @@ def _texts(values: Iterable[object]) -> list[str]:
     return [str(v) for v in values if v]
 
 
-def _item_text(item: Item, bundles: list[str] | None = None) -> DocumentText:
+def _item_bundles(item: Item) -> list[Scenario]:
+    return list(catalog_selectors.scenario_list(region=item.region_id).filter(items=item))
+
+
+def _item_guide(
+    item: Item, materials: list[str], scenarios: list[Scenario]
+) -> tuple[tuple[str, ...], ...]:
+    """The item's guide, as groups of text for its embedding (DocumentText.guide)."""
+    result = item.result or {}
+    kind = item.implementing_department.kind
+    groups = [
+        _texts([*(item.conditions_zh or []), *(item.conditions_en or [])]),
+        materials[:GUIDE_MATERIALS],
+        _texts([result.get("name_zh"), result.get("name_en")]),
+        _texts([s.name_zh for s in scenarios] + [s.name_en for s in scenarios]),
+        _texts([getattr(kind, "duties_zh", "")]),
+    ]
+    return tuple(tuple(g) for g in groups if g)
+
+
+def _item_text(item: Item, scenarios: list[Scenario] | None = None) -> DocumentText:
+    if scenarios is None:
+        scenarios = _item_bundles(item)
     body: list[str] = [item.applicant_scope_zh, item.applicant_scope_en]
     body += _texts(item.conditions_zh or []) + _texts(item.conditions_en or [])
-    for material in item.materials.all():
+    materials = list(item.materials.all())
+    for material in materials:
         body += [material.name_zh, material.name_en]
     for department in (item.competent_department, item.implementing_department):
         body += [department.name_zh, department.name_en]
@@ -84,13 +122,8 @@ def _item_text(item: Item, bundles: list[str] | None = None) -> DocumentText:
         title_en=item.name_en,
         body=[b for b in body if b],
         semantic=[item.name_zh, item.name_en],
-        bundles=sorted(
-            catalog_selectors.scenario_list(region=item.region_id)
-            .filter(items=item)
-            .values_list("slug", flat=True)
-        )
-        if bundles is None
-        else bundles,
+        bundles=sorted(s.slug for s in scenarios),
+        guide=_item_guide(item, _texts(m.name_zh for m in materials), scenarios),
     )
 
 
@@ -156,14 +189,35 @@ def _tokens(doc: DocumentText) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _vector(semantic: tuple[str, ...]) -> bytes:
-    """The embedding of a document's texts; an article of every region is encoded once."""
-    return embeddings.to_bytes(embeddings.mean_vector(list(semantic)))
+def _group_vector(texts: tuple[str, ...]) -> embeddings.Vector:
+    """The mean vector of some texts; a department's duties or a bundle's names, shared by
+    many items, are encoded once per process."""
+    return embeddings.mean_vector(list(texts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _vector(semantic: tuple[str, ...], guide: tuple[tuple[str, ...], ...] = ()) -> bytes:
+    """The embedding of a document's texts: the mean vector of its names, plus GUIDE_WEIGHT
+    times the mean vector of each guide group, normalised. An article of every region is
+    encoded once."""
+    vector = _group_vector(semantic)
+    for group in guide:
+        vector = vector + GUIDE_WEIGHT * _group_vector(group)
+    norm = float(np.linalg.norm(vector))
+    return embeddings.to_bytes(vector / norm if norm else vector)
+
+
+def semantic_key(doc: DocumentText) -> str:
+    """What the embedding was computed from (scheme and texts): a document whose key differs
+    from the stored one is re-encoded."""
+    texts = json.dumps([doc.semantic, doc.guide], ensure_ascii=False)
+    return f"{EMBEDDING_SCHEME}:{hashlib.sha256(texts.encode()).hexdigest()[:32]}"
 
 
 def _write(doc: DocumentText) -> tuple[SearchDocument, bool]:
     """Create or update one document; return it and whether anything was written."""
     tokens = _tokens(doc)
+    key = semantic_key(doc)
     existing = SearchDocument.objects.filter(region=doc.region, kind=doc.kind, ref=doc.ref).first()
     if (
         existing is not None
@@ -171,6 +225,7 @@ def _write(doc: DocumentText) -> tuple[SearchDocument, bool]:
         and existing.title_zh == doc.title_zh
         and existing.title_en == doc.title_en
         and existing.bundles == doc.bundles
+        and existing.semantic_key == key
         and existing.embedding
     ):
         return existing, False
@@ -179,7 +234,8 @@ def _write(doc: DocumentText) -> tuple[SearchDocument, bool]:
     document.title_en = doc.title_en[:200]
     document.tokens = tokens
     document.bundles = doc.bundles
-    document.embedding = _vector(tuple(doc.semantic))
+    document.embedding = _vector(tuple(doc.semantic), doc.guide)
+    document.semantic_key = key
     document.full_clean()
     document.save()
     return document, True
@@ -236,17 +292,21 @@ def index_delete(*, region: str, kind: str, ref: str) -> int:
 def _rebuild_region(region: str) -> dict[str, int]:
     seen: set[tuple[str, str]] = set()
     written = 0
-    bundles: dict[str, list[str]] = {}
+    bundles: dict[str, list[Scenario]] = {}
     for scenario in catalog_selectors.scenario_list(region=region):
         members = catalog_selectors.scenario_items(scenario=scenario)
         doc = _scenario_text(scenario, members)
         written += _write(doc)[1]
         seen.add((doc.kind, doc.ref))
         for item in members:
-            bundles.setdefault(item.code, []).append(scenario.slug)
-    items = catalog_selectors.item_list(region=region).prefetch_related("materials")
+            bundles.setdefault(item.code, []).append(scenario)
+    items = (
+        catalog_selectors.item_list(region=region)
+        .select_related("implementing_department__kind")
+        .prefetch_related("materials")
+    )
     for item in items:
-        doc = _item_text(item, sorted(bundles.get(item.code, [])))
+        doc = _item_text(item, sorted(bundles.get(item.code, []), key=lambda s: s.slug))
         written += _write(doc)[1]
         seen.add((doc.kind, doc.ref))
     articles = knowledge_selectors.articles_visible(region=region)

@@ -188,3 +188,56 @@ def test_seed_step_builds_the_index_and_is_idempotent(small_catalogue):
 
     assert step.run() == "8 documents indexed, 8 written, 0 deleted"
     assert step.run() == "8 documents indexed, 0 written, 0 deleted"
+
+
+def test_an_items_embedding_carries_its_guide_not_only_its_names(small_catalogue):
+    from onestop.catalog.models import Item
+    from onestop.knowledge import services
+
+    index_rebuild(region=REGION)
+    doc = _docs()[("item", "37112100GA-QR-0001")]
+    item = Item.objects.get(code="37112100GA-QR-0001")
+
+    names_only = embeddings.mean_vector([item.name_zh, item.name_en])
+    stored = embeddings.from_bytes(doc.embedding)
+    assert abs(float(np.linalg.norm(stored)) - 1.0) < 1e-5
+    # Close to the names (they weigh 1, each guide group GUIDE_WEIGHT) but not equal to them.
+    assert 0.8 < float(stored @ names_only) < 0.999
+    guide = " ".join(" ".join(group) for group in services._item_text(item).guide)
+    assert "新生儿" in guide  # the bundle it belongs to
+    assert doc.semantic_key.startswith(f"{services.EMBEDDING_SCHEME}:")
+
+
+def test_a_document_embedded_by_another_scheme_is_re_encoded_by_the_next_rebuild(small_catalogue):
+    index_rebuild(region=REGION)
+    key = ("item", "37112100GA-QR-0001")
+    SearchDocument.objects.filter(region=REGION, kind=key[0], ref=key[1]).update(
+        semantic_key="", embedding=embeddings.to_bytes(embeddings.mean_vector(["出生登记"]))
+    )
+    stale = bytes(_docs()[key].embedding)
+
+    totals = index_rebuild(region=REGION)
+
+    assert totals["written"] == 1
+    doc = _docs()[key]
+    assert bytes(doc.embedding) != stale
+    assert doc.semantic_key != ""
+
+
+def test_after_migrate_a_region_with_stale_embeddings_gets_a_rebuild(small_catalogue):
+    from django_tasks_db.models import DBTaskResult
+
+    from onestop.knowledge import apps
+
+    def queued():
+        rows = DBTaskResult.objects.filter(task_path="onestop.knowledge.tasks.index_region")
+        return [row.args_kwargs["args"] for row in rows.order_by("enqueued_at")]
+
+    index_rebuild()
+    before = queued()
+    apps.reindex_stale()
+    assert queued() == before  # everything is current
+
+    SearchDocument.objects.filter(region=OTHER_REGION).update(semantic_key="")
+    apps.reindex_stale()
+    assert queued() == [*before, [OTHER_REGION]]
