@@ -6,9 +6,11 @@ takes a few milliseconds. This process starts once per node (with the node's env
 the node's own processes) and reads one command per line on standard input; each runs through
 Django's `ManagementUtility`, exactly as `onestop <args>` would, with its standard output and
 error captured and its exit status (`SystemExit`, or 1 with the traceback for an uncaught
-exception) reported back. Before each command the process forgets what it cached in memory —
-database connections, the local caches, `core.memo`'s caches, the keys, the calendar, the
-active language — so a command reads the node's database and files as a new process would.
+exception) reported back. Each command runs in a new thread (what the code keeps per thread —
+database connections, the federation transport's HTTP session, the active language — starts
+empty), after the process has forgotten what it cached in memory (the local caches,
+`core.memo`'s caches, the keys, the calendar), so a command reads the node's database and files
+as a new process would.
 The node's server (`serve`) stays a real process of its own.
 
 Protocol: a JSON list of arguments per line in; a JSON object (`returncode`, `stdout`,
@@ -23,6 +25,7 @@ import io
 import json
 import os
 import sys
+import threading
 import traceback
 
 
@@ -70,6 +73,17 @@ def _run(args: list[str]) -> dict[str, object]:
     return {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
+def _in_a_new_thread(args: list[str]) -> dict[str, object]:
+    """`_run` in a thread of its own: what the code keeps per thread (database connections,
+    the federation transport's HTTP session and its pooled connections, the active language)
+    starts empty, as in a new process."""
+    done: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: done.update(_run(args)))
+    thread.start()
+    thread.join()
+    return done
+
+
 def main() -> None:
     reply = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onestop.settings")
@@ -77,7 +91,7 @@ def main() -> None:
 
     django.setup()
     for line in sys.stdin:
-        reply.write(json.dumps(_run(json.loads(line))) + "\n")
+        reply.write(json.dumps(_in_a_new_thread(json.loads(line))) + "\n")
         reply.flush()
 
 

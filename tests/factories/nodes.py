@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -231,6 +232,20 @@ class LiveNode:
             pytest.fail(f"node {self.region} did not start:\n{''.join(said[-20:])}")
         # keep reading its log, or a full pipe would stop the server
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        # gunicorn listens before its worker has loaded the app: a command sent now (its
+        # runner answers at once) would meet the peer's timeout on a loaded machine
+        wait_until(self._serves, seconds=300, what=f"node {self.region} answers")
+
+    def _serves(self) -> bool:
+        """Whether the node's app answers HTTP at all (any status: a node without its seed may
+        answer a page with an error)."""
+        try:
+            self.get("/.well-known/onestop-node.json")
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+        return True
 
     def kill(self) -> None:
         """SIGKILL the node's whole process group (serve, gunicorn and its workers) at once,
