@@ -7,10 +7,10 @@ started `serve`, a trained model, a seeded index) and its browser seed again. He
 without a group is grouped by its module instead, so a module runs on one worker, once.
 
 The work units (groups and modules) are handed out heaviest first: a long unit started last
-leaves the other worker idle at the end of the run. A unit's weight is its CPU seconds from the
-last measured run (`tests/durations.json`: `python -m tests.factories.scheduling <log>`
-rewrites it from a run's `--durations=0` output); a unit the file does not name weighs
-`DEFAULT_SECONDS` per test.
+leaves the other worker idle at the end of the run. A unit's weight is its seconds in the last
+profiled run (`tests/durations.json`; only the order matters: `python -m
+tests.factories.scheduling <log>` rewrites it from a run's `--durations=0` output); a unit the
+file does not name weighs `DEFAULT_SECONDS` per test.
 """
 
 from __future__ import annotations
