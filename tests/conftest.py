@@ -43,6 +43,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` (make test): a module is a group of its own, and the heaviest groups
+    start first (tests/factories/scheduling.py)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.factories.scheduling import ModuleScheduling
+
+    return ModuleScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _services_speak_english() -> Iterator[None]:
     """Every test starts with English active in its thread, whatever an earlier test's request

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 
 from onestop.catalog.models import Audience, Item, ItemType, Material
 from onestop.catalog.popularity import popularity_of
@@ -328,6 +327,8 @@ def read_json(data: bytes | str | dict[str, Any], errors: Errors) -> dict[str, l
 
 def read_xlsx(data: bytes, errors: Errors) -> dict[str, list[Row]]:
     """The workbook as sheets of rows; row numbers are the spreadsheet's (header = 1)."""
+    from openpyxl import load_workbook  # openpyxl (and numpy) load when a workbook is read
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
@@ -1147,6 +1148,8 @@ def export_xlsx(document: dict[str, Any]) -> bytes:
     errors = Errors()
     for name, rows in read_json(document, errors).items():
         sheets[name] = [r.values for r in rows]
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     for name in SHEETS:

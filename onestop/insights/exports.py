@@ -10,8 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from onestop.insights.selectors import Dashboard, Row, ratio
 from onestop.insights.selectors.dashboard import LimitRow, Steering
@@ -81,6 +79,9 @@ def to_csv(dashboard: Dashboard) -> bytes:
 def to_xlsx(dashboard: Dashboard) -> bytes:
     """Sheet "three rates" (the CSV's rows, numbers as numbers) and sheet "volumes"
     (dimension, key, label, count)."""
+    from openpyxl import Workbook  # loaded when a workbook is made (numpy with it)
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # noqa: S101 - a new workbook has one sheet
@@ -335,6 +336,9 @@ def steering_csv(steering: Steering) -> bytes:
 
 def steering_xlsx(steering: Steering) -> bytes:
     """One sheet per table (numbers as numbers), its title in the first row."""
+    from openpyxl import Workbook  # loaded when a workbook is made (numpy with it)
+    from openpyxl.styles import Font
+
     book = Workbook()
     first = book.active
     assert first is not None  # noqa: S101 - a new workbook has one sheet

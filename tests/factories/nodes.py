@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -99,6 +100,52 @@ def worker_ports(*first: int) -> list[int]:
 INHERITED_NOT = ("ONESTOP_", "DATABASE_URL", "PUBLIC_URL", "DJANGO_", "NODE_", "LEDGER_")
 
 
+RUNNER = Path(__file__).with_name("node_runner.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Runner:
+    """A node's command runner (tests/factories/node_runner.py): started with the node's
+    environment, it runs `onestop <args>` in one process, command after command."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        read, write = os.pipe()
+        path = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, str(RUNNER), str(write)],
+            env={**env, "PYTHONPATH": path},  # this checkout's `onestop`, as `-m onestop` in it
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            pass_fds=(write,),
+            text=True,
+        )
+        os.close(write)
+        self.replies = os.fdopen(read, encoding="utf-8")
+
+    def run(self, args: list[str]) -> subprocess.CompletedProcess:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(args) + "\n")
+        self.process.stdin.flush()
+        line = self.replies.readline()
+        if not line:
+            pytest.fail(f"the node's command runner stopped (exit {self.process.wait()})")
+        done = json.loads(line)
+        return subprocess.CompletedProcess(
+            [*ONESTOP, *args], done["returncode"], done["stdout"], done["stderr"]
+        )
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.replies.close()
+
+
 @dataclass
 class LiveNode:
     region: str
@@ -106,6 +153,7 @@ class LiveNode:
     port: int
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None)
+    runner: Runner | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -136,14 +184,14 @@ class LiveNode:
         return env
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [*ONESTOP, *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        """`onestop <args>` on this node, run by its command runner (one process for the
+        node's commands: tests/factories/node_runner.py)."""
+        env = self.env()
+        if self.runner is None or self.runner.env != env:
+            if self.runner is not None:
+                self.runner.close()
+            self.runner = Runner(env)
+        done = self.runner.run(list(args))
         if check:
             assert done.returncode == 0, done.stderr + done.stdout
         return done
@@ -184,6 +232,20 @@ class LiveNode:
             pytest.fail(f"node {self.region} did not start:\n{''.join(said[-20:])}")
         # keep reading its log, or a full pipe would stop the server
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        # gunicorn listens before its worker has loaded the app: a command sent now (its
+        # runner answers at once) would meet the peer's timeout on a loaded machine
+        wait_until(self._serves, seconds=300, what=f"node {self.region} answers")
+
+    def _serves(self) -> bool:
+        """Whether the node's app answers HTTP at all (any status: a node without its seed may
+        answer a page with an error)."""
+        try:
+            self.get("/.well-known/onestop-node.json")
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+        return True
 
     def kill(self) -> None:
         """SIGKILL the node's whole process group (serve, gunicorn and its workers) at once,
@@ -207,6 +269,9 @@ class LiveNode:
             return True
 
     def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+            self.runner = None
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -239,6 +304,7 @@ def migrated_database() -> Path:
                 "371121", data, 0, extra_env={"DATABASE_URL": f"sqlite:///{database}"}
             )
             template.run("migrate", "-v", "0")
+            template.stop()  # its command runner
             (data / "done").write_text("migrated\n")
     return database
 
@@ -283,6 +349,7 @@ def _postgres_migrate_all(nodes: list[LiveNode]) -> None:
             )
             maker.data_dir.mkdir(parents=True, exist_ok=True)
             maker.run("migrate", "-v", "0")
+            maker.stop()
             done.write_text("migrated\n")
         for node in nodes:
             node.data_dir.mkdir(parents=True, exist_ok=True)
