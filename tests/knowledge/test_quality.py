@@ -39,7 +39,8 @@ CHINESE = [
     ("孩子要上小学了", S, "school-enrollment"),
     ("买房过户", S, "second-hand-housing-transfer"),
     ("买了二手房怎么办房产证", S, "second-hand-housing-transfer"),
-    ("社保卡丢了怎么补", S, "social-security-card"),
+    # A lost card is the reissue item's own business (the bundle is for a first card).
+    ("社保卡丢了怎么补", ITEM, "37112100RS-GG-0008"),
     ("办社保卡", S, "social-security-card"),
     ("公司要注销", S, "enterprise-deregistration"),
     ("公司不干了怎么关掉", S, "enterprise-deregistration"),
