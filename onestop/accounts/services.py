@@ -8,6 +8,7 @@ blind index finds a person by exact ID, and a masked copy is what screens show.
 from __future__ import annotations
 
 import datetime
+import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -458,7 +459,15 @@ def user_find_by_phone(*, actor: User, phone: str, choice: str = "") -> User:
     `invalid_choice` (nobody found, nothing else recorded than the look-up)."""
     index, found = _phone_matches(actor, phone)
     if choice:
-        user = next((u for u in found if _phone_choice(actor, u, index) == choice), None)
+        posted = choice.encode()  # bytes: a posted non-ASCII value is just no match
+        user = next(
+            (
+                u
+                for u in found
+                if hmac.compare_digest(_phone_choice(actor, u, index).encode(), posted)
+            ),
+            None,
+        )
         _phone_lookup_record(actor, index, user)
         if user is None:
             raise ValidationFailed(

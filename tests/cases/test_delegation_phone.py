@@ -238,6 +238,7 @@ def test_a_choice_is_checked_again_and_a_wrong_one_changes_nothing(
         their_choice,  # another clerk's choice
         "0" * 32,
         ours[0]["choice"][:-1],
+        "张" * 32,  # not even ASCII
     ):
         with translation.override("en"), pytest.raises(ValidationFailed) as wrong:
             record(clerk, person_phone=FAMILY, person_choice=forged)
